@@ -1,0 +1,12 @@
+//! llmx: one prompt, many models, one table.
+//!
+//! # Layout
+//! - [`provider`]: the shared provider layer (internal model, registry, HTTP, SSE, one module per
+//!   wire dialect, the offline mock provider).
+//! - [`auth`]: the `Secret` type, key lookup, scrubbing of key-like text.
+//! - [`settings`]: the environment and flags resolved once before a command runs.
+//! - [`mockserver`]: a local HTTP server speaking all three dialects, for tests and benchmarks.
+
+pub mod auth;
+pub mod provider;
+pub mod settings;

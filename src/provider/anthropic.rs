@@ -1,0 +1,213 @@
+//! The Anthropic Messages dialect. Pure functions: build the request, parse a response, decode
+//! stream events, parse an error.
+
+use serde_json::{json, Map, Value};
+
+use super::error::{ErrorKind, ProviderError};
+use super::sse::SseEvent;
+use super::types::{ChatRequest, ChatResponse, FinishReason, Part, StreamEvent, Usage};
+use super::{error_from_body, num, AuthStyle, HttpCall};
+
+/// The API version llmx speaks, pinned in one place.
+pub const API_VERSION: &str = "2023-06-01";
+
+/// Anthropic requires `max_tokens`; this is what llmx sends when the user gives none. It is large
+/// enough for long answers and within every current model's output limit.
+pub const DEFAULT_MAX_TOKENS: u32 = 8192;
+
+/// `POST {base}/v1/messages`.
+pub fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
+    let messages: Vec<Value> = req
+        .messages
+        .iter()
+        .map(|m| json!({"role": m.role, "content": content(&m.content)}))
+        .collect();
+    let mut body = Map::new();
+    body.insert("model".into(), json!(req.model));
+    body.insert(
+        "max_tokens".into(),
+        json!(req.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS)),
+    );
+    if let Some(system) = &req.system {
+        body.insert("system".into(), json!(system));
+    }
+    body.insert("messages".into(), Value::Array(messages));
+    if let Some(t) = req.temperature {
+        body.insert("temperature".into(), json!(t));
+    }
+    if !req.stop.is_empty() {
+        body.insert("stop_sequences".into(), json!(req.stop));
+    }
+    if req.stream {
+        body.insert("stream".into(), json!(true));
+    }
+    HttpCall {
+        url: format!("{base_url}/v1/messages"),
+        headers: vec![("anthropic-version".into(), API_VERSION.into())],
+        body: Value::Object(body),
+        auth: AuthStyle::Header("x-api-key"),
+    }
+}
+
+fn content(parts: &[Part]) -> Value {
+    if let [Part::Text(t)] = parts {
+        return json!(t);
+    }
+    Value::Array(
+        parts
+            .iter()
+            .map(|p| match p {
+                Part::Text(t) => json!({"type": "text", "text": t}),
+                Part::ImageUrl(u) => json!({"type": "image", "source": {"type": "url", "url": u}}),
+                Part::ImageBase64 { media_type, data } => json!({
+                    "type": "image",
+                    "source": {"type": "base64", "media_type": media_type, "data": data}
+                }),
+            })
+            .collect(),
+    )
+}
+
+pub fn finish_reason(raw: &str) -> FinishReason {
+    match raw {
+        "end_turn" | "stop_sequence" => FinishReason::Stop,
+        "max_tokens" | "model_context_window_exceeded" => FinishReason::Length,
+        "tool_use" => FinishReason::ToolCalls,
+        "refusal" => FinishReason::ContentFilter,
+        _ => FinishReason::Other,
+    }
+}
+
+/// Anthropic's `input_tokens` excludes cache reads and writes; llmx's input total includes them.
+/// Fields absent from `u` stay unset so a later `message_delta` only overwrites what it carries.
+pub fn usage(u: &Value) -> Usage {
+    let read = num(&u["cache_read_input_tokens"]);
+    let write = num(&u["cache_creation_input_tokens"]);
+    let input = num(&u["input_tokens"]).map(|i| i + read.unwrap_or(0) + write.unwrap_or(0));
+    Usage {
+        input_tokens: input,
+        output_tokens: num(&u["output_tokens"]),
+        cached_input_tokens: read.unwrap_or(0),
+        cache_write_tokens: write.unwrap_or(0),
+        reasoning_tokens: 0,
+        provider_cost_usd: None,
+        raw: Some(u.clone()),
+    }
+}
+
+pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| ProviderError::decode(format!("response is not valid JSON: {e}")))?;
+    if v["type"].as_str() == Some("error") {
+        return Err(error_from_body(&v, None));
+    }
+    let blocks = v["content"]
+        .as_array()
+        .ok_or_else(|| ProviderError::decode("response has no `content` list"))?;
+    let mut text = String::new();
+    let mut reasoning = String::new();
+    for b in blocks {
+        match b["type"].as_str() {
+            Some("text") => text.push_str(b["text"].as_str().unwrap_or("")),
+            Some("thinking") => reasoning.push_str(b["thinking"].as_str().unwrap_or("")),
+            _ => {}
+        }
+    }
+    let finish_raw = v["stop_reason"].as_str().map(str::to_string);
+    Ok(ChatResponse {
+        text,
+        reasoning,
+        finish: finish_raw
+            .as_deref()
+            .map(finish_reason)
+            .unwrap_or(FinishReason::Unknown),
+        finish_raw,
+        usage: usage(&v["usage"]),
+        model_id: v["model"].as_str().map(str::to_string),
+    })
+}
+
+/// Decodes the named events of a Messages stream.
+#[derive(Debug, Default)]
+pub struct StreamDecoder;
+
+impl StreamDecoder {
+    pub fn new() -> Self {
+        StreamDecoder
+    }
+
+    pub fn event(&mut self, ev: &SseEvent) -> Result<Vec<StreamEvent>, ProviderError> {
+        let data = ev.data.trim();
+        if data.is_empty() {
+            return Ok(Vec::new());
+        }
+        let v: Value = serde_json::from_str(data)
+            .map_err(|e| ProviderError::decode(format!("stream event is not valid JSON: {e}")))?;
+        let kind = v["type"].as_str().or(ev.event.as_deref()).unwrap_or("");
+        let mut out = Vec::new();
+        match kind {
+            "error" => return Err(error_from_body(&v, None)),
+            "message_start" => {
+                let m = &v["message"];
+                if let Some(id) = m["model"].as_str() {
+                    out.push(StreamEvent::ModelId(id.to_string()));
+                }
+                if m["usage"].is_object() {
+                    out.push(StreamEvent::Usage(usage(&m["usage"])));
+                }
+            }
+            "content_block_delta" => {
+                let d = &v["delta"];
+                match d["type"].as_str() {
+                    Some("text_delta") => {
+                        let t = d["text"].as_str().unwrap_or("");
+                        if !t.is_empty() {
+                            out.push(StreamEvent::TextDelta(t.to_string()));
+                        }
+                    }
+                    Some("thinking_delta") => {
+                        let t = d["thinking"].as_str().unwrap_or("");
+                        if !t.is_empty() {
+                            out.push(StreamEvent::ReasoningDelta(t.to_string()));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            "message_delta" => {
+                if let Some(r) = v["delta"]["stop_reason"].as_str() {
+                    out.push(StreamEvent::Finish {
+                        reason: finish_reason(r),
+                        raw: Some(r.to_string()),
+                    });
+                }
+                if v["usage"].is_object() {
+                    out.push(StreamEvent::Usage(usage(&v["usage"])));
+                }
+            }
+            _ => {} // ping, content_block_start/stop, message_stop and future event types
+        }
+        Ok(out)
+    }
+}
+
+/// Anthropic names its error types; `overloaded_error` is the 529 family even when it arrives
+/// inside a 200 stream.
+pub fn parse_error(status: u16, body: &[u8]) -> ProviderError {
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    error_from_body(&v, Some(status))
+}
+
+/// Map Anthropic's `error.type` names onto llmx's kinds.
+pub fn kind_from_type(t: &str) -> Option<ErrorKind> {
+    Some(match t {
+        "authentication_error" | "permission_error" | "billing_error" => ErrorKind::Auth,
+        "rate_limit_error" => ErrorKind::RateLimit,
+        "overloaded_error" => ErrorKind::Overloaded,
+        "invalid_request_error" | "request_too_large" => ErrorKind::BadRequest,
+        "not_found_error" => ErrorKind::NotFound,
+        "timeout_error" => ErrorKind::Timeout,
+        "api_error" => ErrorKind::Server,
+        _ => return None,
+    })
+}

@@ -1,0 +1,142 @@
+//! Typed provider failures. Every failure is classified so retries, fallbacks, exit codes and the
+//! `error_kind` column can act on it; the message is written for the user and never holds a key.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// What kind of failure a provider call ended in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// 401/403 or a key the provider rejected.
+    Auth,
+    /// 429: too many requests or tokens.
+    RateLimit,
+    /// The provider is overloaded (Anthropic 529, 503).
+    Overloaded,
+    /// 400/413/422: the provider refused the request as sent.
+    BadRequest,
+    /// 404: unknown model or endpoint.
+    NotFound,
+    /// Other 5xx.
+    Server,
+    /// No answer in time.
+    Timeout,
+    /// Connection refused, reset, or a stream cut mid-way.
+    Network,
+    /// The provider answered with bytes llmx could not understand.
+    Decode,
+    /// No key was found for the provider.
+    MissingKey,
+    /// The user interrupted the run.
+    Cancelled,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Auth => "auth",
+            ErrorKind::RateLimit => "rate_limit",
+            ErrorKind::Overloaded => "overloaded",
+            ErrorKind::BadRequest => "bad_request",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Server => "server",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Network => "network",
+            ErrorKind::Decode => "decode",
+            ErrorKind::MissingKey => "missing_key",
+            ErrorKind::Cancelled => "cancelled",
+        }
+    }
+
+    /// Classify an HTTP status the provider answered with.
+    pub fn from_status(status: u16) -> ErrorKind {
+        match status {
+            401 | 403 => ErrorKind::Auth,
+            402 => ErrorKind::Auth,
+            404 => ErrorKind::NotFound,
+            408 => ErrorKind::Timeout,
+            429 => ErrorKind::RateLimit,
+            503 | 529 => ErrorKind::Overloaded,
+            400..=499 => ErrorKind::BadRequest,
+            _ => ErrorKind::Server,
+        }
+    }
+}
+
+/// A failed provider call, ready to show in a row.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct ProviderError {
+    pub kind: ErrorKind,
+    /// The HTTP status, when the failure came with one (in-stream errors carry the provider's).
+    pub status: Option<u16>,
+    /// One line for the user: the provider's own message when it sent one, scrubbed of keys.
+    pub message: String,
+    /// How long the provider asked us to wait before trying again.
+    pub retry_after: Option<Duration>,
+}
+
+impl ProviderError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        ProviderError {
+            kind,
+            status: None,
+            message: one_line(&message.into()),
+            retry_after: None,
+        }
+    }
+
+    pub fn decode(message: impl Into<String>) -> Self {
+        ProviderError::new(ErrorKind::Decode, message)
+    }
+
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+}
+
+/// Fold a message onto one line and bound its length: a provider's message can be a page long.
+pub fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len().min(300));
+    let mut last_space = false;
+    for c in s.trim().chars() {
+        let c = if c.is_whitespace() { ' ' } else { c };
+        if c == ' ' && last_space {
+            continue;
+        }
+        last_space = c == ' ';
+        out.push(c);
+    }
+    const MAX: usize = 300;
+    if out.chars().count() > MAX {
+        let cut: String = out.chars().take(MAX - 1).collect();
+        return format!("{cut}…");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_classification() {
+        assert_eq!(ErrorKind::from_status(401), ErrorKind::Auth);
+        assert_eq!(ErrorKind::from_status(429), ErrorKind::RateLimit);
+        assert_eq!(ErrorKind::from_status(529), ErrorKind::Overloaded);
+        assert_eq!(ErrorKind::from_status(503), ErrorKind::Overloaded);
+        assert_eq!(ErrorKind::from_status(500), ErrorKind::Server);
+        assert_eq!(ErrorKind::from_status(422), ErrorKind::BadRequest);
+        assert_eq!(ErrorKind::from_status(404), ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn one_line_folds_and_bounds() {
+        assert_eq!(one_line("  a\n\n  b\tc "), "a b c");
+        let long = "x".repeat(1000);
+        assert_eq!(one_line(&long).chars().count(), 300);
+    }
+}

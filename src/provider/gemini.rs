@@ -1,0 +1,236 @@
+//! The Google Gemini `generateContent` dialect (v1beta). Pure functions: build the request, parse
+//! a response, decode stream events, parse an error. The key travels in the `x-goog-api-key`
+//! header, never in the URL, because URLs end up in error messages and logs.
+
+use std::time::Duration;
+
+use serde_json::{json, Map, Value};
+
+use super::error::{ErrorKind, ProviderError};
+use super::sse::SseEvent;
+use super::types::{ChatRequest, ChatResponse, FinishReason, Part, Role, StreamEvent, Usage};
+use super::{error_from_body, num, AuthStyle, HttpCall};
+
+/// `POST {base}/v1beta/models/{model}:generateContent`, or `:streamGenerateContent?alt=sse`.
+pub fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
+    let model = req.model.strip_prefix("models/").unwrap_or(&req.model);
+    let url = if req.stream {
+        format!("{base_url}/v1beta/models/{model}:streamGenerateContent?alt=sse")
+    } else {
+        format!("{base_url}/v1beta/models/{model}:generateContent")
+    };
+    let contents: Vec<Value> = req
+        .messages
+        .iter()
+        .map(|m| {
+            let role = match m.role {
+                Role::User => "user",
+                Role::Assistant => "model",
+            };
+            json!({"role": role, "parts": parts(&m.content)})
+        })
+        .collect();
+    let mut body = Map::new();
+    body.insert("contents".into(), Value::Array(contents));
+    if let Some(system) = &req.system {
+        body.insert(
+            "systemInstruction".into(),
+            json!({"parts": [{"text": system}]}),
+        );
+    }
+    let mut config = Map::new();
+    if let Some(t) = req.temperature {
+        config.insert("temperature".into(), json!(t));
+    }
+    if let Some(n) = req.max_tokens {
+        config.insert("maxOutputTokens".into(), json!(n));
+    }
+    if !req.stop.is_empty() {
+        config.insert("stopSequences".into(), json!(req.stop));
+    }
+    if !config.is_empty() {
+        body.insert("generationConfig".into(), Value::Object(config));
+    }
+    HttpCall {
+        url,
+        headers: Vec::new(),
+        body: Value::Object(body),
+        auth: AuthStyle::Header("x-goog-api-key"),
+    }
+}
+
+fn parts(content: &[Part]) -> Vec<Value> {
+    content
+        .iter()
+        .map(|p| match p {
+            Part::Text(t) => json!({"text": t}),
+            // The Developer API does not fetch arbitrary URLs; a file URI is the closest form.
+            Part::ImageUrl(u) => json!({"fileData": {"fileUri": u}}),
+            Part::ImageBase64 { media_type, data } => {
+                json!({"inlineData": {"mimeType": media_type, "data": data}})
+            }
+        })
+        .collect()
+}
+
+pub fn finish_reason(raw: &str) -> FinishReason {
+    match raw {
+        "STOP" => FinishReason::Stop,
+        "MAX_TOKENS" => FinishReason::Length,
+        "SAFETY" | "RECITATION" | "BLOCKLIST" | "PROHIBITED_CONTENT" | "SPII"
+        | "IMAGE_SAFETY" | "LANGUAGE" => FinishReason::ContentFilter,
+        _ => FinishReason::Other,
+    }
+}
+
+/// `usageMetadata`: thoughts are billed as output, so they are counted in `output_tokens` and
+/// also reported as reasoning. Zero fields are omitted by Gemini and default to 0.
+pub fn usage(u: &Value) -> Usage {
+    let prompt = num(&u["promptTokenCount"]);
+    let tool_prompt = num(&u["toolUsePromptTokenCount"]).unwrap_or(0);
+    let candidates = num(&u["candidatesTokenCount"]);
+    let thoughts = num(&u["thoughtsTokenCount"]).unwrap_or(0);
+    Usage {
+        input_tokens: prompt.map(|p| p + tool_prompt),
+        output_tokens: match (candidates, thoughts) {
+            (None, 0) => None,
+            (c, t) => Some(c.unwrap_or(0) + t),
+        },
+        cached_input_tokens: num(&u["cachedContentTokenCount"]).unwrap_or(0),
+        cache_write_tokens: 0,
+        reasoning_tokens: thoughts,
+        provider_cost_usd: None,
+        raw: Some(u.clone()),
+    }
+}
+
+/// Text and thought-summary text of the first candidate.
+fn candidate_text(v: &Value) -> (String, String) {
+    let mut text = String::new();
+    let mut reasoning = String::new();
+    if let Some(parts) = v["candidates"][0]["content"]["parts"].as_array() {
+        for p in parts {
+            if let Some(t) = p["text"].as_str() {
+                if p["thought"].as_bool() == Some(true) {
+                    reasoning.push_str(t);
+                } else {
+                    text.push_str(t);
+                }
+            }
+        }
+    }
+    (text, reasoning)
+}
+
+fn finish_of(v: &Value) -> Option<(FinishReason, String)> {
+    if let Some(r) = v["candidates"][0]["finishReason"].as_str() {
+        return Some((finish_reason(r), r.to_string()));
+    }
+    // A blocked prompt comes back with no candidates and a block reason.
+    v["promptFeedback"]["blockReason"]
+        .as_str()
+        .map(|r| (FinishReason::ContentFilter, r.to_string()))
+}
+
+fn model_of(v: &Value) -> Option<String> {
+    v["modelVersion"].as_str().map(str::to_string)
+}
+
+pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| ProviderError::decode(format!("response is not valid JSON: {e}")))?;
+    if v.get("error").is_some_and(|e| !e.is_null()) {
+        return Err(error_from_body(&v, None));
+    }
+    if !v["candidates"].is_array() && !v["promptFeedback"].is_object() {
+        return Err(ProviderError::decode("response has no `candidates`"));
+    }
+    let (text, reasoning) = candidate_text(&v);
+    let finish = finish_of(&v);
+    Ok(ChatResponse {
+        text,
+        reasoning,
+        finish: finish
+            .as_ref()
+            .map(|f| f.0)
+            .unwrap_or(FinishReason::Unknown),
+        finish_raw: finish.map(|f| f.1),
+        usage: if v["usageMetadata"].is_object() {
+            usage(&v["usageMetadata"])
+        } else {
+            Usage::default()
+        },
+        model_id: model_of(&v),
+    })
+}
+
+/// Decodes an `alt=sse` stream: every event is a whole response object holding only new parts;
+/// usage is cumulative.
+#[derive(Debug, Default)]
+pub struct StreamDecoder {
+    seen_model: bool,
+}
+
+impl StreamDecoder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn event(&mut self, ev: &SseEvent) -> Result<Vec<StreamEvent>, ProviderError> {
+        let data = ev.data.trim();
+        if data.is_empty() || ev.is_done() {
+            return Ok(Vec::new());
+        }
+        let v: Value = serde_json::from_str(data)
+            .map_err(|e| ProviderError::decode(format!("stream chunk is not valid JSON: {e}")))?;
+        if v.get("error").is_some_and(|e| !e.is_null()) {
+            return Err(error_from_body(&v, None));
+        }
+        let mut out = Vec::new();
+        if !self.seen_model {
+            if let Some(m) = model_of(&v) {
+                self.seen_model = true;
+                out.push(StreamEvent::ModelId(m));
+            }
+        }
+        let (text, reasoning) = candidate_text(&v);
+        if !reasoning.is_empty() {
+            out.push(StreamEvent::ReasoningDelta(reasoning));
+        }
+        if !text.is_empty() {
+            out.push(StreamEvent::TextDelta(text));
+        }
+        if let Some((reason, raw)) = finish_of(&v) {
+            out.push(StreamEvent::Finish {
+                reason,
+                raw: Some(raw),
+            });
+        }
+        if v["usageMetadata"].is_object() {
+            out.push(StreamEvent::Usage(usage(&v["usageMetadata"])));
+        }
+        Ok(out)
+    }
+}
+
+/// Gemini reports an invalid key as a 400 whose details name `API_KEY_INVALID`; that is an auth
+/// failure. A 429 may say how long to wait in a `RetryInfo` detail.
+pub fn parse_error(status: u16, body: &[u8]) -> ProviderError {
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let mut e = error_from_body(&v, Some(status));
+    if let Some(details) = v["error"]["details"].as_array() {
+        for d in details {
+            if d["reason"].as_str() == Some("API_KEY_INVALID") {
+                e.kind = ErrorKind::Auth;
+            }
+            if let Some(delay) = d["retryDelay"].as_str() {
+                if let Some(secs) = delay.strip_suffix('s').and_then(|s| s.parse::<f64>().ok()) {
+                    if secs.is_finite() && secs >= 0.0 {
+                        e.retry_after = Some(Duration::from_secs_f64(secs.min(86_400.0)));
+                    }
+                }
+            }
+        }
+    }
+    e
+}

@@ -1,0 +1,137 @@
+//! The built-in offline `mock` provider: deterministic answers with no socket and no key, so a new
+//! user's first command works with no account. `mock/<name>` answers at once; `mock/<name>@<ms>`
+//! waits that many milliseconds before its first token, for trying out latency columns.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::types::{ChatRequest, FinishReason, StreamEvent, Usage};
+
+/// A rough token estimate (four characters a token), used only by the mock.
+pub fn estimate_tokens(text: &str) -> u64 {
+    (text.chars().count() as u64).div_ceil(4)
+}
+
+/// Split `name@250` into the name and its scripted first-token delay.
+pub fn parse_model(model: &str) -> (&str, Duration) {
+    match model.rsplit_once('@') {
+        Some((name, ms)) => match ms.parse::<u64>() {
+            Ok(ms) => (name, Duration::from_millis(ms.min(600_000))),
+            Err(_) => (model, Duration::ZERO),
+        },
+        None => (model, Duration::ZERO),
+    }
+}
+
+/// The answer the mock gives to a request.
+pub fn answer(req: &ChatRequest) -> String {
+    let prompt: String = req
+        .messages
+        .iter()
+        .map(|m| m.text())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let words = prompt.split_whitespace().count();
+    let chars = prompt.chars().count();
+    let preview: String = prompt.split_whitespace().take(12).collect::<Vec<_>>().join(" ");
+    let more = if words > 12 { " …" } else { "" };
+    let (name, _) = parse_model(&req.model);
+    format!(
+        "Mock answer from `{name}`: your prompt has {words} words and {chars} characters, \
+         starting \"{preview}{more}\". This offline model needs no key; set a provider's key \
+         and pick a real model to compare real answers."
+    )
+}
+
+/// The events the mock streams, each with the delay before it.
+pub fn script(req: &ChatRequest) -> Vec<(Duration, StreamEvent)> {
+    let (name, ttft) = parse_model(&req.model);
+    let mut text = answer(req);
+    let mut finish = (FinishReason::Stop, "stop");
+    let out_tokens_full = estimate_tokens(&text);
+    if let Some(max) = req.max_tokens {
+        if u64::from(max) < out_tokens_full {
+            text = text.chars().take(max as usize * 4).collect();
+            finish = (FinishReason::Length, "length");
+        }
+    }
+    let input_text = format!(
+        "{}{}",
+        req.system.as_deref().unwrap_or(""),
+        req.messages
+            .iter()
+            .map(|m| m.text())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let input = estimate_tokens(&input_text);
+    let output = estimate_tokens(&text);
+    let mut events = vec![(Duration::ZERO, StreamEvent::ModelId(name.to_string()))];
+    let mut first = true;
+    for piece in text.split_inclusive(' ') {
+        let delay = if first { ttft } else { Duration::ZERO };
+        first = false;
+        events.push((delay, StreamEvent::TextDelta(piece.to_string())));
+    }
+    events.push((
+        Duration::ZERO,
+        StreamEvent::Finish {
+            reason: finish.0,
+            raw: Some(finish.1.to_string()),
+        },
+    ));
+    events.push((
+        Duration::ZERO,
+        StreamEvent::Usage(Usage {
+            input_tokens: Some(input),
+            output_tokens: Some(output),
+            raw: Some(json!({"prompt_tokens": input, "completion_tokens": output})),
+            ..Default::default()
+        }),
+    ));
+    events
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::types::{ChatResponse, Message};
+
+    #[test]
+    fn deterministic_answer_with_usage() {
+        let req = ChatRequest {
+            model: "echo@120".into(),
+            messages: vec![Message::user("Say hello to the world")],
+            stream: true,
+            ..Default::default()
+        };
+        let s = script(&req);
+        assert_eq!(s[1].0, Duration::from_millis(120));
+        let mut r = ChatResponse::default();
+        for (_, e) in s {
+            r.apply(e);
+        }
+        assert!(r.text.starts_with("Mock answer from `echo`: your prompt has 5 words"));
+        assert_eq!(r.usage.input_tokens, Some(6));
+        assert_eq!(r.usage.output_tokens, Some(estimate_tokens(&r.text)));
+        assert_eq!(r.finish, FinishReason::Stop);
+        assert_eq!(r.model_id.as_deref(), Some("echo"));
+    }
+
+    #[test]
+    fn max_tokens_cuts_with_length() {
+        let req = ChatRequest {
+            model: "m".into(),
+            messages: vec![Message::user("hi")],
+            max_tokens: Some(3),
+            ..Default::default()
+        };
+        let mut r = ChatResponse::default();
+        for (_, e) in script(&req) {
+            r.apply(e);
+        }
+        assert_eq!(r.text.chars().count(), 12);
+        assert_eq!(r.finish, FinishReason::Length);
+    }
+}

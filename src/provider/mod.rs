@@ -1,0 +1,163 @@
+//! The shared provider layer: one internal model ([`types`]), one table of providers
+//! ([`registry`]), one SSE reader ([`sse`]), one HTTP path ([`http`]), and a module of pure
+//! functions per wire dialect ([`openai`], [`anthropic`], [`gemini`]) plus the offline [`mock`].
+//! [`run`] takes a resolved target and a request and returns a timed outcome, the same way for
+//! every dialect.
+
+pub mod anthropic;
+pub mod error;
+pub mod gemini;
+pub mod http;
+pub mod mock;
+pub mod openai;
+pub mod registry;
+pub mod run;
+pub mod sse;
+pub mod types;
+
+use serde_json::Value;
+
+pub use error::{ErrorKind, ProviderError};
+pub use registry::{Dialect, Provider, Registry};
+pub use types::{ChatRequest, ChatResponse, FinishReason, Message, Part, Role, StreamEvent, Usage};
+
+use sse::SseEvent;
+
+/// How a request carries its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthStyle {
+    /// `Authorization: Bearer <key>`.
+    Bearer,
+    /// The key alone in the named header (`x-api-key`, `x-goog-api-key`).
+    Header(&'static str),
+}
+
+/// A request a dialect built, before the key is added (that happens only in [`http`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpCall {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+    pub auth: AuthStyle,
+}
+
+/// A JSON number as a token count; negative or fractional values are rejected, never panicking.
+pub(crate) fn num(v: &Value) -> Option<u64> {
+    v.as_u64()
+        .or_else(|| v.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
+}
+
+/// Build the HTTP request for a provider in its dialect.
+pub fn build_request(provider: &Provider, base_url: &str, req: &ChatRequest) -> HttpCall {
+    let mut call = match provider.dialect {
+        Dialect::Anthropic => anthropic::build_request(req, base_url),
+        Dialect::Gemini => gemini::build_request(req, base_url),
+        Dialect::OpenAi | Dialect::Mock => openai::build_request(req, provider, base_url),
+    };
+    call.headers.extend(provider.headers.iter().cloned());
+    call
+}
+
+/// Parse a non-streamed success body in a dialect.
+pub fn parse_response(dialect: Dialect, body: &[u8]) -> Result<ChatResponse, ProviderError> {
+    match dialect {
+        Dialect::Anthropic => anthropic::parse_response(body),
+        Dialect::Gemini => gemini::parse_response(body),
+        Dialect::OpenAi | Dialect::Mock => openai::parse_response(body),
+    }
+}
+
+/// Parse an error body in a dialect.
+pub fn parse_error(dialect: Dialect, status: u16, body: &[u8]) -> ProviderError {
+    match dialect {
+        Dialect::Anthropic => anthropic::parse_error(status, body),
+        Dialect::Gemini => gemini::parse_error(status, body),
+        Dialect::OpenAi | Dialect::Mock => openai::parse_error(status, body),
+    }
+}
+
+/// A stream decoder of any dialect.
+#[derive(Debug)]
+pub enum StreamDecoder {
+    OpenAi(openai::StreamDecoder),
+    Anthropic(anthropic::StreamDecoder),
+    Gemini(gemini::StreamDecoder),
+}
+
+impl StreamDecoder {
+    pub fn new(dialect: Dialect) -> Self {
+        match dialect {
+            Dialect::Anthropic => StreamDecoder::Anthropic(anthropic::StreamDecoder::new()),
+            Dialect::Gemini => StreamDecoder::Gemini(gemini::StreamDecoder::new()),
+            Dialect::OpenAi | Dialect::Mock => StreamDecoder::OpenAi(openai::StreamDecoder::new()),
+        }
+    }
+
+    pub fn event(&mut self, ev: &SseEvent) -> Result<Vec<StreamEvent>, ProviderError> {
+        match self {
+            StreamDecoder::OpenAi(d) => d.event(ev),
+            StreamDecoder::Anthropic(d) => d.event(ev),
+            StreamDecoder::Gemini(d) => d.event(ev),
+        }
+    }
+}
+
+/// The error envelope of any provider, read leniently: `{error:{message,code,type}}` (OpenAI,
+/// Gemini, OpenRouter, Groq), `{type:"error", error:{type,message}}` (Anthropic),
+/// `{error:"text"}` (Ollama), `{message}` / `{object:"error"}` (Mistral, vLLM).
+///
+/// `status` is the HTTP status when the error came as a response; errors inside a 200 stream
+/// are classified from the codes the body carries.
+pub fn error_from_body(v: &Value, status: Option<u16>) -> ProviderError {
+    let err = &v["error"];
+    let mut message = err["message"]
+        .as_str()
+        .or_else(|| err.as_str())
+        .or_else(|| v["message"].as_str())
+        .or_else(|| v["detail"].as_str())
+        .map(str::to_string)
+        .unwrap_or_default();
+    // OpenRouter wraps an upstream's failure: "Provider returned error" + metadata.raw.
+    if let Some(raw) = err["metadata"]["raw"].as_str() {
+        let provider = err["metadata"]["provider_name"].as_str().unwrap_or("upstream");
+        message = format!("{message} ({provider}: {raw})");
+    }
+    let body_status = num(&err["code"])
+        .or_else(|| num(&err["status_code"]))
+        .and_then(|c| u16::try_from(c).ok())
+        .filter(|c| (400..600).contains(c));
+    let typed = err["type"].as_str().and_then(anthropic::kind_from_type);
+    let code_kind = match err["code"].as_str().or(err["status"].as_str()) {
+        Some("rate_limit_exceeded") | Some("RESOURCE_EXHAUSTED") => Some(ErrorKind::RateLimit),
+        Some("invalid_api_key") | Some("PERMISSION_DENIED") | Some("UNAUTHENTICATED") => {
+            Some(ErrorKind::Auth)
+        }
+        Some("model_not_found") | Some("NOT_FOUND") => Some(ErrorKind::NotFound),
+        Some("UNAVAILABLE") => Some(ErrorKind::Overloaded),
+        _ => None,
+    };
+    let effective_status = status.or(body_status);
+    let kind = match (status, typed, code_kind, body_status) {
+        // A 529/503 is overload whatever the body says; otherwise a named type is most precise.
+        (Some(s), _, _, _) if s == 529 || s == 503 => ErrorKind::Overloaded,
+        (_, Some(k), _, _) => k,
+        (_, _, Some(k), _) => k,
+        (Some(s), _, _, _) => ErrorKind::from_status(s),
+        (None, _, _, Some(s)) => ErrorKind::from_status(s),
+        _ => ErrorKind::Server,
+    };
+    if message.trim().is_empty() {
+        message = match effective_status {
+            Some(s) => format!("the provider answered HTTP {s} with no message"),
+            None => "the provider reported an error with no message".to_string(),
+        };
+    }
+    let message = match (status, body_status) {
+        (Some(s), _) => format!("HTTP {s}: {message}"),
+        (None, Some(s)) => format!("error in stream ({s}): {message}"),
+        (None, None) => format!("error in stream: {message}"),
+    };
+    let mut e = ProviderError::new(kind, message);
+    e.status = effective_status;
+    e
+}

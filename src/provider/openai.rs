@@ -1,0 +1,242 @@
+//! The OpenAI Chat Completions dialect, spoken by OpenAI and every compatible service
+//! (OpenRouter, DeepSeek, Mistral, Groq, xAI, Together, Ollama, LM Studio, vLLM, llama.cpp).
+//! Pure functions: build the request, parse a response, decode stream events, parse an error.
+
+use serde_json::{json, Map, Value};
+
+use super::error::{ErrorKind, ProviderError};
+use super::registry::{MaxTokensField, Provider};
+use super::sse::SseEvent;
+use super::types::{ChatRequest, ChatResponse, FinishReason, Part, StreamEvent, Usage};
+use super::{error_from_body, num, AuthStyle, HttpCall};
+
+/// `POST {base}/chat/completions`.
+pub fn build_request(req: &ChatRequest, provider: &Provider, base_url: &str) -> HttpCall {
+    let mut messages = Vec::new();
+    if let Some(system) = &req.system {
+        messages.push(json!({"role": "system", "content": system}));
+    }
+    for m in &req.messages {
+        messages.push(json!({"role": m.role, "content": content(&m.content)}));
+    }
+    let mut body = Map::new();
+    body.insert("model".into(), json!(req.model));
+    body.insert("messages".into(), Value::Array(messages));
+    if let Some(t) = req.temperature {
+        body.insert("temperature".into(), json!(t));
+    }
+    if let Some(n) = req.max_tokens {
+        let field = match provider.max_tokens_field {
+            MaxTokensField::MaxCompletionTokens => "max_completion_tokens",
+            MaxTokensField::MaxTokens => "max_tokens",
+        };
+        body.insert(field.into(), json!(n));
+    }
+    if !req.stop.is_empty() {
+        body.insert("stop".into(), json!(req.stop));
+    }
+    if req.stream {
+        body.insert("stream".into(), json!(true));
+        if provider.stream_usage_option {
+            body.insert("stream_options".into(), json!({"include_usage": true}));
+        }
+    }
+    HttpCall {
+        url: format!("{base_url}/chat/completions"),
+        headers: Vec::new(),
+        body: Value::Object(body),
+        auth: AuthStyle::Bearer,
+    }
+}
+
+/// A single text part travels as a plain string (what every compatible server accepts);
+/// anything richer as a list of typed parts.
+fn content(parts: &[Part]) -> Value {
+    if let [Part::Text(t)] = parts {
+        return json!(t);
+    }
+    Value::Array(
+        parts
+            .iter()
+            .map(|p| match p {
+                Part::Text(t) => json!({"type": "text", "text": t}),
+                Part::ImageUrl(u) => json!({"type": "image_url", "image_url": {"url": u}}),
+                Part::ImageBase64 { media_type, data } => json!({
+                    "type": "image_url",
+                    "image_url": {"url": format!("data:{media_type};base64,{data}")}
+                }),
+            })
+            .collect(),
+    )
+}
+
+pub fn finish_reason(raw: &str) -> FinishReason {
+    match raw {
+        "stop" | "end_turn" | "stop_sequence" | "eos" => FinishReason::Stop,
+        "length" | "max_tokens" | "model_length" => FinishReason::Length,
+        "tool_calls" | "function_call" | "tool_use" => FinishReason::ToolCalls,
+        "content_filter" => FinishReason::ContentFilter,
+        _ => FinishReason::Other,
+    }
+}
+
+/// Normalise an OpenAI-shaped usage object (wire-formats §7.1), including DeepSeek's
+/// `prompt_cache_hit_tokens` and OpenRouter's `cost`.
+pub fn usage(u: &Value) -> Usage {
+    let details = &u["prompt_tokens_details"];
+    let cached = num(&details["cached_tokens"])
+        .or_else(|| num(&u["prompt_cache_hit_tokens"]))
+        .unwrap_or(0);
+    Usage {
+        input_tokens: num(&u["prompt_tokens"]),
+        output_tokens: num(&u["completion_tokens"]),
+        cached_input_tokens: cached,
+        cache_write_tokens: num(&details["cache_write_tokens"]).unwrap_or(0),
+        reasoning_tokens: num(&u["completion_tokens_details"]["reasoning_tokens"]).unwrap_or(0),
+        provider_cost_usd: u["cost"].as_f64(),
+        raw: Some(u.clone()),
+    }
+}
+
+/// Message content is a string, or (Mistral's reasoning models) a list of typed parts.
+fn split_content(v: &Value) -> (String, String) {
+    match v {
+        Value::String(s) => (s.clone(), String::new()),
+        Value::Array(parts) => {
+            let mut text = String::new();
+            let mut reasoning = String::new();
+            for p in parts {
+                match p["type"].as_str() {
+                    Some("text") => text.push_str(p["text"].as_str().unwrap_or("")),
+                    Some("thinking") => {
+                        if let Some(inner) = p["thinking"].as_array() {
+                            for t in inner {
+                                reasoning.push_str(t["text"].as_str().unwrap_or(""));
+                            }
+                        } else if let Some(s) = p["thinking"].as_str() {
+                            reasoning.push_str(s);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            (text, reasoning)
+        }
+        _ => (String::new(), String::new()),
+    }
+}
+
+fn reasoning_of(v: &Value) -> Option<&str> {
+    v["reasoning_content"]
+        .as_str()
+        .or_else(|| v["reasoning"].as_str())
+}
+
+/// Parse a non-streamed response body.
+pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| ProviderError::decode(format!("response is not valid JSON: {e}")))?;
+    if v.get("error").is_some_and(|e| !e.is_null()) {
+        return Err(error_from_body(&v, None));
+    }
+    let choice = v["choices"]
+        .get(0)
+        .ok_or_else(|| ProviderError::decode("response has no `choices`"))?;
+    let msg = &choice["message"];
+    let (text, mut reasoning) = split_content(&msg["content"]);
+    if let Some(r) = reasoning_of(msg) {
+        reasoning.push_str(r);
+    }
+    let finish_raw = choice["finish_reason"].as_str().map(str::to_string);
+    Ok(ChatResponse {
+        text,
+        reasoning,
+        finish: finish_raw
+            .as_deref()
+            .map(finish_reason)
+            .unwrap_or(FinishReason::Unknown),
+        finish_raw,
+        usage: if v["usage"].is_object() {
+            usage(&v["usage"])
+        } else {
+            Usage::default()
+        },
+        model_id: v["model"].as_str().map(str::to_string),
+    })
+}
+
+/// Decodes the chunks of a streamed response.
+#[derive(Debug, Default)]
+pub struct StreamDecoder {
+    seen_model: bool,
+}
+
+impl StreamDecoder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Decode one SSE event. `[DONE]` yields nothing; an error chunk or `event: error` is an error.
+    pub fn event(&mut self, ev: &SseEvent) -> Result<Vec<StreamEvent>, ProviderError> {
+        if ev.is_done() {
+            return Ok(Vec::new());
+        }
+        let data = ev.data.trim();
+        if data.is_empty() {
+            return Ok(Vec::new());
+        }
+        let v: Value = serde_json::from_str(data)
+            .map_err(|e| ProviderError::decode(format!("stream chunk is not valid JSON: {e}")))?;
+        if ev.event.as_deref() == Some("error") || v.get("error").is_some_and(|e| !e.is_null()) {
+            return Err(error_from_body(&v, None));
+        }
+        // vLLM reports mid-stream failures as `{"object":"error","message":...}`.
+        if v["object"].as_str() == Some("error") {
+            return Err(error_from_body(&v, None));
+        }
+        let mut out = Vec::new();
+        if !self.seen_model {
+            if let Some(m) = v["model"].as_str() {
+                self.seen_model = true;
+                out.push(StreamEvent::ModelId(m.to_string()));
+            }
+        }
+        if let Some(choice) = v["choices"].get(0) {
+            let delta = &choice["delta"];
+            if let Some(r) = reasoning_of(delta) {
+                if !r.is_empty() {
+                    out.push(StreamEvent::ReasoningDelta(r.to_string()));
+                }
+            }
+            let (text, reasoning) = split_content(&delta["content"]);
+            if !reasoning.is_empty() {
+                out.push(StreamEvent::ReasoningDelta(reasoning));
+            }
+            if !text.is_empty() {
+                out.push(StreamEvent::TextDelta(text));
+            }
+            if let Some(f) = choice["finish_reason"].as_str() {
+                out.push(StreamEvent::Finish {
+                    reason: finish_reason(f),
+                    raw: Some(f.to_string()),
+                });
+            }
+        }
+        if v["usage"].is_object() {
+            out.push(StreamEvent::Usage(usage(&v["usage"])));
+        }
+        Ok(out)
+    }
+}
+
+/// Turn an error body into a typed error. OpenAI's `insufficient_quota` 429 is a billing problem,
+/// not a rate limit: retrying will not help.
+pub fn parse_error(status: u16, body: &[u8]) -> ProviderError {
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let mut e = error_from_body(&v, Some(status));
+    let code = v["error"]["code"].as_str().or(v["error"]["type"].as_str());
+    if code == Some("insufficient_quota") {
+        e.kind = ErrorKind::Auth;
+    }
+    e
+}

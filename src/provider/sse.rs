@@ -1,0 +1,177 @@
+//! Bytes to server-sent events, for every dialect (wire-formats §7.3). Knows nothing of JSON or
+//! providers: it accepts `\n`, `\r\n` and `\r` line endings, skips comment lines, keeps `event:`
+//! names, joins multi-line `data:`, and is fed arbitrary byte slices (a chunk may end mid-line or
+//! mid-character). It never panics on any input.
+
+/// One dispatched event.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SseEvent {
+    /// The `event:` name, if the stream named it (Anthropic, Groq's `event: error`).
+    pub event: Option<String>,
+    /// The `data:` lines joined with `\n`.
+    pub data: String,
+}
+
+impl SseEvent {
+    /// `data: [DONE]`, the OpenAI family's end marker.
+    pub fn is_done(&self) -> bool {
+        self.data.trim() == "[DONE]"
+    }
+}
+
+/// An incremental SSE decoder.
+#[derive(Debug, Default)]
+pub struct SseReader {
+    line: Vec<u8>,
+    /// The previous byte was `\r`: a `\n` right after it belongs to the same line ending.
+    after_cr: bool,
+    event: Option<String>,
+    data: Option<String>,
+}
+
+impl SseReader {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feed bytes; returns the events completed by them, in order.
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<SseEvent> {
+        let mut out = Vec::new();
+        for &b in bytes {
+            if self.after_cr {
+                self.after_cr = false;
+                if b == b'\n' {
+                    continue;
+                }
+            }
+            match b {
+                b'\n' => self.end_line(&mut out),
+                b'\r' => {
+                    self.after_cr = true;
+                    self.end_line(&mut out);
+                }
+                _ => self.line.push(b),
+            }
+        }
+        out
+    }
+
+    /// The body ended: dispatch a last event that had no blank line after it.
+    pub fn finish(&mut self) -> Option<SseEvent> {
+        let mut out = Vec::new();
+        if !self.line.is_empty() {
+            self.end_line(&mut out);
+        }
+        self.dispatch(&mut out);
+        out.pop()
+    }
+
+    fn end_line(&mut self, out: &mut Vec<SseEvent>) {
+        let line = std::mem::take(&mut self.line);
+        if line.is_empty() {
+            self.dispatch(out);
+            return;
+        }
+        if line[0] == b':' {
+            return; // comment: keep-alives like `: OPENROUTER PROCESSING`
+        }
+        let text = String::from_utf8_lossy(&line);
+        let (field, value) = match text.find(':') {
+            Some(i) => {
+                let v = &text[i + 1..];
+                (&text[..i], v.strip_prefix(' ').unwrap_or(v))
+            }
+            None => (text.as_ref(), ""),
+        };
+        match field {
+            "data" => match &mut self.data {
+                Some(d) => {
+                    d.push('\n');
+                    d.push_str(value);
+                }
+                None => self.data = Some(value.to_string()),
+            },
+            "event" => self.event = Some(value.to_string()),
+            _ => {} // id, retry and unknown fields carry nothing llmx needs
+        }
+    }
+
+    fn dispatch(&mut self, out: &mut Vec<SseEvent>) {
+        let event = self.event.take();
+        if let Some(data) = self.data.take() {
+            out.push(SseEvent { event, data });
+        }
+    }
+}
+
+/// Decode a whole body at once (tests and replays).
+pub fn parse_all(body: &[u8]) -> Vec<SseEvent> {
+    let mut r = SseReader::new();
+    let mut events = r.push(body);
+    events.extend(r.finish());
+    events
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(event: Option<&str>, data: &str) -> SseEvent {
+        SseEvent {
+            event: event.map(str::to_string),
+            data: data.to_string(),
+        }
+    }
+
+    #[test]
+    fn line_endings_all_work() {
+        for sep in ["\n", "\r\n", "\r"] {
+            let body = format!("data: a{sep}{sep}event: x{sep}data: b{sep}data: c{sep}{sep}");
+            assert_eq!(
+                parse_all(body.as_bytes()),
+                vec![ev(None, "a"), ev(Some("x"), "b\nc")],
+                "separator {sep:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn comments_and_unknown_fields_are_skipped() {
+        let body = b": OPENROUTER PROCESSING\n\nid: 7\nretry: 10\ndata:x\n\n: \n\n";
+        assert_eq!(parse_all(body), vec![ev(None, "x")]);
+    }
+
+    #[test]
+    fn last_event_without_blank_line_is_kept() {
+        assert_eq!(parse_all(b"data: tail"), vec![ev(None, "tail")]);
+    }
+
+    #[test]
+    fn split_at_every_byte_matches_whole() {
+        let body = "event: a\r\ndata: {\"t\":\"é\"}   \r\n\r\ndata: [DONE]\r\n\r\n".as_bytes();
+        let whole = parse_all(body);
+        for i in 0..=body.len() {
+            let mut r = SseReader::new();
+            let mut got = r.push(&body[..i]);
+            got.extend(r.push(&body[i..]));
+            got.extend(r.finish());
+            assert_eq!(got, whole, "split at {i}");
+        }
+        assert!(whole[1].is_done());
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let mut seed = 0x2545F4914F6CDD1Du64;
+        for _ in 0..2000 {
+            let mut bytes = Vec::new();
+            for _ in 0..(seed % 64) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                bytes.push(b"data:event\r\n :[]{}\xff\xc3"[(seed % 19) as usize]);
+            }
+            let _ = parse_all(&bytes);
+        }
+    }
+}
