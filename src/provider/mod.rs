@@ -138,8 +138,12 @@ pub fn error_from_body(v: &Value, status: Option<u16>) -> ProviderError {
     };
     let effective_status = status.or(body_status);
     let kind = match (status, typed, code_kind, body_status) {
-        // A 529/503 is overload whatever the body says; otherwise a named type is most precise.
-        (Some(s), _, _, _) if s == 529 || s == 503 => ErrorKind::Overloaded,
+        // A status that names the problem (401, 404, 429, 529, ...) wins over a body type:
+        // OpenAI sends its 401 as `type: invalid_request_error`. A bare 400 or 500 is refined
+        // by the body's named type or code.
+        (Some(s), _, _, _) if !matches!(ErrorKind::from_status(s), ErrorKind::BadRequest | ErrorKind::Server) => {
+            ErrorKind::from_status(s)
+        }
         (_, Some(k), _, _) => k,
         (_, _, Some(k), _) => k,
         (Some(s), _, _, _) => ErrorKind::from_status(s),
@@ -161,3 +165,6 @@ pub fn error_from_body(v: &Value, status: Option<u16>) -> ProviderError {
     e.status = effective_status;
     e
 }
+
+#[cfg(test)]
+mod fixture_tests;

@@ -153,6 +153,8 @@ async fn call_inner(
     }
     let mut reader = SseReader::new();
     let mut decoder = StreamDecoder::new(dialect);
+    // A stream ends properly with a finish reason, `[DONE]` or `message_stop`; a body that
+    // just stops is a cut connection, even when the server closed it cleanly.
     let mut finished = false;
     loop {
         let chunk = match resp.chunk().await {
@@ -166,6 +168,7 @@ async fn call_inner(
             }
         };
         for ev in reader.push(&chunk) {
+            finished |= ev.is_done() || ev.event.as_deref() == Some("message_stop");
             for se in decoder.event(&ev)? {
                 if matches!(se, StreamEvent::Finish { .. }) {
                     finished = true;
@@ -175,6 +178,7 @@ async fn call_inner(
         }
     }
     if let Some(ev) = reader.finish() {
+        finished |= ev.is_done() || ev.event.as_deref() == Some("message_stop");
         for se in decoder.event(&ev)? {
             if matches!(se, StreamEvent::Finish { .. }) {
                 finished = true;
