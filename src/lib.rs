@@ -8,5 +8,7 @@
 //! - [`mockserver`]: a local HTTP server speaking all three dialects, for tests and benchmarks.
 
 pub mod auth;
+pub mod catalog;
+pub mod mockserver;
 pub mod provider;
 pub mod settings;

@@ -1,0 +1,492 @@
+//! A local mock provider server for tests and benchmarks. It listens on 127.0.0.1, speaks the
+//! OpenAI, Anthropic and Gemini dialects in JSON and SSE the way the real recordings do, follows
+//! a per-model script (answer, token counts, delay before headers, time to first token, per-chunk
+//! delay, chunk size, failures), records every request it receives, and can replay a recorded
+//! fixture verbatim.
+//!
+//! Built on hyper directly: every chunk is written by a task that sleeps between chunks, which is
+//! what time-to-first-token measurements need.
+
+mod render;
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::{Request, Response};
+use serde::Deserialize;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+pub use render::Dialect;
+
+/// What the server does for one model.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Script {
+    /// The answer; default `Hello from <model>.`
+    pub text: Option<String>,
+    /// Reasoning text streamed before the answer.
+    pub reasoning: Option<String>,
+    /// Prompt tokens reported (total, cached included); default 10.
+    pub input_tokens: Option<u64>,
+    /// Output tokens reported (reasoning included); default one per word of the answer.
+    pub output_tokens: Option<u64>,
+    pub cached_tokens: u64,
+    pub reasoning_tokens: u64,
+    /// An OpenRouter-style `usage.cost` to report.
+    pub cost: Option<f64>,
+    /// The model id the provider reports back (a dated snapshot, say); default the requested id.
+    pub model_id: Option<String>,
+    /// `length` to report a truncated answer; default a natural stop.
+    pub finish: Option<String>,
+    /// Wait before sending response headers.
+    pub header_delay_ms: u64,
+    /// Wait after the headers before the first content chunk (or the whole body, unstreamed).
+    pub ttft_ms: u64,
+    /// Wait between content chunks.
+    pub chunk_delay_ms: u64,
+    /// Characters per content chunk; default 8.
+    pub chunk_chars: Option<usize>,
+    /// Failures, one consumed per request to this model, in order; when they run out the
+    /// script answers normally.
+    pub failures: Vec<Failure>,
+}
+
+/// A scripted failure.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Failure {
+    /// An HTTP error in the dialect's envelope (401, 429, 500, 503, 529, ...).
+    Status {
+        status: u16,
+        #[serde(default)]
+        retry_after: Option<String>,
+        #[serde(default)]
+        message: Option<String>,
+    },
+    /// A 200 whose body is not valid JSON.
+    MalformedJson,
+    /// The connection drops after this many content chunks.
+    CutAfter { chunks: usize },
+    /// An error event inside the 200 stream after this many content chunks.
+    ErrorEvent {
+        #[serde(default)]
+        after_chunks: usize,
+        #[serde(default)]
+        message: Option<String>,
+    },
+    /// The stream stops sending (but stays open) after this many content chunks.
+    Stall { after_chunks: usize },
+}
+
+/// A recorded fixture to serve verbatim for requests to `path`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Replay {
+    /// Request path to match (query string ignored), e.g. `/api/v1/models`.
+    pub path: String,
+    /// A recording in the `tests/fixtures/real` shape, or a bare `.sse` body.
+    pub file: PathBuf,
+}
+
+/// The whole server configuration (also the JSON file `llmx mock-server --script` reads).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct MockConfig {
+    /// Scripts by requested model id.
+    pub models: HashMap<String, Script>,
+    /// The script for any other model.
+    pub default: Script,
+    pub replays: Vec<Replay>,
+}
+
+/// One request the server received.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    /// Path and query, e.g. `/v1beta/models/x:streamGenerateContent?alt=sse`.
+    pub path: String,
+    /// Header names lower-cased.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+struct State {
+    config: MockConfig,
+    attempts: Mutex<HashMap<String, usize>>,
+}
+
+type Body = BoxBody<Bytes, std::io::Error>;
+
+/// Serve on an already-bound listener until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    config: MockConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Arc<Mutex<Vec<Recorded>>> {
+    let state = Arc::new(State {
+        config,
+        attempts: Mutex::new(HashMap::new()),
+    });
+    let log = Arc::new(Mutex::new(Vec::new()));
+    serve_state(listener, state, shutdown, log.clone()).await;
+    log
+}
+
+async fn serve_state(
+    listener: TcpListener,
+    state: Arc<State>,
+    shutdown: impl Future<Output = ()>,
+    log: Arc<Mutex<Vec<Recorded>>>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            _ = &mut shutdown => return,
+            r = listener.accept() => match r { Ok(s) => s, Err(_) => continue },
+        };
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        let log = log.clone();
+        tokio::spawn(async move {
+            let svc = hyper::service::service_fn(move |req| {
+                let state = state.clone();
+                let log = log.clone();
+                async move { Ok::<_, Infallible>(handle(state, log, req).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                .await;
+        });
+    }
+}
+
+/// A running server with its own runtime thread, for synchronous tests and benchmarks.
+pub struct MockServer {
+    addr: SocketAddr,
+    log: Arc<Mutex<Vec<Recorded>>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// Start on 127.0.0.1 with an OS-chosen port.
+    pub fn start(config: MockConfig) -> std::io::Result<MockServer> {
+        Self::start_on(config, 0)
+    }
+
+    pub fn start_on(config: MockConfig, port: u16) -> std::io::Result<MockServer> {
+        let std_listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let state = Arc::new(State {
+            config,
+            attempts: Mutex::new(HashMap::new()),
+        });
+        let log2 = log.clone();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let thread = std::thread::spawn(move || {
+            rt.block_on(async move {
+                let listener = match TcpListener::from_std(std_listener) {
+                    Ok(l) => l,
+                    Err(_) => return,
+                };
+                serve_state(listener, state, async { let _ = rx.await; }, log2).await;
+            });
+        });
+        Ok(MockServer {
+            addr,
+            log,
+            stop: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT` (no trailing slash, no version).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every request received so far, in arrival order.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn full(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .body(
+            Full::new(body.into())
+                .map_err(|never: Infallible| match never {})
+                .boxed(),
+        )
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()).map_err(|n| match n {}).boxed()))
+}
+
+async fn handle(
+    state: Arc<State>,
+    log: Arc<Mutex<Vec<Recorded>>>,
+    req: Request<Incoming>,
+) -> Response<Body> {
+    let method = req.method().to_string();
+    let path_q = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let path = req.uri().path().to_string();
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
+        .collect();
+    let body = match req.into_body().collect().await {
+        Ok(b) => b.to_bytes().to_vec(),
+        Err(_) => Vec::new(),
+    };
+    let rec = Recorded {
+        method: method.clone(),
+        path: path_q.clone(),
+        headers,
+        body,
+    };
+    if let Ok(mut l) = log.lock() {
+        l.push(rec.clone());
+    }
+
+    if let Some(r) = state.config.replays.iter().find(|r| r.path == path) {
+        return replay(&r.file);
+    }
+    let json = rec.json();
+    let (dialect, model, stream) = if path.ends_with("/chat/completions") {
+        (
+            Dialect::OpenAi,
+            json["model"].as_str().unwrap_or("").to_string(),
+            json["stream"].as_bool() == Some(true),
+        )
+    } else if path.ends_with("/v1/messages") {
+        (
+            Dialect::Anthropic,
+            json["model"].as_str().unwrap_or("").to_string(),
+            json["stream"].as_bool() == Some(true),
+        )
+    } else if let Some(rest) = path.split("/v1beta/models/").nth(1) {
+        match rest.rsplit_once(':') {
+            Some((m, "generateContent")) => (Dialect::Gemini, m.to_string(), false),
+            Some((m, "streamGenerateContent")) => (Dialect::Gemini, m.to_string(), true),
+            _ => return full(404, "application/json", r#"{"error":{"code":404,"message":"not found","status":"NOT_FOUND"}}"#),
+        }
+    } else if method == "GET" && path.ends_with("/models") {
+        let ids: Vec<Value> = state
+            .config
+            .models
+            .keys()
+            .map(|k| serde_json::json!({"id": k, "object": "model"}))
+            .collect();
+        return full(
+            200,
+            "application/json",
+            serde_json::json!({"object": "list", "data": ids}).to_string(),
+        );
+    } else {
+        return full(
+            404,
+            "application/json",
+            r#"{"error":{"message":"the mock server has no route for this path","type":"invalid_request_error"}}"#,
+        );
+    };
+    if method != "POST" {
+        return full(405, "application/json", r#"{"error":{"message":"use POST"}}"#);
+    }
+    let script = state
+        .config
+        .models
+        .get(&model)
+        .unwrap_or(&state.config.default)
+        .clone();
+    let attempt = {
+        let mut a = state.attempts.lock().unwrap_or_else(|p| p.into_inner());
+        let n = a.entry(model.clone()).or_insert(0);
+        *n += 1;
+        *n - 1
+    };
+    let failure = script.failures.get(attempt).cloned();
+    let include_usage = json["stream_options"]["include_usage"].as_bool() == Some(true);
+    let plan = render::Plan::new(&script, &model, dialect, include_usage);
+
+    if script.header_delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(script.header_delay_ms)).await;
+    }
+    match &failure {
+        Some(Failure::Status {
+            status,
+            retry_after,
+            message,
+        }) => {
+            let (ct, body) = render::error_body(dialect, *status, message.as_deref());
+            let mut resp = full(*status, ct, body);
+            if let Some(ra) = retry_after {
+                if let Ok(v) = hyper::header::HeaderValue::from_str(ra) {
+                    resp.headers_mut().insert("retry-after", v);
+                }
+            }
+            return resp;
+        }
+        Some(Failure::MalformedJson) if !stream => {
+            return full(200, "application/json", "{\"choices\": [{\"message\": {\"content\": \"cut");
+        }
+        _ => {}
+    }
+    if !stream {
+        if script.ttft_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(script.ttft_ms)).await;
+        }
+        return full(200, "application/json", plan.whole_body());
+    }
+    let (tx, rx) = mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(16);
+    let ttft = Duration::from_millis(script.ttft_ms);
+    let gap = Duration::from_millis(script.chunk_delay_ms);
+    tokio::spawn(async move {
+        let send = |b: String| {
+            let tx = tx.clone();
+            async move { tx.send(Ok(Frame::data(Bytes::from(b)))).await.is_ok() }
+        };
+        if !send(plan.stream_head()).await {
+            return;
+        }
+        if !ttft.is_zero() {
+            tokio::time::sleep(ttft).await;
+        }
+        let chunks = plan.content_chunks();
+        for (i, c) in chunks.iter().enumerate() {
+            match &failure {
+                Some(Failure::CutAfter { chunks }) if *chunks == i => {
+                    let _ = tx
+                        .send(Err(std::io::Error::other("scripted cut")))
+                        .await;
+                    return;
+                }
+                Some(Failure::ErrorEvent {
+                    after_chunks,
+                    message,
+                }) if *after_chunks == i => {
+                    let _ = send(render::stream_error(dialect, message.as_deref())).await;
+                    return;
+                }
+                Some(Failure::Stall { after_chunks }) if *after_chunks == i => {
+                    tx.closed().await;
+                    return;
+                }
+                Some(Failure::MalformedJson) if i == 0 => {
+                    let _ = send("data: {\"choices\": [ not json\n\n".to_string()).await;
+                    return;
+                }
+                _ => {}
+            }
+            if i > 0 && !gap.is_zero() {
+                tokio::time::sleep(gap).await;
+            }
+            if !send(c.clone()).await {
+                return;
+            }
+        }
+        match &failure {
+            Some(Failure::CutAfter { .. }) => {
+                let _ = tx.send(Err(std::io::Error::other("scripted cut"))).await;
+                return;
+            }
+            Some(Failure::ErrorEvent { message, .. }) => {
+                let _ = send(render::stream_error(dialect, message.as_deref())).await;
+                return;
+            }
+            Some(Failure::Stall { .. }) => {
+                tx.closed().await;
+                return;
+            }
+            _ => {}
+        }
+        let _ = send(plan.stream_tail()).await;
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    Response::builder()
+        .status(200)
+        .header("content-type", "text/event-stream; charset=utf-8")
+        .header("cache-control", "no-cache")
+        .body(BodyExt::boxed(StreamBody::new(stream)))
+        .unwrap_or_else(|_| full(500, "text/plain", "mock server error"))
+}
+
+/// Serve a recording verbatim: its status, content type and exact body bytes.
+fn replay(file: &std::path::Path) -> Response<Body> {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => return full(500, "text/plain", format!("replay file unreadable: {e}")),
+    };
+    let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if ext == "sse" {
+        return full(200, "text/event-stream; charset=utf-8", text);
+    }
+    let v: Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => return full(500, "text/plain", format!("replay file is not JSON: {e}")),
+    };
+    let r = &v["response"];
+    let status = r["status"].as_u64().unwrap_or(200) as u16;
+    let ct = r["headers"]["content-type"]
+        .as_str()
+        .unwrap_or("application/json")
+        .to_string();
+    let body = r["sse_text"]
+        .as_str()
+        .or(r["body_text"].as_str())
+        .or(r["ndjson_text"].as_str())
+        .map(str::to_string)
+        .unwrap_or_else(|| r["body"].to_string());
+    full(status, &ct, body)
+}

@@ -1,0 +1,345 @@
+//! What the mock server writes, dialect by dialect, shaped like the real recordings: OpenAI
+//! chunks with a role-only first delta, a finish chunk, an optional `choices: []` usage chunk and
+//! `[DONE]`; Anthropic's named events with `ping` and trailing-space padding; Gemini's whole
+//! response objects separated by CRLF.
+
+use serde_json::{json, Value};
+
+use super::Script;
+
+/// The dialect a request arrived in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    OpenAi,
+    Anthropic,
+    Gemini,
+}
+
+/// One answer, ready to render.
+pub struct Plan {
+    dialect: Dialect,
+    model: String,
+    text: String,
+    reasoning: String,
+    input: u64,
+    output: u64,
+    cached: u64,
+    reasoning_tokens: u64,
+    cost: Option<f64>,
+    length: bool,
+    chunk_chars: usize,
+    include_usage: bool,
+}
+
+fn chunks_of(s: &str, n: usize) -> Vec<String> {
+    let chars: Vec<char> = s.chars().collect();
+    chars.chunks(n.max(1)).map(|c| c.iter().collect()).collect()
+}
+
+impl Plan {
+    pub fn new(script: &Script, requested: &str, dialect: Dialect, include_usage: bool) -> Plan {
+        let text = script
+            .text
+            .clone()
+            .unwrap_or_else(|| format!("Hello from {requested}."));
+        Plan {
+            dialect,
+            model: script.model_id.clone().unwrap_or_else(|| requested.to_string()),
+            output: script
+                .output_tokens
+                .unwrap_or_else(|| text.split_whitespace().count() as u64),
+            text,
+            reasoning: script.reasoning.clone().unwrap_or_default(),
+            input: script.input_tokens.unwrap_or(10),
+            cached: script.cached_tokens,
+            reasoning_tokens: script.reasoning_tokens,
+            cost: script.cost,
+            length: script.finish.as_deref() == Some("length"),
+            chunk_chars: script.chunk_chars.unwrap_or(8),
+            include_usage,
+        }
+    }
+
+    fn openai_usage(&self) -> Value {
+        let mut u = json!({
+            "prompt_tokens": self.input,
+            "completion_tokens": self.output,
+            "total_tokens": self.input + self.output,
+            "prompt_tokens_details": {"cached_tokens": self.cached},
+            "completion_tokens_details": {"reasoning_tokens": self.reasoning_tokens}
+        });
+        if let Some(c) = self.cost {
+            u["cost"] = json!(c);
+        }
+        u
+    }
+
+    fn anthropic_usage(&self) -> Value {
+        json!({
+            "input_tokens": self.input - self.cached.min(self.input),
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": self.cached,
+            "output_tokens": self.output
+        })
+    }
+
+    fn gemini_usage(&self, done: bool) -> Value {
+        let mut u = json!({"promptTokenCount": self.input});
+        if done {
+            u["candidatesTokenCount"] = json!(self.output - self.reasoning_tokens.min(self.output));
+            u["totalTokenCount"] = json!(self.input + self.output);
+            if self.reasoning_tokens > 0 {
+                u["thoughtsTokenCount"] = json!(self.reasoning_tokens);
+            }
+            if self.cached > 0 {
+                u["cachedContentTokenCount"] = json!(self.cached);
+            }
+        }
+        u
+    }
+
+    fn finish(&self) -> &'static str {
+        match (self.dialect, self.length) {
+            (Dialect::OpenAi, false) => "stop",
+            (Dialect::OpenAi, true) => "length",
+            (Dialect::Anthropic, false) => "end_turn",
+            (Dialect::Anthropic, true) => "max_tokens",
+            (Dialect::Gemini, false) => "STOP",
+            (Dialect::Gemini, true) => "MAX_TOKENS",
+        }
+    }
+
+    /// The complete non-streamed body.
+    pub fn whole_body(&self) -> String {
+        match self.dialect {
+            Dialect::OpenAi => {
+                let mut msg = json!({"role": "assistant", "content": self.text});
+                if !self.reasoning.is_empty() {
+                    msg["reasoning_content"] = json!(self.reasoning);
+                }
+                json!({
+                    "id": "chatcmpl-mock",
+                    "object": "chat.completion",
+                    "created": 1_700_000_000,
+                    "model": self.model,
+                    "choices": [{"index": 0, "message": msg, "logprobs": null, "finish_reason": self.finish()}],
+                    "usage": self.openai_usage()
+                })
+            }
+            Dialect::Anthropic => {
+                let mut content = Vec::new();
+                if !self.reasoning.is_empty() {
+                    content.push(json!({"type": "thinking", "thinking": self.reasoning, "signature": "mock"}));
+                }
+                content.push(json!({"type": "text", "text": self.text}));
+                json!({
+                    "id": "msg_mock",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": self.model,
+                    "content": content,
+                    "stop_reason": self.finish(),
+                    "stop_sequence": null,
+                    "usage": self.anthropic_usage()
+                })
+            }
+            Dialect::Gemini => {
+                let mut parts = Vec::new();
+                if !self.reasoning.is_empty() {
+                    parts.push(json!({"text": self.reasoning, "thought": true}));
+                }
+                parts.push(json!({"text": self.text}));
+                json!({
+                    "candidates": [{"content": {"parts": parts, "role": "model"}, "finishReason": self.finish(), "index": 0}],
+                    "usageMetadata": self.gemini_usage(true),
+                    "modelVersion": self.model,
+                    "responseId": "mock"
+                })
+            }
+        }
+        .to_string()
+    }
+
+    fn openai_chunk(&self, delta: Value, finish: Option<&str>) -> String {
+        let v = json!({
+            "id": "chatcmpl-mock",
+            "object": "chat.completion.chunk",
+            "created": 1_700_000_000,
+            "model": self.model,
+            "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}],
+            "usage": null
+        });
+        format!("data: {v}\n\n")
+    }
+
+    fn anthropic_event(name: &str, data: Value) -> String {
+        // Real streams pad the JSON with trailing spaces.
+        format!("event: {name}\ndata: {data}      \n\n")
+    }
+
+    /// What is sent right after the headers, before the first token.
+    pub fn stream_head(&self) -> String {
+        match self.dialect {
+            Dialect::OpenAi => {
+                self.openai_chunk(json!({"role": "assistant", "content": ""}), None)
+            }
+            Dialect::Anthropic => {
+                let mut usage = self.anthropic_usage();
+                usage["output_tokens"] = json!(1);
+                Self::anthropic_event(
+                    "message_start",
+                    json!({"type": "message_start", "message": {
+                        "id": "msg_mock", "type": "message", "role": "assistant",
+                        "model": self.model, "content": [], "stop_reason": null,
+                        "stop_sequence": null, "usage": usage}}),
+                ) + &Self::anthropic_event("ping", json!({"type": "ping"}))
+            }
+            Dialect::Gemini => String::new(),
+        }
+    }
+
+    /// One string per content chunk (reasoning chunks first), each a complete SSE event.
+    pub fn content_chunks(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let r = chunks_of(&self.reasoning, self.chunk_chars);
+        let t = chunks_of(&self.text, self.chunk_chars);
+        match self.dialect {
+            Dialect::OpenAi => {
+                for c in r {
+                    out.push(self.openai_chunk(json!({"reasoning_content": c}), None));
+                }
+                for c in t {
+                    out.push(self.openai_chunk(json!({"content": c}), None));
+                }
+            }
+            Dialect::Anthropic => {
+                let mut index = 0;
+                if !r.is_empty() {
+                    for (i, c) in r.into_iter().enumerate() {
+                        let mut ev = String::new();
+                        if i == 0 {
+                            ev += &Self::anthropic_event("content_block_start", json!({"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": ""}}));
+                        }
+                        ev += &Self::anthropic_event("content_block_delta", json!({"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": c}}));
+                        out.push(ev);
+                    }
+                    if let Some(last) = out.last_mut() {
+                        *last += &Self::anthropic_event("content_block_stop", json!({"type": "content_block_stop", "index": 0}));
+                    }
+                    index = 1;
+                }
+                for (i, c) in t.into_iter().enumerate() {
+                    let mut ev = String::new();
+                    if i == 0 {
+                        ev += &Self::anthropic_event("content_block_start", json!({"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}}));
+                    }
+                    ev += &Self::anthropic_event("content_block_delta", json!({"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": c}}));
+                    out.push(ev);
+                }
+            }
+            Dialect::Gemini => {
+                for c in r {
+                    out.push(self.gemini_event(json!([{"text": c, "thought": true}]), None));
+                }
+                for c in t {
+                    out.push(self.gemini_event(json!([{"text": c}]), None));
+                }
+            }
+        }
+        out
+    }
+
+    fn gemini_event(&self, parts: Value, finish: Option<&str>) -> String {
+        let mut cand = json!({"content": {"parts": parts, "role": "model"}, "index": 0});
+        if let Some(f) = finish {
+            cand["finishReason"] = json!(f);
+        }
+        let v = json!({
+            "candidates": [cand],
+            "usageMetadata": self.gemini_usage(finish.is_some()),
+            "modelVersion": self.model,
+            "responseId": "mock"
+        });
+        format!("data: {v}\r\n\r\n")
+    }
+
+    /// What follows the last content chunk: finish, usage, end marker.
+    pub fn stream_tail(&self) -> String {
+        match self.dialect {
+            Dialect::OpenAi => {
+                let mut s = self.openai_chunk(json!({}), Some(self.finish()));
+                if self.include_usage {
+                    let v = json!({
+                        "id": "chatcmpl-mock",
+                        "object": "chat.completion.chunk",
+                        "created": 1_700_000_000,
+                        "model": self.model,
+                        "choices": [],
+                        "usage": self.openai_usage()
+                    });
+                    s += &format!("data: {v}\n\n");
+                }
+                s + "data: [DONE]\n\n"
+            }
+            Dialect::Anthropic => {
+                let index = if self.reasoning.is_empty() { 0 } else { 1 };
+                Self::anthropic_event("content_block_stop", json!({"type": "content_block_stop", "index": index}))
+                    + &Self::anthropic_event(
+                        "message_delta",
+                        json!({"type": "message_delta",
+                               "delta": {"stop_reason": self.finish(), "stop_sequence": null},
+                               "usage": {"output_tokens": self.output}}),
+                    )
+                    + &Self::anthropic_event("message_stop", json!({"type": "message_stop"}))
+            }
+            Dialect::Gemini => self.gemini_event(json!([{"text": ""}]), Some(self.finish())),
+        }
+    }
+}
+
+/// An HTTP error body in the dialect's envelope.
+pub fn error_body(dialect: Dialect, status: u16, message: Option<&str>) -> (&'static str, String) {
+    let (oa_type, an_type, g_status, default_msg) = match status {
+        400 => ("invalid_request_error", "invalid_request_error", "INVALID_ARGUMENT", "Invalid request"),
+        401 => ("invalid_request_error", "authentication_error", "UNAUTHENTICATED", "invalid x-api-key"),
+        403 => ("invalid_request_error", "permission_error", "PERMISSION_DENIED", "Permission denied"),
+        404 => ("invalid_request_error", "not_found_error", "NOT_FOUND", "model not found"),
+        429 => ("rate_limit_exceeded", "rate_limit_error", "RESOURCE_EXHAUSTED", "Rate limit reached"),
+        529 => ("server_error", "overloaded_error", "UNAVAILABLE", "Overloaded"),
+        503 => ("server_error", "overloaded_error", "UNAVAILABLE", "The model is overloaded"),
+        _ => ("server_error", "api_error", "INTERNAL", "Internal server error"),
+    };
+    let msg = message.unwrap_or(default_msg);
+    let body = match dialect {
+        Dialect::OpenAi => {
+            json!({"error": {"message": msg, "type": oa_type, "param": null, "code": null}})
+        }
+        Dialect::Anthropic => json!({"type": "error", "error": {"type": an_type, "message": msg}, "request_id": "req_mock"}),
+        Dialect::Gemini => json!({"error": {"code": status, "message": msg, "status": g_status}}),
+    };
+    ("application/json", body.to_string())
+}
+
+/// An error event inside a 200 stream, as each provider sends one.
+pub fn stream_error(dialect: Dialect, message: Option<&str>) -> String {
+    match dialect {
+        Dialect::OpenAi => {
+            let msg = message.unwrap_or("Internal server error");
+            format!("data: {}\n\n", json!({"error": {"code": 500, "message": msg}}))
+        }
+        Dialect::Anthropic => {
+            let msg = message.unwrap_or("Overloaded");
+            format!(
+                "event: error\ndata: {}\n\n",
+                json!({"type": "error", "error": {"type": "overloaded_error", "message": msg}})
+            )
+        }
+        Dialect::Gemini => {
+            let msg = message.unwrap_or("The model is overloaded.");
+            format!(
+                "data: {}\r\n\r\n",
+                json!({"error": {"code": 503, "message": msg, "status": "UNAVAILABLE"}})
+            )
+        }
+    }
+}
