@@ -9,6 +9,10 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod engine;
+pub mod error;
 pub mod mockserver;
+pub mod output;
 pub mod provider;
+pub mod render;
 pub mod settings;

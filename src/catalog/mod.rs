@@ -42,32 +42,102 @@ const SONNET_LONG: Price = p(6.0, 22.5, Some(0.6), Some(7.5));
 const GEMINI_PRO_LONG: Price = p(2.5, 15.0, Some(0.25), None);
 
 const MODELS: &[Model] = &[
-    Model { provider: "openai", id: "gpt-4o-mini", price: p(0.15, 0.6, Some(0.075), None) },
-    Model { provider: "openai", id: "gpt-4o", price: p(2.5, 10.0, Some(1.25), None) },
-    Model { provider: "openai", id: "gpt-4.1-mini", price: p(0.4, 1.6, Some(0.1), None) },
-    Model { provider: "openai", id: "gpt-5", price: p(1.25, 10.0, Some(0.125), None) },
-    Model { provider: "openai", id: "gpt-5-mini", price: p(0.25, 2.0, Some(0.025), None) },
-    Model { provider: "openai", id: "gpt-5.5", price: p(5.0, 30.0, Some(0.5), None) },
+    Model {
+        provider: "openai",
+        id: "gpt-4o-mini",
+        price: p(0.15, 0.6, Some(0.075), None),
+    },
+    Model {
+        provider: "openai",
+        id: "gpt-4o",
+        price: p(2.5, 10.0, Some(1.25), None),
+    },
+    Model {
+        provider: "openai",
+        id: "gpt-4.1-mini",
+        price: p(0.4, 1.6, Some(0.1), None),
+    },
+    Model {
+        provider: "openai",
+        id: "gpt-5",
+        price: p(1.25, 10.0, Some(0.125), None),
+    },
+    Model {
+        provider: "openai",
+        id: "gpt-5-mini",
+        price: p(0.25, 2.0, Some(0.025), None),
+    },
+    Model {
+        provider: "openai",
+        id: "gpt-5.5",
+        price: p(5.0, 30.0, Some(0.5), None),
+    },
     Model {
         provider: "anthropic",
         id: "claude-sonnet-4-5",
-        price: Price { tier: Some((200_000, &SONNET_LONG)), ..p(3.0, 15.0, Some(0.3), Some(3.75)) },
+        price: Price {
+            tier: Some((200_000, &SONNET_LONG)),
+            ..p(3.0, 15.0, Some(0.3), Some(3.75))
+        },
     },
-    Model { provider: "anthropic", id: "claude-haiku-4-5", price: p(1.0, 5.0, Some(0.1), Some(1.25)) },
-    Model { provider: "anthropic", id: "claude-opus-4-5", price: p(5.0, 25.0, Some(0.5), Some(6.25)) },
-    Model { provider: "gemini", id: "gemini-2.5-flash", price: p(0.3, 2.5, Some(0.03), None) },
-    Model { provider: "gemini", id: "gemini-2.5-flash-lite", price: p(0.1, 0.4, Some(0.01), None) },
+    Model {
+        provider: "anthropic",
+        id: "claude-haiku-4-5",
+        price: p(1.0, 5.0, Some(0.1), Some(1.25)),
+    },
+    Model {
+        provider: "anthropic",
+        id: "claude-opus-4-5",
+        price: p(5.0, 25.0, Some(0.5), Some(6.25)),
+    },
+    Model {
+        provider: "gemini",
+        id: "gemini-2.5-flash",
+        price: p(0.3, 2.5, Some(0.03), None),
+    },
+    Model {
+        provider: "gemini",
+        id: "gemini-2.5-flash-lite",
+        price: p(0.1, 0.4, Some(0.01), None),
+    },
     Model {
         provider: "gemini",
         id: "gemini-2.5-pro",
-        price: Price { tier: Some((200_000, &GEMINI_PRO_LONG)), ..p(1.25, 10.0, Some(0.125), None) },
+        price: Price {
+            tier: Some((200_000, &GEMINI_PRO_LONG)),
+            ..p(1.25, 10.0, Some(0.125), None)
+        },
     },
-    Model { provider: "deepseek", id: "deepseek-chat", price: p(0.27, 1.1, Some(0.07), None) },
-    Model { provider: "deepseek", id: "deepseek-reasoner", price: p(0.55, 2.19, Some(0.14), None) },
-    Model { provider: "mistral", id: "mistral-small-latest", price: p(0.1, 0.3, None, None) },
-    Model { provider: "groq", id: "llama-3.3-70b-versatile", price: p(0.59, 0.79, None, None) },
-    Model { provider: "groq", id: "llama-3.1-8b-instant", price: p(0.05, 0.08, None, None) },
-    Model { provider: "xai", id: "grok-3-mini", price: p(0.3, 0.5, Some(0.075), None) },
+    Model {
+        provider: "deepseek",
+        id: "deepseek-chat",
+        price: p(0.27, 1.1, Some(0.07), None),
+    },
+    Model {
+        provider: "deepseek",
+        id: "deepseek-reasoner",
+        price: p(0.55, 2.19, Some(0.14), None),
+    },
+    Model {
+        provider: "mistral",
+        id: "mistral-small-latest",
+        price: p(0.1, 0.3, None, None),
+    },
+    Model {
+        provider: "groq",
+        id: "llama-3.3-70b-versatile",
+        price: p(0.59, 0.79, None, None),
+    },
+    Model {
+        provider: "groq",
+        id: "llama-3.1-8b-instant",
+        price: p(0.05, 0.08, None, None),
+    },
+    Model {
+        provider: "xai",
+        id: "grok-3-mini",
+        price: p(0.3, 0.5, Some(0.075), None),
+    },
     Model {
         provider: "together",
         id: "meta-llama/Llama-3.3-70B-Instruct-Turbo",
@@ -157,7 +227,10 @@ pub fn known_names() -> Vec<String> {
 }
 
 /// The closest candidate to `input`, if one is close enough to be a likely typo.
-pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let input_l = input.to_ascii_lowercase();
     candidates
         .into_iter()
@@ -195,9 +268,17 @@ mod tests {
 
     #[test]
     fn snapshot_ids_match_longest_prefix() {
-        assert_eq!(price("openai", "gpt-4o-mini-2024-07-18").unwrap().input, 0.15);
+        assert_eq!(
+            price("openai", "gpt-4o-mini-2024-07-18").unwrap().input,
+            0.15
+        );
         assert_eq!(price("openai", "gpt-4o-2024-08-06").unwrap().input, 2.5);
-        assert_eq!(price("anthropic", "claude-sonnet-4-5-20250929").unwrap().output, 15.0);
+        assert_eq!(
+            price("anthropic", "claude-sonnet-4-5-20250929")
+                .unwrap()
+                .output,
+            15.0
+        );
         assert!(price("openai", "gpt-4oz").is_none());
         assert!(price("openai", "unknown").is_none());
     }
@@ -220,7 +301,11 @@ mod tests {
         let want = (11.0 * 3.0 + 1031.0 * 0.3 + 100.0 * 15.0) / 1e6;
         assert!((c - want).abs() < 1e-12);
         // Over the 200k tier every token uses the long-context price.
-        let c = cost(price("anthropic", "claude-sonnet-4-5"), &usage(200_001, 1000)).unwrap();
+        let c = cost(
+            price("anthropic", "claude-sonnet-4-5"),
+            &usage(200_001, 1000),
+        )
+        .unwrap();
         let want = (200_001.0 * 6.0 + 1000.0 * 22.5) / 1e6;
         assert!((c - want).abs() < 1e-9);
     }
@@ -239,7 +324,10 @@ mod tests {
         let names = known_names();
         let refs = names.iter().map(String::as_str);
         assert_eq!(did_you_mean("claud", refs.clone()), Some("claude"));
-        assert_eq!(did_you_mean("gpt-4o-mni", refs.clone()), Some("gpt-4o-mini"));
+        assert_eq!(
+            did_you_mean("gpt-4o-mni", refs.clone()),
+            Some("gpt-4o-mini")
+        );
         assert_eq!(did_you_mean("zzzzzzzzzz", refs), None);
     }
 }

@@ -218,7 +218,15 @@ impl MockServer {
                     Ok(l) => l,
                     Err(_) => return,
                 };
-                serve_state(listener, state, async { let _ = rx.await; }, log2).await;
+                serve_state(
+                    listener,
+                    state,
+                    async {
+                        let _ = rx.await;
+                    },
+                    log2,
+                )
+                .await;
             });
         });
         Ok(MockServer {
@@ -282,7 +290,12 @@ async fn handle(
     let headers: Vec<(String, String)> = req
         .headers()
         .iter()
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into(),
+            )
+        })
         .collect();
     let body = match req.into_body().collect().await {
         Ok(b) => b.to_bytes().to_vec(),
@@ -318,7 +331,13 @@ async fn handle(
         match rest.rsplit_once(':') {
             Some((m, "generateContent")) => (Dialect::Gemini, m.to_string(), false),
             Some((m, "streamGenerateContent")) => (Dialect::Gemini, m.to_string(), true),
-            _ => return full(404, "application/json", r#"{"error":{"code":404,"message":"not found","status":"NOT_FOUND"}}"#),
+            _ => {
+                return full(
+                    404,
+                    "application/json",
+                    r#"{"error":{"code":404,"message":"not found","status":"NOT_FOUND"}}"#,
+                )
+            }
         }
     } else if method == "GET" && path.ends_with("/models") {
         let ids: Vec<Value> = state
@@ -340,7 +359,11 @@ async fn handle(
         );
     };
     if method != "POST" {
-        return full(405, "application/json", r#"{"error":{"message":"use POST"}}"#);
+        return full(
+            405,
+            "application/json",
+            r#"{"error":{"message":"use POST"}}"#,
+        );
     }
     let script = state
         .config
@@ -377,7 +400,11 @@ async fn handle(
             return resp;
         }
         Some(Failure::MalformedJson) if !stream => {
-            return full(200, "application/json", "{\"choices\": [{\"message\": {\"content\": \"cut");
+            return full(
+                200,
+                "application/json",
+                "{\"choices\": [{\"message\": {\"content\": \"cut",
+            );
         }
         _ => {}
     }
@@ -405,9 +432,7 @@ async fn handle(
         for (i, c) in chunks.iter().enumerate() {
             match &failure {
                 Some(Failure::CutAfter { chunks }) if *chunks == i => {
-                    let _ = tx
-                        .send(Err(std::io::Error::other("scripted cut")))
-                        .await;
+                    let _ = tx.send(Err(std::io::Error::other("scripted cut"))).await;
                     return;
                 }
                 Some(Failure::ErrorEvent {

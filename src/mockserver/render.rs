@@ -44,7 +44,10 @@ impl Plan {
             .unwrap_or_else(|| format!("Hello from {requested}."));
         Plan {
             dialect,
-            model: script.model_id.clone().unwrap_or_else(|| requested.to_string()),
+            model: script
+                .model_id
+                .clone()
+                .unwrap_or_else(|| requested.to_string()),
             output: script
                 .output_tokens
                 .unwrap_or_else(|| text.split_whitespace().count() as u64),
@@ -180,9 +183,7 @@ impl Plan {
     /// What is sent right after the headers, before the first token.
     pub fn stream_head(&self) -> String {
         match self.dialect {
-            Dialect::OpenAi => {
-                self.openai_chunk(json!({"role": "assistant", "content": ""}), None)
-            }
+            Dialect::OpenAi => self.openai_chunk(json!({"role": "assistant", "content": ""}), None),
             Dialect::Anthropic => {
                 let mut usage = self.anthropic_usage();
                 usage["output_tokens"] = json!(1);
@@ -218,22 +219,37 @@ impl Plan {
                     for (i, c) in r.into_iter().enumerate() {
                         let mut ev = String::new();
                         if i == 0 {
-                            ev += &Self::anthropic_event("content_block_start", json!({"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": ""}}));
+                            ev += &Self::anthropic_event(
+                                "content_block_start",
+                                json!({"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": ""}}),
+                            );
                         }
-                        ev += &Self::anthropic_event("content_block_delta", json!({"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": c}}));
+                        ev += &Self::anthropic_event(
+                            "content_block_delta",
+                            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": c}}),
+                        );
                         out.push(ev);
                     }
                     if let Some(last) = out.last_mut() {
-                        *last += &Self::anthropic_event("content_block_stop", json!({"type": "content_block_stop", "index": 0}));
+                        *last += &Self::anthropic_event(
+                            "content_block_stop",
+                            json!({"type": "content_block_stop", "index": 0}),
+                        );
                     }
                     index = 1;
                 }
                 for (i, c) in t.into_iter().enumerate() {
                     let mut ev = String::new();
                     if i == 0 {
-                        ev += &Self::anthropic_event("content_block_start", json!({"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}}));
+                        ev += &Self::anthropic_event(
+                            "content_block_start",
+                            json!({"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}}),
+                        );
                     }
-                    ev += &Self::anthropic_event("content_block_delta", json!({"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": c}}));
+                    ev += &Self::anthropic_event(
+                        "content_block_delta",
+                        json!({"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": c}}),
+                    );
                     out.push(ev);
                 }
             }
@@ -283,14 +299,15 @@ impl Plan {
             }
             Dialect::Anthropic => {
                 let index = if self.reasoning.is_empty() { 0 } else { 1 };
-                Self::anthropic_event("content_block_stop", json!({"type": "content_block_stop", "index": index}))
-                    + &Self::anthropic_event(
-                        "message_delta",
-                        json!({"type": "message_delta",
+                Self::anthropic_event(
+                    "content_block_stop",
+                    json!({"type": "content_block_stop", "index": index}),
+                ) + &Self::anthropic_event(
+                    "message_delta",
+                    json!({"type": "message_delta",
                                "delta": {"stop_reason": self.finish(), "stop_sequence": null},
                                "usage": {"output_tokens": self.output}}),
-                    )
-                    + &Self::anthropic_event("message_stop", json!({"type": "message_stop"}))
+                ) + &Self::anthropic_event("message_stop", json!({"type": "message_stop"}))
             }
             Dialect::Gemini => self.gemini_event(json!([{"text": ""}]), Some(self.finish())),
         }
@@ -300,21 +317,63 @@ impl Plan {
 /// An HTTP error body in the dialect's envelope.
 pub fn error_body(dialect: Dialect, status: u16, message: Option<&str>) -> (&'static str, String) {
     let (oa_type, an_type, g_status, default_msg) = match status {
-        400 => ("invalid_request_error", "invalid_request_error", "INVALID_ARGUMENT", "Invalid request"),
-        401 => ("invalid_request_error", "authentication_error", "UNAUTHENTICATED", "invalid x-api-key"),
-        403 => ("invalid_request_error", "permission_error", "PERMISSION_DENIED", "Permission denied"),
-        404 => ("invalid_request_error", "not_found_error", "NOT_FOUND", "model not found"),
-        429 => ("rate_limit_exceeded", "rate_limit_error", "RESOURCE_EXHAUSTED", "Rate limit reached"),
-        529 => ("server_error", "overloaded_error", "UNAVAILABLE", "Overloaded"),
-        503 => ("server_error", "overloaded_error", "UNAVAILABLE", "The model is overloaded"),
-        _ => ("server_error", "api_error", "INTERNAL", "Internal server error"),
+        400 => (
+            "invalid_request_error",
+            "invalid_request_error",
+            "INVALID_ARGUMENT",
+            "Invalid request",
+        ),
+        401 => (
+            "invalid_request_error",
+            "authentication_error",
+            "UNAUTHENTICATED",
+            "invalid x-api-key",
+        ),
+        403 => (
+            "invalid_request_error",
+            "permission_error",
+            "PERMISSION_DENIED",
+            "Permission denied",
+        ),
+        404 => (
+            "invalid_request_error",
+            "not_found_error",
+            "NOT_FOUND",
+            "model not found",
+        ),
+        429 => (
+            "rate_limit_exceeded",
+            "rate_limit_error",
+            "RESOURCE_EXHAUSTED",
+            "Rate limit reached",
+        ),
+        529 => (
+            "server_error",
+            "overloaded_error",
+            "UNAVAILABLE",
+            "Overloaded",
+        ),
+        503 => (
+            "server_error",
+            "overloaded_error",
+            "UNAVAILABLE",
+            "The model is overloaded",
+        ),
+        _ => (
+            "server_error",
+            "api_error",
+            "INTERNAL",
+            "Internal server error",
+        ),
     };
     let msg = message.unwrap_or(default_msg);
     let body = match dialect {
         Dialect::OpenAi => {
             json!({"error": {"message": msg, "type": oa_type, "param": null, "code": null}})
         }
-        Dialect::Anthropic => json!({"type": "error", "error": {"type": an_type, "message": msg}, "request_id": "req_mock"}),
+        Dialect::Anthropic => {
+            json!({"type": "error", "error": {"type": an_type, "message": msg}, "request_id": "req_mock"})
+        }
         Dialect::Gemini => json!({"error": {"code": status, "message": msg, "status": g_status}}),
     };
     ("application/json", body.to_string())
@@ -325,7 +384,10 @@ pub fn stream_error(dialect: Dialect, message: Option<&str>) -> String {
     match dialect {
         Dialect::OpenAi => {
             let msg = message.unwrap_or("Internal server error");
-            format!("data: {}\n\n", json!({"error": {"code": 500, "message": msg}}))
+            format!(
+                "data: {}\n\n",
+                json!({"error": {"code": 500, "message": msg}})
+            )
         }
         Dialect::Anthropic => {
             let msg = message.unwrap_or("Overloaded");

@@ -156,7 +156,10 @@ fn recorded_streams_decode_the_same_fed_byte_by_byte() {
 
 #[test]
 fn bare_sse_recordings_decode() {
-    for rel in ["anthropic/stream_ping_padding.sse", "anthropic/stream_cache_read.sse"] {
+    for rel in [
+        "anthropic/stream_ping_padding.sse",
+        "anthropic/stream_cache_read.sse",
+    ] {
         let bytes = std::fs::read(root().join(rel)).unwrap();
         let r = decode_stream(Dialect::Anthropic, &bytes).unwrap();
         assert!(!r.text.is_empty(), "{rel}");
@@ -299,14 +302,29 @@ fn error_bodies_are_classified() {
     let cases = [
         ("openai/error_401_invalid_api_key.json", ErrorKind::Auth),
         ("openai/error_404_model_not_found.json", ErrorKind::NotFound),
-        ("openai/error_400_unsupported_value.json", ErrorKind::BadRequest),
+        (
+            "openai/error_400_unsupported_value.json",
+            ErrorKind::BadRequest,
+        ),
         ("anthropic/error_401_invalid_api_key.json", ErrorKind::Auth),
-        ("anthropic/error_404_model_not_found.json", ErrorKind::NotFound),
-        ("anthropic/error_400_invalid_request.json", ErrorKind::BadRequest),
+        (
+            "anthropic/error_404_model_not_found.json",
+            ErrorKind::NotFound,
+        ),
+        (
+            "anthropic/error_400_invalid_request.json",
+            ErrorKind::BadRequest,
+        ),
         ("gemini/error_403_missing_key.json", ErrorKind::Auth),
         ("gemini/error_404_model_not_found.json", ErrorKind::NotFound),
-        ("openrouter/error_429_rate_limited.json", ErrorKind::RateLimit),
-        ("openrouter/error_429_upstream_provider.json", ErrorKind::RateLimit),
+        (
+            "openrouter/error_429_rate_limited.json",
+            ErrorKind::RateLimit,
+        ),
+        (
+            "openrouter/error_429_upstream_provider.json",
+            ErrorKind::RateLimit,
+        ),
         ("groq/error_404_model_not_found.json", ErrorKind::NotFound),
     ];
     for (rel, kind) in cases {
@@ -315,7 +333,11 @@ fn error_bodies_are_classified() {
         assert!(e.message.starts_with("HTTP "), "{rel}: {}", e.message);
     }
     let e = parse_fixture("openrouter/error_429_upstream_provider.json").unwrap_err();
-    assert!(e.message.contains("Provider returned error ("), "{}", e.message);
+    assert!(
+        e.message.contains("Provider returned error ("),
+        "{}",
+        e.message
+    );
     // OpenAI's 401 echoes a masked fragment of the key; the scrubber removes it.
     let e = parse_fixture("openai/error_401_invalid_api_key.json").unwrap_err();
     let shown = crate::auth::scrub(&e.message, &[]);
@@ -402,7 +424,11 @@ fn full_request(stream: bool) -> ChatRequest {
 #[test]
 fn openai_request_body_as_documented() {
     let reg = Registry::builtin();
-    let call = build_request(reg.get("openai").unwrap(), "http://h/v1", &full_request(true));
+    let call = build_request(
+        reg.get("openai").unwrap(),
+        "http://h/v1",
+        &full_request(true),
+    );
     assert_eq!(call.url, "http://h/v1/chat/completions");
     assert_eq!(call.auth, AuthStyle::Bearer);
     assert_eq!(
@@ -421,19 +447,33 @@ fn openai_request_body_as_documented() {
         })
     );
     // Compatible services take `max_tokens`; Mistral gets no stream_options.
-    let call = build_request(reg.get("mistral").unwrap(), "http://h/v1", &full_request(true));
+    let call = build_request(
+        reg.get("mistral").unwrap(),
+        "http://h/v1",
+        &full_request(true),
+    );
     assert_eq!(call.body["max_tokens"], 50);
     assert!(call.body.get("max_completion_tokens").is_none());
     assert!(call.body.get("stream_options").is_none());
-    let call = build_request(reg.get("openrouter").unwrap(), "http://h", &full_request(false));
+    let call = build_request(
+        reg.get("openrouter").unwrap(),
+        "http://h",
+        &full_request(false),
+    );
     assert!(call.body.get("stream").is_none());
-    assert!(call.headers.contains(&("x-title".to_string(), "llmx".to_string())));
+    assert!(call
+        .headers
+        .contains(&("x-title".to_string(), "llmx".to_string())));
 }
 
 #[test]
 fn anthropic_request_body_as_documented() {
     let reg = Registry::builtin();
-    let call = build_request(reg.get("anthropic").unwrap(), "http://h", &full_request(true));
+    let call = build_request(
+        reg.get("anthropic").unwrap(),
+        "http://h",
+        &full_request(true),
+    );
     assert_eq!(call.url, "http://h/v1/messages");
     assert_eq!(call.auth, AuthStyle::Header("x-api-key"));
     assert!(call
@@ -499,7 +539,10 @@ fn image_parts_in_each_dialect() {
         "data:image/png;base64,AAAA"
     );
     let a = build_request(reg.get("anthropic").unwrap(), "h", &req);
-    assert_eq!(a.body["messages"][0]["content"][1]["source"]["type"], "base64");
+    assert_eq!(
+        a.body["messages"][0]["content"][1]["source"]["type"],
+        "base64"
+    );
     let g = build_request(reg.get("gemini").unwrap(), "h", &req);
     assert_eq!(
         g.body["contents"][0]["parts"][1]["inlineData"]["mimeType"],

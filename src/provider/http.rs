@@ -100,18 +100,24 @@ impl HttpClient {
     }
 
     /// A plain GET (model listings): the body on success, a typed error otherwise.
-    pub async fn get(&self, url: &str, key: Option<(&str, &Secret)>) -> Result<Vec<u8>, ProviderError> {
-        let mut req = self.client.get(url).header(
-            USER_AGENT,
-            concat!("llmx/", env!("CARGO_PKG_VERSION")),
-        );
+    pub async fn get(
+        &self,
+        url: &str,
+        key: Option<(&str, &Secret)>,
+    ) -> Result<Vec<u8>, ProviderError> {
+        let mut req = self
+            .client
+            .get(url)
+            .header(USER_AGENT, concat!("llmx/", env!("CARGO_PKG_VERSION")));
         if let Some((header, secret)) = key {
             let mut v = HeaderValue::from_str(&if header == "authorization" {
                 format!("Bearer {}", secret.expose())
             } else {
                 secret.expose().to_string()
             })
-            .map_err(|_| ProviderError::new(ErrorKind::Auth, "the API key is not a valid header"))?;
+            .map_err(|_| {
+                ProviderError::new(ErrorKind::Auth, "the API key is not a valid header")
+            })?;
             v.set_sensitive(true);
             req = req.header(header, v);
         }
@@ -154,7 +160,10 @@ pub fn transport_error(e: &reqwest::Error, url: &str, key: Option<&Secret>) -> P
     } else if e.is_connect() {
         (ErrorKind::Network, "could not connect".to_string())
     } else if e.is_body() || e.is_decode() {
-        (ErrorKind::Network, "connection cut while reading".to_string())
+        (
+            ErrorKind::Network,
+            "connection cut while reading".to_string(),
+        )
     } else {
         (ErrorKind::Network, "request failed".to_string())
     };
@@ -252,7 +261,10 @@ mod tests {
             Some(Duration::from_secs(2))
         );
         assert_eq!(
-            retry_hint(&headers(&[("retry-after-ms", "1500"), ("retry-after", "9")]), now),
+            retry_hint(
+                &headers(&[("retry-after-ms", "1500"), ("retry-after", "9")]),
+                now
+            ),
             Some(Duration::from_millis(1500))
         );
         let date = httpdate::fmt_http_date(now + Duration::from_secs(30));

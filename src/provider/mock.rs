@@ -34,7 +34,11 @@ pub fn answer(req: &ChatRequest) -> String {
         .join("\n");
     let words = prompt.split_whitespace().count();
     let chars = prompt.chars().count();
-    let preview: String = prompt.split_whitespace().take(12).collect::<Vec<_>>().join(" ");
+    let preview: String = prompt
+        .split_whitespace()
+        .take(12)
+        .collect::<Vec<_>>()
+        .join(" ");
     let more = if words > 12 { " …" } else { "" };
     let (name, _) = parse_model(&req.model);
     format!(
@@ -112,7 +116,9 @@ mod tests {
         for (_, e) in s {
             r.apply(e);
         }
-        assert!(r.text.starts_with("Mock answer from `echo`: your prompt has 5 words"));
+        assert!(r
+            .text
+            .starts_with("Mock answer from `echo`: your prompt has 5 words"));
         assert_eq!(r.usage.input_tokens, Some(6));
         assert_eq!(r.usage.output_tokens, Some(estimate_tokens(&r.text)));
         assert_eq!(r.finish, FinishReason::Stop);

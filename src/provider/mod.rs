@@ -119,7 +119,9 @@ pub fn error_from_body(v: &Value, status: Option<u16>) -> ProviderError {
         .unwrap_or_default();
     // OpenRouter wraps an upstream's failure: "Provider returned error" + metadata.raw.
     if let Some(raw) = err["metadata"]["raw"].as_str() {
-        let provider = err["metadata"]["provider_name"].as_str().unwrap_or("upstream");
+        let provider = err["metadata"]["provider_name"]
+            .as_str()
+            .unwrap_or("upstream");
         message = format!("{message} ({provider}: {raw})");
     }
     let body_status = num(&err["code"])
@@ -141,7 +143,12 @@ pub fn error_from_body(v: &Value, status: Option<u16>) -> ProviderError {
         // A status that names the problem (401, 404, 429, 529, ...) wins over a body type:
         // OpenAI sends its 401 as `type: invalid_request_error`. A bare 400 or 500 is refined
         // by the body's named type or code.
-        (Some(s), _, _, _) if !matches!(ErrorKind::from_status(s), ErrorKind::BadRequest | ErrorKind::Server) => {
+        (Some(s), _, _, _)
+            if !matches!(
+                ErrorKind::from_status(s),
+                ErrorKind::BadRequest | ErrorKind::Server
+            ) =>
+        {
             ErrorKind::from_status(s)
         }
         (_, Some(k), _, _) => k,

@@ -286,7 +286,10 @@ mod tests {
             assert!(r.get(id).is_some(), "{id} missing");
         }
         assert_eq!(r.get("google").unwrap().id, "gemini");
-        assert_eq!(r.get("ollama").unwrap().base_url, "http://localhost:11434/v1");
+        assert_eq!(
+            r.get("ollama").unwrap().base_url,
+            "http://localhost:11434/v1"
+        );
         assert!(!r.get("ollama").unwrap().key_required);
         assert_eq!(
             r.get("gemini").unwrap().key_env,

@@ -138,9 +138,11 @@ async fn call_inner(
     let mut resp = client.send(&call, target.key.as_ref(), dialect).await?;
     if !req.stream {
         let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| {
-            super::http::transport_error(&e, &call.url, target.key.as_ref())
-        })? {
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| super::http::transport_error(&e, &call.url, target.key.as_ref()))?
+        {
             body.extend_from_slice(&chunk);
         }
         let r = parse_response(dialect, &body)?;

@@ -20,7 +20,10 @@ pub enum Part {
     /// An image the provider fetches itself (`https://...`).
     ImageUrl(String),
     /// An image sent inline: its media type (`image/png`) and base64 data.
-    ImageBase64 { media_type: String, data: String },
+    ImageBase64 {
+        media_type: String,
+        data: String,
+    },
 }
 
 /// One turn of the conversation.

@@ -1,0 +1,146 @@
+//! From what the user typed (`claude`, `gpt-4o-mini`, `openrouter/meta-llama/llama-3.3-70b`) to
+//! a [`Target`]: provider, model id, base URL and key. Every failure here is a usage error that
+//! stops the run before anything is sent.
+
+use crate::auth::Secret;
+use crate::catalog;
+use crate::error::CliError;
+use crate::provider::run::Target;
+use crate::provider::Registry;
+use crate::settings::Env;
+
+/// Resolve one model spec.
+pub fn resolve(spec: &str, registry: &Registry, env: &Env) -> Result<Target, CliError> {
+    let spec = spec.trim();
+    if spec.is_empty() {
+        return Err(CliError::usage("empty model name in -m"));
+    }
+    if let Some(target) = catalog::alias(spec) {
+        return resolve(target, registry, env);
+    }
+    let (provider_name, model) = match spec.split_once('/') {
+        Some((p, m)) if registry.get(p).is_some() => (p.to_string(), m.to_string()),
+        Some((p, _)) => match catalog::provider_of(spec) {
+            Some(prov) => (prov.to_string(), spec.to_string()),
+            None => {
+                let ids = registry.ids();
+                let hint = catalog::did_you_mean(p, ids.iter().copied())
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+                return Err(CliError::usage(format!(
+                    "unknown provider `{p}` in `{spec}`; {hint}known providers: {}",
+                    ids.join(", ")
+                )));
+            }
+        },
+        None => match catalog::provider_of(spec) {
+            Some(prov) => (prov.to_string(), spec.to_string()),
+            None => {
+                let names = catalog::known_names();
+                let hint = catalog::did_you_mean(spec, names.iter().map(String::as_str))
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+                return Err(CliError::usage(format!(
+                    "unknown model `{spec}`; {hint}name any model as provider/model, e.g. openai/{spec}"
+                )));
+            }
+        },
+    };
+    let provider = registry
+        .get(&provider_name)
+        .cloned()
+        .ok_or_else(|| CliError::usage(format!("unknown provider `{provider_name}`")))?;
+    if model.trim().is_empty() {
+        return Err(CliError::usage(format!(
+            "`{spec}` names no model after `{provider_name}/`, e.g. `{provider_name}/<model-id>`"
+        )));
+    }
+    let base_url = provider.resolved_base_url(env);
+    if provider.dialect != crate::provider::Dialect::Mock {
+        match reqwest::Url::parse(&base_url) {
+            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
+            _ => {
+                return Err(CliError::usage(format!(
+                    "base URL `{base_url}` for {} is not an http(s) URL; fix {}",
+                    provider.id,
+                    provider.base_url_env()
+                )))
+            }
+        }
+    }
+    let key = provider
+        .key_env
+        .iter()
+        .find_map(|name| env.get(name))
+        .map(Secret::new);
+    if key.is_none() && provider.key_required {
+        let vars = match provider.key_env.as_slice() {
+            [one] => one.clone(),
+            [first, rest @ ..] => format!("{first} (or {})", rest.join(", ")),
+            [] => "its key".into(),
+        };
+        return Err(CliError::usage(format!(
+            "no API key for {}: set {vars}",
+            provider.id
+        )));
+    }
+    Ok(Target {
+        provider,
+        model,
+        base_url,
+        key,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> Env {
+        Env::from_pairs([("OPENAI_API_KEY", "sk-test-aaaaaaaaaaaa")])
+    }
+
+    #[test]
+    fn forms_of_model_names() {
+        let r = Registry::builtin();
+        let t = resolve("gpt", &r, &env()).unwrap();
+        assert_eq!(
+            (t.provider.id.as_str(), t.model.as_str()),
+            ("openai", "gpt-4o-mini")
+        );
+        let t = resolve("gpt-4o", &r, &env()).unwrap();
+        assert_eq!(t.provider.id, "openai");
+        let e = Env::from_pairs([("OPENROUTER_API_KEY", "x")]);
+        let t = resolve("openrouter/meta-llama/llama-3.3-70b-instruct", &r, &e).unwrap();
+        assert_eq!(t.model, "meta-llama/llama-3.3-70b-instruct");
+        let t = resolve("mock/anything", &r, &Env::default()).unwrap();
+        assert!(t.key.is_none());
+    }
+
+    #[test]
+    fn first_hit_errors_name_the_fix() {
+        let r = Registry::builtin();
+        let e = resolve("claude", &r, &Env::default()).unwrap_err();
+        assert_eq!(e.message, "no API key for anthropic: set ANTHROPIC_API_KEY");
+        let e = resolve("gemini", &r, &Env::default()).unwrap_err();
+        assert!(e.message.contains("GEMINI_API_KEY (or GOOGLE_API_KEY)"));
+        let e = resolve("claud", &r, &Env::default()).unwrap_err();
+        assert!(
+            e.message.contains("did you mean `claude`?"),
+            "{}",
+            e.message
+        );
+        let e = resolve("opnai/gpt-4o", &r, &Env::default()).unwrap_err();
+        assert!(
+            e.message.contains("did you mean `openai`?"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("known providers: openai, anthropic"));
+        let e = resolve("openai/", &r, &env()).unwrap_err();
+        assert!(e.message.contains("names no model"));
+        let bad = Env::from_pairs([("OPENAI_API_KEY", "k"), ("LLMX_OPENAI_BASE_URL", "nope")]);
+        let e = resolve("gpt", &r, &bad).unwrap_err();
+        assert!(e.message.contains("LLMX_OPENAI_BASE_URL"));
+    }
+}

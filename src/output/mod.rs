@@ -1,0 +1,90 @@
+//! What may be printed where. Terminal facts (is a TTY, NO_COLOR, CI, width) are decided once,
+//! in one pure function; progress is a [`Reporter`](crate::engine::Reporter) drawn on stderr.
+
+pub mod progress;
+
+/// Facts about the terminal, gathered once at startup.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Terminal {
+    pub stdout_tty: bool,
+    pub stderr_tty: bool,
+    pub no_color: bool,
+    pub ci: bool,
+    pub width: Option<u16>,
+}
+
+/// What the output layer will do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Display {
+    pub progress: bool,
+    pub color: bool,
+    pub width: u16,
+}
+
+/// Progress bars only on an interactive stderr, never in CI or with `-q`; colour only on a
+/// terminal stdout without NO_COLOR; width from the terminal, else 120.
+pub fn decide(t: Terminal, quiet: bool) -> Display {
+    Display {
+        progress: t.stderr_tty && !t.ci && !quiet,
+        color: t.stdout_tty && !t.no_color,
+        width: t.width.unwrap_or(120).max(40),
+    }
+}
+
+impl Terminal {
+    pub fn detect(env: &crate::settings::Env) -> Terminal {
+        use std::io::IsTerminal;
+        let stdout_tty = std::io::stdout().is_terminal();
+        Terminal {
+            stdout_tty,
+            stderr_tty: std::io::stderr().is_terminal(),
+            no_color: env.get("NO_COLOR").is_some(),
+            ci: env.get("CI").is_some_and(|v| v != "false" && v != "0"),
+            width: if stdout_tty {
+                comfy_table::Table::new().width()
+            } else {
+                None
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_decisions() {
+        let tty = Terminal {
+            stdout_tty: true,
+            stderr_tty: true,
+            width: Some(90),
+            ..Default::default()
+        };
+        assert_eq!(
+            decide(tty, false),
+            Display {
+                progress: true,
+                color: true,
+                width: 90
+            }
+        );
+        assert!(!decide(tty, true).progress, "-q silences progress");
+        let ci = Terminal { ci: true, ..tty };
+        assert!(!decide(ci, false).progress);
+        let nc = Terminal {
+            no_color: true,
+            ..tty
+        };
+        assert!(!decide(nc, false).color);
+        let pipe = Terminal::default();
+        assert_eq!(
+            decide(pipe, false),
+            Display {
+                progress: false,
+                color: false,
+                width: 120
+            }
+        );
+    }
+}
