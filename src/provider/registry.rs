@@ -248,7 +248,7 @@ impl Registry {
         let name = name.to_ascii_lowercase();
         self.providers
             .iter()
-            .find(|p| p.id == name || p.aliases.iter().any(|a| *a == name))
+            .find(|p| p.id == name || p.aliases.contains(&name))
     }
 
     pub fn all(&self) -> &[Provider] {

@@ -73,7 +73,7 @@ pub fn count(n: Option<u64>) -> String {
 
 pub fn usd(c: Option<f64>) -> String {
     match c {
-        Some(c) if c == 0.0 => "$0".into(),
+        Some(0.0) => "$0".into(),
         Some(c) if c < 0.01 => format!("${c:.6}"),
         Some(c) => format!("${c:.4}"),
         None => "-".into(),
