@@ -9,6 +9,8 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod cli;
+pub mod commands;
 pub mod engine;
 pub mod error;
 pub mod mockserver;

@@ -15,8 +15,8 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use crate::provider::http::HttpClient;
-use crate::provider::run::{call, CallLimits, Target};
-use crate::provider::{ChatRequest, StreamEvent};
+use crate::provider::run::{call, CallLimits, CallOutcome, Target};
+use crate::provider::{ChatRequest, ChatResponse, ProviderError, StreamEvent};
 
 pub use row::Row;
 
@@ -27,6 +27,9 @@ pub struct Job {
     pub label: String,
     pub target: Target,
     pub request: ChatRequest,
+    /// Known before sending that this job cannot run (its provider has no key): the row
+    /// carries this error and nothing is sent for it.
+    pub preflight: Option<ProviderError>,
 }
 
 /// Receives progress as it happens. Implemented by the terminal display and by `ask`'s streamer.
@@ -76,6 +79,17 @@ impl Report {
     }
 }
 
+/// The outcome of a job that was never sent.
+fn not_sent(error: ProviderError) -> CallOutcome {
+    CallOutcome {
+        response: ChatResponse::default(),
+        error: Some(error),
+        latency: Duration::ZERO,
+        ttft: None,
+        delivered: false,
+    }
+}
+
 /// Run every job; stop early (marking the rest cancelled) when `cancel` completes.
 pub async fn run(
     client: &HttpClient,
@@ -95,6 +109,11 @@ pub async fn run(
             for (i, job) in jobs.iter().enumerate() {
                 let sem = sem.clone();
                 pending.push(async move {
+                    if let Some(err) = &job.preflight {
+                        let row = Row::from_outcome(job, &not_sent(err.clone()));
+                        reporter.on_done(i, &row);
+                        return (i, row);
+                    }
                     let _permit = sem.acquire().await.ok();
                     reporter.on_start(i);
                     let mut on_event = |ev: &StreamEvent| reporter.on_event(i, ev);

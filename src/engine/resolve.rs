@@ -7,13 +7,50 @@ use crate::catalog;
 use crate::error::CliError;
 use crate::provider::run::Target;
 use crate::provider::Registry;
+use crate::provider::{ErrorKind, ProviderError};
 use crate::settings::Env;
 
+/// Why a model spec could not be resolved.
+#[derive(Debug, Clone)]
+pub enum ResolveError {
+    /// The spec itself is wrong (unknown model or provider, bad base URL): a usage error.
+    Invalid(String),
+    /// The model is known but its provider has no key. In a compare beside runnable models
+    /// this is that row's error; on its own it is a usage error.
+    MissingKey {
+        target: Box<Target>,
+        message: String,
+    },
+}
+
+impl ResolveError {
+    pub fn message(&self) -> &str {
+        match self {
+            ResolveError::Invalid(m) | ResolveError::MissingKey { message: m, .. } => m,
+        }
+    }
+
+    /// The error a row shows for a model that could not be called.
+    pub fn to_provider_error(&self) -> ProviderError {
+        let kind = match self {
+            ResolveError::Invalid(_) => ErrorKind::BadRequest,
+            ResolveError::MissingKey { .. } => ErrorKind::MissingKey,
+        };
+        ProviderError::new(kind, self.message())
+    }
+}
+
+impl From<ResolveError> for CliError {
+    fn from(e: ResolveError) -> CliError {
+        CliError::usage(e.message())
+    }
+}
+
 /// Resolve one model spec.
-pub fn resolve(spec: &str, registry: &Registry, env: &Env) -> Result<Target, CliError> {
+pub fn resolve(spec: &str, registry: &Registry, env: &Env) -> Result<Target, ResolveError> {
     let spec = spec.trim();
     if spec.is_empty() {
-        return Err(CliError::usage("empty model name in -m"));
+        return Err(ResolveError::Invalid("empty model name in -m".into()));
     }
     if let Some(target) = catalog::alias(spec) {
         return resolve(target, registry, env);
@@ -27,7 +64,7 @@ pub fn resolve(spec: &str, registry: &Registry, env: &Env) -> Result<Target, Cli
                 let hint = catalog::did_you_mean(p, ids.iter().copied())
                     .map(|s| format!("did you mean `{s}`? "))
                     .unwrap_or_default();
-                return Err(CliError::usage(format!(
+                return Err(ResolveError::Invalid(format!(
                     "unknown provider `{p}` in `{spec}`; {hint}known providers: {}",
                     ids.join(", ")
                 )));
@@ -37,21 +74,22 @@ pub fn resolve(spec: &str, registry: &Registry, env: &Env) -> Result<Target, Cli
             Some(prov) => (prov.to_string(), spec.to_string()),
             None => {
                 let names = catalog::known_names();
-                let hint = catalog::did_you_mean(spec, names.iter().map(String::as_str))
-                    .map(|s| format!("did you mean `{s}`? "))
-                    .unwrap_or_default();
-                return Err(CliError::usage(format!(
-                    "unknown model `{spec}`; {hint}name any model as provider/model, e.g. openai/{spec}"
-                )));
+                let message = match catalog::did_you_mean(spec, names.iter().map(String::as_str)) {
+                    Some(s) => format!("unknown model `{spec}`; did you mean `{s}`?"),
+                    None => format!(
+                        "unknown model `{spec}`; name it as provider/model, e.g. openai/{spec}"
+                    ),
+                };
+                return Err(ResolveError::Invalid(message));
             }
         },
     };
     let provider = registry
         .get(&provider_name)
         .cloned()
-        .ok_or_else(|| CliError::usage(format!("unknown provider `{provider_name}`")))?;
+        .ok_or_else(|| ResolveError::Invalid(format!("unknown provider `{provider_name}`")))?;
     if model.trim().is_empty() {
-        return Err(CliError::usage(format!(
+        return Err(ResolveError::Invalid(format!(
             "`{spec}` names no model after `{provider_name}/`, e.g. `{provider_name}/<model-id>`"
         )));
     }
@@ -60,7 +98,7 @@ pub fn resolve(spec: &str, registry: &Registry, env: &Env) -> Result<Target, Cli
         match reqwest::Url::parse(&base_url) {
             Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
             _ => {
-                return Err(CliError::usage(format!(
+                return Err(ResolveError::Invalid(format!(
                     "base URL `{base_url}` for {} is not an http(s) URL; fix {}",
                     provider.id,
                     provider.base_url_env()
@@ -79,10 +117,16 @@ pub fn resolve(spec: &str, registry: &Registry, env: &Env) -> Result<Target, Cli
             [first, rest @ ..] => format!("{first} (or {})", rest.join(", ")),
             [] => "its key".into(),
         };
-        return Err(CliError::usage(format!(
-            "no API key for {}: set {vars}",
-            provider.id
-        )));
+        let message = format!("no API key for {}: set {vars}", provider.id);
+        return Err(ResolveError::MissingKey {
+            target: Box::new(Target {
+                provider,
+                model,
+                base_url,
+                key: None,
+            }),
+            message,
+        });
     }
     Ok(Target {
         provider,
@@ -121,26 +165,29 @@ mod tests {
     fn first_hit_errors_name_the_fix() {
         let r = Registry::builtin();
         let e = resolve("claude", &r, &Env::default()).unwrap_err();
-        assert_eq!(e.message, "no API key for anthropic: set ANTHROPIC_API_KEY");
+        assert_eq!(
+            e.message(),
+            "no API key for anthropic: set ANTHROPIC_API_KEY"
+        );
         let e = resolve("gemini", &r, &Env::default()).unwrap_err();
-        assert!(e.message.contains("GEMINI_API_KEY (or GOOGLE_API_KEY)"));
+        assert!(e.message().contains("GEMINI_API_KEY (or GOOGLE_API_KEY)"));
         let e = resolve("claud", &r, &Env::default()).unwrap_err();
         assert!(
-            e.message.contains("did you mean `claude`?"),
+            e.message().contains("did you mean `claude`?"),
             "{}",
-            e.message
+            e.message()
         );
         let e = resolve("opnai/gpt-4o", &r, &Env::default()).unwrap_err();
         assert!(
-            e.message.contains("did you mean `openai`?"),
+            e.message().contains("did you mean `openai`?"),
             "{}",
-            e.message
+            e.message()
         );
-        assert!(e.message.contains("known providers: openai, anthropic"));
+        assert!(e.message().contains("known providers: openai, anthropic"));
         let e = resolve("openai/", &r, &env()).unwrap_err();
-        assert!(e.message.contains("names no model"));
+        assert!(e.message().contains("names no model"));
         let bad = Env::from_pairs([("OPENAI_API_KEY", "k"), ("LLMX_OPENAI_BASE_URL", "nope")]);
         let e = resolve("gpt", &r, &bad).unwrap_err();
-        assert!(e.message.contains("LLMX_OPENAI_BASE_URL"));
+        assert!(e.message().contains("LLMX_OPENAI_BASE_URL"));
     }
 }

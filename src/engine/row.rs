@@ -64,7 +64,9 @@ impl Row {
             provider,
             model_id,
             output: r.text.clone(),
-            latency_ms: Some(ms(o.latency)),
+            // A job that was never sent (no key) has no latency.
+            latency_ms: (o.error.as_ref().map(|e| e.kind) != Some(ErrorKind::MissingKey))
+                .then(|| ms(o.latency)),
             ttft_ms: o.ttft.map(ms),
             input_tokens: r.usage.input_tokens,
             output_tokens: r.usage.output_tokens,

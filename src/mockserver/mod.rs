@@ -432,7 +432,7 @@ async fn handle(
         for (i, c) in chunks.iter().enumerate() {
             match &failure {
                 Some(Failure::CutAfter { chunks }) if *chunks == i => {
-                    let _ = tx.send(Err(std::io::Error::other("scripted cut"))).await;
+                    cut(&tx).await;
                     return;
                 }
                 Some(Failure::ErrorEvent {
@@ -461,7 +461,7 @@ async fn handle(
         }
         match &failure {
             Some(Failure::CutAfter { .. }) => {
-                let _ = tx.send(Err(std::io::Error::other("scripted cut"))).await;
+                cut(&tx).await;
                 return;
             }
             Some(Failure::ErrorEvent { message, .. }) => {
@@ -485,6 +485,16 @@ async fn handle(
         .header("cache-control", "no-cache")
         .body(BodyExt::boxed(StreamBody::new(stream)))
         .unwrap_or_else(|_| full(500, "text/plain", "mock server error"))
+}
+
+/// Drop the connection mid-body, after what was already sent has reached the socket: hyper
+/// aborts without flushing its write buffer when the body errors.
+async fn cut(tx: &mpsc::Sender<Result<Frame<Bytes>, std::io::Error>>) {
+    while tx.capacity() < tx.max_capacity() {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    let _ = tx.send(Err(std::io::Error::other("scripted cut"))).await;
 }
 
 /// Serve a recording verbatim: its status, content type and exact body bytes.

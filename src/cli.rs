@@ -1,0 +1,220 @@
+//! The command line: clap definitions only. Commands take these parsed values and resolve them
+//! into settings before anything runs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::EXIT_CODES_HELP;
+use crate::render::Format;
+
+const ABOUT: &str =
+    "Compare large language models side by side: one prompt, many models, one table.";
+
+const AFTER_HELP: &str = "Examples:
+  llmx compare -m mock/a,mock/b -p \"Why is the sky blue?\"
+  llmx compare -m gpt,claude,gemini prompts/coding-task.md
+  llmx compare -m gpt,claude prompts/summary.md -o results.csv
+  cat notes.md | llmx ask -m claude -p \"Summarise:\"
+
+Models are provider/model (openai/gpt-4o-mini, openrouter/meta-llama/llama-3.3-70b-instruct),
+a known model id (gpt-4o-mini) or an alias (gpt, claude, gemini, deepseek, mistral, llama, grok).
+Keys come from each provider's env var (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, ...);
+LLMX_<PROVIDER>_BASE_URL points a provider at another server.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "llmx",
+    version,
+    about = ABOUT,
+    after_help = format!("{AFTER_HELP}\n\n{EXIT_CODES_HELP}"),
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Send one prompt to several models at once and compare the answers.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Compare(CompareArgs),
+    /// Ask one model; the answer streams to stdout, made for shell pipes.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Ask(AskArgs),
+    /// Run the local mock provider server (for tests and benchmarks).
+    #[command(hide = true)]
+    MockServer(MockServerArgs),
+}
+
+/// Options every command that sends a prompt shares.
+#[derive(Debug, Clone, Args)]
+pub struct RequestArgs {
+    /// System prompt, or @FILE to read it from a file.
+    #[arg(long, value_name = "TEXT|@FILE")]
+    pub system: Option<String>,
+
+    /// Sampling temperature (0 to 2).
+    #[arg(long, value_parser = parse_temperature)]
+    pub temperature: Option<f64>,
+
+    /// Most tokens each model may write.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_tokens: Option<u32>,
+
+    /// Give up on a request after this many seconds.
+    #[arg(long, value_name = "SECS", default_value = "300", value_parser = parse_timeout)]
+    pub timeout: f64,
+
+    /// Wait for whole answers instead of streaming them (no time to first token).
+    #[arg(long)]
+    pub no_stream: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// Models to compare, comma-separated; repeat -m to add more.
+    #[arg(
+        short,
+        long = "models",
+        visible_alias = "model",
+        value_name = "MODELS",
+        value_delimiter = ',',
+        required = true
+    )]
+    pub models: Vec<String>,
+
+    /// File holding the prompt, or - for stdin.
+    #[arg(value_name = "PROMPT_FILE")]
+    pub prompt_file: Option<String>,
+
+    /// The prompt text (piped stdin, or PROMPT_FILE, is appended after it).
+    #[arg(short, long, value_name = "TEXT")]
+    pub prompt: Option<String>,
+
+    #[command(flatten)]
+    pub request: RequestArgs,
+
+    /// Output format [default: table, or the extension of --output].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Write the results to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Ask at most N models at once [default: all].
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub concurrency: Option<u32>,
+
+    /// Show whole answers in the table instead of cutting them.
+    #[arg(long)]
+    pub full: bool,
+
+    /// No progress display.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// What `ask` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AskFormat {
+    /// The answer text only, streamed as it arrives.
+    Text,
+    /// One JSON object with the answer and its stats (the compare columns).
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AskArgs {
+    /// The model to ask.
+    #[arg(short, long, value_name = "MODEL")]
+    pub model: String,
+
+    /// The prompt, or - to read it from stdin.
+    #[arg(value_name = "PROMPT")]
+    pub text: Option<String>,
+
+    /// Prompt text placed before piped stdin.
+    #[arg(short, long, value_name = "TEXT")]
+    pub prompt: Option<String>,
+
+    #[command(flatten)]
+    pub request: RequestArgs,
+
+    /// Print latency, tokens and cost to stderr after the answer.
+    #[arg(long)]
+    pub stats: bool,
+
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: AskFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MockServerArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value = "0")]
+    pub port: u16,
+
+    /// JSON file with per-model scripts (see src/mockserver).
+    #[arg(long, value_name = "FILE")]
+    pub script: Option<PathBuf>,
+}
+
+fn parse_temperature(s: &str) -> Result<f64, String> {
+    let t: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number; use e.g. 0.7"))?;
+    if (0.0..=2.0).contains(&t) {
+        Ok(t)
+    } else {
+        Err(format!("{t} is outside 0 to 2"))
+    }
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    let t: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if t.is_finite() && t > 0.0 && t <= 86_400.0 {
+        Ok(t)
+    } else {
+        Err(format!("{s} must be more than 0 and at most 86400 seconds"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn models_split_on_commas_and_repeat() {
+        let cli =
+            Cli::try_parse_from(["llmx", "compare", "-m", "a,b", "-m", "c", "-p", "x"]).unwrap();
+        let Command::Compare(c) = cli.command else {
+            panic!("not compare")
+        };
+        assert_eq!(c.models, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn bad_flag_values_are_rejected() {
+        for args in [
+            &["llmx", "compare", "-m", "a", "--temperature", "3"][..],
+            &["llmx", "compare", "-m", "a", "--timeout", "0"],
+            &["llmx", "compare", "-m", "a", "-j", "0"],
+            &["llmx", "compare", "-m", "a", "--format", "xml"],
+            &["llmx", "ask", "--max-tokens", "0", "-m", "a"],
+        ] {
+            let e = Cli::try_parse_from(args).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+        }
+    }
+}

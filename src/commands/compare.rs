@@ -1,0 +1,181 @@
+//! `llmx compare`: one prompt to many models at once, one table (or CSV, JSON, JSONL, Markdown).
+
+use std::io::Write;
+use std::path::Path;
+
+use super::{http_client, load_prompt, request_settings, runtime, Context, PromptSources};
+use crate::cli::CompareArgs;
+use crate::engine::resolve::{resolve, ResolveError};
+use crate::engine::{self, Job, Report, Reporter, RunOptions, Silent};
+use crate::error::{CliError, Exit};
+use crate::output::progress::Progress;
+use crate::output::{decide, Terminal};
+use crate::render::{self, Format, TableOptions};
+
+pub fn run(ctx: &Context, args: CompareArgs) -> Result<Exit, CliError> {
+    let format = match (args.format, &args.output) {
+        (Some(f), _) => f,
+        (None, Some(path)) => Format::from_path(&path.to_string_lossy()).ok_or_else(|| {
+            CliError::usage(format!(
+                "cannot tell the format of `{}` from its extension; add --format csv|json|jsonl|markdown|table",
+                path.display()
+            ))
+        })?,
+        (None, None) => Format::Table,
+    };
+    if let Some(out) = &args.output {
+        check_writable(out)?;
+    }
+
+    let file_arg = args.prompt_file.as_deref();
+    let from_stdin = file_arg == Some("-") || (file_arg.is_none() && super::stdin_is_data());
+    let sources = PromptSources {
+        inline: args.prompt.as_deref().into_iter().collect(),
+        file: file_arg.filter(|f| *f != "-").map(Path::new),
+        stdin: from_stdin,
+    };
+    if sources.inline.is_empty() && sources.file.is_none() && !sources.stdin {
+        return Err(CliError::usage(
+            "no prompt: pass a PROMPT_FILE, -p TEXT, or pipe the prompt on stdin",
+        ));
+    }
+    let prompt = load_prompt(&sources, &mut super::read_all_stdin)?;
+    let (request, limits) = request_settings(&args.request, prompt)?;
+    let jobs = plan(ctx, &args.models, &request)?;
+
+    let terminal = Terminal::detect(&ctx.env);
+    let display = decide(terminal, args.quiet);
+    let labels: Vec<String> = jobs.iter().map(|j| j.label.clone()).collect();
+    let progress = display.progress.then(|| Progress::new(&labels));
+    let reporter: &dyn Reporter = match &progress {
+        Some(p) => p,
+        None => &Silent,
+    };
+    let opts = RunOptions {
+        concurrency: args.concurrency.map(|n| n as usize),
+        limits,
+    };
+    let client = http_client()?;
+    let report = runtime()?.block_on(engine::run(&client, &jobs, opts, reporter, async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }));
+    if let Some(p) = &progress {
+        p.clear();
+    }
+
+    let table = TableOptions {
+        full: args.full,
+        width: display.width,
+        color: display.color && args.output.is_none(),
+    };
+    write_report(&report, format, table, args.output.as_deref(), args.quiet)?;
+    Ok(exit_for(&report))
+}
+
+/// Resolve every model before sending anything. A wrong name stops the run; a missing key
+/// becomes that model's row error, unless no model can run at all.
+fn plan(
+    ctx: &Context,
+    models: &[String],
+    request: &crate::provider::ChatRequest,
+) -> Result<Vec<Job>, CliError> {
+    let mut jobs = Vec::with_capacity(models.len());
+    let mut missing: Vec<String> = Vec::new();
+    for spec in models {
+        let label = spec.trim().to_string();
+        let (target, preflight) = match resolve(spec, &ctx.registry, &ctx.env) {
+            Ok(t) => (t, None),
+            Err(e @ ResolveError::Invalid(_)) => return Err(e.into()),
+            Err(e @ ResolveError::MissingKey { .. }) => {
+                missing.push(e.message().to_string());
+                let preflight = Some(e.to_provider_error());
+                let ResolveError::MissingKey { target, .. } = e else {
+                    unreachable!("matched above")
+                };
+                (*target, preflight)
+            }
+        };
+        let mut request = request.clone();
+        request.model = target.model.clone();
+        jobs.push(Job {
+            label,
+            target,
+            request,
+            preflight,
+        });
+    }
+    if jobs.is_empty() {
+        return Err(CliError::usage(
+            "no models: name some with -m, e.g. -m gpt,claude",
+        ));
+    }
+    if missing.len() == jobs.len() {
+        missing.dedup();
+        return Err(CliError::usage(missing.join("; ")));
+    }
+    Ok(jobs)
+}
+
+fn exit_for(report: &Report) -> Exit {
+    if report.interrupted {
+        Exit::Interrupted
+    } else if report.any_failed() {
+        Exit::ModelFailed
+    } else {
+        Exit::Success
+    }
+}
+
+/// The output file's directory must exist before any money is spent on answers.
+fn check_writable(path: &Path) -> Result<(), CliError> {
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(dir) = parent {
+        if !dir.is_dir() {
+            return Err(CliError::usage(format!(
+                "cannot write `{}`: directory `{}` does not exist",
+                path.display(),
+                dir.display()
+            )));
+        }
+    }
+    if path.is_dir() {
+        return Err(CliError::usage(format!(
+            "cannot write `{}`: it is a directory; name a file, e.g. results.csv",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+fn write_report(
+    report: &Report,
+    format: Format,
+    table: TableOptions,
+    output: Option<&Path>,
+    quiet: bool,
+) -> Result<(), CliError> {
+    let Some(path) = output else {
+        let stdout = std::io::stdout();
+        let mut lock = stdout.lock();
+        // A closed pipe (`| head`) is not an error worth reporting.
+        let _ = render::render(report, format, table, &mut lock).and_then(|_| lock.flush());
+        return Ok(());
+    };
+    let mut buf = Vec::new();
+    render::render(report, format, table, &mut buf)
+        .map_err(|e| CliError::usage(format!("cannot render results: {e}")))?;
+    if let Err(e) = std::fs::write(path, &buf) {
+        // Keep what was computed: print it, then say what went wrong.
+        let _ = render::render(report, Format::Table, table, &mut std::io::stdout());
+        return Err(CliError::usage(format!(
+            "cannot write `{}`: {e}; the results are printed above",
+            path.display()
+        )));
+    }
+    if !quiet {
+        eprintln!("wrote {} rows to {}", report.rows.len(), path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,639 @@
+//! `llmx compare` end to end: three dialects at once, every format, rows in order, failures in
+//! their row, Ctrl-C.
+
+use serde_json::{json, Value};
+
+use crate::support::*;
+
+const CLAUDE_TEXT: &str = "Paris, \"la Ville Lumière\",\nis the capital.";
+
+/// Three models, one per dialect, with distinct scripted first-token delays and usage.
+fn three_dialects() -> World {
+    World::with_server(json!({
+        "models": {
+            "gpt-4o-mini": {
+                "text": "Paris is the capital of France.",
+                "input_tokens": 20, "output_tokens": 8, "cached_tokens": 4,
+                "ttft_ms": 30, "chunk_delay_ms": 2
+            },
+            "claude-sonnet-4-5": {
+                "text": CLAUDE_TEXT,
+                "input_tokens": 1000, "output_tokens": 50, "cached_tokens": 200,
+                "model_id": "claude-sonnet-4-5-20250929",
+                "ttft_ms": 150, "chunk_delay_ms": 2
+            },
+            "gemini-2.5-flash": {
+                "text": "The capital of France is Paris.",
+                "input_tokens": 40, "output_tokens": 30, "reasoning_tokens": 12,
+                "ttft_ms": 80, "chunk_delay_ms": 2
+            }
+        }
+    }))
+}
+
+const MODELS: &str = "gpt,claude,gemini";
+
+/// Costs from the published prices ($/M): gpt-4o-mini 0.15 in, 0.075 cached, 0.60 out;
+/// claude-sonnet-4-5 3 in, 0.30 cache read, 15 out; gemini-2.5-flash 0.30 in, 2.50 out
+/// (thoughts billed as output).
+const GPT_COST: f64 = (16.0 * 0.15 + 4.0 * 0.075 + 8.0 * 0.6) / 1e6;
+const CLAUDE_COST: f64 = (800.0 * 3.0 + 200.0 * 0.3 + 50.0 * 15.0) / 1e6;
+const GEMINI_COST: f64 = (40.0 * 0.3 + 30.0 * 2.5) / 1e6;
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-12
+}
+
+#[test]
+fn three_dialects_json_exact_usage_and_cost() {
+    let w = three_dialects();
+    let out = w.run(&[
+        "compare",
+        "-m",
+        MODELS,
+        "-p",
+        "What is the capital of France?",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stderr, "",
+        "nothing on stderr when it is not a terminal"
+    );
+    let rows = out.json();
+    let rows = rows.as_array().expect("array");
+    let labels: Vec<&str> = rows.iter().map(|r| r["model"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["gpt", "claude", "gemini"]);
+
+    let gpt = &rows[0];
+    assert_eq!(gpt["provider"], "openai");
+    assert_eq!(gpt["model_id"], "gpt-4o-mini");
+    assert_eq!(gpt["output"], "Paris is the capital of France.");
+    assert_eq!(
+        (gpt["input_tokens"].as_u64(), gpt["output_tokens"].as_u64()),
+        (Some(20), Some(8))
+    );
+    assert_eq!(gpt["cached_tokens"], 4);
+    assert!(
+        close(gpt["cost_usd"].as_f64().unwrap(), GPT_COST),
+        "{}",
+        gpt["cost_usd"]
+    );
+    assert_eq!(gpt["finish_reason"], "stop");
+    assert_eq!(gpt["error"], Value::Null);
+
+    let claude = &rows[1];
+    assert_eq!(claude["provider"], "anthropic");
+    assert_eq!(
+        claude["model_id"], "claude-sonnet-4-5-20250929",
+        "the id the provider reports"
+    );
+    assert_eq!(claude["output"], CLAUDE_TEXT);
+    assert_eq!(
+        (
+            claude["input_tokens"].as_u64(),
+            claude["output_tokens"].as_u64()
+        ),
+        (Some(1000), Some(50))
+    );
+    assert_eq!(claude["cached_tokens"], 200);
+    assert!(
+        close(claude["cost_usd"].as_f64().unwrap(), CLAUDE_COST),
+        "{}",
+        claude["cost_usd"]
+    );
+
+    let gemini = &rows[2];
+    assert_eq!(gemini["provider"], "gemini");
+    assert_eq!(
+        (
+            gemini["input_tokens"].as_u64(),
+            gemini["output_tokens"].as_u64()
+        ),
+        (Some(40), Some(30))
+    );
+    assert_eq!(gemini["reasoning_tokens"], 12);
+    assert!(
+        close(gemini["cost_usd"].as_f64().unwrap(), GEMINI_COST),
+        "{}",
+        gemini["cost_usd"]
+    );
+
+    // Timing: plausible and ordered as scripted, never exact.
+    for (row, scripted) in [(gpt, 30), (claude, 150), (gemini, 80)] {
+        let ttft = row["ttft_ms"].as_u64().expect("ttft");
+        let latency = row["latency_ms"].as_u64().expect("latency");
+        assert!(ttft >= scripted, "ttft {ttft} < scripted {scripted}");
+        assert!(latency >= ttft, "latency {latency} < ttft {ttft}");
+        assert!(latency < 10_000, "latency {latency}");
+        assert!(
+            row["tokens_per_s"].as_f64().is_some_and(|t| t > 0.0),
+            "{row}"
+        );
+    }
+    let t = |r: &Value| r["ttft_ms"].as_u64().unwrap();
+    assert!(t(gpt) < t(gemini) && t(gemini) < t(claude));
+}
+
+#[test]
+fn each_dialect_receives_its_documented_request() {
+    let w = three_dialects();
+    let out = w.run(&[
+        "compare",
+        "-m",
+        MODELS,
+        "-p",
+        "Capital of France?",
+        "--system",
+        "Be brief.",
+        "--temperature",
+        "0.3",
+        "--max-tokens",
+        "64",
+        "-q",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let reqs = w.requests();
+    assert_eq!(reqs.len(), 3, "one request per model");
+    let find = |prefix: &str| {
+        reqs.iter()
+            .find(|r| r.path.starts_with(prefix))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no request to {prefix}: {:?}",
+                    reqs.iter().map(|r| &r.path).collect::<Vec<_>>()
+                )
+            })
+    };
+
+    let openai = find("/v1/chat/completions");
+    assert_eq!(openai.method, "POST");
+    assert_eq!(
+        openai.header("authorization"),
+        Some(format!("Bearer {OPENAI_KEY}").as_str())
+    );
+    assert_eq!(
+        openai.json(),
+        json!({
+            "model": "gpt-4o-mini",
+            "messages": [
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": "Capital of France?"}
+            ],
+            "temperature": 0.3,
+            "max_completion_tokens": 64,
+            "stream": true,
+            "stream_options": {"include_usage": true}
+        })
+    );
+
+    let anthropic = find("/v1/messages");
+    assert_eq!(anthropic.header("x-api-key"), Some(ANTHROPIC_KEY));
+    assert_eq!(anthropic.header("anthropic-version"), Some("2023-06-01"));
+    assert_eq!(anthropic.header("authorization"), None);
+    let body = anthropic.json();
+    assert_eq!(body["model"], "claude-sonnet-4-5");
+    assert_eq!(body["system"], "Be brief.");
+    assert_eq!(body["max_tokens"], 64);
+    assert_eq!(body["temperature"], 0.3);
+    assert_eq!(body["stream"], true);
+    assert_eq!(body["messages"][0]["role"], "user");
+
+    let gemini = find("/v1beta/models/gemini-2.5-flash:streamGenerateContent");
+    assert_eq!(
+        gemini.path,
+        "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
+    );
+    assert!(
+        !gemini.path.contains("key="),
+        "the key never goes in the URL"
+    );
+    assert_eq!(gemini.header("x-goog-api-key"), Some(GEMINI_KEY));
+    let body = gemini.json();
+    assert_eq!(body["systemInstruction"]["parts"][0]["text"], "Be brief.");
+    assert_eq!(
+        body["contents"][0]["parts"][0]["text"],
+        "Capital of France?"
+    );
+    assert_eq!(body["generationConfig"]["maxOutputTokens"], 64);
+    assert_eq!(body["generationConfig"]["temperature"], 0.3);
+}
+
+#[test]
+fn csv_round_trips_through_a_csv_reader() {
+    let w = three_dialects();
+    let out = w.run(&["compare", "-m", MODELS, "-p", "Capital?", "--format", "csv"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let (headers, rows) = read_csv(&out.stdout);
+    assert_eq!(
+        headers,
+        [
+            "model",
+            "provider",
+            "model_id",
+            "output",
+            "latency_ms",
+            "ttft_ms",
+            "input_tokens",
+            "output_tokens",
+            "cached_tokens",
+            "reasoning_tokens",
+            "tokens_per_s",
+            "cost_usd",
+            "finish_reason",
+            "error"
+        ]
+    );
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[1][0], "claude");
+    assert_eq!(
+        rows[1][3], CLAUDE_TEXT,
+        "commas, quotes and newlines survive"
+    );
+    assert_eq!(rows[1][6..10], ["1000", "50", "200", "0"]);
+    assert!(close(rows[1][11].parse().unwrap(), CLAUDE_COST));
+    assert_eq!(rows[1][13], "", "no error");
+}
+
+#[test]
+fn jsonl_is_one_object_per_line_in_order() {
+    let w = three_dialects();
+    let out = w.run(&[
+        "compare", "-m", MODELS, "-p", "Capital?", "--format", "jsonl",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let lines: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[2]["model"], "gemini");
+    assert_eq!(lines[2]["output_tokens"], 30);
+}
+
+#[test]
+fn markdown_is_a_github_table() {
+    let w = three_dialects();
+    let out = w.run(&[
+        "compare", "-m", MODELS, "-p", "Capital?", "--format", "markdown",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(lines[0].starts_with("| Model |"), "{}", lines[0]);
+    assert!(
+        lines[1].starts_with("|---") || lines[1].starts_with("| ---") || lines[1].starts_with("|:"),
+        "{}",
+        lines[1]
+    );
+    let body: Vec<&&str> = lines
+        .iter()
+        .filter(|l| {
+            l.starts_with("| gpt") || l.starts_with("| claude") || l.starts_with("| gemini")
+        })
+        .collect();
+    assert_eq!(body.len(), 3, "{}", out.stdout);
+    assert!(
+        body[1].contains("Paris, \"la Ville Lumière\",<br>is the capital."),
+        "{}",
+        body[1]
+    );
+}
+
+#[test]
+fn table_shows_every_model_and_the_total() {
+    let w = three_dialects();
+    let out = w.run(&["compare", "-m", MODELS, "-p", "Capital?"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let t = &out.stdout;
+    for needle in [
+        "Model",
+        "Answer",
+        "Latency",
+        "TTFT",
+        "Cost",
+        "Status",
+        "gpt",
+        "claude",
+        "gemini",
+        "$0.003210",
+    ] {
+        assert!(t.contains(needle), "missing {needle}:\n{t}");
+    }
+    let total = GPT_COST + CLAUDE_COST + GEMINI_COST;
+    assert!(
+        t.contains(&format!(
+            "total cost ${total:.6} · 3 models · 3 ok, 0 failed"
+        )),
+        "{t}"
+    );
+    assert!(!t.contains("\x1b["), "no colour in a pipe");
+}
+
+#[test]
+fn output_file_format_comes_from_the_extension() {
+    let w = three_dialects();
+    let out = w.run(&[
+        "compare",
+        "-m",
+        MODELS,
+        "-p",
+        "Capital?",
+        "-o",
+        "results.csv",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.contains("wrote 3 rows to results.csv"),
+        "{}",
+        out.stderr
+    );
+    let (headers, rows) = read_csv(&std::fs::read_to_string(w.path("results.csv")).unwrap());
+    assert_eq!(headers[0], "model");
+    assert_eq!(rows.len(), 3);
+}
+
+#[test]
+fn rows_keep_the_given_order_whatever_finishes_first() {
+    let w = World::with_server(json!({
+        "models": {
+            "slow": {"text": "slow answer", "ttft_ms": 300},
+            "mid": {"text": "mid answer", "ttft_ms": 150},
+            "fast": {"text": "fast answer"}
+        }
+    }));
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "openai/slow,openai/mid",
+        "-m",
+        "openai/fast,openai/slow",
+        "-p",
+        "x",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let rows = out.json();
+    let got: Vec<(&str, &str)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["model"].as_str().unwrap(), r["output"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("openai/slow", "slow answer"),
+            ("openai/mid", "mid answer"),
+            ("openai/fast", "fast answer"),
+            ("openai/slow", "slow answer"),
+        ]
+    );
+    assert_eq!(w.requests().len(), 4, "the same model twice is asked twice");
+}
+
+#[test]
+fn a_failing_model_stays_in_its_row() {
+    let w = World::with_server(json!({
+        "models": {
+            "gpt-4o-mini": {"text": "fine", "input_tokens": 5, "output_tokens": 1},
+            "claude-sonnet-4-5": {"failures": [{
+                "kind": "status", "status": 401,
+                "message": format!("invalid x-api-key {ANTHROPIC_KEY}")
+            }]},
+            "gemini-2.5-flash": {"text": "also fine", "input_tokens": 5, "output_tokens": 2}
+        }
+    }));
+    let out = w.run(&["compare", "-m", MODELS, "-p", "x", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let rows = out.json();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows[0]["output"], "fine");
+    assert_eq!(rows[0]["error"], Value::Null);
+    assert_eq!(rows[2]["output"], "also fine");
+    assert_eq!(rows[2]["output_tokens"], 2);
+    let err = rows[1]["error"].as_str().expect("error");
+    assert!(err.contains("401"), "{err}");
+    assert!(
+        err.contains("invalid x-api-key"),
+        "the provider's own message: {err}"
+    );
+    assert!(!err.contains('\n'), "one line: {err}");
+    assert_eq!(rows[1]["cost_usd"], Value::Null);
+}
+
+#[test]
+fn failures_of_every_kind_fill_only_their_rows() {
+    let w = World::with_server(json!({
+        "models": {
+            "ok": {"text": "good answer"},
+            "limited": {"failures": [{"kind": "status", "status": 429, "retry_after": "1"}]},
+            "broken": {"failures": [{"kind": "status", "status": 500}]},
+            "garbage": {"failures": [{"kind": "malformed_json"}]},
+            "cut": {"text": "a long answer that will be cut", "chunk_chars": 4,
+                     "failures": [{"kind": "cut_after", "chunks": 2}]},
+            "inband": {"failures": [{"kind": "error_event", "after_chunks": 1, "message": "overloaded"}]}
+        }
+    }));
+    let models = "openai/ok,openai/limited,openai/broken,openai/garbage,openai/cut,openai/inband";
+    let out = w.run(&["compare", "-m", models, "-p", "x", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let rows = out.json();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows[0]["output"], "good answer");
+    assert_eq!(rows[0]["error"], Value::Null);
+    let err = |i: usize| rows[i]["error"].as_str().unwrap_or("").to_string();
+    assert!(err(1).contains("429"), "{}", err(1));
+    assert!(err(2).contains("500"), "{}", err(2));
+    assert!(!err(3).is_empty());
+    assert!(err(4).contains("stream cut"), "{}", err(4));
+    assert_eq!(
+        rows[4]["output"], "a long a",
+        "what arrived before the cut is kept"
+    );
+    assert!(err(5).contains("overloaded"), "{}", err(5));
+
+    // Connection refused: a server that is not there.
+    let mut w = World::offline();
+    w.set("OPENAI_API_KEY", OPENAI_KEY);
+    w.set("LLMX_OPENAI_BASE_URL", "http://127.0.0.1:9/v1");
+    let out = w.run(&["compare", "-m", "gpt,mock/a", "-p", "x", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let rows = out.json();
+    assert!(
+        rows[0]["error"].as_str().unwrap().contains("127.0.0.1:9"),
+        "{}",
+        rows[0]["error"]
+    );
+    assert_eq!(rows[1]["error"], Value::Null);
+}
+
+#[test]
+fn a_request_over_its_timeout_fails_alone() {
+    let w = World::with_server(json!({
+        "models": {
+            "stuck": {"header_delay_ms": 5000},
+            "quick": {"text": "quick"}
+        }
+    }));
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "openai/stuck,openai/quick",
+        "-p",
+        "x",
+        "--timeout",
+        "0.3",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let rows = out.json();
+    assert!(
+        rows[0]["error"].as_str().unwrap().contains("--timeout"),
+        "{}",
+        rows[0]["error"]
+    );
+    assert_eq!(rows[1]["output"], "quick");
+}
+
+#[test]
+fn a_missing_key_beside_runnable_models_is_that_rows_error() {
+    let mut w = three_dialects();
+    w.unset("GEMINI_API_KEY");
+    let out = w.run(&["compare", "-m", MODELS, "-p", "x", "--format", "csv"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let (_, rows) = read_csv(&out.stdout);
+    assert_eq!(
+        rows[2][13],
+        "no API key for gemini: set GEMINI_API_KEY (or GOOGLE_API_KEY)"
+    );
+    assert_eq!(rows[2][4], "", "never sent, so no latency");
+    assert_eq!(w.requests().len(), 2, "nothing sent for the keyless model");
+}
+
+#[test]
+fn no_stream_sends_plain_requests_and_still_counts() {
+    let w = three_dialects();
+    let out = w.run(&[
+        "compare",
+        "-m",
+        MODELS,
+        "-p",
+        "x",
+        "--no-stream",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let rows = out.json();
+    for r in rows.as_array().unwrap() {
+        assert_eq!(r["ttft_ms"], Value::Null, "no TTFT without streaming: {r}");
+        assert!(r["latency_ms"].as_u64().is_some());
+    }
+    assert_eq!(rows[1]["output_tokens"], 50);
+    let paths: Vec<String> = w.requests().iter().map(|r| r.path.clone()).collect();
+    assert!(
+        paths.contains(&"/v1beta/models/gemini-2.5-flash:generateContent".to_string()),
+        "{paths:?}"
+    );
+    for r in w.requests() {
+        assert_ne!(r.json()["stream"], true);
+    }
+}
+
+#[test]
+fn prompt_from_stdin_file_and_inline_text() {
+    let w = World::with_server(json!({}));
+    let prompt = w.write("prompt.txt", "Explain borrowing.\n");
+    let out = w.run_stdin(
+        &["compare", "-m", "gpt", "-", "--format", "json"],
+        Some(b"from stdin\n"),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let out2 = w.run(&[
+        "compare",
+        "-m",
+        "gpt",
+        prompt.to_str().unwrap(),
+        "-p",
+        "Context:",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out2.code, 0, "{out2:?}");
+    let out3 = w.run_stdin(
+        &["compare", "-m", "gpt", "--format", "json"],
+        Some(b"piped without dash"),
+    );
+    assert_eq!(out3.code, 0, "{out3:?}");
+    let sent: Vec<String> = w
+        .requests()
+        .iter()
+        .map(|r| {
+            r.json()["messages"][0]["content"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            "from stdin",
+            "Context:\n\nExplain borrowing.",
+            "piped without dash"
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_prints_what_finished_and_exits_130() {
+    use std::process::Stdio;
+    let w = World::with_server(json!({
+        "models": {
+            "fast": {"text": "done quickly"},
+            "never": {"header_delay_ms": 60000}
+        }
+    }));
+    let child = w
+        .command(&[
+            "compare",
+            "-m",
+            "openai/fast,openai/never",
+            "-p",
+            "x",
+            "--format",
+            "json",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until both requests reached the server, then interrupt.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while w.requests().len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "requests never arrived"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["output"], "done quickly");
+    assert_eq!(rows[0]["error"], Value::Null);
+    assert_eq!(rows[1]["error"], "cancelled");
+}

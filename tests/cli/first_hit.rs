@@ -1,0 +1,122 @@
+//! The errors people hit first: one line on stderr, exit 2, and nothing sent.
+
+use serde_json::json;
+
+use crate::support::*;
+
+fn assert_usage_error(w: &World, out: &Out, expected: &str) {
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(out.stdout, "", "{out:?}");
+    let line = out.stderr.trim_end();
+    assert!(!line.contains('\n'), "one line: {line}");
+    assert!(line.starts_with("error: "), "{line}");
+    assert!(line.contains(expected), "expected `{expected}` in: {line}");
+    assert!(w.requests().is_empty(), "nothing may be sent");
+}
+
+#[test]
+fn every_first_hit_error_is_one_line_exit_2_and_sends_nothing() {
+    let mut w = World::with_server(json!({}));
+    w.write("latin1.txt", b"caf\xe9 au lait");
+    w.write("empty.txt", "  \n\n");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["compare", "-m", "gpt", "missing.txt"],
+            "prompt file `missing.txt` not found",
+        ),
+        (
+            &["compare", "-m", "gpt", "empty.txt"],
+            "the prompt is empty",
+        ),
+        (&["compare", "-m", "gpt", "-p", ""], "the prompt is empty"),
+        (&["compare", "-m", "gpt"], "no prompt: pass a PROMPT_FILE"),
+        (
+            &["compare", "-m", "gpt", "latin1.txt"],
+            "`latin1.txt` is not UTF-8 text",
+        ),
+        (
+            &["compare", "-m", "gpt,claud", "-p", "x"],
+            "unknown model `claud`; did you mean `claude`?",
+        ),
+        (
+            &["compare", "-m", "opnai/gpt-4o", "-p", "x"],
+            "unknown provider `opnai`",
+        ),
+        (
+            &["compare", "-m", "gpt,nosuch/model", "-p", "x"],
+            "known providers: openai, anthropic, gemini",
+        ),
+        (
+            &["compare", "-m", "gpt", "-p", "x", "--system", "@nope.txt"],
+            "system prompt file `nope.txt` not found",
+        ),
+        (
+            &["compare", "-m", "gpt", "-p", "x", "-o", "no/dir/out.csv"],
+            "directory `no/dir` does not exist",
+        ),
+        (
+            &["compare", "-m", "gpt", "-p", "x", "-o", "out.xyz"],
+            "add --format",
+        ),
+        (&["ask", "-m", "claud", "x"], "did you mean `claude`?"),
+        (&["ask", "-m", "gpt"], "no prompt"),
+    ];
+    for (args, expected) in cases {
+        let out = w.run(args);
+        assert_usage_error(&w, &out, expected);
+    }
+
+    w.unset("ANTHROPIC_API_KEY");
+    let out = w.run(&["compare", "-m", "claude", "-p", "x"]);
+    assert_usage_error(&w, &out, "no API key for anthropic: set ANTHROPIC_API_KEY");
+    let out = w.run(&["ask", "-m", "claude", "x"]);
+    assert_usage_error(&w, &out, "no API key for anthropic: set ANTHROPIC_API_KEY");
+}
+
+#[test]
+fn bad_flag_values_exit_2_naming_the_flag() {
+    let w = World::with_server(json!({}));
+    for (args, flag) in [
+        (
+            &["compare", "-m", "gpt", "-p", "x", "--temperature", "hot"][..],
+            "--temperature",
+        ),
+        (
+            &["compare", "-m", "gpt", "-p", "x", "--timeout=-1"],
+            "--timeout",
+        ),
+        (
+            &["compare", "-m", "gpt", "-p", "x", "-j", "0"],
+            "--concurrency",
+        ),
+        (
+            &["compare", "-m", "gpt", "-p", "x", "--format", "xml"],
+            "--format",
+        ),
+        (&["compare", "-p", "x"], "--models"),
+    ] {
+        let out = w.run(args);
+        assert_eq!(out.code, 2, "{args:?} {out:?}");
+        assert!(out.stderr.contains(flag), "{args:?}: {}", out.stderr);
+        assert!(w.requests().is_empty());
+    }
+}
+
+#[test]
+fn help_documents_exit_codes_and_version_prints() {
+    let w = World::offline();
+    for args in [&["--help"][..], &["compare", "--help"], &["ask", "--help"]] {
+        let out = w.run(args);
+        assert_eq!(out.code, 0, "{out:?}");
+        for line in [
+            "0    every model answered",
+            "1    at least one model failed",
+            "2    usage or configuration error",
+            "130  interrupted",
+        ] {
+            assert!(out.stdout.contains(line), "{args:?} lacks `{line}`");
+        }
+    }
+    let out = w.run(&["--version"]);
+    assert_eq!(out.stdout, format!("llmx {}\n", env!("CARGO_PKG_VERSION")));
+}

@@ -1,0 +1,7 @@
+//! Integration tests: the real `llmx` binary against the in-repo mock provider server.
+
+mod support;
+
+mod ask;
+mod compare;
+mod first_hit;

@@ -1,0 +1,169 @@
+//! Drives the real `llmx` binary with a cleared environment, a temporary HOME and, usually, a
+//! mock provider server started on 127.0.0.1 by the test itself.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use llmx::mockserver::{MockConfig, MockServer, Recorded};
+use serde_json::Value;
+
+/// Keys the tests hand to llmx; none of them may ever show up in its output.
+pub const OPENAI_KEY: &str = "sk-test-openai-0123456789abcdef";
+pub const ANTHROPIC_KEY: &str = "sk-ant-test-0123456789abcdef";
+pub const GEMINI_KEY: &str = "AIzaTestGemini0123456789abcdef";
+
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+
+    /// Fail unless nothing anywhere contains a test key.
+    pub fn assert_no_secrets(&self) {
+        for key in [OPENAI_KEY, ANTHROPIC_KEY, GEMINI_KEY] {
+            assert!(
+                !self.stdout.contains(key),
+                "key in stdout:\n{}",
+                self.stdout
+            );
+            assert!(
+                !self.stderr.contains(key),
+                "key in stderr:\n{}",
+                self.stderr
+            );
+        }
+    }
+}
+
+impl std::fmt::Debug for Out {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// One test's world: a temp dir (HOME and working files), an environment, maybe a server.
+pub struct World {
+    pub dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+    pub server: Option<MockServer>,
+}
+
+impl World {
+    /// No server, no keys.
+    pub fn offline() -> World {
+        let dir = tempfile::tempdir().expect("temp dir");
+        World {
+            env: vec![("HOME".into(), dir.path().display().to_string())],
+            dir,
+            server: None,
+        }
+    }
+
+    /// A mock server from a JSON config, with all three providers pointed at it and keyed.
+    pub fn with_server(config: Value) -> World {
+        let config: MockConfig = serde_json::from_value(config).expect("mock config");
+        let server = MockServer::start(config).expect("mock server");
+        let url = server.url();
+        let mut w = World::offline();
+        w.set("LLMX_OPENAI_BASE_URL", &format!("{url}/v1"));
+        w.set("LLMX_ANTHROPIC_BASE_URL", &url);
+        w.set("LLMX_GEMINI_BASE_URL", &url);
+        w.set("OPENAI_API_KEY", OPENAI_KEY);
+        w.set("ANTHROPIC_API_KEY", ANTHROPIC_KEY);
+        w.set("GEMINI_API_KEY", GEMINI_KEY);
+        w.server = Some(server);
+        w
+    }
+
+    pub fn set(&mut self, k: &str, v: &str) {
+        self.env.retain(|(name, _)| name != k);
+        self.env.push((k.into(), v.into()));
+    }
+
+    pub fn unset(&mut self, k: &str) {
+        self.env.retain(|(name, _)| name != k);
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.server
+            .as_ref()
+            .map(|s| s.requests())
+            .unwrap_or_default()
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, contents).expect("write file");
+        p
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_llmx"));
+        cmd.args(args)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("LLMX_NO_KEYRING", "1")
+            .current_dir(self.dir.path());
+        cmd
+    }
+
+    /// Run with stdin at /dev/null.
+    pub fn run(&self, args: &[&str]) -> Out {
+        self.run_stdin(args, None)
+    }
+
+    /// Run with `stdin` piped in (or /dev/null when `None`).
+    pub fn run_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Out {
+        let mut cmd = self.command(args);
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        let mut child = cmd.spawn().expect("spawn llmx");
+        if let Some(bytes) = stdin {
+            let mut pipe = child.stdin.take().expect("stdin pipe");
+            pipe.write_all(bytes).expect("write stdin");
+        }
+        let out = child.wait_with_output().expect("wait for llmx");
+        let o = Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        o.assert_no_secrets();
+        o
+    }
+}
+
+/// Parse CSV text into header + records with a real CSV reader.
+pub fn read_csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let headers = r
+        .headers()
+        .expect("csv header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.expect("csv record").iter().map(String::from).collect())
+        .collect();
+    (headers, rows)
+}
