@@ -1,6 +1,7 @@
 //! The built-in offline `mock` provider: deterministic answers with no socket and no key, so a new
 //! user's first command works with no account. `mock/<name>` answers at once; `mock/<name>@<ms>`
-//! waits that many milliseconds before its first token, for trying out latency columns.
+//! waits that many milliseconds before its first token and then streams a word every 2 ms, for
+//! trying out the latency columns.
 
 use std::time::Duration;
 
@@ -48,6 +49,10 @@ pub fn answer(req: &ChatRequest) -> String {
     )
 }
 
+/// With a scripted first-token delay, the rest of the answer streams a word at a time this far
+/// apart, so the tokens-per-second column has something to show.
+const WORD_GAP: Duration = Duration::from_millis(2);
+
 /// The events the mock streams, each with the delay before it.
 pub fn script(req: &ChatRequest) -> Vec<(Duration, StreamEvent)> {
     let (name, ttft) = parse_model(&req.model);
@@ -74,7 +79,11 @@ pub fn script(req: &ChatRequest) -> Vec<(Duration, StreamEvent)> {
     let mut events = vec![(Duration::ZERO, StreamEvent::ModelId(name.to_string()))];
     let mut first = true;
     for piece in text.split_inclusive(' ') {
-        let delay = if first { ttft } else { Duration::ZERO };
+        let delay = match (first, ttft.is_zero()) {
+            (true, _) => ttft,
+            (false, false) => WORD_GAP,
+            (false, true) => Duration::ZERO,
+        };
         first = false;
         events.push((delay, StreamEvent::TextDelta(piece.to_string())));
     }
