@@ -180,6 +180,19 @@ impl Plan {
         format!("event: {name}\ndata: {data}      \n\n")
     }
 
+    /// `content_block_start` of block 0 (thinking when there is reasoning, else text).
+    fn anthropic_first_block_start(&self) -> String {
+        let block = if self.reasoning.is_empty() {
+            json!({"type": "text", "text": ""})
+        } else {
+            json!({"type": "thinking", "thinking": ""})
+        };
+        Self::anthropic_event(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 0, "content_block": block}),
+        )
+    }
+
     /// What is sent right after the headers, before the first token.
     pub fn stream_head(&self) -> String {
         match self.dialect {
@@ -193,7 +206,8 @@ impl Plan {
                         "id": "msg_mock", "type": "message", "role": "assistant",
                         "model": self.model, "content": [], "stop_reason": null,
                         "stop_sequence": null, "usage": usage}}),
-                ) + &Self::anthropic_event("ping", json!({"type": "ping"}))
+                ) + &self.anthropic_first_block_start()
+                    + &Self::anthropic_event("ping", json!({"type": "ping"}))
             }
             Dialect::Gemini => String::new(),
         }
@@ -216,14 +230,9 @@ impl Plan {
             Dialect::Anthropic => {
                 let mut index = 0;
                 if !r.is_empty() {
-                    for (i, c) in r.into_iter().enumerate() {
+                    // The first block's start went out with the head, as in the recordings.
+                    for c in r {
                         let mut ev = String::new();
-                        if i == 0 {
-                            ev += &Self::anthropic_event(
-                                "content_block_start",
-                                json!({"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": ""}}),
-                            );
-                        }
                         ev += &Self::anthropic_event(
                             "content_block_delta",
                             json!({"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": c}}),
@@ -240,7 +249,7 @@ impl Plan {
                 }
                 for (i, c) in t.into_iter().enumerate() {
                     let mut ev = String::new();
-                    if i == 0 {
+                    if i == 0 && index > 0 {
                         ev += &Self::anthropic_event(
                             "content_block_start",
                             json!({"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}}),
