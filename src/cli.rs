@@ -43,6 +43,14 @@ pub enum Command {
     /// Ask one model; the answer streams to stdout, made for shell pipes.
     #[command(after_help = EXIT_CODES_HELP)]
     Ask(AskArgs),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish) to stdout.
+    #[command(
+        after_help = "Install, e.g.:\n  llmx completions bash > ~/.local/share/bash-completion/completions/llmx\n  llmx completions zsh > ~/.zfunc/_llmx\n  llmx completions fish > ~/.config/fish/completions/llmx.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Run the local mock provider server (for tests and benchmarks).
     #[command(hide = true)]
     MockServer(MockServerArgs),
@@ -184,10 +192,48 @@ fn parse_timeout(s: &str) -> Result<f64, String> {
     }
 }
 
+/// The completion script for `shell`, as `llmx completions` prints it.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "llmx", &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    /// The committed files under completions/ must match what this build generates.
+    #[test]
+    fn committed_completions_are_up_to_date() {
+        use clap_complete::Shell;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+        let update = std::env::var_os("LLMX_UPDATE_COMPLETIONS").is_some();
+        let mut stale = Vec::new();
+        for (shell, file) in [
+            (Shell::Bash, "llmx.bash"),
+            (Shell::Zsh, "_llmx"),
+            (Shell::Fish, "llmx.fish"),
+            (Shell::PowerShell, "_llmx.ps1"),
+            (Shell::Elvish, "llmx.elv"),
+        ] {
+            let path = dir.join(file);
+            let want = completions(shell);
+            if update {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &want).unwrap();
+            } else if std::fs::read(&path).ok().as_deref() != Some(&want[..]) {
+                stale.push(file);
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "completions/{{{}}} are stale; regenerate with: LLMX_UPDATE_COMPLETIONS=1 cargo test --lib completions",
+            stale.join(",")
+        );
+    }
 
     #[test]
     fn cli_definition_is_valid() {

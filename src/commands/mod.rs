@@ -41,6 +41,12 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Compare(args) => compare::run(&ctx, args),
         Command::Ask(args) => ask::run(&ctx, args),
         Command::MockServer(args) => mock_server::run(args),
+        Command::Completions { shell } => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(&crate::cli::completions(shell));
+            Ok(Exit::Success)
+        }
     }
 }
 

@@ -1,0 +1,74 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_llmx_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_llmx_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_llmx_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_llmx_using_subcommand
+    set -l cmd (__fish_llmx_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c llmx -n "__fish_llmx_needs_command" -s h -l help -d 'Print help'
+complete -c llmx -n "__fish_llmx_needs_command" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_needs_command" -f -a "compare" -d 'Send one prompt to several models at once and compare the answers'
+complete -c llmx -n "__fish_llmx_needs_command" -f -a "ask" -d 'Ask one model; the answer streams to stdout, made for shell pipes'
+complete -c llmx -n "__fish_llmx_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
+complete -c llmx -n "__fish_llmx_needs_command" -f -a "mock-server" -d 'Run the local mock provider server (for tests and benchmarks)'
+complete -c llmx -n "__fish_llmx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -s m -l models -l model -d 'Models to compare, comma-separated; repeat -m to add more' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -s p -l prompt -d 'The prompt text (piped stdin, or PROMPT_FILE, is appended after it)' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l system -d 'System prompt, or @FILE to read it from a file' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l temperature -d 'Sampling temperature (0 to 2)' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l max-tokens -d 'Most tokens each model may write' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l timeout -d 'Give up on a request after this many seconds' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l format -d 'Output format [default: table, or the extension of --output]' -r -f -a "table\t''
+csv\t''
+json\t''
+jsonl\t''
+markdown\t''"
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -s o -l output -d 'Write the results to FILE instead of stdout' -r -F
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -s j -l concurrency -d 'Ask at most N models at once [default: all]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l no-stream -d 'Wait for whole answers instead of streaming them (no time to first token)'
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l full -d 'Show whole answers in the table instead of cutting them'
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -s q -l quiet -d 'No progress display'
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -s h -l help -d 'Print help'
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -s m -l model -d 'The model to ask' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -s p -l prompt -d 'Prompt text placed before piped stdin' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l system -d 'System prompt, or @FILE to read it from a file' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l temperature -d 'Sampling temperature (0 to 2)' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l max-tokens -d 'Most tokens each model may write' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l timeout -d 'Give up on a request after this many seconds' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l format -r -f -a "text\t'The answer text only, streamed as it arrives'
+json\t'One JSON object with the answer and its stats (the compare columns)'"
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l no-stream -d 'Wait for whole answers instead of streaming them (no time to first token)'
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l stats -d 'Print latency, tokens and cost to stderr after the answer'
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c llmx -n "__fish_llmx_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand mock-server" -l port -d 'Port on 127.0.0.1 (0 picks a free one)' -r
+complete -c llmx -n "__fish_llmx_using_subcommand mock-server" -l script -d 'JSON file with per-model scripts (see src/mockserver)' -r -F
+complete -c llmx -n "__fish_llmx_using_subcommand mock-server" -s h -l help -d 'Print help'
+complete -c llmx -n "__fish_llmx_using_subcommand mock-server" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask completions mock-server help" -f -a "compare" -d 'Send one prompt to several models at once and compare the answers'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask completions mock-server help" -f -a "ask" -d 'Ask one model; the answer streams to stdout, made for shell pipes'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask completions mock-server help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask completions mock-server help" -f -a "mock-server" -d 'Run the local mock provider server (for tests and benchmarks)'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask completions mock-server help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
