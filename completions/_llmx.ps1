@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Send one prompt to several models at once and compare the answers')
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Ask one model; the answer streams to stdout, made for shell pipes')
+            [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the model catalog: prices, context windows, capabilities, aliases')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout')
             [CompletionResult]::new('mock-server', 'mock-server', [CompletionResultType]::ParameterValue, 'Run the local mock provider server (for tests and benchmarks)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -47,6 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the results to FILE instead of stdout')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Ask at most N models at once [default: all]')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Ask at most N models at once [default: all]')
+            [CompletionResult]::new('--max-cost', '--max-cost', [CompletionResultType]::ParameterName, 'Refuse to send when the worst-case cost (prompt tokens estimated, output at --max-tokens) of all models together exceeds this many US dollars')
             [CompletionResult]::new('--no-stream', '--no-stream', [CompletionResultType]::ParameterName, 'Wait for whole answers instead of streaming them (no time to first token)')
             [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'Show whole answers in the table instead of cutting them')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress display')
@@ -75,6 +77,22 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'llmx;models' {
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Only this provider''s models')
+            [CompletionResult]::new('--search', '--search', [CompletionResultType]::ParameterName, 'Only models whose id or alias contains TEXT (any case)')
+            [CompletionResult]::new('--sort', '--sort', [CompletionResultType]::ParameterName, 'sort')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('--free', '--free', [CompletionResultType]::ParameterName, 'Only free models')
+            [CompletionResult]::new('--vision', '--vision', [CompletionResultType]::ParameterName, 'Only models that take images')
+            [CompletionResult]::new('--tools', '--tools', [CompletionResultType]::ParameterName, 'Only models that call tools')
+            [CompletionResult]::new('--reasoning', '--reasoning', [CompletionResultType]::ParameterName, 'Only reasoning models')
+            [CompletionResult]::new('--refresh', '--refresh', [CompletionResultType]::ParameterName, 'Fetch current prices from OpenRouter and model lists from the providers you have keys for, and cache them for later runs')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'llmx;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -94,6 +112,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
         'llmx;help' {
             [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Send one prompt to several models at once and compare the answers')
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Ask one model; the answer streams to stdout, made for shell pipes')
+            [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the model catalog: prices, context windows, capabilities, aliases')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout')
             [CompletionResult]::new('mock-server', 'mock-server', [CompletionResultType]::ParameterValue, 'Run the local mock provider server (for tests and benchmarks)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -103,6 +122,9 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             break
         }
         'llmx;help;ask' {
+            break
+        }
+        'llmx;help;models' {
             break
         }
         'llmx;help;completions' {

@@ -31,6 +31,9 @@ _llmx() {
             llmx,mock-server)
                 cmd="llmx__subcmd__mock__subcmd__server"
                 ;;
+            llmx,models)
+                cmd="llmx__subcmd__models"
+                ;;
             llmx__subcmd__help,ask)
                 cmd="llmx__subcmd__help__subcmd__ask"
                 ;;
@@ -46,6 +49,9 @@ _llmx() {
             llmx__subcmd__help,mock-server)
                 cmd="llmx__subcmd__help__subcmd__mock__subcmd__server"
                 ;;
+            llmx__subcmd__help,models)
+                cmd="llmx__subcmd__help__subcmd__models"
+                ;;
             *)
                 ;;
         esac
@@ -53,7 +59,7 @@ _llmx() {
 
     case "${cmd}" in
         llmx)
-            opts="-h -V --help --version compare ask completions mock-server help"
+            opts="-h -V --help --version compare ask models completions mock-server help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -117,7 +123,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__compare)
-            opts="-m -p -o -j -q -h -V --model --models --prompt --system --temperature --max-tokens --timeout --no-stream --format --output --concurrency --full --quiet --help --version"
+            opts="-m -p -o -j -q -h -V --model --models --prompt --system --temperature --max-tokens --timeout --no-stream --format --output --concurrency --full --quiet --max-cost --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -179,6 +185,10 @@ _llmx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-cost)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -201,7 +211,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__help)
-            opts="compare ask completions mock-server help"
+            opts="compare ask models completions mock-server help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -284,6 +294,20 @@ _llmx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        llmx__subcmd__help__subcmd__models)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         llmx__subcmd__mock__subcmd__server)
             opts="-h -V --port --script --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -297,6 +321,36 @@ _llmx() {
                     ;;
                 --script)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__models)
+            opts="-h -V --provider --free --search --vision --tools --reasoning --sort --format --refresh --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --provider)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sort)
+                    COMPREPLY=($(compgen -W "name price context" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -24,6 +24,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --version 'Print version'
             cand compare 'Send one prompt to several models at once and compare the answers'
             cand ask 'Ask one model; the answer streams to stdout, made for shell pipes'
+            cand models 'List the model catalog: prices, context windows, capabilities, aliases'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
             cand mock-server 'Run the local mock provider server (for tests and benchmarks)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -43,6 +44,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --output 'Write the results to FILE instead of stdout'
             cand -j 'Ask at most N models at once [default: all]'
             cand --concurrency 'Ask at most N models at once [default: all]'
+            cand --max-cost 'Refuse to send when the worst-case cost (prompt tokens estimated, output at --max-tokens) of all models together exceeds this many US dollars'
             cand --no-stream 'Wait for whole answers instead of streaming them (no time to first token)'
             cand --full 'Show whole answers in the table instead of cutting them'
             cand -q 'No progress display'
@@ -69,6 +71,21 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'llmx;models'= {
+            cand --provider 'Only this provider''s models'
+            cand --search 'Only models whose id or alias contains TEXT (any case)'
+            cand --sort 'sort'
+            cand --format 'format'
+            cand --free 'Only free models'
+            cand --vision 'Only models that take images'
+            cand --tools 'Only models that call tools'
+            cand --reasoning 'Only reasoning models'
+            cand --refresh 'Fetch current prices from OpenRouter and model lists from the providers you have keys for, and cache them for later runs'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'llmx;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -86,6 +103,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
         &'llmx;help'= {
             cand compare 'Send one prompt to several models at once and compare the answers'
             cand ask 'Ask one model; the answer streams to stdout, made for shell pipes'
+            cand models 'List the model catalog: prices, context windows, capabilities, aliases'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
             cand mock-server 'Run the local mock provider server (for tests and benchmarks)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -93,6 +111,8 @@ set edit:completion:arg-completer[llmx] = {|@words|
         &'llmx;help;compare'= {
         }
         &'llmx;help;ask'= {
+        }
+        &'llmx;help;models'= {
         }
         &'llmx;help;completions'= {
         }

@@ -28,6 +28,7 @@ complete -c llmx -n "__fish_llmx_needs_command" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_needs_command" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "compare" -d 'Send one prompt to several models at once and compare the answers'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "ask" -d 'Ask one model; the answer streams to stdout, made for shell pipes'
+complete -c llmx -n "__fish_llmx_needs_command" -f -a "models" -d 'List the model catalog: prices, context windows, capabilities, aliases'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "mock-server" -d 'Run the local mock provider server (for tests and benchmarks)'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -44,6 +45,7 @@ jsonl\t''
 markdown\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s o -l output -d 'Write the results to FILE instead of stdout' -r -F
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s j -l concurrency -d 'Ask at most N models at once [default: all]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l max-cost -d 'Refuse to send when the worst-case cost (prompt tokens estimated, output at --max-tokens) of all models together exceeds this many US dollars' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l no-stream -d 'Wait for whole answers instead of streaming them (no time to first token)'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l full -d 'Show whole answers in the table instead of cutting them'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s q -l quiet -d 'No progress display'
@@ -61,14 +63,30 @@ complete -c llmx -n "__fish_llmx_using_subcommand ask" -l no-stream -d 'Wait for
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l stats -d 'Print latency, tokens and cost to stderr after the answer'
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand models" -l provider -d 'Only this provider\'s models' -r
+complete -c llmx -n "__fish_llmx_using_subcommand models" -l search -d 'Only models whose id or alias contains TEXT (any case)' -r
+complete -c llmx -n "__fish_llmx_using_subcommand models" -l sort -r -f -a "name\t'Provider, then model id'
+price\t'Cheapest first (input + output price); unpriced last'
+context\t'Largest context window first; unknown last'"
+complete -c llmx -n "__fish_llmx_using_subcommand models" -l format -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c llmx -n "__fish_llmx_using_subcommand models" -l free -d 'Only free models'
+complete -c llmx -n "__fish_llmx_using_subcommand models" -l vision -d 'Only models that take images'
+complete -c llmx -n "__fish_llmx_using_subcommand models" -l tools -d 'Only models that call tools'
+complete -c llmx -n "__fish_llmx_using_subcommand models" -l reasoning -d 'Only reasoning models'
+complete -c llmx -n "__fish_llmx_using_subcommand models" -l refresh -d 'Fetch current prices from OpenRouter and model lists from the providers you have keys for, and cache them for later runs'
+complete -c llmx -n "__fish_llmx_using_subcommand models" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c llmx -n "__fish_llmx_using_subcommand models" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand mock-server" -l port -d 'Port on 127.0.0.1 (0 picks a free one)' -r
 complete -c llmx -n "__fish_llmx_using_subcommand mock-server" -l script -d 'JSON file with per-model scripts (see src/mockserver)' -r -F
 complete -c llmx -n "__fish_llmx_using_subcommand mock-server" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand mock-server" -s V -l version -d 'Print version'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask completions mock-server help" -f -a "compare" -d 'Send one prompt to several models at once and compare the answers'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask completions mock-server help" -f -a "ask" -d 'Ask one model; the answer streams to stdout, made for shell pipes'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask completions mock-server help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask completions mock-server help" -f -a "mock-server" -d 'Run the local mock provider server (for tests and benchmarks)'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask completions mock-server help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models completions mock-server help" -f -a "compare" -d 'Send one prompt to several models at once and compare the answers'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models completions mock-server help" -f -a "ask" -d 'Ask one model; the answer streams to stdout, made for shell pipes'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models completions mock-server help" -f -a "models" -d 'List the model catalog: prices, context windows, capabilities, aliases'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models completions mock-server help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models completions mock-server help" -f -a "mock-server" -d 'Run the local mock provider server (for tests and benchmarks)'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models completions mock-server help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

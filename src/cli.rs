@@ -43,6 +43,8 @@ pub enum Command {
     /// Ask one model; the answer streams to stdout, made for shell pipes.
     #[command(after_help = EXIT_CODES_HELP)]
     Ask(AskArgs),
+    /// List the model catalog: prices, context windows, capabilities, aliases.
+    Models(ModelsArgs),
     /// Print shell completions (bash, zsh, fish, powershell, elvish) to stdout.
     #[command(
         after_help = "Install, e.g.:\n  llmx completions bash > ~/.local/share/bash-completion/completions/llmx\n  llmx completions zsh > ~/.zfunc/_llmx\n  llmx completions fish > ~/.config/fish/completions/llmx.fish"
@@ -123,6 +125,11 @@ pub struct CompareArgs {
     /// No progress display.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Refuse to send when the worst-case cost (prompt tokens estimated, output at
+    /// --max-tokens) of all models together exceeds this many US dollars.
+    #[arg(long, value_name = "USD", value_parser = parse_usd)]
+    pub max_cost: Option<f64>,
 }
 
 /// What `ask` prints.
@@ -159,6 +166,63 @@ pub struct AskArgs {
     pub format: AskFormat,
 }
 
+/// How `llmx models` sorts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModelSort {
+    /// Provider, then model id.
+    Name,
+    /// Cheapest first (input + output price); unpriced last.
+    Price,
+    /// Largest context window first; unknown last.
+    Context,
+}
+
+/// Output formats of `llmx models`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModelsFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ModelsArgs {
+    /// Only this provider's models.
+    #[arg(long, value_name = "PROVIDER")]
+    pub provider: Option<String>,
+
+    /// Only free models.
+    #[arg(long)]
+    pub free: bool,
+
+    /// Only models whose id or alias contains TEXT (any case).
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+
+    /// Only models that take images.
+    #[arg(long)]
+    pub vision: bool,
+
+    /// Only models that call tools.
+    #[arg(long)]
+    pub tools: bool,
+
+    /// Only reasoning models.
+    #[arg(long)]
+    pub reasoning: bool,
+
+    #[arg(long, value_enum, default_value = "name")]
+    pub sort: ModelSort,
+
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ModelsFormat,
+
+    /// Fetch current prices from OpenRouter and model lists from the providers you have keys
+    /// for, and cache them for later runs.
+    #[arg(long)]
+    pub refresh: bool,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct MockServerArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
@@ -178,6 +242,18 @@ fn parse_temperature(s: &str) -> Result<f64, String> {
         Ok(t)
     } else {
         Err(format!("{t} is outside 0 to 2"))
+    }
+}
+
+fn parse_usd(s: &str) -> Result<f64, String> {
+    let t: f64 = s
+        .trim_start_matches('$')
+        .parse()
+        .map_err(|_| format!("`{s}` is not an amount in US dollars, e.g. 0.05"))?;
+    if t.is_finite() && t >= 0.0 {
+        Ok(t)
+    } else {
+        Err(format!("{s} must be zero or more"))
     }
 }
 

@@ -42,6 +42,9 @@ pub fn run(ctx: &Context, args: CompareArgs) -> Result<Exit, CliError> {
     let prompt = load_prompt(&sources, &mut super::read_all_stdin)?;
     let (request, limits) = request_settings(&args.request, prompt)?;
     let jobs = plan(ctx, &args.models, &request)?;
+    if let Some(limit) = args.max_cost {
+        check_budget(&jobs, limit)?;
+    }
 
     let terminal = Terminal::detect(&ctx.env);
     let display = decide(terminal, args.quiet);
@@ -116,6 +119,62 @@ fn plan(
         return Err(CliError::usage(missing.join("; ")));
     }
     Ok(jobs)
+}
+
+/// The most a request could cost: its prompt at a pessimistic three characters a token, and
+/// the full output allowance (`--max-tokens`, else the model's maximum output).
+pub fn worst_case(job: &Job) -> Result<f64, String> {
+    let req = &job.request;
+    let chars: usize = req.system.as_deref().map_or(0, |s| s.chars().count())
+        + req
+            .messages
+            .iter()
+            .map(|m| m.text().chars().count())
+            .sum::<usize>();
+    let input = (chars as u64).div_ceil(3) + 8;
+    let t = &job.target;
+    let entry = crate::catalog::global().lookup(&t.provider.id, &t.model);
+    let output = match (req.max_tokens, entry.and_then(|m| m.max_output)) {
+        (Some(n), _) => u64::from(n),
+        (None, Some(n)) => n,
+        (None, None) => {
+            return Err(format!(
+                "--max-cost needs --max-tokens: the most `{}` can write is not known",
+                job.label
+            ))
+        }
+    };
+    let price = crate::catalog::price(&t.provider.id, &t.model).ok_or_else(|| {
+        format!(
+            "--max-cost cannot bound `{}`: its price is unknown (see llmx models, or drop --max-cost)",
+            job.label
+        )
+    })?;
+    let usage = crate::provider::Usage {
+        input_tokens: Some(input),
+        output_tokens: Some(output),
+        ..Default::default()
+    };
+    Ok(crate::catalog::cost(Some(price), &usage).unwrap_or(0.0))
+}
+
+fn check_budget(jobs: &[Job], limit: f64) -> Result<(), CliError> {
+    let mut total = 0.0;
+    let mut parts = Vec::new();
+    for job in jobs.iter().filter(|j| j.preflight.is_none()) {
+        let c = worst_case(job).map_err(CliError::usage)?;
+        total += c;
+        parts.push(format!("{} {}", job.label, render::usd(Some(c))));
+    }
+    if total > limit {
+        return Err(CliError::usage(format!(
+            "estimated worst case {} exceeds --max-cost {} ({}); lower --max-tokens, drop a model or raise --max-cost",
+            render::usd(Some(total)),
+            render::usd(Some(limit)),
+            parts.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 fn exit_for(report: &Report) -> Exit {

@@ -4,6 +4,7 @@
 pub mod ask;
 pub mod compare;
 pub mod mock_server;
+pub mod models;
 
 use std::io::Read;
 use std::path::Path;
@@ -37,9 +38,14 @@ impl Context {
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> Result<Exit, CliError> {
     let ctx = Context::from_process();
+    if matches!(cli.command, Command::Compare(_) | Command::Ask(_)) {
+        // Prices and names: the embedded catalog with any refreshed data over it.
+        crate::catalog::install(crate::catalog::refresh::load(&ctx.env));
+    }
     match cli.command {
         Command::Compare(args) => compare::run(&ctx, args),
         Command::Ask(args) => ask::run(&ctx, args),
+        Command::Models(args) => models::run(&ctx, args),
         Command::MockServer(args) => mock_server::run(args),
         Command::Completions { shell } => {
             use std::io::Write;

@@ -150,7 +150,7 @@ mod tests {
         let t = resolve("gpt", &r, &env()).unwrap();
         assert_eq!(
             (t.provider.id.as_str(), t.model.as_str()),
-            ("openai", "gpt-4o-mini")
+            ("openai", "gpt-5.4-mini")
         );
         let t = resolve("gpt-4o", &r, &env()).unwrap();
         assert_eq!(t.provider.id, "openai");

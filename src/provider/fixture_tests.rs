@@ -73,7 +73,7 @@ fn decode_stream(d: Dialect, bytes: &[u8]) -> Result<ChatResponse, ProviderError
 }
 
 /// Parse a recording the way llmx reads it: an error body for non-2xx, a stream or a body else.
-fn parse_fixture(rel: &str) -> Result<ChatResponse, ProviderError> {
+pub(crate) fn parse_fixture(rel: &str) -> Result<ChatResponse, ProviderError> {
     let fx = load(rel);
     let d = dialect_of(rel);
     let status = fx["response"]["status"].as_u64().unwrap() as u16;
@@ -88,7 +88,7 @@ fn parse_fixture(rel: &str) -> Result<ChatResponse, ProviderError> {
     }
 }
 
-fn ok(rel: &str) -> ChatResponse {
+pub(crate) fn ok(rel: &str) -> ChatResponse {
     parse_fixture(rel).unwrap_or_else(|e| panic!("{rel}: {e:?}"))
 }
 

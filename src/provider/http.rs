@@ -104,11 +104,15 @@ impl HttpClient {
         &self,
         url: &str,
         key: Option<(&str, &Secret)>,
+        headers: &[(&str, &str)],
     ) -> Result<Vec<u8>, ProviderError> {
         let mut req = self
             .client
             .get(url)
             .header(USER_AGENT, concat!("llmx/", env!("CARGO_PKG_VERSION")));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
         if let Some((header, secret)) = key {
             let mut v = HeaderValue::from_str(&if header == "authorization" {
                 format!("Bearer {}", secret.expose())

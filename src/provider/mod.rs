@@ -174,4 +174,4 @@ pub fn error_from_body(v: &Value, status: Option<u16>) -> ProviderError {
 }
 
 #[cfg(test)]
-mod fixture_tests;
+pub(crate) mod fixture_tests;

@@ -5,6 +5,8 @@ use std::io::{self, Write};
 
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 
+pub mod models;
+
 use crate::engine::{Report, Row};
 
 /// Output formats of `compare`.

@@ -112,7 +112,7 @@ fn stats_go_to_stderr_and_json_holds_the_row() {
     assert_eq!(out.stdout, format!("{ANSWER}\n"));
     let stats = out.stderr.trim_end();
     assert!(
-        stats.starts_with("gpt (openai/gpt-4o-mini) · latency "),
+        stats.starts_with("gpt (openai/gpt-5.4-mini) · latency "),
         "{stats}"
     );
     assert!(stats.contains("9 in / 8 out"), "{stats}");
@@ -123,8 +123,8 @@ fn stats_go_to_stderr_and_json_holds_the_row() {
     let row = out.json();
     assert_eq!(row["output"], ANSWER);
     assert_eq!(row["input_tokens"], 9);
-    assert_eq!(row["model_id"], "gpt-4o-mini");
-    let cost = (9.0 * 0.15 + 8.0 * 0.6) / 1e6;
+    assert_eq!(row["model_id"], "gpt-5.4-mini");
+    let cost = (9.0 * 0.75 + 8.0 * 4.5) / 1e6;
     assert!((row["cost_usd"].as_f64().unwrap() - cost).abs() < 1e-12);
 }
 

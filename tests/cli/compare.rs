@@ -11,18 +11,18 @@ const CLAUDE_TEXT: &str = "Paris, \"la Ville Lumière\",\nis the capital.";
 fn three_dialects() -> World {
     World::with_server(json!({
         "models": {
-            "gpt-4o-mini": {
+            "gpt-5.4-mini": {
                 "text": "Paris is the capital of France.",
                 "input_tokens": 20, "output_tokens": 8, "cached_tokens": 4,
                 "ttft_ms": 30, "chunk_delay_ms": 2
             },
-            "claude-sonnet-4-5": {
+            "claude-sonnet-5-5": {
                 "text": CLAUDE_TEXT,
                 "input_tokens": 1000, "output_tokens": 50, "cached_tokens": 200,
-                "model_id": "claude-sonnet-4-5-20250929",
+                "model_id": "claude-sonnet-5-5-20261015",
                 "ttft_ms": 150, "chunk_delay_ms": 2
             },
-            "gemini-2.5-flash": {
+            "gemini-3.7-flash": {
                 "text": "The capital of France is Paris.",
                 "input_tokens": 40, "output_tokens": 30, "reasoning_tokens": 12,
                 "ttft_ms": 80, "chunk_delay_ms": 2
@@ -33,12 +33,12 @@ fn three_dialects() -> World {
 
 const MODELS: &str = "gpt,claude,gemini";
 
-/// Costs from the published prices ($/M): gpt-4o-mini 0.15 in, 0.075 cached, 0.60 out;
-/// claude-sonnet-4-5 3 in, 0.30 cache read, 15 out; gemini-2.5-flash 0.30 in, 2.50 out
-/// (thoughts billed as output).
-const GPT_COST: f64 = (16.0 * 0.15 + 4.0 * 0.075 + 8.0 * 0.6) / 1e6;
+/// Costs from the catalog's prices ($/M), which the aliases resolve to: gpt-5.4-mini 0.75 in,
+/// 0.075 cached, 4.50 out; claude-sonnet-5-5 (priced as claude-sonnet-5) 3 in, 0.30 cache read,
+/// 15 out; gemini-3.7-flash 0.75 in, 3.75 out (thoughts billed as output).
+const GPT_COST: f64 = (16.0 * 0.75 + 4.0 * 0.075 + 8.0 * 4.5) / 1e6;
 const CLAUDE_COST: f64 = (800.0 * 3.0 + 200.0 * 0.3 + 50.0 * 15.0) / 1e6;
-const GEMINI_COST: f64 = (40.0 * 0.3 + 30.0 * 2.5) / 1e6;
+const GEMINI_COST: f64 = (40.0 * 0.75 + 30.0 * 3.75) / 1e6;
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-12
@@ -68,7 +68,7 @@ fn three_dialects_json_exact_usage_and_cost() {
 
     let gpt = &rows[0];
     assert_eq!(gpt["provider"], "openai");
-    assert_eq!(gpt["model_id"], "gpt-4o-mini");
+    assert_eq!(gpt["model_id"], "gpt-5.4-mini");
     assert_eq!(gpt["output"], "Paris is the capital of France.");
     assert_eq!(
         (gpt["input_tokens"].as_u64(), gpt["output_tokens"].as_u64()),
@@ -86,7 +86,7 @@ fn three_dialects_json_exact_usage_and_cost() {
     let claude = &rows[1];
     assert_eq!(claude["provider"], "anthropic");
     assert_eq!(
-        claude["model_id"], "claude-sonnet-4-5-20250929",
+        claude["model_id"], "claude-sonnet-5-5-20261015",
         "the id the provider reports"
     );
     assert_eq!(claude["output"], CLAUDE_TEXT);
@@ -176,7 +176,7 @@ fn each_dialect_receives_its_documented_request() {
     assert_eq!(
         openai.json(),
         json!({
-            "model": "gpt-4o-mini",
+            "model": "gpt-5.4-mini",
             "messages": [
                 {"role": "system", "content": "Be brief."},
                 {"role": "user", "content": "Capital of France?"}
@@ -193,17 +193,17 @@ fn each_dialect_receives_its_documented_request() {
     assert_eq!(anthropic.header("anthropic-version"), Some("2023-06-01"));
     assert_eq!(anthropic.header("authorization"), None);
     let body = anthropic.json();
-    assert_eq!(body["model"], "claude-sonnet-4-5");
+    assert_eq!(body["model"], "claude-sonnet-5-5");
     assert_eq!(body["system"], "Be brief.");
     assert_eq!(body["max_tokens"], 64);
     assert_eq!(body["temperature"], 0.3);
     assert_eq!(body["stream"], true);
     assert_eq!(body["messages"][0]["role"], "user");
 
-    let gemini = find("/v1beta/models/gemini-2.5-flash:streamGenerateContent");
+    let gemini = find("/v1beta/models/gemini-3.7-flash:streamGenerateContent");
     assert_eq!(
         gemini.path,
-        "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
+        "/v1beta/models/gemini-3.7-flash:streamGenerateContent?alt=sse"
     );
     assert!(
         !gemini.path.contains("key="),
@@ -399,12 +399,12 @@ fn rows_keep_the_given_order_whatever_finishes_first() {
 fn a_failing_model_stays_in_its_row() {
     let w = World::with_server(json!({
         "models": {
-            "gpt-4o-mini": {"text": "fine", "input_tokens": 5, "output_tokens": 1},
-            "claude-sonnet-4-5": {"failures": [{
+            "gpt-5.4-mini": {"text": "fine", "input_tokens": 5, "output_tokens": 1},
+            "claude-sonnet-5-5": {"failures": [{
                 "kind": "status", "status": 401,
                 "message": format!("invalid x-api-key {ANTHROPIC_KEY}")
             }]},
-            "gemini-2.5-flash": {"text": "also fine", "input_tokens": 5, "output_tokens": 2}
+            "gemini-3.7-flash": {"text": "also fine", "input_tokens": 5, "output_tokens": 2}
         }
     }));
     let out = w.run(&["compare", "-m", MODELS, "-p", "x", "--format", "json"]);
@@ -537,7 +537,7 @@ fn no_stream_sends_plain_requests_and_still_counts() {
     assert_eq!(rows[1]["output_tokens"], 50);
     let paths: Vec<String> = w.requests().iter().map(|r| r.path.clone()).collect();
     assert!(
-        paths.contains(&"/v1beta/models/gemini-2.5-flash:generateContent".to_string()),
+        paths.contains(&"/v1beta/models/gemini-3.7-flash:generateContent".to_string()),
         "{paths:?}"
     );
     for r in w.requests() {

@@ -1,0 +1,338 @@
+//! `llmx models --refresh`: fetch OpenRouter's public model list (no key needed) and the model
+//! listings of providers the user has keys for, and cache the result in the user cache dir. The
+//! embedded catalog stays underneath; a failed fetch leaves the cache as it was.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{Block, Catalog, Model, Price, Tier};
+use crate::provider::http::HttpClient;
+use crate::provider::{Dialect, Registry};
+use crate::settings::Env;
+
+/// What the cache file holds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheFile {
+    /// Unix seconds of the last refresh.
+    pub fetched_at: u64,
+    /// Priced data (OpenRouter): replaces the embedded entries it names.
+    #[serde(default)]
+    pub priced: Vec<Block>,
+    /// Model ids from providers' own listings (no prices): added when unknown.
+    #[serde(default)]
+    pub listed: Vec<Block>,
+}
+
+/// `$LLMX_CACHE_DIR/catalog.json`, else `<user cache dir>/llmx/catalog.json`.
+pub fn cache_path(env: &Env) -> Option<PathBuf> {
+    let dir = match env.get("LLMX_CACHE_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => dirs::cache_dir()?.join("llmx"),
+    };
+    Some(dir.join("catalog.json"))
+}
+
+pub fn read_cache(path: &Path) -> Option<CacheFile> {
+    let text = std::fs::read_to_string(path).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// The embedded catalog with the cache (if any, and readable) laid over it.
+pub fn load(env: &Env) -> Catalog {
+    let embedded = Catalog::embedded();
+    match cache_path(env).as_deref().and_then(read_cache) {
+        Some(cache) => embedded.overlay(cache.priced).add_missing(cache.listed),
+        None => embedded,
+    }
+}
+
+impl Catalog {
+    /// Add models that are not yet known (listing-only data never replaces priced entries).
+    pub fn add_missing(mut self, listed: Vec<Block>) -> Catalog {
+        for fresh in listed {
+            let Some(block) = self
+                .blocks
+                .iter_mut()
+                .find(|b| b.provider == fresh.provider)
+            else {
+                self.blocks.push(fresh);
+                continue;
+            };
+            for m in fresh.models {
+                if !block.models.iter().any(|x| x.id == m.id) {
+                    block.models.push(m);
+                }
+            }
+        }
+        self
+    }
+}
+
+/// The outcome of a refresh: what was fetched, and one line per source that failed.
+#[derive(Debug, Default)]
+pub struct Refreshed {
+    pub cache: CacheFile,
+    pub warnings: Vec<String>,
+    /// Models fetched, over all sources.
+    pub count: usize,
+}
+
+fn today_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Fetch every source. Never fails as a whole: each failure becomes a warning.
+pub async fn fetch(client: &HttpClient, registry: &Registry, env: &Env) -> Refreshed {
+    let mut out = Refreshed {
+        cache: CacheFile {
+            fetched_at: today_unix(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    if let Some(or) = registry.get("openrouter") {
+        let url = format!("{}/models", or.resolved_base_url(env).trim_end_matches('/'));
+        match client.get(&url, None, &[]).await {
+            Ok(body) => match parse_openrouter(&body) {
+                Some(models) => {
+                    out.count += models.len();
+                    out.cache.priced.push(Block {
+                        provider: "openrouter".into(),
+                        source: "OpenRouter GET /api/v1/models (llmx models --refresh)".into(),
+                        source_date: date_of(out.cache.fetched_at),
+                        models,
+                    });
+                }
+                None => out
+                    .warnings
+                    .push(format!("{url} did not answer with a model list")),
+            },
+            Err(e) => out.warnings.push(format!("{url}: {}", e.message)),
+        }
+    }
+    for p in registry.all() {
+        if p.id == "openrouter" || p.dialect == Dialect::Mock {
+            continue;
+        }
+        let key = p.key_env.iter().find_map(|k| env.get(k));
+        // Only providers the user has set up: a key, or an explicit base URL.
+        if key.is_none() && !env.is_set(&p.base_url_env()) {
+            continue;
+        }
+        let key = key.map(crate::auth::Secret::new);
+        let base = p.resolved_base_url(env);
+        let base = base.trim_end_matches('/');
+        let (url, auth, headers): (String, Option<&str>, &[(&str, &str)]) = match p.dialect {
+            Dialect::OpenAi => (format!("{base}/models"), Some("authorization"), &[]),
+            Dialect::Anthropic => (
+                format!("{base}/v1/models"),
+                Some("x-api-key"),
+                &[("anthropic-version", crate::provider::anthropic::API_VERSION)],
+            ),
+            Dialect::Gemini => (format!("{base}/v1beta/models"), Some("x-goog-api-key"), &[]),
+            Dialect::Mock => continue,
+        };
+        let key_header = auth.zip(key.as_ref());
+        match client.get(&url, key_header, headers).await {
+            Ok(body) => match parse_listing(&body) {
+                Some(models) => {
+                    out.count += models.len();
+                    out.cache.listed.push(Block {
+                        provider: p.id.clone(),
+                        source: format!("{} model listing (llmx models --refresh)", p.id),
+                        source_date: date_of(out.cache.fetched_at),
+                        models,
+                    });
+                }
+                None => out
+                    .warnings
+                    .push(format!("{url} did not answer with a model list")),
+            },
+            Err(e) => out.warnings.push(format!("{url}: {}", e.message)),
+        }
+    }
+    out
+}
+
+/// Write the cache atomically (temp file, then rename), keeping sources this refresh did not
+/// reach from the previous cache.
+pub fn save(path: &Path, fresh: &CacheFile) -> std::io::Result<()> {
+    let mut merged = read_cache(path).unwrap_or_default();
+    merged.fetched_at = fresh.fetched_at;
+    for (dst, src) in [
+        (&mut merged.priced, &fresh.priced),
+        (&mut merged.listed, &fresh.listed),
+    ] {
+        for b in src {
+            dst.retain(|x| x.provider != b.provider);
+            dst.push(b.clone());
+        }
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    let text = serde_json::to_string(&merged).map_err(std::io::Error::other)?;
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// `YYYY-MM-DD` of a unix time (UTC).
+pub fn date_of(unix: u64) -> String {
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = (unix / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// USD per token as a decimal string to USD per million tokens.
+fn per_m(v: &Value) -> Option<f64> {
+    let s = v.as_str()?;
+    let x: f64 = s.trim().parse().ok()?;
+    (x.is_finite() && x >= 0.0).then(|| (x * 1e6 * 1e6).round() / 1e6)
+}
+
+/// OpenRouter's catalog: `{"data":[{id, context_length, pricing, top_provider, ...}]}`.
+pub fn parse_openrouter(body: &[u8]) -> Option<Vec<Model>> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let data = v["data"].as_array()?;
+    let models = data
+        .iter()
+        .filter_map(|m| {
+            let id = m["id"].as_str()?.to_string();
+            let pr = &m["pricing"];
+            let price = match (per_m(&pr["prompt"]), per_m(&pr["completion"])) {
+                (Some(input), Some(output)) => Some(Price {
+                    input,
+                    output,
+                    cache_read: per_m(&pr["input_cache_read"]),
+                    cache_write: per_m(&pr["input_cache_write"]),
+                    tier: pr["overrides"]
+                        .as_array()
+                        .and_then(|o| o.first())
+                        .and_then(|o| {
+                            Some(Tier {
+                                start: o["min_prompt_tokens"].as_u64()?,
+                                input: per_m(&o["prompt"])?,
+                                output: per_m(&o["completion"])?,
+                                cache_read: per_m(&o["input_cache_read"]),
+                                cache_write: per_m(&o["input_cache_write"]),
+                            })
+                        }),
+                }),
+                _ => None,
+            };
+            let params: Vec<&str> = m["supported_parameters"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let free = price.is_some_and(|p| p.input == 0.0 && p.output == 0.0);
+            Some(Model {
+                id,
+                rule: None,
+                context: m["context_length"].as_u64(),
+                max_output: m["top_provider"]["max_completion_tokens"].as_u64(),
+                price,
+                windows: Vec::new(),
+                free,
+                vision: m["architecture"]["input_modalities"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == "image")),
+                tools: params.contains(&"tools"),
+                reasoning: params.contains(&"reasoning"),
+                deprecated: false,
+            })
+        })
+        .collect();
+    Some(models)
+}
+
+/// A provider's own listing: OpenAI-style `{"data":[{"id"}]}`, Anthropic's the same shape,
+/// Gemini's `{"models":[{"name":"models/x","inputTokenLimit","outputTokenLimit"}]}`.
+pub fn parse_listing(body: &[u8]) -> Option<Vec<Model>> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let entries = v["data"].as_array().or(v["models"].as_array())?;
+    Some(
+        entries
+            .iter()
+            .filter_map(|m| {
+                let id = m["id"]
+                    .as_str()
+                    .or_else(|| m["name"].as_str().map(|n| n.trim_start_matches("models/")))?;
+                Some(Model {
+                    id: id.to_string(),
+                    rule: None,
+                    context: m["inputTokenLimit"]
+                        .as_u64()
+                        .or(m["context_window"].as_u64()),
+                    max_output: m["outputTokenLimit"].as_u64(),
+                    price: None,
+                    windows: Vec::new(),
+                    free: false,
+                    vision: false,
+                    tools: false,
+                    reasoning: false,
+                    deprecated: false,
+                })
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openrouter_recording_parses_with_tiers() {
+        let fx: Value = serde_json::from_str(include_str!(
+            "../../tests/fixtures/real/openrouter/models_catalog.json"
+        ))
+        .unwrap();
+        let body = fx["response"]["body_text"].as_str().unwrap();
+        let models = parse_openrouter(body.as_bytes()).unwrap();
+        assert_eq!(models.len(), 4);
+        let sonnet = models
+            .iter()
+            .find(|m| m.id == "anthropic/claude-sonnet-4")
+            .unwrap();
+        let p = sonnet.price.unwrap();
+        assert_eq!((p.input, p.output, p.cache_read), (3.0, 15.0, Some(0.3)));
+        let t = p.tier.unwrap();
+        assert_eq!((t.start, t.input, t.output), (200_000, 6.0, 22.5));
+        assert_eq!(sonnet.max_output, Some(64_000));
+        assert!(sonnet.vision && sonnet.tools && sonnet.reasoning);
+        let gpt4o = models.iter().find(|m| m.id == "openai/gpt-4o").unwrap();
+        assert_eq!(gpt4o.price.unwrap().cache_read, Some(1.25));
+    }
+
+    #[test]
+    fn garbage_is_not_a_catalog() {
+        assert!(parse_openrouter(b"<html>").is_none());
+        assert!(parse_openrouter(b"{\"data\": 3}").is_none());
+        assert!(parse_listing(b"[]").is_none());
+        let gem = br#"{"models":[{"name":"models/gemini-2.5-flash","inputTokenLimit":1048576,"outputTokenLimit":65536}]}"#;
+        let m = parse_listing(gem).unwrap();
+        assert_eq!(m[0].id, "gemini-2.5-flash");
+        assert_eq!(m[0].context, Some(1_048_576));
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(date_of(0), "1970-01-01");
+        assert_eq!(date_of(1_795_000_000), "2026-11-18");
+    }
+}

@@ -1,0 +1,143 @@
+//! `llmx models`: list the catalog with filters, sorting and formats; `--refresh` first fetches
+//! current data into the user cache.
+
+use std::io::Write;
+
+use super::{http_client, runtime, Context};
+use crate::catalog::{self, refresh, Catalog};
+use crate::cli::{ModelSort, ModelsArgs, ModelsFormat};
+use crate::error::{CliError, Exit};
+use crate::output::{decide, Terminal};
+use crate::render::models::{self as render, ModelRow};
+
+pub fn run(ctx: &Context, args: ModelsArgs) -> Result<Exit, CliError> {
+    if let Some(p) = &args.provider {
+        if ctx.registry.get(p).is_none() {
+            let ids = ctx.registry.ids();
+            let hint = catalog::did_you_mean(p, ids.iter().copied())
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            return Err(CliError::usage(format!(
+                "unknown provider `{p}`; {hint}known providers: {}",
+                ids.join(", ")
+            )));
+        }
+    }
+    let mut exit = Exit::Success;
+    if args.refresh {
+        exit = do_refresh(ctx)?;
+    }
+    let cat = refresh::load(&ctx.env);
+    let rows = select(&cat, &ctx.registry, &args);
+    let width = decide(Terminal::detect(&ctx.env), true).width;
+    let mut out = std::io::stdout().lock();
+    let _ = match args.format {
+        ModelsFormat::Table => render::table(&rows, width, &mut out),
+        ModelsFormat::Csv => render::csv(&rows, &mut out),
+        ModelsFormat::Json => render::json(&rows, &mut out),
+    }
+    .and_then(|_| out.flush());
+    Ok(exit)
+}
+
+/// Fetch, then save what arrived. Nothing fetched is a warning and exit 1, the cache untouched.
+fn do_refresh(ctx: &Context) -> Result<Exit, CliError> {
+    let path = refresh::cache_path(&ctx.env).ok_or_else(|| {
+        CliError::usage("no user cache directory is known; set LLMX_CACHE_DIR to choose one")
+    })?;
+    let client = http_client()?;
+    let fetched = runtime()?.block_on(refresh::fetch(&client, &ctx.registry, &ctx.env));
+    for w in &fetched.warnings {
+        eprintln!("warning: could not refresh from {w}");
+    }
+    if fetched.count == 0 {
+        eprintln!(
+            "warning: nothing was refreshed; the cached catalog at {} is unchanged",
+            path.display()
+        );
+        return Ok(Exit::ModelFailed);
+    }
+    refresh::save(&path, &fetched.cache).map_err(|e| {
+        CliError::usage(format!(
+            "cannot write the catalog cache `{}`: {e}",
+            path.display()
+        ))
+    })?;
+    eprintln!("refreshed {} models into {}", fetched.count, path.display());
+    Ok(if fetched.warnings.is_empty() {
+        Exit::Success
+    } else {
+        Exit::ModelFailed
+    })
+}
+
+/// The rows the filters keep, sorted.
+pub fn select(
+    cat: &Catalog,
+    registry: &crate::provider::Registry,
+    args: &ModelsArgs,
+) -> Vec<ModelRow> {
+    let provider = args
+        .provider
+        .as_deref()
+        .and_then(|p| registry.get(p))
+        .map(|p| p.id.clone());
+    let needle = args.search.as_deref().map(str::to_lowercase);
+    let mut rows: Vec<ModelRow> = Vec::new();
+    for b in &cat.blocks {
+        if provider.as_deref().is_some_and(|p| p != b.provider) {
+            continue;
+        }
+        for m in &b.models {
+            let aliases = cat.aliases_of(&b.provider, &m.id).join(" ");
+            let free = m.free || m.price.is_some_and(|p| p.input == 0.0 && p.output == 0.0);
+            if (args.free && !free)
+                || (args.vision && !m.vision)
+                || (args.tools && !m.tools)
+                || (args.reasoning && !m.reasoning)
+            {
+                continue;
+            }
+            if let Some(n) = &needle {
+                let hay = format!("{}/{} {}", b.provider, m.id, aliases).to_lowercase();
+                if !hay.contains(n.as_str()) {
+                    continue;
+                }
+            }
+            rows.push(ModelRow {
+                provider: b.provider.clone(),
+                id: m.id.clone(),
+                aliases,
+                context: m.context,
+                max_output: m.max_output,
+                input_per_m: m.price.map(|p| p.input),
+                output_per_m: m.price.map(|p| p.output),
+                cache_read_per_m: m.price.and_then(|p| p.cache_read),
+                cache_write_per_m: m.price.and_then(|p| p.cache_write),
+                tier_above: m.price.and_then(|p| p.tier).map(|t| t.start),
+                free,
+                vision: m.vision,
+                tools: m.tools,
+                reasoning: m.reasoning,
+                source: format!("{} ({})", b.source, b.source_date),
+            });
+        }
+    }
+    match args.sort {
+        ModelSort::Name => rows.sort_by(|a, b| (&a.provider, &a.id).cmp(&(&b.provider, &b.id))),
+        ModelSort::Price => rows.sort_by(|a, b| {
+            let key = |r: &ModelRow| match (r.input_per_m, r.output_per_m) {
+                (Some(i), Some(o)) => i + o,
+                _ => f64::INFINITY,
+            };
+            key(a).total_cmp(&key(b)).then_with(|| a.id.cmp(&b.id))
+        }),
+        ModelSort::Context => rows.sort_by(|a, b| {
+            b.context
+                .unwrap_or(0)
+                .cmp(&a.context.unwrap_or(0))
+                .then_with(|| a.id.cmp(&b.id))
+        }),
+    }
+    rows
+}
