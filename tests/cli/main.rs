@@ -5,3 +5,4 @@ mod support;
 mod ask;
 mod compare;
 mod first_hit;
+mod models;

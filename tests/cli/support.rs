@@ -95,6 +95,11 @@ impl World {
         self.env.retain(|(name, _)| name != k);
     }
 
+    /// The mock server's address, `http://127.0.0.1:PORT`.
+    pub fn requests_url(&self) -> String {
+        self.server.as_ref().expect("server").url()
+    }
+
     pub fn requests(&self) -> Vec<Recorded> {
         self.server
             .as_ref()
