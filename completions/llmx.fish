@@ -37,7 +37,14 @@ complete -c llmx -n "__fish_llmx_using_subcommand compare" -s p -l prompt -d 'Th
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l system -d 'System prompt, or @FILE to read it from a file' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l temperature -d 'Sampling temperature (0 to 2)' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l max-tokens -d 'Most tokens each model may write' -r
-complete -c llmx -n "__fish_llmx_using_subcommand compare" -l timeout -d 'Give up on a request after this many seconds' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l timeout -d 'Give up on one attempt after this many seconds in all' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l connect-timeout -d 'Give up connecting to a server after this many seconds' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l ttfb-timeout -d 'Give up when the response has not started after this many seconds' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l stall-timeout -d 'End a stream that sends nothing for this many seconds ("stream stalled")' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l retries -d 'Retries on 429, 5xx, 529, connection errors and timeouts before any content arrived' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l retry-max-wait -d 'The most to wait between retries of one model, all waits together' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l max-answer-mb -d 'Cut answers larger than this many MiB' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l route -d 'For a model several providers serve: cheapest, fastest (by your earlier runs) or provider=NAME first; the others follow as fallbacks' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l format -d 'Output format [default: table, or the extension of --output]' -r -f -a "table\t''
 csv\t''
 json\t''
@@ -46,6 +53,7 @@ markdown\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s o -l output -d 'Write the results to FILE instead of stdout' -r -F
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s j -l concurrency -d 'Ask at most N models at once [default: all]' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l max-cost -d 'Refuse to send when the worst-case cost (prompt tokens estimated, output at --max-tokens) of all models together exceeds this many US dollars' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l no-fallback -d 'Only the first choice: no fallback to the next model of a `a|b` chain or route'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l no-stream -d 'Wait for whole answers instead of streaming them (no time to first token)'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l full -d 'Show whole answers in the table instead of cutting them'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s q -l quiet -d 'No progress display'
@@ -56,9 +64,17 @@ complete -c llmx -n "__fish_llmx_using_subcommand ask" -s p -l prompt -d 'Prompt
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l system -d 'System prompt, or @FILE to read it from a file' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l temperature -d 'Sampling temperature (0 to 2)' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l max-tokens -d 'Most tokens each model may write' -r
-complete -c llmx -n "__fish_llmx_using_subcommand ask" -l timeout -d 'Give up on a request after this many seconds' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l timeout -d 'Give up on one attempt after this many seconds in all' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l connect-timeout -d 'Give up connecting to a server after this many seconds' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l ttfb-timeout -d 'Give up when the response has not started after this many seconds' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l stall-timeout -d 'End a stream that sends nothing for this many seconds ("stream stalled")' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l retries -d 'Retries on 429, 5xx, 529, connection errors and timeouts before any content arrived' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l retry-max-wait -d 'The most to wait between retries of one model, all waits together' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l max-answer-mb -d 'Cut answers larger than this many MiB' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l route -d 'For a model several providers serve: cheapest, fastest (by your earlier runs) or provider=NAME first; the others follow as fallbacks' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l format -r -f -a "text\t'The answer text only, streamed as it arrives'
 json\t'One JSON object with the answer and its stats (the compare columns)'"
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l no-fallback -d 'Only the first choice: no fallback to the next model of a `a|b` chain or route'
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l no-stream -d 'Wait for whole answers instead of streaming them (no time to first token)'
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l stats -d 'Print latency, tokens and cost to stderr after the answer'
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -89,6 +89,28 @@ ALIASES = {
 }
 
 
+# The same model served by several providers, for `--route cheapest|fastest|provider=X`: a family
+# name, then provider/model ids (each must be in the catalog with a price).
+ROUTES = {
+    "llama-3.3-70b": ["groq/llama-3.3-70b-versatile", "together/meta-llama/Llama-3.3-70B-Instruct-Turbo",
+                      "openrouter/meta-llama/llama-3.3-70b-instruct"],
+    "llama-4-maverick": ["groq/meta-llama/llama-4-maverick-17b-128e-instruct",
+                         "together/meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8",
+                         "openrouter/meta-llama/llama-4-maverick"],
+    "deepseek-chat": ["deepseek/deepseek-chat", "openrouter/deepseek/deepseek-chat"],
+    "deepseek-r1": ["deepseek/deepseek-reasoner", "openrouter/deepseek/deepseek-r1"],
+    "gpt-oss-120b": ["groq/openai/gpt-oss-120b", "openrouter/openai/gpt-oss-120b"],
+    "qwen3-32b": ["groq/qwen/qwen3-32b", "openrouter/qwen/qwen3-32b"],
+    "kimi-k2": ["groq/moonshotai/kimi-k2-instruct", "openrouter/moonshotai/kimi-k2"],
+    "gpt-4o": ["openai/gpt-4o", "openrouter/openai/gpt-4o"],
+    "gpt-4o-mini": ["openai/gpt-4o-mini", "openrouter/openai/gpt-4o-mini"],
+    "gpt-5.4-mini": ["openai/gpt-5.4-mini", "openrouter/openai/gpt-5.4-mini"],
+    "claude-sonnet-4-5": ["anthropic/claude-sonnet-4-5", "openrouter/anthropic/claude-sonnet-4.5"],
+    "claude-haiku-4-5": ["anthropic/claude-haiku-4-5", "openrouter/anthropic/claude-haiku-4.5"],
+    "gemini-2.5-flash": ["gemini/gemini-2.5-flash", "openrouter/google/gemini-2.5-flash"],
+}
+
+
 def convert_match(m):
     """genai-prices match rules, with the few regexes turned into a `dated` prefix rule."""
     if "or" in m:
@@ -257,11 +279,11 @@ def main():
                    "source_date": GENAI_DATE, "models": orm})
 
     out = {"generated_by": "scripts/gen_catalog.py (do not edit by hand)", "prices_as_of": a.today,
-           "aliases": ALIASES, "providers": blocks}
+           "aliases": ALIASES, "routes": ROUTES, "providers": blocks}
     # One model per line: small, and diffs of a regenerated file stay readable.
     c = lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False)
     lines = ["{", f' "generated_by":{c(out["generated_by"])},', f' "prices_as_of":{c(out["prices_as_of"])},',
-             f' "aliases":{c(out["aliases"])},', ' "providers":[']
+             f' "aliases":{c(out["aliases"])},', f' "routes":{c(out["routes"])},', ' "providers":[']
     for i, b in enumerate(blocks):
         head = {k: v for k, v in b.items() if k != "models"}
         lines.append("  " + c(head)[:-1] + ',"models":[')

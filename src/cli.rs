@@ -73,9 +73,42 @@ pub struct RequestArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_tokens: Option<u32>,
 
-    /// Give up on a request after this many seconds.
+    /// Give up on one attempt after this many seconds in all.
     #[arg(long, value_name = "SECS", default_value = "300", value_parser = parse_timeout)]
     pub timeout: f64,
+
+    /// Give up connecting to a server after this many seconds.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_timeout)]
+    pub connect_timeout: f64,
+
+    /// Give up when the response has not started after this many seconds.
+    #[arg(long, value_name = "SECS", default_value = "120", value_parser = parse_timeout)]
+    pub ttfb_timeout: f64,
+
+    /// End a stream that sends nothing for this many seconds ("stream stalled").
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_timeout)]
+    pub stall_timeout: f64,
+
+    /// Retries on 429, 5xx, 529, connection errors and timeouts before any content arrived.
+    #[arg(long, value_name = "N", default_value = "2", value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+
+    /// The most to wait between retries of one model, all waits together.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_timeout)]
+    pub retry_max_wait: f64,
+
+    /// Cut answers larger than this many MiB.
+    #[arg(long, value_name = "MIB", default_value = "4", value_parser = parse_timeout)]
+    pub max_answer_mb: f64,
+
+    /// For a model several providers serve: cheapest, fastest (by your earlier runs) or
+    /// provider=NAME first; the others follow as fallbacks.
+    #[arg(long, value_name = "ROUTE")]
+    pub route: Option<crate::engine::route::Route>,
+
+    /// Only the first choice: no fallback to the next model of a `a|b` chain or route.
+    #[arg(long)]
+    pub no_fallback: bool,
 
     /// Wait for whole answers instead of streaming them (no time to first token).
     #[arg(long)]

@@ -176,6 +176,8 @@ struct Data {
     generated_by: String,
     prices_as_of: String,
     aliases: BTreeMap<String, String>,
+    #[serde(default)]
+    routes: BTreeMap<String, Vec<String>>,
     providers: Vec<Block>,
 }
 
@@ -184,6 +186,8 @@ struct Data {
 pub struct Catalog {
     pub blocks: Vec<Block>,
     pub aliases: BTreeMap<String, String>,
+    /// Families of the same model served by several providers: name -> `provider/model` ids.
+    pub routes: BTreeMap<String, Vec<String>>,
     pub prices_as_of: String,
 }
 
@@ -207,11 +211,13 @@ impl Catalog {
             Ok(d) => Catalog {
                 blocks: d.providers,
                 aliases: d.aliases,
+                routes: d.routes,
                 prices_as_of: d.prices_as_of,
             },
             Err(_) => Catalog {
                 blocks: Vec::new(),
                 aliases: BTreeMap::new(),
+                routes: BTreeMap::new(),
                 prices_as_of: String::new(),
             },
         }
@@ -297,9 +303,18 @@ impl Catalog {
         self.lookup(provider, id)?.price_at(minute_of_day)
     }
 
-    /// Every name a user may type for a model: aliases, bare ids, `provider/id`.
+    /// The family a name belongs to: the family's own name, or one of its `provider/model`s.
+    pub fn family(&self, name: &str) -> Option<(&str, &[String])> {
+        self.routes
+            .iter()
+            .find(|(f, members)| f.eq_ignore_ascii_case(name) || members.iter().any(|m| m == name))
+            .map(|(f, m)| (f.as_str(), m.as_slice()))
+    }
+
+    /// Every name a user may type for a model: aliases, families, bare ids, `provider/id`.
     pub fn known_names(&self) -> Vec<String> {
         let mut v: Vec<String> = self.aliases.keys().cloned().collect();
+        v.extend(self.routes.keys().cloned());
         for b in &self.blocks {
             for m in &b.models {
                 v.push(m.id.clone());

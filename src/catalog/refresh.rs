@@ -26,13 +26,17 @@ pub struct CacheFile {
     pub listed: Vec<Block>,
 }
 
-/// `$LLMX_CACHE_DIR/catalog.json`, else `<user cache dir>/llmx/catalog.json`.
+/// `$LLMX_CACHE_DIR`, else `<user cache dir>/llmx` (`~/.cache/llmx` on Linux).
+pub fn cache_dir(env: &Env) -> Option<PathBuf> {
+    match env.get("LLMX_CACHE_DIR") {
+        Some(d) => Some(PathBuf::from(d)),
+        None => Some(dirs::cache_dir()?.join("llmx")),
+    }
+}
+
+/// Where `--refresh` keeps the catalog.
 pub fn cache_path(env: &Env) -> Option<PathBuf> {
-    let dir = match env.get("LLMX_CACHE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => dirs::cache_dir()?.join("llmx"),
-    };
-    Some(dir.join("catalog.json"))
+    Some(cache_dir(env)?.join("catalog.json"))
 }
 
 pub fn read_cache(path: &Path) -> Option<CacheFile> {

@@ -7,8 +7,7 @@ use std::sync::Mutex;
 
 use super::{http_client, load_prompt, request_settings, runtime, Context, PromptSources};
 use crate::cli::{AskArgs, AskFormat};
-use crate::engine::resolve::resolve;
-use crate::engine::{self, Job, Reporter, Row, RunOptions, Silent};
+use crate::engine::{self, Reporter, Row, RunOptions, Silent};
 use crate::error::{CliError, Exit};
 use crate::provider::StreamEvent;
 use crate::render;
@@ -29,15 +28,16 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<Exit, CliError> {
         ));
     }
     let prompt = load_prompt(&sources, &mut super::read_all_stdin)?;
-    let (mut request, limits) = request_settings(&args.request, prompt)?;
-    let target = resolve(&args.model, &ctx.registry, &ctx.env)?;
-    request.model = target.model.clone();
-    let jobs = [Job {
-        label: args.model.trim().to_string(),
-        target,
-        request,
-        preflight: None,
-    }];
+    let (request, limits) = request_settings(&args.request, prompt)?;
+    let jobs = super::plan_jobs(
+        ctx,
+        std::slice::from_ref(&args.model),
+        &args.request,
+        &request,
+    )?;
+    if let Some(e) = super::nothing_can_run(&jobs) {
+        return Err(e);
+    }
 
     let streamer = Streamer::default();
     let reporter: &dyn Reporter = match args.format {
@@ -48,13 +48,16 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<Exit, CliError> {
         concurrency: None,
         limits,
     };
-    let client = http_client()?;
+    let client = http_client(std::time::Duration::from_secs_f64(
+        args.request.connect_timeout,
+    ))?;
     let report = runtime()?.block_on(engine::run(&client, &jobs, opts, reporter, async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
     }));
     streamer.finish_line();
+    crate::engine::history::record(&ctx.env, &report.rows);
     let Some(row) = report.rows.first() else {
         return Ok(Exit::ModelFailed);
     };

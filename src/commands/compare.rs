@@ -2,10 +2,10 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::time::Duration;
 
 use super::{http_client, load_prompt, request_settings, runtime, Context, PromptSources};
 use crate::cli::CompareArgs;
-use crate::engine::resolve::{resolve, ResolveError};
 use crate::engine::{self, Job, Report, Reporter, RunOptions, Silent};
 use crate::error::{CliError, Exit};
 use crate::output::progress::Progress;
@@ -41,7 +41,10 @@ pub fn run(ctx: &Context, args: CompareArgs) -> Result<Exit, CliError> {
     }
     let prompt = load_prompt(&sources, &mut super::read_all_stdin)?;
     let (request, limits) = request_settings(&args.request, prompt)?;
-    let jobs = plan(ctx, &args.models, &request)?;
+    let jobs = super::plan_jobs(ctx, &args.models, &args.request, &request)?;
+    if let Some(e) = super::nothing_can_run(&jobs) {
+        return Err(e);
+    }
     if let Some(limit) = args.max_cost {
         check_budget(&jobs, limit)?;
     }
@@ -58,7 +61,7 @@ pub fn run(ctx: &Context, args: CompareArgs) -> Result<Exit, CliError> {
         concurrency: args.concurrency.map(|n| n as usize),
         limits,
     };
-    let client = http_client()?;
+    let client = http_client(Duration::from_secs_f64(args.request.connect_timeout))?;
     let report = runtime()?.block_on(engine::run(&client, &jobs, opts, reporter, async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
@@ -67,6 +70,7 @@ pub fn run(ctx: &Context, args: CompareArgs) -> Result<Exit, CliError> {
     if let Some(p) = &progress {
         p.clear();
     }
+    crate::engine::history::record(&ctx.env, &report.rows);
 
     let table = TableOptions {
         full: args.full,
@@ -75,50 +79,6 @@ pub fn run(ctx: &Context, args: CompareArgs) -> Result<Exit, CliError> {
     };
     write_report(&report, format, table, args.output.as_deref(), args.quiet)?;
     Ok(exit_for(&report))
-}
-
-/// Resolve every model before sending anything. A wrong name stops the run; a missing key
-/// becomes that model's row error, unless no model can run at all.
-fn plan(
-    ctx: &Context,
-    models: &[String],
-    request: &crate::provider::ChatRequest,
-) -> Result<Vec<Job>, CliError> {
-    let mut jobs = Vec::with_capacity(models.len());
-    let mut missing: Vec<String> = Vec::new();
-    for spec in models {
-        let label = spec.trim().to_string();
-        let (target, preflight) = match resolve(spec, &ctx.registry, &ctx.env) {
-            Ok(t) => (t, None),
-            Err(e @ ResolveError::Invalid(_)) => return Err(e.into()),
-            Err(e @ ResolveError::MissingKey { .. }) => {
-                missing.push(e.message().to_string());
-                let preflight = Some(e.to_provider_error());
-                let ResolveError::MissingKey { target, .. } = e else {
-                    unreachable!("matched above")
-                };
-                (*target, preflight)
-            }
-        };
-        let mut request = request.clone();
-        request.model = target.model.clone();
-        jobs.push(Job {
-            label,
-            target,
-            request,
-            preflight,
-        });
-    }
-    if jobs.is_empty() {
-        return Err(CliError::usage(
-            "no models: name some with -m, e.g. -m gpt,claude",
-        ));
-    }
-    if missing.len() == jobs.len() {
-        missing.dedup();
-        return Err(CliError::usage(missing.join("; ")));
-    }
-    Ok(jobs)
 }
 
 /// The most a request could cost: its prompt at a pessimistic three characters a token, and
@@ -132,7 +92,10 @@ pub fn worst_case(job: &Job) -> Result<f64, String> {
             .map(|m| m.text().chars().count())
             .sum::<usize>();
     let input = (chars as u64).div_ceil(3) + 8;
-    let t = &job.target;
+    let Some(link) = job.links.iter().find(|l| l.preflight.is_none()) else {
+        return Ok(0.0);
+    };
+    let t = &link.target;
     let entry = crate::catalog::global().lookup(&t.provider.id, &t.model);
     let output = match (req.max_tokens, entry.and_then(|m| m.max_output)) {
         (Some(n), _) => u64::from(n),
@@ -161,7 +124,7 @@ pub fn worst_case(job: &Job) -> Result<f64, String> {
 fn check_budget(jobs: &[Job], limit: f64) -> Result<(), CliError> {
     let mut total = 0.0;
     let mut parts = Vec::new();
-    for job in jobs.iter().filter(|j| j.preflight.is_none()) {
+    for job in jobs.iter().filter(|j| !j.cannot_run()) {
         let c = worst_case(job).map_err(CliError::usage)?;
         total += c;
         parts.push(format!("{} {}", job.label, render::usd(Some(c))));

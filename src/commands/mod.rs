@@ -17,9 +17,6 @@ use crate::provider::run::CallLimits;
 use crate::provider::{ChatRequest, Message, Registry};
 use crate::settings::Env;
 
-/// How long to wait for a TCP (and TLS) connection before calling the server unreachable.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// What every command starts from: the captured environment and the provider registry.
 pub struct Context {
     pub env: Env,
@@ -64,8 +61,55 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|e| CliError::usage(format!("cannot start the async runtime: {e}")))
 }
 
-pub(crate) fn http_client() -> Result<HttpClient, CliError> {
-    HttpClient::new(CONNECT_TIMEOUT).map_err(|e| CliError::usage(e.message))
+pub(crate) fn http_client(connect_timeout: Duration) -> Result<HttpClient, CliError> {
+    HttpClient::new(connect_timeout).map_err(|e| CliError::usage(e.message))
+}
+
+/// Resolve every `-m` entry into its chain of links; a wrong name stops the run.
+pub(crate) fn plan_jobs(
+    ctx: &Context,
+    specs: &[String],
+    args: &RequestArgs,
+    request: &ChatRequest,
+) -> Result<Vec<crate::engine::Job>, CliError> {
+    let latency = crate::engine::history::medians(&ctx.env);
+    let catalog = crate::catalog::global();
+    let cx = crate::engine::route::RouteContext {
+        registry: &ctx.registry,
+        env: &ctx.env,
+        catalog,
+        latency: &latency,
+        route: args.route.as_ref(),
+        no_fallback: args.no_fallback,
+    };
+    let mut jobs = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let spec = spec.trim();
+        if spec.is_empty() {
+            return Err(CliError::usage("empty model name in -m"));
+        }
+        let links = crate::engine::route::expand(spec, &cx)?;
+        jobs.push(crate::engine::Job {
+            label: spec.to_string(),
+            links,
+            request: request.clone(),
+        });
+    }
+    Ok(jobs)
+}
+
+/// When no job can send anything, say which keys are missing (exit 2).
+pub(crate) fn nothing_can_run(jobs: &[crate::engine::Job]) -> Option<CliError> {
+    if jobs.is_empty() || !jobs.iter().all(|j| j.cannot_run()) {
+        return None;
+    }
+    let mut msgs: Vec<String> = jobs
+        .iter()
+        .flat_map(|j| &j.links)
+        .filter_map(|l| l.preflight.as_ref().map(|e| e.message.clone()))
+        .collect();
+    msgs.dedup();
+    Some(CliError::usage(msgs.join("; ")))
 }
 
 /// Where the prompt comes from, in order: inline text, then a file, then stdin.
@@ -182,7 +226,15 @@ pub fn request_settings(
         stream: !args.no_stream,
     };
     let limits = CallLimits {
-        total: Duration::from_secs_f64(args.timeout),
+        total: Some(Duration::from_secs_f64(args.timeout)),
+        first_byte: Some(Duration::from_secs_f64(args.ttfb_timeout)),
+        stall: Some(Duration::from_secs_f64(args.stall_timeout)),
+        max_answer_bytes: (args.max_answer_mb * (1u64 << 20) as f64) as usize,
+        retry: crate::provider::run::RetryPolicy {
+            retries: args.retries,
+            max_wait: Duration::from_secs_f64(args.retry_max_wait),
+            ..Default::default()
+        },
     };
     Ok((request, limits))
 }
@@ -273,6 +325,14 @@ mod tests {
             temperature: Some(0.2),
             max_tokens: Some(64),
             timeout: 30.0,
+            connect_timeout: 10.0,
+            ttfb_timeout: 120.0,
+            stall_timeout: 60.0,
+            retries: 2,
+            retry_max_wait: 60.0,
+            max_answer_mb: 4.0,
+            route: None,
+            no_fallback: false,
             no_stream: true,
         };
         let (req, limits) = request_settings(&args, "hi".into()).unwrap();
@@ -280,7 +340,9 @@ mod tests {
         assert_eq!(req.temperature, Some(0.2));
         assert_eq!(req.max_tokens, Some(64));
         assert!(!req.stream);
-        assert_eq!(limits.total, Duration::from_secs(30));
+        assert_eq!(limits.total, Some(Duration::from_secs(30)));
+        assert_eq!(limits.max_answer_bytes, 4 << 20);
+        assert_eq!(limits.retry.retries, 2);
         let missing = RequestArgs {
             system: Some("@nope.txt".into()),
             ..args

@@ -45,7 +45,7 @@ fn do_refresh(ctx: &Context) -> Result<Exit, CliError> {
     let path = refresh::cache_path(&ctx.env).ok_or_else(|| {
         CliError::usage("no user cache directory is known; set LLMX_CACHE_DIR to choose one")
     })?;
-    let client = http_client()?;
+    let client = http_client(std::time::Duration::from_secs(10))?;
     let fetched = runtime()?.block_on(refresh::fetch(&client, &ctx.registry, &ctx.env));
     for w in &fetched.warnings {
         eprintln!("warning: could not refresh from {w}");

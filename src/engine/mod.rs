@@ -3,7 +3,9 @@
 //! come back in the order the jobs were given, whatever order they finished in. The engine never
 //! prints: it reports through a [`Reporter`].
 
+pub mod history;
 pub mod resolve;
+pub mod route;
 pub mod row;
 
 use std::future::Future;
@@ -16,20 +18,53 @@ use tokio::time::Instant;
 
 use crate::provider::http::HttpClient;
 use crate::provider::run::{call, CallLimits, CallOutcome, Target};
-use crate::provider::{ChatRequest, ChatResponse, ProviderError, StreamEvent};
+use crate::provider::{ChatRequest, ProviderError, StreamEvent};
 
 pub use row::Row;
 
-/// One model to ask.
+/// One row to fill: a model, or a chain of models to fall back along.
 #[derive(Debug, Clone)]
 pub struct Job {
-    /// What the user typed for it (`claude`, `openai/gpt-4o-mini`).
+    /// What the user typed for it (`claude`, `openai/gpt-4o-mini`, `a|b`, `llama-3.3-70b:cheapest`).
     pub label: String,
-    pub target: Target,
+    /// Tried in order until one answers; never empty.
+    pub links: Vec<Link>,
+    /// The request; each link fills in its own model id.
     pub request: ChatRequest,
-    /// Known before sending that this job cannot run (its provider has no key): the row
-    /// carries this error and nothing is sent for it.
+}
+
+/// One model of a job's chain.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub target: Target,
+    /// Known before sending that this link cannot run (its provider has no key): it is
+    /// skipped, and its error is the row's if nothing after it answers.
     pub preflight: Option<ProviderError>,
+}
+
+impl Link {
+    pub fn name(&self) -> String {
+        format!("{}/{}", self.target.provider.id, self.target.model)
+    }
+}
+
+impl Job {
+    /// A job of one model.
+    pub fn single(label: impl Into<String>, target: Target, request: ChatRequest) -> Job {
+        Job {
+            label: label.into(),
+            links: vec![Link {
+                target,
+                preflight: None,
+            }],
+            request,
+        }
+    }
+
+    /// Whether no link of this job can be sent.
+    pub fn cannot_run(&self) -> bool {
+        self.links.iter().all(|l| l.preflight.is_some())
+    }
 }
 
 /// Receives progress as it happens. Implemented by the terminal display and by `ask`'s streamer.
@@ -79,15 +114,43 @@ impl Report {
     }
 }
 
-/// The outcome of a job that was never sent.
-fn not_sent(error: ProviderError) -> CallOutcome {
-    CallOutcome {
-        response: ChatResponse::default(),
-        error: Some(error),
-        latency: Duration::ZERO,
-        ttft: None,
-        delivered: false,
+/// Run one job: each link in turn until one answers. A link that fails before delivering any
+/// content hands over to the next; one that delivered content ends the job (falling back then
+/// would pay twice and show two answers).
+async fn run_job(
+    client: &HttpClient,
+    job: &Job,
+    index: usize,
+    limits: CallLimits,
+    reporter: &dyn Reporter,
+) -> Row {
+    let mut tried: Vec<String> = Vec::new();
+    let mut attempts = 0;
+    let last = job.links.len().saturating_sub(1);
+    for (i, link) in job.links.iter().enumerate() {
+        let outcome = match &link.preflight {
+            Some(err) => CallOutcome::not_sent(err.clone()),
+            None => {
+                let mut request = job.request.clone();
+                request.model = link.target.model.clone();
+                let mut on_event = |ev: &StreamEvent| reporter.on_event(index, ev);
+                call(client, &link.target, &request, limits, &mut on_event).await
+            }
+        };
+        attempts += outcome.attempts;
+        let failed = outcome.error.as_ref();
+        if i < last && failed.is_some() && !outcome.delivered {
+            if let Some(e) = failed {
+                tried.push(format!("{} ({})", link.name(), e.message));
+            }
+            continue;
+        }
+        let mut row = Row::from_outcome(&job.label, &link.target, &outcome);
+        row.attempts = attempts;
+        row.fallback_from = (!tried.is_empty()).then(|| tried.join("; "));
+        return row;
     }
+    Row::cancelled(job)
 }
 
 /// Run every job; stop early (marking the rest cancelled) when `cancel` completes.
@@ -109,23 +172,13 @@ pub async fn run(
             for (i, job) in jobs.iter().enumerate() {
                 let sem = sem.clone();
                 pending.push(async move {
-                    if let Some(err) = &job.preflight {
-                        let row = Row::from_outcome(job, &not_sent(err.clone()));
-                        reporter.on_done(i, &row);
-                        return (i, row);
-                    }
-                    let _permit = sem.acquire().await.ok();
+                    let _permit = if job.cannot_run() {
+                        None
+                    } else {
+                        sem.acquire().await.ok()
+                    };
                     reporter.on_start(i);
-                    let mut on_event = |ev: &StreamEvent| reporter.on_event(i, ev);
-                    let outcome = call(
-                        client,
-                        &job.target,
-                        &job.request,
-                        opts.limits,
-                        &mut on_event,
-                    )
-                    .await;
-                    let row = Row::from_outcome(job, &outcome);
+                    let row = run_job(client, job, i, opts.limits, reporter).await;
                     reporter.on_done(i, &row);
                     (i, row)
                 });

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::Job;
 use crate::catalog;
-use crate::provider::run::CallOutcome;
+use crate::provider::run::{CallOutcome, Target};
 use crate::provider::ErrorKind;
 
 /// One model's result. Field order is the CSV column order; names are the JSON keys.
@@ -27,8 +27,16 @@ pub struct Row {
     pub cost_usd: Option<f64>,
     pub finish_reason: Option<String>,
     pub error: Option<String>,
-    #[serde(skip)]
+    /// `auth`, `rate_limit`, `overloaded`, `bad_request`, `not_found`, `server`, `timeout`,
+    /// `network`, `decode`, `too_large`, `missing_key` or `cancelled`.
     pub error_kind: Option<ErrorKind>,
+    /// HTTP requests made for this row, retries and fallbacks included.
+    pub attempts: u32,
+    /// The models tried before the one that answered, each with why it failed.
+    pub fallback_from: Option<String>,
+    /// `provider/model` as requested of the provider that filled this row.
+    #[serde(skip)]
+    pub requested: String,
 }
 
 fn ms(d: std::time::Duration) -> u64 {
@@ -36,16 +44,14 @@ fn ms(d: std::time::Duration) -> u64 {
 }
 
 impl Row {
-    pub fn from_outcome(job: &Job, o: &CallOutcome) -> Row {
+    /// The row for `label`, answered (or not) by `target`.
+    pub fn from_outcome(label: &str, target: &Target, o: &CallOutcome) -> Row {
         let r = &o.response;
-        let model_id = r
-            .model_id
-            .clone()
-            .unwrap_or_else(|| job.target.model.clone());
-        let provider = job.target.provider.id.clone();
+        let model_id = r.model_id.clone().unwrap_or_else(|| target.model.clone());
+        let provider = target.provider.id.clone();
         // Price by the id the provider reports (a dated snapshot), else by the one requested.
         let price = catalog::price(&provider, &model_id)
-            .or_else(|| catalog::price(&provider, &job.target.model));
+            .or_else(|| catalog::price(&provider, &target.model));
         let cost = catalog::cost(price, &r.usage);
         // Output speed after the first token; for unstreamed answers, over the whole call.
         let gen_time = match o.ttft {
@@ -60,7 +66,7 @@ impl Row {
         };
         let has_usage = r.usage.input_tokens.is_some() || r.usage.output_tokens.is_some();
         Row {
-            model: job.label.clone(),
+            model: label.to_string(),
             provider,
             model_id,
             output: r.text.clone(),
@@ -77,14 +83,18 @@ impl Row {
             finish_reason: r.finish_raw.as_ref().map(|_| r.finish.as_str().to_string()),
             error: o.error.as_ref().map(|e| e.message.clone()),
             error_kind: o.error.as_ref().map(|e| e.kind),
+            attempts: o.attempts,
+            fallback_from: None,
+            requested: format!("{}/{}", target.provider.id, target.model),
         }
     }
 
     pub fn cancelled(job: &Job) -> Row {
+        let target = &job.links[0].target;
         Row {
             model: job.label.clone(),
-            provider: job.target.provider.id.clone(),
-            model_id: job.target.model.clone(),
+            provider: target.provider.id.clone(),
+            model_id: target.model.clone(),
             output: String::new(),
             latency_ms: None,
             ttft_ms: None,
@@ -97,6 +107,9 @@ impl Row {
             finish_reason: None,
             error: Some("cancelled".into()),
             error_kind: Some(ErrorKind::Cancelled),
+            attempts: 0,
+            fallback_from: None,
+            requested: format!("{}/{}", target.provider.id, target.model),
         }
     }
 }

@@ -27,6 +27,8 @@ pub enum ErrorKind {
     Network,
     /// The provider answered with bytes llmx could not understand.
     Decode,
+    /// The answer grew past llmx's size cap and was cut.
+    TooLarge,
     /// No key was found for the provider.
     MissingKey,
     /// The user interrupted the run.
@@ -45,6 +47,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Network => "network",
             ErrorKind::Decode => "decode",
+            ErrorKind::TooLarge => "too_large",
             ErrorKind::MissingKey => "missing_key",
             ErrorKind::Cancelled => "cancelled",
         }

@@ -31,6 +31,17 @@ impl HttpClient {
         Ok(HttpClient { client })
     }
 
+    /// A client that sets no timers of its own (no connect or idle timeout), for tests that
+    /// run on tokio's paused clock, where any pending timer fires as soon as the runtime idles.
+    pub fn untimed() -> Result<Self, ProviderError> {
+        let client = reqwest::Client::builder()
+            .pool_idle_timeout(None)
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| ProviderError::new(ErrorKind::Network, format!("http client: {e}")))?;
+        Ok(HttpClient { client })
+    }
+
     /// Send `call` and return the response once its status is a success. The key is exposed
     /// here and nowhere else.
     pub async fn send(

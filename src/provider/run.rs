@@ -28,29 +28,124 @@ pub struct Target {
 pub struct CallOutcome {
     pub response: ChatResponse,
     pub error: Option<ProviderError>,
+    /// From the first request to the last byte, retries and their waits included.
     pub latency: Duration,
     pub ttft: Option<Duration>,
     /// Whether any content arrived (a retry after that would pay twice for one answer).
     pub delivered: bool,
+    /// HTTP requests made (1 without retries; 0 when nothing was sent).
+    pub attempts: u32,
+}
+
+impl CallOutcome {
+    /// The outcome of a call that was never sent.
+    pub fn not_sent(error: ProviderError) -> CallOutcome {
+        CallOutcome {
+            response: ChatResponse::default(),
+            error: Some(error),
+            latency: Duration::ZERO,
+            ttft: None,
+            delivered: false,
+            attempts: 0,
+        }
+    }
 }
 
 /// Limits for one call.
 #[derive(Debug, Clone, Copy)]
 pub struct CallLimits {
-    /// The whole call, from send to last byte.
-    pub total: Duration,
+    /// One attempt, from send to last byte.
+    pub total: Option<Duration>,
+    /// From send to the response headers.
+    pub first_byte: Option<Duration>,
+    /// Longest gap between two pieces of a streamed body.
+    pub stall: Option<Duration>,
+    /// Answers larger than this are cut.
+    pub max_answer_bytes: usize,
+    pub retry: RetryPolicy,
 }
 
 impl Default for CallLimits {
     fn default() -> Self {
         CallLimits {
-            total: Duration::from_secs(300),
+            total: Some(Duration::from_secs(300)),
+            first_byte: Some(Duration::from_secs(120)),
+            stall: Some(Duration::from_secs(60)),
+            max_answer_bytes: 4 << 20,
+            retry: RetryPolicy::default(),
         }
     }
 }
 
-/// Call `target` with `req`. `on_event` sees every stream event as it arrives (a non-streamed
-/// answer arrives as one text delta at the end).
+/// When and how long to retry.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub retries: u32,
+    /// The first backoff; each retry doubles it (with jitter).
+    pub base: Duration,
+    /// The most llmx waits between attempts of one call, all waits together.
+    pub max_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            retries: 2,
+            base: Duration::from_millis(500),
+            max_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Whether a failure is worth another attempt: rate limits, overload, 500/502/503/504,
+/// connection failures and timeouts, and only while no content has arrived (a retry after that
+/// would pay twice and count twice). Never 400/401/403/404.
+pub fn retryable(e: &ProviderError, delivered: bool) -> bool {
+    if delivered {
+        return false;
+    }
+    match e.kind {
+        ErrorKind::RateLimit | ErrorKind::Overloaded | ErrorKind::Network | ErrorKind::Timeout => {
+            true
+        }
+        ErrorKind::Server => matches!(e.status, None | Some(500 | 502 | 503 | 504)),
+        _ => false,
+    }
+}
+
+/// The wait before retry number `retry` (1-based): exponential with jitter in [50%, 100%],
+/// or longer when the provider asked for longer.
+pub fn backoff(retry: u32, asked: Option<Duration>, policy: &RetryPolicy) -> Duration {
+    let exp = policy
+        .base
+        .saturating_mul(1u32 << retry.saturating_sub(1).min(16))
+        .min(Duration::from_secs(30));
+    let jitter = 0.5 + 0.5 * unit_random();
+    let ours = exp.mul_f64(jitter);
+    match asked {
+        Some(a) if a > ours => a,
+        _ => ours,
+    }
+}
+
+/// A number in [0, 1) from the clock and a counter: enough to spread retries apart.
+fn unit_random() -> f64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0x9E37_79B9_7F4A_7C15);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(0);
+    let mut x = COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed) ^ nanos;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Call `target` with `req`, retrying as `limits.retry` allows. `on_event` sees every stream
+/// event as it arrives (a non-streamed answer arrives as one text delta at the end).
 pub async fn call(
     client: &HttpClient,
     target: &Target,
@@ -59,19 +154,57 @@ pub async fn call(
     on_event: &mut (dyn FnMut(&StreamEvent) + Send),
 ) -> CallOutcome {
     let start = Instant::now();
-    let deadline = start + limits.total;
+    let mut waited = Duration::ZERO;
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let mut out = attempt(client, target, req, limits, start, on_event).await;
+        out.attempts = attempts;
+        let Some(err) = &out.error else {
+            return out;
+        };
+        if attempts > limits.retry.retries || !retryable(err, out.delivered) {
+            return out;
+        }
+        let wait = backoff(attempts, err.retry_after, &limits.retry);
+        if waited + wait > limits.retry.max_wait {
+            if let Some(e) = out.error.as_mut() {
+                e.message = format!(
+                    "{} (not retried: waiting {:.0}s more would pass the {}s retry budget)",
+                    e.message,
+                    wait.as_secs_f64(),
+                    limits.retry.max_wait.as_secs()
+                );
+            }
+            return out;
+        }
+        tokio::time::sleep(wait).await;
+        waited += wait;
+    }
+}
+
+/// One HTTP attempt, timed from `start` (the first attempt's start).
+async fn attempt(
+    client: &HttpClient,
+    target: &Target,
+    req: &ChatRequest,
+    limits: CallLimits,
+    start: Instant,
+    on_event: &mut (dyn FnMut(&StreamEvent) + Send),
+) -> CallOutcome {
     let mut out = CallOutcome {
         response: ChatResponse::default(),
         error: None,
         latency: Duration::ZERO,
         ttft: None,
         delivered: false,
+        attempts: 1,
     };
-    let result = tokio::time::timeout_at(
-        deadline,
-        call_inner(client, target, req, start, &mut out, on_event),
-    )
-    .await;
+    let inner = call_inner(client, target, req, limits, start, &mut out, on_event);
+    let result = match limits.total {
+        Some(total) => tokio::time::timeout(total, inner).await,
+        None => Ok(inner.await),
+    };
     out.latency = start.elapsed();
     match result {
         Ok(Ok(())) => {}
@@ -85,7 +218,7 @@ pub async fn call(
                 ErrorKind::Timeout,
                 format!(
                     "no complete answer within {}s (raise --timeout)",
-                    limits.total.as_secs()
+                    limits.total.map_or(0, |t| t.as_secs())
                 ),
             ))
         }
@@ -93,12 +226,22 @@ pub async fn call(
     out
 }
 
+/// Hand one event on and fold it into the answer; `Err` when the answer passes the size cap.
 fn deliver(
     ev: StreamEvent,
     start: Instant,
+    limits: &CallLimits,
     out: &mut CallOutcome,
     on_event: &mut (dyn FnMut(&StreamEvent) + Send),
-) {
+) -> Result<(), ProviderError> {
+    let size = |o: &CallOutcome| o.response.text.len() + o.response.reasoning.len();
+    let grows = match &ev {
+        StreamEvent::TextDelta(t) | StreamEvent::ReasoningDelta(t) => t.len(),
+        _ => 0,
+    };
+    if size(out) + grows > limits.max_answer_bytes {
+        return Err(too_large(out, limits));
+    }
     let is_token = matches!(
         &ev,
         StreamEvent::TextDelta(t) | StreamEvent::ReasoningDelta(t) if !t.is_empty()
@@ -111,12 +254,26 @@ fn deliver(
     }
     on_event(&ev);
     out.response.apply(ev);
+    Ok(())
+}
+
+/// Mark an answer cut at the size cap.
+fn too_large(out: &mut CallOutcome, limits: &CallLimits) -> ProviderError {
+    let mib = limits.max_answer_bytes as f64 / (1 << 20) as f64;
+    out.response
+        .text
+        .push_str(&format!("\n[llmx: answer cut at {mib:.1} MiB]"));
+    ProviderError::new(
+        ErrorKind::TooLarge,
+        format!("the answer passed {mib:.1} MiB and was cut (raise --max-answer-mb)"),
+    )
 }
 
 async fn call_inner(
     client: &HttpClient,
     target: &Target,
     req: &ChatRequest,
+    limits: CallLimits,
     start: Instant,
     out: &mut CallOutcome,
     on_event: &mut (dyn FnMut(&StreamEvent) + Send),
@@ -127,7 +284,7 @@ async fn call_inner(
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
-            deliver(ev, start, out, on_event);
+            deliver(ev, start, &limits, out, on_event)?;
         }
         if !req.stream {
             out.ttft = None;
@@ -135,17 +292,36 @@ async fn call_inner(
         return Ok(());
     }
     let call = build_request(&target.provider, &target.base_url, req);
-    let mut resp = client.send(&call, target.key.as_ref(), dialect).await?;
+    let send = client.send(&call, target.key.as_ref(), dialect);
+    let mut resp = match limits.first_byte {
+        Some(t) => tokio::time::timeout(t, send).await.map_err(|_| {
+            ProviderError::new(
+                ErrorKind::Timeout,
+                format!(
+                    "no response within {}s (raise --ttfb-timeout)",
+                    t.as_secs_f64()
+                ),
+            )
+        })??,
+        None => send.await?,
+    };
+    // Bytes on the wire may exceed the answer (JSON framing); past this they are not an answer.
+    let wire_cap = limits.max_answer_bytes.saturating_mul(4).max(1 << 16);
+    let mut received = 0usize;
     if !req.stream {
         let mut body = Vec::new();
-        while let Some(chunk) = resp
-            .chunk()
-            .await
-            .map_err(|e| super::http::transport_error(&e, &call.url, target.key.as_ref()))?
+        while let Some(chunk) =
+            next_chunk(&mut resp, limits.stall, &call.url, target.key.as_ref()).await?
         {
+            if body.len() + chunk.len() > wire_cap {
+                return Err(too_large(out, &limits));
+            }
             body.extend_from_slice(&chunk);
         }
         let r = parse_response(dialect, &body)?;
+        if r.text.len() + r.reasoning.len() > limits.max_answer_bytes {
+            return Err(too_large(out, &limits));
+        }
         if !r.text.is_empty() {
             out.delivered = true;
             on_event(&StreamEvent::TextDelta(r.text.clone()));
@@ -159,23 +335,22 @@ async fn call_inner(
     // just stops is a cut connection, even when the server closed it cleanly.
     let mut finished = false;
     loop {
-        let chunk = match resp.chunk().await {
-            Ok(Some(c)) => c,
-            Ok(None) => break,
-            Err(e) => {
-                let mut err = super::http::transport_error(&e, &call.url, target.key.as_ref());
-                err.kind = ErrorKind::Network;
-                err.message = format!("stream cut: {}", err.message);
-                return Err(err);
-            }
+        let Some(chunk) =
+            next_chunk(&mut resp, limits.stall, &call.url, target.key.as_ref()).await?
+        else {
+            break;
         };
+        received += chunk.len();
+        if received > wire_cap {
+            return Err(too_large(out, &limits));
+        }
         for ev in reader.push(&chunk) {
             finished |= ev.is_done() || ev.event.as_deref() == Some("message_stop");
             for se in decoder.event(&ev)? {
                 if matches!(se, StreamEvent::Finish { .. }) {
                     finished = true;
                 }
-                deliver(se, start, out, on_event);
+                deliver(se, start, &limits, out, on_event)?;
             }
         }
     }
@@ -185,7 +360,7 @@ async fn call_inner(
             if matches!(se, StreamEvent::Finish { .. }) {
                 finished = true;
             }
-            deliver(se, start, out, on_event);
+            deliver(se, start, &limits, out, on_event)?;
         }
     }
     if !finished {
@@ -195,4 +370,32 @@ async fn call_inner(
         ));
     }
     Ok(())
+}
+
+/// The next piece of a response body, or `None` at its end; a gap longer than `stall` is a
+/// stalled stream, a transport failure a cut one.
+async fn next_chunk(
+    resp: &mut reqwest::Response,
+    stall: Option<Duration>,
+    url: &str,
+    key: Option<&Secret>,
+) -> Result<Option<bytes::Bytes>, ProviderError> {
+    let r = match stall {
+        Some(t) => tokio::time::timeout(t, resp.chunk()).await.map_err(|_| {
+            ProviderError::new(
+                ErrorKind::Timeout,
+                format!(
+                    "stream stalled: no data for {}s (raise --stall-timeout)",
+                    t.as_secs_f64()
+                ),
+            )
+        })?,
+        None => resp.chunk().await,
+    };
+    r.map_err(|e| {
+        let mut err = super::http::transport_error(&e, url, key);
+        err.kind = ErrorKind::Network;
+        err.message = format!("stream cut: {}", err.message);
+        err
+    })
 }

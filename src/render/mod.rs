@@ -86,14 +86,21 @@ fn tps(t: Option<f64>) -> String {
     t.map(|t| format!("{t:.1}")).unwrap_or_else(|| "-".into())
 }
 
-/// `ok`, `length` (cut by the token limit), or the error.
+/// `ok`, `length` (cut by the token limit), or the error; then retries and fallbacks.
 pub fn status(r: &Row) -> String {
-    match (&r.error, r.finish_reason.as_deref()) {
+    let mut s = match (&r.error, r.finish_reason.as_deref()) {
         (Some(e), _) => format!("failed: {e}"),
         (None, Some("length")) => "ok (cut at max tokens)".into(),
         (None, Some("content_filter")) => "ok (filtered)".into(),
         _ => "ok".into(),
+    };
+    if r.fallback_from.is_some() {
+        s += " · fallback";
     }
+    if r.attempts > 1 {
+        s += &format!(" · {} attempts", r.attempts);
+    }
+    s
 }
 
 fn model_cell(r: &Row) -> String {
@@ -210,6 +217,9 @@ pub const COLUMNS: &[&str] = &[
     "cost_usd",
     "finish_reason",
     "error",
+    "error_kind",
+    "attempts",
+    "fallback_from",
 ];
 
 pub fn json(report: &Report, w: &mut dyn Write) -> io::Result<()> {

@@ -22,6 +22,9 @@ fn row(model: &str, provider: &str, id: &str) -> Row {
         finish_reason: None,
         error: None,
         error_kind: None,
+        attempts: 1,
+        fallback_from: None,
+        requested: format!("{provider}/{id}"),
     }
 }
 
@@ -52,6 +55,8 @@ fn fixed_report() -> Report {
     b.tokens_per_s = Some(58.8);
     b.cost_usd = Some(0.0018423);
     b.finish_reason = Some("length".into());
+    b.attempts = 3;
+    b.fallback_from = Some("openai/gpt-5.5 (HTTP 503: overloaded)".into());
     let mut c = row("gemini", "gemini", "gemini-2.5-flash");
     c.latency_ms = Some(40);
     c.error = Some("HTTP 429: Resource exhausted, please retry".into());

@@ -133,7 +133,7 @@ fn a_failed_ask_says_why_on_stderr_and_exits_1() {
     let w = World::with_server(json!({
         "default": {"failures": [{"kind": "status", "status": 503, "message": "model overloaded"}]}
     }));
-    let out = w.run(&["ask", "-m", "gpt", "hi"]);
+    let out = w.run(&["ask", "-m", "gpt", "hi", "--retries", "0"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert_eq!(out.stdout, "");
     assert!(out.stderr.starts_with("error: gpt: "), "{}", out.stderr);

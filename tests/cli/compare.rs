@@ -242,7 +242,10 @@ fn csv_round_trips_through_a_csv_reader() {
             "tokens_per_s",
             "cost_usd",
             "finish_reason",
-            "error"
+            "error",
+            "error_kind",
+            "attempts",
+            "fallback_from"
         ]
     );
     assert_eq!(rows.len(), 3);
@@ -439,7 +442,17 @@ fn failures_of_every_kind_fill_only_their_rows() {
         }
     }));
     let models = "openai/ok,openai/limited,openai/broken,openai/garbage,openai/cut,openai/inband";
-    let out = w.run(&["compare", "-m", models, "-p", "x", "--format", "json"]);
+    let out = w.run(&[
+        "compare",
+        "-m",
+        models,
+        "-p",
+        "x",
+        "--format",
+        "json",
+        "--retries",
+        "0",
+    ]);
     assert_eq!(out.code, 1, "{out:?}");
     let rows = out.json();
     let rows = rows.as_array().unwrap();
