@@ -155,6 +155,20 @@ pub async fn serve(
     log
 }
 
+/// Serve until `shutdown` completes, recording requests into `log` as they arrive.
+pub async fn serve_with_log(
+    listener: TcpListener,
+    config: MockConfig,
+    shutdown: impl Future<Output = ()>,
+    log: Arc<Mutex<Vec<Recorded>>>,
+) {
+    let state = Arc::new(State {
+        config,
+        attempts: Mutex::new(HashMap::new()),
+    });
+    serve_state(listener, state, shutdown, log).await;
+}
+
 async fn serve_state(
     listener: TcpListener,
     state: Arc<State>,

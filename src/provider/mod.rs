@@ -175,3 +175,5 @@ pub fn error_from_body(v: &Value, status: Option<u16>) -> ProviderError {
 
 #[cfg(test)]
 pub(crate) mod fixture_tests;
+#[cfg(test)]
+mod retry_tests;
