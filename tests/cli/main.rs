@@ -6,3 +6,4 @@ mod ask;
 mod compare;
 mod first_hit;
 mod models;
+mod resilience;
