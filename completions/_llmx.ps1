@@ -28,21 +28,23 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Send one prompt to several models at once and compare the answers')
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Ask one model; the answer streams to stdout, made for shell pipes')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the model catalog: prices, context windows, capabilities, aliases')
+            [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Store, list and remove API keys in the OS keyring')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Where the config file is, what it holds, and a starter file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout')
             [CompletionResult]::new('mock-server', 'mock-server', [CompletionResultType]::ParameterValue, 'Run the local mock provider server (for tests and benchmarks)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'llmx;compare' {
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Models to compare, comma-separated; repeat -m to add more')
-            [CompletionResult]::new('--models', '--models', [CompletionResultType]::ParameterName, 'Models to compare, comma-separated; repeat -m to add more')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Models to compare, comma-separated; repeat -m to add more')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Models to compare, comma-separated; repeat -m to add more [default: defaults.models in the config file]')
+            [CompletionResult]::new('--models', '--models', [CompletionResultType]::ParameterName, 'Models to compare, comma-separated; repeat -m to add more [default: defaults.models in the config file]')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Models to compare, comma-separated; repeat -m to add more [default: defaults.models in the config file]')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The prompt text (piped stdin, or PROMPT_FILE, is appended after it)')
             [CompletionResult]::new('--prompt', '--prompt', [CompletionResultType]::ParameterName, 'The prompt text (piped stdin, or PROMPT_FILE, is appended after it)')
             [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'System prompt, or @FILE to read it from a file')
             [CompletionResult]::new('--temperature', '--temperature', [CompletionResultType]::ParameterName, 'Sampling temperature (0 to 2)')
             [CompletionResult]::new('--max-tokens', '--max-tokens', [CompletionResultType]::ParameterName, 'Most tokens each model may write')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on one attempt after this many seconds in all')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on one attempt after this many seconds in all [default: 300]')
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting to a server after this many seconds')
             [CompletionResult]::new('--ttfb-timeout', '--ttfb-timeout', [CompletionResultType]::ParameterName, 'Give up when the response has not started after this many seconds')
             [CompletionResult]::new('--stall-timeout', '--stall-timeout', [CompletionResultType]::ParameterName, 'End a stream that sends nothing for this many seconds ("stream stalled")')
@@ -75,7 +77,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'System prompt, or @FILE to read it from a file')
             [CompletionResult]::new('--temperature', '--temperature', [CompletionResultType]::ParameterName, 'Sampling temperature (0 to 2)')
             [CompletionResult]::new('--max-tokens', '--max-tokens', [CompletionResultType]::ParameterName, 'Most tokens each model may write')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on one attempt after this many seconds in all')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on one attempt after this many seconds in all [default: 300]')
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting to a server after this many seconds')
             [CompletionResult]::new('--ttfb-timeout', '--ttfb-timeout', [CompletionResultType]::ParameterName, 'Give up when the response has not started after this many seconds')
             [CompletionResult]::new('--stall-timeout', '--stall-timeout', [CompletionResultType]::ParameterName, 'End a stream that sends nothing for this many seconds ("stream stalled")')
@@ -109,6 +111,120 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'llmx;keys' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Store a provider''s key: typed at a hidden prompt, or piped on stdin (never an argument)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'For every provider: where its key comes from, and a masked form of it')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a provider''s key from the keyring')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Where keys, the config file and the cache live, and the lookup order')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'llmx;keys;set' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'llmx;keys;list' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'llmx;keys;remove' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'llmx;keys;path' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'llmx;keys;help' {
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Store a provider''s key: typed at a hidden prompt, or piped on stdin (never an argument)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'For every provider: where its key comes from, and a masked form of it')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a provider''s key from the keyring')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Where keys, the config file and the cache live, and the lookup order')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'llmx;keys;help;set' {
+            break
+        }
+        'llmx;keys;help;list' {
+            break
+        }
+        'llmx;keys;help;remove' {
+            break
+        }
+        'llmx;keys;help;path' {
+            break
+        }
+        'llmx;keys;help;help' {
+            break
+        }
+        'llmx;config' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the config file''s path')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the config file as llmx reads it, keys masked')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented starter config file (never over an existing one)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'llmx;config;path' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'llmx;config;show' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'llmx;config;init' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'llmx;config;help' {
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the config file''s path')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the config file as llmx reads it, keys masked')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented starter config file (never over an existing one)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'llmx;config;help;path' {
+            break
+        }
+        'llmx;config;help;show' {
+            break
+        }
+        'llmx;config;help;init' {
+            break
+        }
+        'llmx;config;help;help' {
+            break
+        }
         'llmx;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -129,6 +245,8 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Send one prompt to several models at once and compare the answers')
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Ask one model; the answer streams to stdout, made for shell pipes')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the model catalog: prices, context windows, capabilities, aliases')
+            [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Store, list and remove API keys in the OS keyring')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Where the config file is, what it holds, and a starter file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout')
             [CompletionResult]::new('mock-server', 'mock-server', [CompletionResultType]::ParameterValue, 'Run the local mock provider server (for tests and benchmarks)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -141,6 +259,40 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             break
         }
         'llmx;help;models' {
+            break
+        }
+        'llmx;help;keys' {
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Store a provider''s key: typed at a hidden prompt, or piped on stdin (never an argument)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'For every provider: where its key comes from, and a masked form of it')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a provider''s key from the keyring')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Where keys, the config file and the cache live, and the lookup order')
+            break
+        }
+        'llmx;help;keys;set' {
+            break
+        }
+        'llmx;help;keys;list' {
+            break
+        }
+        'llmx;help;keys;remove' {
+            break
+        }
+        'llmx;help;keys;path' {
+            break
+        }
+        'llmx;help;config' {
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the config file''s path')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the config file as llmx reads it, keys masked')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented starter config file (never over an existing one)')
+            break
+        }
+        'llmx;help;config;path' {
+            break
+        }
+        'llmx;help;config;show' {
+            break
+        }
+        'llmx;help;config;init' {
             break
         }
         'llmx;help;completions' {

@@ -25,20 +25,22 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand compare 'Send one prompt to several models at once and compare the answers'
             cand ask 'Ask one model; the answer streams to stdout, made for shell pipes'
             cand models 'List the model catalog: prices, context windows, capabilities, aliases'
+            cand keys 'Store, list and remove API keys in the OS keyring'
+            cand config 'Where the config file is, what it holds, and a starter file'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
             cand mock-server 'Run the local mock provider server (for tests and benchmarks)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'llmx;compare'= {
-            cand -m 'Models to compare, comma-separated; repeat -m to add more'
-            cand --models 'Models to compare, comma-separated; repeat -m to add more'
-            cand --model 'Models to compare, comma-separated; repeat -m to add more'
+            cand -m 'Models to compare, comma-separated; repeat -m to add more [default: defaults.models in the config file]'
+            cand --models 'Models to compare, comma-separated; repeat -m to add more [default: defaults.models in the config file]'
+            cand --model 'Models to compare, comma-separated; repeat -m to add more [default: defaults.models in the config file]'
             cand -p 'The prompt text (piped stdin, or PROMPT_FILE, is appended after it)'
             cand --prompt 'The prompt text (piped stdin, or PROMPT_FILE, is appended after it)'
             cand --system 'System prompt, or @FILE to read it from a file'
             cand --temperature 'Sampling temperature (0 to 2)'
             cand --max-tokens 'Most tokens each model may write'
-            cand --timeout 'Give up on one attempt after this many seconds in all'
+            cand --timeout 'Give up on one attempt after this many seconds in all [default: 300]'
             cand --connect-timeout 'Give up connecting to a server after this many seconds'
             cand --ttfb-timeout 'Give up when the response has not started after this many seconds'
             cand --stall-timeout 'End a stream that sends nothing for this many seconds ("stream stalled")'
@@ -70,7 +72,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --system 'System prompt, or @FILE to read it from a file'
             cand --temperature 'Sampling temperature (0 to 2)'
             cand --max-tokens 'Most tokens each model may write'
-            cand --timeout 'Give up on one attempt after this many seconds in all'
+            cand --timeout 'Give up on one attempt after this many seconds in all [default: 300]'
             cand --connect-timeout 'Give up connecting to a server after this many seconds'
             cand --ttfb-timeout 'Give up when the response has not started after this many seconds'
             cand --stall-timeout 'End a stream that sends nothing for this many seconds ("stream stalled")'
@@ -102,6 +104,100 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'llmx;keys'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand set 'Store a provider''s key: typed at a hidden prompt, or piped on stdin (never an argument)'
+            cand list 'For every provider: where its key comes from, and a masked form of it'
+            cand remove 'Remove a provider''s key from the keyring'
+            cand path 'Where keys, the config file and the cache live, and the lookup order'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'llmx;keys;set'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'llmx;keys;list'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'llmx;keys;remove'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'llmx;keys;path'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'llmx;keys;help'= {
+            cand set 'Store a provider''s key: typed at a hidden prompt, or piped on stdin (never an argument)'
+            cand list 'For every provider: where its key comes from, and a masked form of it'
+            cand remove 'Remove a provider''s key from the keyring'
+            cand path 'Where keys, the config file and the cache live, and the lookup order'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'llmx;keys;help;set'= {
+        }
+        &'llmx;keys;help;list'= {
+        }
+        &'llmx;keys;help;remove'= {
+        }
+        &'llmx;keys;help;path'= {
+        }
+        &'llmx;keys;help;help'= {
+        }
+        &'llmx;config'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand path 'Print the config file''s path'
+            cand show 'Print the config file as llmx reads it, keys masked'
+            cand init 'Write a commented starter config file (never over an existing one)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'llmx;config;path'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'llmx;config;show'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'llmx;config;init'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'llmx;config;help'= {
+            cand path 'Print the config file''s path'
+            cand show 'Print the config file as llmx reads it, keys masked'
+            cand init 'Write a commented starter config file (never over an existing one)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'llmx;config;help;path'= {
+        }
+        &'llmx;config;help;show'= {
+        }
+        &'llmx;config;help;init'= {
+        }
+        &'llmx;config;help;help'= {
+        }
         &'llmx;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -120,6 +216,8 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand compare 'Send one prompt to several models at once and compare the answers'
             cand ask 'Ask one model; the answer streams to stdout, made for shell pipes'
             cand models 'List the model catalog: prices, context windows, capabilities, aliases'
+            cand keys 'Store, list and remove API keys in the OS keyring'
+            cand config 'Where the config file is, what it holds, and a starter file'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
             cand mock-server 'Run the local mock provider server (for tests and benchmarks)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -129,6 +227,31 @@ set edit:completion:arg-completer[llmx] = {|@words|
         &'llmx;help;ask'= {
         }
         &'llmx;help;models'= {
+        }
+        &'llmx;help;keys'= {
+            cand set 'Store a provider''s key: typed at a hidden prompt, or piped on stdin (never an argument)'
+            cand list 'For every provider: where its key comes from, and a masked form of it'
+            cand remove 'Remove a provider''s key from the keyring'
+            cand path 'Where keys, the config file and the cache live, and the lookup order'
+        }
+        &'llmx;help;keys;set'= {
+        }
+        &'llmx;help;keys;list'= {
+        }
+        &'llmx;help;keys;remove'= {
+        }
+        &'llmx;help;keys;path'= {
+        }
+        &'llmx;help;config'= {
+            cand path 'Print the config file''s path'
+            cand show 'Print the config file as llmx reads it, keys masked'
+            cand init 'Write a commented starter config file (never over an existing one)'
+        }
+        &'llmx;help;config;path'= {
+        }
+        &'llmx;help;config;show'= {
+        }
+        &'llmx;help;config;init'= {
         }
         &'llmx;help;completions'= {
         }

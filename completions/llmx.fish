@@ -29,15 +29,17 @@ complete -c llmx -n "__fish_llmx_needs_command" -s V -l version -d 'Print versio
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "compare" -d 'Send one prompt to several models at once and compare the answers'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "ask" -d 'Ask one model; the answer streams to stdout, made for shell pipes'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "models" -d 'List the model catalog: prices, context windows, capabilities, aliases'
+complete -c llmx -n "__fish_llmx_needs_command" -f -a "keys" -d 'Store, list and remove API keys in the OS keyring'
+complete -c llmx -n "__fish_llmx_needs_command" -f -a "config" -d 'Where the config file is, what it holds, and a starter file'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "mock-server" -d 'Run the local mock provider server (for tests and benchmarks)'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c llmx -n "__fish_llmx_using_subcommand compare" -s m -l models -l model -d 'Models to compare, comma-separated; repeat -m to add more' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -s m -l models -l model -d 'Models to compare, comma-separated; repeat -m to add more [default: defaults.models in the config file]' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s p -l prompt -d 'The prompt text (piped stdin, or PROMPT_FILE, is appended after it)' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l system -d 'System prompt, or @FILE to read it from a file' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l temperature -d 'Sampling temperature (0 to 2)' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l max-tokens -d 'Most tokens each model may write' -r
-complete -c llmx -n "__fish_llmx_using_subcommand compare" -l timeout -d 'Give up on one attempt after this many seconds in all' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l timeout -d 'Give up on one attempt after this many seconds in all [default: 300]' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l connect-timeout -d 'Give up connecting to a server after this many seconds' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l ttfb-timeout -d 'Give up when the response has not started after this many seconds' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l stall-timeout -d 'End a stream that sends nothing for this many seconds ("stream stalled")' -r
@@ -64,7 +66,7 @@ complete -c llmx -n "__fish_llmx_using_subcommand ask" -s p -l prompt -d 'Prompt
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l system -d 'System prompt, or @FILE to read it from a file' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l temperature -d 'Sampling temperature (0 to 2)' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l max-tokens -d 'Most tokens each model may write' -r
-complete -c llmx -n "__fish_llmx_using_subcommand ask" -l timeout -d 'Give up on one attempt after this many seconds in all' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l timeout -d 'Give up on one attempt after this many seconds in all [default: 300]' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l connect-timeout -d 'Give up connecting to a server after this many seconds' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l ttfb-timeout -d 'Give up when the response has not started after this many seconds' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l stall-timeout -d 'End a stream that sends nothing for this many seconds ("stream stalled")' -r
@@ -94,15 +96,60 @@ complete -c llmx -n "__fish_llmx_using_subcommand models" -l reasoning -d 'Only 
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l refresh -d 'Fetch current prices from OpenRouter and model lists from the providers you have keys for, and cache them for later runs'
 complete -c llmx -n "__fish_llmx_using_subcommand models" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand models" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and not __fish_seen_subcommand_from set list remove path help" -s h -l help -d 'Print help'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and not __fish_seen_subcommand_from set list remove path help" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and not __fish_seen_subcommand_from set list remove path help" -f -a "set" -d 'Store a provider\'s key: typed at a hidden prompt, or piped on stdin (never an argument)'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and not __fish_seen_subcommand_from set list remove path help" -f -a "list" -d 'For every provider: where its key comes from, and a masked form of it'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and not __fish_seen_subcommand_from set list remove path help" -f -a "remove" -d 'Remove a provider\'s key from the keyring'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and not __fish_seen_subcommand_from set list remove path help" -f -a "path" -d 'Where keys, the config file and the cache live, and the lookup order'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and not __fish_seen_subcommand_from set list remove path help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "set" -d 'Store a provider\'s key: typed at a hidden prompt, or piped on stdin (never an argument)'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "list" -d 'For every provider: where its key comes from, and a masked form of it'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a provider\'s key from the keyring'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "path" -d 'Where keys, the config file and the cache live, and the lookup order'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -s h -l help -d 'Print help'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -f -a "path" -d 'Print the config file\'s path'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -f -a "show" -d 'Print the config file as llmx reads it, keys masked'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -f -a "init" -d 'Write a commented starter config file (never over an existing one)'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the config file\'s path'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the config file as llmx reads it, keys masked'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a commented starter config file (never over an existing one)'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c llmx -n "__fish_llmx_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand mock-server" -l port -d 'Port on 127.0.0.1 (0 picks a free one)' -r
 complete -c llmx -n "__fish_llmx_using_subcommand mock-server" -l script -d 'JSON file with per-model scripts (see src/mockserver)' -r -F
 complete -c llmx -n "__fish_llmx_using_subcommand mock-server" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand mock-server" -s V -l version -d 'Print version'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models completions mock-server help" -f -a "compare" -d 'Send one prompt to several models at once and compare the answers'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models completions mock-server help" -f -a "ask" -d 'Ask one model; the answer streams to stdout, made for shell pipes'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models completions mock-server help" -f -a "models" -d 'List the model catalog: prices, context windows, capabilities, aliases'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models completions mock-server help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models completions mock-server help" -f -a "mock-server" -d 'Run the local mock provider server (for tests and benchmarks)'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models completions mock-server help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models keys config completions mock-server help" -f -a "compare" -d 'Send one prompt to several models at once and compare the answers'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models keys config completions mock-server help" -f -a "ask" -d 'Ask one model; the answer streams to stdout, made for shell pipes'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models keys config completions mock-server help" -f -a "models" -d 'List the model catalog: prices, context windows, capabilities, aliases'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models keys config completions mock-server help" -f -a "keys" -d 'Store, list and remove API keys in the OS keyring'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models keys config completions mock-server help" -f -a "config" -d 'Where the config file is, what it holds, and a starter file'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models keys config completions mock-server help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models keys config completions mock-server help" -f -a "mock-server" -d 'Run the local mock provider server (for tests and benchmarks)'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models keys config completions mock-server help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "set" -d 'Store a provider\'s key: typed at a hidden prompt, or piped on stdin (never an argument)'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "list" -d 'For every provider: where its key comes from, and a masked form of it'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "remove" -d 'Remove a provider\'s key from the keyring'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "path" -d 'Where keys, the config file and the cache live, and the lookup order'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the config file\'s path'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the config file as llmx reads it, keys masked'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented starter config file (never over an existing one)'

@@ -118,3 +118,190 @@ mod tests {
         );
     }
 }
+
+/// Where a key was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyOrigin {
+    /// An env var, by name.
+    Env(String),
+    Keyring,
+    Config,
+}
+
+impl fmt::Display for KeyOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyOrigin::Env(v) => write!(f, "env {v}"),
+            KeyOrigin::Keyring => f.write_str("keyring"),
+            KeyOrigin::Config => f.write_str("config"),
+        }
+    }
+}
+
+/// Why a key store could not be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreError(pub String);
+
+/// A place keys are kept between runs: the OS keyring, or a file store for tests.
+pub trait KeyStore: Send + Sync {
+    /// `Ok(None)` when there is no key for `provider`.
+    fn get(&self, provider: &str) -> Result<Option<Secret>, StoreError>;
+    fn set(&self, provider: &str, key: &Secret) -> Result<(), StoreError>;
+    /// Whether there was a key to remove.
+    fn remove(&self, provider: &str) -> Result<bool, StoreError>;
+    fn describe(&self) -> String;
+}
+
+/// The keyring service name entries are stored under (the user is the provider id).
+pub const KEYRING_SERVICE: &str = "llmx";
+
+/// The OS keyring: Keychain on macOS, Credential Manager on Windows, the kernel keyring on Linux.
+pub struct OsKeyring;
+
+impl OsKeyring {
+    fn entry(provider: &str) -> Result<keyring::Entry, StoreError> {
+        keyring::Entry::new(KEYRING_SERVICE, provider).map_err(|e| StoreError(one_line(&e)))
+    }
+}
+
+fn one_line(e: &dyn std::error::Error) -> String {
+    e.to_string().replace('\n', " ")
+}
+
+impl KeyStore for OsKeyring {
+    fn get(&self, provider: &str) -> Result<Option<Secret>, StoreError> {
+        match Self::entry(provider)?.get_password() {
+            Ok(k) => Ok(Some(Secret::new(k))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(StoreError(one_line(&e))),
+        }
+    }
+
+    fn set(&self, provider: &str, key: &Secret) -> Result<(), StoreError> {
+        Self::entry(provider)?
+            .set_password(key.expose())
+            .map_err(|e| StoreError(one_line(&e)))?;
+        // Some backends accept a write they cannot keep (no session keyring); read it back.
+        match self.get(provider)? {
+            Some(k) if k == *key => Ok(()),
+            _ => Err(StoreError(
+                "the keyring accepted the key but does not return it".into(),
+            )),
+        }
+    }
+
+    fn remove(&self, provider: &str) -> Result<bool, StoreError> {
+        match Self::entry(provider)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(keyring::Error::NoEntry) => Ok(false),
+            Err(e) => Err(StoreError(one_line(&e))),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!("the OS keyring (service `{KEYRING_SERVICE}`)")
+    }
+}
+
+/// A JSON file standing in for the keyring, named by `LLMX_TEST_KEYRING_FILE`. For tests only:
+/// it keeps keys in plain text.
+pub struct FileStore(pub std::path::PathBuf);
+
+impl FileStore {
+    fn read(&self) -> std::collections::BTreeMap<String, String> {
+        std::fs::read_to_string(&self.0)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default()
+    }
+
+    fn write(&self, m: &std::collections::BTreeMap<String, String>) -> Result<(), StoreError> {
+        let text = serde_json::to_string(m).map_err(|e| StoreError(e.to_string()))?;
+        std::fs::write(&self.0, text).map_err(|e| StoreError(e.to_string()))
+    }
+}
+
+impl KeyStore for FileStore {
+    fn get(&self, provider: &str) -> Result<Option<Secret>, StoreError> {
+        Ok(self.read().get(provider).map(Secret::new))
+    }
+
+    fn set(&self, provider: &str, key: &Secret) -> Result<(), StoreError> {
+        let mut m = self.read();
+        m.insert(provider.to_string(), key.expose().to_string());
+        self.write(&m)
+    }
+
+    fn remove(&self, provider: &str) -> Result<bool, StoreError> {
+        let mut m = self.read();
+        let had = m.remove(provider).is_some();
+        self.write(&m)?;
+        Ok(had)
+    }
+
+    fn describe(&self) -> String {
+        format!("the test key store `{}`", self.0.display())
+    }
+}
+
+/// The key store this environment asks for: none with `LLMX_NO_KEYRING`, the test file store
+/// with `LLMX_TEST_KEYRING_FILE`, else the OS keyring.
+pub fn store_for(env: &crate::settings::Env) -> Option<Box<dyn KeyStore>> {
+    if env.is_set("LLMX_NO_KEYRING") {
+        return None;
+    }
+    if let Some(p) = env.get("LLMX_TEST_KEYRING_FILE") {
+        return Some(Box::new(FileStore(p.into())));
+    }
+    Some(Box::new(OsKeyring))
+}
+
+static STORE: std::sync::OnceLock<Option<Box<dyn KeyStore>>> = std::sync::OnceLock::new();
+static STORE_NOTICE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Use `store` for key lookups for the rest of the process (call once at startup).
+pub fn install_store(store: Option<Box<dyn KeyStore>>) {
+    let _ = STORE.set(store);
+}
+
+fn store() -> Option<&'static dyn KeyStore> {
+    STORE.get().and_then(|s| s.as_deref())
+}
+
+/// The one-line notice about an unusable keyring, once per process (the caller prints it).
+pub fn take_notice() -> Option<String> {
+    STORE_NOTICE.lock().ok().and_then(|mut n| n.take())
+}
+
+static NOTICED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A provider's key, in the documented order: its env vars, the keyring, the config file.
+pub fn find_key(
+    provider: &crate::provider::Provider,
+    env: &crate::settings::Env,
+) -> Option<(Secret, KeyOrigin)> {
+    if let Some((var, v)) = provider
+        .key_env
+        .iter()
+        .find_map(|name| env.get(name).map(|v| (name, v)))
+    {
+        return Some((Secret::new(v.trim()), KeyOrigin::Env(var.clone())));
+    }
+    if let Some(s) = store() {
+        match s.get(&provider.id) {
+            Ok(Some(k)) => return Some((k, KeyOrigin::Keyring)),
+            Ok(None) => {}
+            Err(e) => {
+                if !NOTICED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    if let Ok(mut n) = STORE_NOTICE.lock() {
+                        *n = Some(format!(
+                            "note: no OS keyring available ({e}); using env vars and the config file (LLMX_NO_KEYRING=1 silences this)"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    provider.config_key.clone().map(|k| (k, KeyOrigin::Config))
+}

@@ -45,6 +45,12 @@ pub enum Command {
     Ask(AskArgs),
     /// List the model catalog: prices, context windows, capabilities, aliases.
     Models(ModelsArgs),
+    /// Store, list and remove API keys in the OS keyring.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Where the config file is, what it holds, and a starter file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Print shell completions (bash, zsh, fish, powershell, elvish) to stdout.
     #[command(
         after_help = "Install, e.g.:\n  llmx completions bash > ~/.local/share/bash-completion/completions/llmx\n  llmx completions zsh > ~/.zfunc/_llmx\n  llmx completions fish > ~/.config/fish/completions/llmx.fish"
@@ -66,16 +72,16 @@ pub struct RequestArgs {
     pub system: Option<String>,
 
     /// Sampling temperature (0 to 2).
-    #[arg(long, value_parser = parse_temperature)]
+    #[arg(long, env = "LLMX_TEMPERATURE", value_parser = parse_temperature)]
     pub temperature: Option<f64>,
 
     /// Most tokens each model may write.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", env = "LLMX_MAX_TOKENS", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_tokens: Option<u32>,
 
-    /// Give up on one attempt after this many seconds in all.
-    #[arg(long, value_name = "SECS", default_value = "300", value_parser = parse_timeout)]
-    pub timeout: f64,
+    /// Give up on one attempt after this many seconds in all [default: 300].
+    #[arg(long, value_name = "SECS", env = "LLMX_TIMEOUT", value_parser = parse_timeout)]
+    pub timeout: Option<f64>,
 
     /// Give up connecting to a server after this many seconds.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_timeout)]
@@ -117,14 +123,15 @@ pub struct RequestArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct CompareArgs {
-    /// Models to compare, comma-separated; repeat -m to add more.
+    /// Models to compare, comma-separated; repeat -m to add more [default: defaults.models in
+    /// the config file].
     #[arg(
         short,
         long = "models",
         visible_alias = "model",
         value_name = "MODELS",
         value_delimiter = ',',
-        required = true
+        env = "LLMX_MODELS"
     )]
     pub models: Vec<String>,
 
@@ -148,7 +155,7 @@ pub struct CompareArgs {
     pub output: Option<PathBuf>,
 
     /// Ask at most N models at once [default: all].
-    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(short = 'j', long, value_name = "N", env = "LLMX_CONCURRENCY", value_parser = clap::value_parser!(u32).range(1..))]
     pub concurrency: Option<u32>,
 
     /// Show whole answers in the table instead of cutting them.
@@ -197,6 +204,31 @@ pub struct AskArgs {
 
     #[arg(long, value_enum, default_value = "text")]
     pub format: AskFormat,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum KeysCommand {
+    /// Store a provider's key: typed at a hidden prompt, or piped on stdin (never an argument).
+    Set {
+        /// Provider id, e.g. openai, anthropic, gemini, or a custom provider from the config.
+        provider: String,
+    },
+    /// For every provider: where its key comes from, and a masked form of it.
+    List,
+    /// Remove a provider's key from the keyring.
+    Remove { provider: String },
+    /// Where keys, the config file and the cache live, and the lookup order.
+    Path,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the config file's path.
+    Path,
+    /// Print the config file as llmx reads it, keys masked.
+    Show,
+    /// Write a commented starter config file (never over an existing one).
+    Init,
 }
 
 /// How `llmx models` sorts.

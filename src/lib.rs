@@ -11,6 +11,7 @@ pub mod auth;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod engine;
 pub mod error;
 pub mod mockserver;

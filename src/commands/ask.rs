@@ -28,7 +28,7 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<Exit, CliError> {
         ));
     }
     let prompt = load_prompt(&sources, &mut super::read_all_stdin)?;
-    let (request, limits) = request_settings(&args.request, prompt)?;
+    let (request, limits) = request_settings(&args.request, &ctx.defaults(), prompt)?;
     let jobs = super::plan_jobs(
         ctx,
         std::slice::from_ref(&args.model),

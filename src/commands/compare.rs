@@ -40,8 +40,18 @@ pub fn run(ctx: &Context, args: CompareArgs) -> Result<Exit, CliError> {
         ));
     }
     let prompt = load_prompt(&sources, &mut super::read_all_stdin)?;
-    let (request, limits) = request_settings(&args.request, prompt)?;
-    let jobs = super::plan_jobs(ctx, &args.models, &args.request, &request)?;
+    let (request, limits) = request_settings(&args.request, &ctx.defaults(), prompt)?;
+    let defaults = ctx.defaults();
+    let models = if args.models.is_empty() {
+        defaults.models.clone().ok_or_else(|| {
+            CliError::usage(
+                "no models: name some with -m (e.g. -m gpt,claude), or set defaults.models in the config file",
+            )
+        })?
+    } else {
+        args.models.clone()
+    };
+    let jobs = super::plan_jobs(ctx, &models, &args.request, &request)?;
     if let Some(e) = super::nothing_can_run(&jobs) {
         return Err(e);
     }
@@ -58,7 +68,10 @@ pub fn run(ctx: &Context, args: CompareArgs) -> Result<Exit, CliError> {
         None => &Silent,
     };
     let opts = RunOptions {
-        concurrency: args.concurrency.map(|n| n as usize),
+        concurrency: args
+            .concurrency
+            .or(defaults.concurrency)
+            .map(|n| n as usize),
         limits,
     };
     let client = http_client(Duration::from_secs_f64(args.request.connect_timeout))?;

@@ -3,6 +3,8 @@
 
 pub mod ask;
 pub mod compare;
+pub mod config;
+pub mod keys;
 pub mod mock_server;
 pub mod models;
 
@@ -17,40 +19,82 @@ use crate::provider::run::CallLimits;
 use crate::provider::{ChatRequest, Message, Registry};
 use crate::settings::Env;
 
-/// What every command starts from: the captured environment and the provider registry.
+/// What every command starts from, resolved once: the environment, the config file, the
+/// provider registry with the config's providers laid over it.
 pub struct Context {
     pub env: Env,
     pub registry: Registry,
+    pub config: Option<crate::config::Config>,
 }
 
 impl Context {
-    pub fn from_process() -> Context {
-        Context {
-            env: Env::capture(),
-            registry: Registry::builtin(),
+    pub fn load(env: Env) -> Result<Context, CliError> {
+        let config = crate::config::Config::load(&env)?;
+        let mut registry = Registry::builtin();
+        if let Some(c) = &config {
+            c.apply(&mut registry)?;
+            for w in &c.warnings {
+                eprintln!("warning: {w}");
+            }
         }
+        Ok(Context {
+            env,
+            registry,
+            config,
+        })
+    }
+
+    pub fn defaults(&self) -> crate::config::Defaults {
+        self.config
+            .as_ref()
+            .map(|c| c.file.defaults.clone())
+            .unwrap_or_default()
     }
 }
 
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> Result<Exit, CliError> {
-    let ctx = Context::from_process();
-    if matches!(cli.command, Command::Compare(_) | Command::Ask(_)) {
-        // Prices and names: the embedded catalog with any refreshed data over it.
-        crate::catalog::install(crate::catalog::refresh::load(&ctx.env));
+    if let Command::Completions { shell } = cli.command {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(&crate::cli::completions(shell));
+        return Ok(Exit::Success);
     }
-    match cli.command {
+    if let Command::MockServer(args) = cli.command {
+        return mock_server::run(args);
+    }
+    let env = Env::capture();
+    if let Command::Config(crate::cli::ConfigCommand::Init | crate::cli::ConfigCommand::Path) =
+        &cli.command
+    {
+        // These work even when the current config file is broken.
+        let crate::cli::Command::Config(c) = cli.command else {
+            unreachable!("matched above")
+        };
+        return config::run_without_context(&env, c);
+    }
+    let ctx = Context::load(env)?;
+    crate::auth::install_store(crate::auth::store_for(&ctx.env));
+    // Prices and names: the embedded catalog, refreshed data over it, then the user's aliases.
+    let mut catalog = crate::catalog::refresh::load(&ctx.env);
+    if let Some(c) = &ctx.config {
+        for (alias, target) in &c.file.aliases {
+            catalog.aliases.insert(alias.clone(), target.clone());
+        }
+    }
+    crate::catalog::install(catalog);
+    let result = match cli.command {
         Command::Compare(args) => compare::run(&ctx, args),
         Command::Ask(args) => ask::run(&ctx, args),
         Command::Models(args) => models::run(&ctx, args),
-        Command::MockServer(args) => mock_server::run(args),
-        Command::Completions { shell } => {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(&crate::cli::completions(shell));
-            Ok(Exit::Success)
-        }
+        Command::Keys(k) => keys::run(&ctx, k),
+        Command::Config(c) => config::run(&ctx, c),
+        Command::MockServer(_) | Command::Completions { .. } => Ok(Exit::Success),
+    };
+    if let Some(n) = crate::auth::take_notice() {
+        eprintln!("{n}");
     }
+    result
 }
 
 /// A single-threaded runtime: every call is network-bound, and one thread starts fastest.
@@ -206,6 +250,7 @@ pub fn read_all_stdin() -> std::io::Result<Vec<u8>> {
 /// The request every model gets (the model id is filled in per target), and the per-call limits.
 pub fn request_settings(
     args: &RequestArgs,
+    defaults: &crate::config::Defaults,
     prompt: String,
 ) -> Result<(ChatRequest, CallLimits), CliError> {
     let system = match args.system.as_deref() {
@@ -220,13 +265,15 @@ pub fn request_settings(
         model: String::new(),
         system,
         messages: vec![Message::user(prompt)],
-        temperature: args.temperature,
-        max_tokens: args.max_tokens,
+        temperature: args.temperature.or(defaults.temperature),
+        max_tokens: args.max_tokens.or(defaults.max_tokens),
         stop: Vec::new(),
         stream: !args.no_stream,
     };
     let limits = CallLimits {
-        total: Some(Duration::from_secs_f64(args.timeout)),
+        total: Some(Duration::from_secs_f64(
+            args.timeout.or(defaults.timeout).unwrap_or(300.0),
+        )),
         first_byte: Some(Duration::from_secs_f64(args.ttfb_timeout)),
         stall: Some(Duration::from_secs_f64(args.stall_timeout)),
         max_answer_bytes: (args.max_answer_mb * (1u64 << 20) as f64) as usize,
@@ -324,7 +371,7 @@ mod tests {
             system: Some(format!("@{}", f.display())),
             temperature: Some(0.2),
             max_tokens: Some(64),
-            timeout: 30.0,
+            timeout: Some(30.0),
             connect_timeout: 10.0,
             ttfb_timeout: 120.0,
             stall_timeout: 60.0,
@@ -335,7 +382,7 @@ mod tests {
             no_fallback: false,
             no_stream: true,
         };
-        let (req, limits) = request_settings(&args, "hi".into()).unwrap();
+        let (req, limits) = request_settings(&args, &Default::default(), "hi".into()).unwrap();
         assert_eq!(req.system.as_deref(), Some("Be terse."));
         assert_eq!(req.temperature, Some(0.2));
         assert_eq!(req.max_tokens, Some(64));
@@ -347,7 +394,7 @@ mod tests {
             system: Some("@nope.txt".into()),
             ..args
         };
-        let e = request_settings(&missing, "hi".into()).unwrap_err();
+        let e = request_settings(&missing, &Default::default(), "hi".into()).unwrap_err();
         assert_eq!(e.message, "system prompt file `nope.txt` not found");
     }
 }

@@ -2,7 +2,6 @@
 //! a [`Target`]: provider, model id, base URL and key. Every failure here is a usage error that
 //! stops the run before anything is sent.
 
-use crate::auth::Secret;
 use crate::catalog;
 use crate::error::CliError;
 use crate::provider::run::Target;
@@ -94,30 +93,46 @@ pub fn resolve(spec: &str, registry: &Registry, env: &Env) -> Result<Target, Res
         )));
     }
     let base_url = provider.resolved_base_url(env);
+    // Where the base URL came from, for messages: the env var, a config field, or built in.
+    let origin = if env.is_set(&provider.base_url_env()) {
+        provider.base_url_env()
+    } else {
+        provider
+            .origin
+            .clone()
+            .unwrap_or_else(|| provider.base_url_env())
+    };
+    let mut url = None;
     if provider.dialect != crate::provider::Dialect::Mock {
         match reqwest::Url::parse(&base_url) {
-            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
+            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => url = Some(u),
             _ => {
                 return Err(ResolveError::Invalid(format!(
-                    "base URL `{base_url}` for {} is not an http(s) URL; fix {}",
-                    provider.id,
-                    provider.base_url_env()
+                    "base URL `{base_url}` for {} is not an http(s) URL; fix {origin}",
+                    provider.id
                 )))
             }
         }
     }
-    let key = provider
-        .key_env
-        .iter()
-        .find_map(|name| env.get(name))
-        .map(Secret::new);
+    let key = crate::auth::find_key(&provider, env).map(|(k, _)| k);
+    if let (Some(_), Some(u)) = (&key, &url) {
+        if u.scheme() == "http" && !is_loopback(u) {
+            return Err(ResolveError::Invalid(format!(
+                "refusing to send the {} key over plain http to {base_url}; use https or a loopback address (set by {origin})",
+                provider.id
+            )));
+        }
+    }
     if key.is_none() && provider.key_required {
         let vars = match provider.key_env.as_slice() {
             [one] => one.clone(),
             [first, rest @ ..] => format!("{first} (or {})", rest.join(", ")),
             [] => "its key".into(),
         };
-        let message = format!("no API key for {}: set {vars}", provider.id);
+        let message = format!(
+            "no API key for {}: set {vars}, or run `llmx keys set {}`",
+            provider.id, provider.id
+        );
         return Err(ResolveError::MissingKey {
             target: Box::new(Target {
                 provider,
@@ -134,6 +149,18 @@ pub fn resolve(spec: &str, registry: &Registry, env: &Env) -> Result<Target, Res
         base_url,
         key,
     })
+}
+
+/// 127.0.0.0/8, ::1 and `localhost`: traffic that never leaves the machine.
+fn is_loopback(u: &reqwest::Url) -> bool {
+    let Some(host) = u.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost") || host.ends_with(".localhost"),
+    }
 }
 
 #[cfg(test)]
@@ -167,7 +194,7 @@ mod tests {
         let e = resolve("claude", &r, &Env::default()).unwrap_err();
         assert_eq!(
             e.message(),
-            "no API key for anthropic: set ANTHROPIC_API_KEY"
+            "no API key for anthropic: set ANTHROPIC_API_KEY, or run `llmx keys set anthropic`"
         );
         let e = resolve("gemini", &r, &Env::default()).unwrap_err();
         assert!(e.message().contains("GEMINI_API_KEY (or GOOGLE_API_KEY)"));

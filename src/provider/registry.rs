@@ -54,6 +54,10 @@ pub struct Provider {
     pub max_tokens_field: MaxTokensField,
     /// Whether to ask for usage in streams with `stream_options.include_usage`.
     pub stream_usage_option: bool,
+    /// Where a non-default base URL came from (a config field), for messages.
+    pub origin: Option<String>,
+    /// A key written in the config file (looked up last).
+    pub config_key: Option<crate::auth::Secret>,
 }
 
 impl Provider {
@@ -232,6 +236,8 @@ impl Registry {
                     .collect(),
                 max_tokens_field: r.max_tokens_field,
                 stream_usage_option: r.stream_usage_option,
+                origin: None,
+                config_key: None,
             })
             .collect();
         Registry { providers }

@@ -522,7 +522,7 @@ fn a_missing_key_beside_runnable_models_is_that_rows_error() {
     let (_, rows) = read_csv(&out.stdout);
     assert_eq!(
         rows[2][13],
-        "no API key for gemini: set GEMINI_API_KEY (or GOOGLE_API_KEY)"
+        "no API key for gemini: set GEMINI_API_KEY (or GOOGLE_API_KEY), or run `llmx keys set gemini`"
     );
     assert_eq!(rows[2][4], "", "never sent, so no latency");
     assert_eq!(w.requests().len(), 2, "nothing sent for the keyless model");

@@ -93,7 +93,7 @@ fn bad_flag_values_exit_2_naming_the_flag() {
             &["compare", "-m", "gpt", "-p", "x", "--format", "xml"],
             "--format",
         ),
-        (&["compare", "-p", "x"], "--models"),
+        (&["compare", "-p", "x"], "no models: name some with -m"),
     ] {
         let out = w.run(args);
         assert_eq!(out.code, 2, "{args:?} {out:?}");

@@ -1,0 +1,72 @@
+//! `llmx config path|show|init`.
+
+use super::Context;
+use crate::cli::ConfigCommand;
+use crate::config::{config_path, STARTER};
+use crate::error::{CliError, Exit};
+use crate::settings::Env;
+
+pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<Exit, CliError> {
+    match cmd {
+        ConfigCommand::Show => {
+            match &ctx.config {
+                Some(c) => {
+                    println!("# {}", c.path.display());
+                    print!("{}", c.masked_toml());
+                }
+                None => {
+                    let p = config_path(&ctx.env)
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default();
+                    eprintln!("no config file at {p}; `llmx config init` writes a starter one");
+                }
+            }
+            Ok(Exit::Success)
+        }
+        other => run_without_context(&ctx.env, other),
+    }
+}
+
+/// `path` and `init` need no (valid) config.
+pub fn run_without_context(env: &Env, cmd: ConfigCommand) -> Result<Exit, CliError> {
+    let path = config_path(env).ok_or_else(|| {
+        CliError::usage("no user config directory is known; set LLMX_CONFIG to a file path")
+    })?;
+    match cmd {
+        ConfigCommand::Path => {
+            println!("{}", path.display());
+            Ok(Exit::Success)
+        }
+        ConfigCommand::Init => {
+            if path.exists() {
+                return Err(CliError::usage(format!(
+                    "`{}` already exists; not overwriting it (edit it, or move it away first)",
+                    path.display()
+                )));
+            }
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    CliError::usage(format!("cannot create `{}`: {e}", dir.display()))
+                })?;
+            }
+            write_private(&path, STARTER)
+                .map_err(|e| CliError::usage(format!("cannot write `{}`: {e}", path.display())))?;
+            eprintln!("wrote {}", path.display());
+            Ok(Exit::Success)
+        }
+        ConfigCommand::Show => Ok(Exit::Success),
+    }
+}
+
+/// Create a file readable by its owner only (it may come to hold keys).
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)?.write_all(text.as_bytes())
+}

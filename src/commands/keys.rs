@@ -1,0 +1,154 @@
+//! `llmx keys`: store, list and remove API keys in the OS keyring. A key is read from a hidden
+//! prompt or from stdin, never from an argument (which would land in shell history), and is
+//! only ever shown masked.
+
+use std::io::{IsTerminal, Read};
+
+use super::Context;
+use crate::auth::{find_key, store_for, KeyOrigin, Secret, KEYRING_SERVICE};
+use crate::cli::KeysCommand;
+use crate::error::{CliError, Exit};
+
+pub fn run(ctx: &Context, cmd: KeysCommand) -> Result<Exit, CliError> {
+    match cmd {
+        KeysCommand::Set { provider } => set(ctx, &provider),
+        KeysCommand::List => list(ctx),
+        KeysCommand::Remove { provider } => remove(ctx, &provider),
+        KeysCommand::Path => path(ctx),
+    }
+}
+
+fn provider_id(ctx: &Context, name: &str) -> Result<String, CliError> {
+    match ctx.registry.get(name) {
+        Some(p) if p.dialect == crate::provider::Dialect::Mock => {
+            Err(CliError::usage("the mock provider needs no key"))
+        }
+        Some(p) => Ok(p.id.clone()),
+        None => {
+            let ids = ctx.registry.ids();
+            let hint = crate::catalog::did_you_mean(name, ids.iter().copied())
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            Err(CliError::usage(format!(
+                "unknown provider `{name}`; {hint}known providers: {}",
+                ids.join(", ")
+            )))
+        }
+    }
+}
+
+fn no_keyring() -> CliError {
+    CliError::usage(
+        "the keyring is off (LLMX_NO_KEYRING); use the provider's env var or api_key in the config file",
+    )
+}
+
+fn set(ctx: &Context, name: &str) -> Result<Exit, CliError> {
+    let id = provider_id(ctx, name)?;
+    let store = store_for(&ctx.env).ok_or_else(no_keyring)?;
+    let raw = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(format!("{id} API key (input hidden): "))
+            .map_err(|e| CliError::usage(format!("cannot read the key: {e}")))?
+    } else {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| CliError::usage(format!("cannot read the key from stdin: {e}")))?;
+        s
+    };
+    let key = raw.trim();
+    if key.is_empty() {
+        return Err(CliError::usage(
+            "no key given: type it at the prompt or pipe it on stdin",
+        ));
+    }
+    if key.chars().any(char::is_whitespace) {
+        return Err(CliError::usage(
+            "the key holds whitespace; paste only the key itself",
+        ));
+    }
+    let secret = Secret::new(key);
+    store.set(&id, &secret).map_err(|e| {
+        CliError::usage(format!(
+            "cannot store the key in {}: {e}; use the provider's env var or api_key in the config file instead",
+            store.describe()
+        ))
+    })?;
+    eprintln!(
+        "stored the {id} key ({}) in {}",
+        secret.masked(),
+        store.describe()
+    );
+    Ok(Exit::Success)
+}
+
+fn list(ctx: &Context) -> Result<Exit, CliError> {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    t.force_no_tty();
+    t.set_header(vec!["Provider", "Key from", "Key"]);
+    for p in ctx.registry.all() {
+        if p.dialect == crate::provider::Dialect::Mock {
+            continue;
+        }
+        let (from, shown) = match find_key(p, &ctx.env) {
+            Some((k, origin)) => (origin_text(&origin), k.masked()),
+            None if !p.key_required => ("(none needed)".to_string(), "-".into()),
+            None => (
+                format!(
+                    "not set: {}",
+                    p.key_env.first().cloned().unwrap_or_default()
+                ),
+                "-".into(),
+            ),
+        };
+        t.add_row(vec![p.id.clone(), from, shown]);
+    }
+    println!("{t}");
+    Ok(Exit::Success)
+}
+
+fn origin_text(o: &KeyOrigin) -> String {
+    match o {
+        KeyOrigin::Env(v) => format!("env {v}"),
+        KeyOrigin::Keyring => "keyring".into(),
+        KeyOrigin::Config => "config file".into(),
+    }
+}
+
+fn remove(ctx: &Context, name: &str) -> Result<Exit, CliError> {
+    let id = provider_id(ctx, name)?;
+    let store = store_for(&ctx.env).ok_or_else(no_keyring)?;
+    match store.remove(&id) {
+        Ok(true) => {
+            eprintln!("removed the {id} key from {}", store.describe());
+            Ok(Exit::Success)
+        }
+        Ok(false) => Err(CliError::usage(format!(
+            "no {id} key in {}; nothing removed",
+            store.describe()
+        ))),
+        Err(e) => Err(CliError::usage(format!(
+            "cannot remove the key from {}: {e}",
+            store.describe()
+        ))),
+    }
+}
+
+fn path(ctx: &Context) -> Result<Exit, CliError> {
+    let config = crate::config::config_path(&ctx.env)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "(no config dir; set LLMX_CONFIG)".into());
+    let cache = crate::catalog::refresh::cache_dir(&ctx.env)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "(no cache dir; set LLMX_CACHE_DIR)".into());
+    let keyring = match store_for(&ctx.env) {
+        Some(s) => s.describe(),
+        None => "off (LLMX_NO_KEYRING)".into(),
+    };
+    println!("key lookup order: the provider's env var, then the keyring, then the config file");
+    println!("keyring:          {keyring}; service `{KEYRING_SERVICE}`, user = provider id");
+    println!("config file:      {config} (override with LLMX_CONFIG)");
+    println!("cache dir:        {cache} (override with LLMX_CACHE_DIR)");
+    Ok(Exit::Success)
+}

@@ -1,0 +1,462 @@
+//! The config file (TOML): default options, user aliases, per-provider overrides and custom
+//! providers. Read once at startup; every mistake is an error naming the file, line and field.
+//!
+//! Precedence, applied by the commands: flags, then env vars, then this file, then defaults.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Secret;
+use crate::error::CliError;
+use crate::provider::registry::MaxTokensField;
+use crate::provider::{Dialect, Provider, Registry};
+use crate::settings::Env;
+
+/// What the file may hold.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub defaults: Defaults,
+    /// `fast = "groq/llama-3.3-70b-versatile"`
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
+    /// Overrides of built-in providers, and custom providers (those with a `dialect`).
+    #[serde(default)]
+    pub providers: BTreeMap<String, ProviderConfig>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    /// Models `compare` uses when no -m is given.
+    pub models: Option<Vec<String>>,
+    pub temperature: Option<f64>,
+    pub max_tokens: Option<u32>,
+    /// Seconds per attempt.
+    pub timeout: Option<f64>,
+    pub concurrency: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// `openai`, `anthropic` or `gemini`: makes this a custom provider.
+    pub dialect: Option<String>,
+    pub base_url: Option<String>,
+    /// The key itself (prefer the OS keyring: `llmx keys set`).
+    pub api_key: Option<String>,
+    /// An env var to read the key from, tried before the provider's usual ones.
+    pub api_key_env: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+/// A loaded config file.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub file: ConfigFile,
+    text: String,
+    /// Things worth saying once (a readable file holding a key).
+    pub warnings: Vec<String>,
+}
+
+/// `$LLMX_CONFIG`, else `<user config dir>/llmx/config.toml` (`~/.config/llmx/config.toml`).
+pub fn config_path(env: &Env) -> Option<PathBuf> {
+    match env.get("LLMX_CONFIG") {
+        Some(p) => Some(PathBuf::from(p)),
+        None => Some(dirs::config_dir()?.join("llmx").join("config.toml")),
+    }
+}
+
+/// 1-based line of a byte offset.
+fn line_at(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+impl Config {
+    /// Read the config file. A missing file is no config (`Ok(None)`) unless `LLMX_CONFIG`
+    /// names it explicitly.
+    pub fn load(env: &Env) -> Result<Option<Config>, CliError> {
+        let Some(path) = config_path(env) else {
+            return Ok(None);
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if env.is_set("LLMX_CONFIG") {
+                    return Err(CliError::usage(format!(
+                        "config file `{}` (from LLMX_CONFIG) not found",
+                        path.display()
+                    )));
+                }
+                return Ok(None);
+            }
+            Err(e) => {
+                return Err(CliError::usage(format!(
+                    "cannot read config file `{}`: {e}",
+                    path.display()
+                )))
+            }
+        };
+        Config::parse(&path, text).map(Some)
+    }
+
+    pub fn parse(path: &Path, text: String) -> Result<Config, CliError> {
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+            let line = e.span().map(|s| line_at(&text, s.start)).unwrap_or(1);
+            let msg = e.message().replace('\n', " ");
+            CliError::usage(format!(
+                "config `{}` line {line}: {}",
+                path.display(),
+                msg.trim()
+            ))
+        })?;
+        let mut cfg = Config {
+            path: path.to_path_buf(),
+            file,
+            text,
+            warnings: Vec::new(),
+        };
+        cfg.validate()?;
+        if cfg.holds_a_key() && readable_by_others(path) {
+            cfg.warnings.push(format!(
+                "config `{}` holds an API key and is readable by other users; run: chmod 600 {}",
+                path.display(),
+                path.display()
+            ));
+        }
+        Ok(cfg)
+    }
+
+    fn holds_a_key(&self) -> bool {
+        self.file.providers.values().any(|p| p.api_key.is_some())
+    }
+
+    /// The line where `key` is set inside `[section]` (best effort, for messages).
+    fn line_of(&self, section: &str, key: &str) -> usize {
+        let mut in_section = section.is_empty();
+        for (i, raw) in self.text.lines().enumerate() {
+            let l = raw.trim();
+            if l.starts_with('[') {
+                let name = l.trim_matches(|c| c == '[' || c == ']').trim();
+                in_section = name == section || name.replace('"', "") == section;
+                continue;
+            }
+            if in_section {
+                if let Some((k, _)) = l.split_once('=') {
+                    if k.trim().trim_matches('"') == key {
+                        return i + 1;
+                    }
+                }
+            }
+        }
+        1
+    }
+
+    fn error(&self, section: &str, key: &str, what: String) -> CliError {
+        let field = if section.is_empty() {
+            key.to_string()
+        } else {
+            format!("{section}.{key}")
+        };
+        CliError::usage(format!(
+            "config `{}` line {}: `{field}` {what}",
+            self.path.display(),
+            self.line_of(section, key)
+        ))
+    }
+
+    fn validate(&self) -> Result<(), CliError> {
+        let d = &self.file.defaults;
+        if let Some(t) = d.temperature {
+            if !(0.0..=2.0).contains(&t) {
+                return Err(self.error("defaults", "temperature", format!("is {t}; use 0 to 2")));
+            }
+        }
+        if d.max_tokens == Some(0) {
+            return Err(self.error("defaults", "max_tokens", "must be at least 1".into()));
+        }
+        if let Some(t) = d.timeout {
+            if !(t.is_finite() && t > 0.0) {
+                return Err(self.error(
+                    "defaults",
+                    "timeout",
+                    "must be more than 0 seconds".into(),
+                ));
+            }
+        }
+        if d.concurrency == Some(0) {
+            return Err(self.error("defaults", "concurrency", "must be at least 1".into()));
+        }
+        if d.models.as_ref().is_some_and(|m| m.is_empty()) {
+            return Err(self.error(
+                "defaults",
+                "models",
+                "is empty; name at least one model".into(),
+            ));
+        }
+        for (alias, target) in &self.file.aliases {
+            if target.trim().is_empty() || alias.contains('/') {
+                return Err(self.error(
+                    "aliases",
+                    alias,
+                    "must map a name without `/` to a model, e.g. fast = \"groq/llama-3.3-70b-versatile\"".into(),
+                ));
+            }
+        }
+        for (name, p) in &self.file.providers {
+            let section = format!("providers.{name}");
+            if let Some(d) = &p.dialect {
+                if parse_dialect(d).is_none() {
+                    return Err(self.error(
+                        &section,
+                        "dialect",
+                        format!("is `{d}`; use openai, anthropic or gemini"),
+                    ));
+                }
+            }
+            if let Some(u) = &p.base_url {
+                match reqwest::Url::parse(u) {
+                    Ok(url) if url.scheme() == "http" || url.scheme() == "https" => {}
+                    _ => {
+                        return Err(self.error(
+                            &section,
+                            "base_url",
+                            format!("is `{u}`, not an http(s) URL"),
+                        ))
+                    }
+                }
+            }
+            if p.api_key.as_deref().is_some_and(|k| k.trim().is_empty()) {
+                return Err(self.error(&section, "api_key", "is empty".into()));
+            }
+            for (k, v) in &p.headers {
+                let ok = reqwest::header::HeaderName::from_bytes(k.as_bytes()).is_ok()
+                    && reqwest::header::HeaderValue::from_str(v).is_ok();
+                if !ok {
+                    return Err(self.error(
+                        &format!("{section}.headers"),
+                        k,
+                        "is not a valid HTTP header".into(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Lay the `[providers]` section over the registry: overrides of built-ins and custom
+    /// providers, each remembering where its base URL came from.
+    pub fn apply(&self, registry: &mut Registry) -> Result<(), CliError> {
+        for (name, pc) in &self.file.providers {
+            let section = format!("providers.{name}");
+            let mut p = match (registry.get(name).cloned(), &pc.dialect) {
+                (Some(builtin), None) => builtin,
+                (Some(_), Some(_)) => {
+                    return Err(self.error(
+                        &section,
+                        "dialect",
+                        format!("cannot change the dialect of built-in provider `{name}`; give the custom provider another name"),
+                    ))
+                }
+                (None, Some(d)) => {
+                    let dialect = parse_dialect(d).unwrap_or(Dialect::OpenAi);
+                    let Some(base) = pc.base_url.clone() else {
+                        return Err(self.error(
+                            &section,
+                            "base_url",
+                            "is missing; a custom provider needs one".into(),
+                        ));
+                    };
+                    Provider {
+                        id: name.to_ascii_lowercase(),
+                        aliases: Vec::new(),
+                        dialect,
+                        base_url: base,
+                        key_env: Vec::new(),
+                        key_required: false,
+                        headers: Vec::new(),
+                        max_tokens_field: MaxTokensField::MaxTokens,
+                        stream_usage_option: true,
+                        origin: None,
+                        config_key: None,
+                    }
+                }
+                (None, None) => {
+                    let ids = registry.ids();
+                    let hint = crate::catalog::did_you_mean(name, ids.iter().copied())
+                        .map(|s| format!("did you mean `{s}`? "))
+                        .unwrap_or_default();
+                    return Err(CliError::usage(format!(
+                        "config `{}` line {}: [{section}] is not a built-in provider; {hint}add `dialect = \"openai\"` (or anthropic, gemini) to define a custom one",
+                        self.path.display(),
+                        self.line_of("", "").max(self.section_line(&section))
+                    )));
+                }
+            };
+            if let Some(u) = &pc.base_url {
+                p.base_url = u.trim_end_matches('/').to_string();
+                p.origin = Some(format!("{section}.base_url in {}", self.path.display()));
+            }
+            if let Some(var) = &pc.api_key_env {
+                p.key_env.insert(0, var.clone());
+                if pc.dialect.is_some() {
+                    p.key_required = true;
+                }
+            }
+            if let Some(k) = &pc.api_key {
+                p.config_key = Some(Secret::new(k.trim()));
+            }
+            for (k, v) in &pc.headers {
+                p.headers.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
+                p.headers.push((k.clone(), v.clone()));
+            }
+            registry.insert(p);
+        }
+        Ok(())
+    }
+
+    fn section_line(&self, section: &str) -> usize {
+        self.text
+            .lines()
+            .position(|l| {
+                let l = l.trim();
+                l.starts_with('[') && l.trim_matches(|c| c == '[' || c == ']').trim() == section
+            })
+            .map_or(1, |i| i + 1)
+    }
+
+    /// The file as `config show` prints it: keys masked.
+    pub fn masked_toml(&self) -> String {
+        let mut f = self.file.clone();
+        for p in f.providers.values_mut() {
+            if let Some(k) = &p.api_key {
+                p.api_key = Some(Secret::new(k.clone()).masked());
+            }
+        }
+        toml::to_string(&f).unwrap_or_default()
+    }
+}
+
+fn parse_dialect(s: &str) -> Option<Dialect> {
+    match s {
+        "openai" => Some(Dialect::OpenAi),
+        "anthropic" => Some(Dialect::Anthropic),
+        "gemini" => Some(Dialect::Gemini),
+        _ => None,
+    }
+}
+
+#[cfg(unix)]
+fn readable_by_others(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o044 != 0)
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_: &Path) -> bool {
+    false
+}
+
+/// The commented starter file `llmx config init` writes.
+pub const STARTER: &str = r#"# llmx configuration. Precedence: command-line flags, then env vars, then this file.
+# Keys are best kept in the OS keyring (`llmx keys set openai`) or in env vars.
+
+[defaults]
+# models = ["gpt", "claude", "gemini"]   # what `llmx compare` asks when no -m is given
+# temperature = 0.7
+# max_tokens = 1024
+# timeout = 300                          # seconds per attempt
+# concurrency = 8
+
+[aliases]
+# fast = "groq/llama-3.3-70b-versatile"
+
+# Override a built-in provider:
+# [providers.openai]
+# base_url = "https://my-gateway.example.com/v1"
+# api_key_env = "WORK_OPENAI_KEY"
+
+# A custom provider (dialect: openai, anthropic or gemini), used as -m mybox/qwen2.5:
+# [providers.mybox]
+# dialect = "openai"
+# base_url = "http://localhost:8000/v1"
+# api_key_env = "MYBOX_API_KEY"          # omit for a server that needs no key
+# headers = { "x-team" = "research" }
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, CliError> {
+        Config::parse(Path::new("/tmp/llmx.toml"), text.to_string())
+    }
+
+    #[test]
+    fn errors_name_file_line_and_field() {
+        let e = parse("[defaults]\ntemperature = 0.5\ntempreature = 1\n").unwrap_err();
+        assert!(
+            e.message
+                .starts_with("config `/tmp/llmx.toml` line 3: unknown field `tempreature`"),
+            "{}",
+            e.message
+        );
+        let e = parse("[defaults]\n\ntemperature = 7\n").unwrap_err();
+        assert_eq!(
+            e.message,
+            "config `/tmp/llmx.toml` line 3: `defaults.temperature` is 7; use 0 to 2"
+        );
+        let e = parse("[defaults]\nmax_tokens = \"many\"\n").unwrap_err();
+        assert!(
+            e.message.starts_with("config `/tmp/llmx.toml` line 2:"),
+            "{}",
+            e.message
+        );
+        let e =
+            parse("[providers.box]\ndialect = \"grpc\"\nbase_url = \"http://x\"\n").unwrap_err();
+        assert!(
+            e.message
+                .contains("line 2: `providers.box.dialect` is `grpc`"),
+            "{}",
+            e.message
+        );
+        let e = parse("[defaults\n").unwrap_err();
+        assert!(e.message.contains("line 1"), "{}", e.message);
+        assert!(!e.message.contains('\n'));
+        assert!(parse(STARTER).is_ok(), "the starter file parses");
+    }
+
+    #[test]
+    fn custom_providers_and_overrides() {
+        let cfg = parse(
+            "[providers.mybox]\ndialect = \"openai\"\nbase_url = \"http://10.1.2.3:8000/v1/\"\nheaders = { \"x-team\" = \"r\" }\n\n[providers.openai]\nbase_url = \"https://gw.example.com/v1\"\napi_key_env = \"WORK_KEY\"\n",
+        )
+        .unwrap();
+        let mut r = Registry::builtin();
+        cfg.apply(&mut r).unwrap();
+        let b = r.get("mybox").unwrap();
+        assert_eq!(b.base_url, "http://10.1.2.3:8000/v1");
+        assert_eq!(b.headers, vec![("x-team".to_string(), "r".to_string())]);
+        assert!(!b.key_required);
+        let o = r.get("openai").unwrap();
+        assert_eq!(o.base_url, "https://gw.example.com/v1");
+        assert_eq!(o.key_env[0], "WORK_KEY");
+        assert!(o
+            .origin
+            .as_deref()
+            .unwrap()
+            .starts_with("providers.openai.base_url"));
+        let unknown = parse("[providers.opnai]\nbase_url = \"https://x\"\n").unwrap();
+        let e = unknown.apply(&mut Registry::builtin()).unwrap_err();
+        assert!(
+            e.message.contains("did you mean `openai`?"),
+            "{}",
+            e.message
+        );
+    }
+}
