@@ -44,6 +44,17 @@ impl Context {
         })
     }
 
+    /// Prices and names: the embedded catalog, refreshed data over it, then the user's aliases.
+    pub fn catalog(&self) -> crate::catalog::Catalog {
+        let mut catalog = crate::catalog::refresh::load(&self.env);
+        if let Some(c) = &self.config {
+            for (alias, target) in &c.file.aliases {
+                catalog.aliases.insert(alias.clone(), target.clone());
+            }
+        }
+        catalog
+    }
+
     pub fn defaults(&self) -> crate::config::Defaults {
         self.config
             .as_ref()
@@ -75,14 +86,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
     }
     let ctx = Context::load(env)?;
     crate::auth::install_store(crate::auth::store_for(&ctx.env));
-    // Prices and names: the embedded catalog, refreshed data over it, then the user's aliases.
-    let mut catalog = crate::catalog::refresh::load(&ctx.env);
-    if let Some(c) = &ctx.config {
-        for (alias, target) in &c.file.aliases {
-            catalog.aliases.insert(alias.clone(), target.clone());
-        }
-    }
-    crate::catalog::install(catalog);
+    crate::catalog::install(ctx.catalog());
     let result = match cli.command {
         Command::Compare(args) => compare::run(&ctx, args),
         Command::Ask(args) => ask::run(&ctx, args),

@@ -27,7 +27,7 @@ pub fn run(ctx: &Context, args: ModelsArgs) -> Result<Exit, CliError> {
     if args.refresh {
         exit = do_refresh(ctx)?;
     }
-    let cat = refresh::load(&ctx.env);
+    let cat = ctx.catalog();
     let rows = select(&cat, &ctx.registry, &args);
     let width = decide(Terminal::detect(&ctx.env), true).width;
     let mut out = std::io::stdout().lock();

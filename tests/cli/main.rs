@@ -7,3 +7,4 @@ mod compare;
 mod first_hit;
 mod models;
 mod resilience;
+mod setup;

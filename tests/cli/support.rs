@@ -57,6 +57,8 @@ pub struct World {
     pub dir: tempfile::TempDir,
     env: Vec<(String, String)>,
     pub server: Option<MockServer>,
+    /// Keep the keyring off (`LLMX_NO_KEYRING=1`) unless a test store is in use.
+    keyring_off: bool,
 }
 
 impl World {
@@ -67,6 +69,7 @@ impl World {
             env: vec![("HOME".into(), dir.path().display().to_string())],
             dir,
             server: None,
+            keyring_off: true,
         }
     }
 
@@ -84,6 +87,26 @@ impl World {
         w.set("GEMINI_API_KEY", GEMINI_KEY);
         w.server = Some(server);
         w
+    }
+
+    /// Use a file-backed stand-in for the OS keyring in this world's temp dir.
+    pub fn test_keyring(&mut self) -> PathBuf {
+        let p = self.path("keyring.json");
+        self.set("LLMX_TEST_KEYRING_FILE", &p.display().to_string());
+        self.keyring_off = false;
+        p
+    }
+
+    /// Point LLMX_CONFIG at a file with `text`, readable by its owner only.
+    pub fn config(&mut self, text: &str) -> PathBuf {
+        let p = self.write("config.toml", text);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        self.set("LLMX_CONFIG", &p.display().to_string());
+        p
     }
 
     pub fn set(&mut self, k: &str, v: &str) {
@@ -122,8 +145,10 @@ impl World {
         cmd.args(args)
             .env_clear()
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .env("LLMX_NO_KEYRING", "1")
             .current_dir(self.dir.path());
+        if self.keyring_off {
+            cmd.env("LLMX_NO_KEYRING", "1");
+        }
         cmd
     }
 
