@@ -100,68 +100,73 @@ pub async fn fetch(client: &HttpClient, registry: &Registry, env: &Env) -> Refre
         },
         ..Default::default()
     };
+    let date = date_of(out.cache.fetched_at);
     if let Some(or) = registry.get("openrouter") {
         let url = format!("{}/models", or.resolved_base_url(env).trim_end_matches('/'));
-        match client.get(&url, None, &[]).await {
-            Ok(body) => match parse_openrouter(&body) {
-                Some(models) => {
-                    out.count += models.len();
-                    out.cache.priced.push(Block {
-                        provider: "openrouter".into(),
-                        source: "OpenRouter GET /api/v1/models (llmx models --refresh)".into(),
-                        source_date: date_of(out.cache.fetched_at),
-                        models,
-                    });
-                }
-                None => out
-                    .warnings
-                    .push(format!("{url} did not answer with a model list")),
-            },
-            Err(e) => out.warnings.push(format!("{url}: {}", e.message)),
+        match fetch_models(client, &url, None, &[], parse_openrouter).await {
+            Ok(models) => {
+                out.count += models.len();
+                out.cache.priced.push(Block {
+                    provider: "openrouter".into(),
+                    source: "OpenRouter GET /api/v1/models (llmx models --refresh)".into(),
+                    source_date: date.clone(),
+                    models,
+                });
+            }
+            Err(w) => out.warnings.push(w),
         }
     }
     for p in registry.all() {
         if p.id == "openrouter" || p.dialect == Dialect::Mock {
             continue;
         }
-        let key = p.key_env.iter().find_map(|k| env.get(k));
+        let key = crate::auth::find_key(p, env).map(|(k, _)| k);
         // Only providers the user has set up: a key, or an explicit base URL.
         if key.is_none() && !env.is_set(&p.base_url_env()) {
             continue;
         }
-        let key = key.map(crate::auth::Secret::new);
         let base = p.resolved_base_url(env);
         let base = base.trim_end_matches('/');
-        let (url, auth, headers): (String, Option<&str>, &[(&str, &str)]) = match p.dialect {
-            Dialect::OpenAi => (format!("{base}/models"), Some("authorization"), &[]),
+        let (url, auth, headers): (String, &str, &[(&str, &str)]) = match p.dialect {
+            Dialect::OpenAi => (format!("{base}/models"), "authorization", &[]),
             Dialect::Anthropic => (
                 format!("{base}/v1/models"),
-                Some("x-api-key"),
+                "x-api-key",
                 &[("anthropic-version", crate::provider::anthropic::API_VERSION)],
             ),
-            Dialect::Gemini => (format!("{base}/v1beta/models"), Some("x-goog-api-key"), &[]),
+            Dialect::Gemini => (format!("{base}/v1beta/models"), "x-goog-api-key", &[]),
             Dialect::Mock => continue,
         };
-        let key_header = auth.zip(key.as_ref());
-        match client.get(&url, key_header, headers).await {
-            Ok(body) => match parse_listing(&body) {
-                Some(models) => {
-                    out.count += models.len();
-                    out.cache.listed.push(Block {
-                        provider: p.id.clone(),
-                        source: format!("{} model listing (llmx models --refresh)", p.id),
-                        source_date: date_of(out.cache.fetched_at),
-                        models,
-                    });
-                }
-                None => out
-                    .warnings
-                    .push(format!("{url} did not answer with a model list")),
-            },
-            Err(e) => out.warnings.push(format!("{url}: {}", e.message)),
+        let key_header = key.as_ref().map(|k| (auth, k));
+        match fetch_models(client, &url, key_header, headers, parse_listing).await {
+            Ok(models) => {
+                out.count += models.len();
+                out.cache.listed.push(Block {
+                    provider: p.id.clone(),
+                    source: format!("{} model listing (llmx models --refresh)", p.id),
+                    source_date: date.clone(),
+                    models,
+                });
+            }
+            Err(w) => out.warnings.push(w),
         }
     }
     out
+}
+
+/// GET a model list and parse it; the error is a one-line warning naming the URL.
+async fn fetch_models(
+    client: &HttpClient,
+    url: &str,
+    key: Option<(&str, &crate::auth::Secret)>,
+    headers: &[(&str, &str)],
+    parse: fn(&[u8]) -> Option<Vec<Model>>,
+) -> Result<Vec<Model>, String> {
+    let body = client
+        .get(url, key, headers)
+        .await
+        .map_err(|e| format!("{url}: {}", e.message))?;
+    parse(&body).ok_or_else(|| format!("{url} did not answer with a model list"))
 }
 
 /// Write the cache atomically (temp file, then rename), keeping sources this refresh did not

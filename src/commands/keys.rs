@@ -24,16 +24,7 @@ fn provider_id(ctx: &Context, name: &str) -> Result<String, CliError> {
             Err(CliError::usage("the mock provider needs no key"))
         }
         Some(p) => Ok(p.id.clone()),
-        None => {
-            let ids = ctx.registry.ids();
-            let hint = crate::catalog::did_you_mean(name, ids.iter().copied())
-                .map(|s| format!("did you mean `{s}`? "))
-                .unwrap_or_default();
-            Err(CliError::usage(format!(
-                "unknown provider `{name}`; {hint}known providers: {}",
-                ids.join(", ")
-            )))
-        }
+        None => Err(CliError::usage(ctx.registry.unknown(name))),
     }
 }
 

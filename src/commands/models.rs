@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use super::{http_client, runtime, Context};
-use crate::catalog::{self, refresh, Catalog};
+use crate::catalog::{refresh, Catalog};
 use crate::cli::{ModelSort, ModelsArgs, ModelsFormat};
 use crate::error::{CliError, Exit};
 use crate::output::{decide, Terminal};
@@ -13,14 +13,7 @@ use crate::render::models::{self as render, ModelRow};
 pub fn run(ctx: &Context, args: ModelsArgs) -> Result<Exit, CliError> {
     if let Some(p) = &args.provider {
         if ctx.registry.get(p).is_none() {
-            let ids = ctx.registry.ids();
-            let hint = catalog::did_you_mean(p, ids.iter().copied())
-                .map(|s| format!("did you mean `{s}`? "))
-                .unwrap_or_default();
-            return Err(CliError::usage(format!(
-                "unknown provider `{p}`; {hint}known providers: {}",
-                ids.join(", ")
-            )));
+            return Err(CliError::usage(ctx.registry.unknown(p)));
         }
     }
     let mut exit = Exit::Success;

@@ -58,16 +58,7 @@ pub fn resolve(spec: &str, registry: &Registry, env: &Env) -> Result<Target, Res
         Some((p, m)) if registry.get(p).is_some() => (p.to_string(), m.to_string()),
         Some((p, _)) => match catalog::provider_of(spec) {
             Some(prov) => (prov.to_string(), spec.to_string()),
-            None => {
-                let ids = registry.ids();
-                let hint = catalog::did_you_mean(p, ids.iter().copied())
-                    .map(|s| format!("did you mean `{s}`? "))
-                    .unwrap_or_default();
-                return Err(ResolveError::Invalid(format!(
-                    "unknown provider `{p}` in `{spec}`; {hint}known providers: {}",
-                    ids.join(", ")
-                )));
-            }
+            None => return Err(ResolveError::Invalid(registry.unknown(p))),
         },
         None => match catalog::provider_of(spec) {
             Some(prov) => (prov.to_string(), spec.to_string()),

@@ -261,6 +261,18 @@ impl Registry {
         &self.providers
     }
 
+    /// "unknown provider `x`; did you mean `y`? known providers: ..."
+    pub fn unknown(&self, name: &str) -> String {
+        let ids = self.ids();
+        let hint = crate::catalog::did_you_mean(name, ids.iter().copied())
+            .map(|s| format!("did you mean `{s}`? "))
+            .unwrap_or_default();
+        format!(
+            "unknown provider `{name}`; {hint}known providers: {}",
+            ids.join(", ")
+        )
+    }
+
     /// The ids, for "known providers are ..." messages.
     pub fn ids(&self) -> Vec<&str> {
         self.providers.iter().map(|p| p.id.as_str()).collect()
