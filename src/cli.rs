@@ -19,8 +19,10 @@ const AFTER_HELP: &str = "Examples:
 
 Models are provider/model (openai/gpt-4o-mini, openrouter/meta-llama/llama-3.3-70b-instruct),
 a known model id (gpt-4o-mini) or an alias (gpt, claude, gemini, deepseek, mistral, llama, grok).
-Keys come from each provider's env var (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, ...);
-LLMX_<PROVIDER>_BASE_URL points a provider at another server.";
+`a|b` falls back to b when a fails; `llama-3.3-70b:cheapest` routes among providers (llmx models).
+Keys come from each provider's env var (OPENAI_API_KEY, ...), then the OS keyring (llmx keys
+set), then the config file (llmx config path); LLMX_<PROVIDER>_BASE_URL points a provider at
+another server.";
 
 #[derive(Debug, Parser)]
 #[command(
