@@ -13,7 +13,8 @@ pub struct Progress {
     multi: MultiProgress,
     bars: Vec<ProgressBar>,
     labels: Vec<String>,
-    chunks: Vec<AtomicU64>,
+    /// Characters streamed so far, per model (shown as approximate tokens).
+    chars: Vec<AtomicU64>,
 }
 
 impl Progress {
@@ -36,7 +37,7 @@ impl Progress {
             multi,
             bars,
             labels: labels.to_vec(),
-            chunks: labels.iter().map(|_| AtomicU64::new(0)).collect(),
+            chars: labels.iter().map(|_| AtomicU64::new(0)).collect(),
         }
     }
 
@@ -57,11 +58,13 @@ impl Reporter for Progress {
     }
 
     fn on_event(&self, i: usize, ev: &StreamEvent) {
-        if let (StreamEvent::TextDelta(_) | StreamEvent::ReasoningDelta(_), Some(b), Some(c)) =
-            (ev, self.bars.get(i), self.chunks.get(i))
+        if let (StreamEvent::TextDelta(t) | StreamEvent::ReasoningDelta(t), Some(b), Some(c)) =
+            (ev, self.bars.get(i), self.chars.get(i))
         {
-            let n = c.fetch_add(1, Ordering::Relaxed) + 1;
-            b.set_message(format!("streaming ({n} chunks)"));
+            let n =
+                c.fetch_add(t.chars().count() as u64, Ordering::Relaxed) + t.chars().count() as u64;
+            // About four characters a token: the provider's own count arrives with the usage.
+            b.set_message(format!("streaming (~{} tokens)", n.div_ceil(4)));
         }
     }
 
