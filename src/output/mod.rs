@@ -40,11 +40,13 @@ impl Terminal {
             stderr_tty: std::io::stderr().is_terminal(),
             no_color: env.get("NO_COLOR").is_some(),
             ci: env.get("CI").is_some_and(|v| v != "false" && v != "0"),
+            // A pseudo-terminal may report 0 columns: that is "unknown", not "very narrow".
             width: if stdout_tty {
-                comfy_table::Table::new().width()
+                comfy_table::Table::new().width().filter(|w| *w > 0)
             } else {
                 None
-            },
+            }
+            .or_else(|| env.get("COLUMNS").and_then(|c| c.parse().ok()).filter(|w| *w > 0)),
         }
     }
 }
