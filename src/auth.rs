@@ -156,12 +156,36 @@ pub trait KeyStore: Send + Sync {
 /// The keyring service name entries are stored under (the user is the provider id).
 pub const KEYRING_SERVICE: &str = "llmx";
 
-/// The OS keyring: Keychain on macOS, Credential Manager on Windows, the kernel keyring on Linux.
+/// The OS keyring: Keychain on macOS, Credential Manager on Windows, the Secret Service (with
+/// the kernel keyring as its cache) on Linux.
 pub struct OsKeyring;
+
+/// How long a keyring lookup may take before llmx carries on without it (a D-Bus service
+/// activation that never answers must not hang a compare).
+const LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+/// Storing and removing are interactive, so they may wait longer.
+const WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
 impl OsKeyring {
     fn entry(provider: &str) -> Result<keyring::Entry, StoreError> {
         keyring::Entry::new(KEYRING_SERVICE, provider).map_err(|e| StoreError(one_line(&e)))
+    }
+
+    /// Run one keyring call on its own thread, giving up after `limit`.
+    fn bounded<T: Send + 'static>(
+        limit: std::time::Duration,
+        f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        rx.recv_timeout(limit).unwrap_or_else(|_| {
+            Err(StoreError(format!(
+                "the keyring did not answer within {}s",
+                limit.as_secs()
+            )))
+        })
     }
 }
 
@@ -171,17 +195,23 @@ fn one_line(e: &dyn std::error::Error) -> String {
 
 impl KeyStore for OsKeyring {
     fn get(&self, provider: &str) -> Result<Option<Secret>, StoreError> {
-        match Self::entry(provider)?.get_password() {
-            Ok(k) => Ok(Some(Secret::new(k))),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(StoreError(one_line(&e))),
-        }
+        let provider = provider.to_string();
+        Self::bounded(LOOKUP_TIMEOUT, move || {
+            match Self::entry(&provider)?.get_password() {
+                Ok(k) => Ok(Some(Secret::new(k))),
+                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(e) => Err(StoreError(one_line(&e))),
+            }
+        })
     }
 
     fn set(&self, provider: &str, key: &Secret) -> Result<(), StoreError> {
-        Self::entry(provider)?
-            .set_password(key.expose())
-            .map_err(|e| StoreError(one_line(&e)))?;
+        let (p, k) = (provider.to_string(), key.clone());
+        Self::bounded(WRITE_TIMEOUT, move || {
+            Self::entry(&p)?
+                .set_password(k.expose())
+                .map_err(|e| StoreError(one_line(&e)))
+        })?;
         // Some backends accept a write they cannot keep (no session keyring); read it back.
         match self.get(provider)? {
             Some(k) if k == *key => Ok(()),
@@ -192,11 +222,14 @@ impl KeyStore for OsKeyring {
     }
 
     fn remove(&self, provider: &str) -> Result<bool, StoreError> {
-        match Self::entry(provider)?.delete_credential() {
-            Ok(()) => Ok(true),
-            Err(keyring::Error::NoEntry) => Ok(false),
-            Err(e) => Err(StoreError(one_line(&e))),
-        }
+        let provider = provider.to_string();
+        Self::bounded(WRITE_TIMEOUT, move || {
+            match Self::entry(&provider)?.delete_credential() {
+                Ok(()) => Ok(true),
+                Err(keyring::Error::NoEntry) => Ok(false),
+                Err(e) => Err(StoreError(one_line(&e))),
+            }
+        })
     }
 
     fn describe(&self) -> String {

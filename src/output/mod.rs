@@ -46,7 +46,11 @@ impl Terminal {
             } else {
                 None
             }
-            .or_else(|| env.get("COLUMNS").and_then(|c| c.parse().ok()).filter(|w| *w > 0)),
+            .or_else(|| {
+                env.get("COLUMNS")
+                    .and_then(|c| c.parse().ok())
+                    .filter(|w| *w > 0)
+            }),
         }
     }
 }
