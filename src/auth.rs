@@ -94,6 +94,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_keyring_that_does_not_answer_is_given_up_on() {
+        let slow = OsKeyring::bounded(std::time::Duration::from_millis(50), || {
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            Ok(())
+        });
+        assert_eq!(
+            slow,
+            Err(StoreError("the keyring did not answer within 50ms".into()))
+        );
+        assert_eq!(
+            OsKeyring::bounded(std::time::Duration::from_secs(1), || Ok(7)),
+            Ok(7)
+        );
+    }
+
+    #[test]
+    fn file_store_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore(dir.path().join("k.json"));
+        assert_eq!(store.get("openai"), Ok(None));
+        store
+            .set("openai", &Secret::new("sk-file-store-12345678"))
+            .unwrap();
+        assert_eq!(
+            store.get("openai").unwrap().unwrap().expose(),
+            "sk-file-store-12345678"
+        );
+        assert_eq!(store.remove("openai"), Ok(true));
+        assert_eq!(store.remove("openai"), Ok(false));
+    }
+
+    #[test]
     fn debug_and_display_mask() {
         let s = Secret::new("sk-test-1234567890abcdef");
         assert_eq!(format!("{s}"), "sk-…cdef");
@@ -182,8 +214,7 @@ impl OsKeyring {
         });
         rx.recv_timeout(limit).unwrap_or_else(|_| {
             Err(StoreError(format!(
-                "the keyring did not answer within {}s",
-                limit.as_secs()
+                "the keyring did not answer within {limit:?}"
             )))
         })
     }
