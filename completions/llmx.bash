@@ -34,6 +34,9 @@ _llmx() {
             llmx,keys)
                 cmd="llmx__subcmd__keys"
                 ;;
+            llmx,man)
+                cmd="llmx__subcmd__man"
+                ;;
             llmx,mock-server)
                 cmd="llmx__subcmd__mock__subcmd__server"
                 ;;
@@ -81,6 +84,9 @@ _llmx() {
                 ;;
             llmx__subcmd__help,keys)
                 cmd="llmx__subcmd__help__subcmd__keys"
+                ;;
+            llmx__subcmd__help,man)
+                cmd="llmx__subcmd__help__subcmd__man"
                 ;;
             llmx__subcmd__help,mock-server)
                 cmd="llmx__subcmd__help__subcmd__mock__subcmd__server"
@@ -146,7 +152,7 @@ _llmx() {
 
     case "${cmd}" in
         llmx)
-            opts="-h -V --help --version compare ask models keys config completions mock-server help"
+            opts="-h -V --help --version compare ask models keys config completions man mock-server help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -480,7 +486,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__help)
-            opts="compare ask models keys config completions mock-server help"
+            opts="compare ask models keys config completions man mock-server help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -675,6 +681,20 @@ _llmx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        llmx__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         llmx__subcmd__help__subcmd__mock__subcmd__server)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -846,6 +866,20 @@ _llmx() {
         llmx__subcmd__keys__subcmd__set)
             opts="-h -V --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__man)
+            opts="-h -V --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -28,6 +28,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand keys 'Store, list and remove API keys in the OS keyring'
             cand config 'Where the config file is, what it holds, and a starter file'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
+            cand man 'Print the man page (roff): llmx man > ~/.local/share/man/man1/llmx.1'
             cand mock-server 'Run the local mock provider server (for tests and benchmarks)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -204,6 +205,12 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'llmx;man'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'llmx;mock-server'= {
             cand --port 'Port on 127.0.0.1 (0 picks a free one)'
             cand --script 'JSON file with per-model scripts (see src/mockserver)'
@@ -219,6 +226,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand keys 'Store, list and remove API keys in the OS keyring'
             cand config 'Where the config file is, what it holds, and a starter file'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
+            cand man 'Print the man page (roff): llmx man > ~/.local/share/man/man1/llmx.1'
             cand mock-server 'Run the local mock provider server (for tests and benchmarks)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -254,6 +262,8 @@ set edit:completion:arg-completer[llmx] = {|@words|
         &'llmx;help;config;init'= {
         }
         &'llmx;help;completions'= {
+        }
+        &'llmx;help;man'= {
         }
         &'llmx;help;mock-server'= {
         }

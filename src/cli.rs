@@ -61,6 +61,8 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Print the man page (roff): llmx man > ~/.local/share/man/man1/llmx.1
+    Man,
     /// Run the local mock provider server (for tests and benchmarks).
     #[command(hide = true)]
     MockServer(MockServerArgs),
@@ -335,6 +337,14 @@ fn parse_timeout(s: &str) -> Result<f64, String> {
     }
 }
 
+/// The man page, as `llmx man` prints it.
+pub fn man_page() -> Vec<u8> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    let _ = clap_mangen::Man::new(Cli::command()).render(&mut out);
+    out
+}
+
 /// The completion script for `shell`, as `llmx completions` prints it.
 pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
     use clap::CommandFactory;
@@ -381,6 +391,15 @@ mod tests {
     #[test]
     fn cli_definition_is_valid() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn man_page_names_the_commands() {
+        let man = String::from_utf8(man_page()).unwrap();
+        assert!(man.contains(".TH llmx 1"), "{}", &man[..80]);
+        for c in ["compare", "ask", "models", "keys", "config"] {
+            assert!(man.contains(c), "{c}");
+        }
     }
 
     #[test]

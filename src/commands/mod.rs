@@ -71,6 +71,11 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         let _ = out.write_all(&crate::cli::completions(shell));
         return Ok(Exit::Success);
     }
+    if let Command::Man = cli.command {
+        use std::io::Write;
+        let _ = std::io::stdout().lock().write_all(&crate::cli::man_page());
+        return Ok(Exit::Success);
+    }
     if let Command::MockServer(args) = cli.command {
         return mock_server::run(args);
     }
@@ -93,7 +98,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Models(args) => models::run(&ctx, args),
         Command::Keys(k) => keys::run(&ctx, k),
         Command::Config(c) => config::run(&ctx, c),
-        Command::MockServer(_) | Command::Completions { .. } => Ok(Exit::Success),
+        Command::MockServer(_) | Command::Completions { .. } | Command::Man => Ok(Exit::Success),
     };
     if let Some(n) = crate::auth::take_notice() {
         eprintln!("{n}");
