@@ -165,7 +165,7 @@ impl fmt::Display for KeyOrigin {
         match self {
             KeyOrigin::Env(v) => write!(f, "env {v}"),
             KeyOrigin::Keyring => f.write_str("keyring"),
-            KeyOrigin::Config => f.write_str("config"),
+            KeyOrigin::Config => f.write_str("config file"),
         }
     }
 }

@@ -5,7 +5,7 @@
 use std::io::{IsTerminal, Read};
 
 use super::Context;
-use crate::auth::{find_key, store_for, KeyOrigin, Secret, KEYRING_SERVICE};
+use crate::auth::{find_key, store_for, Secret, KEYRING_SERVICE};
 use crate::cli::KeysCommand;
 use crate::error::{CliError, Exit};
 
@@ -83,7 +83,7 @@ fn list(ctx: &Context) -> Result<Exit, CliError> {
             continue;
         }
         let (from, shown) = match find_key(p, &ctx.env) {
-            Some((k, origin)) => (origin_text(&origin), k.masked()),
+            Some((k, origin)) => (origin.to_string(), k.masked()),
             None if !p.key_required => ("(none needed)".to_string(), "-".into()),
             None => (
                 format!(
@@ -97,14 +97,6 @@ fn list(ctx: &Context) -> Result<Exit, CliError> {
     }
     println!("{t}");
     Ok(Exit::Success)
-}
-
-fn origin_text(o: &KeyOrigin) -> String {
-    match o {
-        KeyOrigin::Env(v) => format!("env {v}"),
-        KeyOrigin::Keyring => "keyring".into(),
-        KeyOrigin::Config => "config file".into(),
-    }
 }
 
 fn remove(ctx: &Context, name: &str) -> Result<Exit, CliError> {
