@@ -49,18 +49,6 @@ impl Link {
 }
 
 impl Job {
-    /// A job of one model.
-    pub fn single(label: impl Into<String>, target: Target, request: ChatRequest) -> Job {
-        Job {
-            label: label.into(),
-            links: vec![Link {
-                target,
-                preflight: None,
-            }],
-            request,
-        }
-    }
-
     /// Whether no link of this job can be sent.
     pub fn cannot_run(&self) -> bool {
         self.links.iter().all(|l| l.preflight.is_some())
