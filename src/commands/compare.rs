@@ -40,8 +40,8 @@ pub fn run(ctx: &Context, args: CompareArgs) -> Result<Exit, CliError> {
         ));
     }
     let prompt = load_prompt(&sources, &mut super::read_all_stdin)?;
-    let (request, limits) = request_settings(&args.request, &ctx.defaults(), prompt)?;
     let defaults = ctx.defaults();
+    let (request, limits) = request_settings(&args.request, &defaults, prompt)?;
     let models = if args.models.is_empty() {
         defaults.models.clone().ok_or_else(|| {
             CliError::usage(

@@ -91,7 +91,9 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
     }
     let ctx = Context::load(env)?;
     crate::auth::install_store(crate::auth::store_for(&ctx.env));
-    crate::catalog::install(ctx.catalog());
+    if matches!(cli.command, Command::Compare(_) | Command::Ask(_) | Command::Models(_)) {
+        crate::catalog::install(ctx.catalog());
+    }
     let result = match cli.command {
         Command::Compare(args) => compare::run(&ctx, args),
         Command::Ask(args) => ask::run(&ctx, args),

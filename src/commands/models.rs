@@ -20,8 +20,15 @@ pub fn run(ctx: &Context, args: ModelsArgs) -> Result<Exit, CliError> {
     if args.refresh {
         exit = do_refresh(ctx)?;
     }
-    let cat = ctx.catalog();
-    let rows = select(&cat, &ctx.registry, &args);
+    // After a refresh the cache changed since start-up; otherwise the installed catalog is it.
+    let refreshed;
+    let cat = if args.refresh {
+        refreshed = ctx.catalog();
+        &refreshed
+    } else {
+        crate::catalog::global()
+    };
+    let rows = select(cat, &ctx.registry, &args);
     let width = decide(Terminal::detect(&ctx.env), true).width;
     let mut out = std::io::stdout().lock();
     let _ = match args.format {
