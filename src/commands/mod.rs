@@ -91,7 +91,10 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
     }
     let ctx = Context::load(env)?;
     crate::auth::install_store(crate::auth::store_for(&ctx.env));
-    if matches!(cli.command, Command::Compare(_) | Command::Ask(_) | Command::Models(_)) {
+    if matches!(
+        cli.command,
+        Command::Compare(_) | Command::Ask(_) | Command::Models(_)
+    ) {
         crate::catalog::install(ctx.catalog());
     }
     let result = match cli.command {
@@ -139,10 +142,8 @@ pub(crate) fn plan_jobs(
     };
     let mut jobs = Vec::with_capacity(specs.len());
     for spec in specs {
+        // An empty entry is refused by `resolve`, with the same message everywhere.
         let spec = spec.trim();
-        if spec.is_empty() {
-            return Err(CliError::usage("empty model name in -m"));
-        }
         let links = crate::engine::route::expand(spec, &cx)?;
         jobs.push(crate::engine::Job {
             label: spec.to_string(),

@@ -138,6 +138,15 @@ struct State {
     attempts: Mutex<HashMap<String, usize>>,
 }
 
+impl State {
+    fn new(config: MockConfig) -> Arc<State> {
+        Arc::new(State {
+            config,
+            attempts: Mutex::new(HashMap::new()),
+        })
+    }
+}
+
 type Body = BoxBody<Bytes, std::io::Error>;
 
 /// Serve on an already-bound listener until `shutdown` completes.
@@ -146,12 +155,8 @@ pub async fn serve(
     config: MockConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Arc<Mutex<Vec<Recorded>>> {
-    let state = Arc::new(State {
-        config,
-        attempts: Mutex::new(HashMap::new()),
-    });
     let log = Arc::new(Mutex::new(Vec::new()));
-    serve_state(listener, state, shutdown, log.clone()).await;
+    serve_with_log(listener, config, shutdown, log.clone()).await;
     log
 }
 
@@ -162,10 +167,7 @@ pub async fn serve_with_log(
     shutdown: impl Future<Output = ()>,
     log: Arc<Mutex<Vec<Recorded>>>,
 ) {
-    let state = Arc::new(State {
-        config,
-        attempts: Mutex::new(HashMap::new()),
-    });
+    let state = State::new(config);
     serve_state(listener, state, shutdown, log).await;
 }
 
@@ -217,10 +219,7 @@ impl MockServer {
         let addr = std_listener.local_addr()?;
         let log = Arc::new(Mutex::new(Vec::new()));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = Arc::new(State {
-            config,
-            attempts: Mutex::new(HashMap::new()),
-        });
+        let state = State::new(config);
         let log2 = log.clone();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
