@@ -294,7 +294,7 @@ impl Config {
                     return Err(CliError::usage(format!(
                         "config `{}` line {}: [{section}] is not a built-in provider; {hint}add `dialect = \"openai\"` (or anthropic, gemini) to define a custom one",
                         self.path.display(),
-                        self.line_of("", "").max(self.section_line(&section))
+                        self.section_line(&section)
                     )));
                 }
             };

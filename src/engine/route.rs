@@ -144,14 +144,10 @@ fn expand_one(alt: &str, cx: &RouteContext) -> Result<Vec<Link>, ResolveError> {
                 .iter()
                 .filter_map(|m| m.split_once('/').map(|x| x.0.to_string()))
                 .collect();
-            let Some(pos) = links.iter().position(|l| {
-                l.target.provider.id == *p
-                    || cx
-                        .registry
-                        .get(p)
-                        .is_some_and(|r| r.id == l.target.provider.id)
-            }) else {
-                if let Some(k) = keyless.iter().find(|l| l.target.provider.id == *p) {
+            // The pinned provider by id or alias (`provider=google` is gemini).
+            let pinned_id = cx.registry.get(p).map_or(p.as_str(), |r| r.id.as_str());
+            let Some(pos) = links.iter().position(|l| l.target.provider.id == pinned_id) else {
+                if let Some(k) = keyless.iter().find(|l| l.target.provider.id == pinned_id) {
                     return Ok(vec![k.clone()]);
                 }
                 return Err(ResolveError::Invalid(format!(
