@@ -89,12 +89,12 @@ impl Row {
         }
     }
 
-    pub fn cancelled(job: &Job) -> Row {
-        let target = &job.links[0].target;
+    /// A row for `model` at `provider` with nothing measured yet.
+    pub fn empty(model: &str, provider: &str, model_id: &str) -> Row {
         Row {
-            model: job.label.clone(),
-            provider: target.provider.id.clone(),
-            model_id: target.model.clone(),
+            model: model.to_string(),
+            provider: provider.to_string(),
+            model_id: model_id.to_string(),
             output: String::new(),
             latency_ms: None,
             ttft_ms: None,
@@ -105,11 +105,20 @@ impl Row {
             tokens_per_s: None,
             cost_usd: None,
             finish_reason: None,
-            error: Some("cancelled".into()),
-            error_kind: Some(ErrorKind::Cancelled),
+            error: None,
+            error_kind: None,
             attempts: 0,
             fallback_from: None,
-            requested: format!("{}/{}", target.provider.id, target.model),
+            requested: format!("{provider}/{model_id}"),
+        }
+    }
+
+    pub fn cancelled(job: &Job) -> Row {
+        let target = &job.links[0].target;
+        Row {
+            error: Some("cancelled".into()),
+            error_kind: Some(ErrorKind::Cancelled),
+            ..Row::empty(&job.label, &target.provider.id, &target.model)
         }
     }
 }

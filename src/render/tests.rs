@@ -7,24 +7,8 @@ use crate::provider::ErrorKind;
 
 fn row(model: &str, provider: &str, id: &str) -> Row {
     Row {
-        model: model.into(),
-        provider: provider.into(),
-        model_id: id.into(),
-        output: String::new(),
-        latency_ms: None,
-        ttft_ms: None,
-        input_tokens: None,
-        output_tokens: None,
-        cached_tokens: None,
-        reasoning_tokens: None,
-        tokens_per_s: None,
-        cost_usd: None,
-        finish_reason: None,
-        error: None,
-        error_kind: None,
         attempts: 1,
-        fallback_from: None,
-        requested: format!("{provider}/{id}"),
+        ..Row::empty(model, provider, id)
     }
 }
 
