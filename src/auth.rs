@@ -273,11 +273,14 @@ impl KeyStore for OsKeyring {
 pub struct FileStore(pub std::path::PathBuf);
 
 impl FileStore {
-    fn read(&self) -> std::collections::BTreeMap<String, String> {
-        std::fs::read_to_string(&self.0)
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default()
+    /// The stored keys; no file is no keys, an unreadable or corrupt one is an error.
+    fn read(&self) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
+        match std::fs::read_to_string(&self.0) {
+            Ok(t) => serde_json::from_str(&t)
+                .map_err(|e| StoreError(format!("{} is not a key store: {e}", self.0.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
+            Err(e) => Err(StoreError(format!("cannot read {}: {e}", self.0.display()))),
+        }
     }
 
     fn write(&self, m: &std::collections::BTreeMap<String, String>) -> Result<(), StoreError> {
@@ -288,17 +291,17 @@ impl FileStore {
 
 impl KeyStore for FileStore {
     fn get(&self, provider: &str) -> Result<Option<Secret>, StoreError> {
-        Ok(self.read().get(provider).map(Secret::new))
+        Ok(self.read()?.get(provider).map(Secret::new))
     }
 
     fn set(&self, provider: &str, key: &Secret) -> Result<(), StoreError> {
-        let mut m = self.read();
+        let mut m = self.read()?;
         m.insert(provider.to_string(), key.expose().to_string());
         self.write(&m)
     }
 
     fn remove(&self, provider: &str) -> Result<bool, StoreError> {
-        let mut m = self.read();
+        let mut m = self.read()?;
         let had = m.remove(provider).is_some();
         self.write(&m)?;
         Ok(had)

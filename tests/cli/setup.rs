@@ -462,3 +462,29 @@ fn sentinel_keys_never_leak() {
         out.stderr
     );
 }
+
+/// The README's first command must be quiet and never wait on a keyring, even with the OS
+/// keyring on: the offline mock never looks for a key.
+#[test]
+fn the_mock_provider_never_consults_a_key_store() {
+    let mut w = World::offline();
+    let store = w.test_keyring();
+    // A corrupt store makes any lookup print the one-line "no keyring" note.
+    std::fs::write(&store, "not json at all").unwrap();
+    let out = w.run(&["keys", "list"]);
+    assert!(
+        out.stderr.contains("note: no OS keyring available"),
+        "{out:?}"
+    );
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "mock/fast@10,mock/slow@20",
+        "-p",
+        "hello",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stderr, "", "no keyring note for the mock");
+}
