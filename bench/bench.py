@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """llmx benchmarks against the in-repo mock provider server (no network, no keys).
 
-    cargo build --release && python3 bench/bench.py [--runs N]
+    cargo build --release --workspace && python3 bench/bench.py [--runs N]
 
 Reports:
   (a) compare of 5 models each answering after 1 s: wall time / 1 s      (target <= 1.03)
@@ -20,6 +20,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release", "llmx")
+MOCK = os.path.join(ROOT, "target", "release", "llmx-mock-server")
 
 
 def timed(cmd, env=None):
@@ -35,11 +36,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=20)
     args = ap.parse_args()
-    if not os.path.exists(BIN):
-        sys.exit("build first: cargo build --release")
+    if not (os.path.exists(BIN) and os.path.exists(MOCK)):
+        sys.exit("build first: cargo build --release --workspace")
 
     server = subprocess.Popen(
-        [BIN, "mock-server", "--port", "0", "--script", os.path.join(ROOT, "bench", "mock.json")],
+        [MOCK, "--port", "0", "--script", os.path.join(ROOT, "bench", "mock.json")],
         stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
     )
     try:

@@ -37,9 +37,6 @@ _llmx() {
             llmx,man)
                 cmd="llmx__subcmd__man"
                 ;;
-            llmx,mock-server)
-                cmd="llmx__subcmd__mock__subcmd__server"
-                ;;
             llmx,models)
                 cmd="llmx__subcmd__models"
                 ;;
@@ -87,9 +84,6 @@ _llmx() {
                 ;;
             llmx__subcmd__help,man)
                 cmd="llmx__subcmd__help__subcmd__man"
-                ;;
-            llmx__subcmd__help,mock-server)
-                cmd="llmx__subcmd__help__subcmd__mock__subcmd__server"
                 ;;
             llmx__subcmd__help,models)
                 cmd="llmx__subcmd__help__subcmd__models"
@@ -152,7 +146,7 @@ _llmx() {
 
     case "${cmd}" in
         llmx)
-            opts="-h -V --help --version compare ask models keys config completions man mock-server help"
+            opts="-h -V --help --version compare ask models keys config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -486,7 +480,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__help)
-            opts="compare ask models keys config completions man mock-server help"
+            opts="compare ask models keys config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -695,20 +689,6 @@ _llmx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        llmx__subcmd__help__subcmd__mock__subcmd__server)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         llmx__subcmd__help__subcmd__models)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -884,28 +864,6 @@ _llmx() {
                 return 0
             fi
             case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        llmx__subcmd__mock__subcmd__server)
-            opts="-h -V --port --script --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --port)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --script)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;

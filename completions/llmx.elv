@@ -29,7 +29,6 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand config 'Where the config file is, what it holds, and a starter file'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
             cand man 'Print the man page (roff): llmx man > ~/.local/share/man/man1/llmx.1'
-            cand mock-server 'Run the local mock provider server (for tests and benchmarks)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'llmx;compare'= {
@@ -211,14 +210,6 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'llmx;mock-server'= {
-            cand --port 'Port on 127.0.0.1 (0 picks a free one)'
-            cand --script 'JSON file with per-model scripts (see src/mockserver)'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
         &'llmx;help'= {
             cand compare 'Send one prompt to several models at once and compare the answers'
             cand ask 'Ask one model; the answer streams to stdout, made for shell pipes'
@@ -227,7 +218,6 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand config 'Where the config file is, what it holds, and a starter file'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
             cand man 'Print the man page (roff): llmx man > ~/.local/share/man/man1/llmx.1'
-            cand mock-server 'Run the local mock provider server (for tests and benchmarks)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'llmx;help;compare'= {
@@ -264,8 +254,6 @@ set edit:completion:arg-completer[llmx] = {|@words|
         &'llmx;help;completions'= {
         }
         &'llmx;help;man'= {
-        }
-        &'llmx;help;mock-server'= {
         }
         &'llmx;help;help'= {
         }

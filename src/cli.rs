@@ -63,9 +63,6 @@ pub enum Command {
     },
     /// Print the man page (roff): llmx man > ~/.local/share/man/man1/llmx.1
     Man,
-    /// Run the local mock provider server (for tests and benchmarks).
-    #[command(hide = true)]
-    MockServer(MockServerArgs),
 }
 
 /// Options every command that sends a prompt shares.
@@ -290,17 +287,6 @@ pub struct ModelsArgs {
     /// for, and cache them for later runs.
     #[arg(long)]
     pub refresh: bool,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct MockServerArgs {
-    /// Port on 127.0.0.1 (0 picks a free one).
-    #[arg(long, default_value = "0")]
-    pub port: u16,
-
-    /// JSON file with per-model scripts (see src/mockserver).
-    #[arg(long, value_name = "FILE")]
-    pub script: Option<PathBuf>,
 }
 
 fn parse_temperature(s: &str) -> Result<f64, String> {

@@ -5,7 +5,6 @@
 //!   wire dialect, the offline mock provider).
 //! - [`auth`]: the `Secret` type, key lookup, scrubbing of key-like text.
 //! - [`settings`]: the environment and flags resolved once before a command runs.
-//! - [`mockserver`]: a local HTTP server speaking all three dialects, for tests and benchmarks.
 
 pub mod auth;
 pub mod catalog;
@@ -14,7 +13,6 @@ pub mod commands;
 pub mod config;
 pub mod engine;
 pub mod error;
-pub mod mockserver;
 pub mod output;
 pub mod provider;
 pub mod render;

@@ -5,7 +5,6 @@ pub mod ask;
 pub mod compare;
 pub mod config;
 pub mod keys;
-pub mod mock_server;
 pub mod models;
 
 use std::io::Read;
@@ -76,9 +75,6 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         let _ = std::io::stdout().lock().write_all(&crate::cli::man_page());
         return Ok(Exit::Success);
     }
-    if let Command::MockServer(args) = cli.command {
-        return mock_server::run(args);
-    }
     let env = Env::capture();
     if let Command::Config(crate::cli::ConfigCommand::Init | crate::cli::ConfigCommand::Path) =
         &cli.command
@@ -103,7 +99,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Models(args) => models::run(&ctx, args),
         Command::Keys(k) => keys::run(&ctx, k),
         Command::Config(c) => config::run(&ctx, c),
-        Command::MockServer(_) | Command::Completions { .. } | Command::Man => Ok(Exit::Success),
+        Command::Completions { .. } | Command::Man => Ok(Exit::Success),
     };
     if let Some(n) = crate::auth::take_notice() {
         eprintln!("{n}");

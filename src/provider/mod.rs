@@ -176,4 +176,6 @@ pub fn error_from_body(v: &Value, status: Option<u16>) -> ProviderError {
 #[cfg(test)]
 pub(crate) mod fixture_tests;
 #[cfg(test)]
+mod mock_server_tests;
+#[cfg(test)]
 mod retry_tests;

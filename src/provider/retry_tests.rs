@@ -14,7 +14,7 @@ use super::run::{call, CallLimits, CallOutcome, RetryPolicy, Target};
 use super::{ChatRequest, ErrorKind, Message, Registry};
 use crate::auth::Secret;
 use crate::engine::{self, Job, Link, Silent};
-use crate::mockserver::{serve_with_log, MockConfig, Recorded};
+use llmx_mock::{serve_with_log, MockConfig, Recorded};
 
 type Log = std::sync::Arc<std::sync::Mutex<Vec<Recorded>>>;
 

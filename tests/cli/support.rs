@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use llmx::mockserver::{MockConfig, MockServer, Recorded};
+use llmx_mock::{MockConfig, MockServer, Recorded};
 use serde_json::Value;
 
 /// Keys the tests hand to llmx; none of them may ever show up in its output.

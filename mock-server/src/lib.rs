@@ -538,6 +538,3 @@ fn replay(file: &std::path::Path) -> Response<Body> {
         .unwrap_or_else(|| r["body"].to_string());
     full(status, &ct, body)
 }
-
-#[cfg(test)]
-mod tests;

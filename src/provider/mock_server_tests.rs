@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::*;
+use llmx_mock::*;
+
 use crate::provider::sse::parse_all;
 use crate::provider::{ChatResponse, Dialect as Wire, StreamDecoder};
 
