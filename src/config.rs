@@ -211,7 +211,7 @@ impl Config {
         for (name, p) in &self.file.providers {
             let section = format!("providers.{name}");
             if let Some(d) = &p.dialect {
-                if parse_dialect(d).is_none() {
+                if Dialect::parse(d).is_none() {
                     return Err(self.error(
                         &section,
                         "dialect",
@@ -264,7 +264,7 @@ impl Config {
                     ))
                 }
                 (None, Some(d)) => {
-                    let dialect = parse_dialect(d).unwrap_or(Dialect::OpenAi);
+                    let dialect = Dialect::parse(d).unwrap_or(Dialect::OpenAi);
                     let Some(base) = pc.base_url.clone() else {
                         return Err(self.error(
                             &section,
@@ -276,6 +276,7 @@ impl Config {
                         id: name.to_ascii_lowercase(),
                         aliases: Vec::new(),
                         dialect,
+                        transport: crate::provider::Transport::Http,
                         base_url: base,
                         key_env: Vec::new(),
                         key_required: false,
@@ -339,15 +340,6 @@ impl Config {
             }
         }
         toml::to_string(&f).unwrap_or_default()
-    }
-}
-
-fn parse_dialect(s: &str) -> Option<Dialect> {
-    match s {
-        "openai" => Some(Dialect::OpenAi),
-        "anthropic" => Some(Dialect::Anthropic),
-        "gemini" => Some(Dialect::Gemini),
-        _ => None,
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{Block, Catalog, Model, Price, Tier};
 use crate::provider::http::HttpClient;
-use crate::provider::{Dialect, Registry};
+use crate::provider::{Listing, Registry, WireDialect};
 use crate::settings::Env;
 
 /// What the cache file holds.
@@ -102,8 +102,9 @@ pub async fn fetch(client: &HttpClient, registry: &Registry, env: &Env) -> Refre
     };
     let date = date_of(out.cache.fetched_at);
     if let Some(or) = registry.get("openrouter") {
-        let url = format!("{}/models", or.resolved_base_url(env).trim_end_matches('/'));
-        match fetch_models(client, &url, None, &[], parse_openrouter).await {
+        let wire = or.dialect.wire();
+        let listing = wire.listing(or.resolved_base_url(env).trim_end_matches('/'));
+        match fetch_models(client, &listing, None, wire, parse_openrouter).await {
             Ok(models) => {
                 out.count += models.len();
                 out.cache.priced.push(Block {
@@ -117,7 +118,7 @@ pub async fn fetch(client: &HttpClient, registry: &Registry, env: &Env) -> Refre
         }
     }
     for p in registry.all() {
-        if p.id == "openrouter" || p.dialect == Dialect::Mock {
+        if p.id == "openrouter" || p.is_offline() {
             continue;
         }
         let key = crate::auth::find_key(p, env).map(|(k, _)| k);
@@ -126,19 +127,9 @@ pub async fn fetch(client: &HttpClient, registry: &Registry, env: &Env) -> Refre
             continue;
         }
         let base = p.resolved_base_url(env);
-        let base = base.trim_end_matches('/');
-        let (url, auth, headers): (String, &str, &[(&str, &str)]) = match p.dialect {
-            Dialect::OpenAi => (format!("{base}/models"), "authorization", &[]),
-            Dialect::Anthropic => (
-                format!("{base}/v1/models"),
-                "x-api-key",
-                &[("anthropic-version", crate::provider::anthropic::API_VERSION)],
-            ),
-            Dialect::Gemini => (format!("{base}/v1beta/models"), "x-goog-api-key", &[]),
-            Dialect::Mock => continue,
-        };
-        let key_header = key.as_ref().map(|k| (auth, k));
-        match fetch_models(client, &url, key_header, headers, parse_listing).await {
+        let wire = p.dialect.wire();
+        let listing = wire.listing(base.trim_end_matches('/'));
+        match fetch_models(client, &listing, key.as_ref(), wire, parse_listing).await {
             Ok(models) => {
                 out.count += models.len();
                 out.cache.listed.push(Block {
@@ -157,13 +148,14 @@ pub async fn fetch(client: &HttpClient, registry: &Registry, env: &Env) -> Refre
 /// GET a model list and parse it; the error is a one-line warning naming the URL.
 async fn fetch_models(
     client: &HttpClient,
-    url: &str,
-    key: Option<(&str, &crate::auth::Secret)>,
-    headers: &[(&str, &str)],
+    listing: &Listing,
+    key: Option<&crate::auth::Secret>,
+    wire: &dyn WireDialect,
     parse: fn(&[u8]) -> Option<Vec<Model>>,
 ) -> Result<Vec<Model>, String> {
+    let url = &listing.url;
     let body = client
-        .get(url, key, headers)
+        .get(listing, key, wire)
         .await
         .map_err(|e| format!("{url}: {}", e.message))?;
     parse(&body).ok_or_else(|| format!("{url} did not answer with a model list"))

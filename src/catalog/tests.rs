@@ -46,7 +46,10 @@ fn anthropic_cache_writes_at_their_own_price() {
     let body = br#"{"id":"m","type":"message","role":"assistant","model":"claude-haiku-4-5-20251001",
         "content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn",
         "usage":{"input_tokens":50,"cache_creation_input_tokens":5000,"cache_read_input_tokens":200,"output_tokens":10}}"#;
-    let r = crate::provider::parse_response(crate::provider::Dialect::Anthropic, body).unwrap();
+    let r = crate::provider::Dialect::Anthropic
+        .wire()
+        .parse_response(body)
+        .unwrap();
     assert_eq!(r.usage.input_tokens, Some(5250));
     assert_eq!(r.usage.cache_write_tokens, 5000);
     let p = Catalog::embedded().price_at("anthropic", "claude-haiku-4-5-20251001", 0);

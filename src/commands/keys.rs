@@ -20,9 +20,7 @@ pub fn run(ctx: &Context, cmd: KeysCommand) -> Result<Exit, CliError> {
 
 fn provider_id(ctx: &Context, name: &str) -> Result<String, CliError> {
     match ctx.registry.get(name) {
-        Some(p) if p.dialect == crate::provider::Dialect::Mock => {
-            Err(CliError::usage("the mock provider needs no key"))
-        }
+        Some(p) if p.is_offline() => Err(CliError::usage("the mock provider needs no key")),
         Some(p) => Ok(p.id.clone()),
         None => Err(CliError::usage(ctx.registry.unknown(name))),
     }
@@ -79,7 +77,7 @@ fn list(ctx: &Context) -> Result<Exit, CliError> {
     t.force_no_tty();
     t.set_header(vec!["Provider", "Key from", "Key"]);
     for p in ctx.registry.all() {
-        if p.dialect == crate::provider::Dialect::Mock {
+        if p.is_offline() {
             continue;
         }
         let (from, shown) = match find_key(p, &ctx.env) {

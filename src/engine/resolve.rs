@@ -94,7 +94,7 @@ pub fn resolve(spec: &str, registry: &Registry, env: &Env) -> Result<Target, Res
             .unwrap_or_else(|| provider.base_url_env())
     };
     let mut url = None;
-    if provider.dialect != crate::provider::Dialect::Mock {
+    if !provider.is_offline() {
         match reqwest::Url::parse(&base_url) {
             Ok(u) if u.scheme() == "http" || u.scheme() == "https" => url = Some(u),
             _ => {
@@ -106,7 +106,7 @@ pub fn resolve(spec: &str, registry: &Registry, env: &Env) -> Result<Target, Res
         }
     }
     // The offline mock never takes a key, so it never asks any key store for one.
-    let key = if provider.dialect == crate::provider::Dialect::Mock {
+    let key = if provider.is_offline() {
         None
     } else {
         crate::auth::find_key(&provider, env).map(|(k, _)| k)

@@ -3,6 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::dialect::StreamDecode;
 use super::error::{ErrorKind, ProviderError};
 use super::sse::SseEvent;
 use super::types::{ChatRequest, ChatResponse, FinishReason, Part, StreamEvent, Usage};
@@ -129,14 +130,26 @@ pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
 
 /// Decodes the named events of a Messages stream.
 #[derive(Debug, Default)]
-pub struct StreamDecoder;
+pub struct StreamDecoder {
+    finished: bool,
+}
 
 impl StreamDecoder {
     pub fn new() -> Self {
-        StreamDecoder
+        Self::default()
+    }
+}
+
+impl StreamDecode for StreamDecoder {
+    /// A stream ends with `message_stop` (or, at the least, a stop reason in `message_delta`).
+    fn finished(&self) -> bool {
+        self.finished
     }
 
-    pub fn event(&mut self, ev: &SseEvent) -> Result<Vec<StreamEvent>, ProviderError> {
+    fn event(&mut self, ev: &SseEvent) -> Result<Vec<StreamEvent>, ProviderError> {
+        if ev.event.as_deref() == Some("message_stop") {
+            self.finished = true;
+        }
         let data = ev.data.trim();
         if data.is_empty() {
             return Ok(Vec::new());
@@ -174,8 +187,10 @@ impl StreamDecoder {
                     _ => {}
                 }
             }
+            "message_stop" => self.finished = true,
             "message_delta" => {
                 if let Some(r) = v["delta"]["stop_reason"].as_str() {
+                    self.finished = true;
                     out.push(StreamEvent::Finish {
                         reason: finish_reason(r),
                         raw: Some(r.to_string()),
@@ -185,7 +200,7 @@ impl StreamDecoder {
                     out.push(StreamEvent::Usage(usage(&v["usage"])));
                 }
             }
-            _ => {} // ping, content_block_start/stop, message_stop and future event types
+            _ => {} // ping, content_block_start/stop and future event types
         }
         Ok(out)
     }

@@ -63,7 +63,7 @@ fn chat_fixtures() -> Vec<String> {
 
 fn decode_stream(d: Dialect, bytes: &[u8]) -> Result<ChatResponse, ProviderError> {
     let mut r = ChatResponse::default();
-    let mut dec = StreamDecoder::new(d);
+    let mut dec = d.wire().stream_decoder();
     for ev in parse_all(bytes) {
         for se in dec.event(&ev)? {
             r.apply(se);
@@ -79,12 +79,12 @@ pub(crate) fn parse_fixture(rel: &str) -> Result<ChatResponse, ProviderError> {
     let status = fx["response"]["status"].as_u64().unwrap() as u16;
     let bytes = body_bytes(&fx);
     if status != 200 {
-        return Err(parse_error(d, status, &bytes));
+        return Err(d.wire().parse_error(status, &bytes));
     }
     if fx["response"]["sse_text"].is_string() {
         decode_stream(d, &bytes)
     } else {
-        parse_response(d, &bytes)
+        d.wire().parse_response(&bytes)
     }
 }
 
@@ -347,10 +347,10 @@ fn error_bodies_are_classified() {
 #[test]
 fn gemini_invalid_key_400_is_auth_and_retry_delay_read() {
     let body = br#"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}}"#;
-    let e = parse_error(Dialect::Gemini, 400, body);
+    let e = Dialect::Gemini.wire().parse_error(400, body);
     assert_eq!(e.kind, ErrorKind::Auth);
     let body = br#"{"error":{"code":429,"message":"quota","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"41s"}]}}"#;
-    let e = parse_error(Dialect::Gemini, 429, body);
+    let e = Dialect::Gemini.wire().parse_error(429, body);
     assert_eq!(e.kind, ErrorKind::RateLimit);
     assert_eq!(e.retry_after, Some(std::time::Duration::from_secs(41)));
 }
@@ -371,8 +371,8 @@ fn truncated_and_garbage_bodies_never_panic() {
         for d in [Dialect::OpenAi, Dialect::Anthropic, Dialect::Gemini] {
             for cut in (0..bytes.len()).step_by(bytes.len() / 40 + 1) {
                 let part = &bytes[..cut];
-                let _ = parse_response(d, part);
-                let _ = parse_error(d, 500, part);
+                let _ = d.wire().parse_response(part);
+                let _ = d.wire().parse_error(500, part);
                 let _ = decode_stream(d, part);
             }
             for _ in 0..20 {
@@ -384,8 +384,8 @@ fn truncated_and_garbage_bodies_never_panic() {
                     let i = (next() as usize) % b.len();
                     b[i] = (next() % 256) as u8;
                 }
-                let _ = parse_response(d, &b);
-                let _ = parse_error(d, 429, &b);
+                let _ = d.wire().parse_response(&b);
+                let _ = d.wire().parse_error(429, &b);
                 let _ = decode_stream(d, &b);
             }
         }
@@ -402,8 +402,8 @@ fn truncated_and_garbage_bodies_never_panic() {
         b"data: {\"error\":null}\n\n",
     ] {
         for d in [Dialect::OpenAi, Dialect::Anthropic, Dialect::Gemini] {
-            let _ = parse_response(d, garbage);
-            let _ = parse_error(d, 400, garbage);
+            let _ = d.wire().parse_response(garbage);
+            let _ = d.wire().parse_error(400, garbage);
             let _ = decode_stream(d, garbage);
         }
     }

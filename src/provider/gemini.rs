@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
+use super::dialect::StreamDecode;
 use super::error::{ErrorKind, ProviderError};
 use super::sse::SseEvent;
 use super::types::{ChatRequest, ChatResponse, FinishReason, Part, Role, StreamEvent, Usage};
@@ -169,14 +170,22 @@ pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
 #[derive(Debug, Default)]
 pub struct StreamDecoder {
     seen_model: bool,
+    finished: bool,
 }
 
 impl StreamDecoder {
     pub fn new() -> Self {
         Self::default()
     }
+}
 
-    pub fn event(&mut self, ev: &SseEvent) -> Result<Vec<StreamEvent>, ProviderError> {
+impl StreamDecode for StreamDecoder {
+    /// The last chunk of a Gemini stream carries the candidate's `finishReason`.
+    fn finished(&self) -> bool {
+        self.finished
+    }
+
+    fn event(&mut self, ev: &SseEvent) -> Result<Vec<StreamEvent>, ProviderError> {
         let data = ev.data.trim();
         if data.is_empty() || ev.is_done() {
             return Ok(Vec::new());
@@ -201,6 +210,7 @@ impl StreamDecoder {
             out.push(StreamEvent::TextDelta(text));
         }
         if let Some((reason, raw)) = finish_of(&v) {
+            self.finished = true;
             out.push(StreamEvent::Finish {
                 reason,
                 raw: Some(raw),

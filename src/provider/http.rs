@@ -6,9 +6,9 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, USER_AGENT};
 
+use super::dialect::{Listing, WireDialect};
 use super::error::{ErrorKind, ProviderError};
-use super::registry::Dialect;
-use super::{parse_error, AuthStyle, HttpCall};
+use super::{AuthStyle, HttpCall};
 use crate::auth::{scrub, Secret};
 
 /// Largest error body llmx reads; the rest is dropped (an error page can be huge).
@@ -48,7 +48,7 @@ impl HttpClient {
         &self,
         call: &HttpCall,
         key: Option<&Secret>,
-        dialect: Dialect,
+        wire: &dyn WireDialect,
     ) -> Result<reqwest::Response, ProviderError> {
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -72,18 +72,8 @@ impl HttpClient {
             }
         }
         if let Some(key) = key {
-            let (name, value) = match call.auth {
-                AuthStyle::Bearer => ("authorization", format!("Bearer {}", key.expose())),
-                AuthStyle::Header(h) => (h, key.expose().to_string()),
-            };
-            let mut v = HeaderValue::from_str(&value).map_err(|_| {
-                ProviderError::new(
-                    ErrorKind::Auth,
-                    "the API key holds characters that cannot go in an HTTP header",
-                )
-            })?;
-            v.set_sensitive(true);
-            headers.insert(name, v);
+            let (name, value) = auth_header(call.auth, key)?;
+            headers.insert(name, value);
         }
         let body = serde_json::to_vec(&call.body)
             .map_err(|e| ProviderError::decode(format!("could not encode request: {e}")))?;
@@ -101,7 +91,7 @@ impl HttpClient {
         }
         let hint = retry_hint(resp.headers(), SystemTime::now());
         let body = read_capped(resp, MAX_ERROR_BODY).await;
-        let mut e = parse_error(dialect, status, &body);
+        let mut e = wire.parse_error(status, &body);
         e.status = Some(status);
         if hint.is_some() {
             e.retry_after = hint;
@@ -110,48 +100,62 @@ impl HttpClient {
         Err(e)
     }
 
-    /// A plain GET (model listings): the body on success, a typed error otherwise.
+    /// A model listing (`GET`, as the dialect describes it): the body on success, a typed
+    /// error otherwise.
     pub async fn get(
         &self,
-        url: &str,
-        key: Option<(&str, &Secret)>,
-        headers: &[(&str, &str)],
+        listing: &Listing,
+        key: Option<&Secret>,
+        wire: &dyn WireDialect,
     ) -> Result<Vec<u8>, ProviderError> {
+        let url = listing.url.as_str();
         let mut req = self
             .client
             .get(url)
             .header(USER_AGENT, concat!("llmx/", env!("CARGO_PKG_VERSION")));
-        for (name, value) in headers {
-            req = req.header(*name, *value);
+        for (name, value) in &listing.headers {
+            req = req.header(name.as_str(), value.as_str());
         }
-        if let Some((header, secret)) = key {
-            let mut v = HeaderValue::from_str(&if header == "authorization" {
-                format!("Bearer {}", secret.expose())
-            } else {
-                secret.expose().to_string()
-            })
-            .map_err(|_| {
-                ProviderError::new(ErrorKind::Auth, "the API key is not a valid header")
-            })?;
-            v.set_sensitive(true);
-            req = req.header(header, v);
+        if let Some(secret) = key {
+            let (name, value) = auth_header(listing.auth, secret)?;
+            req = req.header(name, value);
         }
-        let secrets: Vec<&Secret> = key.map(|k| k.1).into_iter().collect();
+        let secrets: Vec<&Secret> = key.into_iter().collect();
         let resp = req
             .send()
             .await
-            .map_err(|e| transport_error(&e, url, secrets.first().copied()))?;
+            .map_err(|e| transport_error(&e, url, key))?;
         let status = resp.status().as_u16();
         let ok = resp.status().is_success();
         let body = read_capped(resp, 64 * 1024 * 1024).await;
         if ok {
             Ok(body)
         } else {
-            let mut e = parse_error(Dialect::OpenAi, status, &body);
+            let mut e = wire.parse_error(status, &body);
             e.message = scrub(&e.message, &secrets);
             Err(e)
         }
     }
+}
+
+/// The header carrying `key` in the given style, marked sensitive. This is the one place a key
+/// is exposed.
+fn auth_header(
+    style: AuthStyle,
+    key: &Secret,
+) -> Result<(&'static str, HeaderValue), ProviderError> {
+    let (name, value) = match style {
+        AuthStyle::Bearer => ("authorization", format!("Bearer {}", key.expose())),
+        AuthStyle::Header(h) => (h, key.expose().to_string()),
+    };
+    let mut v = HeaderValue::from_str(&value).map_err(|_| {
+        ProviderError::new(
+            ErrorKind::Auth,
+            "the API key holds characters that cannot go in an HTTP header",
+        )
+    })?;
+    v.set_sensitive(true);
+    Ok((name, v))
 }
 
 async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Vec<u8> {

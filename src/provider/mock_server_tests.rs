@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use llmx_mock::*;
 
 use crate::provider::sse::parse_all;
-use crate::provider::{ChatResponse, Dialect as Wire, StreamDecoder};
+use crate::provider::{ChatResponse, Dialect as Wire};
 
 fn server(config: Value) -> MockServer {
     MockServer::start(serde_json::from_value(config).unwrap()).unwrap()
@@ -53,7 +53,7 @@ fn shape(sse: &str) -> Vec<String> {
 }
 
 fn decode(dialect: Wire, sse: &str) -> ChatResponse {
-    let mut dec = StreamDecoder::new(dialect);
+    let mut dec = dialect.wire().stream_decoder();
     let mut r = ChatResponse::default();
     for ev in parse_all(sse.as_bytes()) {
         for se in dec.event(&ev).unwrap() {
@@ -132,7 +132,7 @@ fn gemini_plain_and_streamed_answers_decode() {
         json!({"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}),
     );
     assert_eq!(status, 200);
-    let r = crate::provider::parse_response(Wire::Gemini, body.as_bytes()).unwrap();
+    let r = Wire::Gemini.wire().parse_response(body.as_bytes()).unwrap();
     assert_eq!(r.text, "Gemini says hi.");
     assert_eq!(r.usage.output_tokens, Some(9), "thoughts counted as output");
     assert_eq!(r.usage.reasoning_tokens, 4);

@@ -1,10 +1,12 @@
 //! The shared provider layer: one internal model ([`types`]), one table of providers
 //! ([`registry`]), one SSE reader ([`sse`]), one HTTP path ([`http`]), and a module of pure
-//! functions per wire dialect ([`openai`], [`anthropic`], [`gemini`]) plus the offline [`mock`].
+//! functions per wire dialect ([`openai`], [`anthropic`], [`gemini`]) behind one trait
+//! ([`dialect::WireDialect`]), plus the offline [`mock`] transport.
 //! [`run`] takes a resolved target and a request and returns a timed outcome, the same way for
 //! every dialect.
 
 pub mod anthropic;
+pub mod dialect;
 pub mod error;
 pub mod gemini;
 pub mod http;
@@ -17,11 +19,10 @@ pub mod types;
 
 use serde_json::Value;
 
+pub use dialect::{Listing, StreamDecode, WireDialect};
 pub use error::{ErrorKind, ProviderError};
-pub use registry::{Dialect, Provider, Registry};
+pub use registry::{Dialect, Provider, Registry, Transport};
 pub use types::{ChatRequest, ChatResponse, FinishReason, Message, Part, Role, StreamEvent, Usage};
-
-use sse::SseEvent;
 
 /// How a request carries its key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,59 +48,14 @@ pub(crate) fn num(v: &Value) -> Option<u64> {
         .or_else(|| v.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
 }
 
-/// Build the HTTP request for a provider in its dialect.
+/// Build the HTTP request for a provider: its dialect's request plus the provider's own headers.
 pub fn build_request(provider: &Provider, base_url: &str, req: &ChatRequest) -> HttpCall {
-    let mut call = match provider.dialect {
-        Dialect::Anthropic => anthropic::build_request(req, base_url),
-        Dialect::Gemini => gemini::build_request(req, base_url),
-        Dialect::OpenAi | Dialect::Mock => openai::build_request(req, provider, base_url),
-    };
+    let mut call = provider
+        .dialect
+        .wire()
+        .build_request(req, provider, base_url);
     call.headers.extend(provider.headers.iter().cloned());
     call
-}
-
-/// Parse a non-streamed success body in a dialect.
-pub fn parse_response(dialect: Dialect, body: &[u8]) -> Result<ChatResponse, ProviderError> {
-    match dialect {
-        Dialect::Anthropic => anthropic::parse_response(body),
-        Dialect::Gemini => gemini::parse_response(body),
-        Dialect::OpenAi | Dialect::Mock => openai::parse_response(body),
-    }
-}
-
-/// Parse an error body in a dialect.
-pub fn parse_error(dialect: Dialect, status: u16, body: &[u8]) -> ProviderError {
-    match dialect {
-        Dialect::Anthropic => anthropic::parse_error(status, body),
-        Dialect::Gemini => gemini::parse_error(status, body),
-        Dialect::OpenAi | Dialect::Mock => openai::parse_error(status, body),
-    }
-}
-
-/// A stream decoder of any dialect.
-#[derive(Debug)]
-pub enum StreamDecoder {
-    OpenAi(openai::StreamDecoder),
-    Anthropic(anthropic::StreamDecoder),
-    Gemini(gemini::StreamDecoder),
-}
-
-impl StreamDecoder {
-    pub fn new(dialect: Dialect) -> Self {
-        match dialect {
-            Dialect::Anthropic => StreamDecoder::Anthropic(anthropic::StreamDecoder::new()),
-            Dialect::Gemini => StreamDecoder::Gemini(gemini::StreamDecoder::new()),
-            Dialect::OpenAi | Dialect::Mock => StreamDecoder::OpenAi(openai::StreamDecoder::new()),
-        }
-    }
-
-    pub fn event(&mut self, ev: &SseEvent) -> Result<Vec<StreamEvent>, ProviderError> {
-        match self {
-            StreamDecoder::OpenAi(d) => d.event(ev),
-            StreamDecoder::Anthropic(d) => d.event(ev),
-            StreamDecoder::Gemini(d) => d.event(ev),
-        }
-    }
 }
 
 /// The error envelope of any provider, read leniently: `{error:{message,code,type}}` (OpenAI,

@@ -4,6 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::dialect::StreamDecode;
 use super::error::{ErrorKind, ProviderError};
 use super::registry::{MaxTokensField, Provider};
 use super::sse::SseEvent;
@@ -169,16 +170,24 @@ pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
 #[derive(Debug, Default)]
 pub struct StreamDecoder {
     seen_model: bool,
+    finished: bool,
 }
 
 impl StreamDecoder {
     pub fn new() -> Self {
         Self::default()
     }
+}
+
+impl StreamDecode for StreamDecoder {
+    fn finished(&self) -> bool {
+        self.finished
+    }
 
     /// Decode one SSE event. `[DONE]` yields nothing; an error chunk or `event: error` is an error.
-    pub fn event(&mut self, ev: &SseEvent) -> Result<Vec<StreamEvent>, ProviderError> {
+    fn event(&mut self, ev: &SseEvent) -> Result<Vec<StreamEvent>, ProviderError> {
         if ev.is_done() {
+            self.finished = true;
             return Ok(Vec::new());
         }
         let data = ev.data.trim();
@@ -216,6 +225,7 @@ impl StreamDecoder {
                 out.push(StreamEvent::TextDelta(text));
             }
             if let Some(f) = choice["finish_reason"].as_str() {
+                self.finished = true;
                 out.push(StreamEvent::Finish {
                     reason: finish_reason(f),
                     raw: Some(f.to_string()),

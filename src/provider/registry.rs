@@ -1,6 +1,7 @@
 //! One row per provider: its id, wire dialect, default base URL, key env vars and extra headers.
 //! An OpenAI-compatible service is a row here and nothing else.
 
+use super::dialect::WireDialect;
 use crate::settings::Env;
 
 /// The wire format a provider speaks.
@@ -12,19 +13,37 @@ pub enum Dialect {
     Anthropic,
     /// Google Gemini `generateContent`.
     Gemini,
-    /// llmx's built-in offline provider: no socket, no key.
-    Mock,
 }
 
 impl Dialect {
-    pub fn as_str(self) -> &'static str {
+    /// The dialect's implementation: everything the call path needs to know about its wire format.
+    pub fn wire(self) -> &'static dyn WireDialect {
         match self {
-            Dialect::OpenAi => "openai",
-            Dialect::Anthropic => "anthropic",
-            Dialect::Gemini => "gemini",
-            Dialect::Mock => "mock",
+            Dialect::OpenAi => &super::dialect::OpenAi,
+            Dialect::Anthropic => &super::dialect::Anthropic,
+            Dialect::Gemini => &super::dialect::Gemini,
         }
     }
+
+    pub fn as_str(self) -> &'static str {
+        self.wire().name()
+    }
+
+    /// The dialect a config file names.
+    pub fn parse(s: &str) -> Option<Dialect> {
+        [Dialect::OpenAi, Dialect::Anthropic, Dialect::Gemini]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
+}
+
+/// How a provider's calls travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// HTTP(S) to the provider's base URL, through the shared client.
+    Http,
+    /// llmx's built-in offline provider: answered in-process, no socket, no key.
+    Offline,
 }
 
 /// Which body field carries the output limit in the OpenAI dialect: OpenAI itself takes
@@ -42,6 +61,7 @@ pub struct Provider {
     /// Other names accepted for it on the command line (`google` for `gemini`).
     pub aliases: Vec<String>,
     pub dialect: Dialect,
+    pub transport: Transport,
     /// The base URL in the sense of the provider's own SDK: with `/v1` for OpenAI-style services,
     /// without a version for Anthropic and Gemini.
     pub base_url: String,
@@ -61,6 +81,11 @@ pub struct Provider {
 }
 
 impl Provider {
+    /// The built-in offline provider, which needs no key, URL or socket.
+    pub fn is_offline(&self) -> bool {
+        self.transport == Transport::Offline
+    }
+
     /// `LLMX_<ID>_BASE_URL`: the env var that overrides this provider's base URL.
     pub fn base_url_env(&self) -> String {
         let id: String = self
@@ -91,6 +116,7 @@ struct Row {
     id: &'static str,
     aliases: &'static [&'static str],
     dialect: Dialect,
+    transport: Transport,
     base_url: &'static str,
     key_env: &'static [&'static str],
     key_required: bool,
@@ -109,6 +135,7 @@ const fn compat(
         id,
         aliases: &[],
         dialect: Dialect::OpenAi,
+        transport: Transport::Http,
         base_url,
         key_env,
         key_required,
@@ -200,7 +227,7 @@ const BUILTIN: &[Row] = &[
     ),
     compat("vllm", "http://localhost:8000/v1", &["VLLM_API_KEY"], false),
     Row {
-        dialect: Dialect::Mock,
+        transport: Transport::Offline,
         ..compat("mock", "", &[], false)
     },
 ];
@@ -226,6 +253,7 @@ impl Registry {
                 id: r.id.to_string(),
                 aliases: r.aliases.iter().map(|s| s.to_string()).collect(),
                 dialect: r.dialect,
+                transport: r.transport,
                 base_url: r.base_url.to_string(),
                 key_env: r.key_env.iter().map(|s| s.to_string()).collect(),
                 key_required: r.key_required,

@@ -8,10 +8,10 @@ use tokio::time::Instant;
 
 use super::error::{ErrorKind, ProviderError};
 use super::http::HttpClient;
-use super::registry::{Dialect, Provider};
+use super::registry::Provider;
 use super::sse::SseReader;
 use super::types::{ChatRequest, ChatResponse, StreamEvent};
-use super::{build_request, mock, parse_response, StreamDecoder};
+use super::{build_request, mock};
 use crate::auth::{scrub, Secret};
 
 /// A resolved model to call: which provider, which of its model ids, where, with which key.
@@ -278,8 +278,7 @@ async fn call_inner(
     out: &mut CallOutcome,
     on_event: &mut (dyn FnMut(&StreamEvent) + Send),
 ) -> Result<(), ProviderError> {
-    let dialect = target.provider.dialect;
-    if dialect == Dialect::Mock {
+    if target.provider.is_offline() {
         for (delay, ev) in mock::script(req) {
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
@@ -291,8 +290,9 @@ async fn call_inner(
         }
         return Ok(());
     }
+    let wire = target.provider.dialect.wire();
     let call = build_request(&target.provider, &target.base_url, req);
-    let send = client.send(&call, target.key.as_ref(), dialect);
+    let send = client.send(&call, target.key.as_ref(), wire);
     let mut resp = match limits.first_byte {
         Some(t) => tokio::time::timeout(t, send).await.map_err(|_| {
             ProviderError::new(
@@ -318,7 +318,7 @@ async fn call_inner(
             }
             body.extend_from_slice(&chunk);
         }
-        let r = parse_response(dialect, &body)?;
+        let r = wire.parse_response(&body)?;
         if r.text.len() + r.reasoning.len() > limits.max_answer_bytes {
             return Err(too_large(out, &limits));
         }
@@ -330,10 +330,7 @@ async fn call_inner(
         return Ok(());
     }
     let mut reader = SseReader::new();
-    let mut decoder = StreamDecoder::new(dialect);
-    // A stream ends properly with a finish reason, `[DONE]` or `message_stop`; a body that
-    // just stops is a cut connection, even when the server closed it cleanly.
-    let mut finished = false;
+    let mut decoder = wire.stream_decoder();
     loop {
         let Some(chunk) =
             next_chunk(&mut resp, limits.stall, &call.url, target.key.as_ref()).await?
@@ -345,25 +342,18 @@ async fn call_inner(
             return Err(too_large(out, &limits));
         }
         for ev in reader.push(&chunk) {
-            finished |= ev.is_done() || ev.event.as_deref() == Some("message_stop");
             for se in decoder.event(&ev)? {
-                if matches!(se, StreamEvent::Finish { .. }) {
-                    finished = true;
-                }
                 deliver(se, start, &limits, out, on_event)?;
             }
         }
     }
     if let Some(ev) = reader.finish() {
-        finished |= ev.is_done() || ev.event.as_deref() == Some("message_stop");
         for se in decoder.event(&ev)? {
-            if matches!(se, StreamEvent::Finish { .. }) {
-                finished = true;
-            }
             deliver(se, start, &limits, out, on_event)?;
         }
     }
-    if !finished {
+    // A body that just stops is a cut connection, even when the server closed it cleanly.
+    if !decoder.finished() {
         return Err(ProviderError::new(
             ErrorKind::Network,
             "stream cut: the connection closed before the model finished",

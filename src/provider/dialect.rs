@@ -1,0 +1,184 @@
+//! The one interface every wire dialect implements. The call path ([`super::run`]), the model
+//! listing refresh and any later consumer (a local gateway) ask the dialect for its facts —
+//! request shape, response and stream parsing, when a stream has properly ended, error bodies,
+//! where its model listing lives and how it is authorised — instead of re-deriving them.
+//!
+//! Each dialect module keeps its pure functions (tested directly on real recordings); the types
+//! here only wire them to the trait.
+
+use super::error::ProviderError;
+use super::registry::Provider;
+use super::sse::SseEvent;
+use super::types::{ChatRequest, ChatResponse, StreamEvent};
+use super::{anthropic, gemini, openai, AuthStyle, HttpCall};
+
+/// A wire format: how llmx's request becomes bytes and how the answer's bytes come back.
+pub trait WireDialect: Sync {
+    /// The dialect's name, as written in a config file (`openai`, `anthropic`, `gemini`).
+    fn name(&self) -> &'static str;
+    /// The HTTP request for `req` (the key is added later, by the HTTP layer alone).
+    fn build_request(&self, req: &ChatRequest, provider: &Provider, base_url: &str) -> HttpCall;
+    /// A whole, non-streamed success body.
+    fn parse_response(&self, body: &[u8]) -> Result<ChatResponse, ProviderError>;
+    /// A decoder for one streamed answer.
+    fn stream_decoder(&self) -> Box<dyn StreamDecode>;
+    /// A non-2xx response body.
+    fn parse_error(&self, status: u16, body: &[u8]) -> ProviderError;
+    /// Where the provider lists its models, and how that request is authorised.
+    fn listing(&self, base_url: &str) -> Listing;
+}
+
+/// Decodes the server-sent events of one streamed answer.
+pub trait StreamDecode: Send {
+    /// The provider-neutral events one SSE event carries; `Err` for an error inside the stream.
+    fn event(&mut self, ev: &SseEvent) -> Result<Vec<StreamEvent>, ProviderError>;
+    /// Whether the stream reached its proper end (a finish reason, `[DONE]`, `message_stop`). A
+    /// body that stops before that is a cut connection, even when the server closed it cleanly.
+    fn finished(&self) -> bool;
+}
+
+/// A model listing request (`GET`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    pub url: String,
+    pub auth: AuthStyle,
+    pub headers: Vec<(String, String)>,
+}
+
+/// OpenAI Chat Completions and every compatible service.
+pub struct OpenAi;
+/// Anthropic Messages.
+pub struct Anthropic;
+/// Google Gemini `generateContent`.
+pub struct Gemini;
+
+impl WireDialect for OpenAi {
+    fn name(&self) -> &'static str {
+        "openai"
+    }
+    fn build_request(&self, req: &ChatRequest, provider: &Provider, base_url: &str) -> HttpCall {
+        openai::build_request(req, provider, base_url)
+    }
+    fn parse_response(&self, body: &[u8]) -> Result<ChatResponse, ProviderError> {
+        openai::parse_response(body)
+    }
+    fn stream_decoder(&self) -> Box<dyn StreamDecode> {
+        Box::new(openai::StreamDecoder::new())
+    }
+    fn parse_error(&self, status: u16, body: &[u8]) -> ProviderError {
+        openai::parse_error(status, body)
+    }
+    fn listing(&self, base_url: &str) -> Listing {
+        Listing {
+            url: format!("{base_url}/models"),
+            auth: AuthStyle::Bearer,
+            headers: Vec::new(),
+        }
+    }
+}
+
+impl WireDialect for Anthropic {
+    fn name(&self) -> &'static str {
+        "anthropic"
+    }
+    fn build_request(&self, req: &ChatRequest, _: &Provider, base_url: &str) -> HttpCall {
+        anthropic::build_request(req, base_url)
+    }
+    fn parse_response(&self, body: &[u8]) -> Result<ChatResponse, ProviderError> {
+        anthropic::parse_response(body)
+    }
+    fn stream_decoder(&self) -> Box<dyn StreamDecode> {
+        Box::new(anthropic::StreamDecoder::new())
+    }
+    fn parse_error(&self, status: u16, body: &[u8]) -> ProviderError {
+        anthropic::parse_error(status, body)
+    }
+    fn listing(&self, base_url: &str) -> Listing {
+        Listing {
+            url: format!("{base_url}/v1/models"),
+            auth: AuthStyle::Header("x-api-key"),
+            headers: vec![("anthropic-version".into(), anthropic::API_VERSION.into())],
+        }
+    }
+}
+
+impl WireDialect for Gemini {
+    fn name(&self) -> &'static str {
+        "gemini"
+    }
+    fn build_request(&self, req: &ChatRequest, _: &Provider, base_url: &str) -> HttpCall {
+        gemini::build_request(req, base_url)
+    }
+    fn parse_response(&self, body: &[u8]) -> Result<ChatResponse, ProviderError> {
+        gemini::parse_response(body)
+    }
+    fn stream_decoder(&self) -> Box<dyn StreamDecode> {
+        Box::new(gemini::StreamDecoder::new())
+    }
+    fn parse_error(&self, status: u16, body: &[u8]) -> ProviderError {
+        gemini::parse_error(status, body)
+    }
+    fn listing(&self, base_url: &str) -> Listing {
+        Listing {
+            url: format!("{base_url}/v1beta/models"),
+            auth: AuthStyle::Header("x-goog-api-key"),
+            headers: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::sse::parse_all;
+
+    fn finished_after(d: &dyn WireDialect, body: &str) -> bool {
+        let mut dec = d.stream_decoder();
+        for ev in parse_all(body.as_bytes()) {
+            let _ = dec.event(&ev);
+        }
+        dec.finished()
+    }
+
+    #[test]
+    fn each_dialect_knows_when_its_stream_has_ended() {
+        let chunk = r#"data: {"model":"m","choices":[{"delta":{"content":"hi"}}]}"#;
+        assert!(!finished_after(&OpenAi, &format!("{chunk}\n\n")));
+        assert!(finished_after(
+            &OpenAi,
+            &format!("{chunk}\n\ndata: [DONE]\n\n")
+        ));
+        let fin = r#"data: {"choices":[{"delta":{},"finish_reason":"stop"}]}"#;
+        assert!(finished_after(&OpenAi, &format!("{chunk}\n\n{fin}\n\n")));
+
+        let delta = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"hi\"}}\n\n";
+        assert!(!finished_after(&Anthropic, delta));
+        let stop = "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+        assert!(finished_after(&Anthropic, &format!("{delta}{stop}")));
+
+        let part = r#"data: {"candidates":[{"content":{"parts":[{"text":"hi"}]}}]}"#;
+        assert!(!finished_after(&Gemini, &format!("{part}\r\n\r\n")));
+        let end =
+            r#"data: {"candidates":[{"content":{"parts":[{"text":"."}]},"finishReason":"STOP"}]}"#;
+        assert!(finished_after(
+            &Gemini,
+            &format!("{part}\r\n\r\n{end}\r\n\r\n")
+        ));
+    }
+
+    #[test]
+    fn listings_name_their_url_and_auth() {
+        assert_eq!(
+            OpenAi.listing("http://h/v1").url,
+            "http://h/v1/models".to_string()
+        );
+        let a = Anthropic.listing("http://h");
+        assert_eq!(a.url, "http://h/v1/models");
+        assert_eq!(a.auth, AuthStyle::Header("x-api-key"));
+        assert_eq!(a.headers[0].0, "anthropic-version");
+        assert_eq!(
+            Gemini.listing("http://h").auth,
+            AuthStyle::Header("x-goog-api-key")
+        );
+    }
+}
