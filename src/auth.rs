@@ -269,7 +269,8 @@ impl KeyStore for OsKeyring {
 }
 
 /// A JSON file standing in for the keyring, named by `LLMX_TEST_KEYRING_FILE`. For tests only:
-/// it keeps keys in plain text.
+/// it keeps keys in plain text, and appends `get <provider>` to `<file>.log` for every lookup so
+/// tests can count them.
 pub struct FileStore(pub std::path::PathBuf);
 
 impl FileStore {
@@ -291,6 +292,16 @@ impl FileStore {
 
 impl KeyStore for FileStore {
     fn get(&self, provider: &str) -> Result<Option<Secret>, StoreError> {
+        use std::io::Write;
+        let mut log = self.0.clone().into_os_string();
+        log.push(".log");
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+        {
+            let _ = writeln!(f, "get {provider}");
+        }
         Ok(self.read()?.get(provider).map(Secret::new))
     }
 
@@ -324,51 +335,79 @@ pub fn store_for(env: &crate::settings::Env) -> Option<Box<dyn KeyStore>> {
     Some(Box::new(OsKeyring))
 }
 
-static STORE: std::sync::OnceLock<Option<Box<dyn KeyStore>>> = std::sync::OnceLock::new();
-static STORE_NOTICE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
-
-/// Use `store` for key lookups for the rest of the process (call once at startup).
-pub fn install_store(store: Option<Box<dyn KeyStore>>) {
-    let _ = STORE.set(store);
+/// Finds each provider's key in the documented order — its env vars, the key store, the config
+/// file — asking the store at most once per provider and never again once the store has failed
+/// (a keyring that does not answer costs one timeout per run, not one per model). Built once per
+/// command and passed to whatever needs keys; it holds no process-wide state.
+pub struct Keys {
+    env: crate::settings::Env,
+    store: Option<Box<dyn KeyStore>>,
+    found: std::sync::Mutex<std::collections::HashMap<String, Option<(Secret, KeyOrigin)>>>,
+    /// The store failed once: it is not asked again, and `notice` says so once.
+    store_down: std::sync::atomic::AtomicBool,
+    notice: std::sync::Mutex<Option<String>>,
 }
 
-fn store() -> Option<&'static dyn KeyStore> {
-    STORE.get().and_then(|s| s.as_deref())
-}
-
-/// The one-line notice about an unusable keyring, once per process (the caller prints it).
-pub fn take_notice() -> Option<String> {
-    STORE_NOTICE.lock().ok().and_then(|mut n| n.take())
-}
-
-static NOTICED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// A provider's key, in the documented order: its env vars, the keyring, the config file.
-pub fn find_key(
-    provider: &crate::provider::Provider,
-    env: &crate::settings::Env,
-) -> Option<(Secret, KeyOrigin)> {
-    if let Some((var, v)) = provider
-        .key_env
-        .iter()
-        .find_map(|name| env.get(name).map(|v| (name, v)))
-    {
-        return Some((Secret::new(v.trim()), KeyOrigin::Env(var.clone())));
+impl Keys {
+    pub fn new(env: &crate::settings::Env, store: Option<Box<dyn KeyStore>>) -> Keys {
+        Keys {
+            env: env.clone(),
+            store,
+            found: Default::default(),
+            store_down: Default::default(),
+            notice: Default::default(),
+        }
     }
-    if let Some(s) = store() {
-        match s.get(&provider.id) {
-            Ok(Some(k)) => return Some((k, KeyOrigin::Keyring)),
-            Ok(None) => {}
-            Err(e) => {
-                if !NOTICED.swap(true, std::sync::atomic::Ordering::Relaxed) {
-                    if let Ok(mut n) = STORE_NOTICE.lock() {
-                        *n = Some(format!(
-                            "note: no OS keyring available ({e}); using env vars and the config file (LLMX_NO_KEYRING=1 silences this)"
-                        ));
+
+    /// The store keys are kept in (for `llmx keys set|remove`), if any.
+    pub fn store(&self) -> Option<&dyn KeyStore> {
+        self.store.as_deref()
+    }
+
+    /// A provider's key and where it came from.
+    pub fn find(&self, provider: &crate::provider::Provider) -> Option<(Secret, KeyOrigin)> {
+        if let Ok(found) = self.found.lock() {
+            if let Some(hit) = found.get(&provider.id) {
+                return hit.clone();
+            }
+        }
+        let hit = self.look_up(provider);
+        if let Ok(mut found) = self.found.lock() {
+            found.insert(provider.id.clone(), hit.clone());
+        }
+        hit
+    }
+
+    fn look_up(&self, provider: &crate::provider::Provider) -> Option<(Secret, KeyOrigin)> {
+        use std::sync::atomic::Ordering;
+        if let Some((var, v)) = provider
+            .key_env
+            .iter()
+            .find_map(|name| self.env.get(name).map(|v| (name, v)))
+        {
+            return Some((Secret::new(v.trim()), KeyOrigin::Env(var.clone())));
+        }
+        if let Some(s) = self.store() {
+            if !self.store_down.load(Ordering::Relaxed) {
+                match s.get(&provider.id) {
+                    Ok(Some(k)) => return Some((k, KeyOrigin::Keyring)),
+                    Ok(None) => {}
+                    Err(e) => {
+                        self.store_down.store(true, Ordering::Relaxed);
+                        if let Ok(mut n) = self.notice.lock() {
+                            *n = Some(format!(
+                                "note: no OS keyring available ({e}); using env vars and the config file (LLMX_NO_KEYRING=1 silences this)"
+                            ));
+                        }
                     }
                 }
             }
         }
+        provider.config_key.clone().map(|k| (k, KeyOrigin::Config))
     }
-    provider.config_key.clone().map(|k| (k, KeyOrigin::Config))
+
+    /// The one-line notice about an unusable keyring, once (the caller prints it).
+    pub fn take_notice(&self) -> Option<String> {
+        self.notice.lock().ok().and_then(|mut n| n.take())
+    }
 }

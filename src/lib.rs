@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod engine;

@@ -10,7 +10,6 @@
 pub mod refresh;
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -191,36 +190,27 @@ pub struct Catalog {
     pub prices_as_of: String,
 }
 
-static GLOBAL: OnceLock<Catalog> = OnceLock::new();
-
-/// The catalog for this process: the one [`install`]ed at startup, else the embedded one.
-pub fn global() -> &'static Catalog {
-    GLOBAL.get_or_init(Catalog::embedded)
-}
-
-/// Use `catalog` for the rest of the process (call once, before any lookup).
-pub fn install(catalog: Catalog) {
-    let _ = GLOBAL.set(catalog);
-}
-
 impl Catalog {
     /// The data compiled into the binary.
     pub fn embedded() -> Catalog {
         // The embedded file is checked by the tests; a broken one must not take llmx down.
-        match serde_json::from_str::<Data>(EMBEDDED) {
-            Ok(d) => Catalog {
-                blocks: d.providers,
-                aliases: d.aliases,
-                routes: d.routes,
-                prices_as_of: d.prices_as_of,
-            },
-            Err(_) => Catalog {
-                blocks: Vec::new(),
-                aliases: BTreeMap::new(),
-                routes: BTreeMap::new(),
-                prices_as_of: String::new(),
-            },
-        }
+        Catalog::from_json(EMBEDDED).unwrap_or_else(|_| Catalog {
+            blocks: Vec::new(),
+            aliases: BTreeMap::new(),
+            routes: BTreeMap::new(),
+            prices_as_of: String::new(),
+        })
+    }
+
+    /// A catalog from data in the embedded file's format.
+    pub fn from_json(text: &str) -> Result<Catalog, serde_json::Error> {
+        let d: Data = serde_json::from_str(text)?;
+        Ok(Catalog {
+            blocks: d.providers,
+            aliases: d.aliases,
+            routes: d.routes,
+            prices_as_of: d.prices_as_of,
+        })
     }
 
     /// Lay refreshed blocks over this catalog: a refreshed model replaces the same id.
@@ -303,6 +293,11 @@ impl Catalog {
         self.lookup(provider, id)?.price_at(minute_of_day)
     }
 
+    /// The price of `id` at `provider` at time `at`: a pure function of the catalog and the time.
+    pub fn price(&self, provider: &str, id: &str, at: std::time::SystemTime) -> Option<Price> {
+        self.price_at(provider, id, crate::clock::minute_of_day(at))
+    }
+
     /// The family a name belongs to: the family's own name, or one of its `provider/model`s.
     pub fn family(&self, name: &str) -> Option<(&str, &[String])> {
         self.routes
@@ -323,32 +318,6 @@ impl Catalog {
         }
         v
     }
-}
-
-fn minute_now() -> u32 {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    ((secs % 86_400) / 60) as u32
-}
-
-pub fn alias(name: &str) -> Option<&'static str> {
-    global().alias(name)
-}
-
-/// A bare model id's provider, if llmx knows the id.
-pub fn provider_of(model_id: &str) -> Option<&'static str> {
-    global().provider_of(model_id)
-}
-
-/// The price of `model_id` at `provider` now.
-pub fn price(provider: &str, model_id: &str) -> Option<Price> {
-    global().price_at(provider, model_id, minute_now())
-}
-
-pub fn known_names() -> Vec<String> {
-    global().known_names()
 }
 
 /// Cost in USD of one call: uncached input at the input price, cache reads and writes at

@@ -84,57 +84,88 @@ pub struct Refreshed {
     pub count: usize,
 }
 
-fn today_unix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+/// One place to fetch models from, with its key already looked up (key lookups may block on
+/// the OS keyring, so they happen before the async runtime runs).
+pub struct Source {
+    pub provider: String,
+    pub wire: &'static dyn WireDialect,
+    pub listing: Listing,
+    pub key: Option<crate::auth::Secret>,
+    /// OpenRouter's priced catalog, rather than a provider's bare listing.
+    pub priced: bool,
 }
 
-/// Fetch every source. Never fails as a whole: each failure becomes a warning.
-pub async fn fetch(client: &HttpClient, registry: &Registry, env: &Env) -> Refreshed {
-    let mut out = Refreshed {
-        cache: CacheFile {
-            fetched_at: today_unix(),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let date = date_of(out.cache.fetched_at);
+/// What `--refresh` fetches: OpenRouter's public catalog (no key), and the listing of every
+/// provider the user has set up (a key, or a base URL of their own).
+pub fn sources(registry: &Registry, keys: &crate::auth::Keys) -> Vec<Source> {
+    let mut out = Vec::new();
     if let Some(or) = registry.get("openrouter") {
         let wire = or.dialect.wire();
-        let listing = wire.listing(or.resolved_base_url(env).trim_end_matches('/'));
-        match fetch_models(client, &listing, None, wire, parse_openrouter).await {
-            Ok(models) => {
-                out.count += models.len();
-                out.cache.priced.push(Block {
-                    provider: "openrouter".into(),
-                    source: "OpenRouter GET /api/v1/models (llmx models --refresh)".into(),
-                    source_date: date.clone(),
-                    models,
-                });
-            }
-            Err(w) => out.warnings.push(w),
-        }
+        out.push(Source {
+            provider: or.id.clone(),
+            wire,
+            listing: wire.listing(&or.base_url),
+            key: None,
+            priced: true,
+        });
     }
     for p in registry.all() {
         if p.id == "openrouter" || p.is_offline() {
             continue;
         }
-        let key = crate::auth::find_key(p, env).map(|(k, _)| k);
-        // Only providers the user has set up: a key, or an explicit base URL.
-        if key.is_none() && !env.is_set(&p.base_url_env()) {
+        let key = keys.find(p).map(|(k, _)| k);
+        if key.is_none() && !p.base_url_is_set() {
             continue;
         }
-        let base = p.resolved_base_url(env);
         let wire = p.dialect.wire();
-        let listing = wire.listing(base.trim_end_matches('/'));
-        match fetch_models(client, &listing, key.as_ref(), wire, parse_listing).await {
+        out.push(Source {
+            provider: p.id.clone(),
+            wire,
+            listing: wire.listing(&p.base_url),
+            key,
+            priced: false,
+        });
+    }
+    out
+}
+
+/// Fetch every source. Never fails as a whole: each failure becomes a warning.
+pub async fn fetch(
+    client: &HttpClient,
+    sources: &[Source],
+    now: std::time::SystemTime,
+) -> Refreshed {
+    let mut out = Refreshed {
+        cache: CacheFile {
+            fetched_at: crate::clock::unix_secs(now),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let date = date_of(out.cache.fetched_at);
+    for s in sources {
+        let parse = if s.priced {
+            parse_openrouter
+        } else {
+            parse_listing
+        };
+        match fetch_models(client, &s.listing, s.key.as_ref(), s.wire, parse).await {
             Ok(models) => {
                 out.count += models.len();
-                out.cache.listed.push(Block {
-                    provider: p.id.clone(),
-                    source: format!("{} model listing (llmx models --refresh)", p.id),
+                let (list, source) = if s.priced {
+                    (
+                        &mut out.cache.priced,
+                        "OpenRouter GET /api/v1/models (llmx models --refresh)".to_string(),
+                    )
+                } else {
+                    (
+                        &mut out.cache.listed,
+                        format!("{} model listing (llmx models --refresh)", s.provider),
+                    )
+                };
+                list.push(Block {
+                    provider: s.provider.clone(),
+                    source,
                     source_date: date.clone(),
                     models,
                 });

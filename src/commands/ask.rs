@@ -51,11 +51,18 @@ pub fn run(ctx: &Context, args: AskArgs) -> Result<Exit, CliError> {
     let client = http_client(std::time::Duration::from_secs_f64(
         args.request.connect_timeout,
     ))?;
-    let report = runtime()?.block_on(engine::run(&client, &jobs, opts, reporter, async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    }));
+    let report = runtime()?.block_on(engine::run(
+        &client,
+        &jobs,
+        opts,
+        (ctx.catalog(), &*ctx.clock),
+        reporter,
+        async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        },
+    ));
     streamer.finish_line();
     crate::engine::history::record(&ctx.env, &report.rows);
     let Some(row) = report.rows.first() else {

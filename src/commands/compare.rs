@@ -56,7 +56,7 @@ pub fn run(ctx: &Context, args: CompareArgs) -> Result<Exit, CliError> {
         return Err(e);
     }
     if let Some(limit) = args.max_cost {
-        check_budget(&jobs, limit)?;
+        check_budget(ctx, &jobs, limit)?;
     }
 
     let terminal = Terminal::detect(&ctx.env);
@@ -75,11 +75,18 @@ pub fn run(ctx: &Context, args: CompareArgs) -> Result<Exit, CliError> {
         limits,
     };
     let client = http_client(Duration::from_secs_f64(args.request.connect_timeout))?;
-    let report = runtime()?.block_on(engine::run(&client, &jobs, opts, reporter, async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    }));
+    let report = runtime()?.block_on(engine::run(
+        &client,
+        &jobs,
+        opts,
+        (ctx.catalog(), &*ctx.clock),
+        reporter,
+        async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        },
+    ));
     if let Some(p) = &progress {
         p.clear();
     }
@@ -96,7 +103,11 @@ pub fn run(ctx: &Context, args: CompareArgs) -> Result<Exit, CliError> {
 
 /// The most a request could cost: its prompt at a pessimistic three characters a token, and
 /// the full output allowance (`--max-tokens`, else the model's maximum output).
-pub fn worst_case(job: &Job) -> Result<f64, String> {
+pub fn worst_case(
+    job: &Job,
+    catalog: &crate::catalog::Catalog,
+    now: std::time::SystemTime,
+) -> Result<f64, String> {
     let req = &job.request;
     let chars: usize = req.system.as_deref().map_or(0, |s| s.chars().count())
         + req
@@ -109,7 +120,7 @@ pub fn worst_case(job: &Job) -> Result<f64, String> {
         return Ok(0.0);
     };
     let t = &link.target;
-    let entry = crate::catalog::global().lookup(&t.provider.id, &t.model);
+    let entry = catalog.lookup(&t.provider.id, &t.model);
     let output = match (req.max_tokens, entry.and_then(|m| m.max_output)) {
         (Some(n), _) => u64::from(n),
         (None, Some(n)) => n,
@@ -120,7 +131,7 @@ pub fn worst_case(job: &Job) -> Result<f64, String> {
             ))
         }
     };
-    let price = crate::catalog::price(&t.provider.id, &t.model).ok_or_else(|| {
+    let price = catalog.price(&t.provider.id, &t.model, now).ok_or_else(|| {
         format!(
             "--max-cost cannot bound `{}`: its price is unknown (see llmx models, or drop --max-cost)",
             job.label
@@ -134,11 +145,12 @@ pub fn worst_case(job: &Job) -> Result<f64, String> {
     Ok(crate::catalog::cost(Some(price), &usage).unwrap_or(0.0))
 }
 
-fn check_budget(jobs: &[Job], limit: f64) -> Result<(), CliError> {
+fn check_budget(ctx: &Context, jobs: &[Job], limit: f64) -> Result<(), CliError> {
+    let now = ctx.clock.now();
     let mut total = 0.0;
     let mut parts = Vec::new();
     for job in jobs.iter().filter(|j| !j.cannot_run()) {
-        let c = worst_case(job).map_err(CliError::usage)?;
+        let c = worst_case(job, ctx.catalog(), now).map_err(CliError::usage)?;
         total += c;
         parts.push(format!("{} {}", job.label, render::usd(Some(c))));
     }

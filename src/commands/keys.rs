@@ -5,7 +5,7 @@
 use std::io::{IsTerminal, Read};
 
 use super::Context;
-use crate::auth::{find_key, store_for, Secret, KEYRING_SERVICE};
+use crate::auth::{Secret, KEYRING_SERVICE};
 use crate::cli::KeysCommand;
 use crate::error::{CliError, Exit};
 
@@ -34,7 +34,7 @@ fn no_keyring() -> CliError {
 
 fn set(ctx: &Context, name: &str) -> Result<Exit, CliError> {
     let id = provider_id(ctx, name)?;
-    let store = store_for(&ctx.env).ok_or_else(no_keyring)?;
+    let store = ctx.keys.store().ok_or_else(no_keyring)?;
     let raw = if std::io::stdin().is_terminal() {
         rpassword::prompt_password(format!("{id} API key (input hidden): "))
             .map_err(|e| CliError::usage(format!("cannot read the key: {e}")))?
@@ -80,7 +80,7 @@ fn list(ctx: &Context) -> Result<Exit, CliError> {
         if p.is_offline() {
             continue;
         }
-        let (from, shown) = match find_key(p, &ctx.env) {
+        let (from, shown) = match ctx.keys.find(p) {
             Some((k, origin)) => (origin.to_string(), k.masked()),
             None if !p.key_required => ("(none needed)".to_string(), "-".into()),
             None => (
@@ -99,7 +99,7 @@ fn list(ctx: &Context) -> Result<Exit, CliError> {
 
 fn remove(ctx: &Context, name: &str) -> Result<Exit, CliError> {
     let id = provider_id(ctx, name)?;
-    let store = store_for(&ctx.env).ok_or_else(no_keyring)?;
+    let store = ctx.keys.store().ok_or_else(no_keyring)?;
     match store.remove(&id) {
         Ok(true) => {
             eprintln!("removed the {id} key from {}", store.describe());
@@ -123,7 +123,7 @@ fn path(ctx: &Context) -> Result<Exit, CliError> {
     let cache = crate::catalog::refresh::cache_dir(&ctx.env)
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "(no cache dir; set LLMX_CACHE_DIR)".into());
-    let keyring = match store_for(&ctx.env) {
+    let keyring = match ctx.keys.store() {
         Some(s) => s.describe(),
         None => "off (LLMX_NO_KEYRING)".into(),
     };

@@ -19,11 +19,15 @@ use crate::provider::{ChatRequest, Message, Registry};
 use crate::settings::Env;
 
 /// What every command starts from, resolved once: the environment, the config file, the
-/// provider registry with the config's providers laid over it.
+/// provider registry with the config's providers and the env's base URLs laid over it, the key
+/// resolver, the clock, and the catalog (parsed on first use: only some commands need it).
 pub struct Context {
     pub env: Env,
     pub registry: Registry,
     pub config: Option<crate::config::Config>,
+    pub keys: crate::auth::Keys,
+    pub clock: Box<dyn crate::clock::Clock>,
+    catalog: std::cell::OnceCell<crate::catalog::Catalog>,
 }
 
 impl Context {
@@ -36,15 +40,25 @@ impl Context {
                 eprintln!("warning: {w}");
             }
         }
+        registry.apply_env(&env);
+        let keys = crate::auth::Keys::new(&env, crate::auth::store_for(&env));
         Ok(Context {
             env,
             registry,
             config,
+            keys,
+            clock: Box::new(crate::clock::SystemClock),
+            catalog: std::cell::OnceCell::new(),
         })
     }
 
+    /// The catalog in use, parsed once.
+    pub fn catalog(&self) -> &crate::catalog::Catalog {
+        self.catalog.get_or_init(|| self.load_catalog())
+    }
+
     /// Prices and names: the embedded catalog, refreshed data over it, then the user's aliases.
-    pub fn catalog(&self) -> crate::catalog::Catalog {
+    pub fn load_catalog(&self) -> crate::catalog::Catalog {
         let mut catalog = crate::catalog::refresh::load(&self.env);
         if let Some(c) = &self.config {
             for (alias, target) in &c.file.aliases {
@@ -86,13 +100,6 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         return config::run_without_context(&env, c);
     }
     let ctx = Context::load(env)?;
-    crate::auth::install_store(crate::auth::store_for(&ctx.env));
-    if matches!(
-        cli.command,
-        Command::Compare(_) | Command::Ask(_) | Command::Models(_)
-    ) {
-        crate::catalog::install(ctx.catalog());
-    }
     let result = match cli.command {
         Command::Compare(args) => compare::run(&ctx, args),
         Command::Ask(args) => ask::run(&ctx, args),
@@ -101,7 +108,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Config(c) => config::run(&ctx, c),
         Command::Completions { .. } | Command::Man => Ok(Exit::Success),
     };
-    if let Some(n) = crate::auth::take_notice() {
+    if let Some(n) = ctx.keys.take_notice() {
         eprintln!("{n}");
     }
     result
@@ -127,11 +134,12 @@ pub(crate) fn plan_jobs(
     request: &ChatRequest,
 ) -> Result<Vec<crate::engine::Job>, CliError> {
     let latency = crate::engine::history::medians(&ctx.env);
-    let catalog = crate::catalog::global();
     let cx = crate::engine::route::RouteContext {
-        registry: &ctx.registry,
-        env: &ctx.env,
-        catalog,
+        resolver: crate::engine::resolve::Resolver {
+            registry: &ctx.registry,
+            catalog: ctx.catalog(),
+            keys: &ctx.keys,
+        },
         latency: &latency,
         route: args.route.as_ref(),
         no_fallback: args.no_fallback,

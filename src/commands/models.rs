@@ -23,10 +23,10 @@ pub fn run(ctx: &Context, args: ModelsArgs) -> Result<Exit, CliError> {
     // After a refresh the cache changed since start-up; otherwise the installed catalog is it.
     let refreshed;
     let cat = if args.refresh {
-        refreshed = ctx.catalog();
+        refreshed = ctx.load_catalog();
         &refreshed
     } else {
-        crate::catalog::global()
+        ctx.catalog()
     };
     let rows = select(cat, &ctx.registry, &args);
     let width = decide(Terminal::detect(&ctx.env), true).width;
@@ -46,7 +46,8 @@ fn do_refresh(ctx: &Context) -> Result<Exit, CliError> {
         CliError::usage("no user cache directory is known; set LLMX_CACHE_DIR to choose one")
     })?;
     let client = http_client(std::time::Duration::from_secs(10))?;
-    let fetched = runtime()?.block_on(refresh::fetch(&client, &ctx.registry, &ctx.env));
+    let sources = refresh::sources(&ctx.registry, &ctx.keys);
+    let fetched = runtime()?.block_on(refresh::fetch(&client, &sources, ctx.clock.now()));
     for w in &fetched.warnings {
         eprintln!("warning: could not refresh from {w}");
     }

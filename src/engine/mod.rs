@@ -16,6 +16,8 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
+use crate::catalog::Catalog;
+use crate::clock::Clock;
 use crate::provider::http::HttpClient;
 use crate::provider::run::{call, CallLimits, CallOutcome, Target};
 use crate::provider::{ChatRequest, ProviderError, StreamEvent};
@@ -111,7 +113,9 @@ async fn run_job(
     index: usize,
     limits: CallLimits,
     reporter: &dyn Reporter,
+    pricing: (&Catalog, &dyn Clock),
 ) -> Row {
+    let started = pricing.1.now();
     let mut tried: Vec<String> = Vec::new();
     let mut attempts = 0;
     let last = job.links.len().saturating_sub(1);
@@ -133,7 +137,7 @@ async fn run_job(
             }
             continue;
         }
-        let mut row = Row::from_outcome(&job.label, &link.target, &outcome);
+        let mut row = Row::from_outcome(&job.label, &link.target, &outcome, pricing.0, started);
         row.attempts = attempts;
         row.fallback_from = (!tried.is_empty()).then(|| tried.join("; "));
         return row;
@@ -146,6 +150,7 @@ pub async fn run(
     client: &HttpClient,
     jobs: &[Job],
     opts: RunOptions,
+    pricing: (&Catalog, &dyn Clock),
     reporter: &dyn Reporter,
     cancel: impl Future<Output = ()>,
 ) -> Report {
@@ -166,7 +171,7 @@ pub async fn run(
                         sem.acquire().await.ok()
                     };
                     reporter.on_start(i);
-                    let row = run_job(client, job, i, opts.limits, reporter).await;
+                    let row = run_job(client, job, i, opts.limits, reporter, pricing).await;
                     reporter.on_done(i, &row);
                     (i, row)
                 });

@@ -2,12 +2,12 @@
 //! a [`Target`]: provider, model id, base URL and key. Every failure here is a usage error that
 //! stops the run before anything is sent.
 
-use crate::catalog;
+use crate::auth::Keys;
+use crate::catalog::Catalog;
 use crate::error::CliError;
 use crate::provider::run::Target;
 use crate::provider::Registry;
 use crate::provider::{ErrorKind, ProviderError};
-use crate::settings::Env;
 
 /// Why a model spec could not be resolved.
 #[derive(Debug, Clone)]
@@ -45,31 +45,45 @@ impl From<ResolveError> for CliError {
     }
 }
 
+/// What resolving a name may use: the providers, the catalog (aliases, known ids) and the keys.
+#[derive(Clone, Copy)]
+pub struct Resolver<'a> {
+    pub registry: &'a Registry,
+    pub catalog: &'a Catalog,
+    pub keys: &'a Keys,
+}
+
 /// Resolve one model spec.
-pub fn resolve(spec: &str, registry: &Registry, env: &Env) -> Result<Target, ResolveError> {
+pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
+    let Resolver {
+        registry,
+        catalog,
+        keys,
+    } = r;
     let spec = spec.trim();
     if spec.is_empty() {
         return Err(ResolveError::Invalid("empty model name in -m".into()));
     }
-    if let Some(target) = catalog::alias(spec) {
-        return resolve(target, registry, env);
+    if let Some(target) = catalog.alias(spec) {
+        return resolve(target, r);
     }
     let (provider_name, model) = match spec.split_once('/') {
         Some((p, m)) if registry.get(p).is_some() => (p.to_string(), m.to_string()),
-        Some((p, _)) => match catalog::provider_of(spec) {
+        Some((p, _)) => match catalog.provider_of(spec) {
             Some(prov) => (prov.to_string(), spec.to_string()),
             None => return Err(ResolveError::Invalid(registry.unknown(p))),
         },
-        None => match catalog::provider_of(spec) {
+        None => match catalog.provider_of(spec) {
             Some(prov) => (prov.to_string(), spec.to_string()),
             None => {
-                let names = catalog::known_names();
-                let message = match catalog::did_you_mean(spec, names.iter().map(String::as_str)) {
-                    Some(s) => format!("unknown model `{spec}`; did you mean `{s}`?"),
-                    None => format!(
-                        "unknown model `{spec}`; name it as provider/model, e.g. openai/{spec}"
-                    ),
-                };
+                let names = catalog.known_names();
+                let message =
+                    match crate::catalog::did_you_mean(spec, names.iter().map(String::as_str)) {
+                        Some(s) => format!("unknown model `{spec}`; did you mean `{s}`?"),
+                        None => format!(
+                            "unknown model `{spec}`; name it as provider/model, e.g. openai/{spec}"
+                        ),
+                    };
                 return Err(ResolveError::Invalid(message));
             }
         },
@@ -83,16 +97,8 @@ pub fn resolve(spec: &str, registry: &Registry, env: &Env) -> Result<Target, Res
             "`{spec}` names no model after `{provider_name}/`, e.g. `{provider_name}/<model-id>`"
         )));
     }
-    let base_url = provider.resolved_base_url(env);
-    // Where the base URL came from, for messages: the env var, a config field, or built in.
-    let origin = if env.is_set(&provider.base_url_env()) {
-        provider.base_url_env()
-    } else {
-        provider
-            .origin
-            .clone()
-            .unwrap_or_else(|| provider.base_url_env())
-    };
+    let base_url = provider.base_url.clone();
+    let origin = provider.base_url_origin();
     let mut url = None;
     if !provider.is_offline() {
         match reqwest::Url::parse(&base_url) {
@@ -109,7 +115,7 @@ pub fn resolve(spec: &str, registry: &Registry, env: &Env) -> Result<Target, Res
     let key = if provider.is_offline() {
         None
     } else {
-        crate::auth::find_key(&provider, env).map(|(k, _)| k)
+        keys.find(&provider).map(|(k, _)| k)
     };
     if let (Some(_), Some(u)) = (&key, &url) {
         if u.scheme() == "http" && !is_loopback(u) {
@@ -162,6 +168,26 @@ fn is_loopback(u: &reqwest::Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::{KeyStore, Secret, StoreError};
+    use crate::settings::Env;
+
+    fn world(env: &Env) -> (Registry, Catalog, Keys) {
+        let mut registry = Registry::builtin();
+        registry.apply_env(env);
+        (registry, Catalog::embedded(), Keys::new(env, None))
+    }
+
+    fn run(spec: &str, env: &Env) -> Result<Target, ResolveError> {
+        let (registry, catalog, keys) = world(env);
+        resolve(
+            spec,
+            Resolver {
+                registry: &registry,
+                catalog: &catalog,
+                keys: &keys,
+            },
+        )
+    }
 
     fn env() -> Env {
         Env::from_pairs([("OPENAI_API_KEY", "sk-test-aaaaaaaaaaaa")])
@@ -169,48 +195,110 @@ mod tests {
 
     #[test]
     fn forms_of_model_names() {
-        let r = Registry::builtin();
-        let t = resolve("gpt", &r, &env()).unwrap();
+        let t = run("gpt", &env()).unwrap();
         assert_eq!(
             (t.provider.id.as_str(), t.model.as_str()),
             ("openai", "gpt-5.4-mini")
         );
-        let t = resolve("gpt-4o", &r, &env()).unwrap();
+        let t = run("gpt-4o", &env()).unwrap();
         assert_eq!(t.provider.id, "openai");
         let e = Env::from_pairs([("OPENROUTER_API_KEY", "x")]);
-        let t = resolve("openrouter/meta-llama/llama-3.3-70b-instruct", &r, &e).unwrap();
+        let t = run("openrouter/meta-llama/llama-3.3-70b-instruct", &e).unwrap();
         assert_eq!(t.model, "meta-llama/llama-3.3-70b-instruct");
-        let t = resolve("mock/anything", &r, &Env::default()).unwrap();
+        let t = run("mock/anything", &Env::default()).unwrap();
         assert!(t.key.is_none());
     }
 
     #[test]
     fn first_hit_errors_name_the_fix() {
-        let r = Registry::builtin();
-        let e = resolve("claude", &r, &Env::default()).unwrap_err();
+        let none = Env::default();
+        let e = run("claude", &none).unwrap_err();
         assert_eq!(
             e.message(),
             "no API key for anthropic: set ANTHROPIC_API_KEY, or run `llmx keys set anthropic`"
         );
-        let e = resolve("gemini", &r, &Env::default()).unwrap_err();
+        let e = run("gemini", &none).unwrap_err();
         assert!(e.message().contains("GEMINI_API_KEY (or GOOGLE_API_KEY)"));
-        let e = resolve("claud", &r, &Env::default()).unwrap_err();
+        let e = run("claud", &none).unwrap_err();
         assert!(
             e.message().contains("did you mean `claude`?"),
             "{}",
             e.message()
         );
-        let e = resolve("opnai/gpt-4o", &r, &Env::default()).unwrap_err();
+        let e = run("opnai/gpt-4o", &none).unwrap_err();
         assert!(
             e.message().contains("did you mean `openai`?"),
             "{}",
             e.message()
         );
         assert!(e.message().contains("known providers: openai, anthropic"));
-        let e = resolve("openai/", &r, &env()).unwrap_err();
+        let e = run("openai/", &env()).unwrap_err();
         assert!(e.message().contains("names no model"));
         let bad = Env::from_pairs([("OPENAI_API_KEY", "k"), ("LLMX_OPENAI_BASE_URL", "nope")]);
-        let e = resolve("gpt", &r, &bad).unwrap_err();
+        let e = run("gpt", &bad).unwrap_err();
         assert!(e.message().contains("LLMX_OPENAI_BASE_URL"));
+    }
+
+    /// A key store holding fixed keys.
+    struct Fixed(&'static [(&'static str, &'static str)]);
+    impl KeyStore for Fixed {
+        fn get(&self, provider: &str) -> Result<Option<Secret>, StoreError> {
+            Ok(self
+                .0
+                .iter()
+                .find(|(p, _)| *p == provider)
+                .map(|(_, k)| Secret::new(*k)))
+        }
+        fn set(&self, _: &str, _: &Secret) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn remove(&self, _: &str) -> Result<bool, StoreError> {
+            Ok(false)
+        }
+        fn describe(&self) -> String {
+            "a fixed test store".into()
+        }
+    }
+
+    /// Resolution uses the catalog and keys it is handed, not any process-wide state.
+    #[test]
+    fn resolves_with_the_catalog_and_keys_it_is_given() {
+        let catalog: Catalog = Catalog::from_json(
+            r#"{"generated_by":"test","prices_as_of":"2026-11-01",
+                "aliases":{"tiny":"anthropic/tiny-1"},
+                "providers":[{"provider":"anthropic","source":"test","source_date":"2026-11-01",
+                  "models":[{"id":"tiny-1","price":{"input":1.0,"output":2.0}}]}]}"#,
+        )
+        .unwrap();
+        let registry = Registry::builtin();
+        let keys = Keys::new(
+            &Env::default(),
+            Some(Box::new(Fixed(&[("anthropic", "sk-ant-from-store-0123")]))),
+        );
+        let r = Resolver {
+            registry: &registry,
+            catalog: &catalog,
+            keys: &keys,
+        };
+        let t = resolve("tiny", r).unwrap();
+        assert_eq!(
+            (t.provider.id.as_str(), t.model.as_str()),
+            ("anthropic", "tiny-1")
+        );
+        assert_eq!(t.key.unwrap().expose(), "sk-ant-from-store-0123");
+        // A name only the embedded catalog knows is unknown to this one.
+        let e = resolve("gpt", r).unwrap_err();
+        assert!(
+            e.message().starts_with("unknown model `gpt`"),
+            "{}",
+            e.message()
+        );
+        // And the price comes from the catalog handed in, at the time handed in.
+        let at = std::time::SystemTime::UNIX_EPOCH;
+        assert_eq!(
+            catalog.price("anthropic", "tiny-1", at).unwrap().output,
+            2.0
+        );
+        assert!(catalog.price("anthropic", "claude-haiku-4-5", at).is_none());
     }
 }

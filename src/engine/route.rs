@@ -4,11 +4,8 @@
 
 use std::collections::HashMap;
 
-use super::resolve::{resolve, ResolveError};
+use super::resolve::{resolve, ResolveError, Resolver};
 use super::Link;
-use crate::catalog::Catalog;
-use crate::provider::Registry;
-use crate::settings::Env;
 
 /// How to order the providers of a model served by several.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,9 +37,7 @@ impl std::str::FromStr for Route {
 
 /// What routing may use.
 pub struct RouteContext<'a> {
-    pub registry: &'a Registry,
-    pub env: &'a Env,
-    pub catalog: &'a Catalog,
+    pub resolver: Resolver<'a>,
     /// Median latency in ms of earlier runs, by `provider/model`.
     pub latency: &'a HashMap<String, u64>,
     /// The `--route` flag.
@@ -96,31 +91,32 @@ fn expand_one(alt: &str, cx: &RouteContext) -> Result<Vec<Link>, ResolveError> {
     };
     let route = inline.as_ref().or(cx.route);
     // The family: by its own name, or by a member, directly or through an alias.
-    let aliased = cx.catalog.alias(name).unwrap_or(name);
+    let aliased = cx.resolver.catalog.alias(name).unwrap_or(name);
     let family = cx
+        .resolver
         .catalog
         .family(name)
-        .or_else(|| cx.catalog.family(aliased));
+        .or_else(|| cx.resolver.catalog.family(aliased));
     let Some((family_name, members)) = family else {
         if inline.is_some() {
             return Err(ResolveError::Invalid(format!(
                 "`{name}` is offered by one provider only, so `:{}` has nothing to choose from; models with several providers: {}",
                 alt.rsplit_once(':').map_or("", |x| x.1),
-                cx.catalog.routes.keys().cloned().collect::<Vec<_>>().join(", ")
+                cx.resolver.catalog.routes.keys().cloned().collect::<Vec<_>>().join(", ")
             )));
         }
-        return Ok(vec![link_of(resolve(name, cx.registry, cx.env))?]);
+        return Ok(vec![link_of(resolve(name, cx.resolver))?]);
     };
     // A named member without routing is just that model.
     let route = match route {
         Some(r) => r.clone(),
         None if family_name.eq_ignore_ascii_case(name) => Route::Cheapest,
-        None => return Ok(vec![link_of(resolve(name, cx.registry, cx.env))?]),
+        None => return Ok(vec![link_of(resolve(name, cx.resolver))?]),
     };
     let mut links: Vec<Link> = Vec::new();
     let mut keyless: Vec<Link> = Vec::new();
     for m in members {
-        let link = link_of(resolve(m, cx.registry, cx.env))?;
+        let link = link_of(resolve(m, cx.resolver))?;
         if link.preflight.is_some() {
             keyless.push(link);
         } else {
@@ -128,7 +124,8 @@ fn expand_one(alt: &str, cx: &RouteContext) -> Result<Vec<Link>, ResolveError> {
         }
     }
     let price = |l: &Link| {
-        cx.catalog
+        cx.resolver
+            .catalog
             .price_at(&l.target.provider.id, &l.target.model, 0)
             .map_or(f64::INFINITY, |p| p.input + p.output)
     };
@@ -145,7 +142,11 @@ fn expand_one(alt: &str, cx: &RouteContext) -> Result<Vec<Link>, ResolveError> {
                 .filter_map(|m| m.split_once('/').map(|x| x.0.to_string()))
                 .collect();
             // The pinned provider by id or alias (`provider=google` is gemini).
-            let pinned_id = cx.registry.get(p).map_or(p.as_str(), |r| r.id.as_str());
+            let pinned_id = cx
+                .resolver
+                .registry
+                .get(p)
+                .map_or(p.as_str(), |r| r.id.as_str());
             let Some(pos) = links.iter().position(|l| l.target.provider.id == pinned_id) else {
                 if let Some(k) = keyless.iter().find(|l| l.target.provider.id == pinned_id) {
                     return Ok(vec![k.clone()]);
@@ -169,6 +170,15 @@ fn expand_one(alt: &str, cx: &RouteContext) -> Result<Vec<Link>, ResolveError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::Keys;
+    use crate::catalog::Catalog;
+    use crate::provider::Registry;
+    use crate::settings::Env;
+
+    /// The keys of `env`, kept alive for the test (a route context borrows them).
+    fn keys(env: &Env) -> &'static Keys {
+        Box::leak(Box::new(Keys::new(env, None)))
+    }
 
     fn cx<'a>(
         env: &'a Env,
@@ -179,9 +189,11 @@ mod tests {
         no_fallback: bool,
     ) -> RouteContext<'a> {
         RouteContext {
-            registry,
-            env,
-            catalog,
+            resolver: Resolver {
+                registry,
+                catalog,
+                keys: keys(env),
+            },
             latency,
             route,
             no_fallback,

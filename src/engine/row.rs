@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::Job;
-use crate::catalog;
+use crate::catalog::Catalog;
 use crate::provider::run::{CallOutcome, Target};
 use crate::provider::ErrorKind;
 
@@ -45,14 +45,21 @@ fn ms(d: std::time::Duration) -> u64 {
 
 impl Row {
     /// The row for `label`, answered (or not) by `target`.
-    pub fn from_outcome(label: &str, target: &Target, o: &CallOutcome) -> Row {
+    pub fn from_outcome(
+        label: &str,
+        target: &Target,
+        o: &CallOutcome,
+        catalog: &Catalog,
+        at: std::time::SystemTime,
+    ) -> Row {
         let r = &o.response;
         let model_id = r.model_id.clone().unwrap_or_else(|| target.model.clone());
         let provider = target.provider.id.clone();
         // Price by the id the provider reports (a dated snapshot), else by the one requested.
-        let price = catalog::price(&provider, &model_id)
-            .or_else(|| catalog::price(&provider, &target.model));
-        let cost = catalog::cost(price, &r.usage);
+        let price = catalog
+            .price(&provider, &model_id, at)
+            .or_else(|| catalog.price(&provider, &target.model, at));
+        let cost = crate::catalog::cost(price, &r.usage);
         // Output speed after the first token; for unstreamed answers, over the whole call.
         let gen_time = match o.ttft {
             Some(t) => o.latency.saturating_sub(t),

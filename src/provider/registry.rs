@@ -102,13 +102,15 @@ impl Provider {
         format!("LLMX_{id}_BASE_URL")
     }
 
-    /// The base URL to use: the env override when set, else the row's default.
-    pub fn resolved_base_url(&self, env: &Env) -> String {
-        env.get(&self.base_url_env())
-            .map(str::to_string)
-            .unwrap_or_else(|| self.base_url.clone())
-            .trim_end_matches('/')
-            .to_string()
+    /// Where the base URL came from, for messages: an env var, a config field, or built in
+    /// (named by the env var that would override it).
+    pub fn base_url_origin(&self) -> String {
+        self.origin.clone().unwrap_or_else(|| self.base_url_env())
+    }
+
+    /// Whether the user pointed this provider somewhere (an env var or the config file).
+    pub fn base_url_is_set(&self) -> bool {
+        self.origin.is_some()
     }
 }
 
@@ -271,6 +273,17 @@ impl Registry {
         Registry { providers }
     }
 
+    /// Lay `LLMX_<PROVIDER>_BASE_URL` overrides over the table (they beat the config file).
+    pub fn apply_env(&mut self, env: &Env) {
+        for p in &mut self.providers {
+            let var = p.base_url_env();
+            if let Some(url) = env.get(&var) {
+                p.base_url = url.trim_end_matches('/').to_string();
+                p.origin = Some(var);
+            }
+        }
+    }
+
     /// Add (or replace) a provider, e.g. a custom one from the config file.
     pub fn insert(&mut self, p: Provider) {
         self.providers.retain(|q| q.id != p.id);
@@ -345,14 +358,15 @@ mod tests {
 
     #[test]
     fn base_url_override_env() {
-        let r = Registry::builtin();
+        let mut r = Registry::builtin();
         let p = r.get("openrouter").unwrap();
         assert_eq!(p.base_url_env(), "LLMX_OPENROUTER_BASE_URL");
+        assert_eq!(p.base_url, "https://openrouter.ai/api/v1");
+        assert!(!p.base_url_is_set());
         let env = Env::from_pairs([("LLMX_OPENROUTER_BASE_URL", "http://127.0.0.1:9/api/v1/")]);
-        assert_eq!(p.resolved_base_url(&env), "http://127.0.0.1:9/api/v1");
-        assert_eq!(
-            p.resolved_base_url(&Env::default()),
-            "https://openrouter.ai/api/v1"
-        );
+        r.apply_env(&env);
+        let p = r.get("openrouter").unwrap();
+        assert_eq!(p.base_url, "http://127.0.0.1:9/api/v1");
+        assert_eq!(p.base_url_origin(), "LLMX_OPENROUTER_BASE_URL");
     }
 }

@@ -131,7 +131,18 @@ async fn run_one(j: Job, limits: CallLimits) -> engine::Row {
         concurrency: None,
         limits,
     };
-    let report = engine::run(&client, &[j], opts, &Silent, std::future::pending()).await;
+    let report = engine::run(
+        &client,
+        &[j],
+        opts,
+        (
+            &crate::catalog::Catalog::embedded(),
+            &crate::clock::SystemClock,
+        ),
+        &Silent,
+        std::future::pending(),
+    )
+    .await;
     report.rows.into_iter().next().unwrap()
 }
 

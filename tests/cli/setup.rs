@@ -488,3 +488,41 @@ fn the_mock_provider_never_consults_a_key_store() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.stderr, "", "no keyring note for the mock");
 }
+
+#[test]
+fn the_keyring_is_asked_at_most_once_per_provider_per_run() {
+    let mut w = World::with_server(json!({}));
+    w.unset("OPENAI_API_KEY");
+    w.unset("ANTHROPIC_API_KEY");
+    let store = w.test_keyring();
+    std::fs::write(
+        &store,
+        json!({"openai": OPENAI_KEY, "anthropic": ANTHROPIC_KEY}).to_string(),
+    )
+    .unwrap();
+    // Five rows, two providers, fallbacks and a repeated model.
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "openai/a,openai/b,anthropic/c|openai/d,anthropic/e,openai/a",
+        "-p",
+        "x",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.json().as_array().unwrap().len(), 5);
+    let log = std::fs::read_to_string(format!("{}.log", store.display())).unwrap();
+    let mut gets: Vec<&str> = log.lines().collect();
+    gets.sort();
+    assert_eq!(gets, ["get anthropic", "get openai"], "{log}");
+    // Every request carried the key from the store.
+    for r in w.requests() {
+        let auth = r.header("authorization").or(r.header("x-api-key"));
+        assert!(
+            auth.is_some_and(|a| a.ends_with(OPENAI_KEY) || a == ANTHROPIC_KEY),
+            "{:?}",
+            r.headers
+        );
+    }
+}
