@@ -34,12 +34,12 @@ complete -c llmx -n "__fish_llmx_needs_command" -f -a "config" -d 'Where the con
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "man" -d 'Print the man page (roff): llmx man > ~/.local/share/man/man1/llmx.1'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c llmx -n "__fish_llmx_using_subcommand compare" -s m -l models -l model -d 'Models to compare, comma-separated; repeat -m to add more [default: defaults.models in the config file]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -s m -l models -l model -d 'Models to compare, comma-separated; repeat -m to add more [env: LLMX_MODELS] [default: defaults.models in the config file]' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s p -l prompt -d 'The prompt text (piped stdin, or PROMPT_FILE, is appended after it)' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l system -d 'System prompt, or @FILE to read it from a file' -r
-complete -c llmx -n "__fish_llmx_using_subcommand compare" -l temperature -d 'Sampling temperature (0 to 2)' -r
-complete -c llmx -n "__fish_llmx_using_subcommand compare" -l max-tokens -d 'Most tokens each model may write' -r
-complete -c llmx -n "__fish_llmx_using_subcommand compare" -l timeout -d 'Give up on one attempt after this many seconds in all [default: 300]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l temperature -d 'Sampling temperature (0 to 2) [env: LLMX_TEMPERATURE]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l max-tokens -d 'Most tokens each model may write [env: LLMX_MAX_TOKENS]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l timeout -d 'Give up on one attempt after this many seconds in all [env: LLMX_TIMEOUT] [default: 300]' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l connect-timeout -d 'Give up connecting to a server after this many seconds' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l ttfb-timeout -d 'Give up when the response has not started after this many seconds' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l stall-timeout -d 'End a stream that sends nothing for this many seconds ("stream stalled")' -r
@@ -53,7 +53,7 @@ json\t''
 jsonl\t''
 markdown\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s o -l output -d 'Write the results to FILE instead of stdout' -r -F
-complete -c llmx -n "__fish_llmx_using_subcommand compare" -s j -l concurrency -d 'Ask at most N models at once [default: all]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -s j -l concurrency -d 'Ask at most N models at once [env: LLMX_CONCURRENCY] [default: all]' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l max-cost -d 'Refuse to send when the worst-case cost (prompt tokens estimated, output at --max-tokens) of all models together exceeds this many US dollars' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l no-fallback -d 'Only the first choice: no fallback to the next model of a `a|b` chain or route'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l no-stream -d 'Wait for whole answers instead of streaming them (no time to first token)'
@@ -64,9 +64,9 @@ complete -c llmx -n "__fish_llmx_using_subcommand compare" -s V -l version -d 'P
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -s m -l model -d 'The model to ask' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -s p -l prompt -d 'Prompt text placed before piped stdin' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l system -d 'System prompt, or @FILE to read it from a file' -r
-complete -c llmx -n "__fish_llmx_using_subcommand ask" -l temperature -d 'Sampling temperature (0 to 2)' -r
-complete -c llmx -n "__fish_llmx_using_subcommand ask" -l max-tokens -d 'Most tokens each model may write' -r
-complete -c llmx -n "__fish_llmx_using_subcommand ask" -l timeout -d 'Give up on one attempt after this many seconds in all [default: 300]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l temperature -d 'Sampling temperature (0 to 2) [env: LLMX_TEMPERATURE]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l max-tokens -d 'Most tokens each model may write [env: LLMX_MAX_TOKENS]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l timeout -d 'Give up on one attempt after this many seconds in all [env: LLMX_TIMEOUT] [default: 300]' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l connect-timeout -d 'Give up connecting to a server after this many seconds' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l ttfb-timeout -d 'Give up when the response has not started after this many seconds' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l stall-timeout -d 'End a stream that sends nothing for this many seconds ("stream stalled")' -r

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::EXIT_CODES_HELP;
+use crate::provider::run::defaults;
 use crate::render::Format;
+use crate::settings::{parse_count, parse_secs, parse_temperature, parse_usd};
 
 const ABOUT: &str =
     "Compare large language models side by side: one prompt, many models, one table.";
@@ -72,40 +74,40 @@ pub struct RequestArgs {
     #[arg(long, value_name = "TEXT|@FILE")]
     pub system: Option<String>,
 
-    /// Sampling temperature (0 to 2).
-    #[arg(long, env = "LLMX_TEMPERATURE", value_parser = parse_temperature)]
+    /// Sampling temperature (0 to 2) [env: LLMX_TEMPERATURE].
+    #[arg(long, value_parser = parse_temperature)]
     pub temperature: Option<f64>,
 
-    /// Most tokens each model may write.
-    #[arg(long, value_name = "N", env = "LLMX_MAX_TOKENS", value_parser = clap::value_parser!(u32).range(1..))]
+    /// Most tokens each model may write [env: LLMX_MAX_TOKENS].
+    #[arg(long, value_name = "N", value_parser = parse_count)]
     pub max_tokens: Option<u32>,
 
-    /// Give up on one attempt after this many seconds in all [default: 300].
-    #[arg(long, value_name = "SECS", env = "LLMX_TIMEOUT", value_parser = parse_timeout)]
+    /// Give up on one attempt after this many seconds in all [env: LLMX_TIMEOUT] [default: 300].
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub timeout: Option<f64>,
 
     /// Give up connecting to a server after this many seconds.
-    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_timeout)]
+    #[arg(long, value_name = "SECS", default_value_t = defaults::CONNECT_SECS, value_parser = parse_secs)]
     pub connect_timeout: f64,
 
     /// Give up when the response has not started after this many seconds.
-    #[arg(long, value_name = "SECS", default_value = "120", value_parser = parse_timeout)]
+    #[arg(long, value_name = "SECS", default_value_t = defaults::FIRST_BYTE_SECS, value_parser = parse_secs)]
     pub ttfb_timeout: f64,
 
     /// End a stream that sends nothing for this many seconds ("stream stalled").
-    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_timeout)]
+    #[arg(long, value_name = "SECS", default_value_t = defaults::STALL_SECS, value_parser = parse_secs)]
     pub stall_timeout: f64,
 
     /// Retries on 429, 5xx, 529, connection errors and timeouts before any content arrived.
-    #[arg(long, value_name = "N", default_value = "2", value_parser = clap::value_parser!(u32).range(0..=10))]
+    #[arg(long, value_name = "N", default_value_t = defaults::RETRIES, value_parser = clap::value_parser!(u32).range(0..=10))]
     pub retries: u32,
 
     /// The most to wait between retries of one model, all waits together.
-    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_timeout)]
+    #[arg(long, value_name = "SECS", default_value_t = defaults::RETRY_MAX_WAIT_SECS, value_parser = parse_secs)]
     pub retry_max_wait: f64,
 
     /// Cut answers larger than this many MiB.
-    #[arg(long, value_name = "MIB", default_value = "4", value_parser = parse_timeout)]
+    #[arg(long, value_name = "MIB", default_value_t = defaults::MAX_ANSWER_MIB, value_parser = parse_secs)]
     pub max_answer_mb: f64,
 
     /// For a model several providers serve: cheapest, fastest (by your earlier runs) or
@@ -124,15 +126,14 @@ pub struct RequestArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct CompareArgs {
-    /// Models to compare, comma-separated; repeat -m to add more [default: defaults.models in
-    /// the config file].
+    /// Models to compare, comma-separated; repeat -m to add more [env: LLMX_MODELS] [default:
+    /// defaults.models in the config file].
     #[arg(
         short,
         long = "models",
         visible_alias = "model",
         value_name = "MODELS",
-        value_delimiter = ',',
-        env = "LLMX_MODELS"
+        value_delimiter = ','
     )]
     pub models: Vec<String>,
 
@@ -155,8 +156,8 @@ pub struct CompareArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Ask at most N models at once [default: all].
-    #[arg(short = 'j', long, value_name = "N", env = "LLMX_CONCURRENCY", value_parser = clap::value_parser!(u32).range(1..))]
+    /// Ask at most N models at once [env: LLMX_CONCURRENCY] [default: all].
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_count)]
     pub concurrency: Option<u32>,
 
     /// Show whole answers in the table instead of cutting them.
@@ -289,40 +290,6 @@ pub struct ModelsArgs {
     pub refresh: bool,
 }
 
-fn parse_temperature(s: &str) -> Result<f64, String> {
-    let t: f64 = s
-        .parse()
-        .map_err(|_| format!("`{s}` is not a number; use e.g. 0.7"))?;
-    if (0.0..=2.0).contains(&t) {
-        Ok(t)
-    } else {
-        Err(format!("{t} is outside 0 to 2"))
-    }
-}
-
-fn parse_usd(s: &str) -> Result<f64, String> {
-    let t: f64 = s
-        .trim_start_matches('$')
-        .parse()
-        .map_err(|_| format!("`{s}` is not an amount in US dollars, e.g. 0.05"))?;
-    if t.is_finite() && t >= 0.0 {
-        Ok(t)
-    } else {
-        Err(format!("{s} must be zero or more"))
-    }
-}
-
-fn parse_timeout(s: &str) -> Result<f64, String> {
-    let t: f64 = s
-        .parse()
-        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
-    if t.is_finite() && t > 0.0 && t <= 86_400.0 {
-        Ok(t)
-    } else {
-        Err(format!("{s} must be more than 0 and at most 86400 seconds"))
-    }
-}
-
 /// The man page, as `llmx man` prints it.
 pub fn man_page() -> Vec<u8> {
     use clap::CommandFactory;
@@ -371,6 +338,20 @@ mod tests {
             stale.is_empty(),
             "completions/{{{}}} are stale; regenerate with: LLMX_UPDATE_COMPLETIONS=1 cargo test --lib completions",
             stale.join(",")
+        );
+    }
+
+    #[test]
+    fn the_timeout_help_names_the_default_in_force() {
+        let help = Cli::command()
+            .find_subcommand_mut("compare")
+            .unwrap()
+            .render_help()
+            .to_string();
+        let shown = format!("[default: {}]", defaults::TOTAL_SECS);
+        assert!(
+            help.contains(&shown),
+            "--timeout help must say {shown}:\n{help}"
         );
     }
 

@@ -172,8 +172,9 @@ impl Config {
 
     fn validate(&self) -> Result<(), CliError> {
         let d = &self.file.defaults;
+        // The same checks as the flags (crate::settings), so a value means the same everywhere.
         if let Some(t) = d.temperature {
-            if !(0.0..=2.0).contains(&t) {
+            if crate::settings::check_temperature(t).is_err() {
                 return Err(self.error("defaults", "temperature", format!("is {t}; use 0 to 2")));
             }
         }
@@ -181,12 +182,8 @@ impl Config {
             return Err(self.error("defaults", "max_tokens", "must be at least 1".into()));
         }
         if let Some(t) = d.timeout {
-            if !(t.is_finite() && t > 0.0) {
-                return Err(self.error(
-                    "defaults",
-                    "timeout",
-                    "must be more than 0 seconds".into(),
-                ));
+            if let Err(e) = crate::settings::check_secs(t) {
+                return Err(self.error("defaults", "timeout", e));
             }
         }
         if d.concurrency == Some(0) {

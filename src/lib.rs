@@ -18,3 +18,4 @@ pub mod output;
 pub mod provider;
 pub mod render;
 pub mod settings;
+pub mod sink;

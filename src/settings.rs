@@ -1,7 +1,20 @@
-//! Settings resolved once, before any command runs: the environment is captured here and
-//! commands read it only through [`Env`], so tests can hand them any environment they like.
+//! Settings resolved once, before a command runs: command-line flags, then env vars, then the
+//! config file, then built-in defaults (uv's `…Settings::resolve(args, env, config)`). Commands
+//! take these plain values and never read clap types, the environment or the config file
+//! themselves. Each value's validation is written once here and shared by flags, env vars and
+//! the config file.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::cli::{AskArgs, AskFormat, CompareArgs, RequestArgs};
+use crate::config::Defaults;
+use crate::engine::route::Route;
+use crate::error::CliError;
+use crate::output::{decide, Display, Terminal};
+use crate::provider::run::{defaults, CallLimits, RetryPolicy};
+use crate::render::{Format, TableOptions};
 
 /// A snapshot of environment variables. Empty values count as unset.
 #[derive(Debug, Clone, Default)]
@@ -40,5 +53,396 @@ impl Env {
 
     pub fn is_set(&self, name: &str) -> bool {
         self.get(name).is_some()
+    }
+
+    /// A variable parsed by the same function its flag uses; a bad value names the variable.
+    fn parsed<T>(
+        &self,
+        name: &str,
+        parse: fn(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, CliError> {
+        self.get(name)
+            .map(|v| parse(v.trim()).map_err(|e| CliError::usage(format!("{name}: {e}"))))
+            .transpose()
+    }
+}
+
+// ---- Validation, shared by flags (clap value parsers), env vars and the config file. ----
+
+pub fn check_temperature(t: f64) -> Result<f64, String> {
+    if (0.0..=2.0).contains(&t) {
+        Ok(t)
+    } else {
+        Err(format!("{t} is outside 0 to 2"))
+    }
+}
+
+pub fn parse_temperature(s: &str) -> Result<f64, String> {
+    let t: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number; use e.g. 0.7"))?;
+    check_temperature(t)
+}
+
+pub fn check_secs(t: f64) -> Result<f64, String> {
+    if t.is_finite() && t > 0.0 && t <= 86_400.0 {
+        Ok(t)
+    } else {
+        Err(format!("{t} must be more than 0 and at most 86400 seconds"))
+    }
+}
+
+pub fn parse_secs(s: &str) -> Result<f64, String> {
+    let t: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    check_secs(t)
+}
+
+pub fn parse_usd(s: &str) -> Result<f64, String> {
+    let t: f64 = s
+        .trim_start_matches('$')
+        .parse()
+        .map_err(|_| format!("`{s}` is not an amount in US dollars, e.g. 0.05"))?;
+    if t.is_finite() && t >= 0.0 {
+        Ok(t)
+    } else {
+        Err(format!("{s} must be zero or more"))
+    }
+}
+
+/// A whole number of at least 1 (`--max-tokens`, `-j`).
+pub fn parse_count(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{s}` is not a whole number of at least 1")),
+    }
+}
+
+fn parse_models(s: &str) -> Result<Vec<String>, String> {
+    Ok(s.split(',').map(|m| m.trim().to_string()).collect())
+}
+
+// ---- Resolved settings. ----
+
+/// Where the prompt comes from, in order: inline text, then a file, then stdin.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PromptSources {
+    pub inline: Vec<String>,
+    pub file: Option<PathBuf>,
+    pub stdin: bool,
+}
+
+/// The system prompt: given inline, or read from a file (`--system @FILE`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SystemPrompt {
+    Text(String),
+    File(PathBuf),
+}
+
+/// What every command that sends a prompt shares.
+#[derive(Debug, Clone)]
+pub struct RequestSettings {
+    pub system: Option<SystemPrompt>,
+    pub temperature: Option<f64>,
+    pub max_tokens: Option<u32>,
+    pub stream: bool,
+    pub connect_timeout: Duration,
+    pub limits: CallLimits,
+    pub route: Option<Route>,
+    pub no_fallback: bool,
+}
+
+impl RequestSettings {
+    pub fn resolve(a: RequestArgs, env: &Env, d: &Defaults) -> Result<Self, CliError> {
+        let system = a.system.map(|s| match s.strip_prefix('@') {
+            Some(path) => SystemPrompt::File(PathBuf::from(path)),
+            None => SystemPrompt::Text(s),
+        });
+        let temperature = match a.temperature {
+            Some(t) => Some(t),
+            None => env
+                .parsed("LLMX_TEMPERATURE", parse_temperature)?
+                .or(d.temperature),
+        };
+        let max_tokens = match a.max_tokens {
+            Some(n) => Some(n),
+            None => env.parsed("LLMX_MAX_TOKENS", parse_count)?.or(d.max_tokens),
+        };
+        let timeout = match a.timeout {
+            Some(t) => t,
+            None => env
+                .parsed("LLMX_TIMEOUT", parse_secs)?
+                .or(d.timeout)
+                .unwrap_or(defaults::TOTAL_SECS),
+        };
+        let secs = Duration::from_secs_f64;
+        Ok(RequestSettings {
+            system,
+            temperature,
+            max_tokens,
+            stream: !a.no_stream,
+            connect_timeout: secs(a.connect_timeout),
+            limits: CallLimits {
+                total: Some(secs(timeout)),
+                first_byte: Some(secs(a.ttfb_timeout)),
+                stall: Some(secs(a.stall_timeout)),
+                max_answer_bytes: (a.max_answer_mb * (1u64 << 20) as f64) as usize,
+                retry: RetryPolicy {
+                    retries: a.retries,
+                    max_wait: secs(a.retry_max_wait),
+                    ..Default::default()
+                },
+            },
+            route: a.route,
+            no_fallback: a.no_fallback,
+        })
+    }
+}
+
+/// One run of the pipeline `compare` and `ask` share.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// As given: comma lists split, in order.
+    pub models: Vec<String>,
+    pub prompt: PromptSources,
+    pub request: RequestSettings,
+    /// At most this many calls at once; `None` means all at once.
+    pub concurrency: Option<usize>,
+    /// Refuse to send when the worst case exceeds this many USD.
+    pub max_cost: Option<f64>,
+    /// Where the latencies of earlier runs are kept (for `--route fastest`).
+    pub latency_file: Option<PathBuf>,
+}
+
+/// `llmx compare`.
+#[derive(Debug, Clone)]
+pub struct CompareSettings {
+    pub run: RunSettings,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub table: TableOptions,
+    pub display: Display,
+    pub quiet: bool,
+}
+
+/// Environment facts a command's settings depend on, detected once at startup.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Facts {
+    pub terminal: Terminal,
+    /// stdin is a pipe or a file (something that will end), not a terminal or /dev/null.
+    pub stdin_is_data: bool,
+}
+
+fn latency_file(env: &Env) -> Option<PathBuf> {
+    Some(crate::catalog::refresh::cache_dir(env)?.join("latency.json"))
+}
+
+impl CompareSettings {
+    pub fn resolve(
+        a: CompareArgs,
+        env: &Env,
+        d: &Defaults,
+        facts: Facts,
+    ) -> Result<Self, CliError> {
+        let format = match (a.format, &a.output) {
+            (Some(f), _) => f,
+            (None, Some(path)) => Format::from_path(&path.to_string_lossy()).ok_or_else(|| {
+                CliError::usage(format!(
+                    "cannot tell the format of `{}` from its extension; add --format csv|json|jsonl|markdown|table",
+                    path.display()
+                ))
+            })?,
+            (None, None) => Format::Table,
+        };
+        let file_arg = a.prompt_file.as_deref();
+        let prompt = PromptSources {
+            inline: a.prompt.into_iter().collect(),
+            file: file_arg.filter(|f| *f != "-").map(PathBuf::from),
+            stdin: file_arg == Some("-") || (file_arg.is_none() && facts.stdin_is_data),
+        };
+        if prompt.inline.is_empty() && prompt.file.is_none() && !prompt.stdin {
+            return Err(CliError::usage(
+                "no prompt: pass a PROMPT_FILE, -p TEXT, or pipe the prompt on stdin",
+            ));
+        }
+        let models = if !a.models.is_empty() {
+            a.models
+        } else if let Some(m) = env.parsed("LLMX_MODELS", parse_models)? {
+            m
+        } else {
+            d.models.clone().ok_or_else(|| {
+                CliError::usage(
+                    "no models: name some with -m (e.g. -m gpt,claude), or set defaults.models in the config file",
+                )
+            })?
+        };
+        let concurrency = match a.concurrency {
+            Some(n) => Some(n),
+            None => env
+                .parsed("LLMX_CONCURRENCY", parse_count)?
+                .or(d.concurrency),
+        };
+        let display = decide(facts.terminal, a.quiet);
+        Ok(CompareSettings {
+            run: RunSettings {
+                models,
+                prompt,
+                request: RequestSettings::resolve(a.request, env, d)?,
+                concurrency: concurrency.map(|n| n as usize),
+                max_cost: a.max_cost,
+                latency_file: latency_file(env),
+            },
+            format,
+            table: TableOptions {
+                full: a.full,
+                width: display.width,
+                color: display.color && a.output.is_none(),
+            },
+            output: a.output,
+            display,
+            quiet: a.quiet,
+        })
+    }
+}
+
+/// `llmx ask`.
+#[derive(Debug, Clone)]
+pub struct AskSettings {
+    pub run: RunSettings,
+    /// Print one JSON object (the compare columns) instead of streaming the text.
+    pub json: bool,
+    /// Print latency, tokens and cost to stderr after the answer.
+    pub stats: bool,
+}
+
+impl AskSettings {
+    pub fn resolve(a: AskArgs, env: &Env, d: &Defaults, facts: Facts) -> Result<Self, CliError> {
+        let text = a.text.as_deref();
+        let mut inline: Vec<String> = a.prompt.into_iter().collect();
+        inline.extend(text.filter(|t| *t != "-").map(str::to_string));
+        let prompt = PromptSources {
+            inline,
+            file: None,
+            stdin: text == Some("-") || (text.is_none() && facts.stdin_is_data),
+        };
+        if prompt.inline.is_empty() && !prompt.stdin {
+            return Err(CliError::usage(
+                "no prompt: pass it as an argument, with -p TEXT, or pipe it on stdin",
+            ));
+        }
+        Ok(AskSettings {
+            run: RunSettings {
+                models: vec![a.model],
+                prompt,
+                request: RequestSettings::resolve(a.request, env, d)?,
+                concurrency: None,
+                max_cost: None,
+                latency_file: latency_file(env),
+            },
+            json: a.format == AskFormat::Json,
+            stats: a.stats,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn compare(args: &[&str], env: &Env, d: &Defaults) -> Result<CompareSettings, CliError> {
+        let mut argv = vec!["llmx", "compare"];
+        argv.extend(args);
+        let crate::cli::Command::Compare(a) =
+            crate::cli::Cli::try_parse_from(argv).unwrap().command
+        else {
+            panic!("not compare")
+        };
+        CompareSettings::resolve(a, env, d, Facts::default())
+    }
+
+    #[test]
+    fn flags_beat_env_beat_config_beat_defaults() {
+        let d = Defaults {
+            temperature: Some(0.2),
+            max_tokens: Some(50),
+            timeout: Some(30.0),
+            concurrency: Some(3),
+            models: Some(vec!["from-config".into()]),
+        };
+        let none = Env::default();
+        let s = compare(&["-p", "x"], &none, &d).unwrap();
+        assert_eq!(s.run.models, ["from-config"]);
+        assert_eq!(s.run.request.temperature, Some(0.2));
+        assert_eq!(s.run.request.limits.total, Some(Duration::from_secs(30)));
+        assert_eq!(s.run.concurrency, Some(3));
+        let env = Env::from_pairs([
+            ("LLMX_TEMPERATURE", "0.5"),
+            ("LLMX_MODELS", "a, b"),
+            ("LLMX_TIMEOUT", "7"),
+        ]);
+        let s = compare(&["-p", "x"], &env, &d).unwrap();
+        assert_eq!(s.run.models, ["a", "b"]);
+        assert_eq!(s.run.request.temperature, Some(0.5));
+        assert_eq!(s.run.request.limits.total, Some(Duration::from_secs(7)));
+        let s = compare(&["-p", "x", "-m", "c", "--temperature", "0.9"], &env, &d).unwrap();
+        assert_eq!(s.run.models, ["c"]);
+        assert_eq!(s.run.request.temperature, Some(0.9));
+        let s = compare(&["-p", "x", "-m", "c"], &none, &Defaults::default()).unwrap();
+        assert_eq!(
+            s.run.request.limits.total,
+            Some(Duration::from_secs_f64(defaults::TOTAL_SECS))
+        );
+        assert_eq!(s.run.request.limits.retry.retries, defaults::RETRIES);
+    }
+
+    #[test]
+    fn a_bad_env_value_names_the_variable() {
+        let env = Env::from_pairs([("LLMX_TEMPERATURE", "3")]);
+        let e = compare(&["-p", "x", "-m", "a"], &env, &Defaults::default()).unwrap_err();
+        assert_eq!(e.message, "LLMX_TEMPERATURE: 3 is outside 0 to 2");
+        let env = Env::from_pairs([("LLMX_CONCURRENCY", "0")]);
+        let e = compare(&["-p", "x", "-m", "a"], &env, &Defaults::default()).unwrap_err();
+        assert!(e.message.starts_with("LLMX_CONCURRENCY: "), "{}", e.message);
+    }
+
+    #[test]
+    fn system_prompt_and_limits() {
+        let s = compare(
+            &[
+                "-p",
+                "x",
+                "-m",
+                "a",
+                "--system",
+                "@sys.txt",
+                "--max-tokens",
+                "64",
+                "--no-stream",
+                "--max-answer-mb",
+                "4",
+            ],
+            &Env::default(),
+            &Defaults::default(),
+        )
+        .unwrap();
+        let r = &s.run.request;
+        assert_eq!(r.system, Some(SystemPrompt::File("sys.txt".into())));
+        assert_eq!(r.max_tokens, Some(64));
+        assert!(!r.stream);
+        assert_eq!(r.limits.max_answer_bytes, 4 << 20);
+        assert_eq!(
+            r.connect_timeout,
+            Duration::from_secs_f64(defaults::CONNECT_SECS)
+        );
+    }
+
+    #[test]
+    fn no_prompt_and_no_models_are_usage_errors() {
+        let e = compare(&["-m", "a"], &Env::default(), &Defaults::default()).unwrap_err();
+        assert!(e.message.starts_with("no prompt"), "{}", e.message);
+        let e = compare(&["-p", "x"], &Env::default(), &Defaults::default()).unwrap_err();
+        assert!(e.message.starts_with("no models"), "{}", e.message);
     }
 }

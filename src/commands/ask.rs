@@ -1,91 +1,40 @@
 //! `llmx ask`: one model, the answer streamed to stdout as it arrives and nothing else, so it
 //! composes in shell pipes. Stats go to stderr with `--stats`, or as JSON with `--format json`.
 
-use std::io::Write;
-use std::path::Path;
-use std::sync::Mutex;
-
-use super::{http_client, load_prompt, request_settings, runtime, Context, PromptSources};
-use crate::cli::{AskArgs, AskFormat};
-use crate::engine::{self, Reporter, Row, RunOptions, Silent};
+use super::{pipeline, Context};
+use crate::engine::{Sink, Stop};
 use crate::error::{CliError, Exit};
-use crate::provider::StreamEvent;
-use crate::render;
+use crate::render::{self, Row};
+use crate::settings::AskSettings;
+use crate::sink::rows::{RowWriter, Shape};
+use crate::sink::stream::TextStream;
 
-pub fn run(ctx: &Context, args: AskArgs) -> Result<Exit, CliError> {
-    let text = args.text.as_deref();
-    let from_stdin = text == Some("-") || (text.is_none() && super::stdin_is_data());
-    let mut inline: Vec<&str> = args.prompt.as_deref().into_iter().collect();
-    inline.extend(text.filter(|t| *t != "-"));
-    let sources = PromptSources {
-        inline,
-        file: None::<&Path>,
-        stdin: from_stdin,
-    };
-    if sources.inline.is_empty() && !sources.stdin {
-        return Err(CliError::usage(
-            "no prompt: pass it as an argument, with -p TEXT, or pipe it on stdin",
-        ));
-    }
-    let prompt = load_prompt(&sources, &mut super::read_all_stdin)?;
-    let (request, limits) = request_settings(&args.request, &ctx.defaults(), prompt)?;
-    let jobs = super::plan_jobs(
+pub fn run(ctx: &Context, s: AskSettings) -> Result<Exit, CliError> {
+    let catalog = ctx.catalog();
+    let json = s.json;
+    let outcome = pipeline::execute(
         ctx,
-        std::slice::from_ref(&args.model),
-        &args.request,
-        &request,
+        &s.run,
+        Box::new(move |_| {
+            let sink: Box<dyn Sink> = if json {
+                Box::new(RowWriter::stdout(Shape::Object, catalog))
+            } else {
+                Box::new(TextStream::new(std::io::stdout(), "stdout"))
+            };
+            Ok(vec![sink])
+        }),
     )?;
-    if let Some(e) = super::nothing_can_run(&jobs) {
-        return Err(e);
-    }
-
-    let streamer = Streamer::default();
-    let reporter: &dyn Reporter = match args.format {
-        AskFormat::Text => &streamer,
-        AskFormat::Json => &Silent,
-    };
-    let opts = RunOptions {
-        concurrency: None,
-        limits,
-    };
-    let client = http_client(std::time::Duration::from_secs_f64(
-        args.request.connect_timeout,
-    ))?;
-    let report = runtime()?.block_on(engine::run(
-        &client,
-        &jobs,
-        opts,
-        (ctx.catalog(), &*ctx.clock),
-        reporter,
-        async {
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        },
-    ));
-    streamer.finish_line();
-    crate::engine::history::record(&ctx.env, &report.rows);
-    let Some(row) = report.rows.first() else {
-        return Ok(Exit::ModelFailed);
-    };
-    if args.format == AskFormat::Json {
-        let mut out = std::io::stdout().lock();
-        let _ = serde_json::to_writer(&mut out, row);
-        let _ = writeln!(out);
-    }
-    if args.stats {
-        eprintln!("{}", stats_line(row));
-    }
-    if report.interrupted {
-        return Ok(Exit::Interrupted);
-    }
-    if let Some(err) = &row.error {
-        if args.format == AskFormat::Text {
+    if let Some(r) = outcome.results.first() {
+        let row = Row::project(r, catalog);
+        if s.stats {
+            eprintln!("{}", stats_line(&row));
+        }
+        let stopped = matches!(outcome.stopped, Some(Stop::Signal(_)));
+        if let (Some(err), false, false) = (&row.error, json, stopped || r.cancelled()) {
             eprintln!("error: {}: {err}", row.model);
         }
-        return Ok(Exit::ModelFailed);
     }
-    Ok(Exit::Success)
+    pipeline::exit_for(&outcome)
 }
 
 /// One line of stats for stderr.
@@ -111,58 +60,4 @@ pub fn stats_line(row: &Row) -> String {
             .map(|f| format!(" · finish {f}"))
             .unwrap_or_default(),
     )
-}
-
-/// Writes answer text to stdout as it streams in.
-#[derive(Default)]
-struct Streamer {
-    state: Mutex<StreamState>,
-}
-
-#[derive(Default)]
-struct StreamState {
-    wrote: bool,
-    ends_with_newline: bool,
-    /// stdout was closed (`| head -1`): stop writing, quietly.
-    broken: bool,
-}
-
-impl Streamer {
-    /// End the answer with a newline so the shell prompt starts on its own line.
-    fn finish_line(&self) {
-        if let Ok(mut s) = self.state.lock() {
-            if s.wrote && !s.ends_with_newline && !s.broken {
-                let mut out = std::io::stdout().lock();
-                s.broken = writeln!(out).and_then(|_| out.flush()).is_err();
-            }
-        }
-    }
-}
-
-impl Reporter for Streamer {
-    fn on_event(&self, _index: usize, event: &StreamEvent) {
-        let StreamEvent::TextDelta(text) = event else {
-            return;
-        };
-        if text.is_empty() {
-            return;
-        }
-        let Ok(mut s) = self.state.lock() else {
-            return;
-        };
-        if s.broken {
-            return;
-        }
-        let mut out = std::io::stdout().lock();
-        if out
-            .write_all(text.as_bytes())
-            .and_then(|_| out.flush())
-            .is_err()
-        {
-            s.broken = true;
-            return;
-        }
-        s.wrote = true;
-        s.ends_with_newline = text.ends_with('\n');
-    }
 }

@@ -6,17 +6,16 @@ pub mod compare;
 pub mod config;
 pub mod keys;
 pub mod models;
+pub mod pipeline;
 
 use std::io::Read;
 use std::path::Path;
-use std::time::Duration;
 
-use crate::cli::{Cli, Command, RequestArgs};
+use crate::cli::{Cli, Command};
 use crate::error::{CliError, Exit};
-use crate::provider::http::HttpClient;
-use crate::provider::run::CallLimits;
-use crate::provider::{ChatRequest, Message, Registry};
+use crate::provider::Registry;
 use crate::settings::Env;
+use crate::settings::PromptSources;
 
 /// What every command starts from, resolved once: the environment, the config file, the
 /// provider registry with the config's providers and the env's base URLs laid over it, the key
@@ -100,9 +99,20 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         return config::run_without_context(&env, c);
     }
     let ctx = Context::load(env)?;
+    let facts = crate::settings::Facts {
+        terminal: crate::output::Terminal::detect(&ctx.env),
+        stdin_is_data: stdin_is_data(),
+    };
+    let defaults = ctx.defaults();
     let result = match cli.command {
-        Command::Compare(args) => compare::run(&ctx, args),
-        Command::Ask(args) => ask::run(&ctx, args),
+        Command::Compare(args) => {
+            let s = crate::settings::CompareSettings::resolve(args, &ctx.env, &defaults, facts)?;
+            compare::run(&ctx, s)
+        }
+        Command::Ask(args) => {
+            let s = crate::settings::AskSettings::resolve(args, &ctx.env, &defaults, facts)?;
+            ask::run(&ctx, s)
+        }
         Command::Models(args) => models::run(&ctx, args),
         Command::Keys(k) => keys::run(&ctx, k),
         Command::Config(c) => config::run(&ctx, c),
@@ -122,72 +132,14 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|e| CliError::usage(format!("cannot start the async runtime: {e}")))
 }
 
-pub(crate) fn http_client(connect_timeout: Duration) -> Result<HttpClient, CliError> {
-    HttpClient::new(connect_timeout).map_err(|e| CliError::usage(e.message))
-}
-
-/// Resolve every `-m` entry into its chain of links; a wrong name stops the run.
-pub(crate) fn plan_jobs(
-    ctx: &Context,
-    specs: &[String],
-    args: &RequestArgs,
-    request: &ChatRequest,
-) -> Result<Vec<crate::engine::Job>, CliError> {
-    let latency = crate::engine::history::medians(&ctx.env);
-    let cx = crate::engine::route::RouteContext {
-        resolver: crate::engine::resolve::Resolver {
-            registry: &ctx.registry,
-            catalog: ctx.catalog(),
-            keys: &ctx.keys,
-        },
-        latency: &latency,
-        route: args.route.as_ref(),
-        no_fallback: args.no_fallback,
-    };
-    let mut jobs = Vec::with_capacity(specs.len());
-    for spec in specs {
-        // An empty entry is refused by `resolve`, with the same message everywhere.
-        let spec = spec.trim();
-        let links = crate::engine::route::expand(spec, &cx)?;
-        jobs.push(crate::engine::Job {
-            label: spec.to_string(),
-            links,
-            request: request.clone(),
-        });
-    }
-    Ok(jobs)
-}
-
-/// When no job can send anything, say which keys are missing (exit 2).
-pub(crate) fn nothing_can_run(jobs: &[crate::engine::Job]) -> Option<CliError> {
-    if jobs.is_empty() || !jobs.iter().all(|j| j.cannot_run()) {
-        return None;
-    }
-    let mut msgs: Vec<String> = jobs
-        .iter()
-        .flat_map(|j| &j.links)
-        .filter_map(|l| l.preflight.as_ref().map(|e| e.message.clone()))
-        .collect();
-    msgs.dedup();
-    Some(CliError::usage(msgs.join("; ")))
-}
-
-/// Where the prompt comes from, in order: inline text, then a file, then stdin.
-#[derive(Debug, Default)]
-pub struct PromptSources<'a> {
-    pub inline: Vec<&'a str>,
-    pub file: Option<&'a Path>,
-    pub stdin: bool,
-}
-
 /// Assemble the prompt; parts are joined by a blank line. `read_stdin` is only called when
 /// stdin is one of the sources.
 pub fn load_prompt(
     sources: &PromptSources,
     read_stdin: &mut dyn FnMut() -> std::io::Result<Vec<u8>>,
 ) -> Result<String, CliError> {
-    let mut parts: Vec<String> = sources.inline.iter().map(|s| s.to_string()).collect();
-    if let Some(path) = sources.file {
+    let mut parts: Vec<String> = sources.inline.clone();
+    if let Some(path) = &sources.file {
         parts.push(read_text_file(path, "prompt file")?);
     }
     if sources.stdin {
@@ -263,45 +215,6 @@ pub fn read_all_stdin() -> std::io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// The request every model gets (the model id is filled in per target), and the per-call limits.
-pub fn request_settings(
-    args: &RequestArgs,
-    defaults: &crate::config::Defaults,
-    prompt: String,
-) -> Result<(ChatRequest, CallLimits), CliError> {
-    let system = match args.system.as_deref() {
-        Some(s) if s.starts_with('@') => {
-            let text = read_text_file(Path::new(&s[1..]), "system prompt file")?;
-            Some(text.trim_end().to_string()).filter(|t| !t.is_empty())
-        }
-        Some(s) => Some(s.to_string()).filter(|t| !t.trim().is_empty()),
-        None => None,
-    };
-    let request = ChatRequest {
-        model: String::new(),
-        system,
-        messages: vec![Message::user(prompt)],
-        temperature: args.temperature.or(defaults.temperature),
-        max_tokens: args.max_tokens.or(defaults.max_tokens),
-        stop: Vec::new(),
-        stream: !args.no_stream,
-    };
-    let limits = CallLimits {
-        total: Some(Duration::from_secs_f64(
-            args.timeout.or(defaults.timeout).unwrap_or(300.0),
-        )),
-        first_byte: Some(Duration::from_secs_f64(args.ttfb_timeout)),
-        stall: Some(Duration::from_secs_f64(args.stall_timeout)),
-        max_answer_bytes: (args.max_answer_mb * (1u64 << 20) as f64) as usize,
-        retry: crate::provider::run::RetryPolicy {
-            retries: args.retries,
-            max_wait: Duration::from_secs_f64(args.retry_max_wait),
-            ..Default::default()
-        },
-    };
-    Ok((request, limits))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,8 +229,8 @@ mod tests {
         let f = dir.path().join("p.txt");
         std::fs::write(&f, "from the file\n").unwrap();
         let src = PromptSources {
-            inline: vec!["Summarise:"],
-            file: Some(&f),
+            inline: vec!["Summarise:".into()],
+            file: Some(f),
             stdin: true,
         };
         let p = load_prompt(&src, &mut || Ok(b"from stdin\n".to_vec())).unwrap();
@@ -328,7 +241,7 @@ mod tests {
     fn prompt_errors_are_one_line_and_name_the_problem() {
         let e = load_prompt(
             &PromptSources {
-                inline: vec!["  "],
+                inline: vec!["  ".into()],
                 ..Default::default()
             },
             &mut no_stdin,
@@ -344,7 +257,7 @@ mod tests {
         let missing = Path::new("no/such/prompt.txt");
         let e = load_prompt(
             &PromptSources {
-                file: Some(missing),
+                file: Some(missing.to_path_buf()),
                 ..Default::default()
             },
             &mut no_stdin,
@@ -357,7 +270,7 @@ mod tests {
         std::fs::write(&f, b"caf\xe9").unwrap();
         let e = load_prompt(
             &PromptSources {
-                file: Some(&f),
+                file: Some(f.clone()),
                 ..Default::default()
             },
             &mut no_stdin,
@@ -376,41 +289,5 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.message.starts_with("stdin is not UTF-8"));
-    }
-
-    #[test]
-    fn system_prompt_from_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let f = dir.path().join("sys.txt");
-        std::fs::write(&f, "Be terse.\n").unwrap();
-        let args = RequestArgs {
-            system: Some(format!("@{}", f.display())),
-            temperature: Some(0.2),
-            max_tokens: Some(64),
-            timeout: Some(30.0),
-            connect_timeout: 10.0,
-            ttfb_timeout: 120.0,
-            stall_timeout: 60.0,
-            retries: 2,
-            retry_max_wait: 60.0,
-            max_answer_mb: 4.0,
-            route: None,
-            no_fallback: false,
-            no_stream: true,
-        };
-        let (req, limits) = request_settings(&args, &Default::default(), "hi".into()).unwrap();
-        assert_eq!(req.system.as_deref(), Some("Be terse."));
-        assert_eq!(req.temperature, Some(0.2));
-        assert_eq!(req.max_tokens, Some(64));
-        assert!(!req.stream);
-        assert_eq!(limits.total, Some(Duration::from_secs(30)));
-        assert_eq!(limits.max_answer_bytes, 4 << 20);
-        assert_eq!(limits.retry.retries, 2);
-        let missing = RequestArgs {
-            system: Some("@nope.txt".into()),
-            ..args
-        };
-        let e = request_settings(&missing, &Default::default(), "hi".into()).unwrap_err();
-        assert_eq!(e.message, "system prompt file `nope.txt` not found");
     }
 }

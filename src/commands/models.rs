@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{http_client, runtime, Context};
+use super::{runtime, Context};
 use crate::catalog::{refresh, Catalog};
 use crate::cli::{ModelSort, ModelsArgs, ModelsFormat};
 use crate::error::{CliError, Exit};
@@ -45,7 +45,10 @@ fn do_refresh(ctx: &Context) -> Result<Exit, CliError> {
     let path = refresh::cache_path(&ctx.env).ok_or_else(|| {
         CliError::usage("no user cache directory is known; set LLMX_CACHE_DIR to choose one")
     })?;
-    let client = http_client(std::time::Duration::from_secs(10))?;
+    let client = crate::provider::http::HttpClient::new(std::time::Duration::from_secs_f64(
+        crate::provider::run::defaults::CONNECT_SECS,
+    ))
+    .map_err(|e| CliError::usage(e.message))?;
     let sources = refresh::sources(&ctx.registry, &ctx.keys);
     let fetched = runtime()?.block_on(refresh::fetch(&client, &sources, ctx.clock.now()));
     for w in &fetched.warnings {

@@ -1,28 +1,27 @@
-//! The comparison run: jobs (one model each, the same prompt) executed concurrently on one
-//! runtime with one shared HTTP client, an optional concurrency limit and cancellation. Results
-//! come back in the order the jobs were given, whatever order they finished in. The engine never
-//! prints: it reports through a [`Reporter`].
+//! The comparison run: jobs (one model, or a chain of models to fall back along, each with its
+//! request) executed concurrently on one runtime with one shared HTTP client, an optional
+//! concurrency limit and cancellation. The engine never prints and never prices: it reports
+//! timestamped [`Event`]s to a [`Fanout`] of sinks and returns every job's full [`JobResult`] in
+//! the order the jobs were given, whatever order they finished in.
 
-pub mod history;
+pub mod event;
 pub mod resolve;
 pub mod route;
-pub mod row;
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use tokio::sync::Semaphore;
+use tokio::sync::{mpsc, Semaphore};
 use tokio::time::Instant;
 
-use crate::catalog::Catalog;
+pub use event::{Event, Fanout, Signal, Sink, SinkError, Stop};
+
 use crate::clock::Clock;
 use crate::provider::http::HttpClient;
-use crate::provider::run::{call, CallLimits, CallOutcome, Target};
-use crate::provider::{ChatRequest, ProviderError, StreamEvent};
-
-pub use row::Row;
+use crate::provider::run::{call, CallEvent, CallLimits, CallOutcome, Target};
+use crate::provider::{ChatRequest, ChatResponse, ErrorKind, ProviderError, StreamEvent};
 
 /// One row to fill: a model, or a chain of models to fall back along.
 #[derive(Debug, Clone)]
@@ -57,16 +56,83 @@ impl Job {
     }
 }
 
-/// Receives progress as it happens. Implemented by the terminal display and by `ask`'s streamer.
-pub trait Reporter: Sync {
-    fn on_start(&self, _index: usize) {}
-    fn on_event(&self, _index: usize, _event: &StreamEvent) {}
-    fn on_done(&self, _index: usize, _row: &Row) {}
+/// A link that was tried and gave way to the next one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tried {
+    /// `provider/model`.
+    pub name: String,
+    pub error: ProviderError,
+    pub attempts: u32,
 }
 
-/// A reporter that ignores everything.
-pub struct Silent;
-impl Reporter for Silent {}
+/// Everything one job produced: the whole response (reasoning and the provider's raw usage
+/// included), the chain tried, and its timings. Rows, files and the history are projections of
+/// this.
+#[derive(Debug, Clone)]
+pub struct JobResult {
+    /// The job's index in the order given.
+    pub index: usize,
+    /// What the user typed.
+    pub label: String,
+    /// The provider of the link that produced this result (answered, or failed last).
+    pub provider: String,
+    /// The model id requested of that provider.
+    pub model: String,
+    /// Everything received, even when the call failed part-way.
+    pub response: ChatResponse,
+    pub error: Option<ProviderError>,
+    /// Links tried before this one, each with why it failed.
+    pub tried: Vec<Tried>,
+    /// HTTP requests made for the job, retries and fallbacks included.
+    pub attempts: u32,
+    /// Wall-clock time the job started (prices are looked up at this time).
+    pub started_at: SystemTime,
+    /// From the request start to the last byte; `None` when nothing was sent.
+    pub latency: Option<Duration>,
+    /// From the request start to the first streamed token.
+    pub ttft: Option<Duration>,
+}
+
+impl JobResult {
+    /// `provider/model` as requested.
+    pub fn requested(&self) -> String {
+        format!("{}/{}", self.provider, self.model)
+    }
+
+    pub fn failed(&self) -> bool {
+        self.error.is_some()
+    }
+
+    pub fn cancelled(&self) -> bool {
+        self.error
+            .as_ref()
+            .is_some_and(|e| e.kind == ErrorKind::Cancelled)
+    }
+
+    fn new(index: usize, job: &Job, link: &Link, started_at: SystemTime) -> JobResult {
+        JobResult {
+            index,
+            label: job.label.clone(),
+            provider: link.target.provider.id.clone(),
+            model: link.target.model.clone(),
+            response: ChatResponse::default(),
+            error: None,
+            tried: Vec::new(),
+            attempts: 0,
+            started_at,
+            latency: None,
+            ttft: None,
+        }
+    }
+
+    /// A job the run ended before it finished, keeping the text that had arrived.
+    fn cancelled_with(index: usize, job: &Job, started_at: SystemTime, text: String) -> JobResult {
+        let mut r = JobResult::new(index, job, &job.links[0], started_at);
+        r.response.text = text;
+        r.error = Some(ProviderError::new(ErrorKind::Cancelled, "cancelled"));
+        r
+    }
+}
 
 /// How to run.
 #[derive(Debug, Clone, Copy, Default)]
@@ -76,32 +142,44 @@ pub struct RunOptions {
     pub limits: CallLimits,
 }
 
-/// A finished (or interrupted) run.
-#[derive(Debug, Clone)]
-pub struct Report {
-    /// One row per job, in job order.
-    pub rows: Vec<Row>,
-    /// The user interrupted: unfinished rows are marked cancelled.
-    pub interrupted: bool,
-    /// Wall time of the whole run.
+/// A finished (or stopped) run.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// One result per job, in job order.
+    pub results: Vec<JobResult>,
+    /// Why the run ended early, if it did.
+    pub stopped: Option<Stop>,
     pub wall: Duration,
 }
 
-impl Report {
-    pub fn any_failed(&self) -> bool {
-        self.rows.iter().any(|r| r.error.is_some())
-    }
-
-    /// The sum of the known costs and how many rows had none.
-    pub fn total_cost(&self) -> (f64, usize) {
-        let known: f64 = self.rows.iter().filter_map(|r| r.cost_usd).sum();
-        let unknown = self
-            .rows
-            .iter()
-            .filter(|r| r.cost_usd.is_none() && r.error.is_none())
-            .count();
-        (known, unknown)
-    }
+/// What a job's future sends to the loop that feeds the sinks.
+enum Msg {
+    Attempt {
+        job: usize,
+        link: String,
+        attempt: u32,
+    },
+    Retry {
+        job: usize,
+        attempt: u32,
+        wait: Duration,
+        error: ProviderError,
+    },
+    FellBack {
+        job: usize,
+        from: String,
+        to: String,
+        error: ProviderError,
+    },
+    First {
+        job: usize,
+        ttft: Duration,
+    },
+    Delta {
+        job: usize,
+        event: StreamEvent,
+    },
+    Done(Box<JobResult>),
 }
 
 /// Run one job: each link in turn until one answers. A link that fails before delivering any
@@ -112,89 +190,237 @@ async fn run_job(
     job: &Job,
     index: usize,
     limits: CallLimits,
-    reporter: &dyn Reporter,
-    pricing: (&Catalog, &dyn Clock),
-) -> Row {
-    let started = pricing.1.now();
-    let mut tried: Vec<String> = Vec::new();
+    started_at: SystemTime,
+    tx: &mpsc::UnboundedSender<Msg>,
+) -> JobResult {
+    let mut tried: Vec<Tried> = Vec::new();
     let mut attempts = 0;
     let last = job.links.len().saturating_sub(1);
     for (i, link) in job.links.iter().enumerate() {
+        let name = link.name();
         let outcome = match &link.preflight {
             Some(err) => CallOutcome::not_sent(err.clone()),
             None => {
                 let mut request = job.request.clone();
                 request.model = link.target.model.clone();
-                let mut on_event = |ev: &StreamEvent| reporter.on_event(index, ev);
-                call(client, &link.target, &request, limits, &mut on_event).await
+                let mut on = |ev: CallEvent<'_>| {
+                    let msg = match ev {
+                        CallEvent::AttemptStarted(attempt) => Msg::Attempt {
+                            job: index,
+                            link: name.clone(),
+                            attempt,
+                        },
+                        CallEvent::RetryScheduled {
+                            attempt,
+                            wait,
+                            error,
+                        } => Msg::Retry {
+                            job: index,
+                            attempt,
+                            wait,
+                            error: error.clone(),
+                        },
+                        CallEvent::FirstToken(ttft) => Msg::First { job: index, ttft },
+                        CallEvent::Stream(event) => Msg::Delta {
+                            job: index,
+                            event: event.clone(),
+                        },
+                    };
+                    let _ = tx.send(msg);
+                };
+                call(client, &link.target, &request, limits, &mut on).await
             }
         };
         attempts += outcome.attempts;
-        let failed = outcome.error.as_ref();
-        if i < last && failed.is_some() && !outcome.delivered {
-            if let Some(e) = failed {
-                tried.push(format!("{} ({})", link.name(), e.message));
+        if i < last && !outcome.delivered {
+            if let Some(e) = &outcome.error {
+                let _ = tx.send(Msg::FellBack {
+                    job: index,
+                    from: name.clone(),
+                    to: job.links[i + 1].name(),
+                    error: e.clone(),
+                });
+                tried.push(Tried {
+                    name,
+                    error: e.clone(),
+                    attempts: outcome.attempts,
+                });
+                continue;
             }
-            continue;
         }
-        let mut row = Row::from_outcome(&job.label, &link.target, &outcome, pricing.0, started);
-        row.attempts = attempts;
-        row.fallback_from = (!tried.is_empty()).then(|| tried.join("; "));
-        return row;
+        let sent = outcome.attempts > 0;
+        let mut r = JobResult::new(index, job, link, started_at);
+        r.response = outcome.response;
+        r.error = outcome.error;
+        r.tried = tried;
+        r.attempts = attempts;
+        r.latency = sent.then_some(outcome.latency);
+        r.ttft = outcome.ttft;
+        return r;
     }
-    Row::cancelled(job)
+    JobResult::cancelled_with(index, job, started_at, String::new())
 }
 
-/// Run every job; stop early (marking the rest cancelled) when `cancel` completes.
+/// Hands job messages to the sinks and keeps the results.
+struct Feed<'s, 'f> {
+    sinks: &'s mut Fanout<'f>,
+    start: Instant,
+    results: Vec<Option<JobResult>>,
+    /// Text received so far per job, so a cancelled row keeps what had arrived.
+    partial: Vec<String>,
+}
+
+impl Feed<'_, '_> {
+    fn handle(&mut self, msg: Msg) -> Result<(), SinkError> {
+        let at = self.start.elapsed();
+        let sinks = &mut *self.sinks;
+        match msg {
+            Msg::Done(r) => {
+                let i = r.index;
+                let sent = sinks.dispatch(at, &Event::JobFinished { result: &r });
+                self.partial[i].clear();
+                self.results[i] = Some(*r);
+                sent
+            }
+            Msg::Delta { job, event } => {
+                if let StreamEvent::TextDelta(t) = &event {
+                    self.partial[job].push_str(t);
+                }
+                sinks.dispatch(at, &Event::Delta { job, event: &event })
+            }
+            Msg::Attempt { job, link, attempt } => sinks.dispatch(
+                at,
+                &Event::AttemptStarted {
+                    job,
+                    link: &link,
+                    attempt,
+                },
+            ),
+            Msg::Retry {
+                job,
+                attempt,
+                wait,
+                error,
+            } => sinks.dispatch(
+                at,
+                &Event::RetryScheduled {
+                    job,
+                    attempt,
+                    wait,
+                    error: &error,
+                },
+            ),
+            Msg::FellBack {
+                job,
+                from,
+                to,
+                error,
+            } => sinks.dispatch(
+                at,
+                &Event::FellBack {
+                    job,
+                    from: &from,
+                    to: &to,
+                    error: &error,
+                },
+            ),
+            Msg::First { job, ttft } => sinks.dispatch(at, &Event::FirstToken { job, ttft }),
+        }
+    }
+}
+
+/// Run every job, reporting to `sinks`. The run stops early — unfinished jobs become cancelled
+/// results that keep the text already received — when `signal` completes or a sink fails.
 pub async fn run(
     client: &HttpClient,
     jobs: &[Job],
     opts: RunOptions,
-    pricing: (&Catalog, &dyn Clock),
-    reporter: &dyn Reporter,
-    cancel: impl Future<Output = ()>,
-) -> Report {
+    clock: &dyn Clock,
+    sinks: &mut Fanout<'_>,
+    signal: impl Future<Output = Signal>,
+) -> RunOutcome {
     let start = Instant::now();
-    let limit = opts.concurrency.unwrap_or(jobs.len()).max(1);
-    let sem = Arc::new(Semaphore::new(limit));
-    let mut rows: Vec<Option<Row>> = vec![None; jobs.len()];
-    let mut interrupted = false;
-    {
-        let work = async {
-            let mut pending = FuturesUnordered::new();
-            for (i, job) in jobs.iter().enumerate() {
-                let sem = sem.clone();
-                pending.push(async move {
-                    let _permit = if job.cannot_run() {
-                        None
-                    } else {
-                        sem.acquire().await.ok()
-                    };
-                    reporter.on_start(i);
-                    let row = run_job(client, job, i, opts.limits, reporter, pricing).await;
-                    reporter.on_done(i, &row);
-                    (i, row)
-                });
-            }
-            while let Some((i, row)) = pending.next().await {
-                rows[i] = Some(row);
-            }
-        };
+    let run_started = clock.now();
+    let mut stopped: Option<Stop> = sinks
+        .dispatch(Duration::ZERO, &Event::RunStarted { jobs })
+        .err()
+        .map(Stop::Sink);
+    let mut feed = Feed {
+        sinks,
+        start,
+        results: (0..jobs.len()).map(|_| None).collect(),
+        partial: vec![String::new(); jobs.len()],
+    };
+    if stopped.is_none() {
+        let limit = opts.concurrency.unwrap_or(jobs.len()).max(1);
+        let sem = Arc::new(Semaphore::new(limit));
+        let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+        let pending = FuturesUnordered::new();
+        for (i, job) in jobs.iter().enumerate() {
+            let sem = sem.clone();
+            let tx = tx.clone();
+            pending.push(async move {
+                let _permit = if job.cannot_run() {
+                    None
+                } else {
+                    sem.acquire().await.ok()
+                };
+                let r = run_job(client, job, i, opts.limits, clock.now(), &tx).await;
+                let _ = tx.send(Msg::Done(Box::new(r)));
+            });
+        }
+        drop(tx);
+        let work = pending.collect::<Vec<()>>();
         tokio::pin!(work);
-        tokio::pin!(cancel);
-        tokio::select! {
-            _ = &mut work => {}
-            _ = &mut cancel => { interrupted = true; }
+        tokio::pin!(signal);
+        let mut work_done = false;
+        // Messages reach the sinks in the order each job sent them; the channel closes once
+        // every job has finished and its last message was read.
+        loop {
+            tokio::select! {
+                biased;
+                s = &mut signal => { stopped = Some(Stop::Signal(s)); break; }
+                msg = rx.recv() => {
+                    let Some(msg) = msg else { break };
+                    if let Err(e) = feed.handle(msg) {
+                        stopped = Some(Stop::Sink(e));
+                        break;
+                    }
+                }
+                _ = &mut work, if !work_done => { work_done = true; }
+            }
+        }
+        // What arrived before the stop still counts (a job that finished just before Ctrl-C).
+        while let Ok(msg) = rx.try_recv() {
+            if let Err(e) = feed.handle(msg) {
+                stopped.get_or_insert(Stop::Sink(e));
+            }
         }
     }
-    let rows = rows
-        .into_iter()
-        .zip(jobs)
-        .map(|(r, job)| r.unwrap_or_else(|| Row::cancelled(job)))
-        .collect();
-    Report {
-        rows,
-        interrupted,
-        wall: start.elapsed(),
+    // Whatever did not finish is cancelled, keeping the text that had arrived.
+    for (i, job) in jobs.iter().enumerate() {
+        if feed.results[i].is_some() {
+            continue;
+        }
+        let text = std::mem::take(&mut feed.partial[i]);
+        let r = JobResult::cancelled_with(i, job, run_started, text);
+        if let Err(e) = feed.handle(Msg::Done(Box::new(r))) {
+            stopped.get_or_insert(Stop::Sink(e));
+        }
+    }
+    let results: Vec<JobResult> = feed.results.into_iter().flatten().collect();
+    let wall = start.elapsed();
+    let finished = Event::RunFinished {
+        results: &results,
+        stopped: stopped.as_ref(),
+        wall,
+    };
+    if let Err(e) = feed.sinks.dispatch(wall, &finished) {
+        stopped.get_or_insert(Stop::Sink(e));
+    }
+    RunOutcome {
+        results,
+        stopped,
+        wall,
     }
 }

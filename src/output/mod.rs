@@ -1,7 +1,5 @@
 //! What may be printed where. Terminal facts (is a TTY, NO_COLOR, CI, width) are decided once,
-//! in one pure function; progress is a [`Reporter`](crate::engine::Reporter) drawn on stderr.
-
-pub mod progress;
+//! in one pure function (the progress display itself is a sink: [`crate::sink::progress`]).
 
 /// Facts about the terminal, gathered once at startup.
 #[derive(Debug, Clone, Copy, Default)]

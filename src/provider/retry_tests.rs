@@ -13,7 +13,9 @@ use super::http::HttpClient;
 use super::run::{call, CallLimits, CallOutcome, RetryPolicy, Target};
 use super::{ChatRequest, ErrorKind, Message, Registry};
 use crate::auth::Secret;
-use crate::engine::{self, Job, Link, Silent};
+use crate::engine::event::FnSink;
+use crate::engine::{self, Event, Fanout, Job, Link};
+use crate::render::Row;
 use llmx_mock::{serve_with_log, MockConfig, Recorded};
 
 type Log = std::sync::Arc<std::sync::Mutex<Vec<Recorded>>>;
@@ -125,25 +127,45 @@ fn job(links: &[(&str, &str)], url: &str) -> Job {
     }
 }
 
-async fn run_one(j: Job, limits: CallLimits) -> engine::Row {
+/// Run one job through the engine: its row, and the events a sink saw, in order.
+async fn run_with_events(j: Job, limits: CallLimits) -> (Row, Vec<String>) {
     let client = HttpClient::untimed().unwrap();
     let opts = engine::RunOptions {
         concurrency: None,
         limits,
     };
-    let report = engine::run(
+    let mut seen = Vec::new();
+    let mut sinks = Fanout::new();
+    sinks.push(FnSink(|_at, ev: &Event<'_>| {
+        seen.push(match ev {
+            Event::RunStarted { jobs } => format!("run started ({} job)", jobs.len()),
+            Event::AttemptStarted { link, attempt, .. } => format!("attempt {attempt} {link}"),
+            Event::RetryScheduled { error, .. } => format!("retry after {}", error.kind.as_str()),
+            Event::FellBack { from, to, .. } => format!("fell back {from} -> {to}"),
+            Event::FirstToken { .. } => "first token".into(),
+            Event::Delta { .. } => "delta".into(),
+            Event::JobFinished { result } => format!("finished {}", result.label),
+            Event::RunFinished { results, .. } => format!("run finished ({})", results.len()),
+        });
+        Ok(())
+    }));
+    let outcome = engine::run(
         &client,
         &[j],
         opts,
-        (
-            &crate::catalog::Catalog::embedded(),
-            &crate::clock::SystemClock,
-        ),
-        &Silent,
+        &crate::clock::SystemClock,
+        &mut sinks,
         std::future::pending(),
     )
     .await;
-    report.rows.into_iter().next().unwrap()
+    drop(sinks);
+    let row = Row::project(&outcome.results[0], &crate::catalog::Catalog::embedded());
+    seen.dedup();
+    (row, seen)
+}
+
+async fn run_one(j: Job, limits: CallLimits) -> Row {
+    run_with_events(j, limits).await.0
 }
 
 #[tokio::test(start_paused = true)]
@@ -155,11 +177,29 @@ async fn server_errors_exhaust_retries_then_the_fallback_answers() {
         "backup": {"text": "from the backup", "input_tokens": 3, "output_tokens": 3}
     }}))
     .await;
-    let row = run_one(
+    let (row, events) = run_with_events(
         job(&[("openai", "broken"), ("openai", "backup")], &url),
         limits(),
     )
     .await;
+    assert_eq!(
+        events,
+        [
+            "run started (1 job)",
+            "attempt 1 openai/broken",
+            "retry after server",
+            "attempt 2 openai/broken",
+            "retry after server",
+            "attempt 3 openai/broken",
+            "fell back openai/broken -> openai/backup",
+            "attempt 1 openai/backup",
+            "delta", // the model id the provider reports, before any text
+            "first token",
+            "delta",
+            "finished chain",
+            "run finished (1)"
+        ]
+    );
     assert_eq!(row.error, None, "{row:?}");
     assert_eq!(row.output, "from the backup");
     assert_eq!(row.model_id, "backup");

@@ -51,6 +51,23 @@ impl CallOutcome {
     }
 }
 
+/// The defaults of [`CallLimits`], in seconds (and MiB), written once: the CLI's flags show them.
+pub mod defaults {
+    /// One attempt, from send to the last byte.
+    pub const TOTAL_SECS: f64 = 300.0;
+    /// Until the response headers arrive.
+    pub const FIRST_BYTE_SECS: f64 = 120.0;
+    /// The longest silence inside a stream.
+    pub const STALL_SECS: f64 = 60.0;
+    /// Connecting to a server.
+    pub const CONNECT_SECS: f64 = 10.0;
+    pub const RETRIES: u32 = 2;
+    /// All waits between retries of one call together.
+    pub const RETRY_MAX_WAIT_SECS: f64 = 60.0;
+    /// Answers larger than this are cut.
+    pub const MAX_ANSWER_MIB: f64 = 4.0;
+}
+
 /// Limits for one call.
 #[derive(Debug, Clone, Copy)]
 pub struct CallLimits {
@@ -68,10 +85,10 @@ pub struct CallLimits {
 impl Default for CallLimits {
     fn default() -> Self {
         CallLimits {
-            total: Some(Duration::from_secs(300)),
-            first_byte: Some(Duration::from_secs(120)),
-            stall: Some(Duration::from_secs(60)),
-            max_answer_bytes: 4 << 20,
+            total: Some(Duration::from_secs_f64(defaults::TOTAL_SECS)),
+            first_byte: Some(Duration::from_secs_f64(defaults::FIRST_BYTE_SECS)),
+            stall: Some(Duration::from_secs_f64(defaults::STALL_SECS)),
+            max_answer_bytes: (defaults::MAX_ANSWER_MIB * (1u64 << 20) as f64) as usize,
             retry: RetryPolicy::default(),
         }
     }
@@ -91,9 +108,9 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            retries: 2,
+            retries: defaults::RETRIES,
             base: Duration::from_millis(500),
-            max_wait: Duration::from_secs(60),
+            max_wait: Duration::from_secs_f64(defaults::RETRY_MAX_WAIT_SECS),
         }
     }
 }
@@ -144,21 +161,38 @@ fn unit_random() -> f64 {
     (x >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// Call `target` with `req`, retrying as `limits.retry` allows. `on_event` sees every stream
-/// event as it arrives (a non-streamed answer arrives as one text delta at the end).
+/// What a call reports while it runs.
+#[derive(Debug)]
+pub enum CallEvent<'a> {
+    /// Attempt number `n` (from 1) is starting.
+    AttemptStarted(u32),
+    /// Attempt `attempt` failed retryably; the next starts after `wait`.
+    RetryScheduled {
+        attempt: u32,
+        wait: Duration,
+        error: &'a ProviderError,
+    },
+    /// The first token arrived, this long after the call started.
+    FirstToken(Duration),
+    /// A stream event, as it arrived (a non-streamed answer is one text delta at the end).
+    Stream(&'a StreamEvent),
+}
+
+/// Call `target` with `req`, retrying as `limits.retry` allows, reporting to `on` as it goes.
 pub async fn call(
     client: &HttpClient,
     target: &Target,
     req: &ChatRequest,
     limits: CallLimits,
-    on_event: &mut (dyn FnMut(&StreamEvent) + Send),
+    on: &mut (dyn FnMut(CallEvent<'_>) + Send),
 ) -> CallOutcome {
     let start = Instant::now();
     let mut waited = Duration::ZERO;
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let mut out = attempt(client, target, req, limits, start, on_event).await;
+        on(CallEvent::AttemptStarted(attempts));
+        let mut out = attempt(client, target, req, limits, start, on).await;
         out.attempts = attempts;
         let Some(err) = &out.error else {
             return out;
@@ -178,6 +212,13 @@ pub async fn call(
             }
             return out;
         }
+        if let Some(error) = &out.error {
+            on(CallEvent::RetryScheduled {
+                attempt: attempts,
+                wait,
+                error,
+            });
+        }
         tokio::time::sleep(wait).await;
         waited += wait;
     }
@@ -190,7 +231,7 @@ async fn attempt(
     req: &ChatRequest,
     limits: CallLimits,
     start: Instant,
-    on_event: &mut (dyn FnMut(&StreamEvent) + Send),
+    on: &mut (dyn FnMut(CallEvent<'_>) + Send),
 ) -> CallOutcome {
     let mut out = CallOutcome {
         response: ChatResponse::default(),
@@ -200,7 +241,7 @@ async fn attempt(
         delivered: false,
         attempts: 1,
     };
-    let inner = call_inner(client, target, req, limits, start, &mut out, on_event);
+    let inner = call_inner(client, target, req, limits, start, &mut out, on);
     let result = match limits.total {
         Some(total) => tokio::time::timeout(total, inner).await,
         None => Ok(inner.await),
@@ -232,7 +273,7 @@ fn deliver(
     start: Instant,
     limits: &CallLimits,
     out: &mut CallOutcome,
-    on_event: &mut (dyn FnMut(&StreamEvent) + Send),
+    on: &mut (dyn FnMut(CallEvent<'_>) + Send),
 ) -> Result<(), ProviderError> {
     let size = |o: &CallOutcome| o.response.text.len() + o.response.reasoning.len();
     let grows = match &ev {
@@ -249,10 +290,12 @@ fn deliver(
     if is_token {
         out.delivered = true;
         if out.ttft.is_none() {
-            out.ttft = Some(start.elapsed());
+            let ttft = start.elapsed();
+            out.ttft = Some(ttft);
+            on(CallEvent::FirstToken(ttft));
         }
     }
-    on_event(&ev);
+    on(CallEvent::Stream(&ev));
     out.response.apply(ev);
     Ok(())
 }
@@ -276,14 +319,14 @@ async fn call_inner(
     limits: CallLimits,
     start: Instant,
     out: &mut CallOutcome,
-    on_event: &mut (dyn FnMut(&StreamEvent) + Send),
+    on: &mut (dyn FnMut(CallEvent<'_>) + Send),
 ) -> Result<(), ProviderError> {
     if target.provider.is_offline() {
         for (delay, ev) in mock::script(req) {
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
-            deliver(ev, start, &limits, out, on_event)?;
+            deliver(ev, start, &limits, out, on)?;
         }
         if !req.stream {
             out.ttft = None;
@@ -324,7 +367,7 @@ async fn call_inner(
         }
         if !r.text.is_empty() {
             out.delivered = true;
-            on_event(&StreamEvent::TextDelta(r.text.clone()));
+            on(CallEvent::Stream(&StreamEvent::TextDelta(r.text.clone())));
         }
         out.response = r;
         return Ok(());
@@ -343,13 +386,13 @@ async fn call_inner(
         }
         for ev in reader.push(&chunk) {
             for se in decoder.event(&ev)? {
-                deliver(se, start, &limits, out, on_event)?;
+                deliver(se, start, &limits, out, on)?;
             }
         }
     }
     if let Some(ev) = reader.finish() {
         for se in decoder.event(&ev)? {
-            deliver(se, start, &limits, out, on_event)?;
+            deliver(se, start, &limits, out, on)?;
         }
     }
     // A body that just stops is a cut connection, even when the server closed it cleanly.

@@ -1,13 +1,39 @@
-//! Renderers: pure functions of a finished [`Report`] that write into any writer, so they are
-//! tested on in-memory buffers. Table (comfy-table), CSV (RFC 4180), JSON, JSONL, Markdown.
+//! Renderers: pure functions of a finished [`Report`] (or of one [`Row`]) that write into any
+//! writer, so they are tested on in-memory buffers. Table (comfy-table), CSV (RFC 4180), JSON,
+//! JSONL, Markdown.
 
 use std::io::{self, Write};
+use std::time::Duration;
 
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 
 pub mod models;
+pub mod row;
 
-use crate::engine::{Report, Row};
+pub use row::Row;
+
+/// What the end-of-run renderers show: every row in the order given.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub rows: Vec<Row>,
+    /// The run was stopped early: unfinished rows are marked cancelled.
+    pub interrupted: bool,
+    /// Wall time of the whole run.
+    pub wall: Duration,
+}
+
+impl Report {
+    /// The sum of the known costs and how many rows had none.
+    pub fn total_cost(&self) -> (f64, usize) {
+        let known: f64 = self.rows.iter().filter_map(|r| r.cost_usd).sum();
+        let unknown = self
+            .rows
+            .iter()
+            .filter(|r| r.cost_usd.is_none() && r.error.is_none())
+            .count();
+        (known, unknown)
+    }
+}
 
 /// Output formats of `compare`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -191,14 +217,33 @@ pub fn table_string(report: &Report, opts: TableOptions) -> String {
 }
 
 pub fn csv(report: &Report, w: &mut dyn Write) -> io::Result<()> {
-    let mut wr = ::csv::Writer::from_writer(w);
+    csv_header(w)?;
     for r in &report.rows {
-        wr.serialize(r).map_err(io::Error::other)?;
+        csv_row(r, w)?;
     }
-    if report.rows.is_empty() {
-        wr.write_record(COLUMNS).map_err(io::Error::other)?;
-    }
+    Ok(())
+}
+
+/// The CSV header line: [`COLUMNS`].
+pub fn csv_header(w: &mut dyn Write) -> io::Result<()> {
+    let mut wr = ::csv::Writer::from_writer(w);
+    wr.write_record(COLUMNS).map_err(io::Error::other)?;
     wr.flush()
+}
+
+/// One CSV record (no header), as written when a job finishes.
+pub fn csv_row(row: &Row, w: &mut dyn Write) -> io::Result<()> {
+    let mut wr = ::csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(w);
+    wr.serialize(row).map_err(io::Error::other)?;
+    wr.flush()
+}
+
+/// One JSON line.
+pub fn jsonl_row(row: &Row, w: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer(&mut *w, row).map_err(io::Error::other)?;
+    writeln!(w)
 }
 
 /// The documented column names, in order.
@@ -229,8 +274,7 @@ pub fn json(report: &Report, w: &mut dyn Write) -> io::Result<()> {
 
 pub fn jsonl(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     for r in &report.rows {
-        serde_json::to_writer(&mut *w, r).map_err(io::Error::other)?;
-        writeln!(w)?;
+        jsonl_row(r, w)?;
     }
     Ok(())
 }

@@ -249,18 +249,21 @@ fn csv_round_trips_through_a_csv_reader() {
         ]
     );
     assert_eq!(rows.len(), 3);
-    assert_eq!(rows[1][0], "claude");
+    // Rows are written as each model finishes, so find claude's by name.
+    let claude = rows.iter().find(|r| r[0] == "claude").expect("claude row");
     assert_eq!(
-        rows[1][3], CLAUDE_TEXT,
+        claude[3], CLAUDE_TEXT,
         "commas, quotes and newlines survive"
     );
-    assert_eq!(rows[1][6..10], ["1000", "50", "200", "0"]);
-    assert!(close(rows[1][11].parse().unwrap(), CLAUDE_COST));
-    assert_eq!(rows[1][13], "", "no error");
+    assert_eq!(claude[6..10], ["1000", "50", "200", "0"]);
+    assert!(close(claude[11].parse().unwrap(), CLAUDE_COST));
+    assert_eq!(claude[13], "", "no error");
 }
 
+/// JSONL (like CSV) is written a line at a time as each model finishes: gpt answers after 30 ms,
+/// gemini after 80 ms, claude after 150 ms.
 #[test]
-fn jsonl_is_one_object_per_line_in_order() {
+fn jsonl_is_one_object_per_line_as_each_model_finishes() {
     let w = three_dialects();
     let out = w.run(&[
         "compare", "-m", MODELS, "-p", "Capital?", "--format", "jsonl",
@@ -272,8 +275,9 @@ fn jsonl_is_one_object_per_line_in_order() {
         .map(|l| serde_json::from_str(l).expect("json line"))
         .collect();
     assert_eq!(lines.len(), 3);
-    assert_eq!(lines[2]["model"], "gemini");
-    assert_eq!(lines[2]["output_tokens"], 30);
+    let order: Vec<&str> = lines.iter().map(|l| l["model"].as_str().unwrap()).collect();
+    assert_eq!(order, ["gpt", "gemini", "claude"], "finish order");
+    assert_eq!(lines[1]["output_tokens"], 30);
 }
 
 #[test]
@@ -520,11 +524,12 @@ fn a_missing_key_beside_runnable_models_is_that_rows_error() {
     let out = w.run(&["compare", "-m", MODELS, "-p", "x", "--format", "csv"]);
     assert_eq!(out.code, 1, "{out:?}");
     let (_, rows) = read_csv(&out.stdout);
+    let gemini = rows.iter().find(|r| r[0] == "gemini").expect("gemini row");
     assert_eq!(
-        rows[2][13],
+        gemini[13],
         "no API key for gemini: set GEMINI_API_KEY (or GOOGLE_API_KEY), or run `llmx keys set gemini`"
     );
-    assert_eq!(rows[2][4], "", "never sent, so no latency");
+    assert_eq!(gemini[4], "", "never sent, so no latency");
     assert_eq!(w.requests().len(), 2, "nothing sent for the keyless model");
 }
 
@@ -649,4 +654,94 @@ fn ctrl_c_prints_what_finished_and_exits_130() {
     assert_eq!(rows[0]["output"], "done quickly");
     assert_eq!(rows[0]["error"], Value::Null);
     assert_eq!(rows[1]["error"], "cancelled");
+}
+
+/// A finished row is on disk as soon as its model answers (in the temporary file beside the
+/// target), and SIGTERM keeps it: the file is completed and renamed into place, exit 143.
+#[cfg(unix)]
+#[test]
+fn sigterm_keeps_the_rows_that_finished_in_the_output_file() {
+    use std::process::Stdio;
+    let w = World::with_server(json!({
+        "models": {
+            "fast": {"text": "done quickly", "input_tokens": 3, "output_tokens": 2},
+            "never": {"text": "half an answer and then nothing", "chunk_chars": 14,
+                      "failures": [{"kind": "stall", "after_chunks": 1}]}
+        }
+    }));
+    std::fs::write(w.path("out.jsonl"), "an older run\n").unwrap();
+    let mut child = w
+        .command(&[
+            "compare",
+            "-m",
+            "openai/fast,openai/never",
+            "-p",
+            "x",
+            "-o",
+            "out.jsonl",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the fast row is in the temporary file (the target still holds the old run).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let tmp = std::fs::read_dir(w.dir.path())
+            .unwrap()
+            .flatten()
+            .find(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(".out.jsonl.llmx-")
+            });
+        let written = tmp
+            .and_then(|e| std::fs::read_to_string(e.path()).ok())
+            .unwrap_or_default();
+        if written.contains("done quickly") {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the finished row never reached the disk: {written:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(
+        std::fs::read_to_string(w.path("out.jsonl")).unwrap(),
+        "an older run\n",
+        "the target is replaced only when the run ends"
+    );
+    // Let the stalled model's first chunk arrive, then terminate.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(143), "{out:?}");
+    let text = std::fs::read_to_string(w.path("out.jsonl")).unwrap();
+    let rows: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    assert_eq!(rows[0]["model"], "openai/fast");
+    assert_eq!(rows[0]["output"], "done quickly");
+    assert_eq!(rows[0]["error"], Value::Null);
+    assert_eq!(rows[1]["model"], "openai/never");
+    assert_eq!(rows[1]["error_kind"], "cancelled");
+    assert_eq!(
+        rows[1]["output"], "half an answer",
+        "a cancelled row keeps the text that had arrived"
+    );
+    let leftovers: Vec<String> = std::fs::read_dir(w.dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }

@@ -113,6 +113,8 @@ fn help_documents_exit_codes_and_version_prints() {
             "1    at least one model failed",
             "2    usage or configuration error",
             "130  interrupted",
+            "143  terminated",
+            "129  hung up",
         ] {
             assert!(out.stdout.contains(line), "{args:?} lacks `{line}`");
         }

@@ -1,10 +1,10 @@
-//! One row of results: the stable, documented columns of CSV, JSON and JSONL output.
+//! One row of results: the stable, documented columns of CSV, JSON and JSONL output, projected
+//! from a job's full result.
 
 use serde::Serialize;
 
-use super::Job;
 use crate::catalog::Catalog;
-use crate::provider::run::{CallOutcome, Target};
+use crate::engine::JobResult;
 use crate::provider::ErrorKind;
 
 /// One model's result. Field order is the CSV column order; names are the JSON keys.
@@ -34,9 +34,6 @@ pub struct Row {
     pub attempts: u32,
     /// The models tried before the one that answered, each with why it failed.
     pub fallback_from: Option<String>,
-    /// `provider/model` as requested of the provider that filled this row.
-    #[serde(skip)]
-    pub requested: String,
 }
 
 fn ms(d: std::time::Duration) -> u64 {
@@ -44,55 +41,57 @@ fn ms(d: std::time::Duration) -> u64 {
 }
 
 impl Row {
-    /// The row for `label`, answered (or not) by `target`.
-    pub fn from_outcome(
-        label: &str,
-        target: &Target,
-        o: &CallOutcome,
-        catalog: &Catalog,
-        at: std::time::SystemTime,
-    ) -> Row {
-        let r = &o.response;
-        let model_id = r.model_id.clone().unwrap_or_else(|| target.model.clone());
-        let provider = target.provider.id.clone();
+    /// The row of a job's result: the one projection every output (CSV, JSON, JSONL, table,
+    /// Markdown) uses. Prices come from `catalog` at the time the job started.
+    pub fn project(r: &JobResult, catalog: &Catalog) -> Row {
+        let resp = &r.response;
+        let model_id = resp.model_id.clone().unwrap_or_else(|| r.model.clone());
         // Price by the id the provider reports (a dated snapshot), else by the one requested.
         let price = catalog
-            .price(&provider, &model_id, at)
-            .or_else(|| catalog.price(&provider, &target.model, at));
-        let cost = crate::catalog::cost(price, &r.usage);
+            .price(&r.provider, &model_id, r.started_at)
+            .or_else(|| catalog.price(&r.provider, &r.model, r.started_at));
+        let cost = crate::catalog::cost(price, &resp.usage);
+        let latency = r.latency.unwrap_or_default();
         // Output speed after the first token; for unstreamed answers, over the whole call.
-        let gen_time = match o.ttft {
-            Some(t) => o.latency.saturating_sub(t),
-            None => o.latency,
+        let gen_time = match r.ttft {
+            Some(t) => latency.saturating_sub(t),
+            None => latency,
         };
-        let tokens_per_s = match r.usage.output_tokens {
-            Some(n) if n > 0 && gen_time.as_secs_f64() > 0.0005 && o.error.is_none() => {
+        let tokens_per_s = match resp.usage.output_tokens {
+            Some(n) if n > 0 && gen_time.as_secs_f64() > 0.0005 && r.error.is_none() => {
                 Some(((n as f64 / gen_time.as_secs_f64()) * 10.0).round() / 10.0)
             }
             _ => None,
         };
-        let has_usage = r.usage.input_tokens.is_some() || r.usage.output_tokens.is_some();
+        let has_usage = resp.usage.input_tokens.is_some() || resp.usage.output_tokens.is_some();
+        let fallback_from = (!r.tried.is_empty()).then(|| {
+            r.tried
+                .iter()
+                .map(|t| format!("{} ({})", t.name, t.error.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        });
         Row {
-            model: label.to_string(),
-            provider,
+            model: r.label.clone(),
+            provider: r.provider.clone(),
             model_id,
-            output: r.text.clone(),
-            // A job that was never sent (no key) has no latency.
-            latency_ms: (o.error.as_ref().map(|e| e.kind) != Some(ErrorKind::MissingKey))
-                .then(|| ms(o.latency)),
-            ttft_ms: o.ttft.map(ms),
-            input_tokens: r.usage.input_tokens,
-            output_tokens: r.usage.output_tokens,
-            cached_tokens: has_usage.then_some(r.usage.cached_input_tokens),
-            reasoning_tokens: has_usage.then_some(r.usage.reasoning_tokens),
+            output: resp.text.clone(),
+            latency_ms: r.latency.map(ms),
+            ttft_ms: r.ttft.map(ms),
+            input_tokens: resp.usage.input_tokens,
+            output_tokens: resp.usage.output_tokens,
+            cached_tokens: has_usage.then_some(resp.usage.cached_input_tokens),
+            reasoning_tokens: has_usage.then_some(resp.usage.reasoning_tokens),
             tokens_per_s,
             cost_usd: cost,
-            finish_reason: r.finish_raw.as_ref().map(|_| r.finish.as_str().to_string()),
-            error: o.error.as_ref().map(|e| e.message.clone()),
-            error_kind: o.error.as_ref().map(|e| e.kind),
-            attempts: o.attempts,
-            fallback_from: None,
-            requested: format!("{}/{}", target.provider.id, target.model),
+            finish_reason: resp
+                .finish_raw
+                .as_ref()
+                .map(|_| resp.finish.as_str().to_string()),
+            error: r.error.as_ref().map(|e| e.message.clone()),
+            error_kind: r.error.as_ref().map(|e| e.kind),
+            attempts: r.attempts,
+            fallback_from,
         }
     }
 
@@ -116,16 +115,6 @@ impl Row {
             error_kind: None,
             attempts: 0,
             fallback_from: None,
-            requested: format!("{provider}/{model_id}"),
-        }
-    }
-
-    pub fn cancelled(job: &Job) -> Row {
-        let target = &job.links[0].target;
-        Row {
-            error: Some("cancelled".into()),
-            error_kind: Some(ErrorKind::Cancelled),
-            ..Row::empty(&job.label, &target.provider.id, &target.model)
         }
     }
 }

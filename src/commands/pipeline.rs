@@ -1,0 +1,294 @@
+//! The run pipeline `compare` and `ask` share (and `bench` will): prompt → request → plan (every
+//! name resolved, keys found) → checks that stop a run before anything is sent → sinks → the
+//! engine on one runtime with one client and the signals that stop it → the outcome and its exit
+//! code. A command differs only in its settings and the sinks it hands in.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use super::{load_prompt, read_all_stdin, read_text_file, Context};
+use crate::catalog::Catalog;
+use crate::engine::{self, Fanout, Job, RunOptions, RunOutcome, Signal, Sink, Stop};
+use crate::error::{CliError, Exit};
+use crate::provider::http::HttpClient;
+use crate::provider::{ChatRequest, Message};
+use crate::settings::{RequestSettings, RunSettings, SystemPrompt};
+use crate::sink::latency::{medians, LatencyRecord};
+
+/// The sinks a command wants, built once the jobs are known and before anything is sent (a
+/// failure here is still a usage error).
+pub type SinkFactory<'c> = dyn FnOnce(&[Job]) -> Result<Vec<Box<dyn Sink + 'c>>, CliError> + 'c;
+
+/// Run the pipeline. Errors before sending are usage errors (exit 2); after that, everything is
+/// in the outcome.
+pub fn execute<'c>(
+    ctx: &'c Context,
+    run: &RunSettings,
+    sinks: Box<SinkFactory<'c>>,
+) -> Result<RunOutcome, CliError> {
+    let prompt = load_prompt(&run.prompt, &mut read_all_stdin)?;
+    let request = chat_request(&run.request, prompt)?;
+    let jobs = plan(ctx, run, &request)?;
+    if let Some(e) = nothing_can_run(&jobs) {
+        return Err(e);
+    }
+    if let Some(limit) = run.max_cost {
+        check_budget(ctx.catalog(), ctx.clock.now(), &jobs, limit)?;
+    }
+    let mut fanout = Fanout::new();
+    for s in sinks(&jobs)? {
+        fanout.push_boxed(s);
+    }
+    fanout.push(LatencyRecord::new(run.latency_file.clone()));
+    let client =
+        HttpClient::new(run.request.connect_timeout).map_err(|e| CliError::usage(e.message))?;
+    let opts = RunOptions {
+        concurrency: run.concurrency,
+        limits: run.request.limits,
+    };
+    Ok(super::runtime()?.block_on(engine::run(
+        &client,
+        &jobs,
+        opts,
+        &*ctx.clock,
+        &mut fanout,
+        stop_signal(),
+    )))
+}
+
+/// The exit code of a run; an output that failed is the error (exit 1: answers were paid for).
+pub fn exit_for(outcome: &RunOutcome) -> Result<Exit, CliError> {
+    let failed = |counted: &dyn Fn(&engine::JobResult) -> bool| {
+        if outcome.results.iter().any(|r| r.failed() && counted(r)) {
+            Exit::ModelFailed
+        } else {
+            Exit::Success
+        }
+    };
+    match &outcome.stopped {
+        Some(Stop::Signal(s)) => Ok(Exit::from_signal(*s)),
+        // The reader went away (`| head`): rows cut short by that are not failures.
+        Some(Stop::Sink(e)) if e.is_broken_pipe() => Ok(failed(&|r| !r.cancelled())),
+        Some(Stop::Sink(e)) => Err(CliError::after_send(e.to_string())),
+        None => Ok(failed(&|_| true)),
+    }
+}
+
+/// SIGINT, SIGTERM or SIGHUP, whichever comes first; each ends the run keeping what finished.
+async fn stop_signal() -> Signal {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let term = signal(SignalKind::terminate());
+        let hup = signal(SignalKind::hangup());
+        if let (Ok(mut term), Ok(mut hup)) = (term, hup) {
+            return tokio::select! {
+                r = tokio::signal::ctrl_c() => match r {
+                    Ok(()) => Signal::Interrupt,
+                    Err(_) => std::future::pending().await,
+                },
+                _ = term.recv() => Signal::Terminate,
+                _ = hup.recv() => Signal::Hangup,
+            };
+        }
+    }
+    match tokio::signal::ctrl_c().await {
+        Ok(()) => Signal::Interrupt,
+        Err(_) => std::future::pending().await,
+    }
+}
+
+/// The request every model gets (the model id is filled in per target).
+pub fn chat_request(s: &RequestSettings, prompt: String) -> Result<ChatRequest, CliError> {
+    let system = match &s.system {
+        Some(SystemPrompt::File(path)) => {
+            let text = read_text_file(path, "system prompt file")?;
+            Some(text.trim_end().to_string()).filter(|t| !t.is_empty())
+        }
+        Some(SystemPrompt::Text(t)) => Some(t.clone()).filter(|t| !t.trim().is_empty()),
+        None => None,
+    };
+    Ok(ChatRequest {
+        model: String::new(),
+        system,
+        messages: vec![Message::user(prompt)],
+        temperature: s.temperature,
+        max_tokens: s.max_tokens,
+        stop: Vec::new(),
+        stream: s.stream,
+    })
+}
+
+/// Resolve every `-m` entry into its chain of links; a wrong name stops the run.
+pub fn plan(ctx: &Context, run: &RunSettings, request: &ChatRequest) -> Result<Vec<Job>, CliError> {
+    let latency = medians(run.latency_file.as_deref());
+    let cx = engine::route::RouteContext {
+        resolver: engine::resolve::Resolver {
+            registry: &ctx.registry,
+            catalog: ctx.catalog(),
+            keys: &ctx.keys,
+        },
+        latency: &latency,
+        route: run.request.route.as_ref(),
+        no_fallback: run.request.no_fallback,
+    };
+    let mut jobs = Vec::with_capacity(run.models.len());
+    for spec in &run.models {
+        // An empty entry is refused by `resolve`, with the same message everywhere.
+        let spec = spec.trim();
+        let links = engine::route::expand(spec, &cx)?;
+        jobs.push(Job {
+            label: spec.to_string(),
+            links,
+            request: request.clone(),
+        });
+    }
+    Ok(jobs)
+}
+
+/// When no job can send anything, say which keys are missing (exit 2).
+pub fn nothing_can_run(jobs: &[Job]) -> Option<CliError> {
+    if jobs.is_empty() || !jobs.iter().all(|j| j.cannot_run()) {
+        return None;
+    }
+    let mut msgs: Vec<String> = jobs
+        .iter()
+        .flat_map(|j| &j.links)
+        .filter_map(|l| l.preflight.as_ref().map(|e| e.message.clone()))
+        .collect();
+    msgs.dedup();
+    Some(CliError::usage(msgs.join("; ")))
+}
+
+/// The most a request could cost: its prompt at a pessimistic three characters a token, and
+/// the full output allowance (`--max-tokens`, else the model's maximum output).
+pub fn worst_case(job: &Job, catalog: &Catalog, now: SystemTime) -> Result<f64, String> {
+    let req = &job.request;
+    let chars: usize = req.system.as_deref().map_or(0, |s| s.chars().count())
+        + req
+            .messages
+            .iter()
+            .map(|m| m.text().chars().count())
+            .sum::<usize>();
+    let input = (chars as u64).div_ceil(3) + 8;
+    let Some(link) = job.links.iter().find(|l| l.preflight.is_none()) else {
+        return Ok(0.0);
+    };
+    let t = &link.target;
+    let entry = catalog.lookup(&t.provider.id, &t.model);
+    let output = match (req.max_tokens, entry.and_then(|m| m.max_output)) {
+        (Some(n), _) => u64::from(n),
+        (None, Some(n)) => n,
+        (None, None) => {
+            return Err(format!(
+                "--max-cost needs --max-tokens: the most `{}` can write is not known",
+                job.label
+            ))
+        }
+    };
+    let price = catalog.price(&t.provider.id, &t.model, now).ok_or_else(|| {
+        format!(
+            "--max-cost cannot bound `{}`: its price is unknown (see llmx models, or drop --max-cost)",
+            job.label
+        )
+    })?;
+    let usage = crate::provider::Usage {
+        input_tokens: Some(input),
+        output_tokens: Some(output),
+        ..Default::default()
+    };
+    Ok(crate::catalog::cost(Some(price), &usage).unwrap_or(0.0))
+}
+
+fn check_budget(
+    catalog: &Catalog,
+    now: SystemTime,
+    jobs: &[Job],
+    limit: f64,
+) -> Result<(), CliError> {
+    let mut total = 0.0;
+    let mut parts = Vec::new();
+    for job in jobs.iter().filter(|j| !j.cannot_run()) {
+        let c = worst_case(job, catalog, now).map_err(CliError::usage)?;
+        total += c;
+        parts.push(format!("{} {}", job.label, crate::render::usd(Some(c))));
+    }
+    if total > limit {
+        return Err(CliError::usage(format!(
+            "estimated worst case {} exceeds --max-cost {} ({}); lower --max-tokens, drop a model or raise --max-cost",
+            crate::render::usd(Some(total)),
+            crate::render::usd(Some(limit)),
+            parts.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// The output file's directory must exist before any money is spent on answers.
+pub fn check_writable(path: &Path) -> Result<(), CliError> {
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(dir) = parent {
+        if !dir.is_dir() {
+            return Err(CliError::usage(format!(
+                "cannot write `{}`: directory `{}` does not exist",
+                path.display(),
+                dir.display()
+            )));
+        }
+    }
+    if path.is_dir() {
+        return Err(CliError::usage(format!(
+            "cannot write `{}`: it is a directory; name a file, e.g. results.csv",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::{Facts, RunSettings};
+
+    #[test]
+    fn system_prompt_from_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("sys.txt");
+        std::fs::write(&f, "Be terse.\n").unwrap();
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from([
+            "llmx",
+            "compare",
+            "-m",
+            "a",
+            "-p",
+            "hi",
+            "--system",
+            &format!("@{}", f.display()),
+            "--temperature",
+            "0.2",
+        ])
+        .unwrap();
+        let crate::cli::Command::Compare(args) = cli.command else {
+            panic!("not compare")
+        };
+        let s = crate::settings::CompareSettings::resolve(
+            args,
+            &Default::default(),
+            &Default::default(),
+            Facts::default(),
+        )
+        .unwrap();
+        let RunSettings { request, .. } = s.run;
+        let req = chat_request(&request, "hi".into()).unwrap();
+        assert_eq!(req.system.as_deref(), Some("Be terse."));
+        assert_eq!(req.temperature, Some(0.2));
+        assert!(req.stream);
+        let missing = RequestSettings {
+            system: Some(SystemPrompt::File("nope.txt".into())),
+            ..request
+        };
+        let e = chat_request(&missing, "hi".into()).unwrap_err();
+        assert_eq!(e.message, "system prompt file `nope.txt` not found");
+    }
+}

@@ -1,0 +1,85 @@
+//! The latency record: how long each provider/model took on this user's earlier runs, kept in
+//! the user cache dir so `--route fastest` can prefer the quickest. A sink like any other: it
+//! notes every job that answered and writes the file when the run finishes. Best effort: a
+//! missing or unreadable file is an empty record, and a failed write is ignored.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::engine::{Event, Sink, SinkError};
+
+/// How many recent latencies are kept per model.
+const KEEP: usize = 20;
+
+fn read(path: &Path) -> HashMap<String, Vec<u64>> {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+/// Median latency in ms by `provider/model`.
+pub fn medians(path: Option<&Path>) -> HashMap<String, u64> {
+    path.map(read)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(k, mut v)| {
+            v.sort_unstable();
+            v.get(v.len() / 2).map(|m| (k, *m))
+        })
+        .collect()
+}
+
+/// Remembers the latency of every job that answered, then adds them to the file.
+pub struct LatencyRecord {
+    path: Option<PathBuf>,
+    answered: Vec<(String, u64)>,
+}
+
+impl LatencyRecord {
+    pub fn new(path: Option<PathBuf>) -> Self {
+        LatencyRecord {
+            path,
+            answered: Vec::new(),
+        }
+    }
+
+    fn save(&self) {
+        let Some(p) = &self.path else { return };
+        if self.answered.is_empty() {
+            return;
+        }
+        let mut all = read(p);
+        for (k, ms) in &self.answered {
+            let v = all.entry(k.clone()).or_default();
+            v.push(*ms);
+            if v.len() > KEEP {
+                v.drain(..v.len() - KEEP);
+            }
+        }
+        if let (Some(dir), Ok(text)) = (p.parent(), serde_json::to_string(&all)) {
+            let _ = std::fs::create_dir_all(dir);
+            let tmp = p.with_extension("json.tmp");
+            if std::fs::write(&tmp, text).is_ok() {
+                let _ = std::fs::rename(&tmp, p);
+            }
+        }
+    }
+}
+
+impl Sink for LatencyRecord {
+    fn event(&mut self, _at: Duration, event: &Event<'_>) -> Result<(), SinkError> {
+        match event {
+            Event::JobFinished { result } if !result.failed() && result.provider != "mock" => {
+                if let Some(l) = result.latency {
+                    let ms = l.as_millis().min(u128::from(u64::MAX)) as u64;
+                    self.answered.push((result.requested(), ms));
+                }
+            }
+            Event::RunFinished { .. } => self.save(),
+            _ => {}
+        }
+        Ok(())
+    }
+}

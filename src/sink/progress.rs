@@ -1,0 +1,112 @@
+//! The progress display: one line per model on stderr (waiting, streaming with tokens so far,
+//! retrying, falling back, done in X s, failed), drawn by indicatif and cleared before results
+//! are printed. A sink of the run's events.
+
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::engine::{Event, Sink, SinkError};
+use crate::provider::StreamEvent;
+
+pub struct Progress {
+    multi: MultiProgress,
+    bars: Vec<ProgressBar>,
+    labels: Vec<String>,
+    /// Characters streamed so far, per model (shown as approximate tokens).
+    chars: Vec<u64>,
+}
+
+impl Progress {
+    pub fn new(labels: &[String]) -> Progress {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("{spinner} {prefix:.bold} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let bars = labels
+            .iter()
+            .map(|l| {
+                let b = multi.add(ProgressBar::new_spinner());
+                b.set_style(style.clone());
+                b.set_prefix(l.clone());
+                b.set_message("waiting");
+                b.enable_steady_tick(Duration::from_millis(120));
+                b
+            })
+            .collect();
+        Progress {
+            multi,
+            bars,
+            labels: labels.to_vec(),
+            chars: vec![0; labels.len()],
+        }
+    }
+
+    /// Remove the bars so the results print on a clean screen.
+    pub fn clear(&self) {
+        for b in &self.bars {
+            b.finish_and_clear();
+        }
+        let _ = self.multi.clear();
+    }
+}
+
+impl Sink for Progress {
+    fn event(&mut self, _at: Duration, event: &Event<'_>) -> Result<(), SinkError> {
+        match event {
+            Event::AttemptStarted { job, attempt, .. } => {
+                if let Some(b) = self.bars.get(*job) {
+                    b.set_message(if *attempt > 1 {
+                        format!("sending (attempt {attempt})")
+                    } else {
+                        "sending".into()
+                    });
+                }
+            }
+            Event::RetryScheduled {
+                job, wait, error, ..
+            } => {
+                if let Some(b) = self.bars.get(*job) {
+                    b.set_message(format!(
+                        "retrying in {:.1}s ({})",
+                        wait.as_secs_f64(),
+                        error.kind.as_str()
+                    ));
+                }
+            }
+            Event::FellBack { job, to, .. } => {
+                if let Some(b) = self.bars.get(*job) {
+                    b.set_message(format!("falling back to {to}"));
+                }
+            }
+            Event::Delta {
+                job,
+                event: StreamEvent::TextDelta(t) | StreamEvent::ReasoningDelta(t),
+            } => {
+                if let (Some(b), Some(c)) = (self.bars.get(*job), self.chars.get_mut(*job)) {
+                    *c += t.chars().count() as u64;
+                    // About four characters a token: the provider's own count comes with usage.
+                    b.set_message(format!("streaming (~{} tokens)", c.div_ceil(4)));
+                }
+            }
+            Event::JobFinished { result } => {
+                if let Some(b) = self.bars.get(result.index) {
+                    let label = self
+                        .labels
+                        .get(result.index)
+                        .map(String::as_str)
+                        .unwrap_or("");
+                    let ms = result.latency.map(|l| l.as_millis() as u64);
+                    let msg = match &result.error {
+                        Some(e) => format!("failed: {}", e.message),
+                        None => format!("done in {}", crate::render::secs(ms)),
+                    };
+                    b.set_prefix(label.to_string());
+                    b.finish_with_message(msg);
+                }
+            }
+            Event::RunFinished { .. } => self.clear(),
+            _ => {}
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,141 @@
+//! The result writer. CSV and JSONL rows are appended and flushed the moment each job finishes
+//! (fastest first), so a run that is killed loses nothing finished; the table, JSON and
+//! Markdown are rendered once every job has a result, in the order the models were given. A
+//! file is written through a temporary file renamed into place at the end of the run.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use super::file::Destination;
+use crate::catalog::Catalog;
+use crate::engine::{Event, JobResult, Sink, SinkError};
+use crate::render::{self, Format, Report, Row, TableOptions};
+
+/// What is written.
+#[derive(Debug, Clone, Copy)]
+pub enum Shape {
+    /// A whole report in a format.
+    Report(Format, TableOptions),
+    /// One JSON object, the first row (`ask --format json`).
+    Object,
+}
+
+pub struct RowWriter<'a> {
+    shape: Shape,
+    catalog: &'a Catalog,
+    /// Taken when the run finishes.
+    dest: Option<Destination>,
+    /// For messages: `stdout` or `` `path` ``.
+    name: String,
+}
+
+impl<'a> RowWriter<'a> {
+    /// Write to stdout.
+    pub fn stdout(shape: Shape, catalog: &'a Catalog) -> RowWriter<'a> {
+        RowWriter {
+            shape,
+            catalog,
+            dest: Some(Destination::Stdout),
+            name: "stdout".into(),
+        }
+    }
+
+    /// Write to `path` (through a temporary file beside it, created now).
+    pub fn file(shape: Shape, catalog: &'a Catalog, path: &Path) -> std::io::Result<Self> {
+        Ok(RowWriter {
+            shape,
+            catalog,
+            dest: Some(Destination::file(path)?),
+            name: format!("`{}`", path.display()),
+        })
+    }
+
+    fn streaming(&self) -> Option<Format> {
+        match self.shape {
+            Shape::Report(f @ (Format::Csv | Format::Jsonl), _) => Some(f),
+            _ => None,
+        }
+    }
+
+    fn fail(&self, e: std::io::Error) -> SinkError {
+        SinkError::new(self.name.clone(), e)
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), SinkError> {
+        let Some(dest) = self.dest.as_mut() else {
+            return Ok(());
+        };
+        let r = dest.write_all(bytes).and_then(|_| dest.flush());
+        r.map_err(|e| self.fail(e))
+    }
+
+    fn finish(
+        &mut self,
+        results: &[JobResult],
+        stopped: bool,
+        wall: Duration,
+    ) -> Result<(), SinkError> {
+        if self.streaming().is_none() {
+            let rows: Vec<Row> = results
+                .iter()
+                .map(|r| Row::project(r, self.catalog))
+                .collect();
+            let mut buf = Vec::new();
+            let rendered = match self.shape {
+                Shape::Object => match rows.first() {
+                    Some(row) => serde_json::to_writer(&mut buf, row)
+                        .map_err(std::io::Error::other)
+                        .and_then(|_| writeln!(buf)),
+                    None => Ok(()),
+                },
+                Shape::Report(format, table) => {
+                    let report = Report {
+                        rows,
+                        interrupted: stopped,
+                        wall,
+                    };
+                    render::render(&report, format, table, &mut buf)
+                }
+            };
+            rendered.map_err(|e| self.fail(e))?;
+            self.write(&buf)?;
+        }
+        match self.dest.take() {
+            Some(d) => d.finish().map_err(|e| self.fail(e)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Sink for RowWriter<'_> {
+    fn event(&mut self, _at: Duration, event: &Event<'_>) -> Result<(), SinkError> {
+        match (event, self.streaming()) {
+            (Event::RunStarted { .. }, Some(Format::Csv)) => {
+                let mut buf = Vec::new();
+                render::csv_header(&mut buf).map_err(|e| self.fail(e))?;
+                self.write(&buf)
+            }
+            (Event::JobFinished { result }, Some(format)) => {
+                let row = Row::project(result, self.catalog);
+                let mut buf = Vec::new();
+                let r = match format {
+                    Format::Csv => render::csv_row(&row, &mut buf),
+                    _ => render::jsonl_row(&row, &mut buf),
+                };
+                r.map_err(|e| self.fail(e))?;
+                self.write(&buf)?;
+                Ok(())
+            }
+            (
+                Event::RunFinished {
+                    results,
+                    stopped,
+                    wall,
+                },
+                _,
+            ) => self.finish(results, stopped.is_some(), *wall),
+            _ => Ok(()),
+        }
+    }
+}

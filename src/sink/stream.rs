@@ -1,0 +1,96 @@
+//! `ask`'s streaming writer: the answer's text, as it arrives, to stdout (and nothing else), with
+//! a final newline so the shell prompt starts on its own line. A closed pipe (`| head -1`) stops
+//! the run: nobody is reading the rest of an answer that costs money.
+
+use std::io::Write;
+use std::time::Duration;
+
+use crate::engine::{Event, Sink, SinkError};
+use crate::provider::StreamEvent;
+
+pub struct TextStream<W: Write> {
+    out: W,
+    name: &'static str,
+    wrote: bool,
+    ends_with_newline: bool,
+}
+
+impl<W: Write> TextStream<W> {
+    pub fn new(out: W, name: &'static str) -> Self {
+        TextStream {
+            out,
+            name,
+            wrote: false,
+            ends_with_newline: false,
+        }
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+impl<W: Write> Sink for TextStream<W> {
+    fn event(&mut self, _at: Duration, event: &Event<'_>) -> Result<(), SinkError> {
+        let fail = |e| SinkError::new(self.name, e);
+        match event {
+            Event::Delta {
+                event: StreamEvent::TextDelta(text),
+                ..
+            } if !text.is_empty() => {
+                self.out
+                    .write_all(text.as_bytes())
+                    .and_then(|_| self.out.flush())
+                    .map_err(fail)?;
+                self.wrote = true;
+                self.ends_with_newline = text.ends_with('\n');
+                Ok(())
+            }
+            Event::RunFinished { .. } if self.wrote && !self.ends_with_newline => {
+                writeln!(self.out)
+                    .and_then(|_| self.out.flush())
+                    .map_err(fail)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_then_one_newline_and_a_closed_pipe_is_an_error() {
+        let mut s = TextStream::new(Vec::new(), "stdout");
+        for t in ["Hello", ", world"] {
+            let ev = StreamEvent::TextDelta(t.into());
+            s.event(Duration::ZERO, &Event::Delta { job: 0, event: &ev })
+                .unwrap();
+        }
+        let fin = Event::RunFinished {
+            results: &[],
+            stopped: None,
+            wall: Duration::ZERO,
+        };
+        s.event(Duration::ZERO, &fin).unwrap();
+        assert_eq!(s.into_inner(), b"Hello, world\n");
+
+        struct Closed;
+        impl Write for Closed {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut s = TextStream::new(Closed, "stdout");
+        let ev = StreamEvent::TextDelta("x".into());
+        let e = s
+            .event(Duration::ZERO, &Event::Delta { job: 0, event: &ev })
+            .unwrap_err();
+        assert!(e.is_broken_pipe());
+        assert_eq!(e.output, "stdout");
+    }
+}
