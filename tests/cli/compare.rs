@@ -745,3 +745,44 @@ fn sigterm_keeps_the_rows_that_finished_in_the_output_file() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// A sink that fails stops the run at once (no more money on answers nobody can keep), and the
+/// error names the output; it is exit 1, not 2, because requests were sent.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_stdout_stops_the_run_and_says_so() {
+    use std::process::Stdio;
+    let w = World::with_server(json!({
+        "models": {
+            "fast": {"text": "done quickly"},
+            "slow": {"header_delay_ms": 60000}
+        }
+    }));
+    let started = std::time::Instant::now();
+    let out = w
+        .command(&[
+            "compare",
+            "-m",
+            "openai/fast,openai/slow",
+            "-p",
+            "x",
+            "--format",
+            "jsonl",
+        ])
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("error: cannot write stdout: "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "the slow model was not waited for"
+    );
+}
