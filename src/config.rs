@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Secret;
-use crate::error::CliError;
+use crate::error::{ConfigError, ConfigProblem, FieldProblem};
 use crate::provider::registry::MaxTokensField;
 use crate::provider::{Dialect, Provider, Registry};
 use crate::settings::Env;
@@ -80,7 +80,7 @@ fn line_at(text: &str, offset: usize) -> usize {
 impl Config {
     /// Read the config file. A missing file is no config (`Ok(None)`) unless `LLMX_CONFIG`
     /// names it explicitly.
-    pub fn load(env: &Env) -> Result<Option<Config>, CliError> {
+    pub fn load(env: &Env) -> Result<Option<Config>, ConfigError> {
         let Some(path) = config_path(env) else {
             return Ok(None);
         };
@@ -88,32 +88,23 @@ impl Config {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if env.is_set("LLMX_CONFIG") {
-                    return Err(CliError::usage(format!(
-                        "config file `{}` (from LLMX_CONFIG) not found",
-                        path.display()
-                    )));
+                    return Err(ConfigError::NotFound(path));
                 }
                 return Ok(None);
             }
-            Err(e) => {
-                return Err(CliError::usage(format!(
-                    "cannot read config file `{}`: {e}",
-                    path.display()
-                )))
-            }
+            Err(source) => return Err(ConfigError::Read { path, source }),
         };
         Config::parse(&path, text).map(Some)
     }
 
-    pub fn parse(path: &Path, text: String) -> Result<Config, CliError> {
+    pub fn parse(path: &Path, text: String) -> Result<Config, ConfigError> {
         let file: ConfigFile = toml::from_str(&text).map_err(|e| {
             let line = e.span().map(|s| line_at(&text, s.start)).unwrap_or(1);
-            let msg = e.message().replace('\n', " ");
-            CliError::usage(format!(
-                "config `{}` line {line}: {}",
-                path.display(),
-                msg.trim()
-            ))
+            ConfigError::At {
+                path: path.to_path_buf(),
+                line,
+                problem: ConfigProblem::Syntax(e.message().replace('\n', " ").trim().to_string()),
+            }
         })?;
         let mut cfg = Config {
             path: path.to_path_buf(),
@@ -157,63 +148,51 @@ impl Config {
         1
     }
 
-    fn error(&self, section: &str, key: &str, what: String) -> CliError {
+    fn error(&self, section: &str, key: &str, problem: FieldProblem) -> ConfigError {
         let field = if section.is_empty() {
             key.to_string()
         } else {
             format!("{section}.{key}")
         };
-        CliError::usage(format!(
-            "config `{}` line {}: `{field}` {what}",
-            self.path.display(),
-            self.line_of(section, key)
-        ))
+        ConfigError::At {
+            path: self.path.clone(),
+            line: self.line_of(section, key),
+            problem: ConfigProblem::Field { field, problem },
+        }
     }
 
-    fn validate(&self) -> Result<(), CliError> {
+    fn validate(&self) -> Result<(), ConfigError> {
         let d = &self.file.defaults;
         // The same checks as the flags (crate::settings), so a value means the same everywhere.
         if let Some(t) = d.temperature {
             if crate::settings::check_temperature(t).is_err() {
-                return Err(self.error("defaults", "temperature", format!("is {t}; use 0 to 2")));
+                return Err(self.error("defaults", "temperature", FieldProblem::Temperature(t)));
             }
         }
         if d.max_tokens == Some(0) {
-            return Err(self.error("defaults", "max_tokens", "must be at least 1".into()));
+            return Err(self.error("defaults", "max_tokens", FieldProblem::AtLeastOne));
         }
         if let Some(t) = d.timeout {
             if let Err(e) = crate::settings::check_secs(t) {
-                return Err(self.error("defaults", "timeout", e));
+                return Err(self.error("defaults", "timeout", FieldProblem::Range(e)));
             }
         }
         if d.concurrency == Some(0) {
-            return Err(self.error("defaults", "concurrency", "must be at least 1".into()));
+            return Err(self.error("defaults", "concurrency", FieldProblem::AtLeastOne));
         }
         if d.models.as_ref().is_some_and(|m| m.is_empty()) {
-            return Err(self.error(
-                "defaults",
-                "models",
-                "is empty; name at least one model".into(),
-            ));
+            return Err(self.error("defaults", "models", FieldProblem::NoModels));
         }
         for (alias, target) in &self.file.aliases {
             if target.trim().is_empty() || alias.contains('/') {
-                return Err(self.error(
-                    "aliases",
-                    alias,
-                    "must map a name without `/` to a model, e.g. fast = \"groq/llama-3.3-70b-versatile\"".into(),
-                ));
+                return Err(self.error("aliases", alias, FieldProblem::AliasForm));
             }
         }
         for (name, p) in &self.file.providers {
             let section = format!("providers.{name}");
             if let Some(d) = &p.dialect {
                 if Dialect::parse(d).is_none() {
-                    return Err(self.error(
-                        &section,
-                        "dialect",
-                        format!("is `{d}`; use openai, anthropic or gemini"),
-                    ));
+                    return Err(self.error(&section, "dialect", FieldProblem::Dialect(d.clone())));
                 }
             }
             if let Some(u) = &p.base_url {
@@ -223,13 +202,13 @@ impl Config {
                         return Err(self.error(
                             &section,
                             "base_url",
-                            format!("is `{u}`, not an http(s) URL"),
+                            FieldProblem::NotHttpUrl(u.clone()),
                         ))
                     }
                 }
             }
             if p.api_key.as_deref().is_some_and(|k| k.trim().is_empty()) {
-                return Err(self.error(&section, "api_key", "is empty".into()));
+                return Err(self.error(&section, "api_key", FieldProblem::Empty));
             }
             for (k, v) in &p.headers {
                 let ok = reqwest::header::HeaderName::from_bytes(k.as_bytes()).is_ok()
@@ -238,7 +217,7 @@ impl Config {
                     return Err(self.error(
                         &format!("{section}.headers"),
                         k,
-                        "is not a valid HTTP header".into(),
+                        FieldProblem::BadHeader,
                     ));
                 }
             }
@@ -248,7 +227,7 @@ impl Config {
 
     /// Lay the `[providers]` section over the registry: overrides of built-ins and custom
     /// providers, each remembering where its base URL came from.
-    pub fn apply(&self, registry: &mut Registry) -> Result<(), CliError> {
+    pub fn apply(&self, registry: &mut Registry) -> Result<(), ConfigError> {
         for (name, pc) in &self.file.providers {
             let section = format!("providers.{name}");
             let mut p = match (registry.get(name).cloned(), &pc.dialect) {
@@ -257,17 +236,13 @@ impl Config {
                     return Err(self.error(
                         &section,
                         "dialect",
-                        format!("cannot change the dialect of built-in provider `{name}`; give the custom provider another name"),
+                        FieldProblem::BuiltinDialect(name.clone()),
                     ))
                 }
                 (None, Some(d)) => {
                     let dialect = Dialect::parse(d).unwrap_or(Dialect::OpenAi);
                     let Some(base) = pc.base_url.clone() else {
-                        return Err(self.error(
-                            &section,
-                            "base_url",
-                            "is missing; a custom provider needs one".into(),
-                        ));
+                        return Err(self.error(&section, "base_url", FieldProblem::MissingBaseUrl));
                     };
                     Provider {
                         id: name.to_ascii_lowercase(),
@@ -286,14 +261,15 @@ impl Config {
                 }
                 (None, None) => {
                     let ids = registry.ids();
-                    let hint = crate::catalog::did_you_mean(name, ids.iter().copied())
-                        .map(|s| format!("did you mean `{s}`? "))
-                        .unwrap_or_default();
-                    return Err(CliError::usage(format!(
-                        "config `{}` line {}: [{section}] is not a built-in provider; {hint}add `dialect = \"openai\"` (or anthropic, gemini) to define a custom one",
-                        self.path.display(),
-                        self.section_line(&section)
-                    )));
+                    return Err(ConfigError::At {
+                        path: self.path.clone(),
+                        line: self.section_line(&section),
+                        problem: ConfigProblem::NotBuiltin {
+                            suggestion: crate::catalog::did_you_mean(name, ids.iter().copied())
+                                .map(str::to_string),
+                            section,
+                        },
+                    });
                 }
             };
             if let Some(u) = &pc.base_url {
@@ -382,7 +358,7 @@ pub const STARTER: &str = r#"# llmx configuration. Precedence: command-line flag
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<Config, CliError> {
+    fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(Path::new("/tmp/llmx.toml"), text.to_string())
     }
 
@@ -390,33 +366,33 @@ mod tests {
     fn errors_name_file_line_and_field() {
         let e = parse("[defaults]\ntemperature = 0.5\ntempreature = 1\n").unwrap_err();
         assert!(
-            e.message
+            e.to_string()
                 .starts_with("config `/tmp/llmx.toml` line 3: unknown field `tempreature`"),
             "{}",
-            e.message
+            e.to_string()
         );
         let e = parse("[defaults]\n\ntemperature = 7\n").unwrap_err();
         assert_eq!(
-            e.message,
+            e.to_string(),
             "config `/tmp/llmx.toml` line 3: `defaults.temperature` is 7; use 0 to 2"
         );
         let e = parse("[defaults]\nmax_tokens = \"many\"\n").unwrap_err();
         assert!(
-            e.message.starts_with("config `/tmp/llmx.toml` line 2:"),
+            e.to_string().starts_with("config `/tmp/llmx.toml` line 2:"),
             "{}",
-            e.message
+            e.to_string()
         );
         let e =
             parse("[providers.box]\ndialect = \"grpc\"\nbase_url = \"http://x\"\n").unwrap_err();
         assert!(
-            e.message
+            e.to_string()
                 .contains("line 2: `providers.box.dialect` is `grpc`"),
             "{}",
-            e.message
+            e.to_string()
         );
         let e = parse("[defaults\n").unwrap_err();
-        assert!(e.message.contains("line 1"), "{}", e.message);
-        assert!(!e.message.contains('\n'));
+        assert!(e.to_string().contains("line 1"), "{}", e.to_string());
+        assert!(!e.to_string().contains('\n'));
         assert!(parse(STARTER).is_ok(), "the starter file parses");
     }
 
@@ -443,9 +419,9 @@ mod tests {
         let unknown = parse("[providers.opnai]\nbase_url = \"https://x\"\n").unwrap();
         let e = unknown.apply(&mut Registry::builtin()).unwrap_err();
         assert!(
-            e.message.contains("did you mean `openai`?"),
+            e.to_string().contains("did you mean `openai`?"),
             "{}",
-            e.message
+            e.to_string()
         );
     }
 }

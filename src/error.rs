@@ -1,11 +1,25 @@
-//! The errors a user sees before anything is sent, and the exit codes, in one place.
+//! Every error a user sees, with its prose in one place, and the exit codes. Modules raise
+//! errors that carry data (a path, a line, a provider, the limit that was hit); the wording —
+//! lowercase, the user's value in backticks, the fix named — lives in the `Display`
+//! implementations below, and flag names appear only here, where the CLI reports them. The exit
+//! code is derived from the error, never chosen at the call site.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::engine::resolve::ResolveError;
+use crate::engine::SinkError;
+use crate::provider::error::Limit;
+use crate::provider::registry::UnknownProvider;
+use crate::provider::ProviderError;
 
 /// Exit codes, documented in the README and `--help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// Every model answered.
     Success = 0,
-    /// At least one model failed; results were still printed.
+    /// At least one model failed, or an output failed after requests were sent; results that
+    /// could be kept were.
     ModelFailed = 1,
     /// A usage or configuration error; nothing was sent.
     Usage = 2,
@@ -36,29 +50,374 @@ pub const EXIT_CODES_HELP: &str = "Exit codes:
   130  interrupted (Ctrl-C): finished rows are kept and written, the rest marked cancelled
   143  terminated (SIGTERM): finished rows are kept and written, the rest marked cancelled";
 
-/// A one-line error for the user, with the exit code it ends the program with.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{message}")]
-pub struct CliError {
-    pub message: String,
-    pub exit: Exit,
+/// Which command asked for a prompt (their ways of giving one differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptCommand {
+    Compare,
+    Ask,
 }
 
-impl CliError {
-    /// A usage or configuration problem found before anything was sent (exit 2).
-    pub fn usage(message: impl Into<String>) -> Self {
-        CliError {
-            message: message.into(),
-            exit: Exit::Usage,
+/// Everything that ends a command with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    // ---- Before anything is sent: exit 2. ----
+    #[error("{}", match .0 {
+        PromptCommand::Compare => "no prompt: pass a PROMPT_FILE, -p TEXT, or pipe the prompt on stdin",
+        PromptCommand::Ask => "no prompt: pass it as an argument, with -p TEXT, or pipe it on stdin",
+    })]
+    NoPrompt(PromptCommand),
+    #[error("the prompt is empty: give it as a file, with -p TEXT, or on stdin")]
+    EmptyPrompt,
+    #[error("{}", read_failure(what, path, source))]
+    ReadText {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is not UTF-8 text (bad byte at offset {offset}); convert it, e.g. with iconv", match path {
+        Some(p) => format!("{what} `{}`", p.display()),
+        None => "stdin".to_string(),
+    })]
+    NotUtf8 {
+        what: &'static str,
+        path: Option<PathBuf>,
+        offset: usize,
+    },
+    #[error("cannot read the prompt from stdin: {0}")]
+    StdinRead(std::io::Error),
+    #[error("no models: name some with -m (e.g. -m gpt,claude), or set defaults.models in the config file")]
+    NoModels,
+    #[error("cannot tell the format of `{}` from its extension; add --format csv|json|jsonl|markdown|table", .0.display())]
+    UnknownExtension(PathBuf),
+    #[error("{var}: {problem}")]
+    BadEnv { var: String, problem: String },
+    #[error("{0}")]
+    Resolve(#[from] ResolveError),
+    #[error("{}", .0.join("; "))]
+    NothingCanRun(Vec<String>),
+    #[error("--max-cost needs --max-tokens: the most `{0}` can write is not known")]
+    MaxCostNeedsMaxTokens(String),
+    #[error(
+        "--max-cost cannot bound `{0}`: its price is unknown (see llmx models, or drop --max-cost)"
+    )]
+    MaxCostUnpriced(String),
+    #[error("estimated worst case {} exceeds --max-cost {} ({}); lower --max-tokens, drop a model or raise --max-cost",
+        crate::render::usd(Some(*total)), crate::render::usd(Some(*limit)),
+        parts.iter().map(|(l, c)| format!("{l} {}", crate::render::usd(Some(*c)))).collect::<Vec<_>>().join(", "))]
+    OverBudget {
+        total: f64,
+        limit: f64,
+        parts: Vec<(String, f64)>,
+    },
+    #[error("cannot write `{}`: directory `{}` does not exist", path.display(), dir.display())]
+    OutputDirMissing { path: PathBuf, dir: PathBuf },
+    #[error("cannot write `{}`: it is a directory; name a file, e.g. results.csv", .0.display())]
+    OutputIsDir(PathBuf),
+    #[error("cannot write `{}`: {source}", path.display())]
+    OutputCreate {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("{0}")]
+    HttpClient(String),
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    UnknownProvider(UnknownProvider),
+    #[error("no user config directory is known; set LLMX_CONFIG to a file path")]
+    NoConfigDir,
+    #[error("no user cache directory is known; set LLMX_CACHE_DIR to choose one")]
+    NoCacheDir,
+    #[error("`{}` already exists; not overwriting it (edit it, or move it away first)", .0.display())]
+    ConfigExists(PathBuf),
+    #[error("cannot create `{}`: {source}", dir.display())]
+    CreateDir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write `{}`: {source}", path.display())]
+    WriteFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write the catalog cache `{}`: {source}", path.display())]
+    CacheWrite {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the mock provider needs no key")]
+    OfflineNeedsNoKey,
+    #[error("the keyring is off (LLMX_NO_KEYRING); use the provider's env var or api_key in the config file")]
+    KeyringOff,
+    #[error("cannot read the key{}: {source}", if *from_stdin { " from stdin" } else { "" })]
+    KeyRead {
+        from_stdin: bool,
+        source: std::io::Error,
+    },
+    #[error("no key given: type it at the prompt or pipe it on stdin")]
+    NoKeyGiven,
+    #[error("the key holds whitespace; paste only the key itself")]
+    KeyHasWhitespace,
+    #[error("cannot store the key in {store}: {problem}; use the provider's env var or api_key in the config file instead")]
+    KeyStore { store: String, problem: String },
+    #[error("cannot remove the key from {store}: {problem}")]
+    KeyRemove { store: String, problem: String },
+    #[error("no {provider} key in {store}; nothing removed")]
+    NoKeyToRemove { provider: String, store: String },
+
+    // ---- After requests were sent: exit 1. ----
+    /// An output failed; the run stopped and kept what it could.
+    #[error("{0}")]
+    Output(SinkError),
+    /// The output file failed; the results went to stdout instead.
+    #[error("{0}; the results are printed above")]
+    OutputPrinted(SinkError),
+}
+
+impl Error {
+    /// The exit code this error ends the program with.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::Output(_) | Error::OutputPrinted(_) => Exit::ModelFailed,
+            _ => Exit::Usage,
         }
     }
 
-    /// A failure after requests were sent (an output that could not be written): exit 1, never
-    /// 2, because answers were already paid for.
-    pub fn after_send(message: impl Into<String>) -> Self {
-        CliError {
-            message: message.into(),
-            exit: Exit::ModelFailed,
+    /// A file the user named could not be read.
+    pub fn read(what: &'static str, path: &Path, source: std::io::Error) -> Error {
+        Error::ReadText {
+            what,
+            path: path.to_path_buf(),
+            source,
         }
+    }
+}
+
+fn read_failure(what: &str, path: &Path, e: &std::io::Error) -> String {
+    let shown = path.display();
+    match e.kind() {
+        std::io::ErrorKind::NotFound => format!("{what} `{shown}` not found"),
+        std::io::ErrorKind::IsADirectory => format!("{what} `{shown}` is a directory, not a file"),
+        _ => format!("cannot read {what} `{shown}`: {e}"),
+    }
+}
+
+/// A provider error as the CLI shows it: the provider's (scrubbed) message, and — when one of
+/// llmx's own limits ended the call — the setting that raises it.
+pub fn shown(e: &ProviderError) -> String {
+    let flag = match e.limit {
+        Some(Limit::Total) => "--timeout",
+        Some(Limit::FirstByte) => "--ttfb-timeout",
+        Some(Limit::Stall) => "--stall-timeout",
+        Some(Limit::AnswerSize) => "--max-answer-mb",
+        Some(Limit::RetryBudget) => "--retry-max-wait",
+        None => return e.message.clone(),
+    };
+    format!("{} (raise {flag})", e.message)
+}
+
+impl fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResolveError::EmptyName => f.write_str("empty model name in -m"),
+            ResolveError::UnknownModel {
+                spec,
+                suggestion: Some(s),
+            } => write!(f, "unknown model `{spec}`; did you mean `{s}`?"),
+            ResolveError::UnknownModel {
+                spec,
+                suggestion: None,
+            } => write!(
+                f,
+                "unknown model `{spec}`; name it as provider/model, e.g. openai/{spec}"
+            ),
+            ResolveError::UnknownProvider(u) => u.fmt(f),
+            ResolveError::NoModelAfter { spec, provider } => write!(
+                f,
+                "`{spec}` names no model after `{provider}/`, e.g. `{provider}/<model-id>`"
+            ),
+            ResolveError::BadBaseUrl {
+                url,
+                provider,
+                origin,
+            } => write!(
+                f,
+                "base URL `{url}` for {provider} is not an http(s) URL; fix {origin}"
+            ),
+            ResolveError::PlainHttpKey {
+                provider,
+                url,
+                origin,
+            } => write!(
+                f,
+                "refusing to send the {provider} key over plain http to {url}; use https or a loopback address (set by {origin})"
+            ),
+            ResolveError::MissingKey { provider, vars, .. } => {
+                let vars = match vars.as_slice() {
+                    [one] => one.clone(),
+                    [first, rest @ ..] => format!("{first} (or {})", rest.join(", ")),
+                    [] => "its key".into(),
+                };
+                write!(
+                    f,
+                    "no API key for {provider}: set {vars}, or run `llmx keys set {provider}`"
+                )
+            }
+            ResolveError::NotRoutable {
+                name,
+                route,
+                families,
+            } => write!(
+                f,
+                "`{name}` is offered by one provider only, so `:{route}` has nothing to choose from; models with several providers: {}",
+                families.join(", ")
+            ),
+            ResolveError::NotServed {
+                provider,
+                family,
+                served,
+            } => write!(
+                f,
+                "provider `{provider}` does not serve {family}; it is served by {}",
+                served.join(", ")
+            ),
+        }
+    }
+}
+
+impl fmt::Display for UnknownProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown provider `{}`; ", self.name)?;
+        if let Some(s) = &self.suggestion {
+            write!(f, "did you mean `{s}`? ")?;
+        }
+        write!(f, "known providers: {}", self.known.join(", "))
+    }
+}
+
+/// A config file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file `{}` (from LLMX_CONFIG) not found", .0.display())]
+    NotFound(PathBuf),
+    #[error("cannot read config file `{}`: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config `{}` line {line}: {problem}", path.display())]
+    At {
+        path: PathBuf,
+        line: usize,
+        problem: ConfigProblem,
+    },
+}
+
+/// What is wrong at a line of the config file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigProblem {
+    /// The TOML parser's own message.
+    Syntax(String),
+    Field {
+        /// `defaults.temperature`, `providers.mybox.base_url`.
+        field: String,
+        problem: FieldProblem,
+    },
+    /// A `[providers.X]` section for a provider that is neither built in nor defined.
+    NotBuiltin {
+        section: String,
+        suggestion: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldProblem {
+    Temperature(f64),
+    AtLeastOne,
+    /// The flags' own range message.
+    Range(String),
+    NoModels,
+    AliasForm,
+    Dialect(String),
+    NotHttpUrl(String),
+    Empty,
+    BadHeader,
+    BuiltinDialect(String),
+    MissingBaseUrl,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigProblem::Syntax(m) => f.write_str(m),
+            ConfigProblem::NotBuiltin {
+                section,
+                suggestion,
+            } => {
+                write!(f, "[{section}] is not a built-in provider; ")?;
+                if let Some(s) = suggestion {
+                    write!(f, "did you mean `{s}`? ")?;
+                }
+                f.write_str(
+                    "add `dialect = \"openai\"` (or anthropic, gemini) to define a custom one",
+                )
+            }
+            ConfigProblem::Field { field, problem } => {
+                write!(f, "`{field}` ")?;
+                match problem {
+                    FieldProblem::Temperature(t) => write!(f, "is {t}; use 0 to 2"),
+                    FieldProblem::AtLeastOne => f.write_str("must be at least 1"),
+                    FieldProblem::Range(m) => f.write_str(m),
+                    FieldProblem::NoModels => f.write_str("is empty; name at least one model"),
+                    FieldProblem::AliasForm => f.write_str(
+                        "must map a name without `/` to a model, e.g. fast = \"groq/llama-3.3-70b-versatile\"",
+                    ),
+                    FieldProblem::Dialect(d) => {
+                        write!(f, "is `{d}`; use openai, anthropic or gemini")
+                    }
+                    FieldProblem::NotHttpUrl(u) => write!(f, "is `{u}`, not an http(s) URL"),
+                    FieldProblem::Empty => f.write_str("is empty"),
+                    FieldProblem::BadHeader => f.write_str("is not a valid HTTP header"),
+                    FieldProblem::BuiltinDialect(name) => write!(
+                        f,
+                        "cannot change the dialect of built-in provider `{name}`; give the custom provider another name"
+                    ),
+                    FieldProblem::MissingBaseUrl => {
+                        f.write_str("is missing; a custom provider needs one")
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_from_the_error() {
+        assert_eq!(Error::NoModels.exit(), Exit::Usage);
+        let sink = SinkError::new("stdout", std::io::ErrorKind::StorageFull.into());
+        assert_eq!(Error::Output(sink).exit(), Exit::ModelFailed);
+    }
+
+    #[test]
+    fn limits_name_the_flag_only_where_shown() {
+        let e = ProviderError::limit(
+            crate::provider::ErrorKind::Timeout,
+            Limit::Stall,
+            "stream stalled: no data for 60s",
+        );
+        assert!(
+            !e.message.contains("--"),
+            "the provider layer names no flag"
+        );
+        assert_eq!(
+            shown(&e),
+            "stream stalled: no data for 60s (raise --stall-timeout)"
+        );
     }
 }

@@ -13,8 +13,8 @@ fn main() -> ExitCode {
     match llmx::commands::run(cli) {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(e) => {
-            eprintln!("error: {}", e.message);
-            ExitCode::from(e.exit as u8)
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit() as u8)
         }
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::cli::{AskArgs, AskFormat, CompareArgs, RequestArgs};
 use crate::config::Defaults;
 use crate::engine::route::Route;
-use crate::error::CliError;
+use crate::error::{Error, PromptCommand};
 use crate::output::{decide, Display, Terminal};
 use crate::provider::run::{defaults, CallLimits, RetryPolicy};
 use crate::render::{Format, TableOptions};
@@ -60,9 +60,14 @@ impl Env {
         &self,
         name: &str,
         parse: fn(&str) -> Result<T, String>,
-    ) -> Result<Option<T>, CliError> {
+    ) -> Result<Option<T>, Error> {
         self.get(name)
-            .map(|v| parse(v.trim()).map_err(|e| CliError::usage(format!("{name}: {e}"))))
+            .map(|v| {
+                parse(v.trim()).map_err(|problem| Error::BadEnv {
+                    var: name.to_string(),
+                    problem,
+                })
+            })
             .transpose()
     }
 }
@@ -154,7 +159,7 @@ pub struct RequestSettings {
 }
 
 impl RequestSettings {
-    pub fn resolve(a: RequestArgs, env: &Env, d: &Defaults) -> Result<Self, CliError> {
+    pub fn resolve(a: RequestArgs, env: &Env, d: &Defaults) -> Result<Self, Error> {
         let system = a.system.map(|s| match s.strip_prefix('@') {
             Some(path) => SystemPrompt::File(PathBuf::from(path)),
             None => SystemPrompt::Text(s),
@@ -239,20 +244,11 @@ fn latency_file(env: &Env) -> Option<PathBuf> {
 }
 
 impl CompareSettings {
-    pub fn resolve(
-        a: CompareArgs,
-        env: &Env,
-        d: &Defaults,
-        facts: Facts,
-    ) -> Result<Self, CliError> {
+    pub fn resolve(a: CompareArgs, env: &Env, d: &Defaults, facts: Facts) -> Result<Self, Error> {
         let format = match (a.format, &a.output) {
             (Some(f), _) => f,
-            (None, Some(path)) => Format::from_path(&path.to_string_lossy()).ok_or_else(|| {
-                CliError::usage(format!(
-                    "cannot tell the format of `{}` from its extension; add --format csv|json|jsonl|markdown|table",
-                    path.display()
-                ))
-            })?,
+            (None, Some(path)) => Format::from_path(&path.to_string_lossy())
+                .ok_or_else(|| Error::UnknownExtension(path.clone()))?,
             (None, None) => Format::Table,
         };
         let file_arg = a.prompt_file.as_deref();
@@ -262,20 +258,14 @@ impl CompareSettings {
             stdin: file_arg == Some("-") || (file_arg.is_none() && facts.stdin_is_data),
         };
         if prompt.inline.is_empty() && prompt.file.is_none() && !prompt.stdin {
-            return Err(CliError::usage(
-                "no prompt: pass a PROMPT_FILE, -p TEXT, or pipe the prompt on stdin",
-            ));
+            return Err(Error::NoPrompt(PromptCommand::Compare));
         }
         let models = if !a.models.is_empty() {
             a.models
         } else if let Some(m) = env.parsed("LLMX_MODELS", parse_models)? {
             m
         } else {
-            d.models.clone().ok_or_else(|| {
-                CliError::usage(
-                    "no models: name some with -m (e.g. -m gpt,claude), or set defaults.models in the config file",
-                )
-            })?
+            d.models.clone().ok_or(Error::NoModels)?
         };
         let concurrency = match a.concurrency {
             Some(n) => Some(n),
@@ -317,7 +307,7 @@ pub struct AskSettings {
 }
 
 impl AskSettings {
-    pub fn resolve(a: AskArgs, env: &Env, d: &Defaults, facts: Facts) -> Result<Self, CliError> {
+    pub fn resolve(a: AskArgs, env: &Env, d: &Defaults, facts: Facts) -> Result<Self, Error> {
         let text = a.text.as_deref();
         let mut inline: Vec<String> = a.prompt.into_iter().collect();
         inline.extend(text.filter(|t| *t != "-").map(str::to_string));
@@ -327,9 +317,7 @@ impl AskSettings {
             stdin: text == Some("-") || (text.is_none() && facts.stdin_is_data),
         };
         if prompt.inline.is_empty() && !prompt.stdin {
-            return Err(CliError::usage(
-                "no prompt: pass it as an argument, with -p TEXT, or pipe it on stdin",
-            ));
+            return Err(Error::NoPrompt(PromptCommand::Ask));
         }
         Ok(AskSettings {
             run: RunSettings {
@@ -351,7 +339,7 @@ mod tests {
     use super::*;
     use clap::Parser;
 
-    fn compare(args: &[&str], env: &Env, d: &Defaults) -> Result<CompareSettings, CliError> {
+    fn compare(args: &[&str], env: &Env, d: &Defaults) -> Result<CompareSettings, Error> {
         let mut argv = vec!["llmx", "compare"];
         argv.extend(args);
         let crate::cli::Command::Compare(a) =
@@ -401,10 +389,10 @@ mod tests {
     fn a_bad_env_value_names_the_variable() {
         let env = Env::from_pairs([("LLMX_TEMPERATURE", "3")]);
         let e = compare(&["-p", "x", "-m", "a"], &env, &Defaults::default()).unwrap_err();
-        assert_eq!(e.message, "LLMX_TEMPERATURE: 3 is outside 0 to 2");
+        assert_eq!(e.to_string(), "LLMX_TEMPERATURE: 3 is outside 0 to 2");
         let env = Env::from_pairs([("LLMX_CONCURRENCY", "0")]);
         let e = compare(&["-p", "x", "-m", "a"], &env, &Defaults::default()).unwrap_err();
-        assert!(e.message.starts_with("LLMX_CONCURRENCY: "), "{}", e.message);
+        assert!(e.to_string().starts_with("LLMX_CONCURRENCY: "), "{e}");
     }
 
     #[test]
@@ -441,8 +429,8 @@ mod tests {
     #[test]
     fn no_prompt_and_no_models_are_usage_errors() {
         let e = compare(&["-m", "a"], &Env::default(), &Defaults::default()).unwrap_err();
-        assert!(e.message.starts_with("no prompt"), "{}", e.message);
+        assert!(e.to_string().starts_with("no prompt"), "{e}");
         let e = compare(&["-p", "x"], &Env::default(), &Defaults::default()).unwrap_err();
-        assert!(e.message.starts_with("no models"), "{}", e.message);
+        assert!(e.to_string().starts_with("no models"), "{e}");
     }
 }

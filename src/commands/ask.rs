@@ -3,13 +3,13 @@
 
 use super::{pipeline, Context};
 use crate::engine::{Sink, Stop};
-use crate::error::{CliError, Exit};
+use crate::error::{Error, Exit};
 use crate::render::{self, Row};
 use crate::settings::AskSettings;
 use crate::sink::rows::{RowWriter, Shape};
 use crate::sink::stream::TextStream;
 
-pub fn run(ctx: &Context, s: AskSettings) -> Result<Exit, CliError> {
+pub fn run(ctx: &Context, s: AskSettings) -> Result<Exit, Error> {
     let catalog = ctx.catalog();
     let json = s.json;
     let outcome = pipeline::execute(
@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, s: AskSettings) -> Result<Exit, CliError> {
             eprintln!("error: {}: {err}", row.model);
         }
     }
-    pipeline::exit_for(&outcome)
+    pipeline::exit_for(outcome)
 }
 
 /// One line of stats for stderr.

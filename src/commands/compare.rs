@@ -3,13 +3,13 @@
 use super::pipeline::{self, check_writable};
 use super::Context;
 use crate::engine::{Sink, Stop};
-use crate::error::{CliError, Exit};
+use crate::error::{Error, Exit};
 use crate::render::{self, Format, Report, Row};
 use crate::settings::CompareSettings;
 use crate::sink::progress::Progress;
 use crate::sink::rows::{RowWriter, Shape};
 
-pub fn run(ctx: &Context, s: CompareSettings) -> Result<Exit, CliError> {
+pub fn run(ctx: &Context, s: CompareSettings) -> Result<Exit, Error> {
     if let Some(out) = &s.output {
         check_writable(out)?;
     }
@@ -26,9 +26,12 @@ pub fn run(ctx: &Context, s: CompareSettings) -> Result<Exit, CliError> {
                 sinks.push(Box::new(Progress::new(&labels)));
             }
             let writer = match &output {
-                Some(path) => RowWriter::file(shape, catalog, path).map_err(|e| {
-                    CliError::usage(format!("cannot write `{}`: {e}", path.display()))
-                })?,
+                Some(path) => {
+                    RowWriter::file(shape, catalog, path).map_err(|source| Error::OutputCreate {
+                        path: path.clone(),
+                        source,
+                    })?
+                }
                 None => RowWriter::stdout(shape, catalog),
             };
             sinks.push(Box::new(writer));
@@ -36,9 +39,9 @@ pub fn run(ctx: &Context, s: CompareSettings) -> Result<Exit, CliError> {
         }),
     )?;
     let Some(path) = &s.output else {
-        return pipeline::exit_for(&outcome);
+        return pipeline::exit_for(outcome);
     };
-    if let Some(Stop::Sink(e)) = &outcome.stopped {
+    if let Some(Stop::Sink(_)) = &outcome.stopped {
         // The file could not be written: keep what was computed, on stdout.
         let report = Report {
             rows: outcome
@@ -50,12 +53,13 @@ pub fn run(ctx: &Context, s: CompareSettings) -> Result<Exit, CliError> {
             wall: outcome.wall,
         };
         let _ = render::render(&report, Format::Table, s.table, &mut std::io::stdout());
-        return Err(CliError::after_send(format!(
-            "{e}; the results are printed above"
-        )));
+        let Some(Stop::Sink(e)) = outcome.stopped else {
+            unreachable!("matched above")
+        };
+        return Err(Error::OutputPrinted(e));
     }
     if !s.quiet {
         eprintln!("wrote {} rows to {}", outcome.results.len(), path.display());
     }
-    pipeline::exit_for(&outcome)
+    pipeline::exit_for(outcome)
 }

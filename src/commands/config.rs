@@ -3,10 +3,10 @@
 use super::Context;
 use crate::cli::ConfigCommand;
 use crate::config::{config_path, STARTER};
-use crate::error::{CliError, Exit};
+use crate::error::{Error, Exit};
 use crate::settings::Env;
 
-pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<Exit, CliError> {
+pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<Exit, Error> {
     match cmd {
         ConfigCommand::Show => {
             match &ctx.config {
@@ -28,10 +28,8 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<Exit, CliError> {
 }
 
 /// `path` and `init` need no (valid) config.
-pub fn run_without_context(env: &Env, cmd: ConfigCommand) -> Result<Exit, CliError> {
-    let path = config_path(env).ok_or_else(|| {
-        CliError::usage("no user config directory is known; set LLMX_CONFIG to a file path")
-    })?;
+pub fn run_without_context(env: &Env, cmd: ConfigCommand) -> Result<Exit, Error> {
+    let path = config_path(env).ok_or(Error::NoConfigDir)?;
     match cmd {
         ConfigCommand::Path => {
             println!("{}", path.display());
@@ -39,18 +37,18 @@ pub fn run_without_context(env: &Env, cmd: ConfigCommand) -> Result<Exit, CliErr
         }
         ConfigCommand::Init => {
             if path.exists() {
-                return Err(CliError::usage(format!(
-                    "`{}` already exists; not overwriting it (edit it, or move it away first)",
-                    path.display()
-                )));
+                return Err(Error::ConfigExists(path));
             }
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    CliError::usage(format!("cannot create `{}`: {e}", dir.display()))
+                std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
+                    dir: dir.to_path_buf(),
+                    source,
                 })?;
             }
-            write_private(&path, STARTER)
-                .map_err(|e| CliError::usage(format!("cannot write `{}`: {e}", path.display())))?;
+            write_private(&path, STARTER).map_err(|source| Error::WriteFile {
+                path: path.clone(),
+                source,
+            })?;
             eprintln!("wrote {}", path.display());
             Ok(Exit::Success)
         }

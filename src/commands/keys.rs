@@ -7,9 +7,9 @@ use std::io::{IsTerminal, Read};
 use super::Context;
 use crate::auth::{Secret, KEYRING_SERVICE};
 use crate::cli::KeysCommand;
-use crate::error::{CliError, Exit};
+use crate::error::{Error, Exit};
 
-pub fn run(ctx: &Context, cmd: KeysCommand) -> Result<Exit, CliError> {
+pub fn run(ctx: &Context, cmd: KeysCommand) -> Result<Exit, Error> {
     match cmd {
         KeysCommand::Set { provider } => set(ctx, &provider),
         KeysCommand::List => list(ctx),
@@ -18,50 +18,49 @@ pub fn run(ctx: &Context, cmd: KeysCommand) -> Result<Exit, CliError> {
     }
 }
 
-fn provider_id(ctx: &Context, name: &str) -> Result<String, CliError> {
+fn provider_id(ctx: &Context, name: &str) -> Result<String, Error> {
     match ctx.registry.get(name) {
-        Some(p) if p.is_offline() => Err(CliError::usage("the mock provider needs no key")),
+        Some(p) if p.is_offline() => Err(Error::OfflineNeedsNoKey),
         Some(p) => Ok(p.id.clone()),
-        None => Err(CliError::usage(ctx.registry.unknown(name))),
+        None => Err(Error::UnknownProvider(ctx.registry.unknown(name))),
     }
 }
 
-fn no_keyring() -> CliError {
-    CliError::usage(
-        "the keyring is off (LLMX_NO_KEYRING); use the provider's env var or api_key in the config file",
-    )
+fn no_keyring() -> Error {
+    Error::KeyringOff
 }
 
-fn set(ctx: &Context, name: &str) -> Result<Exit, CliError> {
+fn set(ctx: &Context, name: &str) -> Result<Exit, Error> {
     let id = provider_id(ctx, name)?;
     let store = ctx.keys.store().ok_or_else(no_keyring)?;
     let raw = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password(format!("{id} API key (input hidden): "))
-            .map_err(|e| CliError::usage(format!("cannot read the key: {e}")))?
+        rpassword::prompt_password(format!("{id} API key (input hidden): ")).map_err(|source| {
+            Error::KeyRead {
+                from_stdin: false,
+                source,
+            }
+        })?
     } else {
         let mut s = String::new();
         std::io::stdin()
             .read_to_string(&mut s)
-            .map_err(|e| CliError::usage(format!("cannot read the key from stdin: {e}")))?;
+            .map_err(|source| Error::KeyRead {
+                from_stdin: true,
+                source,
+            })?;
         s
     };
     let key = raw.trim();
     if key.is_empty() {
-        return Err(CliError::usage(
-            "no key given: type it at the prompt or pipe it on stdin",
-        ));
+        return Err(Error::NoKeyGiven);
     }
     if key.chars().any(char::is_whitespace) {
-        return Err(CliError::usage(
-            "the key holds whitespace; paste only the key itself",
-        ));
+        return Err(Error::KeyHasWhitespace);
     }
     let secret = Secret::new(key);
-    store.set(&id, &secret).map_err(|e| {
-        CliError::usage(format!(
-            "cannot store the key in {}: {e}; use the provider's env var or api_key in the config file instead",
-            store.describe()
-        ))
+    store.set(&id, &secret).map_err(|e| Error::KeyStore {
+        store: store.describe(),
+        problem: e.to_string(),
     })?;
     eprintln!(
         "stored the {id} key ({}) in {}",
@@ -71,7 +70,7 @@ fn set(ctx: &Context, name: &str) -> Result<Exit, CliError> {
     Ok(Exit::Success)
 }
 
-fn list(ctx: &Context) -> Result<Exit, CliError> {
+fn list(ctx: &Context) -> Result<Exit, Error> {
     let mut t = comfy_table::Table::new();
     t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
     t.force_no_tty();
@@ -97,7 +96,7 @@ fn list(ctx: &Context) -> Result<Exit, CliError> {
     Ok(Exit::Success)
 }
 
-fn remove(ctx: &Context, name: &str) -> Result<Exit, CliError> {
+fn remove(ctx: &Context, name: &str) -> Result<Exit, Error> {
     let id = provider_id(ctx, name)?;
     let store = ctx.keys.store().ok_or_else(no_keyring)?;
     match store.remove(&id) {
@@ -105,18 +104,18 @@ fn remove(ctx: &Context, name: &str) -> Result<Exit, CliError> {
             eprintln!("removed the {id} key from {}", store.describe());
             Ok(Exit::Success)
         }
-        Ok(false) => Err(CliError::usage(format!(
-            "no {id} key in {}; nothing removed",
-            store.describe()
-        ))),
-        Err(e) => Err(CliError::usage(format!(
-            "cannot remove the key from {}: {e}",
-            store.describe()
-        ))),
+        Ok(false) => Err(Error::NoKeyToRemove {
+            provider: id,
+            store: store.describe(),
+        }),
+        Err(e) => Err(Error::KeyRemove {
+            store: store.describe(),
+            problem: e.to_string(),
+        }),
     }
 }
 
-fn path(ctx: &Context) -> Result<Exit, CliError> {
+fn path(ctx: &Context) -> Result<Exit, Error> {
     let config = crate::config::config_path(&ctx.env)
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "(no config dir; set LLMX_CONFIG)".into());

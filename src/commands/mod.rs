@@ -12,7 +12,7 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::cli::{Cli, Command};
-use crate::error::{CliError, Exit};
+use crate::error::{Error, Exit};
 use crate::provider::Registry;
 use crate::settings::Env;
 use crate::settings::PromptSources;
@@ -30,7 +30,7 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn load(env: Env) -> Result<Context, CliError> {
+    pub fn load(env: Env) -> Result<Context, Error> {
         let config = crate::config::Config::load(&env)?;
         let mut registry = Registry::builtin();
         if let Some(c) = &config {
@@ -76,7 +76,7 @@ impl Context {
 }
 
 /// Run the parsed command line.
-pub fn run(cli: Cli) -> Result<Exit, CliError> {
+pub fn run(cli: Cli) -> Result<Exit, Error> {
     if let Command::Completions { shell } = cli.command {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
@@ -125,11 +125,11 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
 }
 
 /// A single-threaded runtime: every call is network-bound, and one thread starts fastest.
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| CliError::usage(format!("cannot start the async runtime: {e}")))
+        .map_err(Error::Runtime)
 }
 
 /// Assemble the prompt; parts are joined by a blank line. `read_stdin` is only called when
@@ -137,19 +137,17 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 pub fn load_prompt(
     sources: &PromptSources,
     read_stdin: &mut dyn FnMut() -> std::io::Result<Vec<u8>>,
-) -> Result<String, CliError> {
+) -> Result<String, Error> {
     let mut parts: Vec<String> = sources.inline.clone();
     if let Some(path) = &sources.file {
         parts.push(read_text_file(path, "prompt file")?);
     }
     if sources.stdin {
-        let bytes = read_stdin()
-            .map_err(|e| CliError::usage(format!("cannot read the prompt from stdin: {e}")))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            CliError::usage(format!(
-                "stdin is not UTF-8 text (bad byte at offset {}); convert it, e.g. with iconv",
-                e.utf8_error().valid_up_to()
-            ))
+        let bytes = read_stdin().map_err(Error::StdinRead)?;
+        let text = String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
+            what: "stdin",
+            path: None,
+            offset: e.utf8_error().valid_up_to(),
         })?;
         parts.push(text);
     }
@@ -159,28 +157,18 @@ pub fn load_prompt(
         .filter(|p| !p.trim().is_empty())
         .collect();
     if parts.is_empty() {
-        return Err(CliError::usage(
-            "the prompt is empty: give it as a file, with -p TEXT, or on stdin",
-        ));
+        return Err(Error::EmptyPrompt);
     }
     Ok(parts.join("\n\n"))
 }
 
 /// Read a UTF-8 text file the user named; every failure is a one-line usage error.
-pub fn read_text_file(path: &Path, what: &str) -> Result<String, CliError> {
-    let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => CliError::usage(format!("{what} `{shown}` not found")),
-        std::io::ErrorKind::IsADirectory => {
-            CliError::usage(format!("{what} `{shown}` is a directory, not a file"))
-        }
-        _ => CliError::usage(format!("cannot read {what} `{shown}`: {e}")),
-    })?;
-    String::from_utf8(bytes).map_err(|e| {
-        CliError::usage(format!(
-            "{what} `{shown}` is not UTF-8 text (bad byte at offset {}); convert it, e.g. with iconv",
-            e.utf8_error().valid_up_to()
-        ))
+pub fn read_text_file(path: &Path, what: &'static str) -> Result<String, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::read(what, path, e))?;
+    String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
+        what,
+        path: Some(path.to_path_buf()),
+        offset: e.utf8_error().valid_up_to(),
     })
 }
 
@@ -247,12 +235,8 @@ mod tests {
             &mut no_stdin,
         )
         .unwrap_err();
-        assert!(
-            e.message.starts_with("the prompt is empty"),
-            "{}",
-            e.message
-        );
-        assert_eq!(e.exit, Exit::Usage);
+        assert!(e.to_string().starts_with("the prompt is empty"), "{e}");
+        assert_eq!(e.exit(), Exit::Usage);
 
         let missing = Path::new("no/such/prompt.txt");
         let e = load_prompt(
@@ -263,7 +247,7 @@ mod tests {
             &mut no_stdin,
         )
         .unwrap_err();
-        assert_eq!(e.message, "prompt file `no/such/prompt.txt` not found");
+        assert_eq!(e.to_string(), "prompt file `no/such/prompt.txt` not found");
 
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("latin1.txt");
@@ -277,7 +261,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(e
-            .message
+            .to_string()
             .contains("is not UTF-8 text (bad byte at offset 3)"));
 
         let e = load_prompt(
@@ -288,6 +272,6 @@ mod tests {
             &mut || Ok(vec![0xff]),
         )
         .unwrap_err();
-        assert!(e.message.starts_with("stdin is not UTF-8"));
+        assert!(e.to_string().starts_with("stdin is not UTF-8"));
     }
 }

@@ -6,14 +6,14 @@ use std::io::Write;
 use super::{runtime, Context};
 use crate::catalog::{refresh, Catalog};
 use crate::cli::{ModelSort, ModelsArgs, ModelsFormat};
-use crate::error::{CliError, Exit};
+use crate::error::{Error, Exit};
 use crate::output::{decide, Terminal};
 use crate::render::models::{self as render, ModelRow};
 
-pub fn run(ctx: &Context, args: ModelsArgs) -> Result<Exit, CliError> {
+pub fn run(ctx: &Context, args: ModelsArgs) -> Result<Exit, Error> {
     if let Some(p) = &args.provider {
         if ctx.registry.get(p).is_none() {
-            return Err(CliError::usage(ctx.registry.unknown(p)));
+            return Err(Error::UnknownProvider(ctx.registry.unknown(p)));
         }
     }
     let mut exit = Exit::Success;
@@ -41,14 +41,12 @@ pub fn run(ctx: &Context, args: ModelsArgs) -> Result<Exit, CliError> {
 }
 
 /// Fetch, then save what arrived. Nothing fetched is a warning and exit 1, the cache untouched.
-fn do_refresh(ctx: &Context) -> Result<Exit, CliError> {
-    let path = refresh::cache_path(&ctx.env).ok_or_else(|| {
-        CliError::usage("no user cache directory is known; set LLMX_CACHE_DIR to choose one")
-    })?;
+fn do_refresh(ctx: &Context) -> Result<Exit, Error> {
+    let path = refresh::cache_path(&ctx.env).ok_or(Error::NoCacheDir)?;
     let client = crate::provider::http::HttpClient::new(std::time::Duration::from_secs_f64(
         crate::provider::run::defaults::CONNECT_SECS,
     ))
-    .map_err(|e| CliError::usage(e.message))?;
+    .map_err(|e| Error::HttpClient(e.message))?;
     let sources = refresh::sources(&ctx.registry, &ctx.keys);
     let fetched = runtime()?.block_on(refresh::fetch(&client, &sources, ctx.clock.now()));
     for w in &fetched.warnings {
@@ -61,11 +59,9 @@ fn do_refresh(ctx: &Context) -> Result<Exit, CliError> {
         );
         return Ok(Exit::ModelFailed);
     }
-    refresh::save(&path, &fetched.cache).map_err(|e| {
-        CliError::usage(format!(
-            "cannot write the catalog cache `{}`: {e}",
-            path.display()
-        ))
+    refresh::save(&path, &fetched.cache).map_err(|source| Error::CacheWrite {
+        path: path.clone(),
+        source,
     })?;
     eprintln!("refreshed {} models into {}", fetched.count, path.display());
     Ok(if fetched.warnings.is_empty() {

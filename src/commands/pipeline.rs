@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use super::{load_prompt, read_all_stdin, read_text_file, Context};
 use crate::catalog::Catalog;
 use crate::engine::{self, Fanout, Job, RunOptions, RunOutcome, Signal, Sink, Stop};
-use crate::error::{CliError, Exit};
+use crate::error::{Error, Exit};
 use crate::provider::http::HttpClient;
 use crate::provider::{ChatRequest, Message};
 use crate::settings::{RequestSettings, RunSettings, SystemPrompt};
@@ -17,7 +17,7 @@ use crate::sink::latency::{medians, LatencyRecord};
 
 /// The sinks a command wants, built once the jobs are known and before anything is sent (a
 /// failure here is still a usage error).
-pub type SinkFactory<'c> = dyn FnOnce(&[Job]) -> Result<Vec<Box<dyn Sink + 'c>>, CliError> + 'c;
+pub type SinkFactory<'c> = dyn FnOnce(&[Job]) -> Result<Vec<Box<dyn Sink + 'c>>, Error> + 'c;
 
 /// Run the pipeline. Errors before sending are usage errors (exit 2); after that, everything is
 /// in the outcome.
@@ -25,7 +25,7 @@ pub fn execute<'c>(
     ctx: &'c Context,
     run: &RunSettings,
     sinks: Box<SinkFactory<'c>>,
-) -> Result<RunOutcome, CliError> {
+) -> Result<RunOutcome, Error> {
     let prompt = load_prompt(&run.prompt, &mut read_all_stdin)?;
     let request = chat_request(&run.request, prompt)?;
     let jobs = plan(ctx, run, &request)?;
@@ -41,7 +41,7 @@ pub fn execute<'c>(
     }
     fanout.push(LatencyRecord::new(run.latency_file.clone()));
     let client =
-        HttpClient::new(run.request.connect_timeout).map_err(|e| CliError::usage(e.message))?;
+        HttpClient::new(run.request.connect_timeout).map_err(|e| Error::HttpClient(e.message))?;
     let opts = RunOptions {
         concurrency: run.concurrency,
         limits: run.request.limits,
@@ -57,7 +57,7 @@ pub fn execute<'c>(
 }
 
 /// The exit code of a run; an output that failed is the error (exit 1: answers were paid for).
-pub fn exit_for(outcome: &RunOutcome) -> Result<Exit, CliError> {
+pub fn exit_for(mut outcome: RunOutcome) -> Result<Exit, Error> {
     let failed = |counted: &dyn Fn(&engine::JobResult) -> bool| {
         if outcome.results.iter().any(|r| r.failed() && counted(r)) {
             Exit::ModelFailed
@@ -69,7 +69,12 @@ pub fn exit_for(outcome: &RunOutcome) -> Result<Exit, CliError> {
         Some(Stop::Signal(s)) => Ok(Exit::from_signal(*s)),
         // The reader went away (`| head`): rows cut short by that are not failures.
         Some(Stop::Sink(e)) if e.is_broken_pipe() => Ok(failed(&|r| !r.cancelled())),
-        Some(Stop::Sink(e)) => Err(CliError::after_send(e.to_string())),
+        Some(Stop::Sink(_)) => {
+            let Some(Stop::Sink(e)) = outcome.stopped.take() else {
+                unreachable!("matched above")
+            };
+            Err(Error::Output(e))
+        }
         None => Ok(failed(&|_| true)),
     }
 }
@@ -99,7 +104,7 @@ async fn stop_signal() -> Signal {
 }
 
 /// The request every model gets (the model id is filled in per target).
-pub fn chat_request(s: &RequestSettings, prompt: String) -> Result<ChatRequest, CliError> {
+pub fn chat_request(s: &RequestSettings, prompt: String) -> Result<ChatRequest, Error> {
     let system = match &s.system {
         Some(SystemPrompt::File(path)) => {
             let text = read_text_file(path, "system prompt file")?;
@@ -120,7 +125,7 @@ pub fn chat_request(s: &RequestSettings, prompt: String) -> Result<ChatRequest, 
 }
 
 /// Resolve every `-m` entry into its chain of links; a wrong name stops the run.
-pub fn plan(ctx: &Context, run: &RunSettings, request: &ChatRequest) -> Result<Vec<Job>, CliError> {
+pub fn plan(ctx: &Context, run: &RunSettings, request: &ChatRequest) -> Result<Vec<Job>, Error> {
     let latency = medians(run.latency_file.as_deref());
     let cx = engine::route::RouteContext {
         resolver: engine::resolve::Resolver {
@@ -147,7 +152,7 @@ pub fn plan(ctx: &Context, run: &RunSettings, request: &ChatRequest) -> Result<V
 }
 
 /// When no job can send anything, say which keys are missing (exit 2).
-pub fn nothing_can_run(jobs: &[Job]) -> Option<CliError> {
+pub fn nothing_can_run(jobs: &[Job]) -> Option<Error> {
     if jobs.is_empty() || !jobs.iter().all(|j| j.cannot_run()) {
         return None;
     }
@@ -157,12 +162,12 @@ pub fn nothing_can_run(jobs: &[Job]) -> Option<CliError> {
         .filter_map(|l| l.preflight.as_ref().map(|e| e.message.clone()))
         .collect();
     msgs.dedup();
-    Some(CliError::usage(msgs.join("; ")))
+    Some(Error::NothingCanRun(msgs))
 }
 
 /// The most a request could cost: its prompt at a pessimistic three characters a token, and
 /// the full output allowance (`--max-tokens`, else the model's maximum output).
-pub fn worst_case(job: &Job, catalog: &Catalog, now: SystemTime) -> Result<f64, String> {
+pub fn worst_case(job: &Job, catalog: &Catalog, now: SystemTime) -> Result<f64, Error> {
     let req = &job.request;
     let chars: usize = req.system.as_deref().map_or(0, |s| s.chars().count())
         + req
@@ -179,19 +184,11 @@ pub fn worst_case(job: &Job, catalog: &Catalog, now: SystemTime) -> Result<f64, 
     let output = match (req.max_tokens, entry.and_then(|m| m.max_output)) {
         (Some(n), _) => u64::from(n),
         (None, Some(n)) => n,
-        (None, None) => {
-            return Err(format!(
-                "--max-cost needs --max-tokens: the most `{}` can write is not known",
-                job.label
-            ))
-        }
+        (None, None) => return Err(Error::MaxCostNeedsMaxTokens(job.label.clone())),
     };
-    let price = catalog.price(&t.provider.id, &t.model, now).ok_or_else(|| {
-        format!(
-            "--max-cost cannot bound `{}`: its price is unknown (see llmx models, or drop --max-cost)",
-            job.label
-        )
-    })?;
+    let price = catalog
+        .price(&t.provider.id, &t.model, now)
+        .ok_or_else(|| Error::MaxCostUnpriced(job.label.clone()))?;
     let usage = crate::provider::Usage {
         input_tokens: Some(input),
         output_tokens: Some(output),
@@ -200,47 +197,37 @@ pub fn worst_case(job: &Job, catalog: &Catalog, now: SystemTime) -> Result<f64, 
     Ok(crate::catalog::cost(Some(price), &usage).unwrap_or(0.0))
 }
 
-fn check_budget(
-    catalog: &Catalog,
-    now: SystemTime,
-    jobs: &[Job],
-    limit: f64,
-) -> Result<(), CliError> {
+fn check_budget(catalog: &Catalog, now: SystemTime, jobs: &[Job], limit: f64) -> Result<(), Error> {
     let mut total = 0.0;
     let mut parts = Vec::new();
     for job in jobs.iter().filter(|j| !j.cannot_run()) {
-        let c = worst_case(job, catalog, now).map_err(CliError::usage)?;
+        let c = worst_case(job, catalog, now)?;
         total += c;
-        parts.push(format!("{} {}", job.label, crate::render::usd(Some(c))));
+        parts.push((job.label.clone(), c));
     }
     if total > limit {
-        return Err(CliError::usage(format!(
-            "estimated worst case {} exceeds --max-cost {} ({}); lower --max-tokens, drop a model or raise --max-cost",
-            crate::render::usd(Some(total)),
-            crate::render::usd(Some(limit)),
-            parts.join(", ")
-        )));
+        return Err(Error::OverBudget {
+            total,
+            limit,
+            parts,
+        });
     }
     Ok(())
 }
 
 /// The output file's directory must exist before any money is spent on answers.
-pub fn check_writable(path: &Path) -> Result<(), CliError> {
+pub fn check_writable(path: &Path) -> Result<(), Error> {
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
     if let Some(dir) = parent {
         if !dir.is_dir() {
-            return Err(CliError::usage(format!(
-                "cannot write `{}`: directory `{}` does not exist",
-                path.display(),
-                dir.display()
-            )));
+            return Err(Error::OutputDirMissing {
+                path: path.to_path_buf(),
+                dir: dir.to_path_buf(),
+            });
         }
     }
     if path.is_dir() {
-        return Err(CliError::usage(format!(
-            "cannot write `{}`: it is a directory; name a file, e.g. results.csv",
-            path.display()
-        )));
+        return Err(Error::OutputIsDir(path.to_path_buf()));
     }
     Ok(())
 }
@@ -289,6 +276,6 @@ mod tests {
             ..request
         };
         let e = chat_request(&missing, "hi".into()).unwrap_err();
-        assert_eq!(e.message, "system prompt file `nope.txt` not found");
+        assert_eq!(e.to_string(), "system prompt file `nope.txt` not found");
     }
 }

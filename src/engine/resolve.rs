@@ -4,44 +4,67 @@
 
 use crate::auth::Keys;
 use crate::catalog::Catalog;
-use crate::error::CliError;
+use crate::provider::registry::UnknownProvider;
 use crate::provider::run::Target;
 use crate::provider::Registry;
 use crate::provider::{ErrorKind, ProviderError};
 
-/// Why a model spec could not be resolved.
+/// Why a model spec could not be resolved. The data only: the wording is in `crate::error`.
 #[derive(Debug, Clone)]
 pub enum ResolveError {
-    /// The spec itself is wrong (unknown model or provider, bad base URL): a usage error.
-    Invalid(String),
+    EmptyName,
+    UnknownModel {
+        spec: String,
+        suggestion: Option<String>,
+    },
+    UnknownProvider(UnknownProvider),
+    /// `openai/` with nothing after the slash.
+    NoModelAfter {
+        spec: String,
+        provider: String,
+    },
+    BadBaseUrl {
+        url: String,
+        provider: String,
+        origin: String,
+    },
+    /// A key would travel over plain http to a host that is not this machine.
+    PlainHttpKey {
+        provider: String,
+        url: String,
+        origin: String,
+    },
     /// The model is known but its provider has no key. In a compare beside runnable models
     /// this is that row's error; on its own it is a usage error.
     MissingKey {
         target: Box<Target>,
-        message: String,
+        provider: String,
+        vars: Vec<String>,
+    },
+    /// `name:cheapest` for a model only one provider serves.
+    NotRoutable {
+        name: String,
+        route: String,
+        families: Vec<String>,
+    },
+    /// `--route provider=X` for a model X does not serve.
+    NotServed {
+        provider: String,
+        family: String,
+        served: Vec<String>,
     },
 }
 
-impl ResolveError {
-    pub fn message(&self) -> &str {
-        match self {
-            ResolveError::Invalid(m) | ResolveError::MissingKey { message: m, .. } => m,
-        }
-    }
+impl std::error::Error for ResolveError {}
 
+impl ResolveError {
     /// The error a row shows for a model that could not be called.
     pub fn to_provider_error(&self) -> ProviderError {
         let kind = match self {
-            ResolveError::Invalid(_) => ErrorKind::BadRequest,
             ResolveError::MissingKey { .. } => ErrorKind::MissingKey,
+            _ => ErrorKind::BadRequest,
         };
-        ProviderError::new(kind, self.message())
-    }
-}
-
-impl From<ResolveError> for CliError {
-    fn from(e: ResolveError) -> CliError {
-        CliError::usage(e.message())
+        ProviderError::new(kind, self.to_string())
     }
 }
 
@@ -62,7 +85,7 @@ pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
     } = r;
     let spec = spec.trim();
     if spec.is_empty() {
-        return Err(ResolveError::Invalid("empty model name in -m".into()));
+        return Err(ResolveError::EmptyName);
     }
     if let Some(target) = catalog.alias(spec) {
         return resolve(target, r);
@@ -71,31 +94,31 @@ pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
         Some((p, m)) if registry.get(p).is_some() => (p.to_string(), m.to_string()),
         Some((p, _)) => match catalog.provider_of(spec) {
             Some(prov) => (prov.to_string(), spec.to_string()),
-            None => return Err(ResolveError::Invalid(registry.unknown(p))),
+            None => return Err(ResolveError::UnknownProvider(registry.unknown(p))),
         },
         None => match catalog.provider_of(spec) {
             Some(prov) => (prov.to_string(), spec.to_string()),
             None => {
                 let names = catalog.known_names();
-                let message =
-                    match crate::catalog::did_you_mean(spec, names.iter().map(String::as_str)) {
-                        Some(s) => format!("unknown model `{spec}`; did you mean `{s}`?"),
-                        None => format!(
-                            "unknown model `{spec}`; name it as provider/model, e.g. openai/{spec}"
-                        ),
-                    };
-                return Err(ResolveError::Invalid(message));
+                let suggestion =
+                    crate::catalog::did_you_mean(spec, names.iter().map(String::as_str))
+                        .map(str::to_string);
+                return Err(ResolveError::UnknownModel {
+                    spec: spec.to_string(),
+                    suggestion,
+                });
             }
         },
     };
     let provider = registry
         .get(&provider_name)
         .cloned()
-        .ok_or_else(|| ResolveError::Invalid(format!("unknown provider `{provider_name}`")))?;
+        .ok_or_else(|| ResolveError::UnknownProvider(registry.unknown(&provider_name)))?;
     if model.trim().is_empty() {
-        return Err(ResolveError::Invalid(format!(
-            "`{spec}` names no model after `{provider_name}/`, e.g. `{provider_name}/<model-id>`"
-        )));
+        return Err(ResolveError::NoModelAfter {
+            spec: spec.to_string(),
+            provider: provider_name,
+        });
     }
     let base_url = provider.base_url.clone();
     let origin = provider.base_url_origin();
@@ -104,10 +127,11 @@ pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
         match reqwest::Url::parse(&base_url) {
             Ok(u) if u.scheme() == "http" || u.scheme() == "https" => url = Some(u),
             _ => {
-                return Err(ResolveError::Invalid(format!(
-                    "base URL `{base_url}` for {} is not an http(s) URL; fix {origin}",
-                    provider.id
-                )))
+                return Err(ResolveError::BadBaseUrl {
+                    url: base_url,
+                    provider: provider.id.clone(),
+                    origin,
+                })
             }
         }
     }
@@ -119,30 +143,23 @@ pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
     };
     if let (Some(_), Some(u)) = (&key, &url) {
         if u.scheme() == "http" && !is_loopback(u) {
-            return Err(ResolveError::Invalid(format!(
-                "refusing to send the {} key over plain http to {base_url}; use https or a loopback address (set by {origin})",
-                provider.id
-            )));
+            return Err(ResolveError::PlainHttpKey {
+                provider: provider.id.clone(),
+                url: base_url,
+                origin,
+            });
         }
     }
     if key.is_none() && provider.key_required {
-        let vars = match provider.key_env.as_slice() {
-            [one] => one.clone(),
-            [first, rest @ ..] => format!("{first} (or {})", rest.join(", ")),
-            [] => "its key".into(),
-        };
-        let message = format!(
-            "no API key for {}: set {vars}, or run `llmx keys set {}`",
-            provider.id, provider.id
-        );
         return Err(ResolveError::MissingKey {
+            provider: provider.id.clone(),
+            vars: provider.key_env.clone(),
             target: Box::new(Target {
                 provider,
                 model,
                 base_url,
                 key: None,
             }),
-            message,
         });
     }
     Ok(Target {
@@ -214,29 +231,29 @@ mod tests {
         let none = Env::default();
         let e = run("claude", &none).unwrap_err();
         assert_eq!(
-            e.message(),
+            e.to_string(),
             "no API key for anthropic: set ANTHROPIC_API_KEY, or run `llmx keys set anthropic`"
         );
         let e = run("gemini", &none).unwrap_err();
-        assert!(e.message().contains("GEMINI_API_KEY (or GOOGLE_API_KEY)"));
+        assert!(e.to_string().contains("GEMINI_API_KEY (or GOOGLE_API_KEY)"));
         let e = run("claud", &none).unwrap_err();
         assert!(
-            e.message().contains("did you mean `claude`?"),
+            e.to_string().contains("did you mean `claude`?"),
             "{}",
-            e.message()
+            e.to_string()
         );
         let e = run("opnai/gpt-4o", &none).unwrap_err();
         assert!(
-            e.message().contains("did you mean `openai`?"),
+            e.to_string().contains("did you mean `openai`?"),
             "{}",
-            e.message()
+            e.to_string()
         );
-        assert!(e.message().contains("known providers: openai, anthropic"));
+        assert!(e.to_string().contains("known providers: openai, anthropic"));
         let e = run("openai/", &env()).unwrap_err();
-        assert!(e.message().contains("names no model"));
+        assert!(e.to_string().contains("names no model"));
         let bad = Env::from_pairs([("OPENAI_API_KEY", "k"), ("LLMX_OPENAI_BASE_URL", "nope")]);
         let e = run("gpt", &bad).unwrap_err();
-        assert!(e.message().contains("LLMX_OPENAI_BASE_URL"));
+        assert!(e.to_string().contains("LLMX_OPENAI_BASE_URL"));
     }
 
     /// A key store holding fixed keys.
@@ -289,9 +306,9 @@ mod tests {
         // A name only the embedded catalog knows is unknown to this one.
         let e = resolve("gpt", r).unwrap_err();
         assert!(
-            e.message().starts_with("unknown model `gpt`"),
+            e.to_string().starts_with("unknown model `gpt`"),
             "{}",
-            e.message()
+            e.to_string()
         );
         // And the price comes from the catalog handed in, at the time handed in.
         let at = std::time::SystemTime::UNIX_EPOCH;

@@ -99,11 +99,11 @@ fn expand_one(alt: &str, cx: &RouteContext) -> Result<Vec<Link>, ResolveError> {
         .or_else(|| cx.resolver.catalog.family(aliased));
     let Some((family_name, members)) = family else {
         if inline.is_some() {
-            return Err(ResolveError::Invalid(format!(
-                "`{name}` is offered by one provider only, so `:{}` has nothing to choose from; models with several providers: {}",
-                alt.rsplit_once(':').map_or("", |x| x.1),
-                cx.resolver.catalog.routes.keys().cloned().collect::<Vec<_>>().join(", ")
-            )));
+            return Err(ResolveError::NotRoutable {
+                name: name.to_string(),
+                route: alt.rsplit_once(':').map_or("", |x| x.1).to_string(),
+                families: cx.resolver.catalog.routes.keys().cloned().collect(),
+            });
         }
         return Ok(vec![link_of(resolve(name, cx.resolver))?]);
     };
@@ -151,10 +151,11 @@ fn expand_one(alt: &str, cx: &RouteContext) -> Result<Vec<Link>, ResolveError> {
                 if let Some(k) = keyless.iter().find(|l| l.target.provider.id == pinned_id) {
                     return Ok(vec![k.clone()]);
                 }
-                return Err(ResolveError::Invalid(format!(
-                    "provider `{p}` does not serve {family_name}; it is served by {}",
-                    served.join(", ")
-                )));
+                return Err(ResolveError::NotServed {
+                    provider: p.clone(),
+                    family: family_name.to_string(),
+                    served,
+                });
             };
             let pinned = links.remove(pos);
             links.insert(0, pinned);
@@ -278,12 +279,16 @@ mod tests {
         let bad = Route::Provider("anthropic".into());
         let e = expand("llama-3.3-70b", &cx(&env, &r, &c, &none, Some(&bad), false)).unwrap_err();
         assert!(
-            e.message().contains("does not serve llama-3.3-70b"),
+            e.to_string().contains("does not serve llama-3.3-70b"),
             "{}",
-            e.message()
+            e.to_string()
         );
         let e = expand("gpt-5.5:cheapest", &cx(&env, &r, &c, &none, None, false)).unwrap_err();
-        assert!(e.message().contains("one provider only"), "{}", e.message());
+        assert!(
+            e.to_string().contains("one provider only"),
+            "{}",
+            e.to_string()
+        );
     }
 
     #[test]

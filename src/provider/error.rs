@@ -68,6 +68,22 @@ impl ErrorKind {
     }
 }
 
+/// Which of llmx's own limits ended a call, so the layer that shows the error can say which
+/// setting to raise (the provider layer knows nothing of flags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// One attempt's total time.
+    Total,
+    /// Time to the response headers.
+    FirstByte,
+    /// Silence inside a stream.
+    Stall,
+    /// The answer size cap.
+    AnswerSize,
+    /// The budget for waiting between retries.
+    RetryBudget,
+}
+
 /// A failed provider call, ready to show in a row.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message}")]
@@ -79,6 +95,8 @@ pub struct ProviderError {
     pub message: String,
     /// How long the provider asked us to wait before trying again.
     pub retry_after: Option<Duration>,
+    /// The limit of llmx's that ended the call, if one did.
+    pub limit: Option<Limit>,
 }
 
 impl ProviderError {
@@ -88,6 +106,15 @@ impl ProviderError {
             status: None,
             message: one_line(&message.into()),
             retry_after: None,
+            limit: None,
+        }
+    }
+
+    /// The error of a call one of llmx's own limits ended.
+    pub fn limit(kind: ErrorKind, limit: Limit, message: impl Into<String>) -> Self {
+        ProviderError {
+            limit: Some(limit),
+            ..ProviderError::new(kind, message)
         }
     }
 

@@ -234,6 +234,14 @@ const BUILTIN: &[Row] = &[
     },
 ];
 
+/// A provider name that is not in the table (its wording is in `crate::error`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnknownProvider {
+    pub name: String,
+    pub suggestion: Option<String>,
+    pub known: Vec<String>,
+}
+
 /// The providers llmx knows.
 #[derive(Debug, Clone)]
 pub struct Registry {
@@ -302,16 +310,14 @@ impl Registry {
         &self.providers
     }
 
-    /// "unknown provider `x`; did you mean `y`? known providers: ..."
-    pub fn unknown(&self, name: &str) -> String {
+    /// The error for a provider name that is not in the table, with the closest known one.
+    pub fn unknown(&self, name: &str) -> UnknownProvider {
         let ids = self.ids();
-        let hint = crate::catalog::did_you_mean(name, ids.iter().copied())
-            .map(|s| format!("did you mean `{s}`? "))
-            .unwrap_or_default();
-        format!(
-            "unknown provider `{name}`; {hint}known providers: {}",
-            ids.join(", ")
-        )
+        UnknownProvider {
+            name: name.to_string(),
+            suggestion: crate::catalog::did_you_mean(name, ids.iter().copied()).map(str::to_string),
+            known: ids.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     /// The ids, for "known providers are ..." messages.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::error::{ErrorKind, ProviderError};
+use super::error::{ErrorKind, Limit, ProviderError};
 use super::http::HttpClient;
 use super::registry::Provider;
 use super::sse::SseReader;
@@ -209,6 +209,7 @@ pub async fn call(
                     wait.as_secs_f64(),
                     limits.retry.max_wait.as_secs()
                 );
+                e.limit = Some(Limit::RetryBudget);
             }
             return out;
         }
@@ -255,10 +256,11 @@ async fn attempt(
             out.error = Some(e);
         }
         Err(_) => {
-            out.error = Some(ProviderError::new(
+            out.error = Some(ProviderError::limit(
                 ErrorKind::Timeout,
+                Limit::Total,
                 format!(
-                    "no complete answer within {}s (raise --timeout)",
+                    "no complete answer within {}s",
                     limits.total.map_or(0, |t| t.as_secs())
                 ),
             ))
@@ -306,9 +308,10 @@ fn too_large(out: &mut CallOutcome, limits: &CallLimits) -> ProviderError {
     out.response
         .text
         .push_str(&format!("\n[llmx: answer cut at {mib:.1} MiB]"));
-    ProviderError::new(
+    ProviderError::limit(
         ErrorKind::TooLarge,
-        format!("the answer passed {mib:.1} MiB and was cut (raise --max-answer-mb)"),
+        Limit::AnswerSize,
+        format!("the answer passed {mib:.1} MiB and was cut"),
     )
 }
 
@@ -338,12 +341,10 @@ async fn call_inner(
     let send = client.send(&call, target.key.as_ref(), wire);
     let mut resp = match limits.first_byte {
         Some(t) => tokio::time::timeout(t, send).await.map_err(|_| {
-            ProviderError::new(
+            ProviderError::limit(
                 ErrorKind::Timeout,
-                format!(
-                    "no response within {}s (raise --ttfb-timeout)",
-                    t.as_secs_f64()
-                ),
+                Limit::FirstByte,
+                format!("no response within {}s", t.as_secs_f64()),
             )
         })??,
         None => send.await?,
@@ -415,12 +416,10 @@ async fn next_chunk(
 ) -> Result<Option<bytes::Bytes>, ProviderError> {
     let r = match stall {
         Some(t) => tokio::time::timeout(t, resp.chunk()).await.map_err(|_| {
-            ProviderError::new(
+            ProviderError::limit(
                 ErrorKind::Timeout,
-                format!(
-                    "stream stalled: no data for {}s (raise --stall-timeout)",
-                    t.as_secs_f64()
-                ),
+                Limit::Stall,
+                format!("stream stalled: no data for {}s", t.as_secs_f64()),
             )
         })?,
         None => resp.chunk().await,

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::engine::JobResult;
+use crate::error::shown;
 use crate::provider::ErrorKind;
 
 /// One model's result. Field order is the CSV column order; names are the JSON keys.
@@ -67,7 +68,7 @@ impl Row {
         let fallback_from = (!r.tried.is_empty()).then(|| {
             r.tried
                 .iter()
-                .map(|t| format!("{} ({})", t.name, t.error.message))
+                .map(|t| format!("{} ({})", t.name, shown(&t.error)))
                 .collect::<Vec<_>>()
                 .join("; ")
         });
@@ -88,7 +89,7 @@ impl Row {
                 .finish_raw
                 .as_ref()
                 .map(|_| resp.finish.as_str().to_string()),
-            error: r.error.as_ref().map(|e| e.message.clone()),
+            error: r.error.as_ref().map(shown),
             error_kind: r.error.as_ref().map(|e| e.kind),
             attempts: r.attempts,
             fallback_from,

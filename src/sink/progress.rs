@@ -97,7 +97,7 @@ impl Sink for Progress {
                         .unwrap_or("");
                     let ms = result.latency.map(|l| l.as_millis() as u64);
                     let msg = match &result.error {
-                        Some(e) => format!("failed: {}", e.message),
+                        Some(e) => format!("failed: {}", crate::error::shown(e)),
                         None => format!("done in {}", crate::render::secs(ms)),
                     };
                     b.set_prefix(label.to_string());
