@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::{AskArgs, AskFormat, CompareArgs, RequestArgs};
+use crate::cli::{
+    AskArgs, AskFormat, CompareArgs, ModelSort, ModelsArgs, ModelsFormat, RequestArgs,
+};
 use crate::config::Defaults;
 use crate::engine::route::Route;
 use crate::error::{Error, PromptCommand};
@@ -239,8 +241,69 @@ pub struct Facts {
     pub stdin_is_data: bool,
 }
 
+/// Where llmx keeps its files, resolved once from the environment.
+#[derive(Debug, Clone, Default)]
+pub struct Paths {
+    /// The config file (`LLMX_CONFIG`, else the user config dir).
+    pub config: Option<PathBuf>,
+    /// `LLMX_CACHE_DIR`, else the user cache dir.
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl Paths {
+    pub fn resolve(env: &Env) -> Paths {
+        Paths {
+            config: crate::config::config_path(env),
+            cache_dir: crate::catalog::refresh::cache_dir(env),
+        }
+    }
+
+    /// The refreshed catalog (`llmx models --refresh`).
+    pub fn catalog_cache(&self) -> Option<PathBuf> {
+        Some(self.cache_dir.as_ref()?.join("catalog.json"))
+    }
+
+    /// Latencies of earlier runs (`--route fastest`).
+    pub fn latency_file(&self) -> Option<PathBuf> {
+        Some(self.cache_dir.as_ref()?.join("latency.json"))
+    }
+}
+
 fn latency_file(env: &Env) -> Option<PathBuf> {
-    Some(crate::catalog::refresh::cache_dir(env)?.join("latency.json"))
+    Paths::resolve(env).latency_file()
+}
+
+/// `llmx models`.
+#[derive(Debug, Clone)]
+pub struct ModelsSettings {
+    pub provider: Option<String>,
+    pub free: bool,
+    pub search: Option<String>,
+    pub vision: bool,
+    pub tools: bool,
+    pub reasoning: bool,
+    pub sort: ModelSort,
+    pub format: ModelsFormat,
+    pub refresh: bool,
+    /// The table's width.
+    pub width: u16,
+}
+
+impl ModelsSettings {
+    pub fn resolve(a: ModelsArgs, facts: Facts) -> ModelsSettings {
+        ModelsSettings {
+            provider: a.provider,
+            free: a.free,
+            search: a.search,
+            vision: a.vision,
+            tools: a.tools,
+            reasoning: a.reasoning,
+            sort: a.sort,
+            format: a.format,
+            refresh: a.refresh,
+            width: decide(facts.terminal, true).width,
+        }
+    }
 }
 
 impl CompareSettings {

@@ -34,20 +34,15 @@ pub fn cache_dir(env: &Env) -> Option<PathBuf> {
     }
 }
 
-/// Where `--refresh` keeps the catalog.
-pub fn cache_path(env: &Env) -> Option<PathBuf> {
-    Some(cache_dir(env)?.join("catalog.json"))
-}
-
 pub fn read_cache(path: &Path) -> Option<CacheFile> {
     let text = std::fs::read_to_string(path).ok()?;
     serde_json::from_str(&text).ok()
 }
 
-/// The embedded catalog with the cache (if any, and readable) laid over it.
-pub fn load(env: &Env) -> Catalog {
+/// The embedded catalog with the cache at `cache` (if any, and readable) laid over it.
+pub fn load(cache: Option<&Path>) -> Catalog {
     let embedded = Catalog::embedded();
-    match cache_path(env).as_deref().and_then(read_cache) {
+    match cache.and_then(read_cache) {
         Some(cache) => embedded.overlay(cache.priced).add_missing(cache.listed),
         None => embedded,
     }

@@ -2,9 +2,9 @@
 
 use super::Context;
 use crate::cli::ConfigCommand;
-use crate::config::{config_path, STARTER};
+use crate::config::STARTER;
 use crate::error::{Error, Exit};
-use crate::settings::Env;
+use crate::settings::Paths;
 
 pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<Exit, Error> {
     match cmd {
@@ -15,7 +15,10 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<Exit, Error> {
                     print!("{}", c.masked_toml());
                 }
                 None => {
-                    let p = config_path(&ctx.env)
+                    let p = ctx
+                        .paths
+                        .config
+                        .as_ref()
                         .map(|p| p.display().to_string())
                         .unwrap_or_default();
                     eprintln!("no config file at {p}; `llmx config init` writes a starter one");
@@ -23,13 +26,13 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<Exit, Error> {
             }
             Ok(Exit::Success)
         }
-        other => run_without_context(&ctx.env, other),
+        other => run_without_context(&ctx.paths, other),
     }
 }
 
 /// `path` and `init` need no (valid) config.
-pub fn run_without_context(env: &Env, cmd: ConfigCommand) -> Result<Exit, Error> {
-    let path = config_path(env).ok_or(Error::NoConfigDir)?;
+pub fn run_without_context(paths: &Paths, cmd: ConfigCommand) -> Result<Exit, Error> {
+    let path = paths.config.clone().ok_or(Error::NoConfigDir)?;
     match cmd {
         ConfigCommand::Path => {
             println!("{}", path.display());

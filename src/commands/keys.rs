@@ -116,10 +116,16 @@ fn remove(ctx: &Context, name: &str) -> Result<Exit, Error> {
 }
 
 fn path(ctx: &Context) -> Result<Exit, Error> {
-    let config = crate::config::config_path(&ctx.env)
+    let config = ctx
+        .paths
+        .config
+        .as_ref()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "(no config dir; set LLMX_CONFIG)".into());
-    let cache = crate::catalog::refresh::cache_dir(&ctx.env)
+    let cache = ctx
+        .paths
+        .cache_dir
+        .as_ref()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "(no cache dir; set LLMX_CACHE_DIR)".into());
     let keyring = match ctx.keys.store() {

@@ -17,21 +17,22 @@ use crate::provider::Registry;
 use crate::settings::Env;
 use crate::settings::PromptSources;
 
-/// What every command starts from, resolved once: the environment, the config file, the
-/// provider registry with the config's providers and the env's base URLs laid over it, the key
-/// resolver, the clock, and the catalog (parsed on first use: only some commands need it).
+/// What every command starts from, resolved once: the config file, the provider registry with
+/// the config's providers and the env's base URLs laid over it, the key resolver, the clock,
+/// llmx's paths, and the catalog (parsed on first use: only some commands need it). It holds no
+/// raw environment: commands get what they need from here and from their settings.
 pub struct Context {
-    pub env: Env,
     pub registry: Registry,
     pub config: Option<crate::config::Config>,
     pub keys: crate::auth::Keys,
     pub clock: Box<dyn crate::clock::Clock>,
+    pub paths: crate::settings::Paths,
     catalog: std::cell::OnceCell<crate::catalog::Catalog>,
 }
 
 impl Context {
-    pub fn load(env: Env) -> Result<Context, Error> {
-        let config = crate::config::Config::load(&env)?;
+    pub fn load(env: &Env) -> Result<Context, Error> {
+        let config = crate::config::Config::load(env)?;
         let mut registry = Registry::builtin();
         if let Some(c) = &config {
             c.apply(&mut registry)?;
@@ -39,14 +40,14 @@ impl Context {
                 eprintln!("warning: {w}");
             }
         }
-        registry.apply_env(&env);
-        let keys = crate::auth::Keys::new(&env, crate::auth::store_for(&env));
+        registry.apply_env(env);
+        let keys = crate::auth::Keys::new(env, crate::auth::store_for(env));
         Ok(Context {
-            env,
             registry,
             config,
             keys,
             clock: Box::new(crate::clock::SystemClock),
+            paths: crate::settings::Paths::resolve(env),
             catalog: std::cell::OnceCell::new(),
         })
     }
@@ -58,7 +59,7 @@ impl Context {
 
     /// Prices and names: the embedded catalog, refreshed data over it, then the user's aliases.
     pub fn load_catalog(&self) -> crate::catalog::Catalog {
-        let mut catalog = crate::catalog::refresh::load(&self.env);
+        let mut catalog = crate::catalog::refresh::load(self.paths.catalog_cache().as_deref());
         if let Some(c) = &self.config {
             for (alias, target) in &c.file.aliases {
                 catalog.aliases.insert(alias.clone(), target.clone());
@@ -96,24 +97,26 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         let crate::cli::Command::Config(c) = cli.command else {
             unreachable!("matched above")
         };
-        return config::run_without_context(&env, c);
+        return config::run_without_context(&crate::settings::Paths::resolve(&env), c);
     }
-    let ctx = Context::load(env)?;
+    let ctx = Context::load(&env)?;
     let facts = crate::settings::Facts {
-        terminal: crate::output::Terminal::detect(&ctx.env),
+        terminal: crate::output::Terminal::detect(&env),
         stdin_is_data: stdin_is_data(),
     };
     let defaults = ctx.defaults();
     let result = match cli.command {
         Command::Compare(args) => {
-            let s = crate::settings::CompareSettings::resolve(args, &ctx.env, &defaults, facts)?;
+            let s = crate::settings::CompareSettings::resolve(args, &env, &defaults, facts)?;
             compare::run(&ctx, s)
         }
         Command::Ask(args) => {
-            let s = crate::settings::AskSettings::resolve(args, &ctx.env, &defaults, facts)?;
+            let s = crate::settings::AskSettings::resolve(args, &env, &defaults, facts)?;
             ask::run(&ctx, s)
         }
-        Command::Models(args) => models::run(&ctx, args),
+        Command::Models(args) => {
+            models::run(&ctx, crate::settings::ModelsSettings::resolve(args, facts))
+        }
         Command::Keys(k) => keys::run(&ctx, k),
         Command::Config(c) => config::run(&ctx, c),
         Command::Completions { .. } | Command::Man => Ok(Exit::Success),

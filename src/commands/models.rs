@@ -5,12 +5,12 @@ use std::io::Write;
 
 use super::{runtime, Context};
 use crate::catalog::{refresh, Catalog};
-use crate::cli::{ModelSort, ModelsArgs, ModelsFormat};
+use crate::cli::{ModelSort, ModelsFormat};
 use crate::error::{Error, Exit};
-use crate::output::{decide, Terminal};
 use crate::render::models::{self as render, ModelRow};
+use crate::settings::ModelsSettings;
 
-pub fn run(ctx: &Context, args: ModelsArgs) -> Result<Exit, Error> {
+pub fn run(ctx: &Context, args: ModelsSettings) -> Result<Exit, Error> {
     if let Some(p) = &args.provider {
         if ctx.registry.get(p).is_none() {
             return Err(Error::UnknownProvider(ctx.registry.unknown(p)));
@@ -29,7 +29,7 @@ pub fn run(ctx: &Context, args: ModelsArgs) -> Result<Exit, Error> {
         ctx.catalog()
     };
     let rows = select(cat, &ctx.registry, &args);
-    let width = decide(Terminal::detect(&ctx.env), true).width;
+    let width = args.width;
     let mut out = std::io::stdout().lock();
     let _ = match args.format {
         ModelsFormat::Table => render::table(&rows, width, &mut out),
@@ -42,7 +42,7 @@ pub fn run(ctx: &Context, args: ModelsArgs) -> Result<Exit, Error> {
 
 /// Fetch, then save what arrived. Nothing fetched is a warning and exit 1, the cache untouched.
 fn do_refresh(ctx: &Context) -> Result<Exit, Error> {
-    let path = refresh::cache_path(&ctx.env).ok_or(Error::NoCacheDir)?;
+    let path = ctx.paths.catalog_cache().ok_or(Error::NoCacheDir)?;
     let client = crate::provider::http::HttpClient::new(std::time::Duration::from_secs_f64(
         crate::provider::run::defaults::CONNECT_SECS,
     ))
@@ -75,7 +75,7 @@ fn do_refresh(ctx: &Context) -> Result<Exit, Error> {
 pub fn select(
     cat: &Catalog,
     registry: &crate::provider::Registry,
-    args: &ModelsArgs,
+    args: &ModelsSettings,
 ) -> Vec<ModelRow> {
     let provider = args
         .provider
