@@ -134,12 +134,6 @@ pub struct StreamDecoder {
     finished: bool,
 }
 
-impl StreamDecoder {
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
-
 impl StreamDecode for StreamDecoder {
     /// A stream ends with `message_stop` (or, at the least, a stop reason in `message_delta`).
     fn finished(&self) -> bool {

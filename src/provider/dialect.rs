@@ -63,7 +63,7 @@ impl WireDialect for OpenAi {
         openai::parse_response(body)
     }
     fn stream_decoder(&self) -> Box<dyn StreamDecode> {
-        Box::new(openai::StreamDecoder::new())
+        Box::new(openai::StreamDecoder::default())
     }
     fn parse_error(&self, status: u16, body: &[u8]) -> ProviderError {
         openai::parse_error(status, body)
@@ -88,7 +88,7 @@ impl WireDialect for Anthropic {
         anthropic::parse_response(body)
     }
     fn stream_decoder(&self) -> Box<dyn StreamDecode> {
-        Box::new(anthropic::StreamDecoder::new())
+        Box::new(anthropic::StreamDecoder::default())
     }
     fn parse_error(&self, status: u16, body: &[u8]) -> ProviderError {
         anthropic::parse_error(status, body)
@@ -113,7 +113,7 @@ impl WireDialect for Gemini {
         gemini::parse_response(body)
     }
     fn stream_decoder(&self) -> Box<dyn StreamDecode> {
-        Box::new(gemini::StreamDecoder::new())
+        Box::new(gemini::StreamDecoder::default())
     }
     fn parse_error(&self, status: u16, body: &[u8]) -> ProviderError {
         gemini::parse_error(status, body)

@@ -173,12 +173,6 @@ pub struct StreamDecoder {
     finished: bool,
 }
 
-impl StreamDecoder {
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
-
 impl StreamDecode for StreamDecoder {
     /// The last chunk of a Gemini stream carries the candidate's `finishReason`.
     fn finished(&self) -> bool {

@@ -173,12 +173,6 @@ pub struct StreamDecoder {
     finished: bool,
 }
 
-impl StreamDecoder {
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
-
 impl StreamDecode for StreamDecoder {
     fn finished(&self) -> bool {
         self.finished
