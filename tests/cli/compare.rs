@@ -611,28 +611,21 @@ fn prompt_from_stdin_file_and_inline_text() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_prints_what_finished_and_exits_130() {
-    use std::process::Stdio;
     let w = World::with_server(json!({
         "models": {
             "fast": {"text": "done quickly"},
             "never": {"header_delay_ms": 60000}
         }
     }));
-    let child = w
-        .command(&[
-            "compare",
-            "-m",
-            "openai/fast,openai/never",
-            "-p",
-            "x",
-            "--format",
-            "json",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = w.spawn(&[
+        "compare",
+        "-m",
+        "openai/fast,openai/never",
+        "-p",
+        "x",
+        "--format",
+        "json",
+    ]);
     // Wait until both requests reached the server, then interrupt.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while w.requests().len() < 2 {
@@ -643,11 +636,7 @@ fn ctrl_c_prints_what_finished_and_exits_130() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     std::thread::sleep(std::time::Duration::from_millis(100));
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    send_signal(&child, "INT");
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130));
     let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -661,7 +650,6 @@ fn ctrl_c_prints_what_finished_and_exits_130() {
 #[cfg(unix)]
 #[test]
 fn sigterm_keeps_the_rows_that_finished_in_the_output_file() {
-    use std::process::Stdio;
     let w = World::with_server(json!({
         "models": {
             "fast": {"text": "done quickly", "input_tokens": 3, "output_tokens": 2},
@@ -670,21 +658,15 @@ fn sigterm_keeps_the_rows_that_finished_in_the_output_file() {
         }
     }));
     std::fs::write(w.path("out.jsonl"), "an older run\n").unwrap();
-    let mut child = w
-        .command(&[
-            "compare",
-            "-m",
-            "openai/fast,openai/never",
-            "-p",
-            "x",
-            "-o",
-            "out.jsonl",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = w.spawn(&[
+        "compare",
+        "-m",
+        "openai/fast,openai/never",
+        "-p",
+        "x",
+        "-o",
+        "out.jsonl",
+    ]);
     // Wait until the fast row is in the temporary file (the target still holds the old run).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
@@ -715,11 +697,7 @@ fn sigterm_keeps_the_rows_that_finished_in_the_output_file() {
     );
     // Let the stalled model's first chunk arrive, then terminate.
     std::thread::sleep(std::time::Duration::from_millis(200));
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    send_signal(&child, "TERM");
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(143), "{out:?}");
     let text = std::fs::read_to_string(w.path("out.jsonl")).unwrap();

@@ -152,6 +152,16 @@ impl World {
         cmd
     }
 
+    /// Start llmx in the background: stdin at /dev/null, stdout and stderr piped.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn llmx")
+    }
+
     /// Run with stdin at /dev/null.
     pub fn run(&self, args: &[&str]) -> Out {
         self.run_stdin(args, None)
@@ -196,4 +206,14 @@ pub fn read_csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
         .map(|rec| rec.expect("csv record").iter().map(String::from).collect())
         .collect();
     (headers, rows)
+}
+
+/// Send `signal` (`INT`, `TERM`, `HUP`) to a running llmx.
+#[cfg(unix)]
+pub fn send_signal(child: &std::process::Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -{signal}");
 }
