@@ -218,8 +218,6 @@ pub struct RunSettings {
     pub concurrency: Option<usize>,
     /// Refuse to send when the worst case exceeds this many USD.
     pub max_cost: Option<f64>,
-    /// Where the latencies of earlier runs are kept (for `--route fastest`).
-    pub latency_file: Option<PathBuf>,
 }
 
 /// `llmx compare`.
@@ -267,10 +265,6 @@ impl Paths {
     pub fn latency_file(&self) -> Option<PathBuf> {
         Some(self.cache_dir.as_ref()?.join("latency.json"))
     }
-}
-
-fn latency_file(env: &Env) -> Option<PathBuf> {
-    Paths::resolve(env).latency_file()
 }
 
 /// `llmx models`.
@@ -344,7 +338,6 @@ impl CompareSettings {
                 request: RequestSettings::resolve(a.request, env, d)?,
                 concurrency: concurrency.map(|n| n as usize),
                 max_cost: a.max_cost,
-                latency_file: latency_file(env),
             },
             format,
             table: TableOptions {
@@ -389,7 +382,6 @@ impl AskSettings {
                 request: RequestSettings::resolve(a.request, env, d)?,
                 concurrency: None,
                 max_cost: None,
-                latency_file: latency_file(env),
             },
             json: a.format == AskFormat::Json,
             stats: a.stats,

@@ -4,7 +4,7 @@ use super::pipeline::{self, check_writable};
 use super::Context;
 use crate::engine::{Sink, Stop};
 use crate::error::{Error, Exit};
-use crate::render::{self, Format, Report, Row};
+use crate::render::{self, Format, Report};
 use crate::settings::CompareSettings;
 use crate::sink::progress::Progress;
 use crate::sink::rows::{RowWriter, Shape};
@@ -43,15 +43,7 @@ pub fn run(ctx: &Context, s: CompareSettings) -> Result<Exit, Error> {
     };
     if let Some(Stop::Sink(_)) = &outcome.stopped {
         // The file could not be written: keep what was computed, on stdout.
-        let report = Report {
-            rows: outcome
-                .results
-                .iter()
-                .map(|r| Row::project(r, catalog))
-                .collect(),
-            interrupted: true,
-            wall: outcome.wall,
-        };
+        let report = Report::from_results(&outcome.results, catalog, true, outcome.wall);
         let _ = render::render(&report, Format::Table, s.table, &mut std::io::stdout());
         let Some(Stop::Sink(e)) = outcome.stopped else {
             unreachable!("matched above")

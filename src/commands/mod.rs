@@ -127,6 +127,14 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
     result
 }
 
+/// The one HTTP client of a command.
+pub(crate) fn http_client(
+    connect_timeout: std::time::Duration,
+) -> Result<crate::provider::http::HttpClient, Error> {
+    crate::provider::http::HttpClient::new(connect_timeout)
+        .map_err(|e| Error::HttpClient(e.message))
+}
+
 /// A single-threaded runtime: every call is network-bound, and one thread starts fastest.
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_current_thread()

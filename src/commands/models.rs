@@ -43,10 +43,9 @@ pub fn run(ctx: &Context, args: ModelsSettings) -> Result<Exit, Error> {
 /// Fetch, then save what arrived. Nothing fetched is a warning and exit 1, the cache untouched.
 fn do_refresh(ctx: &Context) -> Result<Exit, Error> {
     let path = ctx.paths.catalog_cache().ok_or(Error::NoCacheDir)?;
-    let client = crate::provider::http::HttpClient::new(std::time::Duration::from_secs_f64(
+    let client = super::http_client(std::time::Duration::from_secs_f64(
         crate::provider::run::defaults::CONNECT_SECS,
-    ))
-    .map_err(|e| Error::HttpClient(e.message))?;
+    ))?;
     let sources = refresh::sources(&ctx.registry, &ctx.keys);
     let fetched = runtime()?.block_on(refresh::fetch(&client, &sources, ctx.clock.now()));
     for w in &fetched.warnings {

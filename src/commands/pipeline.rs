@@ -10,7 +10,6 @@ use super::{load_prompt, read_all_stdin, read_text_file, Context};
 use crate::catalog::Catalog;
 use crate::engine::{self, Fanout, Job, RunOptions, RunOutcome, Signal, Sink, Stop};
 use crate::error::{Error, Exit};
-use crate::provider::http::HttpClient;
 use crate::provider::{ChatRequest, Message};
 use crate::settings::{RequestSettings, RunSettings, SystemPrompt};
 use crate::sink::latency::{medians, LatencyRecord};
@@ -39,9 +38,8 @@ pub fn execute<'c>(
     for s in sinks(&jobs)? {
         fanout.push_boxed(s);
     }
-    fanout.push(LatencyRecord::new(run.latency_file.clone()));
-    let client =
-        HttpClient::new(run.request.connect_timeout).map_err(|e| Error::HttpClient(e.message))?;
+    fanout.push(LatencyRecord::new(ctx.paths.latency_file()));
+    let client = super::http_client(run.request.connect_timeout)?;
     let opts = RunOptions {
         concurrency: run.concurrency,
         limits: run.request.limits,
@@ -58,8 +56,13 @@ pub fn execute<'c>(
 
 /// The exit code of a run; an output that failed is the error (exit 1: answers were paid for).
 pub fn exit_for(mut outcome: RunOutcome) -> Result<Exit, Error> {
-    let failed = |counted: &dyn Fn(&engine::JobResult) -> bool| {
-        if outcome.results.iter().any(|r| r.failed() && counted(r)) {
+    // With `count_cancelled` false, rows cancelled by the stop itself are not failures.
+    let failed = |count_cancelled: bool| {
+        let any = outcome
+            .results
+            .iter()
+            .any(|r| r.failed() && (count_cancelled || !r.cancelled()));
+        if any {
             Exit::ModelFailed
         } else {
             Exit::Success
@@ -68,14 +71,14 @@ pub fn exit_for(mut outcome: RunOutcome) -> Result<Exit, Error> {
     match &outcome.stopped {
         Some(Stop::Signal(s)) => Ok(Exit::from_signal(*s)),
         // The reader went away (`| head`): rows cut short by that are not failures.
-        Some(Stop::Sink(e)) if e.is_broken_pipe() => Ok(failed(&|r| !r.cancelled())),
+        Some(Stop::Sink(e)) if e.is_broken_pipe() => Ok(failed(false)),
         Some(Stop::Sink(_)) => {
             let Some(Stop::Sink(e)) = outcome.stopped.take() else {
                 unreachable!("matched above")
             };
             Err(Error::Output(e))
         }
-        None => Ok(failed(&|_| true)),
+        None => Ok(failed(true)),
     }
 }
 
@@ -126,7 +129,7 @@ pub fn chat_request(s: &RequestSettings, prompt: String) -> Result<ChatRequest, 
 
 /// Resolve every `-m` entry into its chain of links; a wrong name stops the run.
 pub fn plan(ctx: &Context, run: &RunSettings, request: &ChatRequest) -> Result<Vec<Job>, Error> {
-    let latency = medians(run.latency_file.as_deref());
+    let latency = medians(ctx.paths.latency_file().as_deref());
     let cx = engine::route::RouteContext {
         resolver: engine::resolve::Resolver {
             registry: &ctx.registry,

@@ -23,6 +23,20 @@ pub struct Report {
 }
 
 impl Report {
+    /// The report of a run's results, each projected into its row.
+    pub fn from_results(
+        results: &[crate::engine::JobResult],
+        catalog: &crate::catalog::Catalog,
+        interrupted: bool,
+        wall: Duration,
+    ) -> Report {
+        Report {
+            rows: results.iter().map(|r| Row::project(r, catalog)).collect(),
+            interrupted,
+            wall,
+        }
+    }
+
     /// The sum of the known costs and how many rows had none.
     pub fn total_cost(&self) -> (f64, usize) {
         let known: f64 = self.rows.iter().filter_map(|r| r.cost_usd).sum();

@@ -77,24 +77,16 @@ impl<'a> RowWriter<'a> {
         wall: Duration,
     ) -> Result<(), SinkError> {
         if self.streaming().is_none() {
-            let rows: Vec<Row> = results
-                .iter()
-                .map(|r| Row::project(r, self.catalog))
-                .collect();
             let mut buf = Vec::new();
             let rendered = match self.shape {
-                Shape::Object => match rows.first() {
-                    Some(row) => serde_json::to_writer(&mut buf, row)
+                Shape::Object => match results.first() {
+                    Some(r) => serde_json::to_writer(&mut buf, &Row::project(r, self.catalog))
                         .map_err(std::io::Error::other)
                         .and_then(|_| writeln!(buf)),
                     None => Ok(()),
                 },
                 Shape::Report(format, table) => {
-                    let report = Report {
-                        rows,
-                        interrupted: stopped,
-                        wall,
-                    };
+                    let report = Report::from_results(results, self.catalog, stopped, wall);
                     render::render(&report, format, table, &mut buf)
                 }
             };
