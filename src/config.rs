@@ -253,6 +253,7 @@ impl Config {
                         key_env: Vec::new(),
                         key_required: false,
                         headers: Vec::new(),
+                        secret_headers: Vec::new(),
                         max_tokens_field: MaxTokensField::MaxTokens,
                         stream_usage_option: true,
                         origin: None,
@@ -287,7 +288,9 @@ impl Config {
             }
             for (k, v) in &pc.headers {
                 p.headers.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
-                p.headers.push((k.clone(), v.clone()));
+                p.secret_headers
+                    .retain(|(name, _)| !name.eq_ignore_ascii_case(k));
+                p.secret_headers.push((k.clone(), Secret::new(v.clone())));
             }
             registry.insert(p);
         }
@@ -310,6 +313,13 @@ impl Config {
         for p in f.providers.values_mut() {
             if let Some(k) = &p.api_key {
                 p.api_key = Some(Secret::new(k.clone()).masked());
+            }
+            // Header values are credentials as often as not.
+            for v in p.headers.values_mut() {
+                *v = Secret::new(v.clone()).masked();
+            }
+            if let Some(u) = &p.base_url {
+                p.base_url = Some(crate::auth::redact_url(u));
             }
         }
         toml::to_string(&f).unwrap_or_default()
@@ -406,7 +416,10 @@ mod tests {
         cfg.apply(&mut r).unwrap();
         let b = r.get("mybox").unwrap();
         assert_eq!(b.base_url, "http://10.1.2.3:8000/v1");
-        assert_eq!(b.headers, vec![("x-team".to_string(), "r".to_string())]);
+        assert!(b.headers.is_empty());
+        assert_eq!(b.secret_headers.len(), 1);
+        assert_eq!(b.secret_headers[0].0, "x-team");
+        assert_eq!(b.secret_headers[0].1.expose(), "r");
         assert!(!b.key_required);
         let o = r.get("openai").unwrap();
         assert_eq!(o.base_url, "https://gw.example.com/v1");

@@ -91,6 +91,8 @@ pub enum Error {
     UnknownExtension(PathBuf),
     #[error("{var}: {problem}")]
     BadEnv { var: String, problem: String },
+    #[error("environment variable `{0}` is not valid UTF-8; fix or unset it")]
+    EnvNotUtf8(String),
     #[error("{0}")]
     Resolve(#[from] ResolveError),
     #[error("{}", .0.join("; "))]
@@ -252,7 +254,7 @@ impl fmt::Display for ResolveError {
                 origin,
             } => write!(
                 f,
-                "refusing to send the {provider} key over plain http to {url}; use https or a loopback address (set by {origin})"
+                "refusing to send {provider} credentials over plain http to {url}; use https or a loopback address (set by {origin})"
             ),
             ResolveError::MissingKey { provider, vars, .. } => {
                 let vars = match vars.as_slice() {

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    llmx::install_panic_hook();
     let cli = match llmx::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -13,7 +14,7 @@ fn main() -> ExitCode {
     match llmx::commands::run(cli) {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(e) => {
-            eprintln!("error: {e}");
+            llmx::output::diag(format!("error: {e}"));
             ExitCode::from(e.exit() as u8)
         }
     }

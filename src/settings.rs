@@ -18,17 +18,53 @@ use crate::output::{decide, Display, Terminal};
 use crate::provider::run::{defaults, CallLimits, RetryPolicy};
 use crate::render::{Format, TableOptions};
 
-/// A snapshot of environment variables. Empty values count as unset.
-#[derive(Debug, Clone, Default)]
+/// A snapshot of environment variables. Empty values count as unset. Its `Debug` prints names
+/// only: values may be keys.
+#[derive(Clone, Default)]
 pub struct Env {
     vars: HashMap<String, String>,
+    /// Variables whose name or value is not UTF-8 (their values are never kept).
+    not_utf8: Vec<String>,
+}
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&String> = self.vars.keys().collect();
+        names.sort();
+        f.debug_struct("Env").field("names", &names).finish()
+    }
 }
 
 impl Env {
-    /// The process environment, read once.
+    /// The process environment, read once. A variable that is not UTF-8 is remembered by name
+    /// only (see [`Env::check_utf8`]); reading it never panics.
     pub fn capture() -> Self {
-        Env {
-            vars: std::env::vars().collect(),
+        Self::from_os(std::env::vars_os())
+    }
+
+    pub fn from_os(
+        vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+    ) -> Self {
+        let mut env = Env::default();
+        for (k, v) in vars {
+            match (k.into_string(), v.into_string()) {
+                (Ok(k), Ok(v)) => {
+                    env.vars.insert(k, v);
+                }
+                (Ok(k), Err(_)) => env.not_utf8.push(k),
+                // A name that is not UTF-8 is no name llmx reads.
+                (Err(_), _) => {}
+            }
+        }
+        env
+    }
+
+    /// Fail, naming the first variable `reads` accepts whose value is not UTF-8 (never the
+    /// value: it may be a key).
+    pub fn check_utf8(&self, reads: impl Fn(&str) -> bool) -> Result<(), Error> {
+        match self.not_utf8.iter().find(|n| reads(n)) {
+            Some(var) => Err(Error::EnvNotUtf8(var.clone())),
+            None => Ok(()),
         }
     }
 
@@ -43,6 +79,7 @@ impl Env {
                 .into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
+            not_utf8: Vec::new(),
         }
     }
 
@@ -72,6 +109,66 @@ impl Env {
             })
             .transpose()
     }
+}
+
+/// The proxies the environment names, for every request that does not go to this machine.
+/// A proxy URL is never echoed in an error (it may hold a password).
+pub fn proxies(env: &Env) -> Result<crate::provider::http::Proxies, Error> {
+    let pick = |names: &[&str]| -> Result<Option<reqwest::Url>, Error> {
+        for name in names {
+            if let Some(v) = env.get(name) {
+                let bad = |problem: &str| Error::BadEnv {
+                    var: name.to_string(),
+                    problem: problem.to_string(),
+                };
+                let v = v.trim();
+                // `host:port` with no scheme means an http proxy, as curl reads it.
+                let with_scheme = if v.contains("://") {
+                    v.to_string()
+                } else {
+                    format!("http://{v}")
+                };
+                let u = reqwest::Url::parse(&with_scheme)
+                    .map_err(|_| bad("is not a proxy URL; use e.g. http://proxy.example:3128"))?;
+                if !matches!(u.scheme(), "http" | "https") || u.host().is_none() {
+                    return Err(bad(
+                        "names a proxy llmx cannot use; use an http:// or https:// proxy URL",
+                    ));
+                }
+                return Ok(Some(u));
+            }
+        }
+        Ok(None)
+    };
+    Ok(crate::provider::http::Proxies {
+        https: pick(&["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"])?,
+        http: pick(&["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"])?,
+        no_proxy: env
+            .get("no_proxy")
+            .or_else(|| env.get("NO_PROXY"))
+            .map(str::to_string),
+    })
+}
+
+/// Whether llmx reads the variable `name` (so a value that is not UTF-8 is an error rather
+/// than ignored): its own `LLMX_*`, the proxy and terminal variables, and
+/// every provider's key and base URL variables.
+pub fn read_by_llmx(name: &str, registry: &crate::provider::Registry) -> bool {
+    const GENERAL: &[&str] = &[
+        "NO_COLOR",
+        "COLUMNS",
+        "CI",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "no_proxy",
+    ];
+    name.starts_with("LLMX_")
+        || GENERAL.iter().any(|g| g.eq_ignore_ascii_case(name))
+        || registry
+            .all()
+            .iter()
+            .any(|p| p.key_env.iter().any(|k| k == name) || p.base_url_env() == name)
 }
 
 // ---- Validation, shared by flags (clap value parsers), env vars and the config file. ----
@@ -360,6 +457,9 @@ pub struct AskSettings {
     pub json: bool,
     /// Print latency, tokens and cost to stderr after the answer.
     pub stats: bool,
+    /// stdout is a terminal: the answer is shown with control characters neutralised (a pipe
+    /// gets it byte for byte).
+    pub terminal: bool,
 }
 
 impl AskSettings {
@@ -385,6 +485,7 @@ impl AskSettings {
             },
             json: a.format == AskFormat::Json,
             stats: a.stats,
+            terminal: facts.terminal.stdout_tty,
         })
     }
 }

@@ -86,6 +86,8 @@ pub enum Failure {
     },
     /// The stream stops sending (but stays open) after this many content chunks.
     Stall { after_chunks: usize },
+    /// A redirect (301, 302, 303, 307, 308) to `location`, with no body.
+    Redirect { status: u16, location: String },
 }
 
 /// A recorded fixture to serve verbatim for requests to `path`.
@@ -409,6 +411,13 @@ async fn handle(
                 if let Ok(v) = hyper::header::HeaderValue::from_str(ra) {
                     resp.headers_mut().insert("retry-after", v);
                 }
+            }
+            return resp;
+        }
+        Some(Failure::Redirect { status, location }) => {
+            let mut resp = full(*status, "text/plain", "");
+            if let Ok(v) = hyper::header::HeaderValue::from_str(location) {
+                resp.headers_mut().insert("location", v);
             }
             return resp;
         }

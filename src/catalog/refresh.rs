@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{Block, Catalog, Model, Price, Tier};
 use crate::provider::http::HttpClient;
-use crate::provider::{Listing, Registry, WireDialect};
+use crate::provider::{Credentials, Listing, Registry, WireDialect};
 use crate::settings::Env;
 
 /// What the cache file holds.
@@ -34,9 +34,15 @@ pub fn cache_dir(env: &Env) -> Option<PathBuf> {
     }
 }
 
+/// The cache file, if readable; ids that [`valid_id`] refuses are dropped (the file may have
+/// been written by hand or by an older llmx).
 pub fn read_cache(path: &Path) -> Option<CacheFile> {
     let text = std::fs::read_to_string(path).ok()?;
-    serde_json::from_str(&text).ok()
+    let mut cache: CacheFile = serde_json::from_str(&text).ok()?;
+    for b in cache.priced.iter_mut().chain(cache.listed.iter_mut()) {
+        keep_valid(&mut b.models);
+    }
+    Some(cache)
 }
 
 /// The embedded catalog with the cache at `cache` (if any, and readable) laid over it.
@@ -79,13 +85,13 @@ pub struct Refreshed {
     pub count: usize,
 }
 
-/// One place to fetch models from, with its key already looked up (key lookups may block on
-/// the OS keyring, so they happen before the async runtime runs).
+/// One place to fetch models from, with its credentials already looked up (key lookups may
+/// block on the OS keyring, so they happen before the async runtime runs).
 pub struct Source {
     pub provider: String,
     pub wire: &'static dyn WireDialect,
     pub listing: Listing,
-    pub key: Option<crate::auth::Secret>,
+    pub creds: Credentials,
     /// OpenRouter's priced catalog, rather than a provider's bare listing.
     pub priced: bool,
 }
@@ -100,7 +106,7 @@ pub fn sources(registry: &Registry, keys: &crate::auth::Keys) -> Vec<Source> {
             provider: or.id.clone(),
             wire,
             listing: wire.listing(&or.base_url),
-            key: None,
+            creds: Credentials::new(or, &or.base_url, None),
             priced: true,
         });
     }
@@ -117,18 +123,28 @@ pub fn sources(registry: &Registry, keys: &crate::auth::Keys) -> Vec<Source> {
             provider: p.id.clone(),
             wire,
             listing: wire.listing(&p.base_url),
-            key,
+            creds: Credentials::new(p, &p.base_url, key),
             priced: false,
         });
     }
     out
 }
 
-/// Fetch every source. Never fails as a whole: each failure becomes a warning.
+/// How long one source may take, connecting included; sources are fetched at once, so this
+/// bounds the whole refresh.
+pub const SOURCE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// The largest listing read (OpenRouter's priced catalog is about 1 MiB).
+const MAX_LISTING: usize = 32 << 20;
+/// The longest model id kept from a listing.
+pub const MAX_ID_LEN: usize = 200;
+
+/// Fetch every source at once, each bounded by `timeout`. Never fails as a whole: each failure
+/// becomes a warning.
 pub async fn fetch(
     client: &HttpClient,
     sources: &[Source],
     now: std::time::SystemTime,
+    timeout: std::time::Duration,
 ) -> Refreshed {
     let mut out = Refreshed {
         cache: CacheFile {
@@ -138,14 +154,31 @@ pub async fn fetch(
         ..Default::default()
     };
     let date = date_of(out.cache.fetched_at);
-    for s in sources {
+    let results = futures_util::future::join_all(sources.iter().map(|s| async move {
         let parse = if s.priced {
             parse_openrouter
         } else {
             parse_listing
         };
-        match fetch_models(client, &s.listing, s.key.as_ref(), s.wire, parse).await {
-            Ok(models) => {
+        let url = crate::auth::redact_url(&s.listing.url);
+        match tokio::time::timeout(timeout, fetch_models(client, s, parse)).await {
+            Ok(r) => r.map_err(|e| format!("{url}: {e}")),
+            Err(_) => Err(format!(
+                "{url}: no complete answer within {}s",
+                timeout.as_secs()
+            )),
+        }
+    }))
+    .await;
+    for (s, r) in sources.iter().zip(results) {
+        match r {
+            Ok((models, skipped)) => {
+                if skipped > 0 {
+                    out.warnings.push(format!(
+                        "{}: skipped {skipped} model ids that were not 1 to {MAX_ID_LEN} printable ASCII characters",
+                        crate::auth::redact_url(&s.listing.url)
+                    ));
+                }
                 out.count += models.len();
                 let (list, source) = if s.priced {
                     (
@@ -171,20 +204,32 @@ pub async fn fetch(
     out
 }
 
-/// GET a model list and parse it; the error is a one-line warning naming the URL.
+/// Whether a model id from a listing is safe to keep and show later: 1 to [`MAX_ID_LEN`]
+/// printable ASCII characters, no spaces or control characters.
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_ID_LEN && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Drop models whose ids [`valid_id`] refuses; how many were dropped.
+fn keep_valid(models: &mut Vec<Model>) -> usize {
+    let before = models.len();
+    models.retain(|m| valid_id(&m.id));
+    before - models.len()
+}
+
+/// GET a model list and parse it: the valid models and how many ids were refused.
 async fn fetch_models(
     client: &HttpClient,
-    listing: &Listing,
-    key: Option<&crate::auth::Secret>,
-    wire: &dyn WireDialect,
+    source: &Source,
     parse: fn(&[u8]) -> Option<Vec<Model>>,
-) -> Result<Vec<Model>, String> {
-    let url = &listing.url;
+) -> Result<(Vec<Model>, usize), String> {
     let body = client
-        .get(listing, key, wire)
+        .get(&source.listing, &source.creds, source.wire, MAX_LISTING)
         .await
-        .map_err(|e| format!("{url}: {}", e.message))?;
-    parse(&body).ok_or_else(|| format!("{url} did not answer with a model list"))
+        .map_err(|e| e.message)?;
+    let mut models = parse(&body).ok_or_else(|| "did not answer with a model list".to_string())?;
+    let skipped = keep_valid(&mut models);
+    Ok((models, skipped))
 }
 
 /// Write the cache atomically (temp file, then rename), keeping sources this refresh did not
@@ -204,7 +249,7 @@ pub fn save(path: &Path, fresh: &CacheFile) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension("json.tmp");
+    let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
     let text = serde_json::to_string(&merged).map_err(std::io::Error::other)?;
     std::fs::write(&tmp, text)?;
     std::fs::rename(&tmp, path)

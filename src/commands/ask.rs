@@ -11,7 +11,7 @@ use crate::sink::stream::TextStream;
 
 pub fn run(ctx: &Context, s: AskSettings) -> Result<Exit, Error> {
     let catalog = ctx.catalog();
-    let json = s.json;
+    let (json, terminal) = (s.json, s.terminal);
     let outcome = pipeline::execute(
         ctx,
         &s.run,
@@ -19,7 +19,12 @@ pub fn run(ctx: &Context, s: AskSettings) -> Result<Exit, Error> {
             let sink: Box<dyn Sink> = if json {
                 Box::new(RowWriter::stdout(Shape::Object, catalog))
             } else {
-                Box::new(TextStream::new(std::io::stdout(), "stdout"))
+                let stream = TextStream::new(std::io::stdout(), "stdout");
+                Box::new(if terminal {
+                    stream.for_terminal()
+                } else {
+                    stream
+                })
             };
             Ok(vec![sink])
         }),
@@ -27,11 +32,11 @@ pub fn run(ctx: &Context, s: AskSettings) -> Result<Exit, Error> {
     if let Some(r) = outcome.results.first() {
         let row = Row::project(r, catalog);
         if s.stats {
-            eprintln!("{}", stats_line(&row));
+            crate::output::diag(stats_line(&row));
         }
         let stopped = matches!(outcome.stopped, Some(Stop::Signal(_)));
         if let (Some(err), false, false) = (&row.error, json, stopped || r.cancelled()) {
-            eprintln!("error: {}: {err}", row.model);
+            crate::output::diag(format!("error: {}: {err}", row.model));
         }
     }
     pipeline::exit_for(outcome)

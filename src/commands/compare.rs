@@ -15,7 +15,7 @@ pub fn run(ctx: &Context, s: CompareSettings) -> Result<Exit, Error> {
     }
     let shape = Shape::Report(s.format, s.table);
     let catalog = ctx.catalog();
-    let (progress, output) = (s.display.progress, s.output.clone());
+    let (progress, output, terminal) = (s.display.progress, s.output.clone(), s.display.terminal);
     let outcome = pipeline::execute(
         ctx,
         &s.run,
@@ -32,7 +32,7 @@ pub fn run(ctx: &Context, s: CompareSettings) -> Result<Exit, Error> {
                         source,
                     })?
                 }
-                None => RowWriter::stdout(shape, catalog),
+                None => RowWriter::stdout(shape, catalog).on_terminal(terminal),
             };
             sinks.push(Box::new(writer));
             Ok(sinks)
@@ -51,7 +51,11 @@ pub fn run(ctx: &Context, s: CompareSettings) -> Result<Exit, Error> {
         return Err(Error::OutputPrinted(e));
     }
     if !s.quiet {
-        eprintln!("wrote {} rows to {}", outcome.results.len(), path.display());
+        crate::output::diag(format!(
+            "wrote {} rows to {}",
+            outcome.results.len(),
+            path.display()
+        ));
     }
     pipeline::exit_for(outcome)
 }

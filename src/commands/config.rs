@@ -11,8 +11,7 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<Exit, Error> {
         ConfigCommand::Show => {
             match &ctx.config {
                 Some(c) => {
-                    println!("# {}", c.path.display());
-                    print!("{}", c.masked_toml());
+                    crate::output::print(&format!("# {}\n{}", c.path.display(), c.masked_toml()))?;
                 }
                 None => {
                     let p = ctx
@@ -21,7 +20,9 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<Exit, Error> {
                         .as_ref()
                         .map(|p| p.display().to_string())
                         .unwrap_or_default();
-                    eprintln!("no config file at {p}; `llmx config init` writes a starter one");
+                    crate::output::diag(format!(
+                        "no config file at {p}; `llmx config init` writes a starter one"
+                    ));
                 }
             }
             Ok(Exit::Success)
@@ -35,7 +36,7 @@ pub fn run_without_context(paths: &Paths, cmd: ConfigCommand) -> Result<Exit, Er
     let path = paths.config.clone().ok_or(Error::NoConfigDir)?;
     match cmd {
         ConfigCommand::Path => {
-            println!("{}", path.display());
+            crate::output::print(&format!("{}\n", path.display()))?;
             Ok(Exit::Success)
         }
         ConfigCommand::Init => {
@@ -52,7 +53,7 @@ pub fn run_without_context(paths: &Paths, cmd: ConfigCommand) -> Result<Exit, Er
                 path: path.clone(),
                 source,
             })?;
-            eprintln!("wrote {}", path.display());
+            crate::output::diag(format!("wrote {}", path.display()));
             Ok(Exit::Success)
         }
         ConfigCommand::Show => Ok(Exit::Success),

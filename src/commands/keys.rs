@@ -62,11 +62,11 @@ fn set(ctx: &Context, name: &str) -> Result<Exit, Error> {
         store: store.describe(),
         problem: e.to_string(),
     })?;
-    eprintln!(
+    crate::output::diag(format!(
         "stored the {id} key ({}) in {}",
         secret.masked(),
         store.describe()
-    );
+    ));
     Ok(Exit::Success)
 }
 
@@ -92,7 +92,7 @@ fn list(ctx: &Context) -> Result<Exit, Error> {
         };
         t.add_row(vec![p.id.clone(), from, shown]);
     }
-    println!("{t}");
+    crate::output::print(&format!("{t}\n"))?;
     Ok(Exit::Success)
 }
 
@@ -101,7 +101,7 @@ fn remove(ctx: &Context, name: &str) -> Result<Exit, Error> {
     let store = ctx.keys.store().ok_or_else(no_keyring)?;
     match store.remove(&id) {
         Ok(true) => {
-            eprintln!("removed the {id} key from {}", store.describe());
+            crate::output::diag(format!("removed the {id} key from {}", store.describe()));
             Ok(Exit::Success)
         }
         Ok(false) => Err(Error::NoKeyToRemove {
@@ -132,9 +132,11 @@ fn path(ctx: &Context) -> Result<Exit, Error> {
         Some(s) => s.describe(),
         None => "off (LLMX_NO_KEYRING)".into(),
     };
-    println!("key lookup order: the provider's env var, then the keyring, then the config file");
-    println!("keyring:          {keyring}; service `{KEYRING_SERVICE}`, user = provider id");
-    println!("config file:      {config} (override with LLMX_CONFIG)");
-    println!("cache dir:        {cache} (override with LLMX_CACHE_DIR)");
+    crate::output::print(&format!(
+        "key lookup order: the provider's env var, then the keyring, then the config file\n\
+         keyring:          {keyring}; service `{KEYRING_SERVICE}`, user = provider id\n\
+         config file:      {config} (override with LLMX_CONFIG)\n\
+         cache dir:        {cache} (override with LLMX_CACHE_DIR)\n"
+    ))?;
     Ok(Exit::Success)
 }

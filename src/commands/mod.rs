@@ -27,20 +27,25 @@ pub struct Context {
     pub keys: crate::auth::Keys,
     pub clock: Box<dyn crate::clock::Clock>,
     pub paths: crate::settings::Paths,
+    /// The proxies the environment names (never used for loopback targets).
+    pub proxies: crate::provider::http::Proxies,
     catalog: std::cell::OnceCell<crate::catalog::Catalog>,
 }
 
 impl Context {
     pub fn load(env: &Env) -> Result<Context, Error> {
+        let proxies = crate::settings::proxies(env)?;
         let config = crate::config::Config::load(env)?;
         let mut registry = Registry::builtin();
         if let Some(c) = &config {
             c.apply(&mut registry)?;
             for w in &c.warnings {
-                eprintln!("warning: {w}");
+                crate::output::diag(format!("warning: {w}"));
             }
         }
         registry.apply_env(env);
+        // The config may name more key variables.
+        env.check_utf8(|n| crate::settings::read_by_llmx(n, &registry))?;
         let keys = crate::auth::Keys::new(env, crate::auth::store_for(env));
         Ok(Context {
             registry,
@@ -48,6 +53,7 @@ impl Context {
             keys,
             clock: Box::new(crate::clock::SystemClock),
             paths: crate::settings::Paths::resolve(env),
+            proxies,
             catalog: std::cell::OnceCell::new(),
         })
     }
@@ -90,6 +96,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         return Ok(Exit::Success);
     }
     let env = Env::capture();
+    env.check_utf8(|n| crate::settings::read_by_llmx(n, &Registry::builtin()))?;
     if let Command::Config(crate::cli::ConfigCommand::Init | crate::cli::ConfigCommand::Path) =
         &cli.command
     {
@@ -122,16 +129,17 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Completions { .. } | Command::Man => Ok(Exit::Success),
     };
     if let Some(n) = ctx.keys.take_notice() {
-        eprintln!("{n}");
+        crate::output::diag(n);
     }
     result
 }
 
 /// The one HTTP client of a command.
 pub(crate) fn http_client(
+    ctx: &Context,
     connect_timeout: std::time::Duration,
 ) -> Result<crate::provider::http::HttpClient, Error> {
-    crate::provider::http::HttpClient::new(connect_timeout)
+    crate::provider::http::HttpClient::new(connect_timeout, &ctx.proxies)
         .map_err(|e| Error::HttpClient(e.message))
 }
 

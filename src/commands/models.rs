@@ -43,26 +43,36 @@ pub fn run(ctx: &Context, args: ModelsSettings) -> Result<Exit, Error> {
 /// Fetch, then save what arrived. Nothing fetched is a warning and exit 1, the cache untouched.
 fn do_refresh(ctx: &Context) -> Result<Exit, Error> {
     let path = ctx.paths.catalog_cache().ok_or(Error::NoCacheDir)?;
-    let client = super::http_client(std::time::Duration::from_secs_f64(
-        crate::provider::run::defaults::CONNECT_SECS,
-    ))?;
+    let client = super::http_client(
+        ctx,
+        std::time::Duration::from_secs_f64(crate::provider::run::defaults::CONNECT_SECS),
+    )?;
     let sources = refresh::sources(&ctx.registry, &ctx.keys);
-    let fetched = runtime()?.block_on(refresh::fetch(&client, &sources, ctx.clock.now()));
+    let fetched = runtime()?.block_on(refresh::fetch(
+        &client,
+        &sources,
+        ctx.clock.now(),
+        refresh::SOURCE_TIMEOUT,
+    ));
     for w in &fetched.warnings {
-        eprintln!("warning: could not refresh from {w}");
+        crate::output::diag(format!("warning: could not refresh from {w}"));
     }
     if fetched.count == 0 {
-        eprintln!(
+        crate::output::diag(format!(
             "warning: nothing was refreshed; the cached catalog at {} is unchanged",
             path.display()
-        );
+        ));
         return Ok(Exit::ModelFailed);
     }
     refresh::save(&path, &fetched.cache).map_err(|source| Error::CacheWrite {
         path: path.clone(),
         source,
     })?;
-    eprintln!("refreshed {} models into {}", fetched.count, path.display());
+    crate::output::diag(format!(
+        "refreshed {} models into {}",
+        fetched.count,
+        path.display()
+    ));
     Ok(if fetched.warnings.is_empty() {
         Exit::Success
     } else {

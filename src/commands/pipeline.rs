@@ -39,7 +39,7 @@ pub fn execute<'c>(
         fanout.push_boxed(s);
     }
     fanout.push(LatencyRecord::new(ctx.paths.latency_file()));
-    let client = super::http_client(run.request.connect_timeout)?;
+    let client = super::http_client(ctx, run.request.connect_timeout)?;
     let opts = RunOptions {
         concurrency: run.concurrency,
         limits: run.request.limits,

@@ -28,7 +28,7 @@ pub enum ResolveError {
         provider: String,
         origin: String,
     },
-    /// A key would travel over plain http to a host that is not this machine.
+    /// A key, auth header or URL password would travel over plain http to another machine.
     PlainHttpKey {
         provider: String,
         url: String,
@@ -128,7 +128,7 @@ pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
             Ok(u) if u.scheme() == "http" || u.scheme() == "https" => url = Some(u),
             _ => {
                 return Err(ResolveError::BadBaseUrl {
-                    url: base_url,
+                    url: crate::auth::redact_url(&base_url),
                     provider: provider.id.clone(),
                     origin,
                 })
@@ -141,11 +141,12 @@ pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
     } else {
         keys.find(&provider).map(|(k, _)| k)
     };
-    if let (Some(_), Some(u)) = (&key, &url) {
-        if u.scheme() == "http" && !is_loopback(u) {
+    if let Some(u) = &url {
+        let creds = crate::provider::Credentials::new(&provider, &base_url, key.clone());
+        if !crate::provider::http::credentials_allowed(u, &creds) {
             return Err(ResolveError::PlainHttpKey {
                 provider: provider.id.clone(),
-                url: base_url,
+                url: crate::auth::redact_url(&base_url),
                 origin,
             });
         }
@@ -168,18 +169,6 @@ pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
         base_url,
         key,
     })
-}
-
-/// 127.0.0.0/8, ::1 and `localhost`: traffic that never leaves the machine.
-fn is_loopback(u: &reqwest::Url) -> bool {
-    let Some(host) = u.host_str() else {
-        return false;
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    match host.parse::<std::net::IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => host.eq_ignore_ascii_case("localhost") || host.ends_with(".localhost"),
-    }
 }
 
 #[cfg(test)]

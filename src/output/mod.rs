@@ -1,6 +1,33 @@
 //! What may be printed where. Terminal facts (is a TTY, NO_COLOR, CI, width) are decided once,
 //! in one pure function (the progress display itself is a sink: [`crate::sink::progress`]).
 
+pub mod safe;
+
+use std::io::Write;
+
+/// One diagnostic line on stderr, with any server text in it neutralised (see [`safe`]). A
+/// closed or failing stderr is ignored: a message is never worth a panic.
+pub fn diag(line: impl AsRef<str>) {
+    let line = safe::visible(line.as_ref(), safe::Lines::Fold);
+    let mut e = std::io::stderr().lock();
+    let _ = e
+        .write_all(line.as_bytes())
+        .and_then(|_| e.write_all(b"\n"));
+}
+
+/// Write `text` to stdout and flush. A closed pipe (`| head`) is a quiet success; any other
+/// failure is the error (exit 1).
+pub fn print(text: &str) -> Result<(), crate::error::Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(crate::error::Error::Output(crate::engine::SinkError::new(
+            "stdout", e,
+        ))),
+    }
+}
+
 /// Facts about the terminal, gathered once at startup.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Terminal {
@@ -14,6 +41,8 @@ pub struct Terminal {
 /// What the output layer will do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Display {
+    /// stdout is a terminal: server text written there is neutralised (see [`safe`]).
+    pub terminal: bool,
     pub progress: bool,
     pub color: bool,
     pub width: u16,
@@ -23,6 +52,7 @@ pub struct Display {
 /// terminal stdout without NO_COLOR; width from the terminal, else 120.
 pub fn decide(t: Terminal, quiet: bool) -> Display {
     Display {
+        terminal: t.stdout_tty,
         progress: t.stderr_tty && !t.ci && !quiet,
         color: t.stdout_tty && !t.no_color,
         width: t.width.unwrap_or(120).max(40),
@@ -68,6 +98,7 @@ mod tests {
         assert_eq!(
             decide(tty, false),
             Display {
+                terminal: true,
                 progress: true,
                 color: true,
                 width: 90
@@ -85,6 +116,7 @@ mod tests {
         assert_eq!(
             decide(pipe, false),
             Display {
+                terminal: false,
                 progress: false,
                 color: false,
                 width: 120

@@ -122,13 +122,35 @@ impl ProviderError {
         ProviderError::new(ErrorKind::Decode, message)
     }
 
+    /// Remove every secret from the message, then bound it to [`SHOWN_CHARS`]: in that order,
+    /// so a secret that straddles the cut cannot leave half of itself behind.
+    pub fn scrubbed(mut self, secrets: &[&crate::auth::Secret]) -> Self {
+        self.message = cut(&crate::auth::scrub(&self.message, secrets), SHOWN_CHARS);
+        self
+    }
+
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = Some(status);
         self
     }
 }
 
-/// Fold a message onto one line and bound its length: a provider's message can be a page long.
+/// The longest message shown, after scrubbing.
+pub const SHOWN_CHARS: usize = 300;
+/// The longest message kept before scrubbing (a provider's message can be a page long).
+const KEPT_CHARS: usize = 4096;
+
+/// At most `max` characters of `s`, with `…` when cut.
+fn cut(s: &str, max: usize) -> String {
+    if s.char_indices().nth(max).is_none() {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(max - 1).collect();
+    format!("{head}…")
+}
+
+/// Fold a message onto one line and bound its length generously; the final cut comes after
+/// scrubbing ([`ProviderError::scrubbed`]).
 pub fn one_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len().min(300));
     let mut last_space = false;
@@ -140,12 +162,7 @@ pub fn one_line(s: &str) -> String {
         last_space = c == ' ';
         out.push(c);
     }
-    const MAX: usize = 300;
-    if out.chars().count() > MAX {
-        let cut: String = out.chars().take(MAX - 1).collect();
-        return format!("{cut}…");
-    }
-    out
+    cut(&out, KEPT_CHARS)
 }
 
 #[cfg(test)]
@@ -166,7 +183,17 @@ mod tests {
     #[test]
     fn one_line_folds_and_bounds() {
         assert_eq!(one_line("  a\n\n  b\tc "), "a b c");
-        let long = "x".repeat(1000);
-        assert_eq!(one_line(&long).chars().count(), 300);
+        let long = "x".repeat(10_000);
+        assert_eq!(one_line(&long).chars().count(), KEPT_CHARS);
+    }
+
+    #[test]
+    fn a_key_straddling_the_cut_is_scrubbed_whole() {
+        let key = crate::auth::Secret::new("sk-live-0123456789abcdefghij");
+        let msg = format!("{}{}", "x".repeat(290), key.expose());
+        let e = ProviderError::new(ErrorKind::Auth, msg).scrubbed(&[&key]);
+        assert!(!e.message.contains("sk-live"), "{}", e.message);
+        assert!(!e.message.contains("01234"), "{}", e.message);
+        assert!(e.message.chars().count() <= SHOWN_CHARS);
     }
 }

@@ -1,18 +1,32 @@
 //! The only place llmx does HTTP: one shared client (connection reuse across every target of a
-//! run), the key added as a sensitive header, non-2xx statuses turned into typed errors with the
-//! provider's wait hints, and every error message scrubbed of keys.
+//! run), the credentials added as sensitive headers, non-2xx statuses turned into typed errors
+//! with the provider's wait hints, and every error message scrubbed of secrets.
+//!
+//! Credentials go only where they were configured: redirects are never followed (a 3xx is the
+//! row's error), a request carrying anything secret goes over https or to a loopback address,
+//! and loopback requests never go through a proxy.
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, USER_AGENT};
 
 use super::dialect::{Listing, WireDialect};
 use super::error::{ErrorKind, ProviderError};
-use super::{AuthStyle, HttpCall};
-use crate::auth::{scrub, Secret};
+use super::{AuthStyle, Credentials, HttpCall};
+use crate::auth::{redact_url, scrub, Secret};
 
 /// Largest error body llmx reads; the rest is dropped (an error page can be huge).
 const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// The proxies the environment asks for (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and their
+/// lower-case forms, `NO_PROXY`), resolved once by the settings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Proxies {
+    pub http: Option<reqwest::Url>,
+    pub https: Option<reqwest::Url>,
+    /// `NO_PROXY` as written: hosts, domains and CIDR ranges that go direct.
+    pub no_proxy: Option<String>,
+}
 
 /// The shared HTTP client.
 #[derive(Debug, Clone)]
@@ -21,35 +35,42 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
-    pub fn new(connect_timeout: Duration) -> Result<Self, ProviderError> {
-        let client = reqwest::Client::builder()
+    pub fn new(connect_timeout: Duration, proxies: &Proxies) -> Result<Self, ProviderError> {
+        let builder = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| ProviderError::new(ErrorKind::Network, format!("http client: {e}")))?;
-        Ok(HttpClient { client })
+            .pool_idle_timeout(Duration::from_secs(60));
+        Self::build(with_proxies(builder, proxies))
     }
 
     /// A client that sets no timers of its own (no connect or idle timeout), for tests that
     /// run on tokio's paused clock, where any pending timer fires as soon as the runtime idles.
     pub fn untimed() -> Result<Self, ProviderError> {
-        let client = reqwest::Client::builder()
-            .pool_idle_timeout(None)
+        Self::build(
+            reqwest::Client::builder()
+                .pool_idle_timeout(None)
+                .no_proxy(),
+        )
+    }
+
+    fn build(builder: reqwest::ClientBuilder) -> Result<Self, ProviderError> {
+        let client = builder
             .tcp_nodelay(true)
+            // A redirect would carry custom auth headers to wherever it points.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ProviderError::new(ErrorKind::Network, format!("http client: {e}")))?;
         Ok(HttpClient { client })
     }
 
-    /// Send `call` and return the response once its status is a success. The key is exposed
-    /// here and nowhere else.
+    /// Send `call` and return the response once its status is a success. The credentials are
+    /// exposed here and nowhere else.
     pub async fn send(
         &self,
         call: &HttpCall,
-        key: Option<&Secret>,
+        creds: &Credentials,
         wire: &dyn WireDialect,
     ) -> Result<reqwest::Response, ProviderError> {
+        guard(&call.url, creds)?;
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         headers.insert(
@@ -57,7 +78,7 @@ impl HttpClient {
             HeaderValue::from_static(concat!("llmx/", env!("CARGO_PKG_VERSION"))),
         );
         for (k, v) in &call.headers {
-            let name = reqwest::header::HeaderName::from_bytes(k.as_bytes());
+            let name = HeaderName::from_bytes(k.as_bytes());
             let value = HeaderValue::from_str(v);
             match (name, value) {
                 (Ok(n), Ok(v)) => {
@@ -71,10 +92,7 @@ impl HttpClient {
                 }
             }
         }
-        if let Some(key) = key {
-            let (name, value) = auth_header(call.auth, key)?;
-            headers.insert(name, value);
-        }
+        add_credentials(&mut headers, call.auth, creds)?;
         let body = serde_json::to_vec(&call.body)
             .map_err(|e| ProviderError::decode(format!("could not encode request: {e}")))?;
         let resp = self
@@ -84,10 +102,13 @@ impl HttpClient {
             .body(body)
             .send()
             .await
-            .map_err(|e| transport_error(&e, &call.url, key))?;
+            .map_err(|e| transport_error(&e, &call.url, creds))?;
         let status = resp.status().as_u16();
         if resp.status().is_success() {
             return Ok(resp);
+        }
+        if resp.status().is_redirection() {
+            return Err(redirect_error(status, resp.headers(), creds));
         }
         let hint = retry_hint(resp.headers(), SystemTime::now());
         let body = read_capped(resp, MAX_ERROR_BODY).await;
@@ -96,46 +117,162 @@ impl HttpClient {
         if hint.is_some() {
             e.retry_after = hint;
         }
-        e.message = scrub(&e.message, &key.into_iter().collect::<Vec<_>>());
-        Err(e)
+        Err(e.scrubbed(&creds.secrets()))
     }
 
     /// A model listing (`GET`, as the dialect describes it): the body on success, a typed
-    /// error otherwise.
+    /// error otherwise. Bodies past `cap` bytes are refused.
     pub async fn get(
         &self,
         listing: &Listing,
-        key: Option<&Secret>,
+        creds: &Credentials,
         wire: &dyn WireDialect,
+        cap: usize,
     ) -> Result<Vec<u8>, ProviderError> {
         let url = listing.url.as_str();
-        let mut req = self
+        guard(url, creds)?;
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("llmx/", env!("CARGO_PKG_VERSION"))),
+        );
+        for (name, value) in &listing.headers {
+            if let (Ok(n), Ok(v)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                headers.insert(n, v);
+            }
+        }
+        add_credentials(&mut headers, listing.auth, creds)?;
+        let resp = self
             .client
             .get(url)
-            .header(USER_AGENT, concat!("llmx/", env!("CARGO_PKG_VERSION")));
-        for (name, value) in &listing.headers {
-            req = req.header(name.as_str(), value.as_str());
-        }
-        if let Some(secret) = key {
-            let (name, value) = auth_header(listing.auth, secret)?;
-            req = req.header(name, value);
-        }
-        let secrets: Vec<&Secret> = key.into_iter().collect();
-        let resp = req
+            .headers(headers)
             .send()
             .await
-            .map_err(|e| transport_error(&e, url, key))?;
+            .map_err(|e| transport_error(&e, url, creds))?;
         let status = resp.status().as_u16();
+        if resp.status().is_redirection() {
+            return Err(redirect_error(status, resp.headers(), creds));
+        }
         let ok = resp.status().is_success();
-        let body = read_capped(resp, 64 * 1024 * 1024).await;
+        let body = read_capped(resp, cap.saturating_add(1)).await;
+        if ok && body.len() > cap {
+            return Err(ProviderError::new(
+                ErrorKind::TooLarge,
+                format!("the listing passed {} MiB", cap >> 20),
+            ));
+        }
         if ok {
             Ok(body)
         } else {
-            let mut e = wire.parse_error(status, &body);
-            e.message = scrub(&e.message, &secrets);
-            Err(e)
+            Err(wire.parse_error(status, &body).scrubbed(&creds.secrets()))
         }
     }
+}
+
+/// Proxies for non-loopback targets only; a loopback target always goes direct.
+fn with_proxies(builder: reqwest::ClientBuilder, proxies: &Proxies) -> reqwest::ClientBuilder {
+    if proxies.http.is_none() && proxies.https.is_none() {
+        return builder.no_proxy();
+    }
+    let (http, https) = (proxies.http.clone(), proxies.https.clone());
+    let proxy = reqwest::Proxy::custom(move |url| {
+        if is_loopback(url) {
+            return None;
+        }
+        match url.scheme() {
+            "https" => https.clone(),
+            "http" => http.clone(),
+            _ => None,
+        }
+    })
+    .no_proxy(
+        proxies
+            .no_proxy
+            .as_deref()
+            .and_then(reqwest::NoProxy::from_string),
+    );
+    builder.proxy(proxy)
+}
+
+/// 127.0.0.0/8, ::1 and `localhost` itself: traffic that never leaves the machine. Names under
+/// `.localhost` are not trusted: a resolver may send them anywhere.
+pub fn is_loopback(u: &reqwest::Url) -> bool {
+    match u.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.trim_end_matches('.').eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Whether a request to `url` may carry `creds`: anything secret goes over https, or over
+/// plain http only to a loopback address.
+pub fn credentials_allowed(url: &reqwest::Url, creds: &Credentials) -> bool {
+    !creds.any() || url.scheme() == "https" || (url.scheme() == "http" && is_loopback(url))
+}
+
+fn guard(url: &str, creds: &Credentials) -> Result<(), ProviderError> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|_| ProviderError::new(ErrorKind::BadRequest, "the request URL is not valid"))?;
+    if credentials_allowed(&parsed, creds) {
+        return Ok(());
+    }
+    Err(ProviderError::new(
+        ErrorKind::BadRequest,
+        format!(
+            "refusing to send credentials over plain http to {}; use https or a loopback address",
+            origin_of(&parsed)
+        ),
+    ))
+}
+
+/// `scheme://host:port`, no user info, path or query.
+fn origin_of(u: &reqwest::Url) -> String {
+    u.origin().ascii_serialization()
+}
+
+/// A 3xx: llmx never follows it (the credentials would go along), and says where it pointed.
+fn redirect_error(status: u16, headers: &HeaderMap, creds: &Credentials) -> ProviderError {
+    let location = headers
+        .get(reqwest::header::LOCATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let message = match location {
+        Some(l) => format!(
+            "HTTP {status}: the server redirected to `{}`; llmx does not follow redirects on provider calls (set the base URL to the final address)",
+            redact_url(&scrub(&l, &creds.secrets()))
+        ),
+        None => format!("HTTP {status}: the server answered with a redirect and no location; llmx does not follow redirects"),
+    };
+    ProviderError::new(ErrorKind::BadRequest, message).with_status(status)
+}
+
+/// Add the key and the config's secret headers, all marked sensitive.
+fn add_credentials(
+    headers: &mut HeaderMap,
+    style: AuthStyle,
+    creds: &Credentials,
+) -> Result<(), ProviderError> {
+    for (name, value) in &creds.headers {
+        let (Ok(n), Ok(mut v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value.expose()),
+        ) else {
+            return Err(ProviderError::new(
+                ErrorKind::BadRequest,
+                format!("header `{name}` is not a valid HTTP header"),
+            ));
+        };
+        v.set_sensitive(true);
+        headers.insert(n, v);
+    }
+    if let Some(key) = &creds.key {
+        let (name, value) = auth_header(style, key)?;
+        headers.insert(name, value);
+    }
+    Ok(())
 }
 
 /// The header carrying `key` in the given style, marked sensitive. This is the one place a key
@@ -171,9 +308,10 @@ async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Vec<u8> {
 }
 
 /// A transport failure as a typed error; reqwest's text can include the URL (never the key, which
-/// travels in headers), and is scrubbed all the same.
-pub fn transport_error(e: &reqwest::Error, url: &str, key: Option<&Secret>) -> ProviderError {
-    let secrets: Vec<&Secret> = key.into_iter().collect();
+/// travels in headers), and is scrubbed all the same; the URL is shown without user info.
+pub fn transport_error(e: &reqwest::Error, url: &str, creds: &Credentials) -> ProviderError {
+    let secrets = creds.secrets();
+    let url = redact_url(url);
     let (kind, what) = if e.is_timeout() {
         (ErrorKind::Timeout, "timed out".to_string())
     } else if e.is_connect() {
@@ -197,7 +335,7 @@ pub fn transport_error(e: &reqwest::Error, url: &str, key: Option<&Secret>) -> P
     } else {
         format!("{what}: {url} ({detail})")
     };
-    ProviderError::new(kind, scrub(&msg, &secrets))
+    ProviderError::new(kind, msg).scrubbed(&secrets)
 }
 
 /// How long the provider asked us to wait: `retry-after-ms`, `retry-after` (seconds or an HTTP

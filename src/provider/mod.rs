@@ -42,6 +42,43 @@ pub struct HttpCall {
     pub auth: AuthStyle,
 }
 
+/// Everything secret a request carries: the API key, the values of the `headers` the user's
+/// config adds (a gateway's own auth header, say), and user info in the base URL. All of it is
+/// exposed only where [`http`] builds the request, and all of it is scrubbed from every message.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    pub key: Option<crate::auth::Secret>,
+    /// Header name and secret value, from the config file.
+    pub headers: Vec<(String, crate::auth::Secret)>,
+    /// The user name and password of the base URL, as written and percent-decoded.
+    pub url_userinfo: Vec<crate::auth::Secret>,
+}
+
+impl Credentials {
+    /// What a request to `provider` at `base_url` with `key` carries.
+    pub fn new(provider: &Provider, base_url: &str, key: Option<crate::auth::Secret>) -> Self {
+        Credentials {
+            key,
+            headers: provider.secret_headers.clone(),
+            url_userinfo: crate::auth::url_userinfo(base_url),
+        }
+    }
+
+    /// Whether anything secret would travel.
+    pub fn any(&self) -> bool {
+        self.key.is_some() || !self.headers.is_empty() || !self.url_userinfo.is_empty()
+    }
+
+    /// Every secret value, for the scrubber.
+    pub fn secrets(&self) -> Vec<&crate::auth::Secret> {
+        self.key
+            .iter()
+            .chain(self.headers.iter().map(|(_, v)| v))
+            .chain(self.url_userinfo.iter())
+            .collect()
+    }
+}
+
 /// A JSON number as a token count; negative or fractional values are rejected, never panicking.
 pub(crate) fn num(v: &Value) -> Option<u64> {
     v.as_u64()

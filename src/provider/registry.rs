@@ -69,8 +69,11 @@ pub struct Provider {
     pub key_env: Vec<String>,
     /// Whether a request can go out with no key at all (local servers).
     pub key_required: bool,
-    /// Headers every request to this provider carries.
+    /// Headers every request to this provider carries (built in, not secret).
     pub headers: Vec<(String, String)>,
+    /// Headers from the user's config: values treated as secrets (masked, scrubbed, never sent
+    /// over plain http to another machine).
+    pub secret_headers: Vec<(String, crate::auth::Secret)>,
     pub max_tokens_field: MaxTokensField,
     /// Whether to ask for usage in streams with `stream_options.include_usage`.
     pub stream_usage_option: bool,
@@ -272,6 +275,7 @@ impl Registry {
                     .iter()
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
+                secret_headers: Vec::new(),
                 max_tokens_field: r.max_tokens_field,
                 stream_usage_option: r.stream_usage_option,
                 origin: None,

@@ -12,7 +12,7 @@ use super::registry::Provider;
 use super::sse::SseReader;
 use super::types::{ChatRequest, ChatResponse, StreamEvent};
 use super::{build_request, mock};
-use crate::auth::{scrub, Secret};
+use crate::auth::{Redactor, Secret};
 
 /// A resolved model to call: which provider, which of its model ids, where, with which key.
 #[derive(Debug, Clone)]
@@ -21,6 +21,13 @@ pub struct Target {
     pub model: String,
     pub base_url: String,
     pub key: Option<Secret>,
+}
+
+impl Target {
+    /// Everything secret a request to this target carries.
+    pub fn credentials(&self) -> super::Credentials {
+        super::Credentials::new(&self.provider, &self.base_url, self.key.clone())
+    }
 }
 
 /// What one call produced. `response` holds everything received, even when `error` is set.
@@ -242,18 +249,18 @@ async fn attempt(
         delivered: false,
         attempts: 1,
     };
-    let inner = call_inner(client, target, req, limits, start, &mut out, on);
+    let mut shown = Shown::new(start, &target.credentials().secrets());
+    let inner = call_inner(client, target, req, limits, &mut out, &mut shown, on);
     let result = match limits.total {
         Some(total) => tokio::time::timeout(total, inner).await,
         None => Ok(inner.await),
     };
+    shown.flush(&mut out, on);
     out.latency = start.elapsed();
     match result {
         Ok(Ok(())) => {}
-        Ok(Err(mut e)) => {
-            let secrets: Vec<&Secret> = target.key.iter().collect();
-            e.message = scrub(&e.message, &secrets);
-            out.error = Some(e);
+        Ok(Err(e)) => {
+            out.error = Some(e.scrubbed(&target.credentials().secrets()));
         }
         Err(_) => {
             out.error = Some(ProviderError::limit(
@@ -269,12 +276,79 @@ async fn attempt(
     out
 }
 
+/// What of the answer has been handed on. When the call carries secrets, a server that echoes
+/// one back (in the answer, the reasoning or the model id) gets it replaced before anything is
+/// shown; the end of a streamed answer that could be the start of a secret is held back until
+/// the next delta tells, so a secret split across two deltas is caught too.
+/// Time to first token is measured from `start`, the first attempt's start.
+struct Shown {
+    start: Instant,
+    redactor: Redactor,
+    text: usize,
+    reasoning: usize,
+}
+
+impl Shown {
+    fn new(start: Instant, secrets: &[&Secret]) -> Shown {
+        Shown {
+            start,
+            redactor: Redactor::new(secrets),
+            text: 0,
+            reasoning: 0,
+        }
+    }
+
+    /// Redact what arrived since `sent`, and return the part that is now safe to hand on.
+    fn advance(&self, buf: &mut String, sent: &mut usize, all: bool) -> Option<String> {
+        if *sent > buf.len() || !buf.is_char_boundary(*sent) {
+            *sent = buf.len();
+        }
+        let longest = self.redactor.longest();
+        let mut from = sent.saturating_sub(longest);
+        while !buf.is_char_boundary(from) {
+            from -= 1;
+        }
+        self.redactor.redact_from(buf, from);
+        let mut end = if all {
+            buf.len()
+        } else {
+            buf.len() - self.redactor.hold_len(&buf[*sent..])
+        };
+        while !buf.is_char_boundary(end) {
+            end -= 1;
+        }
+        if end <= *sent {
+            return None;
+        }
+        let piece = buf[*sent..end].to_string();
+        *sent = end;
+        Some(piece)
+    }
+
+    /// Hand on whatever is still held back (the call is over).
+    fn flush(&mut self, out: &mut CallOutcome, on: &mut (dyn FnMut(CallEvent<'_>) + Send)) {
+        if self.redactor.is_empty() {
+            return;
+        }
+        let mut sent = self.text;
+        if let Some(t) = self.advance(&mut out.response.text, &mut sent, true) {
+            on(CallEvent::Stream(&StreamEvent::TextDelta(t)));
+        }
+        self.text = sent;
+        let mut sent = self.reasoning;
+        if let Some(t) = self.advance(&mut out.response.reasoning, &mut sent, true) {
+            on(CallEvent::Stream(&StreamEvent::ReasoningDelta(t)));
+        }
+        self.reasoning = sent;
+    }
+}
+
 /// Hand one event on and fold it into the answer; `Err` when the answer passes the size cap.
 fn deliver(
     ev: StreamEvent,
-    start: Instant,
     limits: &CallLimits,
     out: &mut CallOutcome,
+    shown: &mut Shown,
     on: &mut (dyn FnMut(CallEvent<'_>) + Send),
 ) -> Result<(), ProviderError> {
     let size = |o: &CallOutcome| o.response.text.len() + o.response.reasoning.len();
@@ -282,7 +356,7 @@ fn deliver(
         StreamEvent::TextDelta(t) | StreamEvent::ReasoningDelta(t) => t.len(),
         _ => 0,
     };
-    if size(out) + grows > limits.max_answer_bytes {
+    if size(out).saturating_add(grows) > limits.max_answer_bytes {
         return Err(too_large(out, limits));
     }
     let is_token = matches!(
@@ -292,14 +366,56 @@ fn deliver(
     if is_token {
         out.delivered = true;
         if out.ttft.is_none() {
-            let ttft = start.elapsed();
+            let ttft = shown.start.elapsed();
             out.ttft = Some(ttft);
             on(CallEvent::FirstToken(ttft));
         }
     }
-    on(CallEvent::Stream(&ev));
-    out.response.apply(ev);
+    if shown.redactor.is_empty() {
+        on(CallEvent::Stream(&ev));
+        out.response.apply(ev);
+        return Ok(());
+    }
+    match ev {
+        StreamEvent::TextDelta(t) => {
+            out.response.text.push_str(&t);
+            let mut sent = shown.text;
+            if let Some(piece) = shown.advance(&mut out.response.text, &mut sent, false) {
+                on(CallEvent::Stream(&StreamEvent::TextDelta(piece)));
+            }
+            shown.text = sent;
+        }
+        StreamEvent::ReasoningDelta(t) => {
+            out.response.reasoning.push_str(&t);
+            let mut sent = shown.reasoning;
+            if let Some(piece) = shown.advance(&mut out.response.reasoning, &mut sent, false) {
+                on(CallEvent::Stream(&StreamEvent::ReasoningDelta(piece)));
+            }
+            shown.reasoning = sent;
+        }
+        StreamEvent::ModelId(id) => {
+            let ev = StreamEvent::ModelId(shown.redactor.redact(&id));
+            on(CallEvent::Stream(&ev));
+            out.response.apply(ev);
+        }
+        ev => {
+            on(CallEvent::Stream(&ev));
+            out.response.apply(ev);
+        }
+    }
     Ok(())
+}
+
+/// A response whose framing alone passes what llmx holds in memory for one answer.
+fn body_too_large(cap: usize) -> ProviderError {
+    ProviderError::limit(
+        ErrorKind::TooLarge,
+        Limit::AnswerSize,
+        format!(
+            "the response passed {:.0} MiB before it was complete",
+            cap as f64 / (1 << 20) as f64
+        ),
+    )
 }
 
 /// Mark an answer cut at the size cap.
@@ -320,8 +436,8 @@ async fn call_inner(
     target: &Target,
     req: &ChatRequest,
     limits: CallLimits,
-    start: Instant,
     out: &mut CallOutcome,
+    shown: &mut Shown,
     on: &mut (dyn FnMut(CallEvent<'_>) + Send),
 ) -> Result<(), ProviderError> {
     if target.provider.is_offline() {
@@ -329,7 +445,7 @@ async fn call_inner(
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
-            deliver(ev, start, &limits, out, on)?;
+            deliver(ev, &limits, out, shown, on)?;
         }
         if !req.stream {
             out.ttft = None;
@@ -338,7 +454,8 @@ async fn call_inner(
     }
     let wire = target.provider.dialect.wire();
     let call = build_request(&target.provider, &target.base_url, req);
-    let send = client.send(&call, target.key.as_ref(), wire);
+    let creds = target.credentials();
+    let send = client.send(&call, &creds, wire);
     let mut resp = match limits.first_byte {
         Some(t) => tokio::time::timeout(t, send).await.map_err(|_| {
             ProviderError::limit(
@@ -349,23 +466,31 @@ async fn call_inner(
         })??,
         None => send.await?,
     };
-    // Bytes on the wire may exceed the answer (JSON framing); past this they are not an answer.
-    let wire_cap = limits.max_answer_bytes.saturating_mul(4).max(1 << 16);
-    let mut received = 0usize;
+    // The answer cap counts decoded text. What is held undecoded at once (a whole JSON body,
+    // or one SSE event) may be larger by its framing and escapes, up to this.
+    let held_cap = limits
+        .max_answer_bytes
+        .saturating_mul(8)
+        .saturating_add(1 << 20);
     if !req.stream {
         let mut body = Vec::new();
-        while let Some(chunk) =
-            next_chunk(&mut resp, limits.stall, &call.url, target.key.as_ref()).await?
-        {
-            if body.len() + chunk.len() > wire_cap {
-                return Err(too_large(out, &limits));
+        while let Some(chunk) = next_chunk(&mut resp, limits.stall, &call.url, &creds).await? {
+            if body.len() + chunk.len() > held_cap {
+                return Err(body_too_large(held_cap));
             }
             body.extend_from_slice(&chunk);
         }
-        let r = wire.parse_response(&body)?;
+        let mut r = wire.parse_response(&body)?;
         if r.text.len() + r.reasoning.len() > limits.max_answer_bytes {
             return Err(too_large(out, &limits));
         }
+        if !shown.redactor.is_empty() {
+            r.text = shown.redactor.redact(&r.text);
+            r.reasoning = shown.redactor.redact(&r.reasoning);
+            r.model_id = r.model_id.map(|m| shown.redactor.redact(&m));
+        }
+        shown.text = r.text.len();
+        shown.reasoning = r.reasoning.len();
         if !r.text.is_empty() {
             out.delivered = true;
             on(CallEvent::Stream(&StreamEvent::TextDelta(r.text.clone())));
@@ -376,24 +501,22 @@ async fn call_inner(
     let mut reader = SseReader::new();
     let mut decoder = wire.stream_decoder();
     loop {
-        let Some(chunk) =
-            next_chunk(&mut resp, limits.stall, &call.url, target.key.as_ref()).await?
-        else {
+        let Some(chunk) = next_chunk(&mut resp, limits.stall, &call.url, &creds).await? else {
             break;
         };
-        received += chunk.len();
-        if received > wire_cap {
-            return Err(too_large(out, &limits));
+        let events = reader.push(&chunk);
+        if reader.pending() > held_cap {
+            return Err(body_too_large(held_cap));
         }
-        for ev in reader.push(&chunk) {
+        for ev in events {
             for se in decoder.event(&ev)? {
-                deliver(se, start, &limits, out, on)?;
+                deliver(se, &limits, out, shown, on)?;
             }
         }
     }
     if let Some(ev) = reader.finish() {
         for se in decoder.event(&ev)? {
-            deliver(se, start, &limits, out, on)?;
+            deliver(se, &limits, out, shown, on)?;
         }
     }
     // A body that just stops is a cut connection, even when the server closed it cleanly.
@@ -412,7 +535,7 @@ async fn next_chunk(
     resp: &mut reqwest::Response,
     stall: Option<Duration>,
     url: &str,
-    key: Option<&Secret>,
+    creds: &super::Credentials,
 ) -> Result<Option<bytes::Bytes>, ProviderError> {
     let r = match stall {
         Some(t) => tokio::time::timeout(t, resp.chunk()).await.map_err(|_| {
@@ -425,7 +548,7 @@ async fn next_chunk(
         None => resp.chunk().await,
     };
     r.map_err(|e| {
-        let mut err = super::http::transport_error(&e, url, key);
+        let mut err = super::http::transport_error(&e, url, creds);
         err.kind = ErrorKind::Network;
         err.message = format!("stream cut: {}", err.message);
         err

@@ -56,6 +56,12 @@ impl SseReader {
         out
     }
 
+    /// Bytes held for the event being read (a server that never ends an event must not grow
+    /// this without bound: the caller caps it).
+    pub fn pending(&self) -> usize {
+        self.line.len() + self.data.as_ref().map_or(0, String::len)
+    }
+
     /// The body ended: dispatch a last event that had no blank line after it.
     pub fn finish(&mut self) -> Option<SseEvent> {
         let mut out = Vec::new();

@@ -2,10 +2,13 @@
 //! writer, so they are tested on in-memory buffers. Table (comfy-table), CSV (RFC 4180), JSON,
 //! JSONL, Markdown.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::time::Duration;
 
 use comfy_table::{Cell, Color, ContentArrangement, Table};
+
+use crate::output::safe::{self, Lines};
 
 pub mod models;
 pub mod row;
@@ -143,23 +146,84 @@ pub fn status(r: &Row) -> String {
     s
 }
 
+/// The longest model name or id shown in the table (a server chooses the id it reports).
+const MODEL_CHARS: usize = 80;
+
 fn model_cell(r: &Row) -> String {
-    let full = format!("{}/{}", r.provider, r.model_id);
-    if r.model == full || r.model == r.model_id {
+    let full = format!("{}/{}", r.provider, cut(&r.model_id, MODEL_CHARS));
+    let text = if r.model == full || r.model == r.model_id {
         full
     } else {
-        format!("{}\n{}", r.model, full)
+        format!("{}\n{}", cut(&r.model, MODEL_CHARS), full)
+    };
+    safe::visible(&text, Lines::Keep).into_owned()
+}
+
+/// At most `max` characters of `s`, with `…` when cut.
+fn cut(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some(_) => {
+            let head: String = s.chars().take(max - 1).collect();
+            format!("{}…", head.trim_end())
+        }
     }
 }
 
 fn answer(r: &Row, full: bool) -> String {
     let text = r.output.trim();
-    if full || text.chars().count() <= ANSWER_CHARS {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(ANSWER_CHARS - 1).collect();
-    format!("{}…", cut.trim_end())
+    let text = if full {
+        text.to_string()
+    } else {
+        cut(text, ANSWER_CHARS)
+    };
+    safe::visible(&text, Lines::Keep).into_owned()
 }
+
+/// The widest line of `s`, in terminal columns.
+fn text_width(s: &str) -> usize {
+    s.lines()
+        .map(unicode_width::UnicodeWidthStr::width)
+        .max()
+        .unwrap_or(0)
+}
+
+/// `s` with every run of non-space characters wider than `width` columns broken onto lines of
+/// at most `width`. comfy-table splits an overlong word itself in time quadratic in the word's
+/// length; pieces this long cost it little, so rendering stays linear. Borrows when no word is
+/// that long.
+fn break_long_words(s: &str, width: usize) -> Cow<'_, str> {
+    use unicode_width::UnicodeWidthChar;
+    let width = width.max(1);
+    let longest_run = s
+        .split(char::is_whitespace)
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    if longest_run <= width {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + s.len() / width);
+    let mut run = 0;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            run = 0;
+            out.push(c);
+            continue;
+        }
+        let w = c.width().unwrap_or(0);
+        if run + w > width && run > 0 {
+            out.push('\n');
+            run = 0;
+        }
+        run += w;
+        out.push(c);
+    }
+    Cow::Owned(out)
+}
+
+/// Words longer than this many columns (about) are broken before the table sees them.
+const LONG_WORD: usize = 256;
 
 fn total_line(report: &Report) -> String {
     let (cost, unknown) = report.total_cost();
@@ -181,8 +245,68 @@ fn total_line(report: &Report) -> String {
     s
 }
 
-/// The comfy-table rendering with its total line.
+/// Columns of the table, and the upper bounds on their widths.
+const HEADER: [&str; 9] = [
+    "Model", "Answer", "Latency", "TTFT", "In", "Out", "Tok/s", "Cost", "Status",
+];
+const MODEL_WIDTH: u16 = 26;
+const STATUS_WIDTH: u16 = 22;
+
+/// The width the answer column gets: what `total` leaves after the other columns (each at its
+/// content width, within its bound) and the borders, at least 12.
+fn answer_width(cells: &[[String; 9]], total: u16) -> usize {
+    let mut used = HEADER.len() + 1; // vertical borders
+    for (i, h) in HEADER.iter().enumerate() {
+        if i == 1 {
+            used += 2;
+            continue;
+        }
+        let content = cells
+            .iter()
+            .map(|row| text_width(&row[i]))
+            .chain([h.len()])
+            .max()
+            .unwrap_or(0);
+        // Bounds include the padding of one space each side.
+        let bound = match i {
+            0 => MODEL_WIDTH as usize - 2,
+            8 => STATUS_WIDTH as usize - 2,
+            _ => usize::MAX,
+        };
+        used += content.min(bound) + 2;
+    }
+    (total as usize).saturating_sub(used).max(12)
+}
+
+/// The comfy-table rendering with its total line. Cells are prepared so that rendering stays
+/// linear in their size: names are capped, and very long words broken beforehand.
 pub fn table_string(report: &Report, opts: TableOptions) -> String {
+    let mut cells: Vec<[String; 9]> = report
+        .rows
+        .iter()
+        .map(|r| {
+            [
+                model_cell(r),
+                answer(r, opts.full),
+                secs(r.latency_ms),
+                secs(r.ttft_ms),
+                count(r.input_tokens),
+                count(r.output_tokens),
+                tps(r.tokens_per_s),
+                usd(r.cost_usd),
+                safe::visible(&status(r), Lines::Keep).into_owned(),
+            ]
+        })
+        .collect();
+    // Break at a multiple of the width the answer column will have, so the table's own
+    // wrapping of each piece ends flush.
+    let answer_w = answer_width(&cells, opts.width);
+    let piece = answer_w * LONG_WORD.div_ceil(answer_w);
+    for c in &mut cells {
+        if let Cow::Owned(broken) = break_long_words(&c[1], piece) {
+            c[1] = broken;
+        }
+    }
     let mut t = Table::new();
     t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
     t.set_content_arrangement(ContentArrangement::Dynamic);
@@ -190,37 +314,25 @@ pub fn table_string(report: &Report, opts: TableOptions) -> String {
     if !opts.color {
         t.force_no_tty();
     }
-    t.set_header(vec![
-        "Model", "Answer", "Latency", "TTFT", "In", "Out", "Tok/s", "Cost", "Status",
-    ]);
-    for r in &report.rows {
-        let st = status(r);
-        let mut st_cell = Cell::new(&st);
+    t.set_header(HEADER.to_vec());
+    for (r, row) in report.rows.iter().zip(cells) {
+        let mut row: Vec<Cell> = row.into_iter().map(Cell::new).collect();
         if opts.color {
-            st_cell = st_cell.fg(if r.error.is_some() {
+            let st = row.pop().unwrap_or_else(|| Cell::new(""));
+            row.push(st.fg(if r.error.is_some() {
                 Color::Red
             } else {
                 Color::Green
-            });
+            }));
         }
-        t.add_row(vec![
-            Cell::new(model_cell(r)),
-            Cell::new(answer(r, opts.full)),
-            Cell::new(secs(r.latency_ms)),
-            Cell::new(secs(r.ttft_ms)),
-            Cell::new(count(r.input_tokens)),
-            Cell::new(count(r.output_tokens)),
-            Cell::new(tps(r.tokens_per_s)),
-            Cell::new(usd(r.cost_usd)),
-            st_cell,
-        ]);
+        t.add_row(row);
     }
     use comfy_table::{ColumnConstraint, Width};
     if let Some(c) = t.column_mut(0) {
-        c.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(26)));
+        c.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(MODEL_WIDTH)));
     }
     if let Some(c) = t.column_mut(8) {
-        c.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(22)));
+        c.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(STATUS_WIDTH)));
     }
     for i in 2..8 {
         if let Some(c) = t.column_mut(i) {
@@ -256,8 +368,13 @@ pub fn csv_row(row: &Row, w: &mut dyn Write) -> io::Result<()> {
 
 /// One JSON line.
 pub fn jsonl_row(row: &Row, w: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer(&mut *w, row).map_err(io::Error::other)?;
-    writeln!(w)
+    let text = serde_json::to_string(row).map_err(io::Error::other)?;
+    writeln!(w, "{}", safe::json_escape_controls(&text))
+}
+
+/// One JSON object on a line (`ask --format json`).
+pub fn json_object(row: &Row, w: &mut dyn Write) -> io::Result<()> {
+    jsonl_row(row, w)
 }
 
 /// The documented column names, in order.
@@ -282,8 +399,8 @@ pub const COLUMNS: &[&str] = &[
 ];
 
 pub fn json(report: &Report, w: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, &report.rows).map_err(io::Error::other)?;
-    writeln!(w)
+    let text = serde_json::to_string_pretty(&report.rows).map_err(io::Error::other)?;
+    writeln!(w, "{}", safe::json_escape_controls(&text))
 }
 
 pub fn jsonl(report: &Report, w: &mut dyn Write) -> io::Result<()> {
@@ -293,12 +410,23 @@ pub fn jsonl(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// A Markdown table cell: no raw control characters, no HTML (a viewer may render the file
+/// as HTML), pipes and backslashes escaped, line breaks as `<br>`.
 fn md_cell(s: &str) -> String {
-    s.trim()
-        .replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace("\r\n", "<br>")
-        .replace('\n', "<br>")
+    let s = safe::visible(s.trim(), Lines::Keep);
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '|' => out.push_str("\\|"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' => out.push_str("<br>"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub fn markdown(report: &Report, w: &mut dyn Write) -> io::Result<()> {

@@ -142,3 +142,58 @@ fn format_from_extension() {
     assert_eq!(Format::from_path("r.xyz"), None);
     assert_eq!(Format::from_path("noext"), None);
 }
+
+#[test]
+fn unbroken_text_is_broken_to_the_column_and_fits_the_width() {
+    let mut r = fixed_report();
+    r.rows[0].output = "Z".repeat(5000);
+    r.rows[1].model_id = "y".repeat(3000);
+    let out = table_string(
+        &r,
+        TableOptions {
+            full: true,
+            width: 100,
+            color: false,
+        },
+    );
+    let widest = out
+        .lines()
+        .map(unicode_width::UnicodeWidthStr::width)
+        .max()
+        .unwrap();
+    assert!(widest <= 100, "a line is {widest} columns wide:\n{out}");
+    assert_eq!(
+        out.matches('Z').count(),
+        5000,
+        "nothing of the answer is lost"
+    );
+    assert!(out.contains('…'), "the reported model id is cut");
+}
+
+#[test]
+fn server_text_reaches_the_table_and_markdown_without_controls() {
+    let mut r = fixed_report();
+    r.rows[0].output = "a\x1b]0;title\x07b\x1b[2J".into();
+    r.rows[0].model_id = "id\x1b[6n".into();
+    r.rows[2].error = Some("bad\u{202E}gnirts".into());
+    let opts = TableOptions {
+        full: true,
+        width: 120,
+        color: false,
+    };
+    for out in [table_string(&r, opts), to_string(|w| markdown(&r, w))] {
+        assert!(
+            !out.chars().any(|c| c.is_control() && c != '\n'),
+            "raw control in:\n{out}"
+        );
+        assert!(!out.contains('\u{202E}'));
+        assert!(out.contains("^[]0;title^G"), "{out}");
+    }
+    let md = to_string(|w| markdown(&r, w));
+    r.rows[0].output = "<script>alert(1)</script>".into();
+    let md2 = to_string(|w| markdown(&r, w));
+    assert!(
+        md2.contains("&lt;script&gt;") && !md2.contains("<script>"),
+        "{md}"
+    );
+}

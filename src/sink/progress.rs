@@ -7,6 +7,7 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine::{Event, Sink, SinkError};
+use crate::output::safe::{self, Lines};
 use crate::provider::StreamEvent;
 
 pub struct Progress {
@@ -27,7 +28,7 @@ impl Progress {
             .map(|l| {
                 let b = multi.add(ProgressBar::new_spinner());
                 b.set_style(style.clone());
-                b.set_prefix(l.clone());
+                b.set_prefix(safe::visible(l, Lines::Fold).into_owned());
                 b.set_message("waiting");
                 b.enable_steady_tick(Duration::from_millis(120));
                 b
@@ -75,7 +76,9 @@ impl Sink for Progress {
             }
             Event::FellBack { job, to, .. } => {
                 if let Some(b) = self.bars.get(*job) {
-                    b.set_message(format!("falling back to {to}"));
+                    b.set_message(
+                        safe::visible(&format!("falling back to {to}"), Lines::Fold).into_owned(),
+                    );
                 }
             }
             Event::Delta {
@@ -100,8 +103,8 @@ impl Sink for Progress {
                         Some(e) => format!("failed: {}", crate::error::shown(e)),
                         None => format!("done in {}", crate::render::secs(ms)),
                     };
-                    b.set_prefix(label.to_string());
-                    b.finish_with_message(msg);
+                    b.set_prefix(safe::visible(label, Lines::Fold).into_owned());
+                    b.finish_with_message(safe::visible(&msg, Lines::Fold).into_owned());
                 }
             }
             Event::RunFinished { .. } => self.clear(),

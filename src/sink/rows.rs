@@ -28,6 +28,9 @@ pub struct RowWriter<'a> {
     dest: Option<Destination>,
     /// For messages: `stdout` or `` `path` ``.
     name: String,
+    /// Writing to a terminal: CSV text is shown with control characters neutralised (the
+    /// other formats are safe anywhere).
+    terminal: bool,
 }
 
 impl<'a> RowWriter<'a> {
@@ -38,7 +41,14 @@ impl<'a> RowWriter<'a> {
             catalog,
             dest: Some(Destination::Stdout),
             name: "stdout".into(),
+            terminal: false,
         }
+    }
+
+    /// stdout is a terminal.
+    pub fn on_terminal(mut self, terminal: bool) -> Self {
+        self.terminal = terminal;
+        self
     }
 
     /// Write to `path` (through a temporary file beside it, created now).
@@ -48,6 +58,7 @@ impl<'a> RowWriter<'a> {
             catalog,
             dest: Some(Destination::file(path)?),
             name: format!("`{}`", path.display()),
+            terminal: false,
         })
     }
 
@@ -63,6 +74,15 @@ impl<'a> RowWriter<'a> {
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), SinkError> {
+        let safe;
+        let bytes = if self.terminal {
+            let text = String::from_utf8_lossy(bytes);
+            safe =
+                crate::output::safe::visible(&text, crate::output::safe::Lines::Keep).into_owned();
+            safe.as_bytes()
+        } else {
+            bytes
+        };
         let Some(dest) = self.dest.as_mut() else {
             return Ok(());
         };
@@ -80,9 +100,7 @@ impl<'a> RowWriter<'a> {
             let mut buf = Vec::new();
             let rendered = match self.shape {
                 Shape::Object => match results.first() {
-                    Some(r) => serde_json::to_writer(&mut buf, &Row::project(r, self.catalog))
-                        .map_err(std::io::Error::other)
-                        .and_then(|_| writeln!(buf)),
+                    Some(r) => render::json_object(&Row::project(r, self.catalog), &mut buf),
                     None => Ok(()),
                 },
                 Shape::Report(format, table) => {

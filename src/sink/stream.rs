@@ -6,6 +6,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use crate::engine::{Event, Sink, SinkError};
+use crate::output::safe::StreamFilter;
 use crate::provider::StreamEvent;
 
 pub struct TextStream<W: Write> {
@@ -13,6 +14,9 @@ pub struct TextStream<W: Write> {
     name: &'static str,
     wrote: bool,
     ends_with_newline: bool,
+    /// On a terminal, control characters are shown, not obeyed; into a pipe the text is
+    /// passed on byte for byte.
+    filter: Option<StreamFilter>,
 }
 
 impl<W: Write> TextStream<W> {
@@ -22,7 +26,14 @@ impl<W: Write> TextStream<W> {
             name,
             wrote: false,
             ends_with_newline: false,
+            filter: None,
         }
+    }
+
+    /// Neutralise control characters (the output is a terminal).
+    pub fn for_terminal(mut self) -> Self {
+        self.filter = Some(StreamFilter::default());
+        self
     }
 
     pub fn into_inner(self) -> W {
@@ -38,16 +49,27 @@ impl<W: Write> Sink for TextStream<W> {
                 event: StreamEvent::TextDelta(text),
                 ..
             } if !text.is_empty() => {
+                let shown = match &mut self.filter {
+                    Some(f) => std::borrow::Cow::Owned(f.push(text)),
+                    None => std::borrow::Cow::Borrowed(text.as_str()),
+                };
                 self.out
-                    .write_all(text.as_bytes())
+                    .write_all(shown.as_bytes())
                     .and_then(|_| self.out.flush())
                     .map_err(fail)?;
                 self.wrote = true;
-                self.ends_with_newline = text.ends_with('\n');
+                self.ends_with_newline = shown.ends_with('\n');
                 Ok(())
             }
-            Event::RunFinished { .. } if self.wrote && !self.ends_with_newline => {
-                writeln!(self.out)
+            Event::RunFinished { .. } if self.wrote => {
+                let held = self.filter.as_mut().map(StreamFilter::finish);
+                let held = held.unwrap_or_default();
+                let newline = if self.ends_with_newline && held.is_empty() {
+                    ""
+                } else {
+                    "\n"
+                };
+                write!(self.out, "{held}{newline}")
                     .and_then(|_| self.out.flush())
                     .map_err(fail)
             }
@@ -75,6 +97,18 @@ mod tests {
         };
         s.event(Duration::ZERO, &fin).unwrap();
         assert_eq!(s.into_inner(), b"Hello, world\n");
+
+        let mut s = TextStream::new(Vec::new(), "stdout").for_terminal();
+        for t in ["title\x1b]0;pwned\x07 ok\r", "\nnext\r"] {
+            let ev = StreamEvent::TextDelta(t.into());
+            s.event(Duration::ZERO, &Event::Delta { job: 0, event: &ev })
+                .unwrap();
+        }
+        s.event(Duration::ZERO, &fin).unwrap();
+        assert_eq!(
+            String::from_utf8(s.into_inner()).unwrap(),
+            "title^[]0;pwned^G ok\nnext^M\n"
+        );
 
         struct Closed;
         impl Write for Closed {

@@ -8,3 +8,4 @@ mod first_hit;
 mod models;
 mod resilience;
 mod setup;
+mod trust;

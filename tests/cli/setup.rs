@@ -228,7 +228,9 @@ fn keys_are_never_sent_over_plain_http_to_another_host() {
     assert_eq!(out.code, 2, "{out:?}");
     let line = out.stderr.trim_end();
     assert!(
-        line.contains("refusing to send the openai key over plain http to http://10.0.0.5:8000/v1"),
+        line.contains(
+            "refusing to send openai credentials over plain http to http://10.0.0.5:8000/v1"
+        ),
         "{line}"
     );
     assert!(

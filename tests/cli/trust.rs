@@ -1,0 +1,371 @@
+//! Trust: credentials go only where they were configured, server text never drives the
+//! terminal, and a careless environment cannot make llmx panic or print a secret. Each test
+//! plays the hostile server or environment through the real binary.
+
+use std::process::Stdio;
+
+use llmx_mock::{MockConfig, MockServer};
+use serde_json::{json, Value};
+
+use crate::support::*;
+
+fn second_server() -> MockServer {
+    MockServer::start(MockConfig::default()).expect("second mock server")
+}
+
+/// A 3xx from a provider is the row's error; nothing follows it to the other origin, neither
+/// the key in its own header (`x-api-key`, which reqwest would carry along) nor a config header.
+#[test]
+fn a_redirect_to_another_origin_receives_no_credential() {
+    let elsewhere = second_server();
+    let target = format!("{}/v1/messages?stolen=1", elsewhere.url());
+    let mut w = World::with_server(json!({
+        "models": {
+            "moved": {"failures": [{"kind": "redirect", "status": 307, "location": target}]},
+            "gone": {"failures": [{"kind": "redirect", "status": 301, "location": format!("{}/v1beta/models/x:streamGenerateContent", elsewhere.url())}]}
+        }
+    }));
+    w.config(
+        "[providers.anthropic]\nheaders = { \"x-gateway-token\" = \"gw-token-0123456789\" }\n",
+    );
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "anthropic/moved,gemini/gone",
+        "-p",
+        "hi",
+        "--format",
+        "json",
+        "--retries",
+        "0",
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the redirect target was called: {:?}",
+        elsewhere.requests()
+    );
+    let sent = w.requests();
+    assert_eq!(sent.len(), 2, "one request each, not retried");
+    let first = sent.iter().find(|r| r.path == "/v1/messages").unwrap();
+    assert_eq!(first.header("x-gateway-token"), Some("gw-token-0123456789"));
+    let rows = out.json();
+    let e = rows[0]["error"].as_str().unwrap();
+    assert!(
+        e.starts_with("HTTP 307: the server redirected to `http://127.0.0.1:")
+            && e.contains("/v1/messages?stolen=1`")
+            && e.contains("does not follow redirects"),
+        "{e}"
+    );
+    assert_eq!(rows[0]["error_kind"], "bad_request");
+    assert!(rows[1]["error"].as_str().unwrap().starts_with("HTTP 301"));
+    assert!(!out.stdout.contains("gw-token-0123456789"));
+}
+
+/// `models --refresh` checks every credentialed listing like a compare does: plain http only to
+/// this machine. The refusal happens before any connection (no 10 s connect timeout).
+#[test]
+fn refresh_refuses_plain_http_to_another_machine() {
+    let mut w = World::offline();
+    w.set("OPENAI_API_KEY", OPENAI_KEY);
+    w.set("LLMX_OPENAI_BASE_URL", "http://192.0.2.10:8000/v1");
+    w.set("LLMX_OPENROUTER_BASE_URL", "http://127.0.0.1:9/api/v1");
+    w.set("LLMX_CACHE_DIR", &w.path("cache").display().to_string());
+    let out = w.run(&["models", "--refresh"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("refusing to send credentials over plain http to http://192.0.2.10:8000"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// A name under `.localhost` is not this machine as far as keys are concerned.
+#[test]
+fn dot_localhost_names_are_not_loopback() {
+    let mut w = World::offline();
+    w.set("OPENAI_API_KEY", OPENAI_KEY);
+    w.set("LLMX_OPENAI_BASE_URL", "http://evil.localhost:8000/v1");
+    let out = w.run(&["compare", "-m", "openai/x", "-p", "hi"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains(
+            "refusing to send openai credentials over plain http to http://evil.localhost:8000/v1"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Proxy variables never see loopback traffic (and so never see its keys in cleartext).
+#[test]
+fn a_proxy_sees_no_loopback_traffic() {
+    let proxy = second_server();
+    let mut w = World::with_server(json!({"models": {"m": {"text": "direct"}}}));
+    for var in ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "HTTPS_PROXY"] {
+        w.set(var, &proxy.url());
+    }
+    let out = w.run(&["ask", "-m", "openai/m", "hi"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout, "direct\n");
+    assert!(proxy.requests().is_empty(), "{:?}", proxy.requests());
+    assert_eq!(w.requests().len(), 1);
+
+    w.set("HTTPS_PROXY", "socks5://127.0.0.1:1080");
+    let out = w.run(&["ask", "-m", "openai/m", "hi"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        out.stderr.trim(),
+        "error: HTTPS_PROXY: names a proxy llmx cannot use; use an http:// or https:// proxy URL"
+    );
+}
+
+/// A variable that is not UTF-8 never panics llmx; when it is one llmx reads, the error names
+/// it and never prints its value.
+#[cfg(unix)]
+#[test]
+fn a_non_utf8_variable_is_named_never_printed() {
+    use std::os::unix::ffi::OsStrExt;
+    let w = World::offline();
+    let bad = std::ffi::OsStr::from_bytes(b"sk-\xffSECRET-VALUE-0123456789");
+    let out = w
+        .command(&["models"])
+        .env("SOME_OTHER_VAR", bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+
+    let out = w
+        .command(&["ask", "-m", "mock/echo", "hi"])
+        .env("OPENAI_API_KEY", bad)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        "error: environment variable `OPENAI_API_KEY` is not valid UTF-8; fix or unset it"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("SECRET"));
+}
+
+/// A server that echoes the key back — in another case, percent-encoded, in the answer, the
+/// model id, or an error cut at 300 characters — never gets it shown.
+#[test]
+fn echoed_keys_are_scrubbed_everywhere() {
+    let upper = OPENAI_KEY.to_ascii_uppercase();
+    let long_error = format!("{}{}", "e".repeat(280), OPENAI_KEY);
+    let mut w = World::with_server(json!({
+        "models": {
+            "echo": {
+                "text": format!("you sent {upper} and pa55word%2bsecret"),
+                "model_id": format!("id-{OPENAI_KEY}"),
+                "chunk_chars": 5
+            },
+            "fail": {"failures": [{"kind": "status", "status": 400, "message": long_error}]}
+        }
+    }));
+    w.set(
+        "LLMX_OPENAI_BASE_URL",
+        &format!(
+            "http://user:pa55word%2Bsecret@{}/v1",
+            w.requests_url().trim_start_matches("http://")
+        ),
+    );
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "openai/echo,openai/fail",
+        "-p",
+        "x",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let lower = out.stdout.to_ascii_lowercase();
+    assert!(!lower.contains("0123456789abcdef"), "{}", out.stdout);
+    assert!(!lower.contains("pa55word"), "{}", out.stdout);
+    let rows: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let echo = rows.iter().find(|r| r["model"] == "openai/echo").unwrap();
+    assert_eq!(echo["output"], "you sent [redacted] and [redacted]");
+    assert_eq!(echo["model_id"], "id-[redacted]");
+    let fail = rows.iter().find(|r| r["model"] == "openai/fail").unwrap();
+    let e = fail["error"].as_str().unwrap();
+    assert!(!e.contains("sk-test"), "{e}");
+
+    // Streamed to a pipe, the same: a key split across deltas is caught too.
+    let out = w.run(&["ask", "-m", "openai/echo", "x"]);
+    assert_eq!(out.stdout, "you sent [redacted] and [redacted]\n");
+}
+
+/// Config header values and URL passwords are secrets: `config show` masks them.
+#[test]
+fn config_show_masks_header_values_and_url_passwords() {
+    let mut w = World::offline();
+    w.config(
+        "[providers.gw]\ndialect = \"openai\"\nbase_url = \"https://bob:hunter2-secret@gw.example.com/v1\"\nheaders = { \"x-auth\" = \"header-secret-0123456789\" }\n",
+    );
+    let out = w.run(&["config", "show"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stdout.contains("hunter2"), "{}", out.stdout);
+    assert!(!out.stdout.contains("header-secret"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("https://***@gw.example.com/v1"),
+        "{}",
+        out.stdout
+    );
+}
+
+const HOSTILE: &str = "clip\u{1b}]52;c;ZXZpbA==\u{7}title\u{1b}]0;owned\u{7}clear\u{1b}[2J\
+                       ask\u{1b}[6n c1\u{9b}31m bidi\u{202e}txet\r overwritten";
+
+/// Run `args` under a pseudo-terminal (util-linux `script`), returning every byte the terminal
+/// received on stdout and stderr.
+#[cfg(target_os = "linux")]
+fn under_pty(w: &World, args: &[&str]) -> Vec<u8> {
+    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_llmx"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect();
+    let cmd = w.command(&[]);
+    let out = std::process::Command::new("script")
+        .args(["-qec", &quoted.join(" "), "/dev/null"])
+        .env_clear()
+        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .env("NO_COLOR", "1")
+        .current_dir(w.dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run script(1)");
+    out.stdout
+}
+
+#[cfg(target_os = "linux")]
+fn assert_terminal_safe(bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}'] {
+        assert!(
+            !text.contains(bad),
+            "{:?} reached the terminal:\n{text:?}",
+            bad
+        );
+    }
+    // Every `\r` is part of a line end the terminal itself produces (onlcr).
+    assert!(!text.replace("\r\n", "\n").contains('\r'), "{text:?}");
+    assert!(
+        text.contains("^[]52;c;ZXZpbA==^G"),
+        "shown visibly:\n{text}"
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn escape_sequences_from_a_server_never_reach_a_terminal() {
+    let w = World::with_server(json!({
+        "models": {
+            "evil": {"text": HOSTILE, "model_id": "id\u{1b}[31m", "chunk_chars": 3},
+            "bad": {"failures": [{"kind": "status", "status": 400, "message": HOSTILE}]},
+            "worse": {"failures": [{"kind": "status", "status": 400, "message": HOSTILE}]}
+        }
+    }));
+    let table = under_pty(
+        &w,
+        &[
+            "compare",
+            "-m",
+            "openai/evil,openai/bad",
+            "-p",
+            "x",
+            "--full",
+            "-q",
+            "--retries",
+            "0",
+        ],
+    );
+    assert_terminal_safe(&table);
+    for format in ["csv", "markdown"] {
+        let out = under_pty(
+            &w,
+            &[
+                "compare",
+                "-m",
+                "openai/evil",
+                "-p",
+                "x",
+                "-q",
+                "--format",
+                format,
+            ],
+        );
+        assert_terminal_safe(&out);
+    }
+    let streamed = under_pty(&w, &["ask", "-m", "openai/evil", "x", "--stats"]);
+    assert_terminal_safe(&streamed);
+    let failed = under_pty(&w, &["ask", "-m", "openai/worse", "x", "--retries", "0"]);
+    let text = String::from_utf8_lossy(&failed);
+    assert!(
+        text.contains("error: openai/worse: HTTP 400: clip^[]52;"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+
+    // Into a pipe, `ask` passes the answer on byte for byte: the consumer asked for raw text.
+    let out = w.run(&["ask", "-m", "openai/evil", "x"]);
+    assert_eq!(out.stdout, format!("{HOSTILE}\n"));
+    // JSON escapes every control character, C1 and bidi included.
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "openai/evil",
+        "-p",
+        "x",
+        "--format",
+        "json",
+    ]);
+    assert!(out.stdout.contains("\\u009b") && out.stdout.contains("\\u202e"));
+    assert!(!out.stdout.contains('\u{9b}') && !out.stdout.contains('\u{1b}'));
+    assert_eq!(out.json()[0]["output"], HOSTILE);
+}
+
+/// A closed stdout or stderr ends a command without a panic (Rust's `println!` panics on
+/// EPIPE, exit 101).
+#[cfg(unix)]
+#[test]
+fn closed_stdout_and_stderr_never_panic() {
+    let w = World::offline();
+    for args in [
+        &["keys", "list"][..],
+        &["keys", "path"],
+        &["config", "path"],
+        &["models"],
+        &["compare", "-m", "mock/echo", "-p", "hi"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = w
+            .command(args)
+            .stdin(Stdio::null())
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = w
+        .command(&["compare", "-m", "nosuchmodel", "-p", "hi"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(writer)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "a usage error stays exit 2");
+}
