@@ -53,7 +53,7 @@ json\t''
 jsonl\t''
 markdown\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s o -l output -d 'Write the results to FILE instead of stdout' -r -F
-complete -c llmx -n "__fish_llmx_using_subcommand compare" -s j -l concurrency -d 'Ask at most N models at once [env: LLMX_CONCURRENCY] [default: all]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -s j -l concurrency -d 'Ask at most N models at once [env: LLMX_CONCURRENCY] [default: 256]' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l max-cost -d 'Refuse to send when the worst-case cost (prompt tokens estimated, output at --max-tokens) of all models together exceeds this many US dollars' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l no-fallback -d 'Only the first choice: no fallback to the next model of a `a|b` chain or route'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l no-stream -d 'Wait for whole answers instead of streaming them (no time to first token)'

@@ -156,7 +156,7 @@ pub struct CompareArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Ask at most N models at once [env: LLMX_CONCURRENCY] [default: all].
+    /// Ask at most N models at once [env: LLMX_CONCURRENCY] [default: 256].
     #[arg(short = 'j', long, value_name = "N", value_parser = parse_count)]
     pub concurrency: Option<u32>,
 

@@ -115,6 +115,8 @@ pub enum Error {
     OutputDirMissing { path: PathBuf, dir: PathBuf },
     #[error("cannot write `{}`: it is a directory; name a file, e.g. results.csv", .0.display())]
     OutputIsDir(PathBuf),
+    #[error("-o `{}` is the prompt file `{}`: writing results there would destroy the prompt; choose another output file", .output.display(), .input.display())]
+    OutputIsInput { output: PathBuf, input: PathBuf },
     #[error("cannot write `{}`: {source}", path.display())]
     OutputCreate {
         path: PathBuf,
@@ -173,6 +175,9 @@ pub enum Error {
     /// An output failed; the run stopped and kept what it could.
     #[error("{0}")]
     Output(SinkError),
+    /// The output failed after models ran; every result was saved to a recovery file.
+    #[error("{error}; the results were saved to `{}`", .saved.display())]
+    OutputRecovered { error: SinkError, saved: PathBuf },
     /// The output file failed; the results went to stdout instead.
     #[error("{0}; the results are printed above")]
     OutputPrinted(SinkError),
@@ -182,7 +187,9 @@ impl Error {
     /// The exit code this error ends the program with.
     pub fn exit(&self) -> Exit {
         match self {
-            Error::Output(_) | Error::OutputPrinted(_) => Exit::ModelFailed,
+            Error::Output(_) | Error::OutputPrinted(_) | Error::OutputRecovered { .. } => {
+                Exit::ModelFailed
+            }
             _ => Exit::Usage,
         }
     }
@@ -248,6 +255,14 @@ impl fmt::Display for ResolveError {
                 f,
                 "base URL `{url}` for {provider} is not an http(s) URL; fix {origin}"
             ),
+            ResolveError::AliasCycle(chain) => {
+                let shown: Vec<String> = chain.iter().map(|c| format!("`{c}`")).collect();
+                write!(
+                    f,
+                    "the aliases {} go round in a circle; change one of them in the config's [aliases]",
+                    shown.join(" → ")
+                )
+            }
             ResolveError::PlainHttpKey {
                 provider,
                 url,

@@ -19,6 +19,7 @@ pub mod provider;
 pub mod render;
 pub mod settings;
 pub mod sink;
+pub mod sys;
 
 /// Replace Rust's panic message with one that names only where the panic happened: a panic's
 /// payload can hold anything it was formatted from (an environment value, a key, a server's

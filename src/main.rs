@@ -4,6 +4,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     llmx::install_panic_hook();
+    llmx::sys::raise_open_file_limit();
     let cli = match llmx::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -158,6 +158,7 @@ pub fn read_by_llmx(name: &str, registry: &crate::provider::Registry) -> bool {
         "NO_COLOR",
         "COLUMNS",
         "CI",
+        "TMPDIR",
         "http_proxy",
         "https_proxy",
         "all_proxy",
@@ -173,11 +174,20 @@ pub fn read_by_llmx(name: &str, registry: &crate::provider::Registry) -> bool {
 
 // ---- Validation, shared by flags (clap value parsers), env vars and the config file. ----
 
+/// A number as a message shows it: short, whatever its size (`1e300`, not 301 digits).
+fn shown(t: f64) -> String {
+    if t != 0.0 && !(1e-4..1e9).contains(&t.abs()) {
+        format!("{t:e}")
+    } else {
+        format!("{t}")
+    }
+}
+
 pub fn check_temperature(t: f64) -> Result<f64, String> {
     if (0.0..=2.0).contains(&t) {
         Ok(t)
     } else {
-        Err(format!("{t} is outside 0 to 2"))
+        Err(format!("{} is outside 0 to 2", shown(t)))
     }
 }
 
@@ -192,7 +202,10 @@ pub fn check_secs(t: f64) -> Result<f64, String> {
     if t.is_finite() && t > 0.0 && t <= 86_400.0 {
         Ok(t)
     } else {
-        Err(format!("{t} must be more than 0 and at most 86400 seconds"))
+        Err(format!(
+            "{} must be more than 0 and at most 86400 seconds",
+            shown(t)
+        ))
     }
 }
 
@@ -343,6 +356,8 @@ pub struct Paths {
     pub config: Option<PathBuf>,
     /// `LLMX_CACHE_DIR`, else the user cache dir.
     pub cache_dir: Option<PathBuf>,
+    /// `TMPDIR`, else `/tmp`: the last place results are saved when their output fails.
+    pub tmp_dir: PathBuf,
 }
 
 impl Paths {
@@ -350,7 +365,18 @@ impl Paths {
         Paths {
             config: crate::config::config_path(env),
             cache_dir: crate::catalog::refresh::cache_dir(env),
+            tmp_dir: env
+                .get("TMPDIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(std::env::temp_dir),
         }
+    }
+
+    /// Where results go when their output cannot be written, in order of preference.
+    pub fn recovery_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = self.cache_dir.iter().map(|d| d.join("recovered")).collect();
+        dirs.push(self.tmp_dir.clone());
+        dirs
     }
 
     /// The refreshed catalog (`llmx models --refresh`).
@@ -397,8 +423,32 @@ impl ModelsSettings {
     }
 }
 
+/// Whether two paths name one file (the same inode, or the same path when either is missing).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
 impl CompareSettings {
-    pub fn resolve(a: CompareArgs, env: &Env, d: &Defaults, facts: Facts) -> Result<Self, Error> {
+    pub fn resolve(
+        mut a: CompareArgs,
+        env: &Env,
+        d: &Defaults,
+        facts: Facts,
+    ) -> Result<Self, Error> {
+        // `-o -` is stdout, as everywhere else.
+        if a.output.as_deref() == Some(std::path::Path::new("-")) {
+            a.output = None;
+        }
         let format = match (a.format, &a.output) {
             (Some(f), _) => f,
             (None, Some(path)) => Format::from_path(&path.to_string_lossy())
@@ -413,6 +463,21 @@ impl CompareSettings {
         };
         if prompt.inline.is_empty() && prompt.file.is_none() && !prompt.stdin {
             return Err(Error::NoPrompt(PromptCommand::Compare));
+        }
+        let request = RequestSettings::resolve(a.request, env, d)?;
+        if let Some(out) = &a.output {
+            let system_file = match &request.system {
+                Some(SystemPrompt::File(p)) => Some(p),
+                _ => None,
+            };
+            for input in prompt.file.iter().chain(system_file) {
+                if same_file(out, input) {
+                    return Err(Error::OutputIsInput {
+                        output: out.clone(),
+                        input: input.clone(),
+                    });
+                }
+            }
         }
         let models = if !a.models.is_empty() {
             a.models
@@ -432,7 +497,7 @@ impl CompareSettings {
             run: RunSettings {
                 models,
                 prompt,
-                request: RequestSettings::resolve(a.request, env, d)?,
+                request,
                 concurrency: concurrency.map(|n| n as usize),
                 max_cost: a.max_cost,
             },

@@ -39,7 +39,7 @@ pub fn run(ctx: &Context, s: AskSettings) -> Result<Exit, Error> {
             crate::output::diag(format!("error: {}: {err}", row.model));
         }
     }
-    pipeline::exit_for(outcome)
+    pipeline::finish(ctx, outcome)
 }
 
 /// One line of stats for stderr.

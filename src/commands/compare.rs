@@ -4,7 +4,6 @@ use super::pipeline::{self, check_writable};
 use super::Context;
 use crate::engine::{Sink, Stop};
 use crate::error::{Error, Exit};
-use crate::render::{self, Format, Report};
 use crate::settings::CompareSettings;
 use crate::sink::progress::Progress;
 use crate::sink::rows::{RowWriter, Shape};
@@ -39,16 +38,10 @@ pub fn run(ctx: &Context, s: CompareSettings) -> Result<Exit, Error> {
         }),
     )?;
     let Some(path) = &s.output else {
-        return pipeline::exit_for(outcome);
+        return pipeline::finish(ctx, outcome);
     };
     if let Some(Stop::Sink(_)) = &outcome.stopped {
-        // The file could not be written: keep what was computed, on stdout.
-        let report = Report::from_results(&outcome.results, catalog, true, outcome.wall);
-        let _ = render::render(&report, Format::Table, s.table, &mut std::io::stdout());
-        let Some(Stop::Sink(e)) = outcome.stopped else {
-            unreachable!("matched above")
-        };
-        return Err(Error::OutputPrinted(e));
+        return pipeline::finish(ctx, outcome);
     }
     if !s.quiet {
         crate::output::diag(format!(
@@ -57,5 +50,5 @@ pub fn run(ctx: &Context, s: CompareSettings) -> Result<Exit, Error> {
             path.display()
         ));
     }
-    pipeline::exit_for(outcome)
+    pipeline::finish(ctx, outcome)
 }

@@ -35,13 +35,24 @@ pub fn execute<'c>(
         check_budget(ctx.catalog(), ctx.clock.now(), &jobs, limit)?;
     }
     let mut fanout = Fanout::new();
+    // First of all sinks: once every job has its result, signals end llmx as usual again, so
+    // Ctrl-C works while a table renders into a pipe nobody reads.
+    fanout.push(engine::event::FnSink(|_, e: &engine::Event<'_>| {
+        if let engine::Event::RunFinished { .. } = e {
+            crate::sys::restore_default_signals();
+        }
+        Ok(())
+    }));
     for s in sinks(&jobs)? {
         fanout.push_boxed(s);
     }
     fanout.push(LatencyRecord::new(ctx.paths.latency_file()));
     let client = super::http_client(ctx, run.request.connect_timeout)?;
     let opts = RunOptions {
-        concurrency: run.concurrency,
+        concurrency: Some(
+            run.concurrency
+                .unwrap_or(crate::provider::run::defaults::CONCURRENCY),
+        ),
         limits: run.request.limits,
     };
     Ok(super::runtime()?.block_on(engine::run(
@@ -52,6 +63,72 @@ pub fn execute<'c>(
         &mut fanout,
         stop_signal(),
     )))
+}
+
+/// The end of a run: when an output failed (other than a closed pipe), every result is saved
+/// to a recovery file first, so nothing paid for is lost; then the exit code.
+pub fn finish(ctx: &Context, mut outcome: RunOutcome) -> Result<Exit, Error> {
+    let failed_output = matches!(&outcome.stopped, Some(Stop::Sink(e)) if !e.is_broken_pipe());
+    if !failed_output || outcome.results.is_empty() {
+        return exit_for(outcome);
+    }
+    let Some(Stop::Sink(error)) = outcome.stopped.take() else {
+        unreachable!("matched above")
+    };
+    match save_recovery(ctx, &outcome.results) {
+        Ok(saved) => Err(Error::OutputRecovered { error, saved }),
+        Err(_) => {
+            // Nowhere to save them: the table on stdout is the last resort.
+            let report = crate::render::Report::from_results(
+                &outcome.results,
+                ctx.catalog(),
+                true,
+                outcome.wall,
+            );
+            let table = crate::render::table_string(
+                &report,
+                crate::render::TableOptions {
+                    full: true,
+                    width: 120,
+                    color: false,
+                },
+            );
+            let _ = crate::output::print(&table);
+            Err(Error::OutputPrinted(error))
+        }
+    }
+}
+
+/// Write every result as JSONL (the documented columns) into the first recovery directory
+/// that takes it, through a temporary file; the path written.
+fn save_recovery(
+    ctx: &Context,
+    results: &[engine::JobResult],
+) -> std::io::Result<std::path::PathBuf> {
+    let mut body = Vec::new();
+    for r in results {
+        crate::render::jsonl_row(&crate::render::Row::project(r, ctx.catalog()), &mut body)?;
+    }
+    let name = format!(
+        "llmx-results-{}-{}.jsonl",
+        crate::clock::unix_secs(ctx.clock.now()),
+        std::process::id()
+    );
+    let mut last = std::io::Error::other("no place to save results");
+    for dir in ctx.paths.recovery_dirs() {
+        let path = dir.join(&name);
+        let attempt = std::fs::create_dir_all(&dir).and_then(|_| {
+            use std::io::Write;
+            let mut f = crate::sink::file::PendingFile::create(&path)?;
+            f.write_all(&body)?;
+            f.commit()
+        });
+        match attempt {
+            Ok(()) => return Ok(path),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
 }
 
 /// The exit code of a run; an output that failed is the error (exit 1: answers were paid for).

@@ -28,6 +28,8 @@ pub enum ResolveError {
         provider: String,
         origin: String,
     },
+    /// Aliases that lead back to themselves, in the order followed.
+    AliasCycle(Vec<String>),
     /// A key, auth header or URL password would travel over plain http to another machine.
     PlainHttpKey {
         provider: String,
@@ -87,8 +89,17 @@ pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
     if spec.is_empty() {
         return Err(ResolveError::EmptyName);
     }
-    if let Some(target) = catalog.alias(spec) {
-        return resolve(target, r);
+    // Follow aliases (a user's may name another), refusing to go round in a circle.
+    let mut chain = vec![spec.to_string()];
+    let mut spec = spec;
+    while let Some(target) = catalog.alias(spec) {
+        let target = target.trim();
+        if chain.iter().any(|c| c.eq_ignore_ascii_case(target)) {
+            chain.push(target.to_string());
+            return Err(ResolveError::AliasCycle(chain));
+        }
+        chain.push(target.to_string());
+        spec = target;
     }
     let (provider_name, model) = match spec.split_once('/') {
         Some((p, m)) if registry.get(p).is_some() => (p.to_string(), m.to_string()),
@@ -174,6 +185,30 @@ pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_alias_cycle_is_reported_not_followed_forever() {
+        let mut catalog = Catalog::embedded();
+        catalog.aliases.insert("gpt".into(), "gpt".into());
+        catalog.aliases.insert("a".into(), "b".into());
+        catalog.aliases.insert("b".into(), "A".into());
+        let registry = Registry::builtin();
+        let keys = Keys::new(&Env::default(), None);
+        let r = Resolver {
+            registry: &registry,
+            catalog: &catalog,
+            keys: &keys,
+        };
+        assert!(matches!(
+            resolve("gpt", r).unwrap_err(),
+            ResolveError::AliasCycle(c) if c == ["gpt", "gpt"]
+        ));
+        let e = resolve("a", r).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the aliases `a` → `b` → `A` go round in a circle; change one of them in the config's [aliases]"
+        );
+    }
     use crate::auth::{KeyStore, Secret, StoreError};
     use crate::settings::Env;
 

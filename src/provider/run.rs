@@ -73,6 +73,8 @@ pub mod defaults {
     pub const RETRY_MAX_WAIT_SECS: f64 = 60.0;
     /// Answers larger than this are cut.
     pub const MAX_ANSWER_MIB: f64 = 4.0;
+    /// Requests in flight at once, unless `-j` says otherwise.
+    pub const CONCURRENCY: usize = 256;
 }
 
 /// Limits for one call.

@@ -28,13 +28,20 @@ impl PendingFile {
         })
     }
 
-    /// Flush to disk and rename over the target.
+    /// Flush to disk and rename over the target. On any failure the temporary file is removed
+    /// and the target is left as it was.
     pub fn commit(mut self) -> io::Result<()> {
-        if let Some(mut f) = self.file.take() {
-            f.flush()?;
-            f.get_ref().sync_all()?;
+        let r = match self.file.as_mut() {
+            Some(f) => f
+                .flush()
+                .and_then(|_| f.get_ref().sync_all())
+                .and_then(|_| std::fs::rename(&self.tmp, &self.path)),
+            None => Ok(()),
+        };
+        if r.is_ok() {
+            self.file = None;
         }
-        std::fs::rename(&self.tmp, &self.path)
+        r
     }
 }
 

@@ -369,3 +369,241 @@ fn closed_stdout_and_stderr_never_panic() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "a usage error stays exit 2");
 }
+
+/// The recovery file named in `stderr`, read as JSON lines.
+fn recovered(stderr: &str) -> Vec<Value> {
+    let at = stderr
+        .find("the results were saved to `")
+        .unwrap_or_else(|| panic!("no recovery file named:\n{stderr}"));
+    let rest = &stderr[at + "the results were saved to `".len()..];
+    let path = &rest[..rest.find('`').unwrap()];
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// `-o` onto a full filesystem: the old file is kept whole, and every answer is saved to a
+/// recovery file named in the error (exit 1: the models ran). Needs a mount namespace for a
+/// small tmpfs; where the sandbox forbids one the test says so and the next test covers the
+/// recovery path.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_keeps_the_old_file_and_saves_a_recovery_file() {
+    let w = World::offline();
+    if !std::process::Command::new("unshare")
+        .args(["-rm", "true"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        eprintln!("skipped: unshare -rm is not permitted here (no user namespaces)");
+        return;
+    }
+    let small = w.path("small");
+    std::fs::create_dir(&small).unwrap();
+    let script = r#"mount -t tmpfs -o size=16k tmpfs "$1" || exit 99
+printf 'model,old\nkept,yes\n' > "$1/out.json"
+dd if=/dev/zero of="$1/filler" bs=1k count=64 2>/dev/null
+"$2" compare -m mock/echo,mock/fast -p "a prompt worth keeping" -o "$1/out.json"
+code=$?
+echo "old file: $(tr '\n' '|' < "$1/out.json")" >&2
+echo "left: $(ls -A "$1" | tr '\n' ' ')" >&2
+exit $code"#;
+    let cmd = w.command(&[]);
+    let out = std::process::Command::new("unshare")
+        .args(["-rm", "sh", "-c", script, "sh"])
+        .arg(&small)
+        .arg(env!("CARGO_BIN_EXE_llmx"))
+        .env_clear()
+        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .current_dir(w.dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(99), "tmpfs mount failed: {stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("No space left on device"),
+        "the error names the cause: {stderr}"
+    );
+    let rows = recovered(&stderr);
+    assert_eq!(rows.len(), 2);
+    assert!(rows
+        .iter()
+        .all(|r| r["error"].is_null() && !r["output"].as_str().unwrap().is_empty()));
+    assert!(
+        stderr.contains("old file: model,old|kept,yes|"),
+        "the old file is whole: {stderr}"
+    );
+    assert!(
+        stderr.contains("left: filler out.json \n"),
+        "no temporary file is left: {stderr}"
+    );
+}
+
+/// The output's directory disappears while models run: the rename fails after the answers
+/// were paid for, and they are saved to a recovery file named in the error.
+#[cfg(unix)]
+#[test]
+fn an_output_that_cannot_be_finished_saves_a_recovery_file() {
+    let mut w = World::with_server(json!({
+        "models": {"slow": {"text": "a slow but paid answer", "header_delay_ms": 800}}
+    }));
+    w.set("LLMX_CACHE_DIR", &w.path("cache").display().to_string());
+    let dir = w.path("results");
+    std::fs::create_dir(&dir).unwrap();
+    let target = dir.join("out.csv");
+    let child = w.spawn(&[
+        "compare",
+        "-m",
+        "openai/slow",
+        "-p",
+        "x",
+        "-o",
+        &target.display().to_string(),
+    ]);
+    // Once the temporary file exists the run has started; take the directory away.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::fs::read_dir(&dir).unwrap().count() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no temp file appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("error: cannot write `{}`", target.display())),
+        "{stderr}"
+    );
+    let rows = recovered(&stderr);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["output"], "a slow but paid answer");
+    assert!(stderr.contains(&w.path("cache").join("recovered").display().to_string()));
+}
+
+/// `-o` naming the prompt file would destroy the prompt: refused before anything is sent.
+/// `-o -` is stdout.
+#[test]
+fn output_onto_the_prompt_file_is_refused_and_dash_is_stdout() {
+    let w = World::offline();
+    let prompt = w.write("prompt.txt", "keep me\n");
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "mock/echo",
+        "prompt.txt",
+        "-o",
+        "./prompt.txt",
+    ]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("is the prompt file `prompt.txt`"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&prompt).unwrap(), "keep me\n");
+
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "mock/echo",
+        "-p",
+        "hi",
+        "-o",
+        "-",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.starts_with("model,provider,"), "{}", out.stdout);
+    assert!(!w.path("-").exists(), "no file named `-`");
+}
+
+/// An alias that leads back to itself is an error, not a hang.
+#[test]
+fn an_alias_cycle_is_an_error() {
+    let mut w = World::offline();
+    w.config("[aliases]\nloop-a = \"loop-b\"\nloop-b = \"loop-a\"\n");
+    let out = w.run(&["compare", "-m", "loop-a", "-p", "hi"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        out.stderr.trim(),
+        "error: the aliases `loop-a` → `loop-b` → `loop-a` go round in a circle; change one of them in the config's [aliases]"
+    );
+}
+
+/// With a low soft limit on open files (macOS starts at 256), a wide fan-out still answers
+/// every row: llmx raises the limit and keeps at most 256 requests in flight.
+#[cfg(unix)]
+#[test]
+fn a_low_open_file_limit_does_not_fail_rows() {
+    let w = World::with_server(json!({}));
+    let models: Vec<String> = (0..400).map(|i| format!("openai/m{i}")).collect();
+    let models = models.join(",");
+    let cmd = w.command(&[]);
+    let out = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "ulimit -Sn 64 && exec \"$0\" compare -m \"$1\" -p hi --format jsonl -q",
+            env!("CARGO_BIN_EXE_llmx"),
+            &models,
+        ])
+        .env_clear()
+        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .current_dir(w.dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let failed: Vec<&str> = stdout
+        .lines()
+        .filter(|l| !l.contains("\"error\":null"))
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} rows failed, e.g. {:?}",
+        failed.len(),
+        failed.first()
+    );
+    assert_eq!(stdout.lines().count(), 400);
+}
+
+/// Ctrl-C after the run, while the table is being written into a pipe nobody reads, ends
+/// llmx as it would any program.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_while_rendering_ends_llmx() {
+    use std::os::unix::process::ExitStatusExt;
+    let w = World::with_server(json!({
+        "models": {"big": {"text": "word ".repeat(60_000), "chunk_chars": 65536}}
+    }));
+    let mut child = w.spawn(&["compare", "-m", "openai/big", "-p", "x", "--full", "-q"]);
+    // The answer arrives in milliseconds; the table (over a pipe's 64 KiB) then blocks.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while w.requests().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no request");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    send_signal(&child, "INT");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("llmx ignored Ctrl-C while writing its table");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.signal(), Some(2), "{status:?}");
+}

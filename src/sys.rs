@@ -1,0 +1,56 @@
+//! The few process-wide settings llmx makes through the OS: the open-file limit raised for a
+//! wide fan-out, and the default signal dispositions restored once a run no longer needs its
+//! own handlers.
+
+/// Raise the soft limit on open files to the hard limit (macOS starts shells at 256, which a
+/// fan-out of a few hundred models passes). Whether the limit changed.
+#[cfg(unix)]
+pub fn raise_open_file_limit() -> bool {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct it is given, which lives on this stack frame.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return false;
+    }
+    if lim.rlim_cur >= lim.rlim_max {
+        return false;
+    }
+    // macOS refuses more than OPEN_MAX (10240) even when the hard limit says unlimited.
+    for want in [lim.rlim_max, 10_240] {
+        if want <= lim.rlim_cur {
+            continue;
+        }
+        let new = libc::rlimit {
+            rlim_cur: want,
+            rlim_max: lim.rlim_max,
+        };
+        // SAFETY: setrlimit reads the struct it is given.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &new) } == 0 {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(not(unix))]
+pub fn raise_open_file_limit() -> bool {
+    false
+}
+
+/// Put SIGINT, SIGTERM and SIGHUP back to their default action (end the process). The run
+/// installs handlers so a signal keeps finished rows; once the run is over (rendering, say),
+/// Ctrl-C must work again, and tokio's handlers stay installed for the life of the process.
+#[cfg(unix)]
+pub fn restore_default_signals() {
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: SIG_DFL is always a valid disposition; no handler code is involved.
+        unsafe {
+            libc::signal(sig, libc::SIG_DFL);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+pub fn restore_default_signals() {}
