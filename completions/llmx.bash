@@ -872,7 +872,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__models)
-            opts="-h -V --provider --free --search --vision --tools --reasoning --sort --format --refresh --help --version"
+            opts="-h -V --provider --free --search --vision --tools --reasoning --sort --format --refresh --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -892,6 +892,10 @@ _llmx() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

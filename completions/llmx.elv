@@ -94,6 +94,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --search 'Only models whose id or alias contains TEXT (any case)'
             cand --sort 'sort'
             cand --format 'format'
+            cand --timeout 'With --refresh: the most each source may take, in seconds (sources are fetched at once)'
             cand --free 'Only free models'
             cand --vision 'Only models that take images'
             cand --tools 'Only models that call tools'

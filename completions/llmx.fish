@@ -89,6 +89,7 @@ context\t'Largest context window first; unknown last'"
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l format -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c llmx -n "__fish_llmx_using_subcommand models" -l timeout -d 'With --refresh: the most each source may take, in seconds (sources are fetched at once)' -r
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l free -d 'Only free models'
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l vision -d 'Only models that take images'
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l tools -d 'Only models that call tools'

@@ -288,6 +288,10 @@ pub struct ModelsArgs {
     /// for, and cache them for later runs.
     #[arg(long)]
     pub refresh: bool,
+
+    /// With --refresh: the most each source may take, in seconds (sources are fetched at once).
+    #[arg(long, value_name = "SECS", default_value_t = crate::catalog::refresh::SOURCE_TIMEOUT_SECS, value_parser = parse_secs)]
+    pub timeout: f64,
 }
 
 /// The man page, as `llmx man` prints it.

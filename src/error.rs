@@ -209,6 +209,10 @@ fn read_failure(what: &str, path: &Path, e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => format!("{what} `{shown}` not found"),
         std::io::ErrorKind::IsADirectory => format!("{what} `{shown}` is a directory, not a file"),
+        std::io::ErrorKind::FileTooLarge => format!(
+            "{what} `{shown}` is larger than {} MiB, more than any model reads; pass a smaller file",
+            crate::commands::MAX_PROMPT_BYTES >> 20
+        ),
         _ => format!("cannot read {what} `{shown}`: {e}"),
     }
 }

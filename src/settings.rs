@@ -402,6 +402,8 @@ pub struct ModelsSettings {
     pub sort: ModelSort,
     pub format: ModelsFormat,
     pub refresh: bool,
+    /// With `refresh`: the most one source may take.
+    pub timeout: Duration,
     /// The table's width.
     pub width: u16,
 }
@@ -418,6 +420,7 @@ impl ModelsSettings {
             sort: a.sort,
             format: a.format,
             refresh: a.refresh,
+            timeout: Duration::from_secs_f64(a.timeout),
             width: decide(facts.terminal, true).width,
         }
     }

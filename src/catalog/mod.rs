@@ -325,7 +325,7 @@ impl Catalog {
 /// crosses it. A provider-reported cost wins. `None` when the price or the usage is unknown.
 pub fn cost(price: Option<Price>, usage: &Usage) -> Option<f64> {
     if let Some(c) = usage.provider_cost_usd {
-        return Some(c);
+        return (c.is_finite() && c >= 0.0).then_some(c);
     }
     let mut price = price?;
     let input = usage.input_tokens?;

@@ -130,9 +130,9 @@ pub fn sources(registry: &Registry, keys: &crate::auth::Keys) -> Vec<Source> {
     out
 }
 
-/// How long one source may take, connecting included; sources are fetched at once, so this
-/// bounds the whole refresh.
-pub const SOURCE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long one source may take by default, in seconds, connecting included; sources are
+/// fetched at once, so this bounds the whole refresh.
+pub const SOURCE_TIMEOUT_SECS: f64 = 30.0;
 /// The largest listing read (OpenRouter's priced catalog is about 1 MiB).
 const MAX_LISTING: usize = 32 << 20;
 /// The longest model id kept from a listing.
@@ -165,7 +165,7 @@ pub async fn fetch(
             Ok(r) => r.map_err(|e| format!("{url}: {e}")),
             Err(_) => Err(format!(
                 "{url}: no complete answer within {}s",
-                timeout.as_secs()
+                timeout.as_secs_f64()
             )),
         }
     }))

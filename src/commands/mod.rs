@@ -181,9 +181,33 @@ pub fn load_prompt(
     Ok(parts.join("\n\n"))
 }
 
+/// The largest prompt (or system prompt) llmx reads: far beyond any model's context window, and
+/// a guard against `/dev/zero` or a wrong file filling memory.
+pub const MAX_PROMPT_BYTES: u64 = 16 << 20;
+
+/// Read at most [`MAX_PROMPT_BYTES`] from `r`; more is an error naming `what`.
+fn read_capped(mut r: impl Read, what: &'static str) -> Result<Vec<u8>, std::io::Error> {
+    let mut buf = Vec::new();
+    r.by_ref()
+        .take(MAX_PROMPT_BYTES + 1)
+        .read_to_end(&mut buf)?;
+    if buf.len() as u64 > MAX_PROMPT_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "{what} holds more than {} MiB, more than any model reads",
+                MAX_PROMPT_BYTES >> 20
+            ),
+        ));
+    }
+    Ok(buf)
+}
+
 /// Read a UTF-8 text file the user named; every failure is a one-line usage error.
 pub fn read_text_file(path: &Path, what: &'static str) -> Result<String, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::read(what, path, e))?;
+    let bytes = std::fs::File::open(path)
+        .and_then(|f| read_capped(f, what))
+        .map_err(|e| Error::read(what, path, e))?;
     String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
         what,
         path: Some(path.to_path_buf()),
@@ -217,9 +241,7 @@ pub fn stdin_is_data() -> bool {
 }
 
 pub fn read_all_stdin() -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    std::io::stdin().lock().read_to_end(&mut buf)?;
-    Ok(buf)
+    read_capped(std::io::stdin().lock(), "stdin")
 }
 
 #[cfg(test)]

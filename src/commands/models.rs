@@ -18,7 +18,7 @@ pub fn run(ctx: &Context, args: ModelsSettings) -> Result<Exit, Error> {
     }
     let mut exit = Exit::Success;
     if args.refresh {
-        exit = do_refresh(ctx)?;
+        exit = do_refresh(ctx, args.timeout)?;
     }
     // After a refresh the cache changed since start-up; otherwise the installed catalog is it.
     let refreshed;
@@ -41,19 +41,14 @@ pub fn run(ctx: &Context, args: ModelsSettings) -> Result<Exit, Error> {
 }
 
 /// Fetch, then save what arrived. Nothing fetched is a warning and exit 1, the cache untouched.
-fn do_refresh(ctx: &Context) -> Result<Exit, Error> {
+fn do_refresh(ctx: &Context, timeout: std::time::Duration) -> Result<Exit, Error> {
     let path = ctx.paths.catalog_cache().ok_or(Error::NoCacheDir)?;
     let client = super::http_client(
         ctx,
         std::time::Duration::from_secs_f64(crate::provider::run::defaults::CONNECT_SECS),
     )?;
     let sources = refresh::sources(&ctx.registry, &ctx.keys);
-    let fetched = runtime()?.block_on(refresh::fetch(
-        &client,
-        &sources,
-        ctx.clock.now(),
-        refresh::SOURCE_TIMEOUT,
-    ));
+    let fetched = runtime()?.block_on(refresh::fetch(&client, &sources, ctx.clock.now(), timeout));
     for w in &fetched.warnings {
         crate::output::diag(format!("warning: could not refresh from {w}"));
     }

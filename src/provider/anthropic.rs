@@ -84,7 +84,10 @@ pub fn finish_reason(raw: &str) -> FinishReason {
 pub fn usage(u: &Value) -> Usage {
     let read = num(&u["cache_read_input_tokens"]);
     let write = num(&u["cache_creation_input_tokens"]);
-    let input = num(&u["input_tokens"]).map(|i| i + read.unwrap_or(0) + write.unwrap_or(0));
+    let input = num(&u["input_tokens"]).map(|i| {
+        i.saturating_add(read.unwrap_or(0))
+            .saturating_add(write.unwrap_or(0))
+    });
     Usage {
         input_tokens: input,
         output_tokens: num(&u["output_tokens"]),
@@ -97,7 +100,7 @@ pub fn usage(u: &Value) -> Usage {
 }
 
 pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
-    let v: Value = serde_json::from_slice(body)
+    let v: Value = super::parse_json(body)
         .map_err(|e| ProviderError::decode(format!("response is not valid JSON: {e}")))?;
     if v["type"].as_str() == Some("error") {
         return Err(error_from_body(&v, None));
@@ -148,7 +151,7 @@ impl StreamDecode for StreamDecoder {
         if data.is_empty() {
             return Ok(Vec::new());
         }
-        let v: Value = serde_json::from_str(data)
+        let v: Value = super::parse_json(data.as_bytes())
             .map_err(|e| ProviderError::decode(format!("stream event is not valid JSON: {e}")))?;
         let kind = v["type"].as_str().or(ev.event.as_deref()).unwrap_or("");
         let mut out = Vec::new();
@@ -203,7 +206,7 @@ impl StreamDecode for StreamDecoder {
 /// Anthropic names its error types; `overloaded_error` is the 529 family even when it arrives
 /// inside a 200 stream.
 pub fn parse_error(status: u16, body: &[u8]) -> ProviderError {
-    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let v: Value = super::parse_json(body).unwrap_or(Value::Null);
     error_from_body(&v, Some(status))
 }
 

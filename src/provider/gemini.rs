@@ -92,10 +92,10 @@ pub fn usage(u: &Value) -> Usage {
     let candidates = num(&u["candidatesTokenCount"]);
     let thoughts = num(&u["thoughtsTokenCount"]).unwrap_or(0);
     Usage {
-        input_tokens: prompt.map(|p| p + tool_prompt),
+        input_tokens: prompt.map(|p| p.saturating_add(tool_prompt)),
         output_tokens: match (candidates, thoughts) {
             (None, 0) => None,
-            (c, t) => Some(c.unwrap_or(0) + t),
+            (c, t) => Some(c.unwrap_or(0).saturating_add(t)),
         },
         cached_input_tokens: num(&u["cachedContentTokenCount"]).unwrap_or(0),
         cache_write_tokens: 0,
@@ -138,7 +138,7 @@ fn model_of(v: &Value) -> Option<String> {
 }
 
 pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
-    let v: Value = serde_json::from_slice(body)
+    let v: Value = super::parse_json(body)
         .map_err(|e| ProviderError::decode(format!("response is not valid JSON: {e}")))?;
     if v.get("error").is_some_and(|e| !e.is_null()) {
         return Err(error_from_body(&v, None));
@@ -184,7 +184,7 @@ impl StreamDecode for StreamDecoder {
         if data.is_empty() || ev.is_done() {
             return Ok(Vec::new());
         }
-        let v: Value = serde_json::from_str(data)
+        let v: Value = super::parse_json(data.as_bytes())
             .map_err(|e| ProviderError::decode(format!("stream chunk is not valid JSON: {e}")))?;
         if v.get("error").is_some_and(|e| !e.is_null()) {
             return Err(error_from_body(&v, None));
@@ -220,7 +220,7 @@ impl StreamDecode for StreamDecoder {
 /// Gemini reports an invalid key as a 400 whose details name `API_KEY_INVALID`; that is an auth
 /// failure. A 429 may say how long to wait in a `RetryInfo` detail.
 pub fn parse_error(status: u16, body: &[u8]) -> ProviderError {
-    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let v: Value = super::parse_json(body).unwrap_or(Value::Null);
     let mut e = error_from_body(&v, Some(status));
     if let Some(details) = v["error"]["details"].as_array() {
         for d in details {

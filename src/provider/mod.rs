@@ -79,6 +79,61 @@ impl Credentials {
     }
 }
 
+/// Parse JSON from a server leniently in one way: a number too large for an f64 (`1e400`),
+/// which serde_json refuses outright, becomes `null`, so one absurd usage count cannot throw
+/// away the text of the same event. Anything else malformed is still an error.
+pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, serde_json::Error> {
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Ok(v),
+        Err(e) if e.to_string().starts_with("number out of range") => {
+            serde_json::from_slice(&null_out_of_range_numbers(bytes))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `bytes` with every number outside strings that does not fit an f64 replaced by `null`.
+fn null_out_of_range_numbers(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    let mut in_string = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            out.push(b);
+            if b == b'\\' && i + 1 < bytes.len() {
+                out.push(bytes[i + 1]);
+                i += 2;
+                continue;
+            }
+            in_string = b != b'"';
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+        }
+        if b == b'-' || b.is_ascii_digit() {
+            let start = i;
+            while i < bytes.len()
+                && matches!(bytes[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+            {
+                i += 1;
+            }
+            let token = &bytes[start..i];
+            let fits = std::str::from_utf8(token)
+                .ok()
+                .and_then(|t| t.parse::<f64>().ok())
+                .is_some_and(f64::is_finite);
+            out.extend_from_slice(if fits { token } else { b"null" });
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    out
+}
+
 /// A JSON number as a token count; negative or fractional values are rejected, never panicking.
 pub(crate) fn num(v: &Value) -> Option<u64> {
     v.as_u64()
@@ -172,3 +227,51 @@ pub(crate) mod fixture_tests;
 mod mock_server_tests;
 #[cfg(test)]
 mod retry_tests;
+
+#[cfg(test)]
+mod usage_tests {
+    use super::*;
+    use crate::provider::sse::SseEvent;
+
+    #[test]
+    fn an_absurd_number_in_usage_keeps_the_text_of_its_event() {
+        let mut d = openai::StreamDecoder::default();
+        let ev = SseEvent {
+            event: None,
+            data: r#"{"choices":[{"index":0,"delta":{"content":"kept \"1e999\""},"finish_reason":null}],"usage":{"prompt_tokens":1e400,"completion_tokens":3}}"#.into(),
+        };
+        let out = d.event(&ev).unwrap();
+        assert!(
+            out.contains(&StreamEvent::TextDelta("kept \"1e999\"".into())),
+            "{out:?}"
+        );
+        let usage = out.iter().find_map(|e| match e {
+            StreamEvent::Usage(u) => Some(u.clone()),
+            _ => None,
+        });
+        let usage = usage.expect("usage still read");
+        assert_eq!(usage.input_tokens, None, "unknown, not 0");
+        assert_eq!(usage.output_tokens, Some(3));
+    }
+
+    #[test]
+    fn counts_near_the_top_saturate_and_bad_costs_are_unknown() {
+        let u = anthropic::usage(&serde_json::json!({
+            "input_tokens": u64::MAX - 1,
+            "cache_read_input_tokens": 10,
+            "output_tokens": 1
+        }));
+        assert_eq!(u.input_tokens, Some(u64::MAX));
+        for cost in [-0.5, f64::INFINITY, f64::NAN] {
+            let usage = Usage {
+                input_tokens: Some(1),
+                output_tokens: Some(1),
+                provider_cost_usd: Some(cost),
+                ..Default::default()
+            };
+            assert_eq!(crate::catalog::cost(None, &usage), None, "{cost}");
+        }
+        let negative = openai::usage(&serde_json::json!({"prompt_tokens": 1, "cost": -3.0}));
+        assert_eq!(negative.provider_cost_usd, None);
+    }
+}

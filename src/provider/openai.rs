@@ -94,7 +94,8 @@ pub fn usage(u: &Value) -> Usage {
         cached_input_tokens: cached,
         cache_write_tokens: num(&details["cache_write_tokens"]).unwrap_or(0),
         reasoning_tokens: num(&u["completion_tokens_details"]["reasoning_tokens"]).unwrap_or(0),
-        provider_cost_usd: u["cost"].as_f64(),
+        // A negative or non-finite cost is no cost at all: unknown, never summed.
+        provider_cost_usd: u["cost"].as_f64().filter(|c| c.is_finite() && *c >= 0.0),
         raw: Some(u.clone()),
     }
 }
@@ -135,7 +136,7 @@ fn reasoning_of(v: &Value) -> Option<&str> {
 
 /// Parse a non-streamed response body.
 pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
-    let v: Value = serde_json::from_slice(body)
+    let v: Value = super::parse_json(body)
         .map_err(|e| ProviderError::decode(format!("response is not valid JSON: {e}")))?;
     if v.get("error").is_some_and(|e| !e.is_null()) {
         return Err(error_from_body(&v, None));
@@ -188,7 +189,7 @@ impl StreamDecode for StreamDecoder {
         if data.is_empty() {
             return Ok(Vec::new());
         }
-        let v: Value = serde_json::from_str(data)
+        let v: Value = super::parse_json(data.as_bytes())
             .map_err(|e| ProviderError::decode(format!("stream chunk is not valid JSON: {e}")))?;
         if ev.event.as_deref() == Some("error") || v.get("error").is_some_and(|e| !e.is_null()) {
             return Err(error_from_body(&v, None));
@@ -236,7 +237,7 @@ impl StreamDecode for StreamDecoder {
 /// Turn an error body into a typed error. OpenAI's `insufficient_quota` 429 is a billing problem,
 /// not a rate limit: retrying will not help.
 pub fn parse_error(status: u16, body: &[u8]) -> ProviderError {
-    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let v: Value = super::parse_json(body).unwrap_or(Value::Null);
     let mut e = error_from_body(&v, Some(status));
     let code = v["error"]["code"].as_str().or(v["error"]["type"].as_str());
     if code == Some("insufficient_quota") {

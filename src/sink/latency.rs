@@ -45,9 +45,37 @@ impl LatencyRecord {
         }
     }
 
+    /// Read, add, write back, under an exclusive lock on `latency.json.lock`, so runs that
+    /// finish at the same moment all keep their updates. Gives up quietly after two seconds.
     fn save(&self) {
         let Some(p) = &self.path else { return };
         if self.answered.is_empty() {
+            return;
+        }
+        let Some(dir) = p.parent() else { return };
+        let _ = std::fs::create_dir_all(dir);
+        let Ok(lock) = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(p.with_extension("json.lock"))
+        else {
+            return;
+        };
+        let mut locked = false;
+        for _ in 0..200 {
+            match lock.try_lock() {
+                Ok(()) => {
+                    locked = true;
+                    break;
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    std::thread::sleep(Duration::from_millis(10))
+                }
+                Err(_) => break,
+            }
+        }
+        if !locked {
             return;
         }
         let mut all = read(p);
@@ -58,13 +86,13 @@ impl LatencyRecord {
                 v.drain(..v.len() - KEEP);
             }
         }
-        if let (Some(dir), Ok(text)) = (p.parent(), serde_json::to_string(&all)) {
-            let _ = std::fs::create_dir_all(dir);
-            let tmp = p.with_extension("json.tmp");
-            if std::fs::write(&tmp, text).is_ok() {
-                let _ = std::fs::rename(&tmp, p);
+        if let Ok(text) = serde_json::to_string(&all) {
+            let tmp = p.with_extension(format!("json.{}.tmp", std::process::id()));
+            if std::fs::write(&tmp, text).is_ok() && std::fs::rename(&tmp, p).is_err() {
+                let _ = std::fs::remove_file(&tmp);
             }
         }
+        let _ = lock.unlock();
     }
 }
 

@@ -607,3 +607,114 @@ fn ctrl_c_while_rendering_ends_llmx() {
     };
     assert_eq!(status.signal(), Some(2), "{status:?}");
 }
+
+/// A prompt from `/dev/zero` (or any endless or huge source) is refused at 16 MiB with a
+/// clear error instead of growing until memory runs out.
+#[cfg(unix)]
+#[test]
+fn an_endless_prompt_is_refused() {
+    let w = World::offline();
+    let out = w
+        .command(&["compare", "-m", "mock/echo", "-"])
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        "error: cannot read the prompt from stdin: stdin holds more than 16 MiB, more than any model reads"
+    );
+    let out = w.run(&["compare", "-m", "mock/echo", "/dev/zero"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        out.stderr.trim(),
+        "error: prompt file `/dev/zero` is larger than 16 MiB, more than any model reads; pass a smaller file"
+    );
+}
+
+/// Runs that finish together all keep their latency updates (one lock, unique temp files).
+#[test]
+fn concurrent_runs_keep_every_latency_update() {
+    let mut w = World::with_server(json!({}));
+    let cache = w.path("cache");
+    w.set("LLMX_CACHE_DIR", &cache.display().to_string());
+    let children: Vec<_> = (0..12)
+        .map(|i| {
+            w.spawn(&[
+                "compare",
+                "-m",
+                &format!("openai/r{i}"),
+                "-p",
+                "x",
+                "--format",
+                "jsonl",
+            ])
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+    }
+    let record: Value =
+        serde_json::from_str(&std::fs::read_to_string(cache.join("latency.json")).unwrap())
+            .unwrap();
+    let keys = record.as_object().unwrap();
+    for i in 0..12 {
+        assert!(
+            keys.contains_key(&format!("openai/r{i}")),
+            "lost r{i}: {record}"
+        );
+    }
+    let temps: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(temps.is_empty());
+}
+
+/// A listing server that accepts and never answers cannot hang `models --refresh`: every
+/// source is fetched at once, each bounded by `--timeout`.
+#[test]
+fn refresh_is_bounded_when_a_server_never_answers() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in silent.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    let mut w = World::offline();
+    w.set("LLMX_CACHE_DIR", &w.path("cache").display().to_string());
+    w.set("LLMX_OPENROUTER_BASE_URL", &format!("http://{addr}/api/v1"));
+    w.set("LLMX_OPENAI_BASE_URL", &format!("http://{addr}/v1"));
+    w.set("OPENAI_API_KEY", OPENAI_KEY);
+    // A filter that matches nothing keeps stdout small: it is read only at the end.
+    let mut child = w.spawn(&[
+        "models",
+        "--refresh",
+        "--timeout",
+        "0.5",
+        "--search",
+        "no-such-model-anywhere",
+    ]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("models --refresh hung on a silent server");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.matches("no complete answer within 0.5s").count(),
+        2,
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was refreshed"), "{stderr}");
+}
