@@ -8,6 +8,9 @@ Reports:
   (b) `llmx ask` vs curl making the same request, zero-latency mock: ratio of medians (<= 1.5)
   (c) `llmx --version` median                                            (target <= 3 ms)
   (d) reported TTFT vs the mock's scripted 200 ms first-token delay       (target within 5 ms)
+  (e) the table with a server-sent 1 MB model id, and with a 1 MB unbroken answer under
+      --full: seconds, and time(1 MB) / time(0.5 MB), ~2 when rendering is linear (~4 when
+      quadratic)                                                         (target < 1 s)
 Only the standard library is used. Timings include process start, as a user would see them.
 """
 import argparse
@@ -16,6 +19,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -39,8 +43,16 @@ def main():
     if not (os.path.exists(BIN) and os.path.exists(MOCK)):
         sys.exit("build first: cargo build --release --workspace")
 
+    with open(os.path.join(ROOT, "bench", "mock.json")) as f:
+        script = json.load(f)
+    for size in (500_000, 1_000_000):
+        script["models"][f"id-{size}"] = {"text": "short", "model_id": "i" * size}
+        script["models"][f"answer-{size}"] = {"text": "y" * size, "chunk_chars": 65536}
+    script_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+    json.dump(script, script_file)
+    script_file.close()
     server = subprocess.Popen(
-        [MOCK, "--port", "0", "--script", os.path.join(ROOT, "bench", "mock.json")],
+        [MOCK, "--port", "0", "--script", script_file.name],
         stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
     )
     try:
@@ -92,15 +104,27 @@ def main():
             diffs.append(json.loads(out)[0]["ttft_ms"] - 200)
         results["d_ttft_minus_scripted_ms_median"] = statistics.median(diffs)
         results["d_ttft_minus_scripted_ms_max"] = max(diffs)
+
+        # (e) rendering stays linear in what a server sends.
+        for kind, extra in (("id", []), ("answer", ["--full"])):
+            t = {}
+            for size in (500_000, 1_000_000):
+                cmd = [BIN, "compare", "-q", "-m", f"openai/{kind}-{size}", "-p", "hi"] + extra
+                t[size] = statistics.median(timed(cmd, env)[0] for _ in range(3))
+            results[f"e_table_1mb_{kind}_s"] = t[1_000_000]
+            results[f"e_table_{kind}_1mb_over_half"] = t[1_000_000] / t[500_000]
     finally:
         server.terminate()
         server.wait()
+        os.unlink(script_file.name)
 
     targets = {
         "a_compare_5x1s_wall_ratio": ("<=", 1.03),
         "b_ask_over_curl": ("<=", 1.5),
         "c_version_median_ms": ("<=", 3.0),
         "d_ttft_minus_scripted_ms_max": ("<=", 5.0),
+        "e_table_1mb_id_s": ("<=", 1.0),
+        "e_table_1mb_answer_s": ("<=", 1.0),
     }
     for k, v in results.items():
         t = targets.get(k)

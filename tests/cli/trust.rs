@@ -718,3 +718,28 @@ fn refresh_is_bounded_when_a_server_never_answers() {
     );
     assert!(stderr.contains("nothing was refreshed"), "{stderr}");
 }
+
+/// The answer cap counts the decoded answer, not the bytes of its framing: a 100 KB answer
+/// streamed two characters an event (about 9 MB of SSE) is whole under a 0.5 MiB cap.
+#[test]
+fn the_answer_cap_counts_the_answer_not_its_framing() {
+    let text = "ab".repeat(50_000);
+    let w = World::with_server(json!({
+        "models": {"chatty": {"text": text, "chunk_chars": 2}}
+    }));
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "openai/chatty",
+        "-p",
+        "x",
+        "--format",
+        "json",
+        "--max-answer-mb",
+        "0.5",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows = out.json();
+    assert_eq!(rows[0]["error"], Value::Null);
+    assert_eq!(rows[0]["output"].as_str().unwrap().len(), 100_000);
+}
