@@ -763,4 +763,12 @@ fn a_full_stdout_stops_the_run_and_says_so() {
         started.elapsed() < std::time::Duration::from_secs(30),
         "the slow model was not waited for"
     );
+    // What had finished is saved where the error says.
+    let saved = stderr
+        .split("the results were saved to `")
+        .nth(1)
+        .and_then(|r| r.split('`').next())
+        .unwrap_or_else(|| panic!("no recovery file named: {stderr}"));
+    let text = std::fs::read_to_string(saved).unwrap();
+    assert!(text.contains("\"output\":\"done quickly\""), "{text}");
 }

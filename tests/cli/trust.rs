@@ -743,3 +743,41 @@ fn the_answer_cap_counts_the_answer_not_its_framing() {
     assert_eq!(rows[0]["error"], Value::Null);
     assert_eq!(rows[0]["output"].as_str().unwrap().len(), 100_000);
 }
+
+/// A hostile listing cannot plant escape sequences or huge ids in the catalog cache for
+/// later display: such ids are skipped, with a warning that counts them.
+#[test]
+fn refresh_keeps_only_safe_model_ids() {
+    let long = "x".repeat(400);
+    let mut w = World::with_server(json!({
+        "models": {
+            "good-model-1": {},
+            "evil\u{1b}]0;pwned\u{7}": {},
+            long.clone(): {}
+        }
+    }));
+    w.set("LLMX_CACHE_DIR", &w.path("cache").display().to_string());
+    w.set("LLMX_OPENROUTER_BASE_URL", "http://127.0.0.1:9/api/v1");
+    w.unset("ANTHROPIC_API_KEY");
+    w.unset("GEMINI_API_KEY");
+    w.unset("LLMX_ANTHROPIC_BASE_URL");
+    w.unset("LLMX_GEMINI_BASE_URL");
+    let out = w.run(&[
+        "models",
+        "--refresh",
+        "--provider",
+        "openai",
+        "--search",
+        "model",
+    ]);
+    assert!(
+        out.stderr
+            .contains("skipped 2 model ids that were not 1 to 200 printable ASCII characters"),
+        "{}",
+        out.stderr
+    );
+    let cache = std::fs::read_to_string(w.path("cache").join("catalog.json")).unwrap();
+    assert!(cache.contains("good-model-1"));
+    assert!(!cache.contains("pwned") && !cache.contains(&long));
+    assert!(!out.stdout.contains('\u{1b}'));
+}
