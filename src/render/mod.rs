@@ -125,6 +125,18 @@ pub fn usd(c: Option<f64>) -> String {
     }
 }
 
+/// Latency, TTFT, tokens in and out, tokens per second and cost, as every table shows them.
+fn metrics(r: &Row) -> [String; 6] {
+    [
+        secs(r.latency_ms),
+        secs(r.ttft_ms),
+        count(r.input_tokens),
+        count(r.output_tokens),
+        tps(r.tokens_per_s),
+        usd(r.cost_usd),
+    ]
+}
+
 fn tps(t: Option<f64>) -> String {
     t.map(|t| format!("{t:.1}")).unwrap_or_else(|| "-".into())
 }
@@ -285,15 +297,16 @@ pub fn table_string(report: &Report, opts: TableOptions) -> String {
         .rows
         .iter()
         .map(|r| {
+            let [lat, ttft, input, output, rate, cost] = metrics(r);
             [
                 model_cell(r),
                 answer(r, opts.full),
-                secs(r.latency_ms),
-                secs(r.ttft_ms),
-                count(r.input_tokens),
-                count(r.output_tokens),
-                tps(r.tokens_per_s),
-                usd(r.cost_usd),
+                lat,
+                ttft,
+                input,
+                output,
+                rate,
+                cost,
                 safe::visible(&status(r), Lines::Keep).into_owned(),
             ]
         })
@@ -438,15 +451,10 @@ pub fn markdown(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     for r in &report.rows {
         writeln!(
             w,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} |",
             md_cell(&format!("{} ({}/{})", r.model, r.provider, r.model_id)),
             md_cell(&r.output),
-            secs(r.latency_ms),
-            secs(r.ttft_ms),
-            count(r.input_tokens),
-            count(r.output_tokens),
-            tps(r.tokens_per_s),
-            usd(r.cost_usd),
+            metrics(r).join(" | "),
             md_cell(&status(r)),
         )?;
     }

@@ -152,6 +152,18 @@ impl World {
         cmd
     }
 
+    /// Another program (a shell, `script`, `unshare`) run with this world's environment and
+    /// working directory, stdin at /dev/null: for tests that wrap llmx in something.
+    pub fn wrapper(&self, program: &str) -> Command {
+        let llmx = self.command(&[]);
+        let mut cmd = Command::new(program);
+        cmd.env_clear()
+            .envs(llmx.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null());
+        cmd
+    }
+
     /// Start llmx in the background: stdin at /dev/null, stdout and stderr piped.
     pub fn spawn(&self, args: &[&str]) -> std::process::Child {
         self.command(args)

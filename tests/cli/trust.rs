@@ -232,14 +232,10 @@ fn under_pty(w: &World, args: &[&str]) -> Vec<u8> {
         .chain(args.iter().copied())
         .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
         .collect();
-    let cmd = w.command(&[]);
-    let out = std::process::Command::new("script")
+    let out = w
+        .wrapper("script")
         .args(["-qec", &quoted.join(" "), "/dev/null"])
-        .env_clear()
-        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
         .env("NO_COLOR", "1")
-        .current_dir(w.dir.path())
-        .stdin(Stdio::null())
         .output()
         .expect("run script(1)");
     out.stdout
@@ -410,15 +406,11 @@ code=$?
 echo "old file: $(tr '\n' '|' < "$1/out.json")" >&2
 echo "left: $(ls -A "$1" | tr '\n' ' ')" >&2
 exit $code"#;
-    let cmd = w.command(&[]);
-    let out = std::process::Command::new("unshare")
+    let out = w
+        .wrapper("unshare")
         .args(["-rm", "sh", "-c", script, "sh"])
         .arg(&small)
         .arg(env!("CARGO_BIN_EXE_llmx"))
-        .env_clear()
-        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
-        .current_dir(w.dir.path())
-        .stdin(Stdio::null())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -546,18 +538,14 @@ fn a_low_open_file_limit_does_not_fail_rows() {
     let w = World::with_server(json!({}));
     let models: Vec<String> = (0..400).map(|i| format!("openai/m{i}")).collect();
     let models = models.join(",");
-    let cmd = w.command(&[]);
-    let out = std::process::Command::new("sh")
+    let out = w
+        .wrapper("sh")
         .args([
             "-c",
             "ulimit -Sn 64 && exec \"$0\" compare -m \"$1\" -p hi --format jsonl -q",
             env!("CARGO_BIN_EXE_llmx"),
             &models,
         ])
-        .env_clear()
-        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
-        .current_dir(w.dir.path())
-        .stdin(Stdio::null())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
