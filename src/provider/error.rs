@@ -140,13 +140,14 @@ pub const SHOWN_CHARS: usize = 300;
 /// The longest message kept before scrubbing (a provider's message can be a page long).
 const KEPT_CHARS: usize = 4096;
 
-/// At most `max` characters of `s`, with `…` when cut.
-fn cut(s: &str, max: usize) -> String {
+/// At most `max` characters of `s`, ending in `…` (after no trailing space) when cut. Shared
+/// by error messages and the table's cells.
+pub fn cut(s: &str, max: usize) -> String {
     if s.char_indices().nth(max).is_none() {
         return s.to_string();
     }
     let head: String = s.chars().take(max - 1).collect();
-    format!("{head}…")
+    format!("{}…", head.trim_end())
 }
 
 /// Fold a message onto one line and bound its length generously; the final cut comes after

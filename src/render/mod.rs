@@ -9,6 +9,7 @@ use std::time::Duration;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 
 use crate::output::safe::{self, Lines};
+use crate::provider::error::cut;
 
 pub mod models;
 pub mod row;
@@ -169,17 +170,6 @@ fn model_cell(r: &Row) -> String {
         format!("{}\n{}", cut(&r.model, MODEL_CHARS), full)
     };
     safe::visible(&text, Lines::Keep).into_owned()
-}
-
-/// At most `max` characters of `s`, with `…` when cut.
-fn cut(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        None => s.to_string(),
-        Some(_) => {
-            let head: String = s.chars().take(max - 1).collect();
-            format!("{}…", head.trim_end())
-        }
-    }
 }
 
 fn answer(r: &Row, full: bool) -> String {
