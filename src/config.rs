@@ -52,6 +52,9 @@ pub struct ProviderConfig {
     pub api_key_env: Option<String>,
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// At most this many requests to this provider at once (a local server that runs one
+    /// request at a time wants 1).
+    pub concurrency: Option<u32>,
 }
 
 /// A loaded config file.
@@ -207,6 +210,9 @@ impl Config {
                     }
                 }
             }
+            if p.concurrency == Some(0) {
+                return Err(self.error(&section, "concurrency", FieldProblem::AtLeastOne));
+            }
             if p.api_key.as_deref().is_some_and(|k| k.trim().is_empty()) {
                 return Err(self.error(&section, "api_key", FieldProblem::Empty));
             }
@@ -258,6 +264,7 @@ impl Config {
                         stream_usage_option: true,
                         origin: None,
                         config_key: None,
+                        concurrency: None,
                     }
                 }
                 (None, None) => {
@@ -285,6 +292,9 @@ impl Config {
             }
             if let Some(k) = &pc.api_key {
                 p.config_key = Some(Secret::new(k.trim()));
+            }
+            if let Some(n) = pc.concurrency {
+                p.concurrency = Some(n as usize);
             }
             for (k, v) in &pc.headers {
                 p.headers.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
@@ -362,6 +372,7 @@ pub const STARTER: &str = r#"# llmx configuration. Precedence: command-line flag
 # base_url = "http://localhost:8000/v1"
 # api_key_env = "MYBOX_API_KEY"          # omit for a server that needs no key
 # headers = { "x-team" = "research" }
+# concurrency = 1                        # requests at once (llama.cpp runs one at a time)
 "#;
 
 #[cfg(test)]

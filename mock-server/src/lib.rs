@@ -14,6 +14,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -59,6 +60,14 @@ pub struct Script {
     /// Failures, one consumed per request to this model, in order; when they run out the
     /// script answers normally.
     pub failures: Vec<Failure>,
+    /// Answer a streamed request with the whole JSON body (`application/json`), as some
+    /// gateways do.
+    pub ignore_stream: bool,
+    /// Report no token usage at all (llama.cpp's streams).
+    pub no_usage: bool,
+    /// Extra response headers on every response for this model (`x-litellm-response-cost`,
+    /// `x-should-retry`, ...).
+    pub headers: HashMap<String, String>,
 }
 
 /// A scripted failure.
@@ -88,6 +97,13 @@ pub enum Failure {
     Stall { after_chunks: usize },
     /// A redirect (301, 302, 303, 307, 308) to `location`, with no body.
     Redirect { status: u16, location: String },
+    /// `200` with an empty body: `text/event-stream` with no events for a streamed request
+    /// (llama-cpp-python when the prompt passes the context window), `application/json` with
+    /// nothing in it otherwise.
+    EmptyStream,
+    /// A bare `data: [DONE]` with no finish reason after this many content chunks, then the
+    /// connection is cut (llama-cpp-python when another request interrupts the stream).
+    BareDoneCut { after_chunks: usize },
 }
 
 /// A recorded fixture to serve verbatim for requests to `path`.
@@ -109,6 +125,9 @@ pub struct MockConfig {
     /// The script for any other model.
     pub default: Script,
     pub replays: Vec<Replay>,
+    /// Serve one stream at a time, like llama-cpp-python: a chat request that arrives while a
+    /// stream is running interrupts that stream (a bare `[DONE]`, then the body is cut).
+    pub single_stream: bool,
 }
 
 /// One request the server received.
@@ -138,6 +157,8 @@ impl Recorded {
 struct State {
     config: MockConfig,
     attempts: Mutex<HashMap<String, usize>>,
+    /// Chat requests received so far (a stream of a `single_stream` server ends when it grows).
+    chats: AtomicU64,
 }
 
 impl State {
@@ -145,6 +166,7 @@ impl State {
         Arc::new(State {
             config,
             attempts: Mutex::new(HashMap::new()),
+            chats: AtomicU64::new(0),
         })
     }
 }
@@ -393,8 +415,48 @@ async fn handle(
         *n - 1
     };
     let failure = script.failures.get(attempt).cloned();
+    let chat_number = state.chats.fetch_add(1, Ordering::SeqCst) + 1;
+    let resp = answer(
+        &state,
+        &script,
+        failure,
+        &json,
+        &model,
+        dialect,
+        stream,
+        chat_number,
+    )
+    .await;
+    with_headers(resp, &script.headers)
+}
+
+/// Add a script's extra headers to a response.
+fn with_headers(mut resp: Response<Body>, extra: &HashMap<String, String>) -> Response<Body> {
+    for (k, v) in extra {
+        if let (Ok(k), Ok(v)) = (
+            hyper::header::HeaderName::from_bytes(k.as_bytes()),
+            hyper::header::HeaderValue::from_str(v),
+        ) {
+            resp.headers_mut().insert(k, v);
+        }
+    }
+    resp
+}
+
+/// The response to one chat request, as its script and failure say.
+#[allow(clippy::too_many_arguments)]
+async fn answer(
+    state: &Arc<State>,
+    script: &Script,
+    failure: Option<Failure>,
+    json: &Value,
+    model: &str,
+    dialect: Dialect,
+    stream: bool,
+    chat_number: u64,
+) -> Response<Body> {
     let include_usage = json["stream_options"]["include_usage"].as_bool() == Some(true);
-    let plan = render::Plan::new(&script, &model, dialect, include_usage);
+    let plan = render::Plan::new(script, model, dialect, include_usage);
 
     if script.header_delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(script.header_delay_ms)).await;
@@ -421,6 +483,14 @@ async fn handle(
             }
             return resp;
         }
+        Some(Failure::EmptyStream) => {
+            let ct = if stream {
+                "text/event-stream; charset=utf-8"
+            } else {
+                "application/json"
+            };
+            return full(200, ct, "");
+        }
         Some(Failure::MalformedJson) if !stream => {
             return full(
                 200,
@@ -430,7 +500,7 @@ async fn handle(
         }
         _ => {}
     }
-    if !stream {
+    if !stream || script.ignore_stream {
         if script.ttft_ms > 0 {
             tokio::time::sleep(Duration::from_millis(script.ttft_ms)).await;
         }
@@ -439,6 +509,10 @@ async fn handle(
     let (tx, rx) = mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(16);
     let ttft = Duration::from_millis(script.ttft_ms);
     let gap = Duration::from_millis(script.chunk_delay_ms);
+    let single = state.config.single_stream;
+    let state = state.clone();
+    // Whether a later chat request arrived (a one-stream server drops this stream then).
+    let interrupted = move || single && state.chats.load(Ordering::SeqCst) != chat_number;
     tokio::spawn(async move {
         let send = |b: String| {
             let tx = tx.clone();
@@ -472,6 +546,14 @@ async fn handle(
                     let _ = send("data: {\"choices\": [ not json\n\n".to_string()).await;
                     return;
                 }
+                Some(Failure::BareDoneCut { after_chunks }) if *after_chunks == i => {
+                    bare_done_cut(&tx).await;
+                    return;
+                }
+                _ if interrupted() => {
+                    bare_done_cut(&tx).await;
+                    return;
+                }
                 _ => {}
             }
             if i > 0 && !gap.is_zero() {
@@ -492,6 +574,14 @@ async fn handle(
             }
             Some(Failure::Stall { .. }) => {
                 tx.closed().await;
+                return;
+            }
+            Some(Failure::BareDoneCut { .. }) => {
+                bare_done_cut(&tx).await;
+                return;
+            }
+            _ if interrupted() => {
+                bare_done_cut(&tx).await;
                 return;
             }
             _ => {}
@@ -517,6 +607,14 @@ async fn cut(tx: &mpsc::Sender<Result<Frame<Bytes>, std::io::Error>>) {
     }
     tokio::time::sleep(Duration::from_millis(30)).await;
     let _ = tx.send(Err(std::io::Error::other("scripted cut"))).await;
+}
+
+/// A bare `[DONE]` (no finish reason before it), then a cut connection.
+async fn bare_done_cut(tx: &mpsc::Sender<Result<Frame<Bytes>, std::io::Error>>) {
+    let done = Frame::data(Bytes::from_static(b"data: [DONE]\n\n"));
+    if tx.send(Ok(done)).await.is_ok() {
+        cut(tx).await;
+    }
 }
 
 /// Serve a recording verbatim: its status, content type and exact body bytes.

@@ -29,6 +29,8 @@ pub struct Plan {
     length: bool,
     chunk_chars: usize,
     include_usage: bool,
+    /// Whether to report usage at all.
+    usage: bool,
 }
 
 fn chunks_of(s: &str, n: usize) -> Vec<String> {
@@ -59,7 +61,8 @@ impl Plan {
             cost: script.cost,
             length: script.finish.as_deref() == Some("length"),
             chunk_chars: script.chunk_chars.unwrap_or(8),
-            include_usage,
+            include_usage: include_usage && !script.no_usage,
+            usage: !script.no_usage,
         }
     }
 
@@ -120,14 +123,17 @@ impl Plan {
                 if !self.reasoning.is_empty() {
                     msg["reasoning_content"] = json!(self.reasoning);
                 }
-                json!({
+                let mut v = json!({
                     "id": "chatcmpl-mock",
                     "object": "chat.completion",
                     "created": 1_700_000_000,
                     "model": self.model,
                     "choices": [{"index": 0, "message": msg, "logprobs": null, "finish_reason": self.finish()}],
-                    "usage": self.openai_usage()
-                })
+                });
+                if self.usage {
+                    v["usage"] = self.openai_usage();
+                }
+                v
             }
             Dialect::Anthropic => {
                 let mut content = Vec::new();
@@ -135,7 +141,7 @@ impl Plan {
                     content.push(json!({"type": "thinking", "thinking": self.reasoning, "signature": "mock"}));
                 }
                 content.push(json!({"type": "text", "text": self.text}));
-                json!({
+                let mut v = json!({
                     "id": "msg_mock",
                     "type": "message",
                     "role": "assistant",
@@ -143,8 +149,11 @@ impl Plan {
                     "content": content,
                     "stop_reason": self.finish(),
                     "stop_sequence": null,
-                    "usage": self.anthropic_usage()
-                })
+                });
+                if self.usage {
+                    v["usage"] = self.anthropic_usage();
+                }
+                v
             }
             Dialect::Gemini => {
                 let mut parts = Vec::new();
@@ -152,12 +161,15 @@ impl Plan {
                     parts.push(json!({"text": self.reasoning, "thought": true}));
                 }
                 parts.push(json!({"text": self.text}));
-                json!({
+                let mut v = json!({
                     "candidates": [{"content": {"parts": parts, "role": "model"}, "finishReason": self.finish(), "index": 0}],
-                    "usageMetadata": self.gemini_usage(true),
                     "modelVersion": self.model,
                     "responseId": "mock"
-                })
+                });
+                if self.usage {
+                    v["usageMetadata"] = self.gemini_usage(true);
+                }
+                v
             }
         }
         .to_string()
@@ -198,14 +210,18 @@ impl Plan {
         match self.dialect {
             Dialect::OpenAi => self.openai_chunk(json!({"role": "assistant", "content": ""}), None),
             Dialect::Anthropic => {
-                let mut usage = self.anthropic_usage();
-                usage["output_tokens"] = json!(1);
+                let mut message = json!({
+                    "id": "msg_mock", "type": "message", "role": "assistant",
+                    "model": self.model, "content": [], "stop_reason": null,
+                    "stop_sequence": null});
+                if self.usage {
+                    let mut usage = self.anthropic_usage();
+                    usage["output_tokens"] = json!(1);
+                    message["usage"] = usage;
+                }
                 Self::anthropic_event(
                     "message_start",
-                    json!({"type": "message_start", "message": {
-                        "id": "msg_mock", "type": "message", "role": "assistant",
-                        "model": self.model, "content": [], "stop_reason": null,
-                        "stop_sequence": null, "usage": usage}}),
+                    json!({"type": "message_start", "message": message}),
                 ) + &self.anthropic_first_block_start()
                     + &Self::anthropic_event("ping", json!({"type": "ping"}))
             }
@@ -279,12 +295,14 @@ impl Plan {
         if let Some(f) = finish {
             cand["finishReason"] = json!(f);
         }
-        let v = json!({
+        let mut v = json!({
             "candidates": [cand],
-            "usageMetadata": self.gemini_usage(finish.is_some()),
             "modelVersion": self.model,
             "responseId": "mock"
         });
+        if self.usage {
+            v["usageMetadata"] = self.gemini_usage(finish.is_some());
+        }
         format!("data: {v}\r\n\r\n")
     }
 
@@ -308,15 +326,16 @@ impl Plan {
             }
             Dialect::Anthropic => {
                 let index = if self.reasoning.is_empty() { 0 } else { 1 };
+                let mut delta = json!({"type": "message_delta",
+                               "delta": {"stop_reason": self.finish(), "stop_sequence": null}});
+                if self.usage {
+                    delta["usage"] = json!({"output_tokens": self.output});
+                }
                 Self::anthropic_event(
                     "content_block_stop",
                     json!({"type": "content_block_stop", "index": index}),
-                ) + &Self::anthropic_event(
-                    "message_delta",
-                    json!({"type": "message_delta",
-                               "delta": {"stop_reason": self.finish(), "stop_sequence": null},
-                               "usage": {"output_tokens": self.output}}),
-                ) + &Self::anthropic_event("message_stop", json!({"type": "message_stop"}))
+                ) + &Self::anthropic_event("message_delta", delta)
+                    + &Self::anthropic_event("message_stop", json!({"type": "message_stop"}))
             }
             Dialect::Gemini => self.gemini_event(json!([{"text": ""}]), Some(self.finish())),
         }

@@ -50,19 +50,20 @@ pub fn stats_line(row: &Row) -> String {
     } else {
         format!("{} ({resolved})", row.model)
     };
+    let [latency, ttft, input, output, rate, cost] = render::metrics(row);
+    let total = match row.total_ms {
+        Some(_) if row.total_ms != row.latency_ms => {
+            format!(" · total {}", render::secs(row.total_ms))
+        }
+        _ => String::new(),
+    };
+    let finish = row
+        .finish_reason
+        .as_deref()
+        .map(|f| format!(" · finish {f}"))
+        .unwrap_or_default();
     format!(
-        "{name} · latency {} · ttft {} · {} in / {} out · {} tok/s · cost {}{}",
-        render::secs(row.latency_ms),
-        render::secs(row.ttft_ms),
-        render::count(row.input_tokens),
-        render::count(row.output_tokens),
-        row.tokens_per_s
-            .map(|t| format!("{t:.1}"))
-            .unwrap_or_else(|| "-".into()),
-        render::usd(row.cost_usd),
-        row.finish_reason
-            .as_deref()
-            .map(|f| format!(" · finish {f}"))
-            .unwrap_or_default(),
+        "{name} · latency {latency} · ttft {ttft} · {input} in / {output} out · {rate} tok/s · \
+         cost {cost}{total}{finish}"
     )
 }

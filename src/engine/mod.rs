@@ -87,10 +87,14 @@ pub struct JobResult {
     pub attempts: u32,
     /// Wall-clock time the job started (prices are looked up at this time).
     pub started_at: SystemTime,
-    /// From the request start to the last byte; `None` when nothing was sent.
+    /// The attempt that answered (or failed last): from its send to its last byte; `None`
+    /// when nothing was sent.
     pub latency: Option<Duration>,
-    /// From the request start to the first streamed token.
+    /// That attempt's send to its first streamed token; `None` when nothing streamed.
     pub ttft: Option<Duration>,
+    /// From the job's first send to its end: every attempt, retry wait and fallback; `None`
+    /// when nothing was sent.
+    pub total: Option<Duration>,
 }
 
 impl JobResult {
@@ -122,6 +126,7 @@ impl JobResult {
             started_at,
             latency: None,
             ttft: None,
+            total: None,
         }
     }
 
@@ -182,11 +187,92 @@ enum Msg {
     Done(Box<JobResult>),
 }
 
+/// What the run shares per provider and per server: the provider's own concurrency limit, and
+/// which requests to one server overlapped (a server that runs one request at a time cuts the
+/// running stream when another arrives, and the row should say so).
+#[derive(Default)]
+struct Shared {
+    /// By provider id, for providers with a `concurrency` limit.
+    limits: std::collections::HashMap<String, Arc<Semaphore>>,
+    /// By server origin (`http://127.0.0.1:8080`).
+    servers: std::collections::HashMap<String, Arc<Server>>,
+}
+
+/// Requests to one server: in flight now, and started so far.
+#[derive(Default)]
+struct Server {
+    in_flight: std::sync::atomic::AtomicUsize,
+    started: std::sync::atomic::AtomicUsize,
+}
+
+/// The origin requests to `base_url` go to (the base URL itself if it does not parse).
+fn origin(base_url: &str) -> String {
+    url::Url::parse(base_url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_else(|_| base_url.to_string())
+}
+
+impl Shared {
+    fn new(jobs: &[Job]) -> Shared {
+        let mut s = Shared::default();
+        for link in jobs.iter().flat_map(|j| &j.links) {
+            let p = &link.target.provider;
+            if let Some(n) = p.concurrency {
+                s.limits
+                    .entry(p.id.clone())
+                    .or_insert_with(|| Arc::new(Semaphore::new(n.max(1))));
+            }
+            if !p.is_offline() {
+                s.servers.entry(origin(&link.target.base_url)).or_default();
+            }
+        }
+        s
+    }
+}
+
+/// Call one link, within its provider's limit, noting whether another request to the same
+/// server overlapped it.
+async fn call_link(
+    client: &HttpClient,
+    shared: &Shared,
+    target: &Target,
+    request: &ChatRequest,
+    limits: CallLimits,
+    on: &mut (dyn FnMut(CallEvent<'_>) + Send),
+) -> CallOutcome {
+    use std::sync::atomic::Ordering::SeqCst;
+    let _permit = match shared.limits.get(&target.provider.id) {
+        Some(sem) => sem.acquire().await.ok(),
+        None => None,
+    };
+    let Some(server) = shared.servers.get(&origin(&target.base_url)) else {
+        return call(client, target, request, limits, on).await;
+    };
+    let started_before = server.started.fetch_add(1, SeqCst);
+    let busy_at_start = server.in_flight.fetch_add(1, SeqCst) > 0;
+    let mut outcome = call(client, target, request, limits, on).await;
+    server.in_flight.fetch_sub(1, SeqCst);
+    let started_during = server.started.load(SeqCst) > started_before + 1;
+    if let Some(e) = outcome.error.as_mut() {
+        let cut = e.kind == ErrorKind::Network && e.message.starts_with("stream cut");
+        if cut && (busy_at_start || started_during) {
+            e.message = format!(
+                "{}; another request to the same server was in flight, and a server that runs \
+                 one request at a time (llama.cpp) cuts the running stream: set \
+                 `concurrency = 1` under [providers.{}] in the config",
+                e.message, target.provider.id
+            );
+        }
+    }
+    outcome
+}
+
 /// Run one job: each link in turn until one answers. A link that fails before delivering any
 /// content hands over to the next; one that delivered content ends the job (falling back then
 /// would pay twice and show two answers).
 async fn run_job(
     client: &HttpClient,
+    shared: &Shared,
     job: &Job,
     index: usize,
     limits: CallLimits,
@@ -195,6 +281,7 @@ async fn run_job(
 ) -> JobResult {
     let mut tried: Vec<Tried> = Vec::new();
     let mut attempts = 0;
+    let start = Instant::now();
     let last = job.links.len().saturating_sub(1);
     for (i, link) in job.links.iter().enumerate() {
         let name = link.name();
@@ -228,7 +315,7 @@ async fn run_job(
                     };
                     let _ = tx.send(msg);
                 };
-                call(client, &link.target, &request, limits, &mut on).await
+                call_link(client, shared, &link.target, &request, limits, &mut on).await
             }
         };
         attempts += outcome.attempts;
@@ -256,6 +343,7 @@ async fn run_job(
         r.attempts = attempts;
         r.latency = sent.then_some(outcome.latency);
         r.ttft = outcome.ttft;
+        r.total = (attempts > 0).then(|| start.elapsed());
         return r;
     }
     JobResult::cancelled_with(index, job, started_at, String::new())
@@ -354,6 +442,7 @@ pub async fn run(
     if stopped.is_none() {
         let limit = opts.concurrency.unwrap_or(jobs.len()).max(1);
         let sem = Arc::new(Semaphore::new(limit));
+        let shared = &Shared::new(jobs);
         let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
         let pending = FuturesUnordered::new();
         for (i, job) in jobs.iter().enumerate() {
@@ -365,7 +454,7 @@ pub async fn run(
                 } else {
                     sem.acquire().await.ok()
                 };
-                let r = run_job(client, job, i, opts.limits, clock.now(), &tx).await;
+                let r = run_job(client, shared, job, i, opts.limits, clock.now(), &tx).await;
                 let _ = tx.send(Msg::Done(Box::new(r)));
             });
         }

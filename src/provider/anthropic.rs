@@ -96,6 +96,7 @@ pub fn usage(u: &Value) -> Usage {
         reasoning_tokens: 0,
         provider_cost_usd: None,
         raw: Some(u.clone()),
+        ..Default::default()
     }
 }
 

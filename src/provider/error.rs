@@ -33,6 +33,9 @@ pub enum ErrorKind {
     MissingKey,
     /// The user interrupted the run.
     Cancelled,
+    /// The server answered without an error but sent no answer text (an empty stream, or a
+    /// gateway's clean `stop` with nothing in it).
+    Empty,
 }
 
 impl ErrorKind {
@@ -50,6 +53,7 @@ impl ErrorKind {
             ErrorKind::TooLarge => "too_large",
             ErrorKind::MissingKey => "missing_key",
             ErrorKind::Cancelled => "cancelled",
+            ErrorKind::Empty => "empty",
         }
     }
 
@@ -97,6 +101,8 @@ pub struct ProviderError {
     pub retry_after: Option<Duration>,
     /// The limit of llmx's that ended the call, if one did.
     pub limit: Option<Limit>,
+    /// What the server said about retrying (`x-should-retry: true|false`), when it said.
+    pub should_retry: Option<bool>,
 }
 
 impl ProviderError {
@@ -107,6 +113,7 @@ impl ProviderError {
             message: one_line(&message.into()),
             retry_after: None,
             limit: None,
+            should_retry: None,
         }
     }
 
@@ -122,10 +129,11 @@ impl ProviderError {
         ProviderError::new(ErrorKind::Decode, message)
     }
 
-    /// Remove every secret from the message, then bound it to [`SHOWN_CHARS`]: in that order,
-    /// so a secret that straddles the cut cannot leave half of itself behind.
+    /// Remove every secret from the message, then bound it to [`KEPT_CHARS`]: in that order,
+    /// so a secret that straddles the cut cannot leave half of itself behind. Files keep this
+    /// whole message; the table cuts it to [`SHOWN_CHARS`].
     pub fn scrubbed(mut self, secrets: &[&crate::auth::Secret]) -> Self {
-        self.message = cut(&crate::auth::scrub(&self.message, secrets), SHOWN_CHARS);
+        self.message = cut(&crate::auth::scrub(&self.message, secrets), KEPT_CHARS);
         self
     }
 
@@ -135,10 +143,14 @@ impl ProviderError {
     }
 }
 
-/// The longest message shown, after scrubbing.
+/// The longest message a table or a terminal line shows.
 pub const SHOWN_CHARS: usize = 300;
-/// The longest message kept before scrubbing (a provider's message can be a page long).
-const KEPT_CHARS: usize = 4096;
+/// The longest message kept, after scrubbing, for files (a provider's message can be a page
+/// long; an HTML error page longer still).
+pub const KEPT_CHARS: usize = 8192;
+/// The longest message held before scrubbing: more than is kept, so the final cut comes
+/// after scrubbing.
+const RAW_CHARS: usize = 4 * KEPT_CHARS;
 
 /// At most `max` characters of `s`, ending in `…` (after no trailing space) when cut. Shared
 /// by error messages and the table's cells.
@@ -163,7 +175,7 @@ pub fn one_line(s: &str) -> String {
         last_space = c == ' ';
         out.push(c);
     }
-    cut(&out, KEPT_CHARS)
+    cut(&out, RAW_CHARS)
 }
 
 #[cfg(test)]
@@ -184,17 +196,17 @@ mod tests {
     #[test]
     fn one_line_folds_and_bounds() {
         assert_eq!(one_line("  a\n\n  b\tc "), "a b c");
-        let long = "x".repeat(10_000);
-        assert_eq!(one_line(&long).chars().count(), KEPT_CHARS);
+        let long = "x".repeat(100_000);
+        assert_eq!(one_line(&long).chars().count(), RAW_CHARS);
     }
 
     #[test]
     fn a_key_straddling_the_cut_is_scrubbed_whole() {
         let key = crate::auth::Secret::new("sk-live-0123456789abcdefghij");
-        let msg = format!("{}{}", "x".repeat(290), key.expose());
+        let msg = format!("{}{}", "x".repeat(KEPT_CHARS - 10), key.expose());
         let e = ProviderError::new(ErrorKind::Auth, msg).scrubbed(&[&key]);
         assert!(!e.message.contains("sk-live"), "{}", e.message);
         assert!(!e.message.contains("01234"), "{}", e.message);
-        assert!(e.message.chars().count() <= SHOWN_CHARS);
+        assert_eq!(e.message.chars().count(), KEPT_CHARS);
     }
 }

@@ -102,6 +102,7 @@ pub fn usage(u: &Value) -> Usage {
         reasoning_tokens: thoughts,
         provider_cost_usd: None,
         raw: Some(u.clone()),
+        ..Default::default()
     }
 }
 

@@ -111,9 +111,11 @@ impl HttpClient {
             return Err(redirect_error(status, resp.headers(), creds));
         }
         let hint = retry_hint(resp.headers(), SystemTime::now());
+        let should_retry = should_retry(resp.headers());
         let body = read_capped(resp, MAX_ERROR_BODY).await;
         let mut e = wire.parse_error(status, &body);
         e.status = Some(status);
+        e.should_retry = should_retry;
         if hint.is_some() {
             e.retry_after = hint;
         }
@@ -336,6 +338,19 @@ pub fn transport_error(e: &reqwest::Error, url: &str, creds: &Credentials) -> Pr
         format!("{what}: {url} ({detail})")
     };
     ProviderError::new(kind, msg).scrubbed(&secrets)
+}
+
+/// `x-should-retry: true|false`, which gateways (and the official OpenAI SDK) use to say whether
+/// another attempt can help.
+pub fn should_retry(h: &HeaderMap) -> Option<bool> {
+    let v = h.get("x-should-retry")?.to_str().ok()?.trim();
+    if v.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if v.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// How long the provider asked us to wait: `retry-after-ms`, `retry-after` (seconds or an HTTP

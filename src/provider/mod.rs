@@ -8,6 +8,7 @@
 pub mod anthropic;
 pub mod dialect;
 pub mod error;
+pub mod estimate;
 pub mod gemini;
 pub mod http;
 pub mod mock;

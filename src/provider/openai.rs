@@ -97,6 +97,7 @@ pub fn usage(u: &Value) -> Usage {
         // A negative or non-finite cost is no cost at all: unknown, never summed.
         provider_cost_usd: u["cost"].as_f64().filter(|c| c.is_finite() && *c >= 0.0),
         raw: Some(u.clone()),
+        ..Default::default()
     }
 }
 

@@ -81,6 +81,8 @@ pub struct Provider {
     pub origin: Option<String>,
     /// A key written in the config file (looked up last).
     pub config_key: Option<crate::auth::Secret>,
+    /// At most this many requests to this provider at once (`[providers.X] concurrency`).
+    pub concurrency: Option<usize>,
 }
 
 impl Provider {
@@ -280,6 +282,7 @@ impl Registry {
                 stream_usage_option: r.stream_usage_option,
                 origin: None,
                 config_key: None,
+                concurrency: None,
             })
             .collect();
         Registry { providers }

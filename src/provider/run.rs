@@ -1,6 +1,13 @@
-//! One call to one model, timed the same way for every dialect: latency from request start to
-//! the last byte, time to first token at the first streamed token (text or reasoning). Whatever
-//! arrived before a failure is kept in the outcome.
+//! One call to one model, timed the same way for every dialect: latency from the answering
+//! attempt's send to its last byte, time to first token at that attempt's first streamed token
+//! (text or reasoning), and the call's total from its first send to its end, retries and their
+//! waits included. Whatever arrived before a failure is kept in the outcome.
+//!
+//! What servers really do is settled here too: a `200` stream with no events is asked again
+//! once without streaming (servers answer that with their real reason), a JSON body to a
+//! streamed request is read as a whole answer, an answer with no text is an `empty` failure,
+//! zero token counts beside a non-empty answer are unknown, and unknown counts are estimated
+//! (and marked so).
 
 use std::time::Duration;
 
@@ -35,9 +42,12 @@ impl Target {
 pub struct CallOutcome {
     pub response: ChatResponse,
     pub error: Option<ProviderError>,
-    /// From the first request to the last byte, retries and their waits included.
+    /// The last attempt (the one that answered, or failed last): from its send to its last byte.
     pub latency: Duration,
+    /// From that attempt's send to its first streamed token; `None` when nothing streamed.
     pub ttft: Option<Duration>,
+    /// From the first send to the end of the call: every attempt and the waits between them.
+    pub total: Duration,
     /// Whether any content arrived (a retry after that would pay twice for one answer).
     pub delivered: bool,
     /// HTTP requests made (1 without retries; 0 when nothing was sent).
@@ -52,6 +62,7 @@ impl CallOutcome {
             error: Some(error),
             latency: Duration::ZERO,
             ttft: None,
+            total: Duration::ZERO,
             delivered: false,
             attempts: 0,
         }
@@ -127,9 +138,14 @@ impl Default for RetryPolicy {
 /// Whether a failure is worth another attempt: rate limits, overload, 500/502/503/504,
 /// connection failures and timeouts, and only while no content has arrived (a retry after that
 /// would pay twice and count twice). Never 400/401/403/404.
+/// A server that says `x-should-retry` is believed either way (gateways retry upstream
+/// themselves, and know when another try is pointless).
 pub fn retryable(e: &ProviderError, delivered: bool) -> bool {
     if delivered {
         return false;
+    }
+    if let Some(asked) = e.should_retry {
+        return asked && !matches!(e.kind, ErrorKind::Cancelled | ErrorKind::MissingKey);
     }
     match e.kind {
         ErrorKind::RateLimit | ErrorKind::Overloaded | ErrorKind::Network | ErrorKind::Timeout => {
@@ -201,13 +217,34 @@ pub async fn call(
     loop {
         attempts += 1;
         on(CallEvent::AttemptStarted(attempts));
-        let mut out = attempt(client, target, req, limits, start, on).await;
+        let (mut out, ending) = attempt(client, target, req, limits, on).await;
+        if ending == Ending::EmptyStream {
+            // A 200 with no events is not a dropped connection, and retrying it the same way
+            // gets the same nothing. Servers answer the same request unstreamed with their
+            // real reason (llama.cpp: the prompt passes the context window), or with an answer.
+            attempts += 1;
+            on(CallEvent::AttemptStarted(attempts));
+            let unstreamed = ChatRequest {
+                stream: false,
+                ..req.clone()
+            };
+            let (probe, _) = attempt(client, target, &unstreamed, limits, on).await;
+            out = probe;
+            out.attempts = attempts;
+            if let Some(e) = out.error.as_mut() {
+                e.message = format!(
+                    "the server sent an empty stream; asked again without streaming, it said: {}",
+                    e.message
+                );
+            }
+            return settle(out, req, start, true);
+        }
         out.attempts = attempts;
         let Some(err) = &out.error else {
-            return out;
+            return settle(out, req, start, false);
         };
         if attempts > limits.retry.retries || !retryable(err, out.delivered) {
-            return out;
+            return settle(out, req, start, false);
         }
         let wait = backoff(attempts, err.retry_after, &limits.retry);
         if waited + wait > limits.retry.max_wait {
@@ -220,7 +257,7 @@ pub async fn call(
                 );
                 e.limit = Some(Limit::RetryBudget);
             }
-            return out;
+            return settle(out, req, start, false);
         }
         if let Some(error) = &out.error {
             on(CallEvent::RetryScheduled {
@@ -234,20 +271,72 @@ pub async fn call(
     }
 }
 
-/// One HTTP attempt, timed from `start` (the first attempt's start).
+/// The end of a call: its total time, an answer with no text made an `empty` failure, and the
+/// token counts made honest (zeros beside an answer are unknown; unknown ones estimated).
+fn settle(
+    mut out: CallOutcome,
+    req: &ChatRequest,
+    start: Instant,
+    after_empty_stream: bool,
+) -> CallOutcome {
+    out.total = start.elapsed();
+    let resp = &mut out.response;
+    if out.error.is_none() && resp.text.trim().is_empty() {
+        out.error = Some(ProviderError::new(
+            ErrorKind::Empty,
+            empty_message(resp, after_empty_stream),
+        ));
+    }
+    super::estimate::settle_usage(req, resp);
+    out
+}
+
+/// Why an answer without text is empty, in the terms the server gave.
+fn empty_message(resp: &ChatResponse, after_empty_stream: bool) -> String {
+    if after_empty_stream {
+        return "the server sent an empty stream, and no answer text when asked again without \
+                streaming"
+            .into();
+    }
+    let finish = resp.finish_raw.as_deref().unwrap_or("none");
+    let tokens = match resp.usage.output_tokens {
+        Some(n) => format!(", {n} output tokens reported"),
+        None => String::new(),
+    };
+    if resp.reasoning.trim().is_empty() {
+        format!("the server answered with no text (finish reason: {finish}{tokens})")
+    } else {
+        format!(
+            "only reasoning arrived, no answer text (finish reason: {finish}{tokens}); \
+             a higher max-tokens may leave room for the answer"
+        )
+    }
+}
+
+/// How an attempt's body ended, beyond success or an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// A whole answer, or a stream that finished.
+    Normal,
+    /// A `200` stream that closed cleanly without a single event.
+    EmptyStream,
+}
+
+/// One HTTP attempt, timed from its own start.
 async fn attempt(
     client: &HttpClient,
     target: &Target,
     req: &ChatRequest,
     limits: CallLimits,
-    start: Instant,
     on: &mut (dyn FnMut(CallEvent<'_>) + Send),
-) -> CallOutcome {
+) -> (CallOutcome, Ending) {
+    let start = Instant::now();
     let mut out = CallOutcome {
         response: ChatResponse::default(),
         error: None,
         latency: Duration::ZERO,
         ttft: None,
+        total: Duration::ZERO,
         delivered: false,
         attempts: 1,
     };
@@ -259,8 +348,16 @@ async fn attempt(
     };
     shown.flush(&mut out, on);
     out.latency = start.elapsed();
+    let mut ending = Ending::Normal;
     match result {
-        Ok(Ok(())) => {}
+        Ok(Ok(Ending::EmptyStream)) => {
+            ending = Ending::EmptyStream;
+            out.error = Some(ProviderError::new(
+                ErrorKind::Empty,
+                "the server answered 200 with an empty stream (no events)",
+            ));
+        }
+        Ok(Ok(Ending::Normal)) => {}
         Ok(Err(e)) => {
             out.error = Some(e.scrubbed(&target.credentials().secrets()));
         }
@@ -275,14 +372,14 @@ async fn attempt(
             ))
         }
     }
-    out
+    (out, ending)
 }
 
 /// What of the answer has been handed on. When the call carries secrets, a server that echoes
 /// one back (in the answer, the reasoning or the model id) gets it replaced before anything is
 /// shown; the end of a streamed answer that could be the start of a secret is held back until
 /// the next delta tells, so a secret split across two deltas is caught too.
-/// Time to first token is measured from `start`, the first attempt's start.
+/// Time to first token is measured from `start`, the attempt's start.
 struct Shown {
     start: Instant,
     redactor: Redactor,
@@ -441,7 +538,7 @@ async fn call_inner(
     out: &mut CallOutcome,
     shown: &mut Shown,
     on: &mut (dyn FnMut(CallEvent<'_>) + Send),
-) -> Result<(), ProviderError> {
+) -> Result<Ending, ProviderError> {
     if target.provider.is_offline() {
         for (delay, ev) in mock::script(req) {
             if !delay.is_zero() {
@@ -452,7 +549,7 @@ async fn call_inner(
         if !req.stream {
             out.ttft = None;
         }
-        return Ok(());
+        return Ok(Ending::Normal);
     }
     let wire = target.provider.dialect.wire();
     let call = build_request(&target.provider, &target.base_url, req);
@@ -468,13 +565,16 @@ async fn call_inner(
         })??,
         None => send.await?,
     };
+    // A gateway's own figure for what the call cost; the body's `usage.cost` wins over it.
+    out.response.usage.provider_cost_usd = header_cost(resp.headers());
     // The answer cap counts decoded text. What is held undecoded at once (a whole JSON body,
     // or one SSE event) may be larger by its framing and escapes, up to this.
     let held_cap = limits
         .max_answer_bytes
         .saturating_mul(8)
         .saturating_add(1 << 20);
-    if !req.stream {
+    // Some servers ignore `stream: true` and send the whole answer as JSON: read it as one.
+    if !req.stream || is_json(resp.headers()) {
         let mut body = Vec::new();
         while let Some(chunk) = next_chunk(&mut resp, limits.stall, &call.url, &creds).await? {
             if body.len() + chunk.len() > held_cap {
@@ -482,7 +582,7 @@ async fn call_inner(
             }
             body.extend_from_slice(&chunk);
         }
-        let mut r = wire.parse_response(&body)?;
+        let mut r = parse_whole(wire, &body)?;
         if r.text.len() + r.reasoning.len() > limits.max_answer_bytes {
             return Err(too_large(out, &limits));
         }
@@ -497,29 +597,38 @@ async fn call_inner(
             out.delivered = true;
             on(CallEvent::Stream(&StreamEvent::TextDelta(r.text.clone())));
         }
+        if r.usage.provider_cost_usd.is_none() {
+            r.usage.provider_cost_usd = out.response.usage.provider_cost_usd;
+        }
         out.response = r;
-        return Ok(());
+        return Ok(Ending::Normal);
     }
     let mut reader = SseReader::new();
     let mut decoder = wire.stream_decoder();
+    let mut events = 0usize;
     loop {
         let Some(chunk) = next_chunk(&mut resp, limits.stall, &call.url, &creds).await? else {
             break;
         };
-        let events = reader.push(&chunk);
+        let batch = reader.push(&chunk);
         if reader.pending() > held_cap {
             return Err(body_too_large(held_cap));
         }
-        for ev in events {
+        events += batch.len();
+        for ev in batch {
             for se in decoder.event(&ev)? {
                 deliver(se, &limits, out, shown, on)?;
             }
         }
     }
     if let Some(ev) = reader.finish() {
+        events += 1;
         for se in decoder.event(&ev)? {
             deliver(se, &limits, out, shown, on)?;
         }
+    }
+    if events == 0 {
+        return Ok(Ending::EmptyStream);
     }
     // A body that just stops is a cut connection, even when the server closed it cleanly.
     if !decoder.finished() {
@@ -528,7 +637,53 @@ async fn call_inner(
             "stream cut: the connection closed before the model finished",
         ));
     }
-    Ok(())
+    Ok(Ending::Normal)
+}
+
+/// Whether a response says its body is JSON (not an event stream).
+fn is_json(h: &reqwest::header::HeaderMap) -> bool {
+    h.get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| {
+            let m = m.trim().to_ascii_lowercase();
+            m == "application/json" || m.ends_with("+json")
+        })
+}
+
+/// The cost a gateway reports in a header (LiteLLM's `x-litellm-response-cost`), in USD.
+fn header_cost(h: &reqwest::header::HeaderMap) -> Option<f64> {
+    h.get("x-litellm-response-cost")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|c| c.is_finite() && *c >= 0.0)
+}
+
+/// A whole JSON answer: one response object, or (a streaming endpoint that ignored the request
+/// for events, as Gemini's does without `alt=sse`) an array of the stream's objects.
+fn parse_whole(
+    wire: &dyn super::dialect::WireDialect,
+    body: &[u8],
+) -> Result<ChatResponse, ProviderError> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'[') {
+        return wire.parse_response(body);
+    }
+    let Ok(serde_json::Value::Array(items)) = super::parse_json(body) else {
+        return Err(ProviderError::decode("response is not valid JSON"));
+    };
+    let mut decoder = wire.stream_decoder();
+    let mut r = ChatResponse::default();
+    for item in items {
+        let ev = super::sse::SseEvent {
+            event: None,
+            data: item.to_string(),
+        };
+        for se in decoder.event(&ev)? {
+            r.apply(se);
+        }
+    }
+    Ok(r)
 }
 
 /// The next piece of a response body, or `None` at its end; a gap longer than `stall` is a

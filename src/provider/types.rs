@@ -114,6 +114,10 @@ pub struct Usage {
     pub provider_cost_usd: Option<f64>,
     /// The provider's usage object as it arrived.
     pub raw: Option<Value>,
+    /// `input_tokens` is llmx's estimate, not the provider's count.
+    pub input_estimated: bool,
+    /// `output_tokens` is llmx's estimate, not the provider's count.
+    pub output_estimated: bool,
 }
 
 impl Usage {

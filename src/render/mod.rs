@@ -41,15 +41,56 @@ impl Report {
         }
     }
 
-    /// The sum of the known costs and how many rows had none.
-    pub fn total_cost(&self) -> (f64, usize) {
-        let known: f64 = self.rows.iter().filter_map(|r| r.cost_usd).sum();
-        let unknown = self
-            .rows
-            .iter()
-            .filter(|r| r.cost_usd.is_none() && r.error.is_none())
-            .count();
-        (known, unknown)
+    /// What the run cost, keeping reported and estimated figures apart.
+    pub fn total_cost(&self) -> TotalCost {
+        let mut t = TotalCost::default();
+        for r in &self.rows {
+            match r.cost_usd {
+                Some(c) if r.cost_estimated => {
+                    t.estimated += c;
+                    t.estimated_rows += 1;
+                }
+                Some(c) => {
+                    t.known += c;
+                    t.known_rows += 1;
+                }
+                None if r.error.is_none() => t.unpriced += 1,
+                None => {}
+            }
+        }
+        t
+    }
+}
+
+/// A run's cost: what the providers' counts (or their own figures) give, what estimated counts
+/// give, and how many answered rows have no price at all.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TotalCost {
+    pub known: f64,
+    pub known_rows: usize,
+    pub estimated: f64,
+    pub estimated_rows: usize,
+    pub unpriced: usize,
+}
+
+impl std::fmt::Display for TotalCost {
+    /// `$0.0123`, `$0.0123 + ~$0.000400 estimated (+ 1 unpriced)`, `unknown (2 unpriced)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if self.known_rows > 0 || (self.estimated_rows == 0 && self.unpriced == 0) {
+            parts.push(usd(Some(self.known)));
+        }
+        if self.estimated_rows > 0 {
+            parts.push(format!("~{} estimated", usd(Some(self.estimated))));
+        }
+        if parts.is_empty() {
+            return write!(f, "unknown ({} unpriced)", self.unpriced);
+        }
+        f.write_str(&parts.join(" + "))?;
+        if self.unpriced > 0 {
+            write!(f, " (+ {} unpriced)", self.unpriced)?;
+        }
+        Ok(())
     }
 }
 
@@ -126,15 +167,25 @@ pub fn usd(c: Option<f64>) -> String {
     }
 }
 
-/// Latency, TTFT, tokens in and out, tokens per second and cost, as every table shows them.
-fn metrics(r: &Row) -> [String; 6] {
+/// `~` before a figure that is an estimate.
+fn approx(estimated: bool, s: String) -> String {
+    if estimated && s != "-" {
+        format!("~{s}")
+    } else {
+        s
+    }
+}
+
+/// Latency, TTFT, tokens in and out, tokens per second and cost, as every table shows them;
+/// estimates start with `~`.
+pub fn metrics(r: &Row) -> [String; 6] {
     [
         secs(r.latency_ms),
         secs(r.ttft_ms),
-        count(r.input_tokens),
-        count(r.output_tokens),
-        tps(r.tokens_per_s),
-        usd(r.cost_usd),
+        approx(r.input_estimated, count(r.input_tokens)),
+        approx(r.output_estimated, count(r.output_tokens)),
+        approx(r.output_estimated, tps(r.tokens_per_s)),
+        approx(r.cost_estimated, usd(r.cost_usd)),
     ]
 }
 
@@ -145,7 +196,7 @@ fn tps(t: Option<f64>) -> String {
 /// `ok`, `length` (cut by the token limit), or the error; then retries and fallbacks.
 pub fn status(r: &Row) -> String {
     let mut s = match (&r.error, r.finish_reason.as_deref()) {
-        (Some(e), _) => format!("failed: {e}"),
+        (Some(e), _) => format!("failed: {}", cut(e, crate::provider::error::SHOWN_CHARS)),
         (None, Some("length")) => "ok (cut at max tokens)".into(),
         (None, Some("content_filter")) => "ok (filtered)".into(),
         _ => "ok".into(),
@@ -162,12 +213,20 @@ pub fn status(r: &Row) -> String {
 /// The longest model name or id shown in the table (a server chooses the id it reports).
 const MODEL_CHARS: usize = 80;
 
-fn model_cell(r: &Row) -> String {
+/// What the user asked for and, when it differs, the `provider/model` that answered.
+fn model_names(r: &Row) -> (String, Option<String>) {
     let full = format!("{}/{}", r.provider, cut(&r.model_id, MODEL_CHARS));
-    let text = if r.model == full || r.model == r.model_id {
-        full
+    if r.model == full || r.model == r.model_id {
+        (full, None)
     } else {
-        format!("{}\n{}", cut(&r.model, MODEL_CHARS), full)
+        (cut(&r.model, MODEL_CHARS), Some(full))
+    }
+}
+
+fn model_cell(r: &Row) -> String {
+    let text = match model_names(r) {
+        (asked, Some(full)) => format!("{asked}\n{full}"),
+        (full, None) => full,
     };
     safe::visible(&text, Lines::Keep).into_owned()
 }
@@ -228,13 +287,9 @@ fn break_long_words(s: &str, width: usize) -> Cow<'_, str> {
 const LONG_WORD: usize = 256;
 
 fn total_line(report: &Report) -> String {
-    let (cost, unknown) = report.total_cost();
     let n = report.rows.len();
     let failed = report.rows.iter().filter(|r| r.error.is_some()).count();
-    let mut s = format!("total cost {}", usd(Some(cost)));
-    if unknown > 0 {
-        s += &format!(" (+ {unknown} unpriced)");
-    }
+    let mut s = format!("total cost {}", report.total_cost());
     s += &format!(
         " · {n} model{} · {} ok, {failed} failed · wall {}",
         if n == 1 { "" } else { "s" },
@@ -388,12 +443,15 @@ pub const COLUMNS: &[&str] = &[
     "output",
     "latency_ms",
     "ttft_ms",
+    "total_ms",
     "input_tokens",
     "output_tokens",
     "cached_tokens",
     "reasoning_tokens",
+    "tokens_estimated",
     "tokens_per_s",
     "cost_usd",
+    "cost_estimated",
     "finish_reason",
     "error",
     "error_kind",
@@ -442,7 +500,10 @@ pub fn markdown(report: &Report, w: &mut dyn Write) -> io::Result<()> {
         writeln!(
             w,
             "| {} | {} | {} | {} |",
-            md_cell(&format!("{} ({}/{})", r.model, r.provider, r.model_id)),
+            md_cell(&match model_names(r) {
+                (asked, Some(full)) => format!("{asked} ({full})"),
+                (full, None) => full,
+            }),
             md_cell(&r.output),
             metrics(r).join(" | "),
             md_cell(&status(r)),

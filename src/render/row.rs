@@ -18,23 +18,66 @@ pub struct Row {
     pub model_id: String,
     /// The answer text (whatever arrived, even when the call failed part-way).
     pub output: String,
+    /// The attempt that answered (or failed last): from its send to its last byte.
     pub latency_ms: Option<u64>,
+    /// That attempt's send to its first streamed token (unknown for an unstreamed answer).
     pub ttft_ms: Option<u64>,
+    /// The row's start to its end: every attempt, retry wait and fallback.
+    pub total_ms: Option<u64>,
     pub input_tokens: Option<u64>,
     pub output_tokens: Option<u64>,
     pub cached_tokens: Option<u64>,
     pub reasoning_tokens: Option<u64>,
+    /// `input_tokens` or `output_tokens` (and so `tokens_per_s`) is llmx's estimate: the
+    /// provider reported none, or zeros beside an answer.
+    pub tokens_estimated: bool,
     pub tokens_per_s: Option<f64>,
+    #[serde(serialize_with = "decimal")]
     pub cost_usd: Option<f64>,
+    /// `cost_usd` was computed from estimated token counts.
+    pub cost_estimated: bool,
     pub finish_reason: Option<String>,
+    /// The whole (scrubbed) message; only the table cuts it.
     pub error: Option<String>,
     /// `auth`, `rate_limit`, `overloaded`, `bad_request`, `not_found`, `server`, `timeout`,
-    /// `network`, `decode`, `too_large`, `missing_key` or `cancelled`.
+    /// `network`, `decode`, `too_large`, `missing_key`, `cancelled` or `empty`.
     pub error_kind: Option<ErrorKind>,
     /// HTTP requests made for this row, retries and fallbacks included.
     pub attempts: u32,
     /// The models tried before the one that answered, each with why it failed.
     pub fallback_from: Option<String>,
+    /// Which of the counts are estimates, for the table's `~` (files carry `tokens_estimated`).
+    #[serde(skip)]
+    pub input_estimated: bool,
+    #[serde(skip)]
+    pub output_estimated: bool,
+}
+
+/// A number of dollars as a plain decimal: no float noise (`0.000351`, not
+/// `0.00035099999999999997`), never in exponent form (`0.00000122`, not `1.22e-6`). A number in
+/// JSON, a field in CSV.
+fn decimal<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    match v {
+        Some(x) => match serde_json::value::RawValue::from_string(plain_decimal(*x)) {
+            Ok(raw) => raw.serialize(s),
+            Err(_) => s.serialize_none(),
+        },
+        None => s.serialize_none(),
+    }
+}
+
+/// `x` with at most 12 decimals, trailing zeros dropped; not finite is `0`.
+pub fn plain_decimal(x: f64) -> String {
+    if !x.is_finite() {
+        return "0".into();
+    }
+    let s = format!("{x:.12}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    match s {
+        "" | "-0" => "0".into(),
+        s => s.to_string(),
+    }
 }
 
 fn ms(d: std::time::Duration) -> u64 {
@@ -65,6 +108,9 @@ impl Row {
             _ => None,
         };
         let has_usage = resp.usage.input_tokens.is_some() || resp.usage.output_tokens.is_some();
+        let tokens_estimated = resp.usage.input_estimated || resp.usage.output_estimated;
+        let cost_estimated =
+            cost.is_some() && tokens_estimated && resp.usage.provider_cost_usd.is_none();
         let fallback_from = (!r.tried.is_empty()).then(|| {
             r.tried
                 .iter()
@@ -79,12 +125,15 @@ impl Row {
             output: resp.text.clone(),
             latency_ms: r.latency.map(ms),
             ttft_ms: r.ttft.map(ms),
+            total_ms: r.total.map(ms),
             input_tokens: resp.usage.input_tokens,
             output_tokens: resp.usage.output_tokens,
             cached_tokens: has_usage.then_some(resp.usage.cached_input_tokens),
             reasoning_tokens: has_usage.then_some(resp.usage.reasoning_tokens),
+            tokens_estimated,
             tokens_per_s,
             cost_usd: cost,
+            cost_estimated,
             finish_reason: resp
                 .finish_raw
                 .as_ref()
@@ -93,6 +142,8 @@ impl Row {
             error_kind: r.error.as_ref().map(|e| e.kind),
             attempts: r.attempts,
             fallback_from,
+            input_estimated: resp.usage.input_estimated,
+            output_estimated: resp.usage.output_estimated,
         }
     }
 
@@ -105,17 +156,22 @@ impl Row {
             output: String::new(),
             latency_ms: None,
             ttft_ms: None,
+            total_ms: None,
             input_tokens: None,
             output_tokens: None,
             cached_tokens: None,
             reasoning_tokens: None,
+            tokens_estimated: false,
             tokens_per_s: None,
             cost_usd: None,
+            cost_estimated: false,
             finish_reason: None,
             error: None,
             error_kind: None,
             attempts: 0,
             fallback_from: None,
+            input_estimated: false,
+            output_estimated: false,
         }
     }
 }

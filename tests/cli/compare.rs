@@ -235,12 +235,15 @@ fn csv_round_trips_through_a_csv_reader() {
             "output",
             "latency_ms",
             "ttft_ms",
+            "total_ms",
             "input_tokens",
             "output_tokens",
             "cached_tokens",
             "reasoning_tokens",
+            "tokens_estimated",
             "tokens_per_s",
             "cost_usd",
+            "cost_estimated",
             "finish_reason",
             "error",
             "error_kind",
@@ -255,9 +258,10 @@ fn csv_round_trips_through_a_csv_reader() {
         claude[3], CLAUDE_TEXT,
         "commas, quotes and newlines survive"
     );
-    assert_eq!(claude[6..10], ["1000", "50", "200", "0"]);
-    assert!(close(claude[11].parse().unwrap(), CLAUDE_COST));
-    assert_eq!(claude[13], "", "no error");
+    assert_eq!(claude[7..12], ["1000", "50", "200", "0", "false"]);
+    assert!(close(claude[13].parse().unwrap(), CLAUDE_COST));
+    assert_eq!(claude[14], "false", "cost from reported counts");
+    assert_eq!(claude[16], "", "no error");
 }
 
 /// JSONL (like CSV) is written a line at a time as each model finishes: gpt answers after 30 ms,
@@ -526,7 +530,7 @@ fn a_missing_key_beside_runnable_models_is_that_rows_error() {
     let (_, rows) = read_csv(&out.stdout);
     let gemini = rows.iter().find(|r| r[0] == "gemini").expect("gemini row");
     assert_eq!(
-        gemini[13],
+        gemini[16],
         "no API key for gemini: set GEMINI_API_KEY (or GOOGLE_API_KEY), or run `llmx keys set gemini`"
     );
     assert_eq!(gemini[4], "", "never sent, so no latency");
