@@ -310,3 +310,46 @@ async fn retries_stop_at_the_wait_budget() {
     assert!(e.message.contains("retry budget"), "{}", e.message);
     assert_eq!(count(&log, "m"), 1);
 }
+
+/// Timing columns mean one thing each: `ttft_ms`/`latency_ms` are the answering attempt's,
+/// `total_ms` runs from the first send to the end, the failed attempt and the wait included.
+#[tokio::test(start_paused = true)]
+async fn a_retried_row_times_the_attempt_that_answered() {
+    let (_log, url) = server(json!({"models": {"m": {"text": "fine", "ttft_ms": 100,
+        "failures": [{"kind": "status", "status": 429, "retry_after": "2"}]}}}))
+    .await;
+    let row = run_one(job(&[("openai", "m")], &url), limits()).await;
+    assert_eq!(row.error, None);
+    assert_eq!(row.attempts, 2);
+    assert_eq!(
+        row.ttft_ms,
+        Some(100),
+        "not 2100: the wait is not time to first token"
+    );
+    assert_eq!(row.latency_ms, Some(100));
+    assert_eq!(row.total_ms, Some(2100));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fallback_row_counts_the_whole_chain_in_total_ms() {
+    let (_log, url) = server(json!({"models": {
+        "slow-broken": {"header_delay_ms": 300, "failures": [{"kind": "status", "status": 500}]},
+        "backup": {"text": "from the backup", "ttft_ms": 50}
+    }}))
+    .await;
+    let mut l = limits();
+    l.retry.retries = 0;
+    let row = run_one(
+        job(&[("openai", "slow-broken"), ("openai", "backup")], &url),
+        l,
+    )
+    .await;
+    assert_eq!(row.error, None);
+    assert!(row.fallback_from.is_some());
+    assert_eq!((row.ttft_ms, row.latency_ms), (Some(50), Some(50)));
+    assert_eq!(
+        row.total_ms,
+        Some(350),
+        "the failed link's 300 ms count in the total"
+    );
+}

@@ -582,7 +582,12 @@ async fn call_inner(
             }
             body.extend_from_slice(&chunk);
         }
-        let mut r = parse_whole(wire, &body)?;
+        // An empty body is an empty answer (what an empty stream is when not streamed).
+        let mut r = if body.iter().all(u8::is_ascii_whitespace) {
+            ChatResponse::default()
+        } else {
+            parse_whole(wire, &body)?
+        };
         if r.text.len() + r.reasoning.len() > limits.max_answer_bytes {
             return Err(too_large(out, &limits));
         }

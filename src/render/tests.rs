@@ -198,3 +198,49 @@ fn server_text_reaches_the_table_and_markdown_without_controls() {
         "{md}"
     );
 }
+
+#[test]
+fn costs_print_as_plain_decimals() {
+    use crate::render::row::plain_decimal;
+    assert_eq!(plain_decimal(0.000_351 * 1.0), "0.000351");
+    assert_eq!(plain_decimal(0.00035099999999999997), "0.000351");
+    assert_eq!(plain_decimal(1.22e-6), "0.00000122");
+    assert_eq!(plain_decimal(12.5), "12.5");
+    assert_eq!(plain_decimal(0.0), "0");
+    let mut row = Row::empty("m", "p", "m");
+    row.cost_usd = Some(0.1 + 0.2);
+    let line = to_string(|w| jsonl_row(&row, w));
+    assert!(line.contains("\"cost_usd\":0.3,"), "{line}");
+}
+
+#[test]
+fn the_total_keeps_estimates_apart_and_says_unknown() {
+    let priced = |c: f64, estimated: bool| {
+        let mut r = Row::empty("m", "p", "m");
+        r.cost_usd = Some(c);
+        r.cost_estimated = estimated;
+        r
+    };
+    let report = |rows: Vec<Row>| Report {
+        rows,
+        interrupted: false,
+        wall: Duration::ZERO,
+    };
+    let unpriced = Row::empty("local", "llamacpp", "smollm2");
+    assert_eq!(
+        report(vec![unpriced.clone(), unpriced.clone()])
+            .total_cost()
+            .to_string(),
+        "unknown (2 unpriced)"
+    );
+    assert_eq!(
+        report(vec![priced(0.01, false), priced(0.0004, true), unpriced])
+            .total_cost()
+            .to_string(),
+        "$0.0100 + ~$0.000400 estimated (+ 1 unpriced)"
+    );
+    assert_eq!(
+        report(vec![priced(0.0004, true)]).total_cost().to_string(),
+        "~$0.000400 estimated"
+    );
+}

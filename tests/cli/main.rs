@@ -6,6 +6,7 @@ mod ask;
 mod compare;
 mod first_hit;
 mod models;
+mod real_servers;
 mod resilience;
 mod setup;
 mod trust;
