@@ -231,7 +231,8 @@ impl Shared {
 }
 
 /// Call one link, within its provider's limit, noting whether another request to the same
-/// server overlapped it.
+/// server overlapped it. Also returns how long the call queued for its provider's limit (not
+/// part of the row's own time).
 async fn call_link(
     client: &HttpClient,
     shared: &Shared,
@@ -239,14 +240,16 @@ async fn call_link(
     request: &ChatRequest,
     limits: CallLimits,
     on: &mut (dyn FnMut(CallEvent<'_>) + Send),
-) -> CallOutcome {
+) -> (CallOutcome, Duration) {
     use std::sync::atomic::Ordering::SeqCst;
+    let queued = Instant::now();
     let _permit = match shared.limits.get(&target.provider.id) {
         Some(sem) => sem.acquire().await.ok(),
         None => None,
     };
+    let queued = queued.elapsed();
     let Some(server) = shared.servers.get(&origin(&target.base_url)) else {
-        return call(client, target, request, limits, on).await;
+        return (call(client, target, request, limits, on).await, queued);
     };
     let started_before = server.started.fetch_add(1, SeqCst);
     let busy_at_start = server.in_flight.fetch_add(1, SeqCst) > 0;
@@ -264,7 +267,7 @@ async fn call_link(
             );
         }
     }
-    outcome
+    (outcome, queued)
 }
 
 /// Run one job: each link in turn until one answers. A link that fails before delivering any
@@ -282,6 +285,7 @@ async fn run_job(
     let mut tried: Vec<Tried> = Vec::new();
     let mut attempts = 0;
     let start = Instant::now();
+    let mut queued = Duration::ZERO;
     let last = job.links.len().saturating_sub(1);
     for (i, link) in job.links.iter().enumerate() {
         let name = link.name();
@@ -315,7 +319,10 @@ async fn run_job(
                     };
                     let _ = tx.send(msg);
                 };
-                call_link(client, shared, &link.target, &request, limits, &mut on).await
+                let (outcome, waited) =
+                    call_link(client, shared, &link.target, &request, limits, &mut on).await;
+                queued += waited;
+                outcome
             }
         };
         attempts += outcome.attempts;
@@ -343,7 +350,7 @@ async fn run_job(
         r.attempts = attempts;
         r.latency = sent.then_some(outcome.latency);
         r.ttft = outcome.ttft;
-        r.total = (attempts > 0).then(|| start.elapsed());
+        r.total = (attempts > 0).then(|| start.elapsed().saturating_sub(queued));
         return r;
     }
     JobResult::cancelled_with(index, job, started_at, String::new())

@@ -7,7 +7,7 @@
 //! answers in `tests/fixtures/real` (mean 1.08×). Counts made this way are always marked as
 //! estimates; nothing downstream mixes them silently into reported figures.
 
-use super::types::{ChatRequest, ChatResponse, Part};
+use super::types::{ChatRequest, ChatResponse, FinishReason, Part};
 
 /// Tokens a chat template adds around each message (role markers, separators).
 const PER_MESSAGE: u64 = 4;
@@ -90,7 +90,14 @@ pub fn settle_usage(req: &ChatRequest, resp: &mut ChatResponse) {
         u.input_estimated = true;
     }
     if u.output_tokens.is_none() {
-        u.output_tokens = Some(tokens(&resp.text) + tokens(&resp.reasoning));
+        let counted = tokens(&resp.text) + tokens(&resp.reasoning);
+        // A model cut at the limit produced exactly the limit; none produces more.
+        let n = match req.max_tokens.map(u64::from) {
+            Some(max) if resp.finish == FinishReason::Length => max,
+            Some(max) => counted.min(max),
+            None => counted,
+        };
+        u.output_tokens = Some(n);
         u.output_estimated = true;
     }
 }
@@ -138,6 +145,29 @@ mod tests {
         assert_eq!(resp.usage.input_tokens, Some(3 + 4 + 2));
         assert_eq!(resp.usage.output_tokens, Some(4));
         assert!(resp.usage.input_estimated && resp.usage.output_estimated);
+    }
+
+    #[test]
+    fn an_answer_cut_at_max_tokens_produced_exactly_the_limit() {
+        let req = ChatRequest {
+            messages: vec![Message::user("Tell a story")],
+            max_tokens: Some(5),
+            ..Default::default()
+        };
+        let mut cut = ChatResponse {
+            text: "Once upon a time there was a cat".into(),
+            finish: FinishReason::Length,
+            ..Default::default()
+        };
+        settle_usage(&req, &mut cut);
+        assert_eq!(cut.usage.output_tokens, Some(5));
+        let mut short = ChatResponse {
+            text: "Hi".into(),
+            finish: FinishReason::Stop,
+            ..Default::default()
+        };
+        settle_usage(&req, &mut short);
+        assert_eq!(short.usage.output_tokens, Some(1));
     }
 
     #[test]

@@ -228,7 +228,18 @@ pub async fn call(
                 stream: false,
                 ..req.clone()
             };
-            let (probe, _) = attempt(client, target, &unstreamed, limits, on).await;
+            let (mut probe, _) = attempt(client, target, &unstreamed, limits, on).await;
+            // llama-cpp-python leaves the connection that carried the empty stream broken: a
+            // request reusing it is reset before any answer. Once more, on a fresh connection.
+            if probe
+                .error
+                .as_ref()
+                .is_some_and(|e| e.kind == ErrorKind::Network && !probe.delivered)
+            {
+                attempts += 1;
+                on(CallEvent::AttemptStarted(attempts));
+                probe = attempt(client, target, &unstreamed, limits, on).await.0;
+            }
             out = probe;
             out.attempts = attempts;
             if let Some(e) = out.error.as_mut() {
