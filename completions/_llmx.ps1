@@ -105,7 +105,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('--vision', '--vision', [CompletionResultType]::ParameterName, 'Only models that take images')
             [CompletionResult]::new('--tools', '--tools', [CompletionResultType]::ParameterName, 'Only models that call tools')
             [CompletionResult]::new('--reasoning', '--reasoning', [CompletionResultType]::ParameterName, 'Only reasoning models')
-            [CompletionResult]::new('--refresh', '--refresh', [CompletionResultType]::ParameterName, 'Fetch current prices from OpenRouter and model lists from the providers you have keys for, and cache them for later runs')
+            [CompletionResult]::new('--refresh', '--refresh', [CompletionResultType]::ParameterName, 'Fetch current prices from OpenRouter and model lists from the providers you have set up (a key, or a base URL of your own), and cache them for later runs. With --provider, only that provider''s list. Exit 0 when everything asked for was fetched, 1 when any source failed (what did arrive is still cached)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

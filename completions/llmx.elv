@@ -99,7 +99,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --vision 'Only models that take images'
             cand --tools 'Only models that call tools'
             cand --reasoning 'Only reasoning models'
-            cand --refresh 'Fetch current prices from OpenRouter and model lists from the providers you have keys for, and cache them for later runs'
+            cand --refresh 'Fetch current prices from OpenRouter and model lists from the providers you have set up (a key, or a base URL of your own), and cache them for later runs. With --provider, only that provider''s list. Exit 0 when everything asked for was fetched, 1 when any source failed (what did arrive is still cached)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'

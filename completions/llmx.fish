@@ -94,7 +94,7 @@ complete -c llmx -n "__fish_llmx_using_subcommand models" -l free -d 'Only free 
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l vision -d 'Only models that take images'
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l tools -d 'Only models that call tools'
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l reasoning -d 'Only reasoning models'
-complete -c llmx -n "__fish_llmx_using_subcommand models" -l refresh -d 'Fetch current prices from OpenRouter and model lists from the providers you have keys for, and cache them for later runs'
+complete -c llmx -n "__fish_llmx_using_subcommand models" -l refresh -d 'Fetch current prices from OpenRouter and model lists from the providers you have set up (a key, or a base URL of your own), and cache them for later runs. With --provider, only that provider\'s list. Exit 0 when everything asked for was fetched, 1 when any source failed (what did arrive is still cached)'
 complete -c llmx -n "__fish_llmx_using_subcommand models" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand models" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand keys; and not __fish_seen_subcommand_from set list remove path help" -s h -l help -d 'Print help'

@@ -284,8 +284,10 @@ pub struct ModelsArgs {
     #[arg(long, value_enum, default_value = "table")]
     pub format: ModelsFormat,
 
-    /// Fetch current prices from OpenRouter and model lists from the providers you have keys
-    /// for, and cache them for later runs.
+    /// Fetch current prices from OpenRouter and model lists from the providers you have set
+    /// up (a key, or a base URL of your own), and cache them for later runs. With --provider,
+    /// only that provider's list. Exit 0 when everything asked for was fetched, 1 when any
+    /// source failed (what did arrive is still cached).
     #[arg(long)]
     pub refresh: bool,
 

@@ -80,9 +80,12 @@ impl Catalog {
 #[derive(Debug, Default)]
 pub struct Refreshed {
     pub cache: CacheFile,
-    pub warnings: Vec<String>,
-    /// Models fetched, over all sources.
-    pub count: usize,
+    /// One line per source that could not be fetched, naming its provider.
+    pub failures: Vec<String>,
+    /// Things worth saying about sources that were fetched (ids skipped).
+    pub notes: Vec<String>,
+    /// Each source fetched: its provider and how many models it listed.
+    pub fetched: Vec<(String, usize)>,
 }
 
 /// One place to fetch models from, with its credentials already looked up (key lookups may
@@ -96,11 +99,14 @@ pub struct Source {
     pub priced: bool,
 }
 
-/// What `--refresh` fetches: OpenRouter's public catalog (no key), and the listing of every
-/// provider the user has set up (a key, or a base URL of their own).
-pub fn sources(registry: &Registry, keys: &crate::auth::Keys) -> Vec<Source> {
+/// What `--refresh` fetches: with `only`, that provider's listing (OpenRouter's priced
+/// catalog for `openrouter`); otherwise OpenRouter's public catalog (no key) and the listing of
+/// every provider the user has set up (a key, or a base URL of their own, custom providers
+/// included).
+pub fn sources(registry: &Registry, keys: &crate::auth::Keys, only: Option<&str>) -> Vec<Source> {
     let mut out = Vec::new();
-    if let Some(or) = registry.get("openrouter") {
+    let wanted = |id: &str| only.is_none_or(|o| o == id);
+    if let Some(or) = registry.get("openrouter").filter(|p| wanted(&p.id)) {
         let wire = or.dialect.wire();
         out.push(Source {
             provider: or.id.clone(),
@@ -111,11 +117,12 @@ pub fn sources(registry: &Registry, keys: &crate::auth::Keys) -> Vec<Source> {
         });
     }
     for p in registry.all() {
-        if p.id == "openrouter" || p.is_offline() {
+        if p.id == "openrouter" || p.is_offline() || !wanted(&p.id) {
             continue;
         }
         let key = keys.find(p).map(|(k, _)| k);
-        if key.is_none() && !p.base_url_is_set() {
+        // Asked for by name, a provider is fetched even at its default URL (a local server).
+        if only.is_none() && key.is_none() && !p.base_url_is_set() {
             continue;
         }
         let wire = p.dialect.wire();
@@ -161,10 +168,11 @@ pub async fn fetch(
             parse_listing
         };
         let url = crate::auth::redact_url(&s.listing.url);
+        let name = format!("{} ({url})", s.provider);
         match tokio::time::timeout(timeout, fetch_models(client, s, parse)).await {
-            Ok(r) => r.map_err(|e| format!("{url}: {e}")),
+            Ok(r) => r.map_err(|e| format!("{name}: {e}")),
             Err(_) => Err(format!(
-                "{url}: no complete answer within {}s",
+                "{name}: no complete answer within {}s",
                 timeout.as_secs_f64()
             )),
         }
@@ -174,12 +182,13 @@ pub async fn fetch(
         match r {
             Ok((models, skipped)) => {
                 if skipped > 0 {
-                    out.warnings.push(format!(
-                        "{}: skipped {skipped} model ids that were not 1 to {MAX_ID_LEN} printable ASCII characters",
+                    out.notes.push(format!(
+                        "{} ({}): skipped {skipped} model ids that were not 1 to {MAX_ID_LEN} printable ASCII characters",
+                        s.provider,
                         crate::auth::redact_url(&s.listing.url)
                     ));
                 }
-                out.count += models.len();
+                out.fetched.push((s.provider.clone(), models.len()));
                 let (list, source) = if s.priced {
                     (
                         &mut out.cache.priced,
@@ -198,7 +207,7 @@ pub async fn fetch(
                     models,
                 });
             }
-            Err(w) => out.warnings.push(w),
+            Err(w) => out.failures.push(w),
         }
     }
     out

@@ -18,7 +18,7 @@ pub fn run(ctx: &Context, args: ModelsSettings) -> Result<Exit, Error> {
     }
     let mut exit = Exit::Success;
     if args.refresh {
-        exit = do_refresh(ctx, args.timeout)?;
+        exit = do_refresh(ctx, &args)?;
     }
     // After a refresh the cache changed since start-up; otherwise the installed catalog is it.
     let refreshed;
@@ -40,19 +40,41 @@ pub fn run(ctx: &Context, args: ModelsSettings) -> Result<Exit, Error> {
     Ok(exit)
 }
 
-/// Fetch, then save what arrived. Nothing fetched is a warning and exit 1, the cache untouched.
-fn do_refresh(ctx: &Context, timeout: std::time::Duration) -> Result<Exit, Error> {
+/// Fetch, then save what arrived (the cache keeps what other sources gave before). Exit 0
+/// when every source asked for was fetched; 1 when any failed (the others are still saved) or
+/// there was nothing to fetch.
+fn do_refresh(ctx: &Context, args: &ModelsSettings) -> Result<Exit, Error> {
     let path = ctx.paths.catalog_cache().ok_or(Error::NoCacheDir)?;
+    let only = args
+        .provider
+        .as_deref()
+        .and_then(|p| ctx.registry.get(p))
+        .map(|p| p.id.clone());
+    let sources = refresh::sources(&ctx.registry, &ctx.keys, only.as_deref());
+    if sources.is_empty() {
+        crate::output::diag(format!(
+            "warning: {} has no model listing to refresh",
+            only.as_deref().unwrap_or("no provider")
+        ));
+        return Ok(Exit::ModelFailed);
+    }
     let client = super::http_client(
         ctx,
         std::time::Duration::from_secs_f64(crate::provider::run::defaults::CONNECT_SECS),
     )?;
-    let sources = refresh::sources(&ctx.registry, &ctx.keys);
-    let fetched = runtime()?.block_on(refresh::fetch(&client, &sources, ctx.clock.now(), timeout));
-    for w in &fetched.warnings {
-        crate::output::diag(format!("warning: could not refresh from {w}"));
+    let fetched = runtime()?.block_on(refresh::fetch(
+        &client,
+        &sources,
+        ctx.clock.now(),
+        args.timeout,
+    ));
+    for w in &fetched.failures {
+        crate::output::diag(format!("warning: could not refresh {w}"));
     }
-    if fetched.count == 0 {
+    for n in &fetched.notes {
+        crate::output::diag(format!("warning: {n}"));
+    }
+    if fetched.fetched.is_empty() {
         crate::output::diag(format!(
             "warning: nothing was refreshed; the cached catalog at {} is unchanged",
             path.display()
@@ -63,12 +85,18 @@ fn do_refresh(ctx: &Context, timeout: std::time::Duration) -> Result<Exit, Error
         path: path.clone(),
         source,
     })?;
+    let what: Vec<String> = fetched
+        .fetched
+        .iter()
+        .map(|(p, n)| format!("{n} from {p}"))
+        .collect();
     crate::output::diag(format!(
-        "refreshed {} models into {}",
-        fetched.count,
+        "refreshed {} models ({}) into {}",
+        fetched.fetched.iter().map(|(_, n)| n).sum::<usize>(),
+        what.join(", "),
         path.display()
     ));
-    Ok(if fetched.warnings.is_empty() {
+    Ok(if fetched.failures.is_empty() {
         Exit::Success
     } else {
         Exit::ModelFailed

@@ -258,7 +258,9 @@ fn a_refresh_that_cannot_connect_leaves_the_cache_intact() {
     assert_eq!(out.code, 1, "{out:?}");
     let first = out.stderr.lines().next().unwrap();
     assert!(
-        first.starts_with("warning: could not refresh from http://127.0.0.1:9/api/v1/models"),
+        first.starts_with(
+            "warning: could not refresh openrouter (http://127.0.0.1:9/api/v1/models)"
+        ),
         "{first}"
     );
     assert!(out.stderr.contains("is unchanged"), "{}", out.stderr);
@@ -274,6 +276,90 @@ fn a_refresh_that_cannot_connect_leaves_the_cache_intact() {
         .unwrap()
         .iter()
         .any(|r| r["id"] == "openai/gpt-4o" && r["cache_read_per_m"] == 1.25));
+}
+
+/// `--provider` limits the refresh to that provider: a local server's listing succeeds with
+/// OpenRouter unreachable, exit 0, and OpenRouter is not contacted. Without it, a keyless custom
+/// provider from the config is refreshed too, and a failure names its provider (exit 1).
+#[test]
+fn refresh_fetches_what_was_asked_for_and_names_providers() {
+    let mut w = World::with_server(json!({"models": {"smollm2": {}, "qwen-local": {}}}));
+    let url = w.requests_url();
+    w.set("LLMX_CACHE_DIR", &w.path("cache").display().to_string());
+    w.set("LLMX_OPENROUTER_BASE_URL", "http://127.0.0.1:9/api/v1");
+    w.unset("OPENAI_API_KEY");
+    w.unset("ANTHROPIC_API_KEY");
+    w.unset("GEMINI_API_KEY");
+    w.set("LLMX_LLAMACPP_BASE_URL", &format!("{url}/v1"));
+    w.config(&format!(
+        "[providers.box]\ndialect = \"openai\"\nbase_url = \"{url}/v1\"\n"
+    ));
+
+    let out = w.run(&[
+        "models",
+        "--refresh",
+        "--provider",
+        "llamacpp",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("refreshed 2 models (2 from llamacpp)"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("openrouter"), "{}", out.stderr);
+    let ids: Vec<String> = out
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{}/{}",
+                r["provider"].as_str().unwrap(),
+                r["id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(ids.contains(&"llamacpp/smollm2".to_string()), "{ids:?}");
+    assert_eq!(w.requests().len(), 1, "one listing request");
+
+    let out = w.run(&[
+        "models",
+        "--refresh",
+        "--provider",
+        "box",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("2 from box"), "{}", out.stderr);
+
+    let out = w.run(&["models", "--refresh", "--format", "json"]);
+    assert_eq!(out.code, 1, "OpenRouter was asked for and failed: {out:?}");
+    assert!(
+        out.stderr
+            .contains("warning: could not refresh openrouter (http://127.0.0.1:9/api/v1/models)"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("from llamacpp"), "{}", out.stderr);
+    assert!(out.stderr.contains("from box"), "{}", out.stderr);
+    let cache: Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("cache/catalog.json")).unwrap())
+            .unwrap();
+    let listed: Vec<&str> = cache["listed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["provider"].as_str().unwrap())
+        .collect();
+    assert!(
+        listed.contains(&"box") && listed.contains(&"llamacpp"),
+        "{listed:?}"
+    );
 }
 
 #[test]
