@@ -36,6 +36,7 @@ pub fn run(ctx: &Context, s: AskSettings) -> Result<Exit, Error> {
         }
         let stopped = matches!(outcome.stopped, Some(Stop::Signal(_)));
         if let (Some(err), false, false) = (&row.error, json, stopped || r.cancelled()) {
+            let err = crate::provider::error::cut(err, crate::provider::error::SHOWN_CHARS);
             crate::output::diag(format!("error: {}: {err}", row.model));
         }
     }

@@ -100,8 +100,17 @@ impl Sink for Progress {
                         .unwrap_or("");
                     let ms = result.latency.map(|l| l.as_millis() as u64);
                     let msg = match &result.error {
-                        Some(e) => format!("failed: {}", crate::error::shown(e)),
-                        None => format!("done in {}", crate::render::secs(ms)),
+                        Some(e) => format!(
+                            "failed: {}",
+                            crate::provider::error::cut(
+                                &crate::error::shown(e),
+                                crate::provider::error::SHOWN_CHARS
+                            )
+                        ),
+                        None => format!(
+                            "done in {}",
+                            crate::render::secs(result.total.map(|t| t.as_millis() as u64).or(ms))
+                        ),
                     };
                     b.set_prefix(safe::visible(label, Lines::Fold).into_owned());
                     b.finish_with_message(safe::visible(&msg, Lines::Fold).into_owned());

@@ -410,3 +410,31 @@ fn files_keep_the_whole_error_and_the_table_cuts_it() {
     assert!(!table.stdout.contains("end"), "{table:?}");
     assert!(table.stdout.contains('…'), "{table:?}");
 }
+
+/// Gemini's streaming endpoint answers a JSON array when the server ignores `alt=sse`: the real
+/// recording in `tests/fixtures/real/gemini/stream_json_array.json`, replayed verbatim.
+#[test]
+fn a_json_array_to_a_gemini_stream_request_is_read_as_the_stream_it_holds() {
+    let file = format!(
+        "{}/tests/fixtures/real/gemini/stream_json_array.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let w = World::with_server(json!({"replays": [{
+        "path": "/v1beta/models/gemini-3.6-flash:streamGenerateContent", "file": file
+    }]}));
+    let (code, rows) = json_rows(
+        &w,
+        &["compare", "-m", "gemini/gemini-3.6-flash", "-p", "hi"],
+    );
+    assert_eq!(code, 0, "{rows:?}");
+    let r = &rows[0];
+    assert_eq!(r["output"], "Scoop");
+    assert_eq!(
+        (r["input_tokens"].clone(), r["output_tokens"].clone()),
+        (json!(11), json!(293))
+    );
+    assert_eq!(r["reasoning_tokens"], 291);
+    assert_eq!(r["tokens_estimated"], false);
+    assert_eq!(r["ttft_ms"], Value::Null);
+    assert_eq!(r["finish_reason"], "stop");
+}
