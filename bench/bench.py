@@ -11,6 +11,8 @@ Reports:
   (e) the table with a server-sent 1 MB model id, and with a 1 MB unbroken answer under
       --full: seconds, and time(1 MB) / time(0.5 MB), ~2 when rendering is linear (~4 when
       quadratic)                                                         (target < 1 s)
+  (f) estimating tokens: a 1 MB answer of words the server reports no usage for (llmx
+      estimates it) over the same answer with usage reported: ratio of medians (<= 1.1)
 Only the standard library is used. Timings include process start, as a user would see them.
 """
 import argparse
@@ -48,6 +50,9 @@ def main():
     for size in (500_000, 1_000_000):
         script["models"][f"id-{size}"] = {"text": "short", "model_id": "i" * size}
         script["models"][f"answer-{size}"] = {"text": "y" * size, "chunk_chars": 65536}
+    words = ("The quick brown fox jumps over 13 lazy dogs, again. " * 20_000)[:1_000_000]
+    script["models"]["words-usage"] = {"text": words, "chunk_chars": 65536}
+    script["models"]["words-no-usage"] = {"text": words, "chunk_chars": 65536, "no_usage": True}
     script_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
     json.dump(script, script_file)
     script_file.close()
@@ -113,6 +118,14 @@ def main():
                 t[size] = statistics.median(timed(cmd, env)[0] for _ in range(3))
             results[f"e_table_1mb_{kind}_s"] = t[1_000_000]
             results[f"e_table_{kind}_1mb_over_half"] = t[1_000_000] / t[500_000]
+
+        # (f) the token estimate's cost on a 1 MB answer.
+        t = {}
+        for model in ("words-usage", "words-no-usage"):
+            cmd = [BIN, "compare", "-q", "-m", f"openai/{model}", "-p", "hi", "--format", "jsonl"]
+            t[model] = statistics.median(timed(cmd, env)[0] for _ in range(5))
+        results["f_estimate_1mb_s"] = t["words-no-usage"]
+        results["f_estimate_over_reported"] = t["words-no-usage"] / t["words-usage"]
     finally:
         server.terminate()
         server.wait()
@@ -125,6 +138,7 @@ def main():
         "d_ttft_minus_scripted_ms_max": ("<=", 5.0),
         "e_table_1mb_id_s": ("<=", 1.0),
         "e_table_1mb_answer_s": ("<=", 1.0),
+        "f_estimate_over_reported": ("<=", 1.1),
     }
     for k, v in results.items():
         t = targets.get(k)

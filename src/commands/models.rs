@@ -90,9 +90,10 @@ fn do_refresh(ctx: &Context, args: &ModelsSettings) -> Result<Exit, Error> {
         .iter()
         .map(|(p, n)| format!("{n} from {p}"))
         .collect();
+    let n: usize = fetched.fetched.iter().map(|(_, n)| n).sum();
     crate::output::diag(format!(
-        "refreshed {} models ({}) into {}",
-        fetched.fetched.iter().map(|(_, n)| n).sum::<usize>(),
+        "refreshed {n} model{} ({}) into {}",
+        if n == 1 { "" } else { "s" },
         what.join(", "),
         path.display()
     ));
