@@ -138,6 +138,7 @@ impl Default for RetryPolicy {
 /// Whether a failure is worth another attempt: rate limits, overload, 500/502/503/504,
 /// connection failures and timeouts, and only while no content has arrived (a retry after that
 /// would pay twice and count twice). Never 400/401/403/404.
+///
 /// A server that says `x-should-retry` is believed either way (gateways retry upstream
 /// themselves, and know when another try is pointless).
 pub fn retryable(e: &ProviderError, delivered: bool) -> bool {
