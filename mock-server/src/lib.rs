@@ -525,28 +525,32 @@ async fn answer(
             tokio::time::sleep(ttft).await;
         }
         let chunks = plan.content_chunks();
-        for (i, c) in chunks.iter().enumerate() {
+        // Position `i` is before chunk `i`; the last position is after every chunk, where a
+        // failure scripted at or past the end fires.
+        for i in 0..=chunks.len() {
+            let at_end = i == chunks.len();
+            let fires = |n: usize| n == i || at_end;
             match &failure {
-                Some(Failure::CutAfter { chunks }) if *chunks == i => {
+                Some(Failure::CutAfter { chunks }) if fires(*chunks) => {
                     cut(&tx).await;
                     return;
                 }
                 Some(Failure::ErrorEvent {
                     after_chunks,
                     message,
-                }) if *after_chunks == i => {
+                }) if fires(*after_chunks) => {
                     let _ = send(render::stream_error(dialect, message.as_deref())).await;
                     return;
                 }
-                Some(Failure::Stall { after_chunks }) if *after_chunks == i => {
+                Some(Failure::Stall { after_chunks }) if fires(*after_chunks) => {
                     tx.closed().await;
                     return;
                 }
-                Some(Failure::MalformedJson) if i == 0 => {
+                Some(Failure::MalformedJson) if i == 0 && !at_end => {
                     let _ = send("data: {\"choices\": [ not json\n\n".to_string()).await;
                     return;
                 }
-                Some(Failure::BareDoneCut { after_chunks }) if *after_chunks == i => {
+                Some(Failure::BareDoneCut { after_chunks }) if fires(*after_chunks) => {
                     bare_done_cut(&tx).await;
                     return;
                 }
@@ -556,35 +560,13 @@ async fn answer(
                 }
                 _ => {}
             }
+            let Some(c) = chunks.get(i) else { break };
             if i > 0 && !gap.is_zero() {
                 tokio::time::sleep(gap).await;
             }
             if !send(c.clone()).await {
                 return;
             }
-        }
-        match &failure {
-            Some(Failure::CutAfter { .. }) => {
-                cut(&tx).await;
-                return;
-            }
-            Some(Failure::ErrorEvent { message, .. }) => {
-                let _ = send(render::stream_error(dialect, message.as_deref())).await;
-                return;
-            }
-            Some(Failure::Stall { .. }) => {
-                tx.closed().await;
-                return;
-            }
-            Some(Failure::BareDoneCut { .. }) => {
-                bare_done_cut(&tx).await;
-                return;
-            }
-            _ if interrupted() => {
-                bare_done_cut(&tx).await;
-                return;
-            }
-            _ => {}
         }
         let _ = send(plan.stream_tail()).await;
     });
