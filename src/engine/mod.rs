@@ -193,8 +193,8 @@ enum Msg {
 #[derive(Default)]
 struct Shared {
     /// By provider id, for providers with a `concurrency` limit.
-    limits: std::collections::HashMap<String, Arc<Semaphore>>,
-    /// By server origin (`http://127.0.0.1:8080`).
+    limits: std::collections::HashMap<String, Semaphore>,
+    /// By base URL; base URLs of one origin (`http://127.0.0.1:8080`) share their `Server`.
     servers: std::collections::HashMap<String, Arc<Server>>,
 }
 
@@ -215,15 +215,18 @@ fn origin(base_url: &str) -> String {
 impl Shared {
     fn new(jobs: &[Job]) -> Shared {
         let mut s = Shared::default();
+        let mut by_origin: std::collections::HashMap<String, Arc<Server>> = Default::default();
         for link in jobs.iter().flat_map(|j| &j.links) {
             let p = &link.target.provider;
             if let Some(n) = p.concurrency {
                 s.limits
                     .entry(p.id.clone())
-                    .or_insert_with(|| Arc::new(Semaphore::new(n.max(1))));
+                    .or_insert_with(|| Semaphore::new(n.max(1)));
             }
-            if !p.is_offline() {
-                s.servers.entry(origin(&link.target.base_url)).or_default();
+            let base = &link.target.base_url;
+            if !p.is_offline() && !s.servers.contains_key(base) {
+                let server = by_origin.entry(origin(base)).or_default().clone();
+                s.servers.insert(base.clone(), server);
             }
         }
         s
@@ -248,7 +251,7 @@ async fn call_link(
         None => None,
     };
     let queued = queued.elapsed();
-    let Some(server) = shared.servers.get(&origin(&target.base_url)) else {
+    let Some(server) = shared.servers.get(&target.base_url) else {
         return (call(client, target, request, limits, on).await, queued);
     };
     let started_before = server.started.fetch_add(1, SeqCst);
