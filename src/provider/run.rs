@@ -215,7 +215,7 @@ pub async fn call(
     let start = Instant::now();
     let mut waited = Duration::ZERO;
     let mut attempts = 0;
-    loop {
+    let out = loop {
         attempts += 1;
         on(CallEvent::AttemptStarted(attempts));
         let (mut out, ending) = attempt(client, target, req, limits, on).await;
@@ -253,10 +253,10 @@ pub async fn call(
         }
         out.attempts = attempts;
         let Some(err) = &out.error else {
-            return settle(out, req, start, false);
+            break out;
         };
         if attempts > limits.retry.retries || !retryable(err, out.delivered) {
-            return settle(out, req, start, false);
+            break out;
         }
         let wait = backoff(attempts, err.retry_after, &limits.retry);
         if waited + wait > limits.retry.max_wait {
@@ -269,7 +269,7 @@ pub async fn call(
                 );
                 e.limit = Some(Limit::RetryBudget);
             }
-            return settle(out, req, start, false);
+            break out;
         }
         if let Some(error) = &out.error {
             on(CallEvent::RetryScheduled {
@@ -280,7 +280,8 @@ pub async fn call(
         }
         tokio::time::sleep(wait).await;
         waited += wait;
-    }
+    };
+    settle(out, req, start, false)
 }
 
 /// The end of a call: its total time, an answer with no text made an `empty` failure, and the
@@ -360,16 +361,10 @@ async fn attempt(
     };
     shown.flush(&mut out, on);
     out.latency = start.elapsed();
+    // An empty stream is not an error yet: `call` asks again and decides.
     let mut ending = Ending::Normal;
     match result {
-        Ok(Ok(Ending::EmptyStream)) => {
-            ending = Ending::EmptyStream;
-            out.error = Some(ProviderError::new(
-                ErrorKind::Empty,
-                "the server answered 200 with an empty stream (no events)",
-            ));
-        }
-        Ok(Ok(Ending::Normal)) => {}
+        Ok(Ok(e)) => ending = e,
         Ok(Err(e)) => {
             out.error = Some(e.scrubbed(&target.credentials().secrets()));
         }
