@@ -95,6 +95,9 @@ pub struct JobResult {
     /// From the job's first send to its end: every attempt, retry wait and fallback; `None`
     /// when nothing was sent.
     pub total: Option<Duration>,
+    /// The answering attempt's mean gap between streamed chunks after the first; `None` when
+    /// fewer than two chunks streamed.
+    pub itl: Option<Duration>,
 }
 
 impl JobResult {
@@ -127,6 +130,7 @@ impl JobResult {
             latency: None,
             ttft: None,
             total: None,
+            itl: None,
         }
     }
 
@@ -353,36 +357,83 @@ async fn run_job(
         r.attempts = attempts;
         r.latency = sent.then_some(outcome.latency);
         r.ttft = outcome.ttft;
+        r.itl = outcome.itl;
         r.total = (attempts > 0).then(|| start.elapsed().saturating_sub(queued));
         return r;
     }
     JobResult::cancelled_with(index, job, started_at, String::new())
 }
 
-/// Hands job messages to the sinks and keeps the results.
-struct Feed<'s, 'f> {
-    sinks: &'s mut Fanout<'f>,
-    start: Instant,
-    results: Vec<Option<JobResult>>,
-    /// Text received so far per job, so a cancelled row keeps what had arrived.
-    partial: Vec<String>,
+/// Where a streamed run's jobs come from: asked for one each time a slot is free, and told of
+/// each result before the sinks hear of it (so it can stop handing out jobs, say when a budget
+/// runs out).
+pub trait JobSource {
+    fn next(&mut self) -> Next;
+    fn finished(&mut self, result: &JobResult);
 }
 
-impl Feed<'_, '_> {
+/// What a [`JobSource`] hands out.
+pub enum Next {
+    /// A job and its index (the index its result and events carry).
+    Job(usize, Job),
+    /// Nothing until a running job finishes (a warm-up must end before measuring starts).
+    Wait,
+    /// No more jobs.
+    End,
+}
+
+/// The jobs of a compare run, in order.
+struct Slice<'j> {
+    jobs: &'j [Job],
+    next: usize,
+}
+
+impl JobSource for Slice<'_> {
+    fn next(&mut self) -> Next {
+        let Some(job) = self.jobs.get(self.next) else {
+            return Next::End;
+        };
+        self.next += 1;
+        Next::Job(self.next - 1, job.clone())
+    }
+
+    fn finished(&mut self, _: &JobResult) {}
+}
+
+/// Hands job messages to the source and the sinks, and keeps the results of a run that keeps
+/// them.
+struct Feed<'s, 'f, 'q> {
+    sinks: &'s mut Fanout<'f>,
+    source: &'q mut dyn JobSource,
+    start: Instant,
+    /// `None` for a streamed run: each result goes to the sinks and is dropped.
+    results: Option<Vec<Option<JobResult>>>,
+    /// Jobs handed out whose result has not been handled yet.
+    running: usize,
+    /// Text received so far per running job, so a cancelled row keeps what had arrived (kept
+    /// runs only).
+    partial: std::collections::HashMap<usize, String>,
+}
+
+impl Feed<'_, '_, '_> {
     fn handle(&mut self, msg: Msg) -> Result<(), SinkError> {
         let at = self.start.elapsed();
         let sinks = &mut *self.sinks;
         match msg {
             Msg::Done(r) => {
                 let i = r.index;
+                self.running = self.running.saturating_sub(1);
+                self.source.finished(&r);
                 let sent = sinks.dispatch(at, &Event::JobFinished { result: &r });
-                self.partial[i].clear();
-                self.results[i] = Some(*r);
+                self.partial.remove(&i);
+                if let Some(slot) = self.results.as_mut().and_then(|v| v.get_mut(i)) {
+                    *slot = Some(*r);
+                }
                 sent
             }
             Msg::Delta { job, event } => {
-                if let StreamEvent::TextDelta(t) = &event {
-                    self.partial[job].push_str(t);
+                if let (StreamEvent::TextDelta(t), Some(_)) = (&event, &self.results) {
+                    self.partial.entry(job).or_default().push_str(t);
                 }
                 sinks.dispatch(at, &Event::Delta { job, event: &event })
             }
@@ -427,8 +478,9 @@ impl Feed<'_, '_> {
     }
 }
 
-/// Run every job, reporting to `sinks`. The run stops early — unfinished jobs become cancelled
-/// results that keep the text already received — when `signal` completes or a sink fails.
+/// Run every job, reporting to `sinks`, and keep every result. The run stops early — unfinished
+/// jobs become cancelled results that keep the text already received — when `signal`
+/// completes or a sink fails.
 pub async fn run(
     client: &HttpClient,
     jobs: &[Job],
@@ -437,89 +489,176 @@ pub async fn run(
     sinks: &mut Fanout<'_>,
     signal: impl Future<Output = Signal>,
 ) -> RunOutcome {
-    let start = Instant::now();
-    let run_started = clock.now();
-    let mut stopped: Option<Stop> = sinks
-        .dispatch(Duration::ZERO, &Event::RunStarted { jobs })
-        .err()
-        .map(Stop::Sink);
-    let mut feed = Feed {
-        sinks,
-        start,
-        results: (0..jobs.len()).map(|_| None).collect(),
-        partial: vec![String::new(); jobs.len()],
+    let mut source = Slice { jobs, next: 0 };
+    let run = Drive {
+        client,
+        plan: jobs,
+        keep: true,
+        opts,
+        clock,
     };
-    if stopped.is_none() {
-        let limit = opts.concurrency.unwrap_or(jobs.len()).max(1);
-        let sem = Arc::new(Semaphore::new(limit));
-        let shared = &Shared::new(jobs);
-        let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-        let pending = FuturesUnordered::new();
-        for (i, job) in jobs.iter().enumerate() {
-            let sem = sem.clone();
-            let tx = tx.clone();
-            pending.push(async move {
-                let _permit = if job.cannot_run() {
-                    None
-                } else {
-                    sem.acquire().await.ok()
-                };
-                let r = run_job(client, shared, job, i, opts.limits, clock.now(), &tx).await;
-                let _ = tx.send(Msg::Done(Box::new(r)));
-            });
-        }
-        drop(tx);
-        let work = pending.collect::<Vec<()>>();
-        tokio::pin!(work);
-        tokio::pin!(signal);
-        let mut work_done = false;
-        // Messages reach the sinks in the order each job sent them; the channel closes once
-        // every job has finished and its last message was read.
-        loop {
-            tokio::select! {
-                biased;
-                s = &mut signal => { stopped = Some(Stop::Signal(s)); break; }
-                msg = rx.recv() => {
-                    let Some(msg) = msg else { break };
-                    if let Err(e) = feed.handle(msg) {
-                        stopped = Some(Stop::Sink(e));
-                        break;
+    run.drive(&mut source, sinks, signal).await
+}
+
+/// Run the jobs `source` hands out, at most `opts.concurrency` at once, keeping none of them:
+/// each result goes to the sinks and is dropped, so memory does not grow with the number of
+/// jobs. A job the stop cuts short is dropped too (no cancelled result). `plan` holds one job
+/// per model the source will hand out, for the per-provider limits and [`Event::RunStarted`].
+pub async fn run_stream(
+    client: &HttpClient,
+    plan: &[Job],
+    source: &mut dyn JobSource,
+    opts: RunOptions,
+    clock: &dyn Clock,
+    sinks: &mut Fanout<'_>,
+    signal: impl Future<Output = Signal>,
+) -> RunOutcome {
+    let run = Drive {
+        client,
+        plan,
+        keep: false,
+        opts,
+        clock,
+    };
+    run.drive(source, sinks, signal).await
+}
+
+/// One run's fixed parts.
+struct Drive<'a> {
+    client: &'a HttpClient,
+    plan: &'a [Job],
+    /// Keep every result, and make cancelled ones for jobs the stop cut short.
+    keep: bool,
+    opts: RunOptions,
+    clock: &'a dyn Clock,
+}
+
+impl Drive<'_> {
+    async fn drive(
+        self,
+        source: &mut dyn JobSource,
+        sinks: &mut Fanout<'_>,
+        signal: impl Future<Output = Signal>,
+    ) -> RunOutcome {
+        let Drive {
+            client,
+            plan,
+            keep,
+            opts,
+            clock,
+        } = self;
+        let start = Instant::now();
+        let run_started = clock.now();
+        let mut stopped: Option<Stop> = sinks
+            .dispatch(Duration::ZERO, &Event::RunStarted { jobs: plan })
+            .err()
+            .map(Stop::Sink);
+        let mut feed = Feed {
+            sinks,
+            source,
+            start,
+            results: keep.then(|| (0..plan.len()).map(|_| None).collect()),
+            running: 0,
+            partial: Default::default(),
+        };
+        if stopped.is_none() {
+            let limit = opts.concurrency.unwrap_or(usize::MAX).max(1);
+            let shared = &Shared::new(plan);
+            let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+            let mut pending = FuturesUnordered::new();
+            let mut ended = false;
+            tokio::pin!(signal);
+            // Messages reach the sinks in the order each job sent them; a job's last message
+            // (its result) is sent before its future completes. A job counts as running until
+            // its result is handled, so the source and the limit agree on what runs.
+            loop {
+                while !ended && feed.running < limit {
+                    match feed.source.next() {
+                        Next::Job(i, job) => {
+                            feed.running += 1;
+                            let tx = tx.clone();
+                            let limits = opts.limits;
+                            pending.push(async move {
+                                let r = run_job(client, shared, &job, i, limits, clock.now(), &tx)
+                                    .await;
+                                let _ = tx.send(Msg::Done(Box::new(r)));
+                            });
+                        }
+                        Next::Wait => break,
+                        Next::End => ended = true,
                     }
                 }
-                _ = &mut work, if !work_done => { work_done = true; }
+                if pending.is_empty() {
+                    // Results not yet read may let a waiting source go on.
+                    let mut read = false;
+                    while let Ok(msg) = rx.try_recv() {
+                        read = true;
+                        if let Err(e) = feed.handle(msg) {
+                            stopped.get_or_insert(Stop::Sink(e));
+                        }
+                    }
+                    if read && !ended && stopped.is_none() {
+                        continue;
+                    }
+                    break;
+                }
+                tokio::select! {
+                    biased;
+                    s = &mut signal => { stopped = Some(Stop::Signal(s)); break; }
+                    msg = rx.recv() => {
+                        let Some(msg) = msg else { break };
+                        if let Err(e) = feed.handle(msg) {
+                            stopped = Some(Stop::Sink(e));
+                            break;
+                        }
+                    }
+                    _ = pending.next() => {}
+                }
+            }
+            // What arrived before the stop still counts (a job that finished just before
+            // Ctrl-C).
+            while let Ok(msg) = rx.try_recv() {
+                if let Err(e) = feed.handle(msg) {
+                    stopped.get_or_insert(Stop::Sink(e));
+                }
             }
         }
-        // What arrived before the stop still counts (a job that finished just before Ctrl-C).
-        while let Ok(msg) = rx.try_recv() {
-            if let Err(e) = feed.handle(msg) {
-                stopped.get_or_insert(Stop::Sink(e));
+        // Whatever did not finish is cancelled, keeping the text that had arrived.
+        if keep {
+            for (i, job) in plan.iter().enumerate() {
+                if feed.results.as_ref().is_some_and(|r| r[i].is_some()) {
+                    continue;
+                }
+                let text = feed.partial.remove(&i).unwrap_or_default();
+                let r = JobResult::cancelled_with(i, job, run_started, text);
+                if let Err(e) = feed.handle(Msg::Done(Box::new(r))) {
+                    stopped.get_or_insert(Stop::Sink(e));
+                }
             }
         }
-    }
-    // Whatever did not finish is cancelled, keeping the text that had arrived.
-    for (i, job) in jobs.iter().enumerate() {
-        if feed.results[i].is_some() {
-            continue;
-        }
-        let text = std::mem::take(&mut feed.partial[i]);
-        let r = JobResult::cancelled_with(i, job, run_started, text);
-        if let Err(e) = feed.handle(Msg::Done(Box::new(r))) {
+        let results: Vec<JobResult> = feed
+            .results
+            .take()
+            .into_iter()
+            .flatten()
+            .flatten()
+            .collect();
+        let wall = start.elapsed();
+        let finished = Event::RunFinished {
+            results: &results,
+            stopped: stopped.as_ref(),
+            wall,
+        };
+        if let Err(e) = feed.sinks.dispatch(wall, &finished) {
             stopped.get_or_insert(Stop::Sink(e));
         }
-    }
-    let results: Vec<JobResult> = feed.results.into_iter().flatten().collect();
-    let wall = start.elapsed();
-    let finished = Event::RunFinished {
-        results: &results,
-        stopped: stopped.as_ref(),
-        wall,
-    };
-    if let Err(e) = feed.sinks.dispatch(wall, &finished) {
-        stopped.get_or_insert(Stop::Sink(e));
-    }
-    RunOutcome {
-        results,
-        stopped,
-        wall,
+        RunOutcome {
+            results,
+            stopped,
+            wall,
+        }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -46,6 +46,9 @@ pub struct CallOutcome {
     pub latency: Duration,
     /// From that attempt's send to its first streamed token; `None` when nothing streamed.
     pub ttft: Option<Duration>,
+    /// That attempt's mean gap between streamed chunks (text or reasoning) after the first;
+    /// `None` when fewer than two streamed.
+    pub itl: Option<Duration>,
     /// From the first send to the end of the call: every attempt and the waits between them.
     pub total: Duration,
     /// Whether any content arrived (a retry after that would pay twice for one answer).
@@ -62,6 +65,7 @@ impl CallOutcome {
             error: Some(error),
             latency: Duration::ZERO,
             ttft: None,
+            itl: None,
             total: Duration::ZERO,
             delivered: false,
             attempts: 0,
@@ -349,6 +353,7 @@ async fn attempt(
         error: None,
         latency: Duration::ZERO,
         ttft: None,
+        itl: None,
         total: Duration::ZERO,
         delivered: false,
         attempts: 1,
@@ -361,6 +366,13 @@ async fn attempt(
     };
     shown.flush(&mut out, on);
     out.latency = start.elapsed();
+    // The mean gap between chunks after the first: only for an answer that streamed.
+    out.itl = match out.ttft {
+        Some(first) if shown.chunks >= 2 => {
+            Some(shown.last_chunk.saturating_sub(first) / (shown.chunks - 1))
+        }
+        _ => None,
+    };
     // An empty stream is not an error yet: `call` asks again and decides.
     let mut ending = Ending::Normal;
     match result {
@@ -392,6 +404,9 @@ struct Shown {
     redactor: Redactor,
     text: usize,
     reasoning: usize,
+    /// Chunks of text or reasoning received, and when the last arrived (after `start`).
+    chunks: u32,
+    last_chunk: Duration,
 }
 
 impl Shown {
@@ -401,6 +416,8 @@ impl Shown {
             redactor: Redactor::new(secrets),
             text: 0,
             reasoning: 0,
+            chunks: 0,
+            last_chunk: Duration::ZERO,
         }
     }
 
@@ -471,6 +488,8 @@ fn deliver(
     );
     if is_token {
         out.delivered = true;
+        shown.chunks += 1;
+        shown.last_chunk = shown.start.elapsed();
         if out.ttft.is_none() {
             let ttft = shown.start.elapsed();
             out.ttft = Some(ttft);

@@ -31,17 +31,18 @@ pub fn medians(path: Option<&Path>) -> HashMap<String, u64> {
         .collect()
 }
 
-/// Remembers the latency of every job that answered, then adds them to the file.
+/// Remembers the latency of every job that answered (the last [`KEEP`] per model, so a long
+/// benchmark holds no more), then adds them to the file.
 pub struct LatencyRecord {
     path: Option<PathBuf>,
-    answered: Vec<(String, u64)>,
+    answered: HashMap<String, Vec<u64>>,
 }
 
 impl LatencyRecord {
     pub fn new(path: Option<PathBuf>) -> Self {
         LatencyRecord {
             path,
-            answered: Vec::new(),
+            answered: HashMap::new(),
         }
     }
 
@@ -79,9 +80,9 @@ impl LatencyRecord {
             return;
         }
         let mut all = read(p);
-        for (k, ms) in &self.answered {
+        for (k, new) in &self.answered {
             let v = all.entry(k.clone()).or_default();
-            v.push(*ms);
+            v.extend(new);
             if v.len() > KEEP {
                 v.drain(..v.len() - KEEP);
             }
@@ -102,7 +103,11 @@ impl Sink for LatencyRecord {
             Event::JobFinished { result } if !result.failed() && result.provider != "mock" => {
                 if let Some(l) = result.latency {
                     let ms = l.as_millis().min(u128::from(u64::MAX)) as u64;
-                    self.answered.push((result.requested(), ms));
+                    let v = self.answered.entry(result.requested()).or_default();
+                    v.push(ms);
+                    if v.len() >= 2 * KEEP {
+                        v.drain(..v.len() - KEEP);
+                    }
                 }
             }
             Event::RunFinished { .. } => self.save(),
