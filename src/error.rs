@@ -111,6 +111,17 @@ pub enum Error {
         limit: f64,
         parts: Vec<(String, f64)>,
     },
+    #[error("{at}: {problem}")]
+    BadPrompt { at: Origin, problem: PromptProblem },
+    #[error("no prompts: pass .txt or .md files, a directory of them, a .jsonl or .csv file, or - to read JSONL from stdin")]
+    NoPrompts,
+    #[error("`{}` already holds results: pass --resume {} to complete that run, or remove it or choose another -o", .0.display(), .0.display())]
+    OutputHasResults(PathBuf),
+    #[error("cannot resume from `{}`: {problem}", path.display())]
+    Resume {
+        path: PathBuf,
+        problem: ResumeProblem,
+    },
     #[error("cannot write `{}`: directory `{}` does not exist", path.display(), dir.display())]
     OutputDirMissing { path: PathBuf, dir: PathBuf },
     #[error("cannot write `{}`: it is a directory; name a file, e.g. results.csv", .0.display())]
@@ -200,6 +211,144 @@ impl Error {
             what,
             path: path.to_path_buf(),
             source,
+        }
+    }
+}
+
+/// Where in the input a prompt came from: a file (or stdin) and maybe a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// `None` for stdin.
+    pub path: Option<PathBuf>,
+    pub line: Option<usize>,
+}
+
+impl Origin {
+    pub fn file(path: &Path) -> Origin {
+        Origin {
+            path: Some(path.to_path_buf()),
+            line: None,
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.path {
+            Some(p) => write!(f, "`{}`", p.display())?,
+            None => f.write_str("stdin")?,
+        }
+        match self.line {
+            Some(n) => write!(f, " line {n}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What is wrong with a prompt of a benchmark's input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptProblem {
+    NoId,
+    NoPrompt,
+    DuplicateId {
+        id: String,
+        first: Origin,
+    },
+    NotJson(String),
+    NotObject,
+    /// A field that must be text is not.
+    NotText(&'static str),
+    BadExpect(String),
+    CsvColumns,
+    Csv(String),
+    EmptyPrompt,
+    EmptyDir,
+    UnknownKind,
+}
+
+impl fmt::Display for PromptProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PromptProblem::NoId => f.write_str("no `id`; every prompt needs a unique id"),
+            PromptProblem::NoPrompt => f.write_str("no `prompt` text"),
+            PromptProblem::DuplicateId { id, first } => write!(
+                f,
+                "prompt id `{id}` is already used at {first}; ids must be unique"
+            ),
+            PromptProblem::NotJson(e) => write!(
+                f,
+                "not a JSON object ({e}); each line holds one object with `id` and `prompt`"
+            ),
+            PromptProblem::NotObject => {
+                f.write_str("not a JSON object; each line holds one object with `id` and `prompt`")
+            }
+            PromptProblem::NotText(field) => write!(f, "`{field}` must be a string"),
+            PromptProblem::BadExpect(e) => f.write_str(e),
+            PromptProblem::CsvColumns => {
+                f.write_str("a prompt CSV needs `id` and `prompt` columns in its header")
+            }
+            PromptProblem::Csv(e) => write!(f, "not valid CSV: {e}"),
+            PromptProblem::EmptyPrompt => f.write_str("the prompt is empty"),
+            PromptProblem::EmptyDir => f.write_str("holds no .txt or .md prompt files"),
+            PromptProblem::UnknownKind => f.write_str(
+                "is not a prompt file: use .txt or .md (one prompt), .jsonl or .csv (many), or a directory",
+            ),
+        }
+    }
+}
+
+/// Why a `--resume` file cannot be completed.
+#[derive(Debug)]
+pub enum ResumeProblem {
+    Read(std::io::Error),
+    NotUtf8,
+    Empty,
+    /// A CSV whose header is not the bench columns.
+    Columns,
+    BadLine(usize),
+    BadRow {
+        line: usize,
+        field: &'static str,
+    },
+    /// The file holds more than one run.
+    MixedRuns(String, String),
+    /// The file holds rows of prompts or models this run does not have, or was made with
+    /// other prompts, repeats or request settings.
+    OtherRun {
+        file: String,
+        ours: String,
+        extra: Vec<String>,
+    },
+    /// `--format` names another format than the file's.
+    Format,
+}
+
+impl fmt::Display for ResumeProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResumeProblem::Read(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                f.write_str("it does not exist; run without --resume (with -o) to start the benchmark")
+            }
+            ResumeProblem::Read(e) => write!(f, "{e}"),
+            ResumeProblem::NotUtf8 => f.write_str("it is not UTF-8 text, so not a bench file"),
+            ResumeProblem::Empty => f.write_str("it is empty; run without --resume (with -o) to start the benchmark"),
+            ResumeProblem::Columns => f.write_str("it is not a bench CSV (its header is not the `llmx bench` columns)"),
+            ResumeProblem::BadLine(n) => write!(f, "line {n} is not a bench row"),
+            ResumeProblem::BadRow { line, field } => write!(f, "line {line} has no valid `{field}`"),
+            ResumeProblem::MixedRuns(a, b) => write!(
+                f,
+                "it holds rows of two runs (`{a}` and `{b}`); resume each run from its own file"
+            ),
+            ResumeProblem::OtherRun { file, ours, extra } if !extra.is_empty() => write!(
+                f,
+                "it is run `{file}`, made with {} this command does not have; pass the same prompts and -m as that run",
+                extra.join(", ")
+            ),
+            ResumeProblem::OtherRun { file, ours, .. } => write!(
+                f,
+                "it is run `{file}`, but these prompts, models, --repeat and request flags make run `{ours}`; pass the same ones as that run"
+            ),
+            ResumeProblem::Format => f.write_str("--format names another format than the file's; drop --format"),
         }
     }
 }

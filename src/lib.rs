@@ -7,6 +7,7 @@
 //! - [`settings`]: the environment and flags resolved once before a command runs.
 
 pub mod auth;
+pub mod bench;
 pub mod catalog;
 pub mod cli;
 pub mod clock;
