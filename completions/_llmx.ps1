@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Send one prompt to several models at once and compare the answers')
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Ask one model; the answer streams to stdout, made for shell pipes')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the model catalog: prices, context windows, capabilities, aliases')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Store, list and remove API keys in the OS keyring')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Where the config file is, what it holds, and a starter file')
@@ -91,6 +92,43 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('--stats', '--stats', [CompletionResultType]::ParameterName, 'Print latency, tokens and cost to stderr after the answer')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'llmx;bench' {
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Models to benchmark, comma-separated; repeat -m to add more [env: LLMX_MODELS]')
+            [CompletionResult]::new('--models', '--models', [CompletionResultType]::ParameterName, 'Models to benchmark, comma-separated; repeat -m to add more [env: LLMX_MODELS]')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Models to benchmark, comma-separated; repeat -m to add more [env: LLMX_MODELS]')
+            [CompletionResult]::new('--repeat', '--repeat', [CompletionResultType]::ParameterName, 'Ask each model each prompt this many times')
+            [CompletionResult]::new('--warmup', '--warmup', [CompletionResultType]::ParameterName, 'Send this many requests per model first, and write none of them (warms connections and server caches)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the rows to FILE (each row flushed as its request finishes) instead of stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the rows to FILE (each row flushed as its request finishes) instead of stdout')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Row format [default: jsonl for a .jsonl FILE, else csv]')
+            [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Complete the run in FILE: keep its rows without an error, run the missing and failed ones, leave one row per cell')
+            [CompletionResult]::new('--summary', '--summary', [CompletionResultType]::ParameterName, 'Also write the per-model summary to FILE (.json for JSON, else CSV)')
+            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed of the sending order (the same seed, the same order)')
+            [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Run only shard I of N (1-based); the N shards'' rows together are the whole run')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'At most N requests at once in all [env: LLMX_CONCURRENCY] [default: 256]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'At most N requests at once in all [env: LLMX_CONCURRENCY] [default: 256]')
+            [CompletionResult]::new('--max-cost', '--max-cost', [CompletionResultType]::ParameterName, 'Refuse to start when the worst-case cost of every request exceeds this many US dollars, and stop sending once spent plus in-flight worst cases would pass it')
+            [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'System prompt, or @FILE to read it from a file')
+            [CompletionResult]::new('--temperature', '--temperature', [CompletionResultType]::ParameterName, 'Sampling temperature (0 to 2) [env: LLMX_TEMPERATURE]')
+            [CompletionResult]::new('--max-tokens', '--max-tokens', [CompletionResultType]::ParameterName, 'Most tokens each model may write [env: LLMX_MAX_TOKENS]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on one attempt after this many seconds in all [env: LLMX_TIMEOUT] [default: 300]')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting to a server after this many seconds')
+            [CompletionResult]::new('--ttfb-timeout', '--ttfb-timeout', [CompletionResultType]::ParameterName, 'Give up when the response has not started after this many seconds')
+            [CompletionResult]::new('--stall-timeout', '--stall-timeout', [CompletionResultType]::ParameterName, 'End a stream that sends nothing for this many seconds ("stream stalled")')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Retries on 429, 5xx, 529, connection errors and timeouts before any content arrived')
+            [CompletionResult]::new('--retry-max-wait', '--retry-max-wait', [CompletionResultType]::ParameterName, 'The most to wait between retries of one model, all waits together')
+            [CompletionResult]::new('--max-answer-mb', '--max-answer-mb', [CompletionResultType]::ParameterName, 'Cut answers larger than this many MiB')
+            [CompletionResult]::new('--route', '--route', [CompletionResultType]::ParameterName, 'For a model several providers serve: cheapest, fastest (by your earlier runs) or provider=NAME first; the others follow as fallbacks')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress bar')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress bar')
+            [CompletionResult]::new('--no-fallback', '--no-fallback', [CompletionResultType]::ParameterName, 'Only the first choice: no fallback to the next model of a `a|b` chain or route')
+            [CompletionResult]::new('--no-stream', '--no-stream', [CompletionResultType]::ParameterName, 'Wait for whole answers instead of streaming them (no time to first token)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -243,6 +281,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
         'llmx;help' {
             [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Send one prompt to several models at once and compare the answers')
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Ask one model; the answer streams to stdout, made for shell pipes')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the model catalog: prices, context windows, capabilities, aliases')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Store, list and remove API keys in the OS keyring')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Where the config file is, what it holds, and a starter file')
@@ -255,6 +294,9 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             break
         }
         'llmx;help;ask' {
+            break
+        }
+        'llmx;help;bench' {
             break
         }
         'llmx;help;models' {

@@ -24,6 +24,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --version 'Print version'
             cand compare 'Send one prompt to several models at once and compare the answers'
             cand ask 'Ask one model; the answer streams to stdout, made for shell pipes'
+            cand bench 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary'
             cand models 'List the model catalog: prices, context windows, capabilities, aliases'
             cand keys 'Store, list and remove API keys in the OS keyring'
             cand config 'Where the config file is, what it holds, and a starter file'
@@ -86,6 +87,42 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --stats 'Print latency, tokens and cost to stderr after the answer'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'llmx;bench'= {
+            cand -m 'Models to benchmark, comma-separated; repeat -m to add more [env: LLMX_MODELS]'
+            cand --models 'Models to benchmark, comma-separated; repeat -m to add more [env: LLMX_MODELS]'
+            cand --model 'Models to benchmark, comma-separated; repeat -m to add more [env: LLMX_MODELS]'
+            cand --repeat 'Ask each model each prompt this many times'
+            cand --warmup 'Send this many requests per model first, and write none of them (warms connections and server caches)'
+            cand -o 'Write the rows to FILE (each row flushed as its request finishes) instead of stdout'
+            cand --output 'Write the rows to FILE (each row flushed as its request finishes) instead of stdout'
+            cand --format 'Row format [default: jsonl for a .jsonl FILE, else csv]'
+            cand --resume 'Complete the run in FILE: keep its rows without an error, run the missing and failed ones, leave one row per cell'
+            cand --summary 'Also write the per-model summary to FILE (.json for JSON, else CSV)'
+            cand --seed 'Seed of the sending order (the same seed, the same order)'
+            cand --shard 'Run only shard I of N (1-based); the N shards'' rows together are the whole run'
+            cand -j 'At most N requests at once in all [env: LLMX_CONCURRENCY] [default: 256]'
+            cand --concurrency 'At most N requests at once in all [env: LLMX_CONCURRENCY] [default: 256]'
+            cand --max-cost 'Refuse to start when the worst-case cost of every request exceeds this many US dollars, and stop sending once spent plus in-flight worst cases would pass it'
+            cand --system 'System prompt, or @FILE to read it from a file'
+            cand --temperature 'Sampling temperature (0 to 2) [env: LLMX_TEMPERATURE]'
+            cand --max-tokens 'Most tokens each model may write [env: LLMX_MAX_TOKENS]'
+            cand --timeout 'Give up on one attempt after this many seconds in all [env: LLMX_TIMEOUT] [default: 300]'
+            cand --connect-timeout 'Give up connecting to a server after this many seconds'
+            cand --ttfb-timeout 'Give up when the response has not started after this many seconds'
+            cand --stall-timeout 'End a stream that sends nothing for this many seconds ("stream stalled")'
+            cand --retries 'Retries on 429, 5xx, 529, connection errors and timeouts before any content arrived'
+            cand --retry-max-wait 'The most to wait between retries of one model, all waits together'
+            cand --max-answer-mb 'Cut answers larger than this many MiB'
+            cand --route 'For a model several providers serve: cheapest, fastest (by your earlier runs) or provider=NAME first; the others follow as fallbacks'
+            cand -q 'No progress bar'
+            cand --quiet 'No progress bar'
+            cand --no-fallback 'Only the first choice: no fallback to the next model of a `a|b` chain or route'
+            cand --no-stream 'Wait for whole answers instead of streaming them (no time to first token)'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -214,6 +251,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
         &'llmx;help'= {
             cand compare 'Send one prompt to several models at once and compare the answers'
             cand ask 'Ask one model; the answer streams to stdout, made for shell pipes'
+            cand bench 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary'
             cand models 'List the model catalog: prices, context windows, capabilities, aliases'
             cand keys 'Store, list and remove API keys in the OS keyring'
             cand config 'Where the config file is, what it holds, and a starter file'
@@ -224,6 +262,8 @@ set edit:completion:arg-completer[llmx] = {|@words|
         &'llmx;help;compare'= {
         }
         &'llmx;help;ask'= {
+        }
+        &'llmx;help;bench'= {
         }
         &'llmx;help;models'= {
         }

@@ -28,6 +28,7 @@ complete -c llmx -n "__fish_llmx_needs_command" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_needs_command" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "compare" -d 'Send one prompt to several models at once and compare the answers'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "ask" -d 'Ask one model; the answer streams to stdout, made for shell pipes'
+complete -c llmx -n "__fish_llmx_needs_command" -f -a "bench" -d 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "models" -d 'List the model catalog: prices, context windows, capabilities, aliases'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "keys" -d 'Store, list and remove API keys in the OS keyring'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "config" -d 'Where the config file is, what it holds, and a starter file'
@@ -81,6 +82,34 @@ complete -c llmx -n "__fish_llmx_using_subcommand ask" -l no-stream -d 'Wait for
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l stats -d 'Print latency, tokens and cost to stderr after the answer'
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -s m -l models -l model -d 'Models to benchmark, comma-separated; repeat -m to add more [env: LLMX_MODELS]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l repeat -d 'Ask each model each prompt this many times' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l warmup -d 'Send this many requests per model first, and write none of them (warms connections and server caches)' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -s o -l output -d 'Write the rows to FILE (each row flushed as its request finishes) instead of stdout' -r -F
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l format -d 'Row format [default: jsonl for a .jsonl FILE, else csv]' -r -f -a "csv\t''
+jsonl\t''"
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l resume -d 'Complete the run in FILE: keep its rows without an error, run the missing and failed ones, leave one row per cell' -r -F
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l summary -d 'Also write the per-model summary to FILE (.json for JSON, else CSV)' -r -F
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l seed -d 'Seed of the sending order (the same seed, the same order)' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l shard -d 'Run only shard I of N (1-based); the N shards\' rows together are the whole run' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -s j -l concurrency -d 'At most N requests at once in all [env: LLMX_CONCURRENCY] [default: 256]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l max-cost -d 'Refuse to start when the worst-case cost of every request exceeds this many US dollars, and stop sending once spent plus in-flight worst cases would pass it' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l system -d 'System prompt, or @FILE to read it from a file' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l temperature -d 'Sampling temperature (0 to 2) [env: LLMX_TEMPERATURE]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l max-tokens -d 'Most tokens each model may write [env: LLMX_MAX_TOKENS]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l timeout -d 'Give up on one attempt after this many seconds in all [env: LLMX_TIMEOUT] [default: 300]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l connect-timeout -d 'Give up connecting to a server after this many seconds' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l ttfb-timeout -d 'Give up when the response has not started after this many seconds' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l stall-timeout -d 'End a stream that sends nothing for this many seconds ("stream stalled")' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l retries -d 'Retries on 429, 5xx, 529, connection errors and timeouts before any content arrived' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l retry-max-wait -d 'The most to wait between retries of one model, all waits together' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l max-answer-mb -d 'Cut answers larger than this many MiB' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l route -d 'For a model several providers serve: cheapest, fastest (by your earlier runs) or provider=NAME first; the others follow as fallbacks' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -s q -l quiet -d 'No progress bar'
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l no-fallback -d 'Only the first choice: no fallback to the next model of a `a|b` chain or route'
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l no-stream -d 'Wait for whole answers instead of streaming them (no time to first token)'
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -s h -l help -d 'Print help'
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l provider -d 'Only this provider\'s models' -r
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l search -d 'Only models whose id or alias contains TEXT (any case)' -r
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l sort -r -f -a "name\t'Provider, then model id'
@@ -137,14 +166,15 @@ complete -c llmx -n "__fish_llmx_using_subcommand completions" -s h -l help -d '
 complete -c llmx -n "__fish_llmx_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand man" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand man" -s V -l version -d 'Print version'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models keys config completions man help" -f -a "compare" -d 'Send one prompt to several models at once and compare the answers'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models keys config completions man help" -f -a "ask" -d 'Ask one model; the answer streams to stdout, made for shell pipes'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models keys config completions man help" -f -a "models" -d 'List the model catalog: prices, context windows, capabilities, aliases'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models keys config completions man help" -f -a "keys" -d 'Store, list and remove API keys in the OS keyring'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models keys config completions man help" -f -a "config" -d 'Where the config file is, what it holds, and a starter file'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models keys config completions man help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models keys config completions man help" -f -a "man" -d 'Print the man page (roff): llmx man > ~/.local/share/man/man1/llmx.1'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask models keys config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench models keys config completions man help" -f -a "compare" -d 'Send one prompt to several models at once and compare the answers'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench models keys config completions man help" -f -a "ask" -d 'Ask one model; the answer streams to stdout, made for shell pipes'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench models keys config completions man help" -f -a "bench" -d 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench models keys config completions man help" -f -a "models" -d 'List the model catalog: prices, context windows, capabilities, aliases'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench models keys config completions man help" -f -a "keys" -d 'Store, list and remove API keys in the OS keyring'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench models keys config completions man help" -f -a "config" -d 'Where the config file is, what it holds, and a starter file'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench models keys config completions man help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench models keys config completions man help" -f -a "man" -d 'Print the man page (roff): llmx man > ~/.local/share/man/man1/llmx.1'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench models keys config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c llmx -n "__fish_llmx_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "set" -d 'Store a provider\'s key: typed at a hidden prompt, or piped on stdin (never an argument)'
 complete -c llmx -n "__fish_llmx_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "list" -d 'For every provider: where its key comes from, and a masked form of it'
 complete -c llmx -n "__fish_llmx_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "remove" -d 'Remove a provider\'s key from the keyring'

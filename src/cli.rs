@@ -47,6 +47,9 @@ pub enum Command {
     /// Ask one model; the answer streams to stdout, made for shell pipes.
     #[command(after_help = EXIT_CODES_HELP)]
     Ask(AskArgs),
+    /// Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary.
+    #[command(after_help = BENCH_AFTER_HELP)]
+    Bench(BenchArgs),
     /// List the model catalog: prices, context windows, capabilities, aliases.
     Models(ModelsArgs),
     /// Store, list and remove API keys in the OS keyring.
@@ -172,6 +175,97 @@ pub struct CompareArgs {
     /// --max-tokens) of all models together exceeds this many US dollars.
     #[arg(long, value_name = "USD", value_parser = parse_usd)]
     pub max_cost: Option<f64>,
+}
+
+const BENCH_AFTER_HELP: &str = "Examples:
+  llmx bench -m gpt,claude prompts/ --repeat 3 -o results.csv
+  llmx bench -m gpt,claude set.jsonl -o results.csv --resume results.csv
+  llmx bench -m mock/a,mock/b prompts.csv --shard 1/2 -o part1.csv
+
+Prompts: .txt/.md files (one prompt each, id = file stem), directories of them, .jsonl (id,
+prompt, optional system and expect per line), .csv (header with id and prompt, optional system
+and expect), or - for JSONL on stdin. expect: TEXT (contains, any case), /REGEX/ (or /REGEX/i),
+json (the answer parses as JSON), equals:TEXT.
+
+Exit codes:
+  0    every request answered
+  1    a request failed, or --max-cost stopped sending (finished rows are kept)
+  2    usage or configuration error (nothing was sent)
+  129  hung up (SIGHUP); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM): finished rows
+       are kept, requests cut short are not written, and --resume runs them";
+
+/// Row formats of `llmx bench`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchFormat {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Models to benchmark, comma-separated; repeat -m to add more [env: LLMX_MODELS].
+    #[arg(
+        short,
+        long = "models",
+        visible_alias = "model",
+        value_name = "MODELS",
+        value_delimiter = ','
+    )]
+    pub models: Vec<String>,
+
+    /// Prompt files (.txt, .md, .jsonl, .csv), directories, or - for JSONL on stdin.
+    #[arg(value_name = "PROMPTS")]
+    pub prompts: Vec<String>,
+
+    /// Ask each model each prompt this many times.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_count)]
+    pub repeat: u32,
+
+    /// Send this many requests per model first, and write none of them (warms connections and
+    /// server caches).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub warmup: u32,
+
+    /// Write the rows to FILE (each row flushed as its request finishes) instead of stdout.
+    #[arg(short, long, value_name = "FILE", conflicts_with = "resume")]
+    pub output: Option<PathBuf>,
+
+    /// Row format [default: jsonl for a .jsonl FILE, else csv].
+    #[arg(long, value_enum)]
+    pub format: Option<BenchFormat>,
+
+    /// Complete the run in FILE: keep its rows without an error, run the missing and failed
+    /// ones, leave one row per cell.
+    #[arg(long, value_name = "FILE")]
+    pub resume: Option<PathBuf>,
+
+    /// Also write the per-model summary to FILE (.json for JSON, else CSV).
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+
+    /// Seed of the sending order (the same seed, the same order).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+
+    /// Run only shard I of N (1-based); the N shards' rows together are the whole run.
+    #[arg(long, value_name = "I/N", value_parser = crate::bench::Shard::parse)]
+    pub shard: Option<crate::bench::Shard>,
+
+    /// At most N requests at once in all [env: LLMX_CONCURRENCY] [default: 256].
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_count)]
+    pub concurrency: Option<u32>,
+
+    /// Refuse to start when the worst-case cost of every request exceeds this many US
+    /// dollars, and stop sending once spent plus in-flight worst cases would pass it.
+    #[arg(long, value_name = "USD", value_parser = parse_usd)]
+    pub max_cost: Option<f64>,
+
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    #[command(flatten)]
+    pub request: RequestArgs,
 }
 
 /// What `ask` prints.

@@ -113,6 +113,8 @@ pub enum Error {
     },
     #[error("{at}: {problem}")]
     BadPrompt { at: Origin, problem: PromptProblem },
+    #[error("model `{0}` is listed twice in -m; a benchmark runs each model once per cell (use --repeat for more)")]
+    ModelTwice(String),
     #[error("no prompts: pass .txt or .md files, a directory of them, a .jsonl or .csv file, or - to read JSONL from stdin")]
     NoPrompts,
     #[error("`{}` already holds results: pass --resume {} to complete that run, or remove it or choose another -o", .0.display(), .0.display())]
@@ -189,6 +191,16 @@ pub enum Error {
     /// The output failed after models ran; every result was saved to a recovery file.
     #[error("{error}; the results were saved to `{}`", .saved.display())]
     OutputRecovered { error: SinkError, saved: PathBuf },
+    /// A benchmark's output failed; every row before it is in the file.
+    #[error("{error}; {}{resume}", match saved {
+        Some(p) => format!("the row being written was saved to `{}`; ", p.display()),
+        None => String::new(),
+    })]
+    BenchOutput {
+        error: SinkError,
+        saved: Option<PathBuf>,
+        resume: String,
+    },
     /// The output file failed; the results went to stdout instead.
     #[error("{0}; the results are printed above")]
     OutputPrinted(SinkError),
@@ -198,9 +210,10 @@ impl Error {
     /// The exit code this error ends the program with.
     pub fn exit(&self) -> Exit {
         match self {
-            Error::Output(_) | Error::OutputPrinted(_) | Error::OutputRecovered { .. } => {
-                Exit::ModelFailed
-            }
+            Error::Output(_)
+            | Error::OutputPrinted(_)
+            | Error::OutputRecovered { .. }
+            | Error::BenchOutput { .. } => Exit::ModelFailed,
             _ => Exit::Usage,
         }
     }

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cli::{
-    AskArgs, AskFormat, CompareArgs, ModelSort, ModelsArgs, ModelsFormat, RequestArgs,
+    AskArgs, AskFormat, BenchArgs, BenchFormat, CompareArgs, ModelSort, ModelsArgs, ModelsFormat,
+    RequestArgs,
 };
 use crate::config::Defaults;
 use crate::engine::route::Route;
@@ -513,6 +514,103 @@ impl CompareSettings {
             output: a.output,
             display,
             quiet: a.quiet,
+        })
+    }
+}
+
+/// `llmx bench`.
+#[derive(Debug, Clone)]
+pub struct BenchSettings {
+    /// Models, request settings, `-j` and `--max-cost` (the prompt sources are unused).
+    pub run: RunSettings,
+    /// Prompt files, directories, or `-` (stdin).
+    pub inputs: Vec<String>,
+    pub repeat: u32,
+    pub warmup: u32,
+    /// Rows go here; `None` is stdout.
+    pub output: Option<PathBuf>,
+    pub format: BenchFormat,
+    /// `--format` was given (a resumed file keeps its own format, and must agree).
+    pub format_given: bool,
+    pub resume: Option<PathBuf>,
+    pub summary: Option<PathBuf>,
+    pub seed: u64,
+    pub shard: Option<crate::bench::Shard>,
+    pub display: Display,
+    /// The command line as typed, for the command that resumes the run.
+    pub argv: Vec<String>,
+}
+
+impl BenchSettings {
+    pub fn resolve(
+        mut a: BenchArgs,
+        env: &Env,
+        d: &Defaults,
+        facts: Facts,
+        argv: Vec<String>,
+    ) -> Result<Self, Error> {
+        if a.output.as_deref() == Some(std::path::Path::new("-")) {
+            a.output = None;
+        }
+        let inputs = if !a.prompts.is_empty() {
+            a.prompts
+        } else if facts.stdin_is_data {
+            vec!["-".to_string()]
+        } else {
+            return Err(Error::NoPrompts);
+        };
+        let target = a.output.as_ref().or(a.resume.as_ref());
+        let format = match (a.format, target) {
+            (Some(f), _) => f,
+            (None, Some(path)) => match Format::from_path(&path.to_string_lossy()) {
+                Some(Format::Jsonl) => BenchFormat::Jsonl,
+                _ => BenchFormat::Csv,
+            },
+            (None, None) => BenchFormat::Csv,
+        };
+        for out in target.into_iter().chain(&a.summary) {
+            for input in inputs.iter().filter(|i| *i != "-") {
+                if same_file(out, std::path::Path::new(input)) {
+                    return Err(Error::OutputIsInput {
+                        output: out.clone(),
+                        input: PathBuf::from(input),
+                    });
+                }
+            }
+        }
+        let models = if !a.models.is_empty() {
+            a.models
+        } else if let Some(m) = env.parsed("LLMX_MODELS", parse_models)? {
+            m
+        } else {
+            d.models.clone().ok_or(Error::NoModels)?
+        };
+        let concurrency = match a.concurrency {
+            Some(n) => Some(n),
+            None => env
+                .parsed("LLMX_CONCURRENCY", parse_count)?
+                .or(d.concurrency),
+        };
+        Ok(BenchSettings {
+            run: RunSettings {
+                models,
+                prompt: PromptSources::default(),
+                request: RequestSettings::resolve(a.request, env, d)?,
+                concurrency: concurrency.map(|n| n as usize),
+                max_cost: a.max_cost,
+            },
+            inputs,
+            repeat: a.repeat,
+            warmup: a.warmup,
+            output: a.output,
+            format,
+            format_given: a.format.is_some(),
+            resume: a.resume,
+            summary: a.summary,
+            seed: a.seed,
+            shard: a.shard,
+            display: decide(facts.terminal, a.quiet),
+            argv,
         })
     }
 }

@@ -207,11 +207,11 @@ pub fn table(lines: &[Line], width: u16) -> String {
         "model",
         "n",
         "ok",
-        "errors",
+        "err",
         "p50 ms",
-        "p90 ms",
-        "p95 ms",
-        "p99 ms",
+        "p90",
+        "p95",
+        "p99",
         "ttft p50",
         "ttft p95",
         "itl p50",
@@ -220,6 +220,10 @@ pub fn table(lines: &[Line], width: u16) -> String {
         "cost/req",
         "pass",
     ]);
+    // Model names are never wrapped; the figures' headers give way first.
+    if let Some(c) = t.column_mut(0) {
+        c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+    }
     for l in lines {
         let cost = |c: Option<f64>| {
             let s = crate::render::usd(c);

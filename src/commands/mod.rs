@@ -2,6 +2,7 @@
 //! renderer. Everything a user can get wrong is checked here, before anything is sent.
 
 pub mod ask;
+pub mod bench;
 pub mod compare;
 pub mod config;
 pub mod keys;
@@ -120,6 +121,13 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Ask(args) => {
             let s = crate::settings::AskSettings::resolve(args, &env, &defaults, facts)?;
             ask::run(&ctx, s)
+        }
+        Command::Bench(args) => {
+            let argv = std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            let s = crate::settings::BenchSettings::resolve(args, &env, &defaults, facts, argv)?;
+            bench::run(&ctx, s)
         }
         Command::Models(args) => {
             models::run(&ctx, crate::settings::ModelsSettings::resolve(args, facts))

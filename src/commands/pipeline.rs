@@ -160,7 +160,7 @@ pub fn exit_for(mut outcome: RunOutcome) -> Result<Exit, Error> {
 }
 
 /// SIGINT, SIGTERM or SIGHUP, whichever comes first; each ends the run keeping what finished.
-async fn stop_signal() -> Signal {
+pub async fn stop_signal() -> Signal {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -80,6 +80,16 @@ pub fn plain_decimal(x: f64) -> String {
     }
 }
 
+/// What a job cost: the provider's own figure, else its usage at the catalog's price when it
+/// started, by the model id the provider reports (a dated snapshot), else the one requested.
+pub fn cost(r: &JobResult, catalog: &Catalog) -> Option<f64> {
+    let reported = r.response.model_id.as_deref().unwrap_or(&r.model);
+    let price = catalog
+        .price(&r.provider, reported, r.started_at)
+        .or_else(|| catalog.price(&r.provider, &r.model, r.started_at));
+    crate::catalog::cost(price, &r.response.usage)
+}
+
 fn ms(d: std::time::Duration) -> u64 {
     d.as_millis().min(u128::from(u64::MAX)) as u64
 }
@@ -90,11 +100,7 @@ impl Row {
     pub fn project(r: &JobResult, catalog: &Catalog) -> Row {
         let resp = &r.response;
         let model_id = resp.model_id.clone().unwrap_or_else(|| r.model.clone());
-        // Price by the id the provider reports (a dated snapshot), else by the one requested.
-        let price = catalog
-            .price(&r.provider, &model_id, r.started_at)
-            .or_else(|| catalog.price(&r.provider, &r.model, r.started_at));
-        let cost = crate::catalog::cost(price, &resp.usage);
+        let cost = cost(r, catalog);
         let latency = r.latency.unwrap_or_default();
         // Output speed after the first token; for unstreamed answers, over the whole call.
         let gen_time = match r.ttft {

@@ -3,6 +3,7 @@
 //! table rendered at the end) and the latency record `--route fastest` reads. Each is
 //! independent of the engine and of the others; a command picks the ones it needs.
 
+pub mod bench;
 pub mod file;
 pub mod latency;
 pub mod progress;

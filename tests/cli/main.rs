@@ -3,6 +3,7 @@
 mod support;
 
 mod ask;
+mod bench;
 mod compare;
 mod first_hit;
 mod models;

@@ -1,0 +1,254 @@
+//! `llmx bench`'s sinks: the row writer (each row written and flushed the moment its request
+//! finishes, warm-ups skipped, the summary counted from the rows as written) and the progress
+//! bar (done/total, errors, spend so far, ETA).
+
+use std::io::Write;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::bench::prompts::Prompt;
+use crate::bench::rows::{ms3, BenchRow, Head, Tail};
+use crate::bench::summary::Summary;
+use crate::bench::Cell;
+use crate::catalog::Catalog;
+use crate::cli::BenchFormat;
+use crate::engine::{Event, JobResult, Sink, SinkError};
+use crate::render::Row;
+
+/// What the sinks know of the run: its id, its prompts, and the cell each job index stands for.
+#[derive(Clone, Copy)]
+pub struct RunMap<'a> {
+    pub run_id: &'a str,
+    pub prompts: &'a [Prompt],
+    /// By job index: warm-ups first, then the cells to run.
+    pub order: &'a [Cell],
+}
+
+impl RunMap<'_> {
+    fn cell(&self, r: &JobResult) -> Option<Cell> {
+        self.order.get(r.index).copied()
+    }
+
+    /// The row of a finished measured request.
+    pub fn row(&self, r: &JobResult, catalog: &Catalog) -> Option<BenchRow> {
+        let cell = self.cell(r).filter(|c| !c.is_warmup())?;
+        let prompt = self.prompts.get(cell.prompt as usize)?;
+        let pass = match (&prompt.expect, &r.error) {
+            (Some(e), None) => Some(e.check(&r.response.text)),
+            _ => None,
+        };
+        Some(BenchRow {
+            head: Head {
+                run_id: self.run_id.to_string(),
+                prompt_id: prompt.id.clone(),
+                repeat: cell.repeat,
+            },
+            row: Row::project(r, catalog),
+            tail: Tail {
+                itl_ms: r.itl.map(ms3),
+                pass,
+                started_at: crate::clock::rfc3339(r.started_at),
+            },
+        })
+    }
+}
+
+/// Where rows go.
+pub enum RowsTo {
+    Stdout {
+        terminal: bool,
+    },
+    /// Appended and flushed row by row (a killed run keeps every row written).
+    File(std::fs::File),
+}
+
+pub struct BenchWriter<'a> {
+    map: RunMap<'a>,
+    catalog: &'a Catalog,
+    format: BenchFormat,
+    to: RowsTo,
+    /// For messages: `stdout` or `` `path` ``.
+    name: String,
+    /// Write the CSV header when the run starts (not when appending to a resumed file).
+    header: bool,
+    pub summary: Summary,
+    /// Rows written by this run, and how many of them failed.
+    pub written: u64,
+    pub failed: u64,
+    /// The row whose write failed, kept so it can be saved elsewhere.
+    pub unwritten: Option<Vec<u8>>,
+}
+
+impl<'a> BenchWriter<'a> {
+    pub fn new(
+        map: RunMap<'a>,
+        catalog: &'a Catalog,
+        format: BenchFormat,
+        to: RowsTo,
+        name: String,
+        header: bool,
+        summary: Summary,
+    ) -> BenchWriter<'a> {
+        BenchWriter {
+            map,
+            catalog,
+            format,
+            to,
+            name,
+            header,
+            summary,
+            written: 0,
+            failed: 0,
+            unwritten: None,
+        }
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match &mut self.to {
+            RowsTo::Stdout { terminal } => {
+                let mut out = std::io::stdout().lock();
+                if *terminal {
+                    let text = String::from_utf8_lossy(bytes);
+                    let safe =
+                        crate::output::safe::visible(&text, crate::output::safe::Lines::Keep);
+                    out.write_all(safe.as_bytes())?;
+                } else {
+                    out.write_all(bytes)?;
+                }
+                out.flush()
+            }
+            RowsTo::File(f) => f.write_all(bytes).and_then(|_| f.flush()),
+        }
+    }
+
+    fn fail(&self, e: std::io::Error) -> SinkError {
+        SinkError::new(self.name.clone(), e)
+    }
+}
+
+impl Sink for BenchWriter<'_> {
+    fn event(&mut self, _at: Duration, event: &Event<'_>) -> Result<(), SinkError> {
+        match event {
+            Event::RunStarted { .. } if self.header && self.format == BenchFormat::Csv => {
+                let mut buf = Vec::new();
+                crate::bench::rows::csv_header(&mut buf).map_err(|e| self.fail(e))?;
+                self.put(&buf).map_err(|e| self.fail(e))
+            }
+            Event::JobFinished { result } => {
+                let Some(row) = self.map.row(result, self.catalog) else {
+                    return Ok(());
+                };
+                let mut buf = Vec::new();
+                match self.format {
+                    BenchFormat::Csv => row.csv(&mut buf),
+                    BenchFormat::Jsonl => row.jsonl(&mut buf),
+                }
+                .map_err(|e| self.fail(e))?;
+                if let Err(e) = self.put(&buf) {
+                    self.unwritten = Some(buf);
+                    return Err(self.fail(e));
+                }
+                let model = self
+                    .map
+                    .cell(result)
+                    .map_or(usize::MAX, |c| c.model as usize);
+                self.summary.add(model, &row.sample());
+                self.written += 1;
+                self.failed += u64::from(row.row.error.is_some());
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The progress bar on stderr: measured requests done of all, errors, spend, ETA.
+pub struct BenchBar<'a> {
+    map: RunMap<'a>,
+    catalog: &'a Catalog,
+    bar: ProgressBar,
+    warmups: u64,
+    warmed: u64,
+    errors: u64,
+    spent: f64,
+    estimated: bool,
+}
+
+impl<'a> BenchBar<'a> {
+    pub fn new(map: RunMap<'a>, catalog: &'a Catalog) -> BenchBar<'a> {
+        let warmups = map.order.iter().filter(|c| c.is_warmup()).count() as u64;
+        let total = map.order.len() as u64 - warmups;
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} · {msg} · {elapsed_precise} elapsed, ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.enable_steady_tick(Duration::from_millis(200));
+        let mut b = BenchBar {
+            map,
+            catalog,
+            bar,
+            warmups,
+            warmed: 0,
+            errors: 0,
+            spent: 0.0,
+            estimated: false,
+        };
+        b.show();
+        b
+    }
+
+    fn show(&mut self) {
+        let cost = crate::render::usd(Some(self.spent));
+        let cost = if self.estimated {
+            format!("~{cost}")
+        } else {
+            cost
+        };
+        let warm = if self.warmed < self.warmups {
+            format!("warming up {}/{} · ", self.warmed, self.warmups)
+        } else {
+            String::new()
+        };
+        self.bar.set_message(format!(
+            "{warm}{} error{} · {cost} spent",
+            self.errors,
+            if self.errors == 1 { "" } else { "s" }
+        ));
+    }
+}
+
+impl Sink for BenchBar<'_> {
+    fn event(&mut self, _at: Duration, event: &Event<'_>) -> Result<(), SinkError> {
+        match event {
+            Event::JobFinished { result } => {
+                if let Some(c) = crate::render::row::cost(result, self.catalog) {
+                    self.spent += c;
+                    self.estimated |= result.response.usage.input_estimated
+                        || result.response.usage.output_estimated;
+                }
+                if self.map.cell(result).is_some_and(|c| c.is_warmup()) {
+                    self.warmed += 1;
+                } else {
+                    self.errors += u64::from(result.failed());
+                    self.bar.inc(1);
+                }
+                self.show();
+            }
+            Event::RunFinished { .. } => self.bar.finish_and_clear(),
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// A sink lent to the fanout, so the command can read it after the run.
+pub struct Lent<'s, S>(pub &'s mut S);
+
+impl<S: Sink> Sink for Lent<'_, S> {
+    fn event(&mut self, at: Duration, event: &Event<'_>) -> Result<(), SinkError> {
+        self.0.event(at, event)
+    }
+}

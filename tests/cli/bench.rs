@@ -1,0 +1,741 @@
+//! `llmx bench` through the binary against the mock server: every input format, one row per
+//! cell, the summary's percentiles against the rows', `expect` checks, resume after a kill and
+//! after SIGTERM, shards, `--max-cost`, and a failing model.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::support::{read_csv, send_signal, World};
+
+type Rows = Vec<HashMap<String, String>>;
+
+fn rows_of(text: &str) -> Rows {
+    let (header, records) = read_csv(text);
+    records
+        .into_iter()
+        .map(|r| header.iter().cloned().zip(r).collect())
+        .collect()
+}
+
+fn file_rows(w: &World, file: &str) -> Rows {
+    rows_of(&std::fs::read_to_string(w.path(file)).unwrap())
+}
+
+type Key = (String, String, String);
+
+fn cells(rows: &Rows) -> BTreeSet<Key> {
+    let keys: Vec<Key> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["prompt_id"].clone(),
+                r["model"].clone(),
+                r["repeat"].clone(),
+            )
+        })
+        .collect();
+    let set: BTreeSet<Key> = keys.iter().cloned().collect();
+    assert_eq!(set.len(), keys.len(), "a cell appears twice: {keys:?}");
+    set
+}
+
+fn product(prompts: &[&str], models: &[&str], repeats: u32) -> BTreeSet<Key> {
+    let mut out = BTreeSet::new();
+    for p in prompts {
+        for m in models {
+            for r in 1..=repeats {
+                out.insert((p.to_string(), m.to_string(), r.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// `n` prompts p01.. in a JSONL file.
+fn jsonl_prompts(w: &World, name: &str, n: usize) {
+    let body: String = (1..=n)
+        .map(|i| format!("{{\"id\": \"p{i:02}\", \"prompt\": \"question {i}\"}}\n"))
+        .collect();
+    w.write(name, body);
+}
+
+#[test]
+fn every_input_format_gives_one_row_per_prompt_model_and_repeat() {
+    let w = World::with_server(json!({"models": {
+        "m1": {"text": "one", "input_tokens": 5, "output_tokens": 1},
+        "m2": {"text": "two", "input_tokens": 5, "output_tokens": 1}
+    }}));
+    w.write("a.txt", "prompt a\n");
+    w.write("b.md", "# prompt b\n");
+    std::fs::create_dir(w.path("dir")).unwrap();
+    w.write("dir/d.md", "prompt d");
+    w.write("dir/c.txt", "prompt c");
+    w.write("dir/notes.json", "{}");
+    w.write(
+        "set.jsonl",
+        "{\"id\": \"e\", \"prompt\": \"prompt e\"}\n{\"id\": \"f\", \"prompt\": \"prompt f\", \"system\": \"Answer in French.\"}\n",
+    );
+    w.write(
+        "set.csv",
+        "id,prompt\ng,prompt g\nh,\"prompt h, with a comma\"\n",
+    );
+    let out = w.run_stdin(
+        &[
+            "bench",
+            "-m",
+            "openai/m1,anthropic/m2",
+            "a.txt",
+            "b.md",
+            "dir",
+            "set.jsonl",
+            "set.csv",
+            "-",
+            "--repeat",
+            "2",
+            "-o",
+            "out.csv",
+        ],
+        Some(b"{\"id\": \"i\", \"prompt\": \"prompt i\"}\n"),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let rows = file_rows(&w, "out.csv");
+    assert_eq!(rows.len(), 9 * 2 * 2);
+    assert_eq!(
+        cells(&rows),
+        product(
+            &["a", "b", "c", "d", "e", "f", "g", "h", "i"],
+            &["openai/m1", "anthropic/m2"],
+            2
+        )
+    );
+    assert_eq!(w.requests().len(), 36, "one request per row");
+    let run_ids: BTreeSet<&str> = rows.iter().map(|r| r["run_id"].as_str()).collect();
+    assert_eq!(run_ids.len(), 1);
+    for r in &rows {
+        assert_eq!(r["error"], "", "{r:?}");
+        assert_eq!(
+            r["output"],
+            if r["model"] == "openai/m1" {
+                "one"
+            } else {
+                "two"
+            }
+        );
+        assert!(
+            r["started_at"].ends_with('Z') && r["started_at"].contains('T'),
+            "{r:?}"
+        );
+        assert_eq!(r["pass"], "", "no expect, no verdict");
+    }
+    // The prompt's own system prompt reaches the provider; the others have none.
+    let bodies: Vec<Value> = w.requests().iter().map(|r| r.json()).collect();
+    let with_system = bodies
+        .iter()
+        .filter(|b| b.to_string().contains("Answer in French."))
+        .count();
+    assert_eq!(with_system, 4, "prompt f × 2 models × 2 repeats");
+    let h = bodies
+        .iter()
+        .find(|b| b.to_string().contains("prompt h, with a comma"));
+    assert!(h.is_some());
+    assert!(
+        out.stdout.contains("openai/m1"),
+        "summary on stdout: {}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("36 row(s) written to `out.csv`"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// numpy's default percentile.
+fn np_percentile(values: &[f64], p: f64) -> Option<f64> {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let last = v.len().checked_sub(1)?;
+    let rank = p / 100.0 * last as f64;
+    let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
+    Some(v[lo] + (v[hi] - v[lo]) * (rank - lo as f64))
+}
+
+#[test]
+fn the_summary_percentiles_are_those_of_the_rows() {
+    let w = World::with_server(json!({"models": {
+        "fast": {"text": "a fairly long answer in several chunks", "ttft_ms": 5, "chunk_delay_ms": 3, "chunk_chars": 6},
+        "slow": {"text": "slower answer", "ttft_ms": 40, "chunk_delay_ms": 5, "chunk_chars": 4},
+        "down": {"failures": [{"kind": "status", "status": 400}, {"kind": "status", "status": 400},
+                              {"kind": "status", "status": 400}, {"kind": "status", "status": 400},
+                              {"kind": "status", "status": 400}, {"kind": "status", "status": 400}]}
+    }}));
+    jsonl_prompts(&w, "set.jsonl", 3);
+    // Rows to stdout: the summary goes to stderr, and to the file.
+    let out = w.run(&[
+        "bench",
+        "-m",
+        "openai/fast,openai/slow,openai/down",
+        "set.jsonl",
+        "--repeat",
+        "2",
+        "--summary",
+        "summary.json",
+        "-j",
+        "4",
+    ]);
+    assert_eq!(out.code, 1, "a failed request: {out:?}");
+    let rows = rows_of(&out.stdout);
+    assert_eq!(rows.len(), 18);
+    assert!(out.stderr.contains("openai/slow"), "{}", out.stderr);
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("summary.json")).unwrap()).unwrap();
+    let lines = summary.as_array().unwrap();
+    assert_eq!(lines.len(), 3);
+    for line in lines {
+        let model = line["model"].as_str().unwrap();
+        let mine: Vec<&HashMap<String, String>> =
+            rows.iter().filter(|r| r["model"] == model).collect();
+        let ok: Vec<&&HashMap<String, String>> =
+            mine.iter().filter(|r| r["error"].is_empty()).collect();
+        assert_eq!(line["n"], mine.len());
+        assert_eq!(line["ok"], ok.len());
+        assert_eq!(line["errors"], mine.len() - ok.len());
+        let values = |col: &str| -> Vec<f64> {
+            ok.iter()
+                .filter_map(|r| r[col].parse::<f64>().ok())
+                .collect()
+        };
+        for (key, col, p) in [
+            ("latency_ms_p50", "latency_ms", 50.0),
+            ("latency_ms_p90", "latency_ms", 90.0),
+            ("latency_ms_p95", "latency_ms", 95.0),
+            ("latency_ms_p99", "latency_ms", 99.0),
+            ("ttft_ms_p50", "ttft_ms", 50.0),
+            ("ttft_ms_p95", "ttft_ms", 95.0),
+            ("itl_ms_p50", "itl_ms", 50.0),
+            ("tokens_per_s_p50", "tokens_per_s", 50.0),
+        ] {
+            let want = np_percentile(&values(col), p);
+            let got = line[key].as_f64();
+            match (want, got) {
+                (Some(a), Some(b)) => assert!((a - b).abs() < 1e-9, "{model} {key}: {a} vs {b}"),
+                (None, None) => {}
+                _ => panic!("{model} {key}: rows say {want:?}, summary {got:?}"),
+            }
+        }
+    }
+    let by_model = |m: &str| lines.iter().find(|l| l["model"] == m).unwrap();
+    assert_eq!(by_model("openai/down")["ok"], 0);
+    assert!(by_model("openai/down")["latency_ms_p50"].is_null());
+    // The streamed models have gaps between chunks; the slow one's first token is later.
+    assert!(by_model("openai/fast")["itl_ms_p50"].as_f64().unwrap() > 0.0);
+    assert!(
+        by_model("openai/slow")["ttft_ms_p50"].as_f64().unwrap()
+            > by_model("openai/fast")["ttft_ms_p50"].as_f64().unwrap()
+    );
+
+    // CSV summary by extension.
+    let out = w.run(&[
+        "bench",
+        "-m",
+        "openai/fast",
+        "set.jsonl",
+        "-o",
+        "again.csv",
+        "--summary",
+        "s.csv",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let s = file_rows(&w, "s.csv");
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0]["model"], "openai/fast");
+    assert_eq!(s[0]["n"], "3");
+    assert_eq!(s[0]["pass_rate"], "");
+}
+
+#[test]
+fn expect_checks_fill_the_pass_column() {
+    let w = World::with_server(json!({"models": {
+        "prose": {"text": "The answer is 4."},
+        "json": {"text": "{\"answer\": 4}"},
+        "broken": {"failures": [{"kind": "status", "status": 400}, {"kind": "status", "status": 400},
+                                {"kind": "status", "status": 400}, {"kind": "status", "status": 400},
+                                {"kind": "status", "status": 400}]}
+    }}));
+    w.write(
+        "checks.csv",
+        "id,prompt,expect\ncontains,q,ANSWER IS\nregex,q,/\\b4\\b/\nregex5,q,/\\b5\\b/\njson,q,json\nequals,q,equals:The answer is 4.\n",
+    );
+    let out = w.run(&[
+        "bench",
+        "-m",
+        "openai/prose,openai/json,openai/broken",
+        "checks.csv",
+        "-o",
+        "out.csv",
+        "--summary",
+        "s.csv",
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let rows = file_rows(&w, "out.csv");
+    let pass: HashMap<(String, String), String> = rows
+        .iter()
+        .map(|r| {
+            (
+                (r["prompt_id"].clone(), r["model"].clone()),
+                r["pass"].clone(),
+            )
+        })
+        .collect();
+    let want = [
+        ("contains", "true", "false"),
+        ("regex", "true", "true"),
+        ("regex5", "false", "false"),
+        ("json", "false", "true"),
+        ("equals", "true", "false"),
+    ];
+    for (id, prose, json) in want {
+        assert_eq!(
+            pass[&(id.to_string(), "openai/prose".to_string())],
+            prose,
+            "{id}"
+        );
+        assert_eq!(
+            pass[&(id.to_string(), "openai/json".to_string())],
+            json,
+            "{id}"
+        );
+        // A failed request is not checked.
+        assert_eq!(
+            pass[&(id.to_string(), "openai/broken".to_string())],
+            "",
+            "{id}"
+        );
+    }
+    let s = rows_of(&std::fs::read_to_string(w.path("s.csv")).unwrap());
+    let rate = |m: &str| s.iter().find(|l| l["model"] == m).unwrap()["pass_rate"].clone();
+    assert_eq!(rate("openai/prose"), "0.6");
+    assert_eq!(rate("openai/json"), "0.4");
+    assert_eq!(rate("openai/broken"), "");
+}
+
+/// Wait until `file` holds at least `n` rows (and a header).
+fn wait_for_rows(w: &World, child: &mut std::process::Child, file: &str, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(w.path(file)).unwrap_or_default();
+        if text.lines().count() > n {
+            return;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("never reached {n} rows: {text}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn resume_after_a_kill_completes_the_set_with_no_cell_twice() {
+    let w = World::with_server(json!({"models": {
+        "slow": {"text": "steady answer", "ttft_ms": 60}
+    }}));
+    jsonl_prompts(&w, "set.jsonl", 6);
+    let args = [
+        "bench",
+        "-m",
+        "openai/slow",
+        "set.jsonl",
+        "--repeat",
+        "2",
+        "-j",
+        "2",
+        "-o",
+        "out.csv",
+    ];
+    let mut child = w.spawn(&args);
+    wait_for_rows(&w, &mut child, "out.csv", 3);
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    let before = file_rows(&w, "out.csv");
+    let run_id = before[0]["run_id"].clone();
+    assert!(before.len() >= 3 && before.len() < 12, "{}", before.len());
+    let sent_before = w.requests().len();
+
+    let out = w.run(&[
+        "bench",
+        "-m",
+        "openai/slow",
+        "set.jsonl",
+        "--repeat",
+        "2",
+        "-j",
+        "2",
+        "--resume",
+        "out.csv",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let after = file_rows(&w, "out.csv");
+    let all: Vec<String> = (1..=6).map(|i| format!("p{i:02}")).collect();
+    let ids: Vec<&str> = all.iter().map(String::as_str).collect();
+    assert_eq!(cells(&after), product(&ids, &["openai/slow"], 2));
+    assert!(
+        after.iter().all(|r| r["run_id"] == run_id),
+        "the run id is kept"
+    );
+    assert_eq!(
+        w.requests().len() - sent_before,
+        12 - before.len(),
+        "only the missing cells are sent"
+    );
+    // The rows that were there are kept as they were.
+    for r in &before {
+        assert!(after.contains(r), "{r:?} was rewritten");
+    }
+    assert!(
+        out.stderr
+            .contains(&format!("beside the {} kept", before.len())),
+        "{}",
+        out.stderr
+    );
+
+    // Nothing left: nothing is sent.
+    let sent = w.requests().len();
+    let out = w.run(&[
+        "bench",
+        "-m",
+        "openai/slow",
+        "set.jsonl",
+        "--repeat",
+        "2",
+        "--resume",
+        "out.csv",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("already in the file; nothing to send"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(w.requests().len(), sent);
+    assert_eq!(file_rows(&w, "out.csv").len(), 12);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_keeps_finished_rows_and_names_the_command_that_resumes() {
+    let w = World::with_server(json!({"models": {
+        "slow": {"text": "steady answer", "ttft_ms": 80}
+    }}));
+    jsonl_prompts(&w, "set.jsonl", 8);
+    let args = [
+        "bench",
+        "-m",
+        "openai/slow",
+        "set.jsonl",
+        "-j",
+        "2",
+        "-o",
+        "out.jsonl",
+    ];
+    let child = w.spawn(&args);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::read_to_string(w.path("out.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .count()
+        < 2
+    {
+        assert!(Instant::now() < deadline, "no rows");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    send_signal(&child, "TERM");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    let text = std::fs::read_to_string(w.path("out.jsonl")).unwrap();
+    let kept: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(kept.len() >= 2 && kept.len() < 8, "{text}");
+    assert!(
+        kept.iter().all(|r| r["error"].is_null()),
+        "requests cut short are not written: {text}"
+    );
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("stopped by SIGTERM"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        line.contains(&format!("{} row(s) written to `out.jsonl`", kept.len())),
+        "{line}"
+    );
+    let cmd = line.split("to run the rest: ").nth(1).expect(line);
+    let words: Vec<&str> = cmd.split(' ').collect();
+    assert_eq!(
+        &words[1..],
+        [
+            "bench",
+            "-m",
+            "openai/slow",
+            "set.jsonl",
+            "-j",
+            "2",
+            "--resume",
+            "out.jsonl"
+        ]
+    );
+    let out = w.run(&words[1..]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let text = std::fs::read_to_string(w.path("out.jsonl")).unwrap();
+    assert_eq!(text.lines().count(), 8, "{text}");
+}
+
+#[test]
+fn failed_cells_are_run_again_on_resume_and_replaced() {
+    let w = World::with_server(json!({"models": {
+        "flaky": {"text": "fine now", "failures": [
+            {"kind": "status", "status": 500}, {"kind": "status", "status": 500},
+            {"kind": "status", "status": 500}]}
+    }}));
+    jsonl_prompts(&w, "set.jsonl", 4);
+    let args = [
+        "bench",
+        "-m",
+        "openai/flaky",
+        "set.jsonl",
+        "-j",
+        "1",
+        "--retries",
+        "0",
+    ];
+    let out = w.run(&[&args[..], &["-o", "out.csv"]].concat());
+    assert_eq!(out.code, 1, "{out:?}");
+    let first = file_rows(&w, "out.csv");
+    assert_eq!(first.iter().filter(|r| !r["error"].is_empty()).count(), 3);
+    let out = w.run(&[&args[..], &["--resume", "out.csv"]].concat());
+    assert_eq!(out.code, 0, "{out:?}");
+    let after = file_rows(&w, "out.csv");
+    assert_eq!(after.len(), 4, "one row per cell");
+    assert!(after
+        .iter()
+        .all(|r| r["error"].is_empty() && r["output"] == "fine now"));
+    assert_eq!(w.requests().len(), 4 + 3);
+}
+
+#[test]
+fn shards_together_are_the_whole_run() {
+    let w = World::with_server(json!({"models": {"a": {"text": "A"}, "b": {"text": "B"}}}));
+    jsonl_prompts(&w, "set.jsonl", 5);
+    let base = [
+        "bench",
+        "-m",
+        "openai/a,openai/b",
+        "set.jsonl",
+        "--repeat",
+        "3",
+    ];
+    for (file, shard) in [
+        ("all.csv", None),
+        ("s1.csv", Some("1/2")),
+        ("s2.csv", Some("2/2")),
+    ] {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend(["-o", file]);
+        if let Some(s) = shard {
+            args.extend(["--shard", s]);
+        }
+        let out = w.run(&args);
+        assert_eq!(out.code, 0, "{out:?}");
+    }
+    let (all, s1, s2) = (
+        file_rows(&w, "all.csv"),
+        file_rows(&w, "s1.csv"),
+        file_rows(&w, "s2.csv"),
+    );
+    assert_eq!(all.len(), 30);
+    assert!(!s1.is_empty() && !s2.is_empty());
+    assert_eq!(s1.len() + s2.len(), 30);
+    let mut union = cells(&s1);
+    union.extend(cells(&s2));
+    assert_eq!(union, cells(&all));
+    let ids: BTreeSet<&str> = all
+        .iter()
+        .chain(&s1)
+        .chain(&s2)
+        .map(|r| r["run_id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 1, "one run id across shards");
+    // The shard files concatenated are the run: resuming it finds nothing to send.
+    let merged = std::fs::read_to_string(w.path("s1.csv")).unwrap()
+        + &std::fs::read_to_string(w.path("s2.csv")).unwrap();
+    w.write("merged.csv", merged);
+    let sent = w.requests().len();
+    let mut args: Vec<&str> = base.to_vec();
+    args.extend(["--resume", "merged.csv"]);
+    let out = w.run(&args);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(w.requests().len(), sent);
+    assert_eq!(cells(&file_rows(&w, "merged.csv")), cells(&all));
+}
+
+#[test]
+fn max_cost_refuses_up_front_and_stops_sending_when_spending_passes_it() {
+    // gpt-4o-mini is priced ($0.15/M in, $0.60/M out): 10 tokens out is a tiny worst case,
+    // but the server reports $0.01 a request.
+    let w = World::with_server(json!({"models": {
+        "gpt-4o-mini": {"text": "pricey", "cost": 0.01, "input_tokens": 5, "output_tokens": 1}
+    }}));
+    jsonl_prompts(&w, "set.jsonl", 10);
+    let out = w.run(&[
+        "bench",
+        "-m",
+        "openai/gpt-4o-mini",
+        "set.jsonl",
+        "--max-tokens",
+        "10",
+        "--max-cost",
+        "0.0000001",
+        "-o",
+        "out.csv",
+    ]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("exceeds --max-cost"), "{}", out.stderr);
+    assert!(w.requests().is_empty());
+
+    let out = w.run(&[
+        "bench",
+        "-m",
+        "openai/gpt-4o-mini",
+        "set.jsonl",
+        "--max-tokens",
+        "10",
+        "--max-cost",
+        "0.025",
+        "-j",
+        "1",
+        "-o",
+        "out.csv",
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        w.requests().len(),
+        3,
+        "$0.02 spent leaves room for one more, $0.03 none"
+    );
+    assert_eq!(file_rows(&w, "out.csv").len(), 3);
+    assert!(
+        out.stderr.contains("stopped sending: $0.0300 spent")
+            && out.stderr.contains("--max-cost $0.0250")
+            && out.stderr.contains("7 request(s) not sent"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_failing_model_fills_only_its_own_rows() {
+    let failures: Vec<Value> = (0..8)
+        .map(|_| json!({"kind": "status", "status": 401}))
+        .collect();
+    let w = World::with_server(json!({"models": {
+        "good": {"text": "fine"},
+        "bad": {"failures": failures}
+    }}));
+    jsonl_prompts(&w, "set.jsonl", 4);
+    let out = w.run(&[
+        "bench",
+        "-m",
+        "openai/good,openai/bad",
+        "set.jsonl",
+        "--repeat",
+        "2",
+        "-o",
+        "out.csv",
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let rows = file_rows(&w, "out.csv");
+    assert_eq!(rows.len(), 16);
+    for r in &rows {
+        if r["model"] == "openai/bad" {
+            assert_eq!(r["error_kind"], "auth", "{r:?}");
+            assert_eq!(r["output"], "");
+        } else {
+            assert_eq!((r["error"].as_str(), r["output"].as_str()), ("", "fine"));
+        }
+    }
+}
+
+#[test]
+fn mistakes_are_refused_before_anything_is_sent() {
+    let w = World::with_server(json!({"models": {"a": {"text": "A"}}}));
+    jsonl_prompts(&w, "set.jsonl", 2);
+    jsonl_prompts(&w, "more.jsonl", 3);
+    let out = w.run(&["bench", "-m", "openai/a", "set.jsonl", "-o", "out.csv"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let sent = w.requests().len();
+    // An output that already holds results is not overwritten.
+    let out = w.run(&["bench", "-m", "openai/a", "set.jsonl", "-o", "out.csv"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        out.stderr.trim(),
+        "error: `out.csv` already holds results: pass --resume out.csv to complete that run, or remove it or choose another -o"
+    );
+    // Resuming with other prompts or models is refused.
+    let out = w.run(&[
+        "bench",
+        "-m",
+        "openai/a",
+        "more.jsonl",
+        "--resume",
+        "out.csv",
+    ]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("cannot resume from `out.csv`: it is run `"),
+        "{}",
+        out.stderr
+    );
+    let out = w.run(&[
+        "bench",
+        "-m",
+        "openai/b",
+        "set.jsonl",
+        "--resume",
+        "out.csv",
+    ]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("model `openai/a`"), "{}", out.stderr);
+    let out = w.run(&[
+        "bench",
+        "-m",
+        "openai/a",
+        "set.jsonl",
+        "--repeat",
+        "2",
+        "--resume",
+        "out.csv",
+    ]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--repeat"), "{}", out.stderr);
+    // Bad prompt files name the file and line.
+    w.write(
+        "dup.jsonl",
+        "{\"id\": \"x\", \"prompt\": \"1\"}\n{\"id\": \"x\", \"prompt\": \"2\"}\n",
+    );
+    let out = w.run(&["bench", "-m", "openai/a", "dup.jsonl"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        out.stderr.trim(),
+        "error: `dup.jsonl` line 2: prompt id `x` is already used at `dup.jsonl` line 1; ids must be unique"
+    );
+    let out = w.run(&["bench", "-m", "openai/a,openai/a", "set.jsonl"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("listed twice"), "{}", out.stderr);
+    assert_eq!(w.requests().len(), sent);
+}
