@@ -13,6 +13,11 @@ Reports:
       quadratic)                                                         (target < 1 s)
   (f) estimating tokens: a 1 MB answer of words the server reports no usage for (llmx
       estimates it) over the same answer with usage reported: ratio of medians (<= 1.1)
+  (g) `llmx bench`, 600 requests (200 prompts x 3 models) each answering after 50 ms, default
+      settings, rows to a file: wall seconds, median                    (target <= 0.5 s)
+  (h) `llmx bench` at 0 latency, 1,000 and 10,000 requests (100 prompts x 2 models x 5 or 50
+      repeats): peak RSS of each (target <= 60 MB, and not growing with the rows), and CPU
+      time (user + system) per request
 Only the standard library is used. Timings include process start, as a user would see them.
 """
 import argparse
@@ -38,6 +43,20 @@ def timed(cmd, env=None):
     return dt, p.stdout
 
 
+def measured(cmd, env):
+    """Wall seconds, peak RSS in MB and CPU seconds (user + system) of one run."""
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    dt = time.perf_counter() - t
+    err = p.stderr.read().decode()
+    p.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{err}")
+    return dt, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=20)
@@ -53,6 +72,9 @@ def main():
     words = ("The quick brown fox jumps over 13 lazy dogs, again. " * 20_000)[:1_000_000]
     script["models"]["words-usage"] = {"text": words, "chunk_chars": 65536}
     script["models"]["words-no-usage"] = {"text": words, "chunk_chars": 65536, "no_usage": True}
+    script["models"]["instant-2"] = {"text": "Another quick answer, at once."}
+    for i in (1, 2, 3):
+        script["models"][f"fifty-ms-{i}"] = {"text": f"Answer {i} after fifty ms.", "ttft_ms": 50}
     script_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
     json.dump(script, script_file)
     script_file.close()
@@ -126,6 +148,41 @@ def main():
             t[model] = statistics.median(timed(cmd, env)[0] for _ in range(5))
         results["f_estimate_1mb_s"] = t["words-no-usage"]
         results["f_estimate_over_reported"] = t["words-no-usage"] / t["words-usage"]
+
+        # (g) and (h): bench.
+        work = tempfile.mkdtemp(prefix="llmx-bench-")
+
+        def prompts(n):
+            path = os.path.join(work, f"prompts-{n}.jsonl")
+            with open(path, "w") as f:
+                for i in range(n):
+                    f.write(json.dumps({"id": f"p{i}", "prompt": f"Question number {i}?"}) + "\n")
+            return path
+
+        def bench_cmd(models, prompt_file, extra, name):
+            out = os.path.join(work, name)
+            if os.path.exists(out):
+                os.unlink(out)
+            return [BIN, "bench", "-m", models, prompt_file, "-o", out] + extra
+
+        p200 = prompts(200)
+        fifty = "openai/fifty-ms-1,openai/fifty-ms-2,openai/fifty-ms-3"
+        walls = [measured(bench_cmd(fifty, p200, [], "g.csv"), env)[0]
+                 for _ in range(max(5, args.runs // 2))]
+        results["g_bench_600x50ms_wall_s"] = statistics.median(walls)
+
+        p100 = prompts(100)
+        for repeats, label in ((5, "1k"), (50, "10k")):
+            runs = [measured(bench_cmd("openai/instant,openai/instant-2", p100,
+                                       ["--repeat", str(repeats)], f"h-{label}.csv"), env)
+                    for _ in range(3)]
+            n = 100 * 2 * repeats
+            results[f"h_bench_{label}_peak_rss_mb"] = max(r[1] for r in runs)
+            results[f"h_bench_{label}_wall_s"] = statistics.median(r[0] for r in runs)
+            results[f"h_bench_{label}_cpu_us_per_request"] = \
+                statistics.median(r[2] for r in runs) / n * 1e6
+        results["h_bench_rss_10k_over_1k"] = \
+            results["h_bench_10k_peak_rss_mb"] / results["h_bench_1k_peak_rss_mb"]
     finally:
         server.terminate()
         server.wait()
@@ -139,6 +196,10 @@ def main():
         "e_table_1mb_id_s": ("<=", 1.0),
         "e_table_1mb_answer_s": ("<=", 1.0),
         "f_estimate_over_reported": ("<=", 1.1),
+        "g_bench_600x50ms_wall_s": ("<=", 0.5),
+        "h_bench_1k_peak_rss_mb": ("<=", 60.0),
+        "h_bench_10k_peak_rss_mb": ("<=", 60.0),
+        "h_bench_rss_10k_over_1k": ("<=", 1.1),
     }
     for k, v in results.items():
         t = targets.get(k)
