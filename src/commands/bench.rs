@@ -234,7 +234,14 @@ pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
             ));
             return Ok(Exit::from_signal(sig));
         }
-        Some(Stop::Sink(e)) if e.is_broken_pipe() => return Ok(Exit::ModelFailed),
+        // The reader went away (`| head`): a quiet stop, as for compare.
+        Some(Stop::Sink(e)) if e.is_broken_pipe() => {
+            return Ok(if writer.failed > 0 {
+                Exit::ModelFailed
+            } else {
+                Exit::Success
+            })
+        }
         Some(Stop::Sink(e)) => {
             let saved = writer
                 .unwritten

@@ -236,7 +236,8 @@ fn the_summary_percentiles_are_those_of_the_rows() {
             > by_model("openai/fast")["ttft_ms_p50"].as_f64().unwrap()
     );
 
-    // CSV summary by extension.
+    // CSV summary by extension; warm-up requests are sent but not written or summarised.
+    let sent = w.requests().len();
     let out = w.run(&[
         "bench",
         "-m",
@@ -246,8 +247,12 @@ fn the_summary_percentiles_are_those_of_the_rows() {
         "again.csv",
         "--summary",
         "s.csv",
+        "--warmup",
+        "2",
     ]);
     assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(w.requests().len() - sent, 2 + 3);
+    assert_eq!(file_rows(&w, "again.csv").len(), 3);
     let s = file_rows(&w, "s.csv");
     assert_eq!(s.len(), 1);
     assert_eq!(s[0]["model"], "openai/fast");
