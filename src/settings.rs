@@ -483,19 +483,7 @@ impl CompareSettings {
                 }
             }
         }
-        let models = if !a.models.is_empty() {
-            a.models
-        } else if let Some(m) = env.parsed("LLMX_MODELS", parse_models)? {
-            m
-        } else {
-            d.models.clone().ok_or(Error::NoModels)?
-        };
-        let concurrency = match a.concurrency {
-            Some(n) => Some(n),
-            None => env
-                .parsed("LLMX_CONCURRENCY", parse_count)?
-                .or(d.concurrency),
-        };
+        let (models, concurrency) = models_and_concurrency(a.models, a.concurrency, env, d)?;
         let display = decide(facts.terminal, a.quiet);
         Ok(CompareSettings {
             run: RunSettings {
@@ -516,6 +504,30 @@ impl CompareSettings {
             quiet: a.quiet,
         })
     }
+}
+
+/// `-m` (else `LLMX_MODELS`, else the config's models) and `-j` (else `LLMX_CONCURRENCY`, else
+/// the config's), as compare and bench read them.
+fn models_and_concurrency(
+    models: Vec<String>,
+    concurrency: Option<u32>,
+    env: &Env,
+    d: &Defaults,
+) -> Result<(Vec<String>, Option<u32>), Error> {
+    let models = if !models.is_empty() {
+        models
+    } else if let Some(m) = env.parsed("LLMX_MODELS", parse_models)? {
+        m
+    } else {
+        d.models.clone().ok_or(Error::NoModels)?
+    };
+    let concurrency = match concurrency {
+        Some(n) => Some(n),
+        None => env
+            .parsed("LLMX_CONCURRENCY", parse_count)?
+            .or(d.concurrency),
+    };
+    Ok((models, concurrency))
 }
 
 /// `llmx bench`.
@@ -578,19 +590,7 @@ impl BenchSettings {
                 }
             }
         }
-        let models = if !a.models.is_empty() {
-            a.models
-        } else if let Some(m) = env.parsed("LLMX_MODELS", parse_models)? {
-            m
-        } else {
-            d.models.clone().ok_or(Error::NoModels)?
-        };
-        let concurrency = match a.concurrency {
-            Some(n) => Some(n),
-            None => env
-                .parsed("LLMX_CONCURRENCY", parse_count)?
-                .or(d.concurrency),
-        };
+        let (models, concurrency) = models_and_concurrency(a.models, a.concurrency, env, d)?;
         Ok(BenchSettings {
             run: RunSettings {
                 models,

@@ -42,12 +42,7 @@ pub fn load(
     };
     for input in inputs {
         if input == "-" {
-            let bytes = read_stdin().map_err(Error::StdinRead)?;
-            let text = String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
-                what: "stdin",
-                path: None,
-                offset: e.utf8_error().valid_up_to(),
-            })?;
+            let text = crate::commands::stdin_text(read_stdin)?;
             for (p, at) in jsonl(&text, None)? {
                 add(p, at)?;
             }

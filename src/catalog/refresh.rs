@@ -160,7 +160,7 @@ pub async fn fetch(
         },
         ..Default::default()
     };
-    let date = date_of(out.cache.fetched_at);
+    let date = crate::clock::date_of(out.cache.fetched_at);
     let results = futures_util::future::join_all(sources.iter().map(|s| async move {
         let parse = if s.priced {
             parse_openrouter
@@ -262,21 +262,6 @@ pub fn save(path: &Path, fresh: &CacheFile) -> std::io::Result<()> {
     let text = serde_json::to_string(&merged).map_err(std::io::Error::other)?;
     std::fs::write(&tmp, text)?;
     std::fs::rename(&tmp, path)
-}
-
-/// `YYYY-MM-DD` of a unix time (UTC).
-pub fn date_of(unix: u64) -> String {
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let z = (unix / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// USD per token as a decimal string to USD per million tokens.
@@ -413,7 +398,7 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(date_of(0), "1970-01-01");
-        assert_eq!(date_of(1_795_000_000), "2026-11-18");
+        assert_eq!(crate::clock::date_of(0), "1970-01-01");
+        assert_eq!(crate::clock::date_of(1_795_000_000), "2026-11-18");
     }
 }

@@ -516,24 +516,12 @@ fn save_row(ctx: &Context, row: &[u8], format: BenchFormat) -> std::io::Result<P
         crate::clock::unix_secs(ctx.clock.now()),
         std::process::id()
     );
-    let mut last = std::io::Error::other("no place to save the row");
-    for dir in ctx.paths.recovery_dirs() {
-        let path = dir.join(&name);
-        let attempt = std::fs::create_dir_all(&dir).and_then(|_| {
-            use std::io::Write;
-            let mut f = crate::sink::file::PendingFile::create(&path)?;
-            if format == BenchFormat::Csv {
-                crate::bench::rows::csv_header(&mut f)?;
-            }
-            f.write_all(row)?;
-            f.commit()
-        });
-        match attempt {
-            Ok(()) => return Ok(path),
-            Err(e) => last = e,
-        }
+    let mut body = Vec::new();
+    if format == BenchFormat::Csv {
+        crate::bench::rows::csv_header(&mut body)?;
     }
-    Err(last)
+    body.extend_from_slice(row);
+    pipeline::save_in_recovery(ctx, &name, &body)
 }
 
 fn signal_name(s: engine::Signal) -> &'static str {

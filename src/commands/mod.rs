@@ -159,6 +159,18 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .map_err(Error::Runtime)
 }
 
+/// All of stdin as UTF-8 text.
+pub fn stdin_text(
+    read_stdin: &mut dyn FnMut() -> std::io::Result<Vec<u8>>,
+) -> Result<String, Error> {
+    let bytes = read_stdin().map_err(Error::StdinRead)?;
+    String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
+        what: "stdin",
+        path: None,
+        offset: e.utf8_error().valid_up_to(),
+    })
+}
+
 /// Assemble the prompt; parts are joined by a blank line. `read_stdin` is only called when
 /// stdin is one of the sources.
 pub fn load_prompt(
@@ -170,13 +182,7 @@ pub fn load_prompt(
         parts.push(read_text_file(path, "prompt file")?);
     }
     if sources.stdin {
-        let bytes = read_stdin().map_err(Error::StdinRead)?;
-        let text = String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
-            what: "stdin",
-            path: None,
-            offset: e.utf8_error().valid_up_to(),
-        })?;
-        parts.push(text);
+        parts.push(stdin_text(read_stdin)?);
     }
     let parts: Vec<&str> = parts
         .iter()

@@ -114,13 +114,23 @@ fn save_recovery(
         crate::clock::unix_secs(ctx.clock.now()),
         std::process::id()
     );
+    save_in_recovery(ctx, &name, &body)
+}
+
+/// Write `body` as `name` into the first recovery directory that takes it, through a temporary
+/// file; the path written.
+pub fn save_in_recovery(
+    ctx: &Context,
+    name: &str,
+    body: &[u8],
+) -> std::io::Result<std::path::PathBuf> {
     let mut last = std::io::Error::other("no place to save results");
     for dir in ctx.paths.recovery_dirs() {
-        let path = dir.join(&name);
+        let path = dir.join(name);
         let attempt = std::fs::create_dir_all(&dir).and_then(|_| {
             use std::io::Write;
             let mut f = crate::sink::file::PendingFile::create(&path)?;
-            f.write_all(&body)?;
+            f.write_all(body)?;
             f.commit()
         });
         match attempt {

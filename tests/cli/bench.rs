@@ -744,3 +744,55 @@ fn mistakes_are_refused_before_anything_is_sent() {
     assert!(out.stderr.contains("listed twice"), "{}", out.stderr);
     assert_eq!(w.requests().len(), sent);
 }
+
+/// A full disk stops the run; the row that could not be written is saved where recovered
+/// results go, and the message says how to resume.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_stops_the_run_and_saves_the_row_it_could_not_write() {
+    let w = World::with_server(json!({"models": {"a": {"text": "paid for"}}}));
+    jsonl_prompts(&w, "set.jsonl", 3);
+    let mut w = w;
+    w.set("LLMX_CACHE_DIR", &w.path("cache").display().to_string());
+    let out = w.run(&[
+        "bench",
+        "-m",
+        "openai/a",
+        "set.jsonl",
+        "--format",
+        "jsonl",
+        "-o",
+        "/dev/full",
+        "-j",
+        "1",
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("cannot write `/dev/full`: No space left on device"),
+        "{}",
+        out.stderr
+    );
+    let saved: Vec<std::path::PathBuf> = std::fs::read_dir(w.path("cache/recovered"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(saved.len(), 1);
+    let row: Value =
+        serde_json::from_str(std::fs::read_to_string(&saved[0]).unwrap().trim()).unwrap();
+    assert_eq!(row["output"], "paid for");
+    assert!(
+        out.stderr.contains(&format!(
+            "the row being written was saved to `{}`",
+            saved[0].display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--resume /dev/full"), "{}", out.stderr);
+    assert_eq!(
+        w.requests().len(),
+        1,
+        "the run stopped at the first failed write"
+    );
+}
