@@ -7,8 +7,6 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::render::row::plain_decimal;
-
 /// What the summary needs of one row.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sample {
@@ -69,21 +67,14 @@ pub struct Line {
     pub ttft_ms_p95: Option<f64>,
     pub itl_ms_p50: Option<f64>,
     pub tokens_per_s_p50: Option<f64>,
-    #[serde(serialize_with = "decimal")]
+    #[serde(serialize_with = "crate::render::row::decimal")]
     pub cost_usd_total: Option<f64>,
-    #[serde(serialize_with = "decimal")]
+    #[serde(serialize_with = "crate::render::row::decimal")]
     pub cost_usd_mean: Option<f64>,
     pub pass_rate: Option<f64>,
     /// Some cost was computed from estimated token counts (the display's `~`).
     #[serde(skip)]
     pub cost_estimated: bool,
-}
-
-fn decimal<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
-    match v.map(|x| serde_json::value::RawValue::from_string(plain_decimal(x))) {
-        Some(Ok(raw)) => raw.serialize(s),
-        _ => s.serialize_none(),
-    }
 }
 
 impl Summary {

@@ -56,7 +56,7 @@ pub struct Row {
 /// A number of dollars as a plain decimal: no float noise (`0.000351`, not
 /// `0.00035099999999999997`), never in exponent form (`0.00000122`, not `1.22e-6`). A number in
 /// JSON, a field in CSV.
-fn decimal<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+pub fn decimal<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
     use serde::Serialize;
     match v {
         Some(x) => match serde_json::value::RawValue::from_string(plain_decimal(*x)) {
