@@ -15,6 +15,7 @@ pub mod commands;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod history;
 pub mod output;
 pub mod provider;
 pub mod render;

@@ -57,6 +57,28 @@ impl ErrorKind {
         }
     }
 
+    /// Every kind, for parsing a stored name back.
+    pub const ALL: [ErrorKind; 13] = [
+        ErrorKind::Auth,
+        ErrorKind::RateLimit,
+        ErrorKind::Overloaded,
+        ErrorKind::BadRequest,
+        ErrorKind::NotFound,
+        ErrorKind::Server,
+        ErrorKind::Timeout,
+        ErrorKind::Network,
+        ErrorKind::Decode,
+        ErrorKind::TooLarge,
+        ErrorKind::MissingKey,
+        ErrorKind::Cancelled,
+        ErrorKind::Empty,
+    ];
+
+    /// The kind [`ErrorKind::as_str`] names.
+    pub fn parse(name: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     /// Classify an HTTP status the provider answered with.
     pub fn from_status(status: u16) -> ErrorKind {
         match status {
