@@ -28,6 +28,9 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Send one prompt to several models at once and compare the answers')
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Ask one model; the answer streams to stdout, made for shell pipes')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Your past runs, newest first; `history show ID` renders one again, as compare did')
+            [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'What your runs cost: spend, requests, tokens and errors by model, provider or day')
+            [CompletionResult]::new('leaderboard', 'leaderboard', [CompletionResultType]::ParameterValue, 'Your own leaderboard: each model''s latency, speed, errors and cost on your runs')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the model catalog: prices, context windows, capabilities, aliases')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Store, list and remove API keys in the OS keyring')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Where the config file is, what it holds, and a starter file')
@@ -61,6 +64,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('--max-cost', '--max-cost', [CompletionResultType]::ParameterName, 'Refuse to send when the worst-case cost (prompt tokens estimated, output at --max-tokens) of all models together exceeds this many US dollars')
             [CompletionResult]::new('--no-fallback', '--no-fallback', [CompletionResultType]::ParameterName, 'Only the first choice: no fallback to the next model of a `a|b` chain or route')
             [CompletionResult]::new('--no-stream', '--no-stream', [CompletionResultType]::ParameterName, 'Wait for whole answers instead of streaming them (no time to first token)')
+            [CompletionResult]::new('--no-history', '--no-history', [CompletionResultType]::ParameterName, 'Do not record this run in the local history [env: LLMX_NO_HISTORY=1] [config: history.enabled = false]')
             [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'Show whole answers in the table instead of cutting them')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress display')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress display')
@@ -89,6 +93,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
             [CompletionResult]::new('--no-fallback', '--no-fallback', [CompletionResultType]::ParameterName, 'Only the first choice: no fallback to the next model of a `a|b` chain or route')
             [CompletionResult]::new('--no-stream', '--no-stream', [CompletionResultType]::ParameterName, 'Wait for whole answers instead of streaming them (no time to first token)')
+            [CompletionResult]::new('--no-history', '--no-history', [CompletionResultType]::ParameterName, 'Do not record this run in the local history [env: LLMX_NO_HISTORY=1] [config: history.enabled = false]')
             [CompletionResult]::new('--stats', '--stats', [CompletionResultType]::ParameterName, 'Print latency, tokens and cost to stderr after the answer')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -127,8 +132,96 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress bar')
             [CompletionResult]::new('--no-fallback', '--no-fallback', [CompletionResultType]::ParameterName, 'Only the first choice: no fallback to the next model of a `a|b` chain or route')
             [CompletionResult]::new('--no-stream', '--no-stream', [CompletionResultType]::ParameterName, 'Wait for whole answers instead of streaming them (no time to first token)')
+            [CompletionResult]::new('--no-history', '--no-history', [CompletionResultType]::ParameterName, 'Do not record this run in the local history [env: LLMX_NO_HISTORY=1] [config: history.enabled = false]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'llmx;history' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only runs started this recently: 7d, 12h, 90m, 2w')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Only runs with this model (as typed, `provider/model` or the provider''s id)')
+            [CompletionResult]::new('--search', '--search', [CompletionResultType]::ParameterName, 'Only runs whose prompt or an answer contains TEXT (any case)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'How many runs')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'How many runs')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'f')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Render a past run again, exactly as compare rendered it (any format)')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete runs older than AGE and give the space back')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'How many runs and rows the store holds, its size on disk, the oldest and newest row')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'llmx;history;show' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'f')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'Show whole answers in the table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'llmx;history;prune' {
+            [CompletionResult]::new('--older-than', '--older-than', [CompletionResultType]::ParameterName, 'older-than')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'llmx;history;stats' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'f')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'llmx;history;help' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Render a past run again, exactly as compare rendered it (any format)')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete runs older than AGE and give the space back')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'How many runs and rows the store holds, its size on disk, the oldest and newest row')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'llmx;history;help;show' {
+            break
+        }
+        'llmx;history;help;prune' {
+            break
+        }
+        'llmx;history;help;stats' {
+            break
+        }
+        'llmx;history;help;help' {
+            break
+        }
+        'llmx;usage' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Rows started this recently: 30d, 12h, 2w')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'by')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'f')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'llmx;leaderboard' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Rows started this recently: 30d, 12h, 2w')
+            [CompletionResult]::new('--min-n', '--min-n', [CompletionResultType]::ParameterName, 'Leave out models with fewer rows than this')
+            [CompletionResult]::new('--sort', '--sort', [CompletionResultType]::ParameterName, 'sort')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'f')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -158,7 +251,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Store a provider''s key: typed at a hidden prompt, or piped on stdin (never an argument)')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'For every provider: where its key comes from, and a masked form of it')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a provider''s key from the keyring')
-            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Where keys, the config file and the cache live, and the lookup order')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Where keys, the config file, the cache and the history live, and the lookup order')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -194,7 +287,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Store a provider''s key: typed at a hidden prompt, or piped on stdin (never an argument)')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'For every provider: where its key comes from, and a masked form of it')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a provider''s key from the keyring')
-            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Where keys, the config file and the cache live, and the lookup order')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Where keys, the config file, the cache and the history live, and the lookup order')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -282,6 +375,9 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Send one prompt to several models at once and compare the answers')
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Ask one model; the answer streams to stdout, made for shell pipes')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Your past runs, newest first; `history show ID` renders one again, as compare did')
+            [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'What your runs cost: spend, requests, tokens and errors by model, provider or day')
+            [CompletionResult]::new('leaderboard', 'leaderboard', [CompletionResultType]::ParameterValue, 'Your own leaderboard: each model''s latency, speed, errors and cost on your runs')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the model catalog: prices, context windows, capabilities, aliases')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Store, list and remove API keys in the OS keyring')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Where the config file is, what it holds, and a starter file')
@@ -299,6 +395,27 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
         'llmx;help;bench' {
             break
         }
+        'llmx;help;history' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Render a past run again, exactly as compare rendered it (any format)')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete runs older than AGE and give the space back')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'How many runs and rows the store holds, its size on disk, the oldest and newest row')
+            break
+        }
+        'llmx;help;history;show' {
+            break
+        }
+        'llmx;help;history;prune' {
+            break
+        }
+        'llmx;help;history;stats' {
+            break
+        }
+        'llmx;help;usage' {
+            break
+        }
+        'llmx;help;leaderboard' {
+            break
+        }
         'llmx;help;models' {
             break
         }
@@ -306,7 +423,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Store a provider''s key: typed at a hidden prompt, or piped on stdin (never an argument)')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'For every provider: where its key comes from, and a masked form of it')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a provider''s key from the keyring')
-            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Where keys, the config file and the cache live, and the lookup order')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Where keys, the config file, the cache and the history live, and the lookup order')
             break
         }
         'llmx;help;keys;set' {

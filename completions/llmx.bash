@@ -34,14 +34,23 @@ _llmx() {
             llmx,help)
                 cmd="llmx__subcmd__help"
                 ;;
+            llmx,history)
+                cmd="llmx__subcmd__history"
+                ;;
             llmx,keys)
                 cmd="llmx__subcmd__keys"
+                ;;
+            llmx,leaderboard)
+                cmd="llmx__subcmd__leaderboard"
                 ;;
             llmx,man)
                 cmd="llmx__subcmd__man"
                 ;;
             llmx,models)
                 cmd="llmx__subcmd__models"
+                ;;
+            llmx,usage)
+                cmd="llmx__subcmd__usage"
                 ;;
             llmx__subcmd__config,help)
                 cmd="llmx__subcmd__config__subcmd__help"
@@ -85,14 +94,23 @@ _llmx() {
             llmx__subcmd__help,help)
                 cmd="llmx__subcmd__help__subcmd__help"
                 ;;
+            llmx__subcmd__help,history)
+                cmd="llmx__subcmd__help__subcmd__history"
+                ;;
             llmx__subcmd__help,keys)
                 cmd="llmx__subcmd__help__subcmd__keys"
+                ;;
+            llmx__subcmd__help,leaderboard)
+                cmd="llmx__subcmd__help__subcmd__leaderboard"
                 ;;
             llmx__subcmd__help,man)
                 cmd="llmx__subcmd__help__subcmd__man"
                 ;;
             llmx__subcmd__help,models)
                 cmd="llmx__subcmd__help__subcmd__models"
+                ;;
+            llmx__subcmd__help,usage)
+                cmd="llmx__subcmd__help__subcmd__usage"
                 ;;
             llmx__subcmd__help__subcmd__config,init)
                 cmd="llmx__subcmd__help__subcmd__config__subcmd__init"
@@ -102,6 +120,15 @@ _llmx() {
                 ;;
             llmx__subcmd__help__subcmd__config,show)
                 cmd="llmx__subcmd__help__subcmd__config__subcmd__show"
+                ;;
+            llmx__subcmd__help__subcmd__history,prune)
+                cmd="llmx__subcmd__help__subcmd__history__subcmd__prune"
+                ;;
+            llmx__subcmd__help__subcmd__history,show)
+                cmd="llmx__subcmd__help__subcmd__history__subcmd__show"
+                ;;
+            llmx__subcmd__help__subcmd__history,stats)
+                cmd="llmx__subcmd__help__subcmd__history__subcmd__stats"
                 ;;
             llmx__subcmd__help__subcmd__keys,list)
                 cmd="llmx__subcmd__help__subcmd__keys__subcmd__list"
@@ -114,6 +141,30 @@ _llmx() {
                 ;;
             llmx__subcmd__help__subcmd__keys,set)
                 cmd="llmx__subcmd__help__subcmd__keys__subcmd__set"
+                ;;
+            llmx__subcmd__history,help)
+                cmd="llmx__subcmd__history__subcmd__help"
+                ;;
+            llmx__subcmd__history,prune)
+                cmd="llmx__subcmd__history__subcmd__prune"
+                ;;
+            llmx__subcmd__history,show)
+                cmd="llmx__subcmd__history__subcmd__show"
+                ;;
+            llmx__subcmd__history,stats)
+                cmd="llmx__subcmd__history__subcmd__stats"
+                ;;
+            llmx__subcmd__history__subcmd__help,help)
+                cmd="llmx__subcmd__history__subcmd__help__subcmd__help"
+                ;;
+            llmx__subcmd__history__subcmd__help,prune)
+                cmd="llmx__subcmd__history__subcmd__help__subcmd__prune"
+                ;;
+            llmx__subcmd__history__subcmd__help,show)
+                cmd="llmx__subcmd__history__subcmd__help__subcmd__show"
+                ;;
+            llmx__subcmd__history__subcmd__help,stats)
+                cmd="llmx__subcmd__history__subcmd__help__subcmd__stats"
                 ;;
             llmx__subcmd__keys,help)
                 cmd="llmx__subcmd__keys__subcmd__help"
@@ -152,7 +203,7 @@ _llmx() {
 
     case "${cmd}" in
         llmx)
-            opts="-h -V --help --version compare ask bench models keys config completions man help"
+            opts="-h -V --help --version compare ask bench history usage leaderboard models keys config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -166,7 +217,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__ask)
-            opts="-m -p -h -V --model --prompt --system --temperature --max-tokens --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --route --no-fallback --no-stream --stats --format --help --version"
+            opts="-m -p -h -V --model --prompt --system --temperature --max-tokens --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --route --no-fallback --no-stream --no-history --stats --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -244,7 +295,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__bench)
-            opts="-m -o -j -q -h -V --model --models --repeat --warmup --output --format --resume --summary --seed --shard --concurrency --max-cost --quiet --system --temperature --max-tokens --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --route --no-fallback --no-stream --help --version"
+            opts="-m -o -j -q -h -V --model --models --repeat --warmup --output --format --resume --summary --seed --shard --concurrency --max-cost --quiet --system --temperature --max-tokens --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --route --no-fallback --no-stream --no-history --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -362,7 +413,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__compare)
-            opts="-m -p -o -j -q -h -V --model --models --prompt --system --temperature --max-tokens --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --route --no-fallback --no-stream --format --output --concurrency --full --quiet --max-cost --help --version"
+            opts="-m -p -o -j -q -h -V --model --models --prompt --system --temperature --max-tokens --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --route --no-fallback --no-stream --no-history --format --output --concurrency --full --quiet --max-cost --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -604,7 +655,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__help)
-            opts="compare ask bench models keys config completions man help"
+            opts="compare ask bench history usage leaderboard models keys config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -743,6 +794,62 @@ _llmx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        llmx__subcmd__help__subcmd__history)
+            opts="show prune stats"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__help__subcmd__history__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__help__subcmd__history__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__help__subcmd__history__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         llmx__subcmd__help__subcmd__keys)
             opts="set list remove path"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -813,6 +920,20 @@ _llmx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        llmx__subcmd__help__subcmd__leaderboard)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         llmx__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -834,6 +955,194 @@ _llmx() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__help__subcmd__usage)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__history)
+            opts="-n -f -h -V --since --model --search --limit --format --help --version show prune stats help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__history__subcmd__help)
+            opts="show prune stats help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__history__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__history__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__history__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__history__subcmd__help__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__history__subcmd__prune)
+            opts="-h -V --older-than --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__history__subcmd__show)
+            opts="-f -h -V --format --full --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__history__subcmd__stats)
+            opts="-f -h -V --format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -995,6 +1304,40 @@ _llmx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        llmx__subcmd__leaderboard)
+            opts="-f -h -V --since --min-n --sort --format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sort)
+                    COMPREPLY=($(compgen -W "latency ttft speed cost errors" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         llmx__subcmd__man)
             opts="-h -V --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1034,6 +1377,36 @@ _llmx() {
                     ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__usage)
+            opts="-f -h -V --since --by --format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
+                    COMPREPLY=($(compgen -W "model provider day" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -25,6 +25,9 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand compare 'Send one prompt to several models at once and compare the answers'
             cand ask 'Ask one model; the answer streams to stdout, made for shell pipes'
             cand bench 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary'
+            cand history 'Your past runs, newest first; `history show ID` renders one again, as compare did'
+            cand usage 'What your runs cost: spend, requests, tokens and errors by model, provider or day'
+            cand leaderboard 'Your own leaderboard: each model''s latency, speed, errors and cost on your runs'
             cand models 'List the model catalog: prices, context windows, capabilities, aliases'
             cand keys 'Store, list and remove API keys in the OS keyring'
             cand config 'Where the config file is, what it holds, and a starter file'
@@ -57,6 +60,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --max-cost 'Refuse to send when the worst-case cost (prompt tokens estimated, output at --max-tokens) of all models together exceeds this many US dollars'
             cand --no-fallback 'Only the first choice: no fallback to the next model of a `a|b` chain or route'
             cand --no-stream 'Wait for whole answers instead of streaming them (no time to first token)'
+            cand --no-history 'Do not record this run in the local history [env: LLMX_NO_HISTORY=1] [config: history.enabled = false]'
             cand --full 'Show whole answers in the table instead of cutting them'
             cand -q 'No progress display'
             cand --quiet 'No progress display'
@@ -84,6 +88,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --format 'format'
             cand --no-fallback 'Only the first choice: no fallback to the next model of a `a|b` chain or route'
             cand --no-stream 'Wait for whole answers instead of streaming them (no time to first token)'
+            cand --no-history 'Do not record this run in the local history [env: LLMX_NO_HISTORY=1] [config: history.enabled = false]'
             cand --stats 'Print latency, tokens and cost to stderr after the answer'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -121,8 +126,85 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --quiet 'No progress bar'
             cand --no-fallback 'Only the first choice: no fallback to the next model of a `a|b` chain or route'
             cand --no-stream 'Wait for whole answers instead of streaming them (no time to first token)'
+            cand --no-history 'Do not record this run in the local history [env: LLMX_NO_HISTORY=1] [config: history.enabled = false]'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'llmx;history'= {
+            cand --since 'Only runs started this recently: 7d, 12h, 90m, 2w'
+            cand --model 'Only runs with this model (as typed, `provider/model` or the provider''s id)'
+            cand --search 'Only runs whose prompt or an answer contains TEXT (any case)'
+            cand -n 'How many runs'
+            cand --limit 'How many runs'
+            cand -f 'f'
+            cand --format 'format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand show 'Render a past run again, exactly as compare rendered it (any format)'
+            cand prune 'Delete runs older than AGE and give the space back'
+            cand stats 'How many runs and rows the store holds, its size on disk, the oldest and newest row'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'llmx;history;show'= {
+            cand -f 'f'
+            cand --format 'format'
+            cand --full 'Show whole answers in the table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'llmx;history;prune'= {
+            cand --older-than 'older-than'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'llmx;history;stats'= {
+            cand -f 'f'
+            cand --format 'format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'llmx;history;help'= {
+            cand show 'Render a past run again, exactly as compare rendered it (any format)'
+            cand prune 'Delete runs older than AGE and give the space back'
+            cand stats 'How many runs and rows the store holds, its size on disk, the oldest and newest row'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'llmx;history;help;show'= {
+        }
+        &'llmx;history;help;prune'= {
+        }
+        &'llmx;history;help;stats'= {
+        }
+        &'llmx;history;help;help'= {
+        }
+        &'llmx;usage'= {
+            cand --since 'Rows started this recently: 30d, 12h, 2w'
+            cand --by 'by'
+            cand -f 'f'
+            cand --format 'format'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'llmx;leaderboard'= {
+            cand --since 'Rows started this recently: 30d, 12h, 2w'
+            cand --min-n 'Leave out models with fewer rows than this'
+            cand --sort 'sort'
+            cand -f 'f'
+            cand --format 'format'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -150,7 +232,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand set 'Store a provider''s key: typed at a hidden prompt, or piped on stdin (never an argument)'
             cand list 'For every provider: where its key comes from, and a masked form of it'
             cand remove 'Remove a provider''s key from the keyring'
-            cand path 'Where keys, the config file and the cache live, and the lookup order'
+            cand path 'Where keys, the config file, the cache and the history live, and the lookup order'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'llmx;keys;set'= {
@@ -181,7 +263,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand set 'Store a provider''s key: typed at a hidden prompt, or piped on stdin (never an argument)'
             cand list 'For every provider: where its key comes from, and a masked form of it'
             cand remove 'Remove a provider''s key from the keyring'
-            cand path 'Where keys, the config file and the cache live, and the lookup order'
+            cand path 'Where keys, the config file, the cache and the history live, and the lookup order'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'llmx;keys;help;set'= {
@@ -252,6 +334,9 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand compare 'Send one prompt to several models at once and compare the answers'
             cand ask 'Ask one model; the answer streams to stdout, made for shell pipes'
             cand bench 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary'
+            cand history 'Your past runs, newest first; `history show ID` renders one again, as compare did'
+            cand usage 'What your runs cost: spend, requests, tokens and errors by model, provider or day'
+            cand leaderboard 'Your own leaderboard: each model''s latency, speed, errors and cost on your runs'
             cand models 'List the model catalog: prices, context windows, capabilities, aliases'
             cand keys 'Store, list and remove API keys in the OS keyring'
             cand config 'Where the config file is, what it holds, and a starter file'
@@ -265,13 +350,28 @@ set edit:completion:arg-completer[llmx] = {|@words|
         }
         &'llmx;help;bench'= {
         }
+        &'llmx;help;history'= {
+            cand show 'Render a past run again, exactly as compare rendered it (any format)'
+            cand prune 'Delete runs older than AGE and give the space back'
+            cand stats 'How many runs and rows the store holds, its size on disk, the oldest and newest row'
+        }
+        &'llmx;help;history;show'= {
+        }
+        &'llmx;help;history;prune'= {
+        }
+        &'llmx;help;history;stats'= {
+        }
+        &'llmx;help;usage'= {
+        }
+        &'llmx;help;leaderboard'= {
+        }
         &'llmx;help;models'= {
         }
         &'llmx;help;keys'= {
             cand set 'Store a provider''s key: typed at a hidden prompt, or piped on stdin (never an argument)'
             cand list 'For every provider: where its key comes from, and a masked form of it'
             cand remove 'Remove a provider''s key from the keyring'
-            cand path 'Where keys, the config file and the cache live, and the lookup order'
+            cand path 'Where keys, the config file, the cache and the history live, and the lookup order'
         }
         &'llmx;help;keys;set'= {
         }

@@ -50,6 +50,13 @@ pub enum Command {
     /// Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary.
     #[command(after_help = BENCH_AFTER_HELP)]
     Bench(BenchArgs),
+    /// Your past runs, newest first; `history show ID` renders one again, as compare did.
+    #[command(args_conflicts_with_subcommands = true, after_help = HISTORY_AFTER_HELP)]
+    History(HistoryArgs),
+    /// What your runs cost: spend, requests, tokens and errors by model, provider or day.
+    Usage(UsageArgs),
+    /// Your own leaderboard: each model's latency, speed, errors and cost on your runs.
+    Leaderboard(LeaderboardArgs),
     /// List the model catalog: prices, context windows, capabilities, aliases.
     Models(ModelsArgs),
     /// Store, list and remove API keys in the OS keyring.
@@ -125,6 +132,11 @@ pub struct RequestArgs {
     /// Wait for whole answers instead of streaming them (no time to first token).
     #[arg(long)]
     pub no_stream: bool,
+
+    /// Do not record this run in the local history [env: LLMX_NO_HISTORY=1] [config:
+    /// history.enabled = false].
+    #[arg(long)]
+    pub no_history: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -302,6 +314,138 @@ pub struct AskArgs {
     pub format: AskFormat,
 }
 
+const HISTORY_AFTER_HELP: &str = "\
+Every row of compare, ask and bench is recorded in a local SQLite store (`llmx keys path` shows
+where; LLMX_DATA_DIR moves it). Turn it off with --no-history, LLMX_NO_HISTORY=1 or
+`[history] enabled = false` in the config; `[history] store_text = false` keeps metrics and
+hashes but no prompt or answer text.";
+
+/// A span of time back from now: `30d`, `12h`, `90m`, `2w`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Age(pub std::time::Duration);
+
+impl std::str::FromStr for Age {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Age, String> {
+        let bad = || format!("`{s}` is not a span of time such as 30d, 12h, 90m or 2w");
+        let t = s.trim();
+        let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        let (n, unit) = t.split_at(split);
+        let n: u64 = n.parse().map_err(|_| bad())?;
+        let secs = match unit {
+            "s" => 1,
+            "m" | "min" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            "w" => 7 * 86_400,
+            _ => return Err(bad()),
+        };
+        n.checked_mul(secs)
+            .map(|s| Age(std::time::Duration::from_secs(s)))
+            .ok_or_else(bad)
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HistoryArgs {
+    #[command(subcommand)]
+    pub command: Option<HistoryCommand>,
+    #[command(flatten)]
+    pub list: HistoryListArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HistoryListArgs {
+    /// Only runs started this recently: 7d, 12h, 90m, 2w.
+    #[arg(long, value_name = "AGE")]
+    pub since: Option<Age>,
+    /// Only runs with this model (as typed, `provider/model` or the provider's id).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Only runs whose prompt or an answer contains TEXT (any case).
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// How many runs.
+    #[arg(short = 'n', long = "limit", value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum HistoryCommand {
+    /// Render a past run again, exactly as compare rendered it (any format).
+    Show {
+        /// The run's id, or enough of its start to be unique.
+        run_id: String,
+        #[arg(short, long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Show whole answers in the table.
+        #[arg(long)]
+        full: bool,
+    },
+    /// Delete runs older than AGE and give the space back.
+    Prune {
+        #[arg(long, value_name = "AGE", required = true)]
+        older_than: Age,
+    },
+    /// How many runs and rows the store holds, its size on disk, the oldest and newest row.
+    Stats {
+        #[arg(short, long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+/// What `llmx usage` groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UsageBy {
+    /// `provider/model` as requested.
+    Model,
+    Provider,
+    /// UTC day.
+    Day,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UsageArgs {
+    /// Rows started this recently: 30d, 12h, 2w.
+    #[arg(long, value_name = "AGE", default_value = "30d")]
+    pub since: Age,
+    #[arg(long, value_enum, default_value_t = UsageBy::Model)]
+    pub by: UsageBy,
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// What `llmx leaderboard` ranks by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BoardSort {
+    /// Median latency, lowest first.
+    Latency,
+    /// Median time to first token, lowest first.
+    Ttft,
+    /// Median output tokens per second, highest first.
+    Speed,
+    /// Mean cost per request, lowest first.
+    Cost,
+    /// Error rate, lowest first.
+    Errors,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LeaderboardArgs {
+    /// Rows started this recently: 30d, 12h, 2w.
+    #[arg(long, value_name = "AGE", default_value = "30d")]
+    pub since: Age,
+    /// Leave out models with fewer rows than this.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub min_n: u64,
+    #[arg(long, value_enum, default_value_t = BoardSort::Latency)]
+    pub sort: BoardSort,
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
 #[derive(Debug, Clone, Subcommand)]
 pub enum KeysCommand {
     /// Store a provider's key: typed at a hidden prompt, or piped on stdin (never an argument).
@@ -313,7 +457,7 @@ pub enum KeysCommand {
     List,
     /// Remove a provider's key from the keyring.
     Remove { provider: String },
-    /// Where keys, the config file and the cache live, and the lookup order.
+    /// Where keys, the config file, the cache and the history live, and the lookup order.
     Path,
 }
 

@@ -26,6 +26,19 @@ pub struct ConfigFile {
     /// Overrides of built-in providers, and custom providers (those with a `dialect`).
     #[serde(default)]
     pub providers: BTreeMap<String, ProviderConfig>,
+    /// The local history of runs.
+    #[serde(default)]
+    pub history: HistoryConfig,
+}
+
+/// `[history]`: whether runs are recorded, and whether their texts are kept.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryConfig {
+    /// Record runs (default true).
+    pub enabled: Option<bool>,
+    /// Keep prompt and answer texts (default true); false keeps metrics and hashes only.
+    pub store_text: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -38,6 +51,9 @@ pub struct Defaults {
     /// Seconds per attempt.
     pub timeout: Option<f64>,
     pub concurrency: Option<u32>,
+    /// The `[history]` table, handed to the run settings with the defaults.
+    #[serde(skip)]
+    pub history: HistoryConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -357,6 +373,10 @@ pub const STARTER: &str = r#"# llmx configuration. Precedence: command-line flag
 # max_tokens = 1024
 # timeout = 300                          # seconds per attempt
 # concurrency = 8
+
+[history]
+# enabled = true                         # record every run (llmx history, usage, leaderboard)
+# store_text = true                      # false: keep metrics and hashes, no prompt or answer text
 
 [aliases]
 # fast = "groq/llama-3.3-70b-versatile"

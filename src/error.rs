@@ -184,6 +184,10 @@ pub enum Error {
     #[error("no {provider} key in {store}; nothing removed")]
     NoKeyToRemove { provider: String, store: String },
 
+    /// The history store could not be read or changed (`llmx history`, `usage`, `leaderboard`).
+    #[error("{0}")]
+    History(#[from] crate::history::HistoryError),
+
     // ---- After requests were sent: exit 1. ----
     /// An output failed; the run stopped and kept what it could.
     #[error("{0}")]

@@ -269,10 +269,56 @@ pub struct RequestSettings {
     pub limits: CallLimits,
     pub route: Option<Route>,
     pub no_fallback: bool,
+    pub history: HistorySettings,
+}
+
+/// Whether a run is recorded in the local history, and with its texts or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistorySettings {
+    pub record: bool,
+    /// Keep prompt, system prompt and answer texts (`[history] store_text`).
+    pub store_text: bool,
+}
+
+impl Default for HistorySettings {
+    fn default() -> Self {
+        HistorySettings {
+            record: true,
+            store_text: true,
+        }
+    }
+}
+
+impl HistorySettings {
+    /// `--no-history`, then `LLMX_NO_HISTORY`, then the config's `[history]`.
+    pub fn resolve(
+        no_history: bool,
+        env: &Env,
+        c: &crate::config::HistoryConfig,
+    ) -> Result<Self, Error> {
+        let off = match env.parsed("LLMX_NO_HISTORY", parse_bool)? {
+            Some(off) => off,
+            None => c.enabled == Some(false),
+        };
+        Ok(HistorySettings {
+            record: !no_history && !off,
+            store_text: c.store_text.unwrap_or(true),
+        })
+    }
+}
+
+/// `1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`, any case.
+fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(format!("`{s}` is not 1 or 0 (true or false)")),
+    }
 }
 
 impl RequestSettings {
     pub fn resolve(a: RequestArgs, env: &Env, d: &Defaults) -> Result<Self, Error> {
+        let history = HistorySettings::resolve(a.no_history, env, &d.history)?;
         let system = a.system.map(|s| match s.strip_prefix('@') {
             Some(path) => SystemPrompt::File(PathBuf::from(path)),
             None => SystemPrompt::Text(s),
@@ -314,6 +360,7 @@ impl RequestSettings {
             },
             route: a.route,
             no_fallback: a.no_fallback,
+            history,
         })
     }
 }
@@ -357,6 +404,8 @@ pub struct Paths {
     pub config: Option<PathBuf>,
     /// `LLMX_CACHE_DIR`, else the user cache dir.
     pub cache_dir: Option<PathBuf>,
+    /// `LLMX_DATA_DIR`, else the user data dir: the history.
+    pub data_dir: Option<PathBuf>,
     /// `TMPDIR`, else `/tmp`: the last place results are saved when their output fails.
     pub tmp_dir: PathBuf,
 }
@@ -366,6 +415,10 @@ impl Paths {
         Paths {
             config: crate::config::config_path(env),
             cache_dir: crate::catalog::refresh::cache_dir(env),
+            data_dir: match env.get("LLMX_DATA_DIR") {
+                Some(d) => Some(PathBuf::from(d)),
+                None => dirs::data_dir().map(|d| d.join("llmx")),
+            },
             tmp_dir: env
                 .get("TMPDIR")
                 .map(PathBuf::from)
@@ -385,9 +438,114 @@ impl Paths {
         Some(self.cache_dir.as_ref()?.join("catalog.json"))
     }
 
-    /// Latencies of earlier runs (`--route fastest`).
+    /// The history store.
+    pub fn history(&self) -> Option<PathBuf> {
+        Some(crate::history::path_in(self.data_dir.as_ref()?))
+    }
+
+    /// Latencies of earlier runs, as llmx kept them before the history (imported once).
     pub fn latency_file(&self) -> Option<PathBuf> {
         Some(self.cache_dir.as_ref()?.join("latency.json"))
+    }
+}
+
+/// `llmx history`, `usage` and `leaderboard`: what to report on, and how.
+#[derive(Debug, Clone)]
+pub struct ReportSettings {
+    pub view: View,
+    pub format: Format,
+    pub table: TableOptions,
+    /// stdout is a terminal: CSV is shown with control characters neutralised.
+    pub terminal: bool,
+}
+
+/// One of the reports on the history.
+#[derive(Debug, Clone, PartialEq)]
+pub enum View {
+    Runs {
+        since: Option<Duration>,
+        model: Option<String>,
+        search: Option<String>,
+        limit: usize,
+    },
+    Show {
+        run: String,
+    },
+    Prune {
+        older_than: Duration,
+    },
+    Stats,
+    Usage {
+        since: Duration,
+        by: crate::cli::UsageBy,
+    },
+    Leaderboard {
+        since: Duration,
+        min_n: u64,
+        sort: crate::cli::BoardSort,
+    },
+}
+
+impl ReportSettings {
+    fn new(view: View, format: Format, full: bool, facts: Facts) -> ReportSettings {
+        let display = decide(facts.terminal, true);
+        ReportSettings {
+            view,
+            format,
+            table: TableOptions {
+                full,
+                width: display.width,
+                color: display.color,
+            },
+            terminal: display.terminal,
+        }
+    }
+
+    pub fn history(a: crate::cli::HistoryArgs, facts: Facts) -> ReportSettings {
+        use crate::cli::HistoryCommand as C;
+        match a.command {
+            None => {
+                let l = a.list;
+                let view = View::Runs {
+                    since: l.since.map(|a| a.0),
+                    model: l.model,
+                    search: l.search,
+                    limit: l.limit,
+                };
+                ReportSettings::new(view, l.format, false, facts)
+            }
+            Some(C::Show {
+                run_id,
+                format,
+                full,
+            }) => ReportSettings::new(View::Show { run: run_id }, format, full, facts),
+            Some(C::Prune { older_than }) => ReportSettings::new(
+                View::Prune {
+                    older_than: older_than.0,
+                },
+                Format::Table,
+                false,
+                facts,
+            ),
+            Some(C::Stats { format }) => ReportSettings::new(View::Stats, format, false, facts),
+        }
+    }
+
+    pub fn usage(a: crate::cli::UsageArgs, facts: Facts) -> ReportSettings {
+        let view = View::Usage {
+            since: a.since.0,
+            by: a.by,
+        };
+        ReportSettings::new(view, a.format, false, facts)
+    }
+
+    pub fn leaderboard(a: crate::cli::LeaderboardArgs, facts: Facts) -> ReportSettings {
+        let view = View::Leaderboard {
+            since: a.since.0,
+            min_n: a.min_n,
+            sort: a.sort,
+        };
+        ReportSettings::new(view, a.format, false, facts)
     }
 }
 
@@ -680,6 +838,7 @@ mod tests {
             timeout: Some(30.0),
             concurrency: Some(3),
             models: Some(vec!["from-config".into()]),
+            ..Default::default()
         };
         let none = Env::default();
         let s = compare(&["-p", "x"], &none, &d).unwrap();

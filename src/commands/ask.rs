@@ -14,6 +14,7 @@ pub fn run(ctx: &Context, s: AskSettings) -> Result<Exit, Error> {
     let (json, terminal) = (s.json, s.terminal);
     let outcome = pipeline::execute(
         ctx,
+        "ask",
         &s.run,
         Box::new(move |_| {
             let sink: Box<dyn Sink> = if json {

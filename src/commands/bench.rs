@@ -17,7 +17,73 @@ use crate::error::{Error, Exit, ResumeProblem};
 use crate::provider::{ChatRequest, Message};
 use crate::settings::BenchSettings;
 use crate::sink::bench::{BenchBar, BenchWriter, Lent, RowsTo, RunMap};
-use crate::sink::latency::LatencyRecord;
+
+/// The history sink of a benchmark: one history run per invocation (shards and resumes each
+/// get their own, sharing bench's run id), warm-ups not recorded.
+fn history_sink<'c>(
+    ctx: &'c Context,
+    s: &BenchSettings,
+    map: RunMap<'c>,
+    requests: &[ChatRequest],
+    labels: &[String],
+    base: &ChatRequest,
+) -> Option<crate::sink::history::HistorySink<'c>> {
+    use crate::history::Text;
+    let to = pipeline::recording(ctx, &s.run)?;
+    let keep = to.store_text;
+    let texts: Vec<_> = requests
+        .iter()
+        .map(|r| {
+            let text = r.messages.first().map(|m| m.text()).unwrap_or_default();
+            (
+                Text::new(&text, keep),
+                r.system.as_deref().map(|t| Text::new(t, keep)),
+            )
+        })
+        .collect();
+    let now = ctx.clock.now();
+    let ids: Vec<&str> = map.prompts.iter().map(|p| p.id.as_str()).collect();
+    let summary = match ids.as_slice() {
+        [one] => format!("1 prompt: {one}"),
+        many => format!("{} prompts: {}", many.len(), many.join(", ")),
+    };
+    let record = crate::history::RunRecord {
+        id: crate::history::new_run_id(now),
+        started_ms: crate::history::epoch_ms(now),
+        command: "bench".into(),
+        models: labels.join(","),
+        prompt_hash: (texts.len() == 1).then(|| texts[0].0.hash.clone()),
+        summary: keep.then(|| crate::sink::history::summary(&summary)),
+        params: pipeline::params(
+            &s.run,
+            base,
+            serde_json::json!({
+                "repeat": s.repeat,
+                "warmup": s.warmup,
+                "seed": s.seed,
+                "shard": s.shard.map(|sh| format!("{}/{}", sh.index, sh.count)),
+            }),
+        ),
+        prices_as_of: ctx.catalog().prices_as_of.clone(),
+        bench_run: Some(map.run_id.to_string()),
+    };
+    Some(crate::sink::history::HistorySink::start(
+        to,
+        record,
+        ctx.catalog(),
+        Box::new(move |r| {
+            let (cell, prompt, pass) = map.measured(r)?;
+            let (text, system) = texts.get(cell.prompt as usize)?;
+            Some(crate::sink::history::RowMeta {
+                prompt: text.clone(),
+                system: system.clone(),
+                prompt_id: Some(prompt.id.clone()),
+                repeat: Some(cell.repeat),
+                pass,
+            })
+        }),
+    ))
+}
 
 pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
     let prompts = crate::bench::prompts::load(&s.inputs, &mut read_all_stdin)?;
@@ -166,7 +232,9 @@ pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
             fanout.push(BenchBar::new(map, catalog));
         }
         fanout.push(Lent(&mut writer));
-        fanout.push(LatencyRecord::new(ctx.paths.latency_file()));
+        if let Some(h) = history_sink(ctx, &s, map, &requests, &labels, &base) {
+            fanout.push(h);
+        }
         let client = super::http_client(ctx, s.run.request.connect_timeout)?;
         let opts = RunOptions {
             concurrency: Some(

@@ -17,6 +17,7 @@ pub fn run(ctx: &Context, s: CompareSettings) -> Result<Exit, Error> {
     let (progress, output, terminal) = (s.display.progress, s.output.clone(), s.display.terminal);
     let outcome = pipeline::execute(
         ctx,
+        "compare",
         &s.run,
         Box::new(move |jobs| {
             let mut sinks: Vec<Box<dyn Sink>> = Vec::new();

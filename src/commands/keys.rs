@@ -128,6 +128,11 @@ fn path(ctx: &Context) -> Result<Exit, Error> {
         .as_ref()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "(no cache dir; set LLMX_CACHE_DIR)".into());
+    let history = ctx
+        .paths
+        .history()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "(no data dir; set LLMX_DATA_DIR)".into());
     let keyring = match ctx.keys.store() {
         Some(s) => s.describe(),
         None => "off (LLMX_NO_KEYRING)".into(),
@@ -136,7 +141,8 @@ fn path(ctx: &Context) -> Result<Exit, Error> {
         "key lookup order: the provider's env var, then the keyring, then the config file\n\
          keyring:          {keyring}; service `{KEYRING_SERVICE}`, user = provider id\n\
          config file:      {config} (override with LLMX_CONFIG)\n\
-         cache dir:        {cache} (override with LLMX_CACHE_DIR)\n"
+         cache dir:        {cache} (override with LLMX_CACHE_DIR)\n\
+         history:          {history} (override the dir with LLMX_DATA_DIR)\n"
     ))?;
     Ok(Exit::Success)
 }

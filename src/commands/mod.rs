@@ -5,6 +5,7 @@ pub mod ask;
 pub mod bench;
 pub mod compare;
 pub mod config;
+pub mod history;
 pub mod keys;
 pub mod models;
 pub mod pipeline;
@@ -75,10 +76,14 @@ impl Context {
         catalog
     }
 
+    /// The config's run defaults, with its `[history]` table.
     pub fn defaults(&self) -> crate::config::Defaults {
         self.config
             .as_ref()
-            .map(|c| c.file.defaults.clone())
+            .map(|c| crate::config::Defaults {
+                history: c.file.history,
+                ..c.file.defaults.clone()
+            })
             .unwrap_or_default()
     }
 }
@@ -128,6 +133,13 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
                 .collect();
             let s = crate::settings::BenchSettings::resolve(args, &env, &defaults, facts, argv)?;
             bench::run(&ctx, s)
+        }
+        Command::History(a) => {
+            history::run(&ctx, crate::settings::ReportSettings::history(a, facts))
+        }
+        Command::Usage(a) => history::run(&ctx, crate::settings::ReportSettings::usage(a, facts)),
+        Command::Leaderboard(a) => {
+            history::run(&ctx, crate::settings::ReportSettings::leaderboard(a, facts))
         }
         Command::Models(args) => {
             models::run(&ctx, crate::settings::ModelsSettings::resolve(args, facts))

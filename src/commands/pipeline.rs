@@ -12,7 +12,7 @@ use crate::engine::{self, Fanout, Job, RunOptions, RunOutcome, Signal, Sink, Sto
 use crate::error::{Error, Exit};
 use crate::provider::{ChatRequest, Message};
 use crate::settings::{RequestSettings, RunSettings, SystemPrompt};
-use crate::sink::latency::{medians, LatencyRecord};
+use crate::sink::history::{HistorySink, Recording, RowMeta};
 
 /// The sinks a command wants, built once the jobs are known and before anything is sent (a
 /// failure here is still a usage error).
@@ -22,6 +22,7 @@ pub type SinkFactory<'c> = dyn FnOnce(&[Job]) -> Result<Vec<Box<dyn Sink + 'c>>,
 /// in the outcome.
 pub fn execute<'c>(
     ctx: &'c Context,
+    command: &'static str,
     run: &RunSettings,
     sinks: Box<SinkFactory<'c>>,
 ) -> Result<RunOutcome, Error> {
@@ -46,7 +47,9 @@ pub fn execute<'c>(
     for s in sinks(&jobs)? {
         fanout.push_boxed(s);
     }
-    fanout.push(LatencyRecord::new(ctx.paths.latency_file()));
+    if let Some(h) = history_sink(ctx, command, run, &request) {
+        fanout.push(h);
+    }
     let client = super::http_client(ctx, run.request.connect_timeout)?;
     let opts = RunOptions {
         concurrency: Some(
@@ -214,9 +217,98 @@ pub fn chat_request(s: &RequestSettings, prompt: String) -> Result<ChatRequest, 
     })
 }
 
+/// Where and how to record a run in the history; `None` when it is turned off.
+pub fn recording(ctx: &Context, run: &RunSettings) -> Option<Recording> {
+    let h = run.request.history;
+    Some(Recording {
+        path: ctx.paths.history().filter(|_| h.record)?,
+        latency_file: ctx.paths.latency_file(),
+        store_text: h.store_text,
+    })
+}
+
+/// The request parameters a history row keeps (every run of a command shares them).
+pub fn params(run: &RunSettings, request: &ChatRequest, extra: serde_json::Value) -> String {
+    let mut p = serde_json::json!({
+        "system_hash": request.system.as_deref().map(crate::history::hash),
+        "temperature": request.temperature,
+        "max_tokens": request.max_tokens,
+        "stream": request.stream,
+        "route": run.request.route.as_ref().map(|r| r.to_string()),
+        "no_fallback": run.request.no_fallback,
+        "concurrency": run.concurrency,
+    });
+    if let (Some(p), serde_json::Value::Object(more)) = (p.as_object_mut(), extra) {
+        p.extend(more);
+    }
+    p.to_string()
+}
+
+/// The history sink of a one-prompt run (compare, ask).
+fn history_sink<'c>(
+    ctx: &'c Context,
+    command: &'static str,
+    run: &RunSettings,
+    request: &ChatRequest,
+) -> Option<HistorySink<'c>> {
+    let to = recording(ctx, run)?;
+    let now = ctx.clock.now();
+    let text = request
+        .messages
+        .first()
+        .map(|m| m.text())
+        .unwrap_or_default();
+    let prompt = crate::history::Text::new(&text, to.store_text);
+    let system = request
+        .system
+        .as_deref()
+        .map(|s| crate::history::Text::new(s, to.store_text));
+    let record = crate::history::RunRecord {
+        id: crate::history::new_run_id(now),
+        started_ms: crate::history::epoch_ms(now),
+        command: command.to_string(),
+        models: run.models.join(","),
+        prompt_hash: Some(prompt.hash.clone()),
+        summary: to.store_text.then(|| crate::sink::history::summary(&text)),
+        params: params(run, request, serde_json::Value::Null),
+        prices_as_of: ctx.catalog().prices_as_of.clone(),
+        bench_run: None,
+    };
+    Some(HistorySink::start(
+        to,
+        record,
+        ctx.catalog(),
+        Box::new(move |_| {
+            Some(RowMeta {
+                prompt: prompt.clone(),
+                system: system.clone(),
+                prompt_id: None,
+                repeat: None,
+                pass: None,
+            })
+        }),
+    ))
+}
+
 /// Resolve every `-m` entry into its chain of links; a wrong name stops the run.
 pub fn plan(ctx: &Context, run: &RunSettings, request: &ChatRequest) -> Result<Vec<Job>, Error> {
-    let latency = medians(ctx.paths.latency_file().as_deref());
+    // `--route fastest` asks for the medians of the models it orders, from the history (or
+    // the old latency file not yet imported); the store is opened on the first question.
+    let store = std::cell::OnceCell::new();
+    let latency = |provider: &str, model: &str| -> Option<u64> {
+        let store = store.get_or_init(|| {
+            ctx.paths
+                .history()
+                .and_then(|p| crate::history::Store::open_existing(&p).ok())
+        });
+        let recorded = store
+            .as_ref()
+            .and_then(|s| s.median_latency(provider, model).ok().flatten());
+        recorded.or_else(|| {
+            let file = ctx.paths.latency_file()?;
+            crate::history::legacy_median(&file, &format!("{provider}/{model}"))
+        })
+    };
     let cx = engine::route::RouteContext {
         resolver: engine::resolve::Resolver {
             registry: &ctx.registry,

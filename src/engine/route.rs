@@ -2,8 +2,6 @@
 //! routing among the providers that serve the same model (`--route cheapest|fastest|provider=X`,
 //! or inline `llama-3.3-70b:cheapest`). Every name is resolved before anything is sent.
 
-use std::collections::HashMap;
-
 use super::resolve::{resolve, ResolveError, Resolver};
 use super::Link;
 
@@ -17,6 +15,16 @@ pub enum Route {
     Fastest,
     /// This provider first.
     Provider(String),
+}
+
+impl std::fmt::Display for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Route::Cheapest => f.write_str("cheapest"),
+            Route::Fastest => f.write_str("fastest"),
+            Route::Provider(p) => write!(f, "provider={p}"),
+        }
+    }
 }
 
 impl std::str::FromStr for Route {
@@ -38,8 +46,8 @@ impl std::str::FromStr for Route {
 /// What routing may use.
 pub struct RouteContext<'a> {
     pub resolver: Resolver<'a>,
-    /// Median latency in ms of earlier runs, by `provider/model`.
-    pub latency: &'a HashMap<String, u64>,
+    /// Median latency in ms of earlier runs of a provider's model.
+    pub latency: &'a dyn Fn(&str, &str) -> Option<u64>,
     /// The `--route` flag.
     pub route: Option<&'a Route>,
     /// `--no-fallback`: only the first choice.
@@ -133,8 +141,9 @@ fn expand_one(alt: &str, cx: &RouteContext) -> Result<Vec<Link>, ResolveError> {
     match &route {
         Route::Cheapest => {}
         Route::Fastest => {
-            let lat = |l: &Link| cx.latency.get(&l.name()).copied().unwrap_or(u64::MAX);
-            links.sort_by_key(lat);
+            let lat =
+                |l: &Link| (cx.latency)(&l.target.provider.id, &l.target.model).unwrap_or(u64::MAX);
+            links.sort_by_cached_key(lat);
         }
         Route::Provider(p) => {
             let served: Vec<String> = members
@@ -175,6 +184,7 @@ mod tests {
     use crate::catalog::Catalog;
     use crate::provider::Registry;
     use crate::settings::Env;
+    use std::collections::HashMap;
 
     /// The keys of `env`, kept alive for the test (a route context borrows them).
     fn keys(env: &Env) -> &'static Keys {
@@ -189,6 +199,10 @@ mod tests {
         route: Option<&'a Route>,
         no_fallback: bool,
     ) -> RouteContext<'a> {
+        let latency: &'a dyn Fn(&str, &str) -> Option<u64> =
+            Box::leak(Box::new(move |p: &str, m: &str| {
+                latency.get(&format!("{p}/{m}")).copied()
+            }));
         RouteContext {
             resolver: Resolver {
                 registry,

@@ -589,6 +589,16 @@ pub enum Write {
     },
 }
 
+/// The median latency by `provider/model` in the `latency.json` llmx kept before the history,
+/// for a run that routes before that file was imported.
+pub fn legacy_median(file: &Path, key: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let map: HashMap<String, Vec<u64>> = serde_json::from_str(&text).ok()?;
+    let mut v = map.get(key)?.clone();
+    v.sort_unstable();
+    v.get(v.len() / 2).copied()
+}
+
 /// Milliseconds since the epoch.
 pub fn epoch_ms(t: std::time::SystemTime) -> i64 {
     t.duration_since(std::time::UNIX_EPOCH)

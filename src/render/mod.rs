@@ -11,6 +11,7 @@ use comfy_table::{Cell, Color, ContentArrangement, Table};
 use crate::output::safe::{self, Lines};
 use crate::provider::error::cut;
 
+pub mod listing;
 pub mod models;
 pub mod row;
 
@@ -473,7 +474,7 @@ pub fn jsonl(report: &Report, w: &mut dyn Write) -> io::Result<()> {
 
 /// A Markdown table cell: no raw control characters, no HTML (a viewer may render the file
 /// as HTML), pipes and backslashes escaped, line breaks as `<br>`.
-fn md_cell(s: &str) -> String {
+pub(crate) fn md_cell(s: &str) -> String {
     let s = safe::visible(s.trim(), Lines::Keep);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

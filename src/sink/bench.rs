@@ -30,14 +30,21 @@ impl RunMap<'_> {
         self.order.get(r.index).copied()
     }
 
-    /// The row of a finished measured request.
-    pub fn row(&self, r: &JobResult, catalog: &Catalog) -> Option<BenchRow> {
+    /// The measured cell a result is for (not a warm-up), its prompt, and whether the answer
+    /// passed the prompt's check (`None`: no check, or the request failed).
+    pub fn measured(&self, r: &JobResult) -> Option<(Cell, &Prompt, Option<bool>)> {
         let cell = self.cell(r).filter(|c| !c.is_warmup())?;
         let prompt = self.prompts.get(cell.prompt as usize)?;
         let pass = match (&prompt.expect, &r.error) {
             (Some(e), None) => Some(e.check(&r.response.text)),
             _ => None,
         };
+        Some((cell, prompt, pass))
+    }
+
+    /// The row of a finished measured request.
+    pub fn row(&self, r: &JobResult, catalog: &Catalog) -> Option<BenchRow> {
+        let (cell, prompt, pass) = self.measured(r)?;
         Some(BenchRow {
             head: Head {
                 run_id: self.run_id.to_string(),

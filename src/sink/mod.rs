@@ -5,7 +5,7 @@
 
 pub mod bench;
 pub mod file;
-pub mod latency;
+pub mod history;
 pub mod progress;
 pub mod rows;
 pub mod stream;

@@ -6,6 +6,7 @@ mod ask;
 mod bench;
 mod compare;
 mod first_hit;
+mod history;
 mod models;
 mod real_servers;
 mod resilience;

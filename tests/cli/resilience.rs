@@ -163,7 +163,7 @@ fn a_fallback_chain_answers_from_the_next_model() {
 }
 
 /// groq, together and openrouter all pointed at one mock server.
-fn llama_world(keys: &[&str]) -> World {
+pub fn llama_world(keys: &[&str]) -> World {
     let mut w = World::with_server(json!({
         "models": {
             "llama-3.3-70b-versatile": {"text": "groq answer"},
@@ -309,36 +309,4 @@ fn provider_pin_and_no_fallback() {
     let out = none.run(&["compare", "-m", "llama-3.3-70b:cheapest", "-p", "x"]);
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("set GROQ_API_KEY"), "{}", out.stderr);
-}
-
-#[test]
-fn fastest_route_uses_recorded_latencies() {
-    let mut w = llama_world(&["GROQ", "TOGETHER"]);
-    w.set("LLMX_CACHE_DIR", &w.path("cache").display().to_string());
-    std::fs::create_dir_all(w.path("cache")).unwrap();
-    w.write(
-        "cache/latency.json",
-        r#"{"together/meta-llama/Llama-3.3-70B-Instruct-Turbo":[120,100,110],"groq/llama-3.3-70b-versatile":[900]}"#,
-    );
-    let out = w.run(&[
-        "compare",
-        "-m",
-        "llama-3.3-70b:fastest",
-        "-p",
-        "x",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(out.json()[0]["provider"], "together", "{out:?}");
-    // The run itself is recorded for next time.
-    let hist: Value =
-        serde_json::from_str(&std::fs::read_to_string(w.path("cache/latency.json")).unwrap())
-            .unwrap();
-    assert_eq!(
-        hist["together/meta-llama/Llama-3.3-70B-Instruct-Turbo"]
-            .as_array()
-            .unwrap()
-            .len(),
-        4
-    );
 }

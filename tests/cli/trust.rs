@@ -621,47 +621,6 @@ fn an_endless_prompt_is_refused() {
     );
 }
 
-/// Runs that finish together all keep their latency updates (one lock, unique temp files).
-#[test]
-fn concurrent_runs_keep_every_latency_update() {
-    let mut w = World::with_server(json!({}));
-    let cache = w.path("cache");
-    w.set("LLMX_CACHE_DIR", &cache.display().to_string());
-    let children: Vec<_> = (0..12)
-        .map(|i| {
-            w.spawn(&[
-                "compare",
-                "-m",
-                &format!("openai/r{i}"),
-                "-p",
-                "x",
-                "--format",
-                "jsonl",
-            ])
-        })
-        .collect();
-    for c in children {
-        let out = c.wait_with_output().unwrap();
-        assert_eq!(out.status.code(), Some(0));
-    }
-    let record: Value =
-        serde_json::from_str(&std::fs::read_to_string(cache.join("latency.json")).unwrap())
-            .unwrap();
-    let keys = record.as_object().unwrap();
-    for i in 0..12 {
-        assert!(
-            keys.contains_key(&format!("openai/r{i}")),
-            "lost r{i}: {record}"
-        );
-    }
-    let temps: Vec<_> = std::fs::read_dir(&cache)
-        .unwrap()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
-        .collect();
-    assert!(temps.is_empty());
-}
-
 /// A listing server that accepts and never answers cannot hang `models --refresh`: every
 /// source is fetched at once, each bounded by `--timeout`.
 #[test]

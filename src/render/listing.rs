@@ -1,0 +1,163 @@
+//! A small table of figures in any of compare's formats: what `llmx history`, `usage`,
+//! `leaderboard` and `history stats` print. Each cell has a machine value (CSV, JSON, JSONL:
+//! exact numbers, `null` when unknown) and a human one (table, Markdown: `1.23 s`, `~$0.0012`,
+//! `-` when unknown).
+
+use std::io::{self, Write};
+
+use comfy_table::{CellAlignment, ContentArrangement, Table};
+use serde_json::Value;
+
+use super::Format;
+use crate::output::safe::{self, Lines};
+
+/// One column: its machine name (CSV header, JSON key) and its title in a table.
+pub struct Column {
+    pub key: &'static str,
+    pub title: &'static str,
+    /// Numbers align right in a table.
+    pub right: bool,
+}
+
+pub const fn col(key: &'static str, title: &'static str, right: bool) -> Column {
+    Column { key, title, right }
+}
+
+/// A table of figures. Machine-only columns have an empty title and are left out of tables.
+pub struct Listing {
+    pub columns: Vec<Column>,
+    /// Per row, one (machine, human) pair per column.
+    pub rows: Vec<Vec<(Value, String)>>,
+    /// Printed under a table or Markdown (a total); not part of CSV or JSON.
+    pub footer: Option<String>,
+    /// What a table or Markdown says when there are no rows.
+    pub empty: String,
+}
+
+/// A machine value: a cost or another fraction as a plain decimal (no float noise).
+pub fn decimal(x: Option<f64>) -> Value {
+    x.and_then(|v| serde_json::from_str(&super::row::plain_decimal(v)).ok())
+        .unwrap_or(Value::Null)
+}
+
+fn csv_field(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    }
+}
+
+impl Listing {
+    pub fn render(&self, format: Format, width: u16, w: &mut dyn Write) -> io::Result<()> {
+        match format {
+            Format::Table => self.table(width, w),
+            Format::Markdown => self.markdown(w),
+            Format::Csv => self.csv(w),
+            Format::Json => {
+                if self.rows.is_empty() {
+                    return writeln!(w, "[]");
+                }
+                let objects: Vec<String> = self
+                    .rows
+                    .iter()
+                    .map(|r| self.object(r, "\n    ", "\n  "))
+                    .collect();
+                writeln!(w, "[\n  {}\n]", objects.join(",\n  "))
+            }
+            Format::Jsonl => {
+                for r in &self.rows {
+                    writeln!(w, "{}", self.object(r, "", ""))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// One row as a JSON object with its keys in column order; `indent` before each key,
+    /// `close` before the closing brace.
+    fn object(&self, r: &[(Value, String)], indent: &str, close: &str) -> String {
+        let sep = if indent.is_empty() { "," } else { ", " };
+        let colon = if indent.is_empty() { ":" } else { ": " };
+        let fields: Vec<String> = self
+            .columns
+            .iter()
+            .zip(r)
+            .map(|(c, (v, _))| {
+                let key = Value::String(c.key.to_string());
+                format!("{indent}{key}{colon}{v}")
+            })
+            .collect();
+        let text = format!("{{{}{close}}}", fields.join(sep.trim_end()));
+        safe::json_escape_controls(&text).into_owned()
+    }
+
+    fn shown(&self) -> impl Iterator<Item = (usize, &Column)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.title.is_empty())
+    }
+
+    fn csv(&self, w: &mut dyn Write) -> io::Result<()> {
+        let mut wr = ::csv::Writer::from_writer(w);
+        wr.write_record(self.columns.iter().map(|c| c.key))
+            .map_err(io::Error::other)?;
+        for r in &self.rows {
+            wr.write_record(r.iter().map(|(v, _)| csv_field(v)))
+                .map_err(io::Error::other)?;
+        }
+        wr.flush()
+    }
+
+    fn table(&self, width: u16, w: &mut dyn Write) -> io::Result<()> {
+        if self.rows.is_empty() {
+            return writeln!(w, "{}", self.empty);
+        }
+        let mut t = Table::new();
+        t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+        t.set_width(width);
+        t.force_no_tty();
+        t.set_header(self.shown().map(|(_, c)| c.title).collect::<Vec<_>>());
+        for r in &self.rows {
+            t.add_row(
+                self.shown()
+                    .map(|(i, _)| safe::visible(&r[i].1, Lines::Fold).into_owned())
+                    .collect::<Vec<_>>(),
+            );
+        }
+        for (n, (_, c)) in self.shown().enumerate() {
+            if let (true, Some(col)) = (c.right, t.column_mut(n)) {
+                col.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        writeln!(w, "{t}")?;
+        if let Some(f) = &self.footer {
+            writeln!(w, "{}", safe::visible(f, Lines::Fold))?;
+        }
+        Ok(())
+    }
+
+    fn markdown(&self, w: &mut dyn Write) -> io::Result<()> {
+        if self.rows.is_empty() {
+            return writeln!(w, "{}", super::md_cell(&self.empty));
+        }
+        let titles: Vec<&str> = self.shown().map(|(_, c)| c.title).collect();
+        writeln!(w, "| {} |", titles.join(" | "))?;
+        let rule: Vec<&str> = self
+            .shown()
+            .map(|(_, c)| if c.right { "--:" } else { "---" })
+            .collect();
+        writeln!(w, "|{}|", rule.join("|"))?;
+        for r in &self.rows {
+            let cells: Vec<String> = self.shown().map(|(i, _)| super::md_cell(&r[i].1)).collect();
+            writeln!(w, "| {} |", cells.join(" | "))?;
+        }
+        if let Some(f) = &self.footer {
+            writeln!(w)?;
+            writeln!(w, "{}", super::md_cell(f))?;
+        }
+        Ok(())
+    }
+}
