@@ -90,6 +90,8 @@ def main():
             "OPENAI_API_KEY": "sk-bench-not-a-real-key",
             "LLMX_OPENAI_BASE_URL": url + "/v1",
             "LLMX_NO_KEYRING": "1",
+            # The runs are recorded, as a user's would be, but not in the user's history.
+            "LLMX_DATA_DIR": tempfile.mkdtemp(prefix="llmx-bench-data-"),
         }
         results = {}
 
