@@ -680,3 +680,65 @@ fn prune_and_stats() {
         "{out:?}"
     );
 }
+
+/// Rows finished before a signal stopped the run are in the history, as in the run's file; a
+/// SIGKILL keeps what was committed (each batch commits as its rows finish).
+#[test]
+fn signals_keep_the_finished_rows_in_the_history() {
+    use std::time::{Duration, Instant};
+    let mut w = World::with_server(json!({"models": {
+        "slow": {"text": "steady answer", "ttft_ms": 80}
+    }}));
+    data_dir(&mut w);
+    w.write(
+        "p.jsonl",
+        (0..8)
+            .map(|i| format!("{{\"id\":\"p{i}\",\"prompt\":\"q{i}\"}}\n"))
+            .collect::<String>(),
+    );
+    for (signal, code) in [("TERM", Some(143)), ("KILL", None)] {
+        let out_file = format!("out-{signal}.jsonl");
+        let child = w.spawn(&[
+            "bench",
+            "-m",
+            "openai/slow",
+            "p.jsonl",
+            "-j",
+            "2",
+            "-o",
+            &out_file,
+        ]);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::fs::read_to_string(w.path(&out_file))
+            .unwrap_or_default()
+            .lines()
+            .count()
+            < 2
+        {
+            assert!(Instant::now() < deadline, "no rows");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if signal == "KILL" {
+            // Give the writer thread a moment to commit what the file already shows.
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        crate::support::send_signal(&child, signal);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), code);
+        let in_file = std::fs::read_to_string(w.path(&out_file))
+            .unwrap()
+            .lines()
+            .count() as u64;
+        let run = &runs(&w)[0];
+        assert_eq!(run["command"], "bench");
+        let recorded = run["rows"].as_u64().unwrap();
+        if signal == "TERM" {
+            assert_eq!(recorded, in_file, "every row in the file is in the history");
+        } else {
+            assert!(
+                recorded >= 2 && recorded <= in_file,
+                "{recorded} of {in_file}"
+            );
+        }
+    }
+}
