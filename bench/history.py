@@ -28,33 +28,15 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release", "llmx")
-MOCK = os.path.join(ROOT, "target", "release", "llmx-mock-server")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import BIN, MOCK, measured, timed  # noqa: E402  (the same binaries and timers as bench.py)
+
 DAY_MS = 86_400_000
 
 
 def run(cmd, env):
-    t = time.perf_counter()
-    p = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True)
-    dt = time.perf_counter() - t
-    if p.returncode != 0:
-        sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr.decode()}")
-    return dt, p.stdout
-
-
-def measured(cmd, env):
-    """Wall seconds and CPU seconds (user + system) of one run."""
-    t = time.perf_counter()
-    p = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    dt = time.perf_counter() - t
-    err = p.stderr.read().decode()
-    p.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{err}")
-    return dt, usage.ru_utime + usage.ru_stime
+    """Wall seconds and stdout of one run that must succeed."""
+    return timed(cmd, env)
 
 
 def fill(store, n_rows):
@@ -113,6 +95,12 @@ def fill(store, n_rows):
             batch_runs, batch_rows, batch_details = [], [], []
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
+
+
+def measured_cpu(cmd, env):
+    """Wall seconds and CPU seconds (user + system) of one run."""
+    wall, _, cpu = measured(cmd, env)
+    return wall, cpu
 
 
 def main():
@@ -180,7 +168,7 @@ def main():
         def bench(extra):
             if os.path.exists(out):
                 os.unlink(out)
-            return measured([BIN, "bench", "-m", "openai/instant,openai/instant-2", prompts,
+            return measured_cpu([BIN, "bench", "-m", "openai/instant,openai/instant-2", prompts,
                              "--repeat", "50", "-o", out] + extra, benv)
 
         on, off = [], []

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use crate::render::Row;
 
@@ -211,7 +211,7 @@ impl Store {
         &self.path
     }
 
-    fn err(&self, source: rusqlite::Error) -> HistoryError {
+    pub(crate) fn err(&self, source: rusqlite::Error) -> HistoryError {
         HistoryError::Sqlite {
             path: self.path.clone(),
             source,
@@ -235,44 +235,40 @@ impl Store {
                 found,
             });
         }
-        let path = self.path.clone();
-        let err = |source| HistoryError::Sqlite {
-            path: path.clone(),
-            source,
+        self.in_write(|tx| {
+            // Another process may have migrated while this one waited for the lock.
+            let now: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            for step in MIGRATIONS.iter().skip(now.max(0) as usize) {
+                tx.execute_batch(step)?;
+            }
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+        })
+    }
+
+    /// Run `f` in a write transaction (taken at once, so two writers queue on the busy timeout
+    /// instead of failing to upgrade a read) and commit it.
+    fn in_write<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, HistoryError> {
+        let run = |conn: &mut Connection| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
         };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        // Another process may have migrated while this one waited for the lock.
-        let now: i64 = tx
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(err)?;
-        for step in MIGRATIONS.iter().skip(now.max(0) as usize) {
-            tx.execute_batch(step).map_err(err)?;
-        }
-        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
-            .map_err(err)?;
-        tx.commit().map_err(err)
+        run(&mut self.conn).map_err(|e| self.err(e))
     }
 
     /// Write a batch of records in one transaction (rows that finish together cost one commit).
     pub fn write(&mut self, batch: &[Write], cache: &mut Cache) -> Result<(), HistoryError> {
-        let path = self.path.clone();
-        let err = |source| HistoryError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
         // Keys learnt in this transaction count only once it commits.
         let mut learnt = Cache::default();
-        for w in batch {
-            write_one(&tx, w, cache, &mut learnt).map_err(err)?;
-        }
-        tx.commit().map_err(err)?;
+        self.in_write(|tx| {
+            batch
+                .iter()
+                .try_for_each(|w| write_one(tx, w, cache, &mut learnt))
+        })?;
         cache.runs.extend(learnt.runs);
         cache.models.extend(learnt.models);
         cache.texts.extend(learnt.texts);
@@ -288,41 +284,33 @@ impl Store {
         };
         let map: std::collections::HashMap<String, Vec<u64>> =
             serde_json::from_str(&text).unwrap_or_default();
-        let path = self.path.clone();
-        let err = |source| HistoryError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let done: Option<String> = tx
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'latency_imported'",
-                [],
-                |r| r.get(0),
-            )
-            .ok();
-        let mut n = 0;
-        if done.is_none() {
+        let n = self.in_write(|tx| {
+            let done: Option<String> = tx
+                .query_row(
+                    "SELECT value FROM meta WHERE key = 'latency_imported'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if done.is_some() {
+                return Ok(0);
+            }
+            let mut n = 0;
             for (key, v) in &map {
                 for (seq, ms) in v.iter().enumerate() {
                     tx.execute(
                         "INSERT INTO imported_latency (key, seq, latency_ms) VALUES (?1, ?2, ?3)",
                         params![key, seq as i64, (*ms).min(i64::MAX as u64) as i64],
-                    )
-                    .map_err(err)?;
+                    )?;
                     n += 1;
                 }
             }
             tx.execute(
                 "INSERT INTO meta (key, value) VALUES ('latency_imported', ?1)",
                 params![file.display().to_string()],
-            )
-            .map_err(err)?;
-        }
-        tx.commit().map_err(err)?;
+            )?;
+            Ok(n)
+        })?;
         let _ = std::fs::rename(file, file.with_extension("json.imported"));
         Ok(n)
     }

@@ -529,39 +529,26 @@ impl Store {
     /// Delete every row that started before `before_ms`, the runs left without rows and the
     /// texts no row uses, then give the space back. The rows and runs deleted.
     pub fn prune(&mut self, before_ms: i64) -> Result<(u64, u64), HistoryError> {
-        let path = self.path.clone();
-        let err = |source| HistoryError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
-        tx.execute(
-            "DELETE FROM details WHERE id IN (SELECT id FROM results WHERE at_ms < ?1)",
-            [before_ms],
-        )
-        .map_err(err)?;
-        let rows = tx
-            .execute("DELETE FROM results WHERE at_ms < ?1", [before_ms])
-            .map_err(err)?;
-        let runs = tx
-            .execute(
+        let (rows, runs) = self.in_write(|tx| {
+            tx.execute(
+                "DELETE FROM details WHERE id IN (SELECT id FROM results WHERE at_ms < ?1)",
+                [before_ms],
+            )?;
+            let rows = tx.execute("DELETE FROM results WHERE at_ms < ?1", [before_ms])?;
+            let runs = tx.execute(
                 "DELETE FROM runs WHERE started_ms < ?1 AND NOT EXISTS \
                  (SELECT 1 FROM results WHERE run = runs.key)",
                 [before_ms],
-            )
-            .map_err(err)?;
-        tx.execute(
-            "DELETE FROM texts WHERE hash NOT IN (SELECT prompt_hash FROM details) \
-             AND hash NOT IN (SELECT system_hash FROM details WHERE system_hash IS NOT NULL)",
-            [],
-        )
-        .map_err(err)?;
-        tx.commit().map_err(err)?;
+            )?;
+            tx.execute(
+                "DELETE FROM texts WHERE hash NOT IN (SELECT prompt_hash FROM details) \
+                 AND hash NOT IN (SELECT system_hash FROM details WHERE system_hash IS NOT NULL)",
+                [],
+            )?;
+            Ok((rows, runs))
+        })?;
         if rows > 0 {
-            self.conn.execute_batch("VACUUM").map_err(err)?;
+            self.conn.execute_batch("VACUUM").map_err(|e| self.err(e))?;
         }
         Ok((rows as u64, runs as u64))
     }
