@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 
 use super::{
     HistoryError, Store, ANSWERED, COST_ESTIMATED, FAILED, INPUT_ESTIMATED, OUTPUT_ESTIMATED,
@@ -30,11 +30,8 @@ pub struct RunLine {
 /// One past run, all of it.
 #[derive(Debug, Clone)]
 pub struct Past {
-    pub line: RunLine,
     pub wall_ms: Option<i64>,
     pub interrupted: bool,
-    pub params: String,
-    pub prices_as_of: String,
     /// In the order they finished (as CSV and JSONL were written), each with its job index.
     pub rows: Vec<(u64, Row)>,
 }
@@ -257,14 +254,13 @@ impl Store {
     /// One run with its rows.
     pub fn past(&self, id: &str) -> Result<Past, HistoryError> {
         let key = self.find_run(id)?;
-        let line = self.run_line(key)?;
         let e = |x| self.err(x);
-        let (wall_ms, interrupted, params, prices_as_of) = self
+        let (wall_ms, interrupted) = self
             .conn
             .query_row(
-                "SELECT wall_ms, interrupted, params, prices_as_of FROM runs WHERE key = ?1",
+                "SELECT wall_ms, interrupted FROM runs WHERE key = ?1",
                 [key],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .map_err(e)?;
         let mut stmt = self
@@ -315,11 +311,8 @@ impl Store {
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(e)?;
         Ok(Past {
-            line,
             wall_ms,
             interrupted,
-            params,
-            prices_as_of,
             rows,
         })
     }
@@ -581,7 +574,9 @@ impl Store {
     }
 
     /// The text kept under `hash`, if it was kept.
+    #[cfg(test)]
     pub fn text(&self, hash: &str) -> Result<Option<String>, HistoryError> {
+        use rusqlite::OptionalExtension;
         self.conn
             .query_row("SELECT text FROM texts WHERE hash = ?1", [hash], |r| {
                 r.get(0)

@@ -93,11 +93,13 @@ fn rows_come_back_as_they_were_written() {
         "finish order, each with its index"
     );
     assert_eq!(past.wall_ms, Some(130));
-    assert_eq!(past.line.rows, 2);
-    assert_eq!(past.line.errors, 1);
-    assert_eq!(past.line.cost.estimated, 0.000351);
-    assert_eq!(past.line.cost.estimated_rows, 1);
-    assert_eq!(past.line.cost.known_rows, 0);
+    let store = Store::open_existing(&path).unwrap();
+    let line = &store.runs(None, None, None, 10).unwrap()[0];
+    assert_eq!(line.rows, 2);
+    assert_eq!(line.errors, 1);
+    assert_eq!(line.cost.estimated, 0.000351);
+    assert_eq!(line.cost.estimated_rows, 1);
+    assert_eq!(line.cost.known_rows, 0);
     assert_eq!(written.texts, HashSet::from([hash("hello")]));
     // Opening again does not migrate again.
     assert_eq!(

@@ -77,10 +77,6 @@ impl<'a> HistorySink<'a> {
         }
     }
 
-    pub fn run_id(&self) -> &str {
-        &self.run_id
-    }
-
     /// Let the writer finish what it was given; the warning, if it could not.
     fn close(&mut self) -> Option<String> {
         self.tx.take();
