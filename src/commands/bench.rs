@@ -538,7 +538,7 @@ impl JobSource for Source<'_> {
             request: self.requests[cell.prompt as usize].clone(),
         };
         self.next += 1;
-        Next::Job(self.next - 1, job)
+        Next::Job(self.next - 1, Box::new(job))
     }
 
     fn finished(&mut self, r: &JobResult) {

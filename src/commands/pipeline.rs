@@ -214,6 +214,8 @@ pub fn chat_request(s: &RequestSettings, prompt: String) -> Result<ChatRequest, 
         max_tokens: s.max_tokens,
         stop: Vec::new(),
         stream: s.stream,
+        tools: Vec::new(),
+        tool_choice: None,
     })
 }
 

@@ -38,9 +38,12 @@ pub struct Job {
 #[derive(Debug, Clone)]
 pub struct Link {
     pub target: Target,
-    /// Known before sending that this link cannot run (its provider has no key): it is
-    /// skipped, and its error is the row's if nothing after it answers.
+    /// Known before sending that this link cannot run (its provider has no key, the catalog
+    /// says the model takes no images): it is skipped, and its error is the row's if nothing
+    /// after it answers.
     pub preflight: Option<ProviderError>,
+    /// Notes the row carries when this link answers (a capability sent against the catalog).
+    pub notes: Vec<String>,
 }
 
 impl Link {
@@ -98,6 +101,9 @@ pub struct JobResult {
     /// The answering attempt's mean gap between streamed chunks after the first; `None` when
     /// fewer than two chunks streamed.
     pub itl: Option<Duration>,
+    /// What llmx dropped or changed in the request for this provider, or sent against the
+    /// catalog's word (`--force`).
+    pub notes: Vec<String>,
 }
 
 impl JobResult {
@@ -131,6 +137,7 @@ impl JobResult {
             ttft: None,
             total: None,
             itl: None,
+            notes: Vec::new(),
         }
     }
 
@@ -358,6 +365,7 @@ async fn run_job(
         r.latency = sent.then_some(outcome.latency);
         r.ttft = outcome.ttft;
         r.itl = outcome.itl;
+        r.notes = link.notes.iter().cloned().chain(outcome.notes).collect();
         r.total = (attempts > 0).then(|| start.elapsed().saturating_sub(queued));
         return r;
     }
@@ -375,7 +383,7 @@ pub trait JobSource {
 /// What a [`JobSource`] hands out.
 pub enum Next {
     /// A job and its index (the index its result and events carry).
-    Job(usize, Job),
+    Job(usize, Box<Job>),
     /// Nothing until a running job finishes (a warm-up must end before measuring starts).
     Wait,
     /// No more jobs.
@@ -394,7 +402,7 @@ impl JobSource for Slice<'_> {
             return Next::End;
         };
         self.next += 1;
-        Next::Job(self.next - 1, job.clone())
+        Next::Job(self.next - 1, Box::new(job.clone()))
     }
 
     fn finished(&mut self, _: &JobResult) {}

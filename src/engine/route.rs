@@ -59,6 +59,7 @@ fn link_of(r: Result<crate::provider::run::Target, ResolveError>) -> Result<Link
         Ok(target) => Ok(Link {
             target,
             preflight: None,
+            notes: Vec::new(),
         }),
         Err(e @ ResolveError::MissingKey { .. }) => {
             let preflight = Some(e.to_provider_error());
@@ -68,6 +69,7 @@ fn link_of(r: Result<crate::provider::run::Target, ResolveError>) -> Result<Link
             Ok(Link {
                 target: *target,
                 preflight,
+                notes: Vec::new(),
             })
         }
         Err(e) => Err(e),

@@ -18,6 +18,7 @@ fn mock_job(model: &str, prompt: &str) -> Job {
                 key: None,
             },
             preflight: None,
+            notes: Vec::new(),
         }],
         request: ChatRequest {
             messages: vec![Message::user(prompt)],
@@ -51,7 +52,7 @@ impl JobSource for Counted {
         self.most = self.most.max(self.running);
         Next::Job(
             self.handed - 1,
-            mock_job("m@100", &format!("prompt {}", self.handed)),
+            Box::new(mock_job("m@100", &format!("prompt {}", self.handed))),
         )
     }
 

@@ -6,7 +6,9 @@ use serde_json::{json, Map, Value};
 use super::dialect::StreamDecode;
 use super::error::{ErrorKind, ProviderError};
 use super::sse::SseEvent;
-use super::types::{ChatRequest, ChatResponse, FinishReason, Part, StreamEvent, Usage};
+use super::types::{
+    ChatRequest, ChatResponse, FinishReason, Part, StreamEvent, ToolCall, ToolChoice, Usage,
+};
 use super::{error_from_body, num, AuthStyle, HttpCall};
 
 /// The API version llmx speaks, pinned in one place.
@@ -33,8 +35,16 @@ pub fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
         body.insert("system".into(), json!(system));
     }
     body.insert("messages".into(), Value::Array(messages));
+    let mut notes = Vec::new();
     if let Some(t) = req.temperature {
-        body.insert("temperature".into(), json!(t));
+        // The Messages API takes 0 to 1; llmx's flag allows OpenAI's 0 to 2.
+        let sent = t.clamp(0.0, 1.0);
+        if sent != t {
+            notes.push(format!(
+                "temperature {t} sent as {sent} (Anthropic accepts 0 to 1)"
+            ));
+        }
+        body.insert("temperature".into(), json!(sent));
     }
     if !req.stop.is_empty() {
         body.insert("stop_sequences".into(), json!(req.stop));
@@ -42,11 +52,42 @@ pub fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
     if req.stream {
         body.insert("stream".into(), json!(true));
     }
+    if !req.tools.is_empty() {
+        let tools = req
+            .tools
+            .iter()
+            .map(|t| {
+                let mut o = Map::new();
+                o.insert("name".into(), json!(t.name));
+                if let Some(d) = &t.description {
+                    o.insert("description".into(), json!(d));
+                }
+                // `input_schema` is required: a tool without parameters takes an empty object.
+                let schema = t
+                    .parameters
+                    .clone()
+                    .unwrap_or_else(|| json!({"type": "object", "properties": {}}));
+                o.insert("input_schema".into(), schema);
+                Value::Object(o)
+            })
+            .collect();
+        body.insert("tools".into(), Value::Array(tools));
+    }
+    if let Some(choice) = &req.tool_choice {
+        let c = match choice {
+            ToolChoice::Auto => json!({"type": "auto"}),
+            ToolChoice::None => json!({"type": "none"}),
+            ToolChoice::Required => json!({"type": "any"}),
+            ToolChoice::Named(n) => json!({"type": "tool", "name": n}),
+        };
+        body.insert("tool_choice".into(), c);
+    }
     HttpCall {
         url: format!("{base_url}/v1/messages"),
         headers: vec![("anthropic-version".into(), API_VERSION.into())],
         body: Value::Object(body),
         auth: AuthStyle::Header("x-api-key"),
+        notes,
     }
 }
 
@@ -59,11 +100,13 @@ fn content(parts: &[Part]) -> Value {
             .iter()
             .map(|p| match p {
                 Part::Text(t) => json!({"type": "text", "text": t}),
-                Part::ImageUrl(u) => json!({"type": "image", "source": {"type": "url", "url": u}}),
-                Part::ImageBase64 { media_type, data } => json!({
-                    "type": "image",
-                    "source": {"type": "base64", "media_type": media_type, "data": data}
-                }),
+                Part::Image(img) => match img.prefer_url() {
+                    Ok(u) => json!({"type": "image", "source": {"type": "url", "url": u}}),
+                    Err(i) => json!({
+                        "type": "image",
+                        "source": {"type": "base64", "media_type": i.media_type, "data": i.data}
+                    }),
+                },
             })
             .collect(),
     )
@@ -111,10 +154,16 @@ pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
         .ok_or_else(|| ProviderError::decode("response has no `content` list"))?;
     let mut text = String::new();
     let mut reasoning = String::new();
+    let mut tool_calls = Vec::new();
     for b in blocks {
         match b["type"].as_str() {
             Some("text") => text.push_str(b["text"].as_str().unwrap_or("")),
             Some("thinking") => reasoning.push_str(b["thinking"].as_str().unwrap_or("")),
+            Some("tool_use") => tool_calls.push(ToolCall {
+                id: b["id"].as_str().map(str::to_string),
+                name: b["name"].as_str().unwrap_or("").to_string(),
+                arguments: input_text(&b["input"]),
+            }),
             _ => {}
         }
     }
@@ -129,13 +178,24 @@ pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
         finish_raw,
         usage: usage(&v["usage"]),
         model_id: v["model"].as_str().map(str::to_string),
+        tool_calls,
     })
+}
+
+/// A `tool_use` block's `input` object as JSON text (absent is no arguments).
+fn input_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
 }
 
 /// Decodes the named events of a Messages stream.
 #[derive(Debug, Default)]
 pub struct StreamDecoder {
     finished: bool,
+    /// The content-block index of each tool call begun, in order.
+    calls: Vec<u64>,
 }
 
 impl StreamDecode for StreamDecoder {
@@ -167,9 +227,39 @@ impl StreamDecode for StreamDecoder {
                     out.push(StreamEvent::Usage(usage(&m["usage"])));
                 }
             }
+            "content_block_start" if v["content_block"]["type"] == "tool_use" => {
+                let b = &v["content_block"];
+                self.calls.push(v["index"].as_u64().unwrap_or(u64::MAX));
+                // The start carries an empty `input`; the arguments follow as fragments. A
+                // server that sends them whole here sends no fragments.
+                let input = match &b["input"] {
+                    Value::Object(o) if o.is_empty() => String::new(),
+                    other => input_text(other),
+                };
+                out.push(StreamEvent::ToolCall {
+                    index: self.calls.len() - 1,
+                    id: b["id"].as_str().map(str::to_string),
+                    name: b["name"].as_str().map(str::to_string),
+                    arguments: input,
+                });
+            }
             "content_block_delta" => {
                 let d = &v["delta"];
                 match d["type"].as_str() {
+                    Some("input_json_delta") => {
+                        let block = v["index"].as_u64().unwrap_or(u64::MAX);
+                        let fragment = d["partial_json"].as_str().unwrap_or("");
+                        if let Some(i) = self.calls.iter().rposition(|b| *b == block) {
+                            if !fragment.is_empty() {
+                                out.push(StreamEvent::ToolCall {
+                                    index: i,
+                                    id: None,
+                                    name: None,
+                                    arguments: fragment.to_string(),
+                                });
+                            }
+                        }
+                    }
                     Some("text_delta") => {
                         let t = d["text"].as_str().unwrap_or("");
                         if !t.is_empty() {

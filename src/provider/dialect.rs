@@ -10,7 +10,7 @@ use super::error::ProviderError;
 use super::registry::Provider;
 use super::sse::SseEvent;
 use super::types::{ChatRequest, ChatResponse, StreamEvent};
-use super::{anthropic, gemini, openai, AuthStyle, HttpCall};
+use super::{anthropic, gemini, image, openai, AuthStyle, HttpCall};
 
 /// A wire format: how llmx's request becomes bytes and how the answer's bytes come back.
 pub trait WireDialect: Sync {
@@ -26,6 +26,12 @@ pub trait WireDialect: Sync {
     fn parse_error(&self, status: u16, body: &[u8]) -> ProviderError;
     /// Where the provider lists its models, and how that request is authorised.
     fn listing(&self, base_url: &str) -> Listing;
+    /// Whether the provider fetches an image by URL itself (else llmx sends the bytes).
+    fn takes_image_urls(&self) -> bool {
+        true
+    }
+    /// The most image data the provider documents taking.
+    fn image_limits(&self) -> image::ImageLimits;
 }
 
 /// Decodes the server-sent events of one streamed answer.
@@ -68,6 +74,9 @@ impl WireDialect for OpenAi {
     fn parse_error(&self, status: u16, body: &[u8]) -> ProviderError {
         openai::parse_error(status, body)
     }
+    fn image_limits(&self) -> image::ImageLimits {
+        image::OPENAI
+    }
     fn listing(&self, base_url: &str) -> Listing {
         Listing {
             url: format!("{base_url}/models"),
@@ -93,6 +102,9 @@ impl WireDialect for Anthropic {
     fn parse_error(&self, status: u16, body: &[u8]) -> ProviderError {
         anthropic::parse_error(status, body)
     }
+    fn image_limits(&self) -> image::ImageLimits {
+        image::ANTHROPIC
+    }
     fn listing(&self, base_url: &str) -> Listing {
         Listing {
             url: format!("{base_url}/v1/models"),
@@ -117,6 +129,12 @@ impl WireDialect for Gemini {
     }
     fn parse_error(&self, status: u16, body: &[u8]) -> ProviderError {
         gemini::parse_error(status, body)
+    }
+    fn takes_image_urls(&self) -> bool {
+        false
+    }
+    fn image_limits(&self) -> image::ImageLimits {
+        image::GEMINI
     }
     fn listing(&self, base_url: &str) -> Listing {
         Listing {

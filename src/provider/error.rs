@@ -36,6 +36,12 @@ pub enum ErrorKind {
     /// The server answered without an error but sent no answer text (an empty stream, or a
     /// gateway's clean `stop` with nothing in it).
     Empty,
+    /// The model tried to call a tool and produced a call that could not be used (Gemini's
+    /// `MALFORMED_FUNCTION_CALL`, Groq's `tool_use_failed`).
+    ToolCall,
+    /// Known before sending that the model cannot take the request: the catalog lists no
+    /// vision for a request with images, or no tool calling for one with tools.
+    Unsupported,
 }
 
 impl ErrorKind {
@@ -54,11 +60,13 @@ impl ErrorKind {
             ErrorKind::MissingKey => "missing_key",
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::Empty => "empty",
+            ErrorKind::ToolCall => "tool_call",
+            ErrorKind::Unsupported => "unsupported",
         }
     }
 
     /// Every kind, for parsing a stored name back.
-    pub const ALL: [ErrorKind; 13] = [
+    pub const ALL: [ErrorKind; 15] = [
         ErrorKind::Auth,
         ErrorKind::RateLimit,
         ErrorKind::Overloaded,
@@ -72,6 +80,8 @@ impl ErrorKind {
         ErrorKind::MissingKey,
         ErrorKind::Cancelled,
         ErrorKind::Empty,
+        ErrorKind::ToolCall,
+        ErrorKind::Unsupported,
     ];
 
     /// The kind [`ErrorKind::as_str`] names.

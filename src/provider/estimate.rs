@@ -67,6 +67,12 @@ pub fn prompt_tokens(req: &ChatRequest) -> u64 {
             }
         }
     }
+    // Tool definitions reach the model as text too.
+    for t in &req.tools {
+        n += PER_MESSAGE + tokens(&t.name);
+        n += t.description.as_deref().map_or(0, tokens);
+        n += t.parameters.as_ref().map_or(0, |p| tokens(&p.to_string()));
+    }
     n
 }
 
@@ -74,7 +80,8 @@ pub fn prompt_tokens(req: &ChatRequest) -> u64 {
 /// counts (a prompt always has tokens; an answer with text has output tokens): they become
 /// unknown. Unknown counts of a call that produced text are then estimated, and marked so.
 pub fn settle_usage(req: &ChatRequest, resp: &mut ChatResponse) {
-    let produced = !resp.text.is_empty() || !resp.reasoning.is_empty();
+    let produced =
+        !resp.text.is_empty() || !resp.reasoning.is_empty() || !resp.tool_calls.is_empty();
     let u = &mut resp.usage;
     if u.input_tokens == Some(0) {
         u.input_tokens = None;
@@ -85,12 +92,19 @@ pub fn settle_usage(req: &ChatRequest, resp: &mut ChatResponse) {
     if !produced {
         return;
     }
-    if u.input_tokens.is_none() {
+    // What an image costs in tokens depends on its size and the provider's tiling: no estimate
+    // from text would be honest, so such a prompt's size stays unknown.
+    if u.input_tokens.is_none() && !req.has_images() {
         u.input_tokens = Some(prompt_tokens(req));
         u.input_estimated = true;
     }
     if u.output_tokens.is_none() {
-        let counted = tokens(&resp.text) + tokens(&resp.reasoning);
+        let calls: u64 = resp
+            .tool_calls
+            .iter()
+            .map(|c| tokens(&c.name) + tokens(&c.arguments))
+            .sum();
+        let counted = tokens(&resp.text) + tokens(&resp.reasoning) + calls;
         // A model cut at the limit produced exactly the limit; none produces more.
         let n = match req.max_tokens.map(u64::from) {
             Some(max) if resp.finish == FinishReason::Length => max,

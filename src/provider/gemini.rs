@@ -9,7 +9,9 @@ use serde_json::{json, Map, Value};
 use super::dialect::StreamDecode;
 use super::error::{ErrorKind, ProviderError};
 use super::sse::SseEvent;
-use super::types::{ChatRequest, ChatResponse, FinishReason, Part, Role, StreamEvent, Usage};
+use super::types::{
+    ChatRequest, ChatResponse, FinishReason, Part, Role, StreamEvent, ToolCall, ToolChoice, Usage,
+};
 use super::{error_from_body, num, AuthStyle, HttpCall};
 
 /// `POST {base}/v1beta/models/{model}:generateContent`, or `:streamGenerateContent?alt=sse`.
@@ -52,11 +54,50 @@ pub fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
     if !config.is_empty() {
         body.insert("generationConfig".into(), Value::Object(config));
     }
+    let mut notes = Vec::new();
+    if !req.tools.is_empty() {
+        let declarations: Vec<Value> = req
+            .tools
+            .iter()
+            .map(|t| {
+                let mut d = Map::new();
+                d.insert("name".into(), json!(t.name));
+                if let Some(desc) = &t.description {
+                    d.insert("description".into(), json!(desc));
+                }
+                if let Some(p) = &t.parameters {
+                    let (schema, changes) = super::schema::for_gemini(p);
+                    if !changes.is_empty() {
+                        notes.push(format!("tool {}: {}", t.name, changes.join("; ")));
+                    }
+                    d.insert("parameters".into(), schema);
+                }
+                Value::Object(d)
+            })
+            .collect();
+        body.insert(
+            "tools".into(),
+            json!([{ "functionDeclarations": declarations }]),
+        );
+    }
+    if let Some(choice) = &req.tool_choice {
+        let config = match choice {
+            ToolChoice::Auto => json!({"mode": "AUTO"}),
+            ToolChoice::None => json!({"mode": "NONE"}),
+            ToolChoice::Required => json!({"mode": "ANY"}),
+            ToolChoice::Named(n) => json!({"mode": "ANY", "allowedFunctionNames": [n]}),
+        };
+        body.insert(
+            "toolConfig".into(),
+            json!({ "functionCallingConfig": config }),
+        );
+    }
     HttpCall {
         url,
         headers: Vec::new(),
         body: Value::Object(body),
         auth: AuthStyle::Header("x-goog-api-key"),
+        notes,
     }
 }
 
@@ -65,11 +106,13 @@ fn parts(content: &[Part]) -> Vec<Value> {
         .iter()
         .map(|p| match p {
             Part::Text(t) => json!({"text": t}),
-            // The Developer API does not fetch arbitrary URLs; a file URI is the closest form.
-            Part::ImageUrl(u) => json!({"fileData": {"fileUri": u}}),
-            Part::ImageBase64 { media_type, data } => {
-                json!({"inlineData": {"mimeType": media_type, "data": data}})
-            }
+            // The Developer API does not fetch arbitrary URLs: llmx fetches them and sends the
+            // bytes. A URL it could not fetch stops the row before sending; a file URI (the
+            // Files API's) is the only URL form left.
+            Part::Image(img) => match img.prefer_inline() {
+                Ok(i) => json!({"inlineData": {"mimeType": i.media_type, "data": i.data}}),
+                Err(u) => json!({"fileData": {"fileUri": u}}),
+            },
         })
         .collect()
 }
@@ -106,10 +149,11 @@ pub fn usage(u: &Value) -> Usage {
     }
 }
 
-/// Text and thought-summary text of the first candidate.
-fn candidate_text(v: &Value) -> (String, String) {
+/// Text, thought-summary text and function calls of the first candidate.
+fn candidate_parts(v: &Value) -> (String, String, Vec<ToolCall>) {
     let mut text = String::new();
     let mut reasoning = String::new();
+    let mut calls = Vec::new();
     if let Some(parts) = v["candidates"][0]["content"]["parts"].as_array() {
         for p in parts {
             if let Some(t) = p["text"].as_str() {
@@ -119,9 +163,31 @@ fn candidate_text(v: &Value) -> (String, String) {
                     text.push_str(t);
                 }
             }
+            let call = &p["functionCall"];
+            if call.is_object() {
+                calls.push(ToolCall {
+                    id: call["id"].as_str().map(str::to_string),
+                    name: call["name"].as_str().unwrap_or("").to_string(),
+                    arguments: match &call["args"] {
+                        Value::Null => String::new(),
+                        args => args.to_string(),
+                    },
+                });
+            }
         }
     }
-    (text, reasoning)
+    (text, reasoning, calls)
+}
+
+/// Gemini's own finish reason for a function call it could not form: a failure, not a stop.
+fn malformed_call(raw: &str) -> Option<ProviderError> {
+    (raw == "MALFORMED_FUNCTION_CALL").then(|| {
+        ProviderError::new(
+            ErrorKind::ToolCall,
+            "the model produced a function call Gemini could not parse (finish reason \
+             MALFORMED_FUNCTION_CALL)",
+        )
+    })
 }
 
 fn finish_of(v: &Value) -> Option<(FinishReason, String)> {
@@ -147,8 +213,16 @@ pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
     if !v["candidates"].is_array() && !v["promptFeedback"].is_object() {
         return Err(ProviderError::decode("response has no `candidates`"));
     }
-    let (text, reasoning) = candidate_text(&v);
+    let (text, reasoning, tool_calls) = candidate_parts(&v);
     let finish = finish_of(&v);
+    if let Some(e) = finish.as_ref().and_then(|f| malformed_call(&f.1)) {
+        return Err(e);
+    }
+    // Gemini says `STOP` after a function call; llmx says what the model stopped for.
+    let finish = finish.map(|(reason, raw)| match reason {
+        FinishReason::Stop if !tool_calls.is_empty() => (FinishReason::ToolCalls, raw),
+        other => (other, raw),
+    });
     Ok(ChatResponse {
         text,
         reasoning,
@@ -163,6 +237,7 @@ pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
             Usage::default()
         },
         model_id: model_of(&v),
+        tool_calls,
     })
 }
 
@@ -172,6 +247,8 @@ pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
 pub struct StreamDecoder {
     seen_model: bool,
     finished: bool,
+    /// Function calls seen so far (each arrives whole, in one chunk).
+    calls: usize,
 }
 
 impl StreamDecode for StreamDecoder {
@@ -197,14 +274,30 @@ impl StreamDecode for StreamDecoder {
                 out.push(StreamEvent::ModelId(m));
             }
         }
-        let (text, reasoning) = candidate_text(&v);
+        let (text, reasoning, calls) = candidate_parts(&v);
         if !reasoning.is_empty() {
             out.push(StreamEvent::ReasoningDelta(reasoning));
         }
         if !text.is_empty() {
             out.push(StreamEvent::TextDelta(text));
         }
+        for c in calls {
+            out.push(StreamEvent::ToolCall {
+                index: self.calls,
+                id: c.id,
+                name: Some(c.name),
+                arguments: c.arguments,
+            });
+            self.calls += 1;
+        }
         if let Some((reason, raw)) = finish_of(&v) {
+            if let Some(e) = malformed_call(&raw) {
+                return Err(e);
+            }
+            let reason = match reason {
+                FinishReason::Stop if self.calls > 0 => FinishReason::ToolCalls,
+                other => other,
+            };
             self.finished = true;
             out.push(StreamEvent::Finish {
                 reason,

@@ -11,10 +11,12 @@ pub mod error;
 pub mod estimate;
 pub mod gemini;
 pub mod http;
+pub mod image;
 pub mod mock;
 pub mod openai;
 pub mod registry;
 pub mod run;
+pub mod schema;
 pub mod sse;
 pub mod types;
 
@@ -23,7 +25,10 @@ use serde_json::Value;
 pub use dialect::{Listing, StreamDecode, WireDialect};
 pub use error::{ErrorKind, ProviderError};
 pub use registry::{Dialect, Provider, Registry, Transport};
-pub use types::{ChatRequest, ChatResponse, FinishReason, Message, Part, Role, StreamEvent, Usage};
+pub use types::{
+    ChatRequest, ChatResponse, FinishReason, Image, Inline, Message, Part, Role, StreamEvent, Tool,
+    ToolCall, ToolChoice, Usage,
+};
 
 /// How a request carries its key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +46,9 @@ pub struct HttpCall {
     pub headers: Vec<(String, String)>,
     pub body: Value,
     pub auth: AuthStyle,
+    /// What the dialect had to drop or change to fit the provider (a schema keyword it
+    /// refuses, a parameter outside its range), one note each, for the row to show.
+    pub notes: Vec<String>,
 }
 
 /// Everything secret a request carries: the API key, the values of the `headers` the user's
@@ -185,6 +193,7 @@ pub fn error_from_body(v: &Value, status: Option<u16>) -> ProviderError {
         }
         Some("model_not_found") | Some("NOT_FOUND") => Some(ErrorKind::NotFound),
         Some("UNAVAILABLE") => Some(ErrorKind::Overloaded),
+        Some("tool_use_failed") => Some(ErrorKind::ToolCall),
         _ => None,
     };
     let effective_status = status.or(body_status);
@@ -200,6 +209,8 @@ pub fn error_from_body(v: &Value, status: Option<u16>) -> ProviderError {
         {
             ErrorKind::from_status(s)
         }
+        // Groq's failed tool call arrives as an `invalid_request_error`; its code says more.
+        (_, _, Some(ErrorKind::ToolCall), _) => ErrorKind::ToolCall,
         (_, Some(k), _, _) => k,
         (_, _, Some(k), _) => k,
         (Some(s), _, _, _) => ErrorKind::from_status(s),
@@ -228,6 +239,8 @@ pub(crate) mod fixture_tests;
 mod mock_server_tests;
 #[cfg(test)]
 mod retry_tests;
+#[cfg(test)]
+mod tool_fixture_tests;
 
 #[cfg(test)]
 mod usage_tests {

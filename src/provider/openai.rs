@@ -8,7 +8,9 @@ use super::dialect::StreamDecode;
 use super::error::{ErrorKind, ProviderError};
 use super::registry::{MaxTokensField, Provider};
 use super::sse::SseEvent;
-use super::types::{ChatRequest, ChatResponse, FinishReason, Part, StreamEvent, Usage};
+use super::types::{
+    ChatRequest, ChatResponse, FinishReason, Part, StreamEvent, ToolCall, ToolChoice, Usage,
+};
 use super::{error_from_body, num, AuthStyle, HttpCall};
 
 /// `POST {base}/chat/completions`.
@@ -42,12 +44,78 @@ pub fn build_request(req: &ChatRequest, provider: &Provider, base_url: &str) -> 
             body.insert("stream_options".into(), json!({"include_usage": true}));
         }
     }
+    if !req.tools.is_empty() {
+        let tools = req
+            .tools
+            .iter()
+            .map(|t| {
+                let mut f = Map::new();
+                f.insert("name".into(), json!(t.name));
+                if let Some(d) = &t.description {
+                    f.insert("description".into(), json!(d));
+                }
+                if let Some(p) = &t.parameters {
+                    f.insert("parameters".into(), p.clone());
+                }
+                json!({"type": "function", "function": f})
+            })
+            .collect();
+        body.insert("tools".into(), Value::Array(tools));
+    }
+    if let Some(choice) = &req.tool_choice {
+        body.insert("tool_choice".into(), tool_choice(choice));
+    }
     HttpCall {
         url: format!("{base_url}/chat/completions"),
         headers: Vec::new(),
         body: Value::Object(body),
         auth: AuthStyle::Bearer,
+        notes: Vec::new(),
     }
+}
+
+fn tool_choice(c: &ToolChoice) -> Value {
+    match c {
+        ToolChoice::Auto => json!("auto"),
+        ToolChoice::None => json!("none"),
+        ToolChoice::Required => json!("required"),
+        ToolChoice::Named(n) => json!({"type": "function", "function": {"name": n}}),
+    }
+}
+
+/// A call id as servers send it: a string, or (some local servers) a number.
+fn call_id(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Arguments as servers send them: a JSON string (the spec), or (Ollama, some gateways) the
+/// object itself.
+fn arguments_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// `message.tool_calls` of a whole answer.
+fn tool_calls(v: &Value) -> Vec<ToolCall> {
+    let Some(calls) = v.as_array() else {
+        return Vec::new();
+    };
+    calls
+        .iter()
+        .filter(|c| c["function"].is_object())
+        .map(|c| ToolCall {
+            id: call_id(&c["id"]),
+            name: c["function"]["name"].as_str().unwrap_or("").to_string(),
+            arguments: arguments_text(&c["function"]["arguments"]),
+        })
+        .collect()
 }
 
 /// A single text part travels as a plain string (what every compatible server accepts);
@@ -61,11 +129,13 @@ fn content(parts: &[Part]) -> Value {
             .iter()
             .map(|p| match p {
                 Part::Text(t) => json!({"type": "text", "text": t}),
-                Part::ImageUrl(u) => json!({"type": "image_url", "image_url": {"url": u}}),
-                Part::ImageBase64 { media_type, data } => json!({
-                    "type": "image_url",
-                    "image_url": {"url": format!("data:{media_type};base64,{data}")}
-                }),
+                Part::Image(img) => {
+                    let url = match img.prefer_url() {
+                        Ok(u) => u.to_string(),
+                        Err(i) => format!("data:{};base64,{}", i.media_type, i.data),
+                    };
+                    json!({"type": "image_url", "image_url": {"url": url}})
+                }
             })
             .collect(),
     )
@@ -165,6 +235,7 @@ pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
             Usage::default()
         },
         model_id: v["model"].as_str().map(str::to_string),
+        tool_calls: tool_calls(&msg["tool_calls"]),
     })
 }
 
@@ -173,6 +244,80 @@ pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
 pub struct StreamDecoder {
     seen_model: bool,
     finished: bool,
+    calls: CallSlots,
+}
+
+/// Which call each streamed tool-call fragment belongs to. The spec keys fragments by `index`
+/// with the id and name on the first; servers differ: some number every call 0 (telling them
+/// apart by id), some send integer ids, some repeat the id and name on every fragment, some
+/// send each call whole. A fragment joins the call with its id; without an id, the latest call
+/// at its index, unless it names a tool and that call's arguments are already complete JSON
+/// (a second whole call at a reused index); a new id, or an index not seen, starts a new call.
+#[derive(Debug, Default)]
+struct CallSlots {
+    slots: Vec<Slot>,
+}
+
+#[derive(Debug)]
+struct Slot {
+    index: Option<u64>,
+    id: Option<String>,
+    named: bool,
+    arguments: String,
+}
+
+impl CallSlots {
+    fn find(&self, index: Option<u64>, id: Option<&str>, named: bool) -> Option<usize> {
+        if let Some(id) = id {
+            return self
+                .slots
+                .iter()
+                .rposition(|s| s.id.as_deref() == Some(id))
+                // The id may arrive after a first fragment that had none.
+                .or_else(|| {
+                    self.slots
+                        .iter()
+                        .rposition(|s| s.index == index && s.id.is_none())
+                });
+        }
+        let i = self.slots.iter().rposition(|s| s.index == index)?;
+        let s = &self.slots[i];
+        let complete = s.named
+            && !s.arguments.trim().is_empty()
+            && serde_json::from_str::<Value>(&s.arguments).is_ok();
+        (!(named && complete)).then_some(i)
+    }
+
+    fn fragment(&mut self, v: &Value) -> StreamEvent {
+        let index = v["index"].as_u64();
+        let id = call_id(&v["id"]);
+        let name = v["function"]["name"].as_str().filter(|n| !n.is_empty());
+        let arguments = arguments_text(&v["function"]["arguments"]);
+        let slot = match self.find(index, id.as_deref(), name.is_some()) {
+            Some(i) => i,
+            None => {
+                self.slots.push(Slot {
+                    index,
+                    id: None,
+                    named: false,
+                    arguments: String::new(),
+                });
+                self.slots.len() - 1
+            }
+        };
+        let s = &mut self.slots[slot];
+        if s.id.is_none() {
+            s.id = id.clone();
+        }
+        s.named |= name.is_some();
+        s.arguments.push_str(&arguments);
+        StreamEvent::ToolCall {
+            index: slot,
+            id,
+            name: name.map(str::to_string),
+            arguments,
+        }
+    }
 }
 
 impl StreamDecode for StreamDecoder {
@@ -219,6 +364,11 @@ impl StreamDecode for StreamDecoder {
             }
             if !text.is_empty() {
                 out.push(StreamEvent::TextDelta(text));
+            }
+            if let Some(calls) = delta["tool_calls"].as_array() {
+                for c in calls {
+                    out.push(self.calls.fragment(c));
+                }
             }
             if let Some(f) = choice["finish_reason"].as_str() {
                 self.finished = true;

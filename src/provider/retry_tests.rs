@@ -121,6 +121,7 @@ fn job(links: &[(&str, &str)], url: &str) -> Job {
             .map(|(p, m)| Link {
                 target: target(p, m, url),
                 preflight: None,
+                notes: Vec::new(),
             })
             .collect(),
         request: request(true),

@@ -55,6 +55,8 @@ pub struct CallOutcome {
     pub delivered: bool,
     /// HTTP requests made (1 without retries; 0 when nothing was sent).
     pub attempts: u32,
+    /// What the dialect dropped or changed to fit the provider.
+    pub notes: Vec<String>,
 }
 
 impl CallOutcome {
@@ -69,6 +71,7 @@ impl CallOutcome {
             total: Duration::ZERO,
             delivered: false,
             attempts: 0,
+            notes: Vec::new(),
         }
     }
 }
@@ -298,7 +301,8 @@ fn settle(
 ) -> CallOutcome {
     out.total = start.elapsed();
     let resp = &mut out.response;
-    if out.error.is_none() && resp.text.trim().is_empty() {
+    // An answer that is only tool calls is an answer.
+    if out.error.is_none() && resp.text.trim().is_empty() && resp.tool_calls.is_empty() {
         out.error = Some(ProviderError::new(
             ErrorKind::Empty,
             empty_message(resp, after_empty_stream),
@@ -357,6 +361,7 @@ async fn attempt(
         total: Duration::ZERO,
         delivered: false,
         attempts: 1,
+        notes: Vec::new(),
     };
     let mut shown = Shown::new(start, &target.credentials().secrets());
     let inner = call_inner(client, target, req, limits, &mut out, &mut shown, on);
@@ -365,6 +370,13 @@ async fn attempt(
         None => Ok(inner.await),
     };
     shown.flush(&mut out, on);
+    if !shown.redactor.is_empty() {
+        for c in &mut out.response.tool_calls {
+            c.name = shown.redactor.redact(&c.name);
+            c.arguments = shown.redactor.redact(&c.arguments);
+            c.id = c.id.take().map(|id| shown.redactor.redact(&id));
+        }
+    }
     out.latency = start.elapsed();
     // The mean gap between chunks after the first: only for an answer that streamed.
     out.itl = match out.ttft {
@@ -474,18 +486,22 @@ fn deliver(
     shown: &mut Shown,
     on: &mut (dyn FnMut(CallEvent<'_>) + Send),
 ) -> Result<(), ProviderError> {
-    let size = |o: &CallOutcome| o.response.text.len() + o.response.reasoning.len();
     let grows = match &ev {
         StreamEvent::TextDelta(t) | StreamEvent::ReasoningDelta(t) => t.len(),
+        StreamEvent::ToolCall {
+            name, arguments, ..
+        } => arguments.len() + name.as_ref().map_or(0, String::len),
         _ => 0,
     };
-    if size(out).saturating_add(grows) > limits.max_answer_bytes {
+    if answer_size(&out.response).saturating_add(grows) > limits.max_answer_bytes {
         return Err(too_large(out, limits));
     }
-    let is_token = matches!(
-        &ev,
-        StreamEvent::TextDelta(t) | StreamEvent::ReasoningDelta(t) if !t.is_empty()
-    );
+    let is_token = match &ev {
+        StreamEvent::TextDelta(t) | StreamEvent::ReasoningDelta(t) => !t.is_empty(),
+        // A call's first piece is the model's first output, as a token is.
+        StreamEvent::ToolCall { .. } => true,
+        _ => false,
+    };
     if is_token {
         out.delivered = true;
         shown.chunks += 1;
@@ -495,6 +511,12 @@ fn deliver(
             out.ttft = Some(ttft);
             on(CallEvent::FirstToken(ttft));
         }
+    }
+    // Tool calls are handed on whole, with the result: their pieces are not text to show, and
+    // a secret a server echoed into one is replaced once the call is complete.
+    if matches!(ev, StreamEvent::ToolCall { .. }) {
+        out.response.apply(ev);
+        return Ok(());
     }
     if shown.redactor.is_empty() {
         on(CallEvent::Stream(&ev));
@@ -529,6 +551,16 @@ fn deliver(
         }
     }
     Ok(())
+}
+
+/// What llmx holds of an answer: its text, reasoning and tool calls.
+fn answer_size(r: &ChatResponse) -> usize {
+    r.text.len()
+        + r.reasoning.len()
+        + r.tool_calls
+            .iter()
+            .map(|c| c.name.len() + c.arguments.len())
+            .sum::<usize>()
 }
 
 /// A response whose framing alone passes what llmx holds in memory for one answer.
@@ -579,6 +611,7 @@ async fn call_inner(
     }
     let wire = target.provider.dialect.wire();
     let call = build_request(&target.provider, &target.base_url, req);
+    out.notes.clone_from(&call.notes);
     let creds = target.credentials();
     let send = client.send(&call, &creds, wire);
     let mut resp = match limits.first_byte {
@@ -614,7 +647,7 @@ async fn call_inner(
         } else {
             parse_whole(wire, &body)?
         };
-        if r.text.len() + r.reasoning.len() > limits.max_answer_bytes {
+        if answer_size(&r) > limits.max_answer_bytes {
             return Err(too_large(out, &limits));
         }
         if !shown.redactor.is_empty() {
@@ -624,6 +657,9 @@ async fn call_inner(
         }
         shown.text = r.text.len();
         shown.reasoning = r.reasoning.len();
+        if !r.tool_calls.is_empty() {
+            out.delivered = true;
+        }
         if !r.text.is_empty() {
             out.delivered = true;
             on(CallEvent::Stream(&StreamEvent::TextDelta(r.text.clone())));

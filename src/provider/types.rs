@@ -17,13 +17,61 @@ pub enum Role {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Part {
     Text(String),
-    /// An image the provider fetches itself (`https://...`).
-    ImageUrl(String),
-    /// An image sent inline: its media type (`image/png`) and base64 data.
-    ImageBase64 {
-        media_type: String,
-        data: String,
-    },
+    /// Shared: every model of a run (and every repeat of a bench) sends the same bytes.
+    Image(std::sync::Arc<Image>),
+}
+
+/// An image to send: by URL, inline, or both (a URL llmx fetched for a dialect that takes no
+/// URLs). A dialect that takes URLs sends the URL when there is one; the others send the bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Image {
+    Url(String),
+    Inline(Inline),
+    Fetched { url: String, inline: Inline },
+}
+
+impl Image {
+    /// The URL when there is one, else the bytes.
+    pub fn prefer_url(&self) -> Result<&str, &Inline> {
+        match self {
+            Image::Url(u) | Image::Fetched { url: u, .. } => Ok(u),
+            Image::Inline(i) => Err(i),
+        }
+    }
+
+    /// The bytes when llmx has them, else the URL.
+    pub fn prefer_inline(&self) -> Result<&Inline, &str> {
+        match self {
+            Image::Inline(i) | Image::Fetched { inline: i, .. } => Ok(i),
+            Image::Url(u) => Err(u),
+        }
+    }
+}
+
+/// An image's bytes, base64-encoded, and their media type (`image/png`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inline {
+    pub media_type: String,
+    pub data: String,
+    /// The size of the decoded bytes.
+    pub bytes: usize,
+}
+
+impl Part {
+    /// An image sent as a URL only.
+    pub fn image_url(url: impl Into<String>) -> Part {
+        Part::Image(std::sync::Arc::new(Image::Url(url.into())))
+    }
+
+    /// An image sent inline.
+    pub fn image_inline(media_type: impl Into<String>, data: impl Into<String>) -> Part {
+        let data = data.into();
+        Part::Image(std::sync::Arc::new(Image::Inline(Inline {
+            media_type: media_type.into(),
+            bytes: data.len() / 4 * 3,
+            data,
+        })))
+    }
 }
 
 /// One turn of the conversation.
@@ -65,6 +113,74 @@ pub struct ChatRequest {
     pub max_tokens: Option<u32>,
     pub stop: Vec<String>,
     pub stream: bool,
+    /// Functions the model may call.
+    pub tools: Vec<Tool>,
+    /// Whether and which tool the model must call; `None` leaves it to the provider's default.
+    pub tool_choice: Option<ToolChoice>,
+}
+
+impl ChatRequest {
+    /// Whether any message carries an image.
+    pub fn has_images(&self) -> bool {
+        self.messages
+            .iter()
+            .flat_map(|m| &m.content)
+            .any(|p| !matches!(p, Part::Text(_)))
+    }
+}
+
+/// A function the model may call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tool {
+    pub name: String,
+    pub description: Option<String>,
+    /// Its arguments as a JSON Schema object; `None` when it takes none.
+    pub parameters: Option<Value>,
+}
+
+/// Whether the model may, must or must not call a tool, or which one it must call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolChoice {
+    Auto,
+    None,
+    Required,
+    Named(String),
+}
+
+impl std::fmt::Display for ToolChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ToolChoice::Auto => f.write_str("auto"),
+            ToolChoice::None => f.write_str("none"),
+            ToolChoice::Required => f.write_str("required"),
+            ToolChoice::Named(n) => f.write_str(n),
+        }
+    }
+}
+
+/// A call the model asked for. `arguments` is the JSON text as the provider sent it (assembled
+/// from stream fragments; Anthropic's and Gemini's argument objects written out), so a call
+/// whose arguments are not valid JSON keeps exactly what arrived.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ToolCall {
+    /// The provider's id for the call (Gemini sends none).
+    pub id: Option<String>,
+    pub name: String,
+    pub arguments: String,
+}
+
+impl ToolCall {
+    /// The arguments as a JSON object: empty text is `{}` (a tool without parameters); `None`
+    /// when they are not a JSON object.
+    pub fn parsed_arguments(&self) -> Option<Value> {
+        if self.arguments.trim().is_empty() {
+            return Some(Value::Object(Default::default()));
+        }
+        match serde_json::from_str::<Value>(&self.arguments) {
+            Ok(v @ Value::Object(_)) => Some(v),
+            _ => None,
+        }
+    }
 }
 
 /// Why the model stopped, normalised across providers (the raw value is kept beside it).
@@ -163,6 +279,8 @@ pub struct ChatResponse {
     pub usage: Usage,
     /// The model id the provider reports having used (often a dated snapshot).
     pub model_id: Option<String>,
+    /// The tools the model asked to call, in order.
+    pub tool_calls: Vec<ToolCall>,
 }
 
 /// One decoded event of a streamed answer.
@@ -177,6 +295,14 @@ pub enum StreamEvent {
     },
     /// The model id the provider reports, seen on the first chunk that carries it.
     ModelId(String),
+    /// A piece of tool call number `index` (0, 1, ... in the order the calls began): the id
+    /// and name when they first arrive, and a fragment of the arguments' JSON text to append.
+    ToolCall {
+        index: usize,
+        id: Option<String>,
+        name: Option<String>,
+        arguments: String,
+    },
 }
 
 impl ChatResponse {
@@ -194,6 +320,26 @@ impl ChatResponse {
                 if self.model_id.is_none() {
                     self.model_id = Some(id);
                 }
+            }
+            StreamEvent::ToolCall {
+                index,
+                id,
+                name,
+                arguments,
+            } => {
+                // Decoders number calls from 0 without gaps; anything else starts a new call.
+                let i = index.min(self.tool_calls.len());
+                if i == self.tool_calls.len() {
+                    self.tool_calls.push(ToolCall::default());
+                }
+                let call = &mut self.tool_calls[i];
+                if call.id.is_none() {
+                    call.id = id.filter(|s| !s.is_empty());
+                }
+                if call.name.is_empty() {
+                    call.name = name.unwrap_or_default();
+                }
+                call.arguments.push_str(&arguments);
             }
         }
     }
