@@ -217,7 +217,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__ask)
-            opts="-m -p -h -V --model --prompt --system --temperature --max-tokens --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --route --no-fallback --no-stream --no-history --stats --format --help --version"
+            opts="-m -p -h -V --model --prompt --system --temperature --max-tokens --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --route --no-fallback --no-stream --no-history --image --tools --tool-choice --force --stats --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -283,6 +283,18 @@ _llmx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tools)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tool-choice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -295,7 +307,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__bench)
-            opts="-m -o -j -q -h -V --model --models --repeat --warmup --output --format --resume --summary --seed --shard --concurrency --max-cost --quiet --system --temperature --max-tokens --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --route --no-fallback --no-stream --no-history --help --version"
+            opts="-m -o -j -q -h -V --model --models --repeat --warmup --output --format --resume --summary --seed --shard --concurrency --max-cost --quiet --system --temperature --max-tokens --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --route --no-fallback --no-stream --no-history --image --tools --tool-choice --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -405,6 +417,18 @@ _llmx() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tools)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tool-choice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -413,7 +437,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__compare)
-            opts="-m -p -o -j -q -h -V --model --models --prompt --system --temperature --max-tokens --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --route --no-fallback --no-stream --no-history --format --output --concurrency --full --quiet --max-cost --help --version"
+            opts="-m -p -o -j -q -h -V --model --models --prompt --system --temperature --max-tokens --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --route --no-fallback --no-stream --no-history --image --tools --tool-choice --force --format --output --concurrency --full --quiet --max-cost --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -480,6 +504,18 @@ _llmx() {
                     return 0
                     ;;
                 --route)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tools)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tool-choice)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

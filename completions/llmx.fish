@@ -51,6 +51,9 @@ complete -c llmx -n "__fish_llmx_using_subcommand compare" -l retries -d 'Retrie
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l retry-max-wait -d 'The most to wait between retries of one model, all waits together' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l max-answer-mb -d 'Cut answers larger than this many MiB' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l route -d 'For a model several providers serve: cheapest, fastest (by your earlier runs) or provider=NAME first; the others follow as fallbacks' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l image -d 'Attach an image (PNG, JPEG, WebP or GIF) before the prompt: a file, or an http(s) URL. Repeat for several' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l tools -d 'Tools the models may call: a JSON array of {"type":"function","function":{...}} or {"name","description","parameters"} objects' -r -F
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l tool-choice -d 'Whether the models may (auto), must (required) or must not (none) call a tool, or the name of the one they must call' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l format -d 'Output format [default: table, or the extension of --output]' -r -f -a "table\t''
 csv\t''
 json\t''
@@ -62,6 +65,7 @@ complete -c llmx -n "__fish_llmx_using_subcommand compare" -l max-cost -d 'Refus
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l no-fallback -d 'Only the first choice: no fallback to the next model of a `a|b` chain or route'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l no-stream -d 'Wait for whole answers instead of streaming them (no time to first token)'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l no-history -d 'Do not record this run in the local history [env: LLMX_NO_HISTORY=1] [config: history.enabled = false]'
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l force -d 'Send images or tools even to models the catalog says cannot take them'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l full -d 'Show whole answers in the table instead of cutting them'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s q -l quiet -d 'No progress display'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s h -l help -d 'Print help'
@@ -79,11 +83,15 @@ complete -c llmx -n "__fish_llmx_using_subcommand ask" -l retries -d 'Retries on
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l retry-max-wait -d 'The most to wait between retries of one model, all waits together' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l max-answer-mb -d 'Cut answers larger than this many MiB' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l route -d 'For a model several providers serve: cheapest, fastest (by your earlier runs) or provider=NAME first; the others follow as fallbacks' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l image -d 'Attach an image (PNG, JPEG, WebP or GIF) before the prompt: a file, or an http(s) URL. Repeat for several' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l tools -d 'Tools the models may call: a JSON array of {"type":"function","function":{...}} or {"name","description","parameters"} objects' -r -F
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l tool-choice -d 'Whether the models may (auto), must (required) or must not (none) call a tool, or the name of the one they must call' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l format -r -f -a "text\t'The answer text only, streamed as it arrives'
 json\t'One JSON object with the answer and its stats (the compare columns)'"
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l no-fallback -d 'Only the first choice: no fallback to the next model of a `a|b` chain or route'
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l no-stream -d 'Wait for whole answers instead of streaming them (no time to first token)'
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l no-history -d 'Do not record this run in the local history [env: LLMX_NO_HISTORY=1] [config: history.enabled = false]'
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l force -d 'Send images or tools even to models the catalog says cannot take them'
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l stats -d 'Print latency, tokens and cost to stderr after the answer'
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -s V -l version -d 'Print version'
@@ -110,10 +118,14 @@ complete -c llmx -n "__fish_llmx_using_subcommand bench" -l retries -d 'Retries 
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l retry-max-wait -d 'The most to wait between retries of one model, all waits together' -r
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l max-answer-mb -d 'Cut answers larger than this many MiB' -r
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l route -d 'For a model several providers serve: cheapest, fastest (by your earlier runs) or provider=NAME first; the others follow as fallbacks' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l image -d 'Attach an image (PNG, JPEG, WebP or GIF) before the prompt: a file, or an http(s) URL. Repeat for several' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l tools -d 'Tools the models may call: a JSON array of {"type":"function","function":{...}} or {"name","description","parameters"} objects' -r -F
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l tool-choice -d 'Whether the models may (auto), must (required) or must not (none) call a tool, or the name of the one they must call' -r
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -s q -l quiet -d 'No progress bar'
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l no-fallback -d 'Only the first choice: no fallback to the next model of a `a|b` chain or route'
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l no-stream -d 'Wait for whole answers instead of streaming them (no time to first token)'
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l no-history -d 'Do not record this run in the local history [env: LLMX_NO_HISTORY=1] [config: history.enabled = false]'
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l force -d 'Send images or tools even to models the catalog says cannot take them'
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -l since -d 'Only runs started this recently: 7d, 12h, 90m, 2w' -r

@@ -137,6 +137,25 @@ pub struct RequestArgs {
     /// history.enabled = false].
     #[arg(long)]
     pub no_history: bool,
+
+    /// Attach an image (PNG, JPEG, WebP or GIF) before the prompt: a file, or an http(s) URL.
+    /// Repeat for several.
+    #[arg(long = "image", value_name = "PATH|URL")]
+    pub images: Vec<String>,
+
+    /// Tools the models may call: a JSON array of {"type":"function","function":{...}} or
+    /// {"name","description","parameters"} objects.
+    #[arg(long, value_name = "FILE")]
+    pub tools: Option<PathBuf>,
+
+    /// Whether the models may (auto), must (required) or must not (none) call a tool, or the
+    /// name of the one they must call.
+    #[arg(long, value_name = "auto|none|required|NAME", requires = "tools")]
+    pub tool_choice: Option<String>,
+
+    /// Send images or tools even to models the catalog says cannot take them.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Args)]

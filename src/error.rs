@@ -135,6 +135,24 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("--image `{0}` is not a file path or an http(s) URL; pass a PNG, JPEG, WebP or GIF file, or an https:// URL")]
+    BadImageUrl(String),
+    #[error("image `{}` is not PNG, JPEG, WebP or GIF (llmx reads the type from the bytes, not the name); convert it, e.g. to PNG", .0.display())]
+    NotAnImage(PathBuf),
+    #[error("image `{}` is {}, more than any provider takes ({} at most); make it smaller", .path.display(), crate::provider::image::size(*.bytes), crate::provider::image::size(*.limit))]
+    ImageTooLarge {
+        path: PathBuf,
+        bytes: usize,
+        limit: usize,
+    },
+    #[error("tools file `{}`: {problem}", path.display())]
+    BadTools { path: PathBuf, problem: String },
+    #[error("--tool-choice `{name}` is no tool of `{}` (it has {}); pass auto, none, required or one of those names", path.display(), tools.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "))]
+    UnknownToolChoice {
+        name: String,
+        path: PathBuf,
+        tools: Vec<String>,
+    },
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
     #[error("{0}")]

@@ -258,6 +258,41 @@ pub enum SystemPrompt {
     File(PathBuf),
 }
 
+/// An image to attach: a file llmx reads, or a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageArg {
+    File(PathBuf),
+    Url(String),
+}
+
+impl ImageArg {
+    /// `http(s)://...` is a URL; any other `scheme://` is refused; the rest is a path.
+    pub fn parse(s: &str) -> Result<ImageArg, Error> {
+        let lower = s.to_ascii_lowercase();
+        if lower.starts_with("https://") || lower.starts_with("http://") {
+            return match url::Url::parse(s) {
+                Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => Ok(ImageArg::Url(s.into())),
+                _ => Err(Error::BadImageUrl(s.into())),
+            };
+        }
+        if lower.contains("://") || lower.starts_with("data:") {
+            return Err(Error::BadImageUrl(s.into()));
+        }
+        Ok(ImageArg::File(PathBuf::from(s)))
+    }
+}
+
+/// `auto`, `none` and `required` are the modes; anything else names the tool to call.
+pub fn parse_tool_choice(s: &str) -> crate::provider::ToolChoice {
+    use crate::provider::ToolChoice;
+    match s {
+        "auto" => ToolChoice::Auto,
+        "none" => ToolChoice::None,
+        "required" | "any" => ToolChoice::Required,
+        name => ToolChoice::Named(name.to_string()),
+    }
+}
+
 /// What every command that sends a prompt shares.
 #[derive(Debug, Clone)]
 pub struct RequestSettings {
@@ -270,6 +305,13 @@ pub struct RequestSettings {
     pub route: Option<Route>,
     pub no_fallback: bool,
     pub history: HistorySettings,
+    /// Attached before the prompt text, in order.
+    pub images: Vec<ImageArg>,
+    /// The tools file.
+    pub tools: Option<PathBuf>,
+    pub tool_choice: Option<crate::provider::ToolChoice>,
+    /// Send images and tools even where the catalog says the model takes none.
+    pub force: bool,
 }
 
 /// Whether a run is recorded in the local history, and with its texts or not.
@@ -361,6 +403,14 @@ impl RequestSettings {
             route: a.route,
             no_fallback: a.no_fallback,
             history,
+            images: a
+                .images
+                .iter()
+                .map(|i| ImageArg::parse(i))
+                .collect::<Result<_, _>>()?,
+            tools: a.tools,
+            tool_choice: a.tool_choice.as_deref().map(parse_tool_choice),
+            force: a.force,
         })
     }
 }

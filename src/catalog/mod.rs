@@ -117,10 +117,13 @@ pub struct Model {
     pub windows: Vec<Window>,
     #[serde(default)]
     pub free: bool,
-    #[serde(default)]
-    pub vision: bool,
-    #[serde(default)]
-    pub tools: bool,
+    /// Whether the model reads images; `None` when no source says (a provider's bare
+    /// listing), and then llmx sends and lets the provider answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vision: Option<bool>,
+    /// Whether the model calls tools; `None` when no source says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<bool>,
     #[serde(default)]
     pub reasoning: bool,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -224,9 +227,15 @@ impl Catalog {
                 Some(block) => {
                     block.source = fresh.source;
                     block.source_date = fresh.source_date;
-                    for m in fresh.models {
+                    for mut m in fresh.models {
                         match block.models.iter_mut().find(|x| x.id == m.id) {
-                            Some(old) => *old = m,
+                            Some(old) => {
+                                // A bare listing says nothing of capabilities: keep what
+                                // the catalog knew.
+                                m.vision = m.vision.or(old.vision);
+                                m.tools = m.tools.or(old.tools);
+                                *old = m
+                            }
                             None => block.models.push(m),
                         }
                     }

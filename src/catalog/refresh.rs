@@ -316,8 +316,10 @@ pub fn parse_openrouter(body: &[u8]) -> Option<Vec<Model>> {
                 free,
                 vision: m["architecture"]["input_modalities"]
                     .as_array()
-                    .is_some_and(|a| a.iter().any(|x| x == "image")),
-                tools: params.contains(&"tools"),
+                    .map(|a| a.iter().any(|x| x == "image")),
+                tools: m["supported_parameters"]
+                    .is_array()
+                    .then(|| params.contains(&"tools")),
                 reasoning: params.contains(&"reasoning"),
                 deprecated: false,
             })
@@ -348,8 +350,8 @@ pub fn parse_listing(body: &[u8]) -> Option<Vec<Model>> {
                     price: None,
                     windows: Vec::new(),
                     free: false,
-                    vision: false,
-                    tools: false,
+                    vision: None,
+                    tools: None,
                     reasoning: false,
                     deprecated: false,
                 })
@@ -380,7 +382,8 @@ mod tests {
         let t = p.tier.unwrap();
         assert_eq!((t.start, t.input, t.output), (200_000, 6.0, 22.5));
         assert_eq!(sonnet.max_output, Some(64_000));
-        assert!(sonnet.vision && sonnet.tools && sonnet.reasoning);
+        assert_eq!((sonnet.vision, sonnet.tools), (Some(true), Some(true)));
+        assert!(sonnet.reasoning);
         let gpt4o = models.iter().find(|m| m.id == "openai/gpt-4o").unwrap();
         assert_eq!(gpt4o.price.unwrap().cache_read, Some(1.25));
     }

@@ -14,7 +14,7 @@ use crate::bench::{Cell, Shape};
 use crate::cli::BenchFormat;
 use crate::engine::{self, Fanout, Job, JobResult, JobSource, Next, RunOptions, Stop};
 use crate::error::{Error, Exit, ResumeProblem};
-use crate::provider::{ChatRequest, Message};
+use crate::provider::ChatRequest;
 use crate::settings::BenchSettings;
 use crate::sink::bench::{BenchBar, BenchWriter, Lent, RowsTo, RunMap};
 
@@ -88,15 +88,25 @@ fn history_sink<'c>(
 pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
     let prompts = crate::bench::prompts::load(&s.inputs, &mut read_all_stdin)?;
     let base = pipeline::chat_request(&s.run.request, String::new())?;
-    let requests: Vec<ChatRequest> = prompts
+    let mut requests: Vec<ChatRequest> = prompts
         .iter()
         .map(|p| ChatRequest {
             system: p.system.clone().or_else(|| base.system.clone()),
-            messages: vec![Message::user(p.text.clone())],
+            messages: vec![pipeline::prompt_message(&base, p.text.clone())],
             ..base.clone()
         })
         .collect();
-    let templates = pipeline::plan(ctx, &s.run, &base)?;
+    let mut templates = pipeline::plan(ctx, &s.run, &base)?;
+    let client = super::http_client(ctx, s.run.request.connect_timeout)?;
+    let runtime = super::runtime()?;
+    pipeline::prepare(
+        ctx,
+        &s.run,
+        &client,
+        &runtime,
+        &mut templates,
+        &mut requests,
+    );
     if let Some(e) = pipeline::nothing_can_run(&templates) {
         return Err(e);
     }
@@ -235,7 +245,6 @@ pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
         if let Some(h) = history_sink(ctx, &s, map, &requests, &labels, &base) {
             fanout.push(h);
         }
-        let client = super::http_client(ctx, s.run.request.connect_timeout)?;
         let opts = RunOptions {
             concurrency: Some(
                 s.run
@@ -244,7 +253,7 @@ pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
             ),
             limits: s.run.request.limits,
         };
-        super::runtime()?.block_on(engine::run_stream(
+        runtime.block_on(engine::run_stream(
             &client,
             &templates,
             &mut source,

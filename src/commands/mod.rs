@@ -2,6 +2,7 @@
 //! renderer. Everything a user can get wrong is checked here, before anything is sent.
 
 pub mod ask;
+pub mod attach;
 pub mod bench;
 pub mod compare;
 pub mod config;

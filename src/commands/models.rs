@@ -125,8 +125,8 @@ pub fn select(
             let aliases = cat.aliases_of(&b.provider, &m.id).join(" ");
             let free = m.free || m.price.is_some_and(|p| p.input == 0.0 && p.output == 0.0);
             if (args.free && !free)
-                || (args.vision && !m.vision)
-                || (args.tools && !m.tools)
+                || (args.vision && m.vision != Some(true))
+                || (args.tools && m.tools != Some(true))
                 || (args.reasoning && !m.reasoning)
             {
                 continue;

@@ -6,11 +6,11 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use super::{load_prompt, read_all_stdin, read_text_file, Context};
+use super::{attach, load_prompt, read_all_stdin, read_text_file, Context};
 use crate::catalog::Catalog;
 use crate::engine::{self, Fanout, Job, RunOptions, RunOutcome, Signal, Sink, Stop};
 use crate::error::{Error, Exit};
-use crate::provider::{ChatRequest, Message};
+use crate::provider::{ChatRequest, Message, Part, Role};
 use crate::settings::{RequestSettings, RunSettings, SystemPrompt};
 use crate::sink::history::{HistorySink, Recording, RowMeta};
 
@@ -28,7 +28,10 @@ pub fn execute<'c>(
 ) -> Result<RunOutcome, Error> {
     let prompt = load_prompt(&run.prompt, &mut read_all_stdin)?;
     let request = chat_request(&run.request, prompt)?;
-    let jobs = plan(ctx, run, &request)?;
+    let mut jobs = plan(ctx, run, &request)?;
+    let client = super::http_client(ctx, run.request.connect_timeout)?;
+    let runtime = super::runtime()?;
+    prepare(ctx, run, &client, &runtime, &mut jobs, &mut []);
     if let Some(e) = nothing_can_run(&jobs) {
         return Err(e);
     }
@@ -50,7 +53,6 @@ pub fn execute<'c>(
     if let Some(h) = history_sink(ctx, command, run, &request) {
         fanout.push(h);
     }
-    let client = super::http_client(ctx, run.request.connect_timeout)?;
     let opts = RunOptions {
         concurrency: Some(
             run.concurrency
@@ -58,7 +60,7 @@ pub fn execute<'c>(
         ),
         limits: run.request.limits,
     };
-    Ok(super::runtime()?.block_on(engine::run(
+    Ok(runtime.block_on(engine::run(
         &client,
         &jobs,
         opts,
@@ -196,7 +198,55 @@ pub async fn stop_signal() -> Signal {
     }
 }
 
-/// The request every model gets (the model id is filled in per target).
+/// Make the jobs' requests sendable and stop the links that cannot take them: image URLs a
+/// provider takes no URLs for are downloaded once (and every request in `more` gets the
+/// bytes too), then each link is checked against the catalog's capabilities and the
+/// provider's image limits.
+pub fn prepare(
+    ctx: &Context,
+    run: &RunSettings,
+    client: &crate::provider::http::HttpClient,
+    runtime: &tokio::runtime::Runtime,
+    jobs: &mut [Job],
+    more: &mut [ChatRequest],
+) {
+    let urls = attach::urls_to_fetch(jobs);
+    let fetched = if urls.is_empty() {
+        attach::Fetched::new()
+    } else {
+        runtime.block_on(attach::fetch_all(client, urls))
+    };
+    for job in jobs.iter_mut() {
+        attach::inline_fetched(&mut job.request, &fetched);
+        attach::check_links(job, ctx.catalog(), run.request.force, &fetched);
+    }
+    for req in more {
+        attach::inline_fetched(req, &fetched);
+    }
+}
+
+/// The user message of a prompt: the request's images, then the text.
+pub fn prompt_message(base: &ChatRequest, text: String) -> Message {
+    let mut content: Vec<Part> = base
+        .messages
+        .first()
+        .map(|m| {
+            m.content
+                .iter()
+                .filter(|p| !matches!(p, Part::Text(_)))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    content.push(Part::Text(text));
+    Message {
+        role: Role::User,
+        content,
+    }
+}
+
+/// The request every model gets (the model id is filled in per target): images before the
+/// prompt text, and the tools.
 pub fn chat_request(s: &RequestSettings, prompt: String) -> Result<ChatRequest, Error> {
     let system = match &s.system {
         Some(SystemPrompt::File(path)) => {
@@ -206,16 +256,29 @@ pub fn chat_request(s: &RequestSettings, prompt: String) -> Result<ChatRequest, 
         Some(SystemPrompt::Text(t)) => Some(t.clone()).filter(|t| !t.trim().is_empty()),
         None => None,
     };
+    let mut content = attach::images(&s.images)?;
+    content.push(Part::Text(prompt));
+    let (tools, tool_choice) = match &s.tools {
+        Some(path) => {
+            let tools = attach::tools(path)?;
+            let choice = attach::tool_choice(s.tool_choice.as_ref(), &tools, path)?;
+            (tools, choice)
+        }
+        None => (Vec::new(), None),
+    };
     Ok(ChatRequest {
         model: String::new(),
         system,
-        messages: vec![Message::user(prompt)],
+        messages: vec![Message {
+            role: Role::User,
+            content,
+        }],
         temperature: s.temperature,
         max_tokens: s.max_tokens,
         stop: Vec::new(),
         stream: s.stream,
-        tools: Vec::new(),
-        tool_choice: None,
+        tools,
+        tool_choice,
     })
 }
 

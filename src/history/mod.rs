@@ -34,7 +34,8 @@ const BUSY: Duration = Duration::from_secs(10);
 /// everything else a row shows sit in `details` under the same id. `status` is 0 answered, 1
 /// failed, 2 cancelled; `estimated` has bit 1 for input tokens, 2 for output tokens, 4 for the
 /// cost. Prompts and system prompts are kept once each in `texts`, by hash.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE runs (
     key INTEGER PRIMARY KEY,
@@ -100,7 +101,11 @@ CREATE TABLE details (
 );
 CREATE TABLE imported_latency (key TEXT NOT NULL, seq INTEGER NOT NULL, latency_ms INTEGER NOT NULL);
 CREATE INDEX imported_latency_key ON imported_latency(key, seq);
-"#];
+"#,
+    r#"
+ALTER TABLE details ADD COLUMN notes TEXT;
+"#,
+];
 
 /// The schema version this llmx writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -446,8 +451,8 @@ fn insert_row(
     tx.prepare_cached(
         "INSERT INTO details (id, label, model_id, prompt_hash, system_hash, prompt_id, repeat, \
          pass, itl_ms, cached_tokens, reasoning_tokens, finish_reason, error_kind, attempts, \
-         output, reasoning, tool_calls, error, fallback_from) VALUES (?1, ?2, ?3, ?4, ?5, ?6, \
-         ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+         output, reasoning, tool_calls, error, fallback_from, notes) VALUES (?1, ?2, ?3, ?4, \
+         ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     )?
     .execute(params![
         id,
@@ -466,9 +471,10 @@ fn insert_row(
         r.attempts,
         (!r.output.is_empty()).then_some(r.output.as_str()),
         rec.reasoning,
-        rec.tool_calls,
+        json_list(&r.tool_calls),
         r.error,
         r.fallback_from,
+        json_list(&r.notes),
     ])?;
     Ok(())
 }
@@ -557,8 +563,15 @@ pub struct Record {
     pub requested: String,
     pub row: Row,
     pub reasoning: Option<String>,
-    pub tool_calls: Option<String>,
     pub itl_ms: Option<f64>,
+}
+
+/// A list as the JSON text a column keeps; `NULL` for an empty one.
+fn json_list<T: serde::Serialize>(v: &[T]) -> Option<String> {
+    if v.is_empty() {
+        return None;
+    }
+    serde_json::to_string(v).ok()
 }
 
 /// What the history sink hands its writer.

@@ -269,7 +269,7 @@ impl Store {
                 "SELECT x.idx, d.label, m.provider, d.model_id, d.output, x.latency_ms, \
                  x.ttft_ms, x.total_ms, x.input_tokens, x.output_tokens, d.cached_tokens, \
                  d.reasoning_tokens, x.estimated, x.tokens_per_s, x.cost_usd, d.finish_reason, \
-                 d.error, d.error_kind, d.attempts, d.fallback_from \
+                 d.error, d.error_kind, d.attempts, d.fallback_from, d.tool_calls, d.notes \
                  FROM results x JOIN details d ON d.id = x.id JOIN models m ON m.key = x.model \
                  WHERE x.run = ?1 ORDER BY x.id",
             )
@@ -303,6 +303,8 @@ impl Store {
                         error_kind: kind.as_deref().and_then(ErrorKind::parse),
                         attempts: r.get(18)?,
                         fallback_from: r.get(19)?,
+                        tool_calls: from_json(r.get(20)?),
+                        notes: from_json(r.get(21)?),
                         input_estimated,
                         output_estimated,
                     },
@@ -584,4 +586,10 @@ impl Store {
             .optional()
             .map_err(|e| self.err(e))
     }
+}
+
+/// A list a column keeps as JSON text; `NULL` (or text that is not such a list) is empty.
+fn from_json<T: serde::de::DeserializeOwned>(text: Option<String>) -> Vec<T> {
+    text.and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
 }

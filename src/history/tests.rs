@@ -40,7 +40,6 @@ fn record(run: &str, idx: u64, at_ms: i64, prompt: &Arc<Text>, row: Row) -> Writ
         requested: row.model.clone(),
         row,
         reasoning: None,
-        tool_calls: None,
         itl_ms: None,
     }))
 }

@@ -174,6 +174,92 @@ impl HttpClient {
     }
 }
 
+impl HttpClient {
+    /// Download an image for a provider that takes no image URLs: a plain `GET` that carries
+    /// no credential of any kind, follows at most five redirects (http and https only), and
+    /// refuses a body over `cap` bytes. The caller bounds the time.
+    pub async fn fetch_image(&self, url: &str, cap: usize) -> Result<Vec<u8>, ProviderError> {
+        let none = Credentials::default();
+        let mut at = reqwest::Url::parse(url)
+            .map_err(|e| ProviderError::new(ErrorKind::BadRequest, format!("not a URL: {e}")))?;
+        for _ in 0..=5 {
+            if !matches!(at.scheme(), "http" | "https") {
+                return Err(ProviderError::new(
+                    ErrorKind::BadRequest,
+                    format!("redirected to a {} URL, not http(s)", at.scheme()),
+                ));
+            }
+            let mut resp = self
+                .client
+                .get(at.clone())
+                .header(
+                    USER_AGENT,
+                    HeaderValue::from_static(concat!("llmx/", env!("CARGO_PKG_VERSION"))),
+                )
+                .send()
+                .await
+                .map_err(|e| transport_error(&e, at.as_str(), &none))?;
+            let status = resp.status();
+            if status.is_redirection() {
+                let next = resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|l| l.to_str().ok())
+                    .and_then(|l| at.join(l).ok());
+                match next {
+                    Some(n) => {
+                        at = n;
+                        continue;
+                    }
+                    None => {
+                        return Err(ProviderError::new(
+                            ErrorKind::BadRequest,
+                            format!("HTTP {} without a usable Location", status.as_u16()),
+                        ))
+                    }
+                }
+            }
+            if !status.is_success() {
+                let mut e = ProviderError::new(
+                    ErrorKind::from_status(status.as_u16()),
+                    format!("HTTP {}", status.as_u16()),
+                );
+                e.status = Some(status.as_u16());
+                return Err(e);
+            }
+            if resp.content_length().is_some_and(|n| n > cap as u64) {
+                return Err(too_big(cap));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = resp
+                .chunk()
+                .await
+                .map_err(|e| transport_error(&e, at.as_str(), &none))?
+            {
+                if body.len() + chunk.len() > cap {
+                    return Err(too_big(cap));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            return Ok(body);
+        }
+        Err(ProviderError::new(
+            ErrorKind::BadRequest,
+            "more than five redirects",
+        ))
+    }
+}
+
+fn too_big(cap: usize) -> ProviderError {
+    ProviderError::new(
+        ErrorKind::TooLarge,
+        format!(
+            "the image is over {}, the most the provider takes",
+            super::image::size(cap)
+        ),
+    )
+}
+
 /// Proxies for non-loopback targets only; a loopback target always goes direct.
 fn with_proxies(builder: reqwest::ClientBuilder, proxies: &Proxies) -> reqwest::ClientBuilder {
     if proxies.http.is_none() && proxies.https.is_none() {

@@ -15,7 +15,7 @@ pub mod listing;
 pub mod models;
 pub mod row;
 
-pub use row::Row;
+pub use row::{Call, Row};
 
 /// What the end-of-run renderers show: every row in the order given.
 #[derive(Debug, Clone)]
@@ -200,6 +200,7 @@ pub fn status(r: &Row) -> String {
         (Some(e), _) => format!("failed: {}", cut(e, crate::provider::error::SHOWN_CHARS)),
         (None, Some("length")) => "ok (cut at max tokens)".into(),
         (None, Some("content_filter")) => "ok (filtered)".into(),
+        (None, Some("tool_calls")) => "ok (tool calls)".into(),
         _ => "ok".into(),
     };
     if r.fallback_from.is_some() {
@@ -208,7 +209,27 @@ pub fn status(r: &Row) -> String {
     if r.attempts > 1 {
         s += &format!(" · {} attempts", r.attempts);
     }
+    for n in &r.notes {
+        s += &format!(" · note: {}", cut(n, NOTE_CHARS));
+    }
     s
+}
+
+/// A note longer than this is cut in the table (files keep it whole).
+const NOTE_CHARS: usize = 160;
+
+/// The answer text, then one `name(arguments)` line per tool call.
+fn answer_text(r: &Row) -> String {
+    let text = r.output.trim();
+    if r.tool_calls.is_empty() {
+        return text.to_string();
+    }
+    let calls: Vec<String> = r.tool_calls.iter().map(|c| c.line()).collect();
+    if text.is_empty() {
+        calls.join("\n")
+    } else {
+        format!("{text}\n{}", calls.join("\n"))
+    }
 }
 
 /// The longest model name or id shown in the table (a server chooses the id it reports).
@@ -233,12 +254,8 @@ fn model_cell(r: &Row) -> String {
 }
 
 fn answer(r: &Row, full: bool) -> String {
-    let text = r.output.trim();
-    let text = if full {
-        text.to_string()
-    } else {
-        cut(text, ANSWER_CHARS)
-    };
+    let text = answer_text(r);
+    let text = if full { text } else { cut(&text, ANSWER_CHARS) };
     safe::visible(&text, Lines::Keep).into_owned()
 }
 
@@ -442,6 +459,7 @@ pub const COLUMNS: &[&str] = &[
     "provider",
     "model_id",
     "output",
+    "tool_calls",
     "latency_ms",
     "ttft_ms",
     "total_ms",
@@ -458,6 +476,7 @@ pub const COLUMNS: &[&str] = &[
     "error_kind",
     "attempts",
     "fallback_from",
+    "notes",
 ];
 
 pub fn json(report: &Report, w: &mut dyn Write) -> io::Result<()> {
@@ -505,7 +524,7 @@ pub fn markdown(report: &Report, w: &mut dyn Write) -> io::Result<()> {
                 (asked, Some(full)) => format!("{asked} ({full})"),
                 (full, None) => full,
             }),
-            md_cell(&r.output),
+            md_cell(&answer_text(r)),
             metrics(r).join(" | "),
             md_cell(&status(r)),
         )?;

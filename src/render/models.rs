@@ -22,8 +22,9 @@ pub struct ModelRow {
     /// Input tokens above which a long-context price applies.
     pub tier_above: Option<u64>,
     pub free: bool,
-    pub vision: bool,
-    pub tools: bool,
+    /// `None`: no source says.
+    pub vision: Option<bool>,
+    pub tools: Option<bool>,
     pub reasoning: bool,
     pub source: String,
 }
@@ -55,10 +56,10 @@ pub fn tokens(n: Option<u64>) -> String {
 
 fn caps(r: &ModelRow) -> String {
     let mut v = Vec::new();
-    if r.vision {
+    if r.vision == Some(true) {
         v.push("vision");
     }
-    if r.tools {
+    if r.tools == Some(true) {
         v.push("tools");
     }
     if r.reasoning {

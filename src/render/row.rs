@@ -18,6 +18,10 @@ pub struct Row {
     pub model_id: String,
     /// The answer text (whatever arrived, even when the call failed part-way).
     pub output: String,
+    /// The tools the model called, in order. An array in JSON; the same array as JSON text in
+    /// CSV (`[]` for none).
+    #[serde(serialize_with = "json_text")]
+    pub tool_calls: Vec<Call>,
     /// The attempt that answered (or failed last): from its send to its last byte.
     pub latency_ms: Option<u64>,
     /// That attempt's send to its first streamed token (unknown for an unstreamed answer).
@@ -46,11 +50,65 @@ pub struct Row {
     pub attempts: u32,
     /// The models tried before the one that answered, each with why it failed.
     pub fallback_from: Option<String>,
+    /// What llmx dropped or changed in the request for this provider (a schema keyword it
+    /// refuses, a parameter outside its range), or sent against the catalog (`--force`). An
+    /// array in JSON, JSON text in CSV.
+    #[serde(serialize_with = "json_text")]
+    pub notes: Vec<String>,
     /// Which of the counts are estimates, for the table's `~` (files carry `tokens_estimated`).
     #[serde(skip)]
     pub input_estimated: bool,
     #[serde(skip)]
     pub output_estimated: bool,
+}
+
+/// One tool call as the files carry it.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Call {
+    /// The provider's id for the call (`null` from Gemini).
+    pub id: Option<String>,
+    pub name: String,
+    /// The arguments as an object; when the model's text was not a JSON object, that text as
+    /// a string, and `invalid_arguments` is `true`.
+    pub arguments: serde_json::Value,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub invalid_arguments: bool,
+}
+
+impl Call {
+    pub fn of(c: &crate::provider::ToolCall) -> Call {
+        match c.parsed_arguments() {
+            Some(args) => Call {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                arguments: args,
+                invalid_arguments: false,
+            },
+            None => Call {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                arguments: serde_json::Value::String(c.arguments.clone()),
+                invalid_arguments: true,
+            },
+        }
+    }
+
+    /// `name({"city":"Paris"})`: one line of the table.
+    pub fn line(&self) -> String {
+        let args = match &self.arguments {
+            serde_json::Value::String(raw) if self.invalid_arguments => raw.clone(),
+            v => v.to_string(),
+        };
+        format!("{}({args})", self.name)
+    }
+}
+
+/// A list as JSON: an array in JSON output, and (through the same raw value) its JSON text in
+/// a CSV field.
+pub fn json_text<T: Serialize, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    let text = serde_json::to_string(v).map_err(serde::ser::Error::custom)?;
+    let raw = serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
+    raw.serialize(s)
 }
 
 /// A number of dollars as a plain decimal: no float noise (`0.000351`, not
@@ -129,6 +187,7 @@ impl Row {
             provider: r.provider.clone(),
             model_id,
             output: resp.text.clone(),
+            tool_calls: resp.tool_calls.iter().map(Call::of).collect(),
             latency_ms: r.latency.map(ms),
             ttft_ms: r.ttft.map(ms),
             total_ms: r.total.map(ms),
@@ -148,6 +207,7 @@ impl Row {
             error_kind: r.error.as_ref().map(|e| e.kind),
             attempts: r.attempts,
             fallback_from,
+            notes: r.notes.clone(),
             input_estimated: resp.usage.input_estimated,
             output_estimated: resp.usage.output_estimated,
         }
@@ -160,6 +220,7 @@ impl Row {
             provider: provider.to_string(),
             model_id: model_id.to_string(),
             output: String::new(),
+            tool_calls: Vec::new(),
             latency_ms: None,
             ttft_ms: None,
             total_ms: None,
@@ -176,6 +237,7 @@ impl Row {
             error_kind: None,
             attempts: 0,
             fallback_from: None,
+            notes: Vec::new(),
             input_estimated: false,
             output_estimated: false,
         }

@@ -98,6 +98,8 @@ impl<'a> HistorySink<'a> {
         let mut reasoning = Some(r.response.reasoning.clone()).filter(|t| !t.is_empty());
         if !self.store_text {
             row.output.clear();
+            // A call's arguments are the model's answer as much as its text is.
+            row.tool_calls.clear();
             reasoning = None;
         }
         Some(Record {
@@ -112,7 +114,6 @@ impl<'a> HistorySink<'a> {
             requested: r.model.clone(),
             row,
             reasoning,
-            tool_calls: None,
             itl_ms: r.itl.map(|d| d.as_secs_f64() * 1000.0),
         })
     }

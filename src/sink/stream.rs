@@ -61,6 +61,34 @@ impl<W: Write> Sink for TextStream<W> {
                 self.ends_with_newline = shown.ends_with('\n');
                 Ok(())
             }
+            // Tool calls follow the text, one `name(arguments)` line each.
+            Event::JobFinished { result } if !result.response.tool_calls.is_empty() => {
+                let mut out = String::new();
+                if let Some(f) = &mut self.filter {
+                    out.push_str(&f.finish());
+                }
+                if self.wrote && !(self.ends_with_newline && out.is_empty()) {
+                    out.push('\n');
+                }
+                for c in &result.response.tool_calls {
+                    let line = crate::render::Call::of(c).line();
+                    match self.filter {
+                        Some(_) => out.push_str(&crate::output::safe::visible(
+                            &line,
+                            crate::output::safe::Lines::Fold,
+                        )),
+                        None => out.push_str(&line),
+                    }
+                    out.push('\n');
+                }
+                self.out
+                    .write_all(out.as_bytes())
+                    .and_then(|_| self.out.flush())
+                    .map_err(fail)?;
+                self.wrote = true;
+                self.ends_with_newline = true;
+                Ok(())
+            }
             Event::RunFinished { .. } if self.wrote => {
                 let held = self.filter.as_mut().map(StreamFilter::finish);
                 let held = held.unwrap_or_default();

@@ -233,6 +233,7 @@ fn csv_round_trips_through_a_csv_reader() {
             "provider",
             "model_id",
             "output",
+            "tool_calls",
             "latency_ms",
             "ttft_ms",
             "total_ms",
@@ -248,7 +249,8 @@ fn csv_round_trips_through_a_csv_reader() {
             "error",
             "error_kind",
             "attempts",
-            "fallback_from"
+            "fallback_from",
+            "notes"
         ]
     );
     assert_eq!(rows.len(), 3);
@@ -258,10 +260,12 @@ fn csv_round_trips_through_a_csv_reader() {
         claude[3], CLAUDE_TEXT,
         "commas, quotes and newlines survive"
     );
-    assert_eq!(claude[7..12], ["1000", "50", "200", "0", "false"]);
-    assert!(close(claude[13].parse().unwrap(), CLAUDE_COST));
-    assert_eq!(claude[14], "false", "cost from reported counts");
-    assert_eq!(claude[16], "", "no error");
+    assert_eq!(claude[4], "[]", "no tool calls");
+    assert_eq!(claude[8..13], ["1000", "50", "200", "0", "false"]);
+    assert!(close(claude[14].parse().unwrap(), CLAUDE_COST));
+    assert_eq!(claude[15], "false", "cost from reported counts");
+    assert_eq!(claude[17], "", "no error");
+    assert_eq!(claude[21], "[]", "no notes");
 }
 
 /// JSONL (like CSV) is written a line at a time as each model finishes: gpt answers after 30 ms,
@@ -530,10 +534,10 @@ fn a_missing_key_beside_runnable_models_is_that_rows_error() {
     let (_, rows) = read_csv(&out.stdout);
     let gemini = rows.iter().find(|r| r[0] == "gemini").expect("gemini row");
     assert_eq!(
-        gemini[16],
+        gemini[17],
         "no API key for gemini: set GEMINI_API_KEY (or GOOGLE_API_KEY), or run `llmx keys set gemini`"
     );
-    assert_eq!(gemini[4], "", "never sent, so no latency");
+    assert_eq!(gemini[5], "", "never sent, so no latency");
     assert_eq!(w.requests().len(), 2, "nothing sent for the keyless model");
 }
 
