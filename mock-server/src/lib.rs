@@ -7,6 +7,7 @@
 //! Built on hyper directly: every chunk is written by a task that sleeps between chunks, which is
 //! what time-to-first-token measurements need.
 
+mod inspect;
 mod render;
 
 use std::collections::HashMap;
@@ -68,6 +69,23 @@ pub struct Script {
     /// Extra response headers on every response for this model (`x-litellm-response-cost`,
     /// `x-should-retry`, ...).
     pub headers: HashMap<String, String>,
+    /// Tools to call, after the text (none by default when these are given), when the
+    /// request offers them and allows it: each only if offered, only the named one under a
+    /// named tool choice, none under `none`. Streamed as fragments of `chunk_chars` (OpenAI,
+    /// Anthropic; Gemini sends each call whole).
+    pub tool_calls: Vec<MockCall>,
+}
+
+/// A scripted tool call.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MockCall {
+    pub name: String,
+    /// The arguments' JSON text, sent as is (OpenAI fragments); Anthropic and Gemini carry it
+    /// as an object, so there it must be one.
+    pub arguments: String,
+    #[serde(default)]
+    pub id: Option<String>,
 }
 
 /// A scripted failure.
@@ -128,6 +146,9 @@ pub struct MockConfig {
     /// Serve one stream at a time, like llama-cpp-python: a chat request that arrives while a
     /// stream is running interrupts that stream (a bare `[DONE]`, then the body is cut).
     pub single_stream: bool,
+    /// Files served verbatim by path (`/cat.png` → a file), typed by their bytes: images for
+    /// llmx to download.
+    pub files: HashMap<String, PathBuf>,
 }
 
 /// One request the server received.
@@ -351,6 +372,12 @@ async fn handle(
     if let Some(r) = state.config.replays.iter().find(|r| r.path == path) {
         return replay(&r.file);
     }
+    if let Some(f) = state.config.files.get(&path) {
+        return match std::fs::read(f) {
+            Ok(bytes) => full(200, "application/octet-stream", bytes),
+            Err(_) => full(404, "text/plain", "no such file"),
+        };
+    }
     let json = rec.json();
     let (dialect, model, stream) = if path.ends_with("/chat/completions") {
         (
@@ -456,7 +483,31 @@ async fn answer(
     chat_number: u64,
 ) -> Response<Body> {
     let include_usage = json["stream_options"]["include_usage"].as_bool() == Some(true);
-    let plan = render::Plan::new(script, model, dialect, include_usage);
+    // Images are checked as the providers check them; a bad one is a 400 like theirs.
+    let seen = match inspect::images(dialect, json) {
+        Ok(seen) => seen,
+        Err(why) => {
+            let (ct, body) = render::error_body(dialect, 400, Some(&why));
+            return full(400, ct, body);
+        }
+    };
+    let offered = inspect::offered_tools(dialect, json);
+    let calls: Vec<MockCall> = match inspect::tool_choice(dialect, json) {
+        inspect::Choice::None => Vec::new(),
+        inspect::Choice::Named(n) => script
+            .tool_calls
+            .iter()
+            .filter(|c| c.name == n && offered.contains(&c.name))
+            .cloned()
+            .collect(),
+        _ => script
+            .tool_calls
+            .iter()
+            .filter(|c| offered.contains(&c.name))
+            .cloned()
+            .collect(),
+    };
+    let plan = render::Plan::new(script, model, dialect, include_usage, calls, &seen);
 
     if script.header_delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(script.header_delay_ms)).await;

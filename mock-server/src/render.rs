@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::Script;
+use super::{MockCall, Script};
 
 /// The dialect a request arrived in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +31,8 @@ pub struct Plan {
     include_usage: bool,
     /// Whether to report usage at all.
     usage: bool,
+    /// Tool calls after the text.
+    calls: Vec<MockCall>,
 }
 
 fn chunks_of(s: &str, n: usize) -> Vec<String> {
@@ -39,20 +41,37 @@ fn chunks_of(s: &str, n: usize) -> Vec<String> {
 }
 
 impl Plan {
-    pub fn new(script: &Script, requested: &str, dialect: Dialect, include_usage: bool) -> Plan {
-        let text = script
-            .text
-            .clone()
-            .unwrap_or_else(|| format!("Hello from {requested}."));
+    /// `calls` are the tool calls to make; `images` what the request's images were, which the
+    /// default answer describes.
+    pub fn new(
+        script: &Script,
+        requested: &str,
+        dialect: Dialect,
+        include_usage: bool,
+        calls: Vec<MockCall>,
+        images: &[String],
+    ) -> Plan {
+        let text = match &script.text {
+            Some(t) => t.clone(),
+            None if !images.is_empty() => format!(
+                "I see {} image{}: {}.",
+                images.len(),
+                if images.len() == 1 { "" } else { "s" },
+                images.join(", ")
+            ),
+            None if !calls.is_empty() => String::new(),
+            None => format!("Hello from {requested}."),
+        };
         Plan {
             dialect,
             model: script
                 .model_id
                 .clone()
                 .unwrap_or_else(|| requested.to_string()),
-            output: script
-                .output_tokens
-                .unwrap_or_else(|| text.split_whitespace().count() as u64),
+            output: script.output_tokens.unwrap_or_else(|| {
+                let args: usize = calls.iter().map(|c| c.arguments.len() / 4 + 1).sum();
+                (text.split_whitespace().count() + args) as u64
+            }),
             text,
             reasoning: script.reasoning.clone().unwrap_or_default(),
             input: script.input_tokens.unwrap_or(10),
@@ -63,7 +82,25 @@ impl Plan {
             chunk_chars: script.chunk_chars.unwrap_or(8),
             include_usage: include_usage && !script.no_usage,
             usage: !script.no_usage,
+            calls,
         }
+    }
+
+    /// Call `i`'s id: the script's, else one shaped like the provider's (Gemini sends none).
+    fn call_id(&self, i: usize) -> Option<String> {
+        if let Some(id) = &self.calls[i].id {
+            return Some(id.clone());
+        }
+        match self.dialect {
+            Dialect::OpenAi => Some(format!("call_mock{i}")),
+            Dialect::Anthropic => Some(format!("toolu_mock{i}")),
+            Dialect::Gemini => None,
+        }
+    }
+
+    /// Call `i`'s arguments as an object (Anthropic and Gemini carry no text).
+    fn call_args(&self, i: usize) -> Value {
+        serde_json::from_str(&self.calls[i].arguments).unwrap_or_else(|_| json!({}))
     }
 
     fn openai_usage(&self) -> Value {
@@ -105,6 +142,13 @@ impl Plan {
     }
 
     fn finish(&self) -> &'static str {
+        if !self.calls.is_empty() && !self.length {
+            return match self.dialect {
+                Dialect::OpenAi => "tool_calls",
+                Dialect::Anthropic => "tool_use",
+                Dialect::Gemini => "STOP",
+            };
+        }
         match (self.dialect, self.length) {
             (Dialect::OpenAi, false) => "stop",
             (Dialect::OpenAi, true) => "length",
@@ -123,6 +167,16 @@ impl Plan {
                 if !self.reasoning.is_empty() {
                     msg["reasoning_content"] = json!(self.reasoning);
                 }
+                if !self.calls.is_empty() {
+                    if self.text.is_empty() {
+                        msg["content"] = Value::Null;
+                    }
+                    let calls: Vec<Value> = (0..self.calls.len())
+                        .map(|i| json!({"id": self.call_id(i), "type": "function",
+                            "function": {"name": self.calls[i].name, "arguments": self.calls[i].arguments}}))
+                        .collect();
+                    msg["tool_calls"] = json!(calls);
+                }
                 let mut v = json!({
                     "id": "chatcmpl-mock",
                     "object": "chat.completion",
@@ -140,7 +194,13 @@ impl Plan {
                 if !self.reasoning.is_empty() {
                     content.push(json!({"type": "thinking", "thinking": self.reasoning, "signature": "mock"}));
                 }
-                content.push(json!({"type": "text", "text": self.text}));
+                if !self.text.is_empty() || self.calls.is_empty() {
+                    content.push(json!({"type": "text", "text": self.text}));
+                }
+                for i in 0..self.calls.len() {
+                    content.push(json!({"type": "tool_use", "id": self.call_id(i),
+                        "name": self.calls[i].name, "input": self.call_args(i)}));
+                }
                 let mut v = json!({
                     "id": "msg_mock",
                     "type": "message",
@@ -160,7 +220,12 @@ impl Plan {
                 if !self.reasoning.is_empty() {
                     parts.push(json!({"text": self.reasoning, "thought": true}));
                 }
-                parts.push(json!({"text": self.text}));
+                if !self.text.is_empty() || self.calls.is_empty() {
+                    parts.push(json!({"text": self.text}));
+                }
+                for i in 0..self.calls.len() {
+                    parts.push(json!({"functionCall": self.gemini_call(i)}));
+                }
                 let mut v = json!({
                     "candidates": [{"content": {"parts": parts, "role": "model"}, "finishReason": self.finish(), "index": 0}],
                     "modelVersion": self.model,
@@ -242,6 +307,17 @@ impl Plan {
                 for c in t {
                     out.push(self.openai_chunk(json!({"content": c}), None));
                 }
+                // Each call: id, name and empty arguments first, then argument fragments.
+                for i in 0..self.calls.len() {
+                    let first = json!({"tool_calls": [{"index": i, "id": self.call_id(i),
+                        "type": "function", "function": {"name": self.calls[i].name, "arguments": ""}}]});
+                    out.push(self.openai_chunk(first, None));
+                    for a in chunks_of(&self.calls[i].arguments, self.chunk_chars) {
+                        let more =
+                            json!({"tool_calls": [{"index": i, "function": {"arguments": a}}]});
+                        out.push(self.openai_chunk(more, None));
+                    }
+                }
             }
             Dialect::Anthropic => {
                 let mut index = 0;
@@ -277,6 +353,46 @@ impl Plan {
                     );
                     out.push(ev);
                 }
+                // Each call its own block: an empty `input`, a first empty fragment (as the
+                // recordings show), then the arguments in pieces.
+                for i in 0..self.calls.len() {
+                    let block = index + 1 + i;
+                    let mut ev = String::new();
+                    if i == 0 {
+                        ev += &Self::anthropic_event(
+                            "content_block_stop",
+                            json!({"type": "content_block_stop", "index": index}),
+                        );
+                    }
+                    ev += &Self::anthropic_event(
+                        "content_block_start",
+                        json!({"type": "content_block_start", "index": block, "content_block":
+                            {"type": "tool_use", "id": self.call_id(i), "name": self.calls[i].name, "input": {}}}),
+                    );
+                    ev += &Self::anthropic_event(
+                        "content_block_delta",
+                        json!({"type": "content_block_delta", "index": block,
+                            "delta": {"type": "input_json_delta", "partial_json": ""}}),
+                    );
+                    out.push(ev);
+                    let args = self.call_args(i).to_string();
+                    let pieces = chunks_of(&args, self.chunk_chars);
+                    let n = pieces.len();
+                    for (k, a) in pieces.into_iter().enumerate() {
+                        let mut ev = Self::anthropic_event(
+                            "content_block_delta",
+                            json!({"type": "content_block_delta", "index": block,
+                                "delta": {"type": "input_json_delta", "partial_json": a}}),
+                        );
+                        if k + 1 == n {
+                            ev += &Self::anthropic_event(
+                                "content_block_stop",
+                                json!({"type": "content_block_stop", "index": block}),
+                            );
+                        }
+                        out.push(ev);
+                    }
+                }
             }
             Dialect::Gemini => {
                 for c in r {
@@ -285,9 +401,23 @@ impl Plan {
                 for c in t {
                     out.push(self.gemini_event(json!([{"text": c}]), None));
                 }
+                for i in 0..self.calls.len() {
+                    out.push(
+                        self.gemini_event(json!([{"functionCall": self.gemini_call(i)}]), None),
+                    );
+                }
             }
         }
         out
+    }
+
+    /// A Gemini `functionCall`: whole, arguments as an object, an id only when scripted.
+    fn gemini_call(&self, i: usize) -> Value {
+        let mut c = json!({"name": self.calls[i].name, "args": self.call_args(i)});
+        if let Some(id) = self.call_id(i) {
+            c["id"] = json!(id);
+        }
+        c
     }
 
     fn gemini_event(&self, parts: Value, finish: Option<&str>) -> String {
@@ -331,10 +461,16 @@ impl Plan {
                 if self.usage {
                     delta["usage"] = json!({"output_tokens": self.output});
                 }
-                Self::anthropic_event(
-                    "content_block_stop",
-                    json!({"type": "content_block_stop", "index": index}),
-                ) + &Self::anthropic_event("message_delta", delta)
+                // With calls, every block was closed with its content.
+                let stop = if self.calls.is_empty() {
+                    Self::anthropic_event(
+                        "content_block_stop",
+                        json!({"type": "content_block_stop", "index": index}),
+                    )
+                } else {
+                    String::new()
+                };
+                stop + &Self::anthropic_event("message_delta", delta)
                     + &Self::anthropic_event("message_stop", json!({"type": "message_stop"}))
             }
             Dialect::Gemini => self.gemini_event(json!([{"text": ""}]), Some(self.finish())),

@@ -11,4 +11,5 @@ mod models;
 mod real_servers;
 mod resilience;
 mod setup;
+mod tools;
 mod trust;
