@@ -612,3 +612,21 @@ fn image_requests_are_what_the_sdks_sent() {
     assert_eq!(ours["mimeType"], sent["inlineData"]["mimeType"]);
     assert_eq!(std64.decode(ours["data"].as_str().unwrap()).unwrap(), bytes);
 }
+
+#[test]
+fn a_temperature_outside_anthropics_range_is_clamped_and_noted() {
+    let req = ChatRequest {
+        model: "m".into(),
+        messages: vec![Message::user("q")],
+        temperature: Some(1.5),
+        ..Default::default()
+    };
+    let call = built("anthropic", &req);
+    assert_eq!(call.body["temperature"], json!(1.0));
+    assert_eq!(
+        call.notes,
+        vec!["temperature 1.5 sent as 1 (Anthropic accepts 0 to 1)"]
+    );
+    assert_eq!(built("openai", &req).body["temperature"], json!(1.5));
+    assert!(built("openai", &req).notes.is_empty());
+}

@@ -630,3 +630,30 @@ fn bench_sends_the_tools_and_image_with_every_prompt() {
         );
     }
 }
+
+#[test]
+fn a_key_echoed_into_a_tool_call_never_reaches_the_output() {
+    // Every run checks that no test key appears in stdout or stderr.
+    let args = format!("{{\"token\": \"{OPENAI_KEY}\"}}");
+    let w = World::with_server(json!({
+        "default": {"tool_calls": [{"name": "get_weather", "arguments": args}], "chunk_chars": 5}
+    }));
+    w.write("tools.json", TOOLS);
+    for format in ["json", "csv", "table"] {
+        let out = w.run(&[
+            "compare",
+            "-m",
+            "gpt",
+            "-p",
+            "x",
+            "--tools",
+            "tools.json",
+            "--format",
+            format,
+        ]);
+        assert_eq!(out.code, 0, "{out:?}");
+        assert!(out.stdout.contains("get_weather"), "{out:?}");
+    }
+    let out = w.run(&["ask", "-m", "gpt", "--tools", "tools.json", "x"]);
+    assert_eq!(out.stdout, "get_weather({\"token\":\"[redacted]\"})\n");
+}
