@@ -57,11 +57,7 @@ pub fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
             .tools
             .iter()
             .map(|t| {
-                let mut o = Map::new();
-                o.insert("name".into(), json!(t.name));
-                if let Some(d) = &t.description {
-                    o.insert("description".into(), json!(d));
-                }
+                let mut o = t.head();
                 // `input_schema` is required: a tool without parameters takes an empty object.
                 let schema = t
                     .parameters

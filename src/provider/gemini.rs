@@ -60,11 +60,7 @@ pub fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
             .tools
             .iter()
             .map(|t| {
-                let mut d = Map::new();
-                d.insert("name".into(), json!(t.name));
-                if let Some(desc) = &t.description {
-                    d.insert("description".into(), json!(desc));
-                }
+                let mut d = t.head();
                 if let Some(p) = &t.parameters {
                     let (schema, changes) = super::schema::for_gemini(p);
                     if !changes.is_empty() {

@@ -49,11 +49,7 @@ pub fn build_request(req: &ChatRequest, provider: &Provider, base_url: &str) -> 
             .tools
             .iter()
             .map(|t| {
-                let mut f = Map::new();
-                f.insert("name".into(), json!(t.name));
-                if let Some(d) = &t.description {
-                    f.insert("description".into(), json!(d));
-                }
+                let mut f = t.head();
                 if let Some(p) = &t.parameters {
                     f.insert("parameters".into(), p.clone());
                 }

@@ -138,6 +138,19 @@ pub struct Tool {
     pub parameters: Option<Value>,
 }
 
+impl Tool {
+    /// `{"name", "description"}` (the description only when there is one): what every
+    /// dialect's tool object starts with.
+    pub fn head(&self) -> serde_json::Map<String, Value> {
+        let mut o = serde_json::Map::new();
+        o.insert("name".into(), Value::String(self.name.clone()));
+        if let Some(d) = &self.description {
+            o.insert("description".into(), Value::String(d.clone()));
+        }
+        o
+    }
+}
+
 /// Whether the model may, must or must not call a tool, or which one it must call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ToolChoice {
