@@ -191,7 +191,7 @@ pub fn urls_to_fetch(jobs: &[Job]) -> Vec<String> {
         if !needs {
             continue;
         }
-        for img in images_of(&job.request) {
+        for img in job.request.images() {
             if let Image::Url(u) = img {
                 if !urls.contains(u) {
                     urls.push(u.clone());
@@ -200,16 +200,6 @@ pub fn urls_to_fetch(jobs: &[Job]) -> Vec<String> {
         }
     }
     urls
-}
-
-fn images_of(req: &ChatRequest) -> impl Iterator<Item = &Image> {
-    req.messages
-        .iter()
-        .flat_map(|m| &m.content)
-        .filter_map(|p| match p {
-            Part::Image(i) => Some(&**i),
-            Part::Text(_) => None,
-        })
 }
 
 /// Download every URL at once, each bounded by the largest image a URL-less provider takes
@@ -305,7 +295,7 @@ pub fn check_links(job: &mut Job, catalog: &Catalog, force: bool, fetched: &Fetc
         }
         let wire = t.provider.dialect.wire();
         if !wire.takes_image_urls() {
-            let failed = images_of(req).find_map(|i| match i {
+            let failed = req.images().find_map(|i| match i {
                 Image::Url(u) => Some((u, fetched.get(u))),
                 _ => None,
             });

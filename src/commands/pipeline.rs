@@ -304,8 +304,7 @@ pub fn params(run: &RunSettings, request: &ChatRequest, extra: serde_json::Value
         "concurrency": run.concurrency,
         "tools": request.tools.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
         "tool_choice": request.tool_choice.as_ref().map(|c| c.to_string()),
-        "images": request.messages.iter().flat_map(|m| &m.content)
-            .filter(|p| matches!(p, Part::Image(_))).count(),
+        "images": request.images().count(),
         "force": run.request.force,
     });
     if let (Some(p), serde_json::Value::Object(more)) = (p.as_object_mut(), extra) {

@@ -3,7 +3,7 @@
 
 use base64::Engine;
 
-use super::types::{ChatRequest, Image, Inline, Part};
+use super::types::{ChatRequest, Image, Inline};
 
 /// The media type of an image's bytes, from their signature; `None` for anything else.
 pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
@@ -73,15 +73,7 @@ pub const GEMINI: ImageLimits = ImageLimits {
 /// Why `req` is over `limits`, in a sentence; `None` when it fits. Only bytes llmx sends
 /// count: an image the dialect sends as a URL is the provider's to fetch and check.
 pub fn over_limit(req: &ChatRequest, limits: &ImageLimits, takes_urls: bool) -> Option<String> {
-    let images: Vec<&Image> = req
-        .messages
-        .iter()
-        .flat_map(|m| &m.content)
-        .filter_map(|p| match p {
-            Part::Image(i) => Some(&**i),
-            Part::Text(_) => None,
-        })
-        .collect();
+    let images: Vec<&Image> = req.images().collect();
     if images.len() > limits.count {
         return Some(format!(
             "{} images is more than the {} one request may carry ({})",
@@ -129,7 +121,7 @@ pub fn size(bytes: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::types::Message;
+    use crate::provider::types::{Message, Part};
 
     #[test]
     fn the_bytes_decide_the_type_not_the_name() {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::types::{ChatRequest, FinishReason, Image, Part, StreamEvent, ToolChoice, Usage};
+use super::types::{ChatRequest, FinishReason, Image, StreamEvent, ToolChoice, Usage};
 
 /// A rough token estimate (four characters a token), used only by the mock.
 pub fn estimate_tokens(text: &str) -> u64 {
@@ -45,15 +45,10 @@ pub fn answer(req: &ChatRequest) -> String {
     let more = if words > 12 { " …" } else { "" };
     let (name, _) = parse_model(&req.model);
     let images: Vec<String> = req
-        .messages
-        .iter()
-        .flat_map(|m| &m.content)
-        .filter_map(|p| match p {
-            Part::Image(i) => Some(match &**i {
-                Image::Inline(d) => format!("{}, {} bytes", d.media_type, d.bytes),
-                Image::Url(_) | Image::Fetched { .. } => "a URL".to_string(),
-            }),
-            Part::Text(_) => None,
+        .images()
+        .map(|i| match i {
+            Image::Inline(d) => format!("{}, {} bytes", d.media_type, d.bytes),
+            Image::Url(_) | Image::Fetched { .. } => "a URL".to_string(),
         })
         .collect();
     let seen = match images.len() {
@@ -185,7 +180,7 @@ fn usage(input: u64, output: u64) -> StreamEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::types::{ChatResponse, Message};
+    use crate::provider::types::{ChatResponse, Message, Part};
 
     #[test]
     fn deterministic_answer_with_usage() {

@@ -120,12 +120,20 @@ pub struct ChatRequest {
 }
 
 impl ChatRequest {
-    /// Whether any message carries an image.
-    pub fn has_images(&self) -> bool {
+    /// Every image of every message, in order.
+    pub fn images(&self) -> impl Iterator<Item = &Image> {
         self.messages
             .iter()
             .flat_map(|m| &m.content)
-            .any(|p| !matches!(p, Part::Text(_)))
+            .filter_map(|p| match p {
+                Part::Image(i) => Some(&**i),
+                Part::Text(_) => None,
+            })
+    }
+
+    /// Whether any message carries an image.
+    pub fn has_images(&self) -> bool {
+        self.images().next().is_some()
     }
 }
 
