@@ -300,17 +300,16 @@ pub fn check_links(job: &mut Job, catalog: &Catalog, force: bool, fetched: &Fetc
                 _ => None,
             });
             if let Some((url, got)) = failed {
-                let why = match got {
+                let mut e = match got {
                     Some(Err(e)) => e.clone(),
                     _ => ProviderError::new(ErrorKind::Network, "it was not downloaded"),
                 };
-                let mut e = why.clone();
                 e.message = format!(
                     "could not download image `{}` ({} takes no image URLs, so llmx sends the \
                      bytes): {}; nothing was sent",
                     crate::auth::redact_url(url),
                     t.provider.id,
-                    why.message
+                    e.message
                 );
                 link.preflight = Some(e);
                 continue;
