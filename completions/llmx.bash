@@ -437,7 +437,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__compare)
-            opts="-m -p -o -j -q -h -V --model --models --prompt --system --temperature --max-tokens --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --route --no-fallback --no-stream --no-history --image --tools --tool-choice --force --format --output --concurrency --full --quiet --max-cost --help --version"
+            opts="-m -p -o -j -q -h -V --model --models --prompt --system --temperature --max-tokens --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --route --no-fallback --no-stream --no-history --image --tools --tool-choice --force --format --output --concurrency --full --layout --diff --quiet --max-cost --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -537,6 +537,10 @@ _llmx() {
                     ;;
                 -j)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --layout)
+                    COMPREPLY=($(compgen -W "auto side stacked" -- "${cur}"))
                     return 0
                     ;;
                 --max-cost)

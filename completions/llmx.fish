@@ -61,14 +61,18 @@ jsonl\t''
 markdown\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s o -l output -d 'Write the results to FILE instead of stdout' -r -F
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s j -l concurrency -d 'Ask at most N models at once [env: LLMX_CONCURRENCY] [default: 256]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l layout -d 'Answers in the table side by side, stacked one under another, or (auto) side by side only when each gets 38 columns' -r -f -a "auto\t'Side by side when every answer gets 38 columns, else stacked'
+side\t'Answers in columns side by side (each at least 20 wide)'
+stacked\t'Answers one under another, each at the full width'"
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l max-cost -d 'Refuse to send when the worst-case cost (prompt tokens estimated, output at --max-tokens) of all models together exceeds this many US dollars' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l no-fallback -d 'Only the first choice: no fallback to the next model of a `a|b` chain or route'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l no-stream -d 'Wait for whole answers instead of streaming them (no time to first token)'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l no-history -d 'Do not record this run in the local history [env: LLMX_NO_HISTORY=1] [config: history.enabled = false]'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l force -d 'Send images or tools even to models the catalog says cannot take them'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l full -d 'Show whole answers in the table instead of cutting them'
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l diff -d 'Mark, word by word, how each answer differs from the first: in colour on a terminal, else as [-removed-] and {+added+}'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s q -l quiet -d 'No progress display'
-complete -c llmx -n "__fish_llmx_using_subcommand compare" -s h -l help -d 'Print help'
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -s m -l model -d 'The model to ask' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -s p -l prompt -d 'Prompt text placed before piped stdin' -r

@@ -198,6 +198,16 @@ pub struct CompareArgs {
     #[arg(long)]
     pub full: bool,
 
+    /// Answers in the table side by side, stacked one under another, or (auto) side by side
+    /// only when each gets 38 columns.
+    #[arg(long, value_enum, default_value_t = crate::render::Layout::Auto)]
+    pub layout: crate::render::Layout,
+
+    /// Mark, word by word, how each answer differs from the first: in colour on a terminal,
+    /// else as [-removed-] and {+added+}.
+    #[arg(long)]
+    pub diff: bool,
+
     /// No progress display.
     #[arg(short, long)]
     pub quiet: bool,

@@ -544,8 +544,8 @@ impl ReportSettings {
             format,
             table: TableOptions {
                 full,
-                width: display.width,
                 color: display.color,
+                ..TableOptions::plain(display.width)
             },
             terminal: display.terminal,
         }
@@ -706,6 +706,8 @@ impl CompareSettings {
                 full: a.full,
                 width: display.width,
                 color: display.color && a.output.is_none(),
+                layout: a.layout,
+                diff: a.diff,
             },
             output: a.output,
             display,

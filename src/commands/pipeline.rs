@@ -94,8 +94,7 @@ pub fn finish(ctx: &Context, mut outcome: RunOutcome) -> Result<Exit, Error> {
                 &report,
                 crate::render::TableOptions {
                     full: true,
-                    width: 120,
-                    color: false,
+                    ..crate::render::TableOptions::plain(120)
                 },
             );
             let _ = crate::output::print(&table);

@@ -2,11 +2,8 @@
 //! writer, so they are tested on in-memory buffers. Table (comfy-table), CSV (RFC 4180), JSON,
 //! JSONL, Markdown.
 
-use std::borrow::Cow;
 use std::io::{self, Write};
 use std::time::Duration;
-
-use comfy_table::{Cell, Color, ContentArrangement, Table};
 
 use crate::output::safe::{self, Lines};
 use crate::provider::error::cut;
@@ -14,6 +11,10 @@ use crate::provider::error::cut;
 pub mod listing;
 pub mod models;
 pub mod row;
+pub mod terminal;
+pub mod words;
+
+pub use terminal::Layout;
 
 pub use row::{Call, Row};
 
@@ -128,10 +129,24 @@ pub struct TableOptions {
     /// Total width to fit.
     pub width: u16,
     pub color: bool,
+    /// Answers side by side or stacked (`--layout`).
+    pub layout: Layout,
+    /// Mark how each answer differs from the first, word by word (`--diff`).
+    pub diff: bool,
 }
 
-/// Answers longer than this are cut in the table unless `--full`.
-const ANSWER_CHARS: usize = 280;
+impl TableOptions {
+    /// Plain text at `width`, answers cut, laid out for the width.
+    pub fn plain(width: u16) -> TableOptions {
+        TableOptions {
+            full: false,
+            width,
+            color: false,
+            layout: Layout::Auto,
+            diff: false,
+        }
+    }
+}
 
 pub fn render(
     report: &Report,
@@ -245,65 +260,6 @@ fn model_names(r: &Row) -> (String, Option<String>) {
     }
 }
 
-fn model_cell(r: &Row) -> String {
-    let text = match model_names(r) {
-        (asked, Some(full)) => format!("{asked}\n{full}"),
-        (full, None) => full,
-    };
-    safe::visible(&text, Lines::Keep).into_owned()
-}
-
-fn answer(r: &Row, full: bool) -> String {
-    let text = answer_text(r);
-    let text = if full { text } else { cut(&text, ANSWER_CHARS) };
-    safe::visible(&text, Lines::Keep).into_owned()
-}
-
-/// The widest line of `s`, in terminal columns.
-fn text_width(s: &str) -> usize {
-    s.lines()
-        .map(unicode_width::UnicodeWidthStr::width)
-        .max()
-        .unwrap_or(0)
-}
-
-/// `s` with every run of non-space characters wider than `width` columns broken onto lines of
-/// at most `width`. comfy-table splits an overlong word itself in time quadratic in the word's
-/// length; pieces this long cost it little, so rendering stays linear. Borrows when no word is
-/// that long.
-fn break_long_words(s: &str, width: usize) -> Cow<'_, str> {
-    use unicode_width::UnicodeWidthChar;
-    let width = width.max(1);
-    let longest_run = s
-        .split(char::is_whitespace)
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
-    if longest_run <= width {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + s.len() / width);
-    let mut run = 0;
-    for c in s.chars() {
-        if c.is_whitespace() {
-            run = 0;
-            out.push(c);
-            continue;
-        }
-        let w = c.width().unwrap_or(0);
-        if run + w > width && run > 0 {
-            out.push('\n');
-            run = 0;
-        }
-        run += w;
-        out.push(c);
-    }
-    Cow::Owned(out)
-}
-
-/// Words longer than this many columns (about) are broken before the table sees them.
-const LONG_WORD: usize = 256;
-
 fn total_line(report: &Report) -> String {
     let n = report.rows.len();
     let failed = report.rows.iter().filter(|r| r.error.is_some()).count();
@@ -314,108 +270,32 @@ fn total_line(report: &Report) -> String {
         n - failed,
         secs(Some(report.wall.as_millis() as u64))
     );
+    if let Some(n) = agreeing(report) {
+        s += &format!(" · all {n} answers agree");
+    }
     if report.interrupted {
         s += " · interrupted";
     }
     s
 }
 
-/// Columns of the table, and the upper bounds on their widths.
-const HEADER: [&str; 9] = [
-    "Model", "Answer", "Latency", "TTFT", "In", "Out", "Tok/s", "Cost", "Status",
-];
-const MODEL_WIDTH: u16 = 26;
-const STATUS_WIDTH: u16 = 22;
-
-/// The width the answer column gets: what `total` leaves after the other columns (each at its
-/// content width, within its bound) and the borders, at least 12.
-fn answer_width(cells: &[[String; 9]], total: u16) -> usize {
-    let mut used = HEADER.len() + 1; // vertical borders
-    for (i, h) in HEADER.iter().enumerate() {
-        if i == 1 {
-            used += 2;
-            continue;
-        }
-        let content = cells
-            .iter()
-            .map(|row| text_width(&row[i]))
-            .chain([h.len()])
-            .max()
-            .unwrap_or(0);
-        // Bounds include the padding of one space each side.
-        let bound = match i {
-            0 => MODEL_WIDTH as usize - 2,
-            8 => STATUS_WIDTH as usize - 2,
-            _ => usize::MAX,
-        };
-        used += content.min(bound) + 2;
-    }
-    (total as usize).saturating_sub(used).max(12)
-}
-
-/// The comfy-table rendering with its total line. Cells are prepared so that rendering stays
-/// linear in their size: names are capped, and very long words broken beforehand.
-pub fn table_string(report: &Report, opts: TableOptions) -> String {
-    let mut cells: Vec<[String; 9]> = report
+/// How many answers there are when there are at least two and every one is the same after
+/// folding whitespace and case (failed rows aside).
+pub fn agreeing(report: &Report) -> Option<usize> {
+    let answers: Vec<String> = report
         .rows
         .iter()
-        .map(|r| {
-            let [lat, ttft, input, output, rate, cost] = metrics(r);
-            [
-                model_cell(r),
-                answer(r, opts.full),
-                lat,
-                ttft,
-                input,
-                output,
-                rate,
-                cost,
-                safe::visible(&status(r), Lines::Keep).into_owned(),
-            ]
-        })
+        .filter(|r| r.error.is_none())
+        .map(|r| words::normalised(&answer_text(r)))
         .collect();
-    // Break at a multiple of the width the answer column will have, so the table's own
-    // wrapping of each piece ends flush.
-    let answer_w = answer_width(&cells, opts.width);
-    let piece = answer_w * LONG_WORD.div_ceil(answer_w);
-    for c in &mut cells {
-        if let Cow::Owned(broken) = break_long_words(&c[1], piece) {
-            c[1] = broken;
-        }
-    }
-    let mut t = Table::new();
-    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-    t.set_content_arrangement(ContentArrangement::Dynamic);
-    t.set_width(opts.width);
-    if !opts.color {
-        t.force_no_tty();
-    }
-    t.set_header(HEADER.to_vec());
-    for (r, row) in report.rows.iter().zip(cells) {
-        let mut row: Vec<Cell> = row.into_iter().map(Cell::new).collect();
-        if opts.color {
-            let st = row.pop().unwrap_or_else(|| Cell::new(""));
-            row.push(st.fg(if r.error.is_some() {
-                Color::Red
-            } else {
-                Color::Green
-            }));
-        }
-        t.add_row(row);
-    }
-    use comfy_table::{ColumnConstraint, Width};
-    if let Some(c) = t.column_mut(0) {
-        c.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(MODEL_WIDTH)));
-    }
-    if let Some(c) = t.column_mut(8) {
-        c.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(STATUS_WIDTH)));
-    }
-    for i in 2..8 {
-        if let Some(c) = t.column_mut(i) {
-            c.set_cell_alignment(comfy_table::CellAlignment::Right);
-        }
-    }
-    format!("{t}\n{}\n", total_line(report))
+    let first = answers.first()?;
+    (answers.len() > 1 && !first.is_empty() && answers.iter().all(|a| a == first))
+        .then_some(answers.len())
+}
+
+/// The terminal rendering: metrics, answers laid out for the width, details, total.
+pub fn table_string(report: &Report, opts: TableOptions) -> String {
+    terminal::table(report, opts)
 }
 
 pub fn csv(report: &Report, w: &mut dyn Write) -> io::Result<()> {

@@ -60,12 +60,213 @@ fn to_string(f: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
 
 #[test]
 fn table_snapshot() {
-    let opts = TableOptions {
-        full: false,
-        width: 100,
-        color: false,
+    insta::assert_snapshot!(table_string(&fixed_report(), TableOptions::plain(100)));
+}
+
+const ANSWER: &str = "Rust's ownership model gives every value a single owner, and the value is dropped \
+when that owner goes out of scope. Borrowing lets code use a value without taking it: any number \
+of shared references, or exactly one mutable reference, never both at once. The borrow checker \
+enforces these rules at compile time, which rules out use-after-free, double frees and data \
+races without a garbage collector.\n\nFor example:\n\n    fn longest<'a>(a: &'a str, b: &'a str) -> &'a str {\n        if a.len() > b.len() { a } else { b }\n    }\n\nLifetimes such as 'a name how long a reference stays valid; \
+the compiler infers most of them, and you write them only where a function's signature would \
+otherwise be ambiguous. Interior mutability (Cell, RefCell, Mutex) moves some checks to run \
+time when a design needs shared mutable state.";
+
+const LONG_ERROR: &str =
+    "HTTP 400: This model's maximum context length is 128000 tokens. However, \
+your messages resulted in 131072 tokens (130048 in the messages, 1024 in the completion). Please \
+reduce the length of the messages or completion, or use a model with a longer context window such \
+as one of the long-context variants listed in the documentation for this endpoint.";
+
+/// `n` models with long answers; the last one failed with a long error.
+fn long_report(n: usize) -> Report {
+    let models = [
+        ("gpt", "openai", "gpt-4o-mini-2024-07-18"),
+        ("claude", "anthropic", "claude-sonnet-4-5-20250929"),
+        ("gemini/gemini-2.5-flash", "gemini", "gemini-2.5-flash"),
+        (
+            "mistral/mistral-large-latest",
+            "mistral",
+            "mistral-large-2411",
+        ),
+        (
+            "openrouter/meta-llama/llama-3.3-70b-instruct",
+            "openrouter",
+            "meta-llama/llama-3.3-70b-instruct",
+        ),
+    ];
+    let rows = models[..n]
+        .iter()
+        .enumerate()
+        .map(|(i, (m, p, id))| {
+            let mut r = row(m, p, id);
+            r.latency_ms = Some(900 + 1700 * i as u64);
+            r.ttft_ms = Some(200 + 150 * i as u64);
+            r.input_tokens = Some(27);
+            r.output_tokens = Some(180 + 40 * i as u64);
+            r.tokens_per_s = Some(71.3 - 9.0 * i as f64);
+            r.cost_usd = Some(0.000123 * (i + 1) as f64);
+            r.finish_reason = Some("stop".into());
+            if i + 1 == n {
+                r.error = Some(LONG_ERROR.into());
+                r.error_kind = Some(ErrorKind::BadRequest);
+                r.output_tokens = None;
+                r.tokens_per_s = None;
+                r.cost_usd = None;
+                r.finish_reason = None;
+            } else {
+                r.output = ANSWER.replace("single owner", &format!("single owner ({})", i + 1));
+            }
+            r
+        })
+        .collect();
+    Report {
+        rows,
+        interrupted: false,
+        wall: Duration::from_millis(8100),
+    }
+}
+
+/// Every whitespace-separated word of the output.
+fn tokens(out: &str) -> std::collections::HashSet<&str> {
+    out.split(|c: char| c.is_whitespace() || c == '│')
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+#[test]
+fn the_table_fits_60_80_120_and_200_columns_with_whole_words_and_headers() {
+    for n in [2, 5] {
+        let report = long_report(n);
+        for width in [60u16, 80, 120, 200] {
+            let name = format!("table_{n}_models_{width}_columns");
+            let out = table_string(&report, TableOptions::plain(width));
+            for line in out.lines() {
+                let w = unicode_width::UnicodeWidthStr::width(line);
+                assert!(w <= width as usize, "{name}: a line is {w} wide:\n{out}");
+            }
+            let header = out.lines().next().unwrap();
+            let heads: Vec<&str> = header.split_whitespace().collect();
+            for h in ["Model", "Status", "Latency", "Out", "Cost"] {
+                assert!(heads.contains(&h), "{name}: header {h} broken: {header}");
+            }
+            // Whole answers: no word of an answer or of the error is split across lines.
+            let full = table_string(
+                &report,
+                TableOptions {
+                    full: true,
+                    ..TableOptions::plain(width)
+                },
+            );
+            let seen = tokens(&full);
+            let answers = report.rows.iter().map(|r| r.output.as_str());
+            let words = answers.chain([LONG_ERROR]).flat_map(str::split_whitespace);
+            for word in words {
+                assert!(seen.contains(word), "{name}: `{word}` broken:\n{full}");
+            }
+            assert!(
+                full.split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .contains(
+                        &format!("* claude: failed: {LONG_ERROR}")
+                            .replace("claude", report.rows[n - 1].model.as_str())
+                    ),
+                "{name}: the error is shown in full below:\n{full}"
+            );
+            assert!(
+                out.lines()
+                    .filter(|l| l.contains("failed: bad request"))
+                    .count()
+                    == 1,
+                "{name}: the error is summarised in its row:\n{out}"
+            );
+            insta::assert_snapshot!(name, out);
+        }
+    }
+}
+
+#[test]
+fn auto_layout_puts_answers_side_by_side_only_when_each_gets_38_columns() {
+    use super::terminal::side_by_side;
+    let auto = |w, n| side_by_side(Layout::Auto, w, n);
+    assert!(!auto(60, 2));
+    assert!(auto(80, 2));
+    assert!(auto(120, 3));
+    assert!(!auto(120, 4));
+    assert!(!auto(200, 5));
+    assert!(auto(200, 4));
+    assert!(!auto(200, 1));
+    assert!(!side_by_side(Layout::Stacked, 200, 2));
+    assert!(side_by_side(Layout::Side, 80, 3));
+    assert!(
+        !side_by_side(Layout::Side, 60, 5),
+        "not below 20 columns each"
+    );
+}
+
+#[test]
+fn diff_marks_how_each_answer_differs_from_the_first() {
+    let report = long_report(3);
+    let out = table_string(
+        &report,
+        TableOptions {
+            diff: true,
+            layout: Layout::Stacked,
+            ..TableOptions::plain(100)
+        },
+    );
+    assert!(out.contains("owner [-(1),-] {+(2),+} and"), "{out}");
+    assert_eq!(out.matches("{+").count(), 1, "{out}");
+    let colored = table_string(
+        &report,
+        TableOptions {
+            diff: true,
+            color: true,
+            ..TableOptions::plain(100)
+        },
+    );
+    assert!(
+        colored.contains("\x1b[31;9m(1),\x1b[0m \x1b[32;4m(2),\x1b[0m"),
+        "{colored}"
+    );
+}
+
+#[test]
+fn the_total_says_when_all_answers_agree() {
+    let mut r = fixed_report();
+    r.rows[1].output = r.rows[0].output.to_uppercase().replace(' ', "  ");
+    let total = |r: &Report| {
+        table_string(r, TableOptions::plain(100))
+            .lines()
+            .last()
+            .unwrap()
+            .to_string()
     };
-    insta::assert_snapshot!(table_string(&fixed_report(), opts));
+    assert!(
+        total(&r).ends_with("· all 2 answers agree"),
+        "{}",
+        total(&r)
+    );
+    r.rows[1].output += " No.";
+    assert!(!total(&r).contains("agree"));
+}
+
+#[test]
+fn long_answers_are_cut_unless_full() {
+    let mut r = fixed_report();
+    r.rows[0].output = "word ".repeat(2000);
+    let cut = table_string(&r, TableOptions::plain(120));
+    let full = table_string(
+        &r,
+        TableOptions {
+            full: true,
+            ..TableOptions::plain(120)
+        },
+    );
+    assert!(cut.contains("more lines (--full shows all)"), "{cut}");
+    assert_eq!(full.matches("word").count(), 2000);
+    assert!(cut.matches("word").count() < 400);
 }
 
 #[test]
@@ -111,31 +312,6 @@ fn json_and_jsonl_keys_are_the_documented_columns() {
 }
 
 #[test]
-fn long_answers_are_cut_unless_full() {
-    let mut r = fixed_report();
-    r.rows[0].output = "word ".repeat(200);
-    let cut = table_string(
-        &r,
-        TableOptions {
-            full: false,
-            width: 120,
-            color: false,
-        },
-    );
-    let full = table_string(
-        &r,
-        TableOptions {
-            full: true,
-            width: 120,
-            color: false,
-        },
-    );
-    assert!(cut.contains('…'));
-    assert!(full.matches("word").count() >= 200);
-    assert!(cut.matches("word").count() < 70);
-}
-
-#[test]
 fn format_from_extension() {
     assert_eq!(Format::from_path("out.CSV"), Some(Format::Csv));
     assert_eq!(Format::from_path("a/b.jsonl"), Some(Format::Jsonl));
@@ -153,8 +329,7 @@ fn unbroken_text_is_broken_to_the_column_and_fits_the_width() {
         &r,
         TableOptions {
             full: true,
-            width: 100,
-            color: false,
+            ..TableOptions::plain(100)
         },
     );
     let widest = out
@@ -179,8 +354,7 @@ fn server_text_reaches_the_table_and_markdown_without_controls() {
     r.rows[2].error = Some("bad\u{202E}gnirts".into());
     let opts = TableOptions {
         full: true,
-        width: 120,
-        color: false,
+        ..TableOptions::plain(120)
     };
     for out in [table_string(&r, opts), to_string(|w| markdown(&r, w))] {
         assert!(

@@ -324,7 +324,8 @@ fn table_shows_every_model_and_the_total() {
     let t = &out.stdout;
     for needle in [
         "Model",
-        "Answer",
+        "gpt · openai/gpt-5.4-mini",
+        "Paris, \"la Ville Lumière\",",
         "Latency",
         "TTFT",
         "Cost",

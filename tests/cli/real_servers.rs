@@ -397,7 +397,7 @@ fn x_should_retry_is_honoured_both_ways() {
 }
 
 #[test]
-fn files_keep_the_whole_error_and_the_table_cuts_it() {
+fn files_keep_the_whole_error_and_the_table_summarises_it_then_shows_it_below() {
     let long = format!("upstream said: {}end", "detail ".repeat(150));
     let w = World::with_server(json!({"models": {"m": {"failures": [
         {"kind": "status", "status": 400, "message": long},
@@ -406,9 +406,22 @@ fn files_keep_the_whole_error_and_the_table_cuts_it() {
     let (_, rows) = json_rows(&w, &["compare", "-m", "openai/m", "-p", "hi"]);
     let err = rows[0]["error"].as_str().unwrap();
     assert_eq!(err, format!("HTTP 400: {}", long.trim_end()));
-    let table = w.run(&["compare", "-m", "openai/m", "-p", "hi", "--full"]);
-    assert!(!table.stdout.contains("end"), "{table:?}");
-    assert!(table.stdout.contains('…'), "{table:?}");
+    let table = w.run(&["compare", "-m", "openai/m", "-p", "hi"]);
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert!(
+        lines[1].starts_with("openai/m") && lines[1].contains("failed: bad request"),
+        "the row has the kind: {table:?}"
+    );
+    let below = lines[2..].join(" ");
+    let words = below.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains(&format!(
+            "* openai/m: failed: HTTP 400: {}",
+            long.trim_end()
+        )),
+        "the whole error is below: {table:?}"
+    );
+    assert!(lines.iter().all(|l| l.chars().count() <= 120), "{table:?}");
 }
 
 /// Gemini's streaming endpoint answers a JSON array when the server ignores `alt=sse`: the real
