@@ -244,7 +244,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Only this provider''s models')
             [CompletionResult]::new('--search', '--search', [CompletionResultType]::ParameterName, 'Only models whose id or alias contains TEXT (any case)')
             [CompletionResult]::new('--sort', '--sort', [CompletionResultType]::ParameterName, 'sort')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, plain in a pipe]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'With --refresh: the most each source may take, in seconds (sources are fetched at once)')
             [CompletionResult]::new('--free', '--free', [CompletionResultType]::ParameterName, 'Only free models')
             [CompletionResult]::new('--vision', '--vision', [CompletionResultType]::ParameterName, 'Only models that take images')

@@ -1412,7 +1412,7 @@ _llmx() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table plain csv json" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)

@@ -226,7 +226,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --provider 'Only this provider''s models'
             cand --search 'Only models whose id or alias contains TEXT (any case)'
             cand --sort 'sort'
-            cand --format 'format'
+            cand --format 'Output format [default: table on a terminal, plain in a pipe]'
             cand --timeout 'With --refresh: the most each source may take, in seconds (sources are fetched at once)'
             cand --free 'Only free models'
             cand --vision 'Only models that take images'

@@ -199,7 +199,8 @@ complete -c llmx -n "__fish_llmx_using_subcommand models" -l search -d 'Only mod
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l sort -r -f -a "name\t'Provider, then model id'
 price\t'Cheapest first (input + output price); unpriced last'
 context\t'Largest context window first; unknown last'"
-complete -c llmx -n "__fish_llmx_using_subcommand models" -l format -r -f -a "table\t''
+complete -c llmx -n "__fish_llmx_using_subcommand models" -l format -d 'Output format [default: table on a terminal, plain in a pipe]' -r -f -a "table\t'Aligned columns; model ids are never broken (other columns go first)'
+plain\t'One tab-separated line per model, no header: provider/id, context, input and output USD per million tokens, capabilities, aliases'
 csv\t''
 json\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l timeout -d 'With --refresh: the most each source may take, in seconds (sources are fetched at once)' -r

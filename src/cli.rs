@@ -514,7 +514,11 @@ pub enum ModelSort {
 /// Output formats of `llmx models`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ModelsFormat {
+    /// Aligned columns; model ids are never broken (other columns go first).
     Table,
+    /// One tab-separated line per model, no header: provider/id, context, input and output
+    /// USD per million tokens, capabilities, aliases.
+    Plain,
     Csv,
     Json,
 }
@@ -548,8 +552,9 @@ pub struct ModelsArgs {
     #[arg(long, value_enum, default_value = "name")]
     pub sort: ModelSort,
 
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: ModelsFormat,
+    /// Output format [default: table on a terminal, plain in a pipe].
+    #[arg(long, value_enum)]
+    pub format: Option<ModelsFormat>,
 
     /// Fetch current prices from OpenRouter and model lists from the providers you have set
     /// up (a key, or a base URL of your own), and cache them for later runs. With --provider,

@@ -627,7 +627,11 @@ impl ModelsSettings {
             tools: a.tools,
             reasoning: a.reasoning,
             sort: a.sort,
-            format: a.format,
+            format: a.format.unwrap_or(if facts.terminal.stdout_tty {
+                ModelsFormat::Table
+            } else {
+                ModelsFormat::Plain
+            }),
             refresh: a.refresh,
             timeout: Duration::from_secs_f64(a.timeout),
             width: decide(facts.terminal, true).width,

@@ -33,6 +33,7 @@ pub fn run(ctx: &Context, args: ModelsSettings) -> Result<Exit, Error> {
     let mut out = std::io::stdout().lock();
     let _ = match args.format {
         ModelsFormat::Table => render::table(&rows, width, &mut out),
+        ModelsFormat::Plain => render::plain(&rows, &mut out),
         ModelsFormat::Csv => render::csv(&rows, &mut out),
         ModelsFormat::Json => render::json(&rows, &mut out),
     }

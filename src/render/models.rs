@@ -2,7 +2,6 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 
 /// One catalog entry as listed. Field order is the CSV column order.
@@ -68,41 +67,156 @@ fn caps(r: &ModelRow) -> String {
     v.join(" ")
 }
 
+/// The catalog as aligned columns at most `width` wide, then the count. A model id is never
+/// cut or broken: aliases are cut, then columns dropped (aliases, free, capabilities, context)
+/// until the line fits; an id longer than the room left then gets a line to itself, above its
+/// figures.
 pub fn table(rows: &[ModelRow], width: u16, w: &mut dyn Write) -> io::Result<()> {
-    let mut t = Table::new();
-    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-    t.set_content_arrangement(ContentArrangement::Dynamic);
-    t.set_width(width);
-    t.force_no_tty();
-    t.set_header(vec![
-        "Provider",
-        "Model",
-        "Aliases",
-        "Context",
-        "In $/M",
-        "Out $/M",
-        "Free",
-        "Capabilities",
-    ]);
+    use unicode_width::UnicodeWidthStr;
+    struct Col {
+        head: &'static str,
+        cells: Vec<String>,
+        right: bool,
+        width: usize,
+    }
+    let col = |head: &'static str, cells: Vec<String>, right: bool| {
+        let width = cells
+            .iter()
+            .map(|c| c.width())
+            .chain([head.width()])
+            .max()
+            .unwrap_or(0);
+        Col {
+            head,
+            cells,
+            right,
+            width,
+        }
+    };
+    let safe =
+        |s: &str| crate::output::safe::visible(s, crate::output::safe::Lines::Fold).into_owned();
+    let mut cols = vec![
+        col(
+            "Model",
+            rows.iter()
+                .map(|r| safe(&format!("{}/{}", r.provider, r.id)))
+                .collect(),
+            false,
+        ),
+        col(
+            "Context",
+            rows.iter().map(|r| tokens(r.context)).collect(),
+            true,
+        ),
+        col(
+            "In $/M",
+            rows.iter().map(|r| per_m(r.input_per_m)).collect(),
+            true,
+        ),
+        col(
+            "Out $/M",
+            rows.iter().map(|r| per_m(r.output_per_m)).collect(),
+            true,
+        ),
+        col(
+            "Free",
+            rows.iter()
+                .map(|r| if r.free { "free".into() } else { String::new() })
+                .collect(),
+            false,
+        ),
+        col("Capabilities", rows.iter().map(caps).collect(), false),
+        col(
+            "Aliases",
+            rows.iter().map(|r| safe(&r.aliases)).collect(),
+            false,
+        ),
+    ];
+    const GAP: usize = 2;
+    let width = width as usize;
+    let total = |cols: &[Col]| {
+        cols.iter().map(|c| c.width).sum::<usize>() + GAP * cols.len().saturating_sub(1)
+    };
+    let over = total(&cols).saturating_sub(width);
+    if let Some(a) = cols.last_mut() {
+        a.width = a.width.saturating_sub(over).max(12);
+    }
+    for head in ["Aliases", "Free", "Capabilities", "Context"] {
+        if total(&cols) <= width {
+            break;
+        }
+        cols.retain(|c| c.head != head);
+    }
+    // The rare id longer than the room left gets a line to itself, above its figures.
+    let over = total(&cols).saturating_sub(width);
+    cols[0].width = cols[0].width.saturating_sub(over).max(24);
+    let line = |cells: Vec<String>| cells.join(&" ".repeat(GAP)).trim_end().to_string();
+    let fit = |s: &str, c: &Col| {
+        let s = if s.width() > c.width && c.head != "Model" {
+            let mut out = String::new();
+            for ch in s.chars() {
+                if out.width() + unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0) + 1
+                    > c.width
+                {
+                    break;
+                }
+                out.push(ch);
+            }
+            out + "…"
+        } else {
+            s.to_string()
+        };
+        let gap = " ".repeat(c.width.saturating_sub(s.width()));
+        if c.right {
+            gap + &s
+        } else {
+            s + &gap
+        }
+    };
+    let head: Vec<String> = cols.iter().map(|c| fit(c.head, c)).collect();
+    writeln!(w, "{}", line(head))?;
+    for i in 0..rows.len() {
+        let id = &cols[0].cells[i];
+        if id.width() > cols[0].width {
+            writeln!(w, "{id}")?;
+        }
+        let cells: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(k, c)| {
+                let cell = &c.cells[i];
+                if k == 0 && cell.width() > c.width {
+                    " ".repeat(c.width)
+                } else {
+                    fit(cell, c)
+                }
+            })
+            .collect();
+        writeln!(w, "{}", line(cells))?;
+    }
+    writeln!(w, "{} models", rows.len())
+}
+
+/// One tab-separated line per model, for `grep` and `cut`: `provider/id`, context, input and
+/// output USD per million tokens, capabilities, aliases (empty fields stay, as `-` or nothing).
+pub fn plain(rows: &[ModelRow], w: &mut dyn Write) -> io::Result<()> {
+    // Folding turns tabs and line breaks into spaces: one line, six fields.
+    let safe =
+        |s: &str| crate::output::safe::visible(s, crate::output::safe::Lines::Fold).into_owned();
     for r in rows {
-        t.add_row(vec![
-            r.provider.clone(),
-            r.id.clone(),
-            r.aliases.clone(),
+        writeln!(
+            w,
+            "{}/{}\t{}\t{}\t{}\t{}\t{}",
+            safe(&r.provider),
+            safe(&r.id),
             tokens(r.context),
             per_m(r.input_per_m),
             per_m(r.output_per_m),
-            if r.free { "free".into() } else { String::new() },
             caps(r),
-        ]);
+            safe(&r.aliases),
+        )?;
     }
-    for i in 3..6 {
-        if let Some(c) = t.column_mut(i) {
-            c.set_cell_alignment(CellAlignment::Right);
-        }
-    }
-    writeln!(w, "{t}")?;
-    writeln!(w, "{} models", rows.len())
+    Ok(())
 }
 
 pub fn csv(rows: &[ModelRow], w: &mut dyn Write) -> io::Result<()> {

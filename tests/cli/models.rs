@@ -104,18 +104,94 @@ fn sorting_by_price_and_context() {
 }
 
 #[test]
+fn in_a_pipe_each_model_is_one_plain_line_that_grep_finds() {
+    let w = World::offline();
+    let out = w.run(&["models"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let hits: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("llama-3.3-70b-instruct"))
+        .collect();
+    assert!(!hits.is_empty(), "grep -c finds none:\n{}", out.stdout);
+    let all = rows(&w.run(&["models", "--format", "json"]));
+    assert_eq!(out.stdout.lines().count(), all.len(), "one line per model");
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("openrouter/meta-llama/llama-3.3-70b-instruct\t"))
+        .expect("the id is the first field");
+    let fields: Vec<&str> = line.split('\t').collect();
+    assert_eq!(fields.len(), 6, "{line:?}");
+    assert!(fields[4].contains("tools"), "{line:?}");
+}
+
+#[test]
+fn the_table_cuts_other_columns_before_an_id() {
+    let mut w = World::offline();
+    let ids: Vec<String> = rows(&w.run(&["models", "--format", "json"]))
+        .iter()
+        .map(|r| {
+            format!(
+                "{}/{}",
+                r["provider"].as_str().unwrap(),
+                r["id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for width in ["60", "80", "120"] {
+        w.set("COLUMNS", width);
+        let out = w.run(&["models", "--format", "table"]);
+        assert_eq!(out.code, 0, "{out:?}");
+        let firsts: std::collections::HashSet<&str> = out
+            .stdout
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        for id in &ids {
+            assert!(
+                firsts.contains(id.as_str()),
+                "{id} broken at {width}:\n{}",
+                out.stdout
+            );
+        }
+        let cols: usize = width.parse().unwrap();
+        for l in out.stdout.lines() {
+            let alone = ids.iter().any(|id| id == l);
+            assert!(
+                l.chars().count() <= cols || alone,
+                "{l:?} is wider than {width}"
+            );
+        }
+        let head: Vec<&str> = out
+            .stdout
+            .lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        assert!(
+            head.starts_with(&["Model"]) && head.contains(&"$/M"),
+            "{head:?}"
+        );
+    }
+}
+
+#[test]
 fn table_and_csv_formats() {
     let w = World::offline();
-    let out = w.run(&["models", "--provider", "deepseek"]);
+    let out = w.run(&["models", "--provider", "deepseek", "--format", "table"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
-        out.stdout.contains("Provider") && out.stdout.contains("In $/M"),
+        out.stdout.contains("Model") && out.stdout.contains("In $/M"),
         "{}",
         out.stdout
     );
     assert!(out.stdout.contains("deepseek-reasoner"));
     assert!(
-        out.stdout.contains("deepseek-chat") && out.stdout.contains("deepseek "),
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("deepseek/deepseek-chat ") && l.ends_with(" deepseek")),
         "alias shown"
     );
     let n = out.stdout.lines().last().unwrap();
