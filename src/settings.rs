@@ -850,7 +850,9 @@ impl AskSettings {
         let prompt = PromptSources {
             inline,
             file: None,
-            stdin: text == Some("-") || (text.is_none() && facts.stdin_is_data),
+            // Piped data is appended to whatever prompt text was given (`echo data | llmx
+            // ask "question"`), as the README says.
+            stdin: text == Some("-") || facts.stdin_is_data,
         };
         if prompt.inline.is_empty() && !prompt.stdin {
             return Err(Error::NoPrompt(PromptCommand::Ask));

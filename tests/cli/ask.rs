@@ -102,6 +102,17 @@ fn piped_stdin_follows_the_prompt_flag() {
         w.requests()[1].json()["messages"][0]["content"],
         "dash reads stdin"
     );
+    // A question as the argument keeps the piped data too: `echo data | llmx ask -m M "q"`.
+    let out = w.run_stdin(&["ask", "-m", "gpt", "What is in it?"], Some(b"data\n"));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        w.requests()[2].json()["messages"][0]["content"],
+        "What is in it?\n\ndata"
+    );
+    // /dev/null is not data: the question alone.
+    let out = w.run(&["ask", "-m", "gpt", "alone"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(w.requests()[3].json()["messages"][0]["content"], "alone");
 }
 
 #[test]
