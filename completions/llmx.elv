@@ -32,7 +32,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand keys 'Store, list and remove API keys in the OS keyring'
             cand config 'Where the config file is, what it holds, and a starter file'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
-            cand man 'Print the man page (roff): llmx man > ~/.local/share/man/man1/llmx.1'
+            cand man 'Print a man page (roff): llmx''s, or a subcommand''s; or write them all into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'llmx;compare'= {
@@ -339,6 +339,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --version 'Print version'
         }
         &'llmx;man'= {
+            cand --dir 'Write every page (llmx.1 and one per subcommand) into DIR instead'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -355,7 +356,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand keys 'Store, list and remove API keys in the OS keyring'
             cand config 'Where the config file is, what it holds, and a starter file'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
-            cand man 'Print the man page (roff): llmx man > ~/.local/share/man/man1/llmx.1'
+            cand man 'Print a man page (roff): llmx''s, or a subcommand''s; or write them all into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'llmx;help;compare'= {

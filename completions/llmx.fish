@@ -36,7 +36,7 @@ complete -c llmx -n "__fish_llmx_needs_command" -f -a "models" -d 'List the mode
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "keys" -d 'Store, list and remove API keys in the OS keyring'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "config" -d 'Where the config file is, what it holds, and a starter file'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
-complete -c llmx -n "__fish_llmx_needs_command" -f -a "man" -d 'Print the man page (roff): llmx man > ~/.local/share/man/man1/llmx.1'
+complete -c llmx -n "__fish_llmx_needs_command" -f -a "man" -d 'Print a man page (roff): llmx\'s, or a subcommand\'s; or write them all into a directory'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s m -l models -l model -d 'Models to compare, comma-separated; repeat -m to add more [env: LLMX_MODELS] [default: defaults.models in the config file]' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s p -l prompt -d 'The prompt text (piped stdin, or PROMPT_FILE, is appended after it)' -r
@@ -249,6 +249,7 @@ complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcom
 complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c llmx -n "__fish_llmx_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand man" -l dir -d 'Write every page (llmx.1 and one per subcommand) into DIR instead' -r -F
 complete -c llmx -n "__fish_llmx_using_subcommand man" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand man" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "compare" -d 'Send one prompt to several models at once and compare the answers'
@@ -261,7 +262,7 @@ complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subc
 complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "keys" -d 'Store, list and remove API keys in the OS keyring'
 complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "config" -d 'Where the config file is, what it holds, and a starter file'
 complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "man" -d 'Print the man page (roff): llmx man > ~/.local/share/man/man1/llmx.1'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "man" -d 'Print a man page (roff): llmx\'s, or a subcommand\'s; or write them all into a directory'
 complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c llmx -n "__fish_llmx_using_subcommand help; and __fish_seen_subcommand_from history" -f -a "show" -d 'Render a past run again, exactly as compare rendered it (any format)'
 complete -c llmx -n "__fish_llmx_using_subcommand help; and __fish_seen_subcommand_from history" -f -a "prune" -d 'Delete runs older than AGE and give the space back'

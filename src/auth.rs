@@ -588,7 +588,7 @@ impl Keys {
                         self.store_down.store(true, Ordering::Relaxed);
                         if let Ok(mut n) = self.notice.lock() {
                             *n = Some(format!(
-                                "note: no OS keyring available ({e}); using env vars and the config file (LLMX_NO_KEYRING=1 silences this)"
+                                "note: no OS keyring available ({e}); using env vars and the config file (shown once; `llmx keys list` shows it again; LLMX_NO_KEYRING=1 stops llmx asking)"
                             ));
                         }
                     }

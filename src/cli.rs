@@ -73,8 +73,18 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff): llmx man > ~/.local/share/man/man1/llmx.1
-    Man,
+    /// Print a man page (roff): llmx's, or a subcommand's; or write them all into a directory.
+    #[command(
+        after_help = "Install, e.g.:\n  llmx man --dir ~/.local/share/man/man1    # llmx.1, llmx-compare.1, …\n  llmx man compare | man -l -"
+    )]
+    Man {
+        /// The subcommand whose page to print (`compare`, `keys set`); none: llmx(1).
+        #[arg(value_name = "COMMAND", num_args = 0..)]
+        command: Vec<String>,
+        /// Write every page (llmx.1 and one per subcommand) into DIR instead.
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Options every command that sends a prompt shares.
@@ -568,12 +578,37 @@ pub struct ModelsArgs {
     pub timeout: f64,
 }
 
-/// The man page, as `llmx man` prints it.
-pub fn man_page() -> Vec<u8> {
+/// Every man page: `llmx.1` and one per subcommand, nested ones included (`llmx-keys-set.1`),
+/// as (file name, roff), llmx's first.
+pub fn man_pages() -> Vec<(String, Vec<u8>)> {
     use clap::CommandFactory;
+    fn walk(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) {
+        let man = clap_mangen::Man::new(cmd.clone());
+        let mut roff = Vec::new();
+        // Rendering into memory cannot fail.
+        let _ = man.render(&mut roff);
+        out.push((man.get_filename(), roff));
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            walk(sub, out);
+        }
+    }
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
     let mut out = Vec::new();
-    let _ = clap_mangen::Man::new(Cli::command()).render(&mut out);
+    walk(&cmd, &mut out);
     out
+}
+
+/// The page of `llmx` (no words) or of a subcommand (`["keys", "set"]`), if there is one.
+pub fn man_page(command: &[String]) -> Option<Vec<u8>> {
+    let name = std::iter::once("llmx")
+        .chain(command.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("-");
+    let file = format!("{name}.1");
+    man_pages()
+        .into_iter()
+        .find_map(|(f, roff)| (f == file).then_some(roff))
 }
 
 /// The completion script for `shell`, as `llmx completions` prints it.
@@ -588,6 +623,42 @@ pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    /// The committed pages under man/ must match what this build generates, one per command.
+    #[test]
+    fn committed_man_pages_are_up_to_date() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+        let update = std::env::var_os("LLMX_UPDATE_COMPLETIONS").is_some();
+        let pages = man_pages();
+        let names: Vec<&str> = pages.iter().map(|(f, _)| f.as_str()).collect();
+        for want in [
+            "llmx.1",
+            "llmx-compare.1",
+            "llmx-ask.1",
+            "llmx-bench.1",
+            "llmx-keys-set.1",
+        ] {
+            assert!(names.contains(&want), "{want} missing from {names:?}");
+        }
+        let roff = String::from_utf8(man_page(&["compare".into()]).unwrap()).unwrap();
+        assert!(roff.contains("\\-\\-layout"), "{roff}");
+        assert!(man_page(&["nope".into()]).is_none());
+        let mut stale = Vec::new();
+        for (file, want) in &pages {
+            let path = dir.join(file);
+            if update {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, want).unwrap();
+            } else if std::fs::read(&path).ok().as_deref() != Some(&want[..]) {
+                stale.push(file.as_str());
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "man/{{{}}} are stale; regenerate with: LLMX_UPDATE_COMPLETIONS=1 cargo test --lib committed",
+            stale.join(",")
+        );
+    }
 
     /// The committed files under completions/ must match what this build generates.
     #[test]
@@ -640,7 +711,7 @@ mod tests {
 
     #[test]
     fn man_page_names_the_commands() {
-        let man = String::from_utf8(man_page()).unwrap();
+        let man = String::from_utf8(man_page(&[]).unwrap()).unwrap();
         assert!(man.contains(".TH llmx 1"), "{}", &man[..80]);
         for c in ["compare", "ask", "models", "keys", "config"] {
             assert!(man.contains(c), "{c}");

@@ -177,6 +177,8 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("no man page for `llmx {0}`; `llmx --help` lists the commands")]
+    UnknownManPage(String),
     #[error("cannot write the catalog cache `{}`: {source}", path.display())]
     CacheWrite {
         path: PathBuf,

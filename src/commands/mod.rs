@@ -97,10 +97,8 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         let _ = out.write_all(&crate::cli::completions(shell));
         return Ok(Exit::Success);
     }
-    if let Command::Man = cli.command {
-        use std::io::Write;
-        let _ = std::io::stdout().lock().write_all(&crate::cli::man_page());
-        return Ok(Exit::Success);
+    if let Command::Man { command, dir } = &cli.command {
+        return man(command, dir.as_deref());
     }
     let env = Env::capture();
     env.check_utf8(|n| crate::settings::read_by_llmx(n, &Registry::builtin()))?;
@@ -119,6 +117,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         stdin_is_data: stdin_is_data(),
     };
     let defaults = ctx.defaults();
+    let about_keys = matches!(cli.command, Command::Keys(_));
     let result = match cli.command {
         Command::Compare(args) => {
             let s = crate::settings::CompareSettings::resolve(args, &env, &defaults, facts)?;
@@ -147,12 +146,62 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         }
         Command::Keys(k) => keys::run(&ctx, k),
         Command::Config(c) => config::run(&ctx, c),
-        Command::Completions { .. } | Command::Man => Ok(Exit::Success),
+        Command::Completions { .. } | Command::Man { .. } => Ok(Exit::Success),
     };
     if let Some(n) = ctx.keys.take_notice() {
-        crate::output::diag(n);
+        if about_keys || first_notice(&ctx.paths, "keyring") {
+            crate::output::diag(n);
+        }
     }
     result
+}
+
+/// Whether a notice named `name` is shown for the first time on this machine: true once, then
+/// false for as long as the marker file in the cache dir stays (always true without one, so a
+/// notice is never lost).
+fn first_notice(paths: &crate::settings::Paths, name: &str) -> bool {
+    let Some(dir) = &paths.cache_dir else {
+        return true;
+    };
+    let marker = dir.join(format!("notice-{name}-shown"));
+    if marker.exists() {
+        return false;
+    }
+    let _ = std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&marker, b""));
+    true
+}
+
+/// `llmx man`: a page to stdout, or every page into a directory (each written through a
+/// temporary file renamed into place).
+fn man(command: &[String], dir: Option<&std::path::Path>) -> Result<Exit, Error> {
+    use std::io::Write;
+    let Some(dir) = dir else {
+        let page = crate::cli::man_page(command)
+            .ok_or_else(|| Error::UnknownManPage(command.join(" ")))?;
+        let _ = std::io::stdout().lock().write_all(&page);
+        return Ok(Exit::Success);
+    };
+    let write = |name: &str, roff: &[u8]| -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let tmp = dir.join(format!(".{name}.llmx-{}.tmp", std::process::id()));
+        std::fs::write(&tmp, roff)?;
+        std::fs::rename(&tmp, dir.join(name)).inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+    };
+    let pages = crate::cli::man_pages();
+    for (name, roff) in &pages {
+        write(name, roff).map_err(|source| Error::WriteFile {
+            path: dir.join(name),
+            source,
+        })?;
+    }
+    crate::output::diag(format!(
+        "wrote {} man pages to {}",
+        pages.len(),
+        dir.display()
+    ));
+    Ok(Exit::Success)
 }
 
 /// The one HTTP client of a command.

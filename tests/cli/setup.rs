@@ -492,6 +492,33 @@ fn the_mock_provider_never_consults_a_key_store() {
 }
 
 #[test]
+fn the_no_keyring_notice_is_shown_once_not_on_every_run() {
+    let mut w = World::with_server(json!({}));
+    w.unset("OPENAI_API_KEY");
+    let store = w.test_keyring();
+    std::fs::write(&store, "not json at all").unwrap();
+    let run = |w: &World| w.run(&["compare", "-m", "openai/a", "-p", "x", "--format", "json"]);
+    let first = run(&w);
+    assert_eq!(
+        first
+            .stderr
+            .matches("note: no OS keyring available")
+            .count(),
+        1,
+        "{first:?}"
+    );
+    let second = run(&w);
+    assert!(!second.stderr.contains("keyring"), "{second:?}");
+    assert_eq!(second.code, first.code, "the same run otherwise");
+    // `llmx keys` is about keys: it always says so.
+    let keys = w.run(&["keys", "list"]);
+    assert!(
+        keys.stderr.contains("note: no OS keyring available"),
+        "{keys:?}"
+    );
+}
+
+#[test]
 fn the_keyring_is_asked_at_most_once_per_provider_per_run() {
     let mut w = World::with_server(json!({}));
     w.unset("OPENAI_API_KEY");
@@ -527,4 +554,46 @@ fn the_keyring_is_asked_at_most_once_per_provider_per_run() {
             r.headers
         );
     }
+}
+
+#[test]
+fn man_pages_exist_for_every_subcommand() {
+    let w = World::offline();
+    let out = w.run(&["man", "compare"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains(".TH llmx-compare 1"), "{}", out.stdout);
+    let dir = w.path("man1");
+    let out = w.run(&["man", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    for sub in [
+        "compare",
+        "ask",
+        "bench",
+        "history",
+        "usage",
+        "leaderboard",
+        "models",
+        "keys",
+    ] {
+        let page = format!("llmx-{sub}.1");
+        assert!(files.contains(&page), "{page} missing: {files:?}");
+        // llmx(1) refers to it, and it exists.
+        let top = std::fs::read_to_string(dir.join("llmx.1")).unwrap();
+        assert!(top.contains(&format!("llmx\\-{sub}(1)")), "{top}");
+    }
+    assert!(
+        files.iter().all(|f| f.ends_with(".1")),
+        "no temp files left: {files:?}"
+    );
+    let out = w.run(&["man", "nope"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr.trim(),
+        "error: no man page for `llmx nope`; `llmx --help` lists the commands"
+    );
 }
