@@ -520,7 +520,7 @@ _llmx() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -1044,11 +1044,11 @@ _llmx() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown html" -- "${cur}"))
                     return 0
                     ;;
                 -f)
-                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown html" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1154,11 +1154,11 @@ _llmx() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown html" -- "${cur}"))
                     return 0
                     ;;
                 -f)
-                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown html" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1176,11 +1176,11 @@ _llmx() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown html" -- "${cur}"))
                     return 0
                     ;;
                 -f)
-                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown html" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1364,11 +1364,11 @@ _llmx() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown html" -- "${cur}"))
                     return 0
                     ;;
                 -f)
-                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown html" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1446,11 +1446,11 @@ _llmx() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown html" -- "${cur}"))
                     return 0
                     ;;
                 -f)
-                    COMPREPLY=($(compgen -W "table csv json jsonl markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table csv json jsonl markdown html" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -154,8 +154,8 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --limit 'How many runs'
             cand -f 'f'
             cand --format 'format'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
             cand show 'Render a past run again, exactly as compare rendered it (any format)'
@@ -167,8 +167,8 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand -f 'f'
             cand --format 'format'
             cand --full 'Show whole answers in the table'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -182,8 +182,8 @@ set edit:completion:arg-completer[llmx] = {|@words|
         &'llmx;history;stats'= {
             cand -f 'f'
             cand --format 'format'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

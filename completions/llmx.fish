@@ -58,7 +58,8 @@ complete -c llmx -n "__fish_llmx_using_subcommand compare" -l format -d 'Output 
 csv\t''
 json\t''
 jsonl\t''
-markdown\t''"
+markdown\t''
+html\t'One self-contained HTML report'"
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s o -l output -d 'Write the results to FILE instead of stdout' -r -F
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s j -l concurrency -d 'Ask at most N models at once [env: LLMX_CONCURRENCY] [default: 256]' -r
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l layout -d 'Answers in the table side by side, stacked one under another, or (auto) side by side only when each gets 38 columns' -r -f -a "auto\t'Side by side when every answer gets 38 columns, else stacked'
@@ -140,8 +141,9 @@ complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_s
 csv\t''
 json\t''
 jsonl\t''
-markdown\t''"
-complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -s h -l help -d 'Print help'
+markdown\t''
+html\t'One self-contained HTML report'"
+complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -f -a "show" -d 'Render a past run again, exactly as compare rendered it (any format)'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -f -a "prune" -d 'Delete runs older than AGE and give the space back'
@@ -151,9 +153,10 @@ complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subco
 csv\t''
 json\t''
 jsonl\t''
-markdown\t''"
+markdown\t''
+html\t'One self-contained HTML report'"
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from show" -l full -d 'Show whole answers in the table'
-complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from prune" -l older-than -r
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
@@ -162,8 +165,9 @@ complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subco
 csv\t''
 json\t''
 jsonl\t''
-markdown\t''"
-complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help'
+markdown\t''
+html\t'One self-contained HTML report'"
+complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from stats" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from help" -f -a "show" -d 'Render a past run again, exactly as compare rendered it (any format)'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Delete runs older than AGE and give the space back'
@@ -177,7 +181,8 @@ complete -c llmx -n "__fish_llmx_using_subcommand usage" -s f -l format -r -f -a
 csv\t''
 json\t''
 jsonl\t''
-markdown\t''"
+markdown\t''
+html\t'One self-contained HTML report'"
 complete -c llmx -n "__fish_llmx_using_subcommand usage" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand usage" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand leaderboard" -l since -d 'Rows started this recently: 30d, 12h, 2w' -r
@@ -191,7 +196,8 @@ complete -c llmx -n "__fish_llmx_using_subcommand leaderboard" -s f -l format -r
 csv\t''
 json\t''
 jsonl\t''
-markdown\t''"
+markdown\t''
+html\t'One self-contained HTML report'"
 complete -c llmx -n "__fish_llmx_using_subcommand leaderboard" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand leaderboard" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l provider -d 'Only this provider\'s models' -r

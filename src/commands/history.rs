@@ -392,6 +392,7 @@ fn show(store: &Store, run: &str, s: &ReportSettings) -> Result<Exit, Error> {
         rows: rows.into_iter().map(|(_, r)| r).collect(),
         interrupted: past.interrupted,
         wall: Duration::from_millis(past.wall_ms.unwrap_or(0).max(0) as u64),
+        about: render::html::About::default(),
     };
     let mut buf = Vec::new();
     render::render(&report, s.format, s.table, &mut buf)

@@ -53,6 +53,7 @@ impl Listing {
         match format {
             Format::Table => self.table(width, w),
             Format::Markdown => self.markdown(w),
+            Format::Html => self.html(w),
             Format::Csv => self.csv(w),
             Format::Json => {
                 if self.rows.is_empty() {
@@ -137,6 +138,37 @@ impl Listing {
             writeln!(w, "{}", safe::visible(f, Lines::Fold))?;
         }
         Ok(())
+    }
+
+    /// A plain HTML page holding the table, every cell escaped.
+    fn html(&self, w: &mut dyn Write) -> io::Result<()> {
+        use super::html::esc;
+        write!(
+            w,
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"><title>llmx</title><style>body{{font:15px/1.5 system-ui,sans-serif;margin:1rem}}table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:.3rem .6rem}}.r{{text-align:right}}</style></head><body>"
+        )?;
+        if self.rows.is_empty() {
+            writeln!(w, "<p>{}</p></body></html>", esc(&self.empty))?;
+            return Ok(());
+        }
+        write!(w, "<div style=\"overflow-x:auto\"><table><thead><tr>")?;
+        for (_, c) in self.shown() {
+            write!(w, "<th>{}</th>", esc(c.title))?;
+        }
+        write!(w, "</tr></thead><tbody>")?;
+        for r in &self.rows {
+            write!(w, "<tr>")?;
+            for (i, c) in self.shown() {
+                let class = if c.right { " class=\"r\"" } else { "" };
+                write!(w, "<td{class}>{}</td>", esc(&r[i].1))?;
+            }
+            write!(w, "</tr>")?;
+        }
+        write!(w, "</tbody></table></div>")?;
+        if let Some(f) = &self.footer {
+            write!(w, "<p>{}</p>", esc(f))?;
+        }
+        writeln!(w, "</body></html>")
     }
 
     fn markdown(&self, w: &mut dyn Write) -> io::Result<()> {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::output::safe::{self, Lines};
 use crate::provider::error::cut;
 
+pub mod html;
 pub mod listing;
 pub mod models;
 pub mod row;
@@ -26,6 +27,8 @@ pub struct Report {
     pub interrupted: bool,
     /// Wall time of the whole run.
     pub wall: Duration,
+    /// What the run asked (the HTML report shows it).
+    pub about: html::About,
 }
 
 impl Report {
@@ -40,6 +43,7 @@ impl Report {
             rows: results.iter().map(|r| Row::project(r, catalog)).collect(),
             interrupted,
             wall,
+            about: html::About::default(),
         }
     }
 
@@ -104,6 +108,8 @@ pub enum Format {
     Json,
     Jsonl,
     Markdown,
+    /// One self-contained HTML report.
+    Html,
 }
 
 impl Format {
@@ -115,6 +121,7 @@ impl Format {
             "json" => Format::Json,
             "jsonl" | "ndjson" => Format::Jsonl,
             "md" | "markdown" => Format::Markdown,
+            "html" | "htm" => Format::Html,
             "txt" => Format::Table,
             _ => return None,
         })
@@ -160,6 +167,7 @@ pub fn render(
         Format::Json => json(report, w),
         Format::Jsonl => jsonl(report, w),
         Format::Markdown => markdown(report, w),
+        Format::Html => w.write_all(html::report(report, &report.about).as_bytes()),
     }
 }
 

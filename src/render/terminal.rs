@@ -68,7 +68,7 @@ fn paint(s: &str, style: &str, color: bool) -> String {
 }
 
 /// `s` shown in at most `width` columns, cut with `…`.
-fn fit(s: &str, width: usize) -> String {
+pub(crate) fn fit(s: &str, width: usize) -> String {
     if s.width() <= width {
         return s.to_string();
     }

@@ -49,6 +49,7 @@ fn fixed_report() -> Report {
         rows: vec![a, b, c],
         interrupted: false,
         wall: Duration::from_millis(2503),
+        about: Default::default(),
     }
 }
 
@@ -124,6 +125,7 @@ fn long_report(n: usize) -> Report {
         rows,
         interrupted: false,
         wall: Duration::from_millis(8100),
+        about: Default::default(),
     }
 }
 
@@ -399,6 +401,7 @@ fn the_total_keeps_estimates_apart_and_says_unknown() {
         rows,
         interrupted: false,
         wall: Duration::ZERO,
+        about: Default::default(),
     };
     let unpriced = Row::empty("local", "llamacpp", "smollm2");
     assert_eq!(

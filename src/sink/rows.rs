@@ -31,6 +31,8 @@ pub struct RowWriter<'a> {
     /// Writing to a terminal: CSV text is shown with control characters neutralised (the
     /// other formats are safe anywhere).
     terminal: bool,
+    /// What the run asked, kept from its start for the HTML report.
+    about: render::html::About,
 }
 
 impl<'a> RowWriter<'a> {
@@ -42,6 +44,7 @@ impl<'a> RowWriter<'a> {
             dest: Some(Destination::Stdout),
             name: "stdout".into(),
             terminal: false,
+            about: Default::default(),
         }
     }
 
@@ -59,6 +62,7 @@ impl<'a> RowWriter<'a> {
             dest: Some(Destination::file(path)?),
             name: format!("`{}`", path.display()),
             terminal: false,
+            about: Default::default(),
         })
     }
 
@@ -104,7 +108,8 @@ impl<'a> RowWriter<'a> {
                     None => Ok(()),
                 },
                 Shape::Report(format, table) => {
-                    let report = Report::from_results(results, self.catalog, stopped, wall);
+                    let mut report = Report::from_results(results, self.catalog, stopped, wall);
+                    report.about = std::mem::take(&mut self.about);
                     render::render(&report, format, table, &mut buf)
                 }
             };
@@ -120,6 +125,9 @@ impl<'a> RowWriter<'a> {
 
 impl Sink for RowWriter<'_> {
     fn event(&mut self, _at: Duration, event: &Event<'_>) -> Result<(), SinkError> {
+        if let (Event::RunStarted { jobs }, Shape::Report(Format::Html, _)) = (event, self.shape) {
+            self.about = render::html::About::of("compare", jobs);
+        }
         match (event, self.streaming()) {
             (Event::RunStarted { .. }, Some(Format::Csv)) => {
                 let mut buf = Vec::new();

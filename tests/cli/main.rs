@@ -9,6 +9,7 @@ mod first_hit;
 mod history;
 mod models;
 mod real_servers;
+mod report;
 mod resilience;
 mod setup;
 mod tools;

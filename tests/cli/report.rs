@@ -1,0 +1,449 @@
+//! The HTML report: one self-contained file, checked as text and in a real browser (headless
+//! Chromium driven over the DevTools protocol on a pipe): every answer present, charts drawn, no
+//! network request, nothing an answer carried executed, readable at a phone's width.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::support::*;
+
+/// An answer that tries everything: script tags, event handlers, `javascript:` links, an image
+/// and a stylesheet on a local port (a request there would be seen), a terminal escape.
+fn hostile(port: u16) -> String {
+    format!(
+        "# Hostile\n\nHello <script>window.__pwned='script';document.title='PWNED'</script>\n\n\
+         <img src=\"http://127.0.0.1:{port}/img\" onerror=\"window.__pwned='onerror'\">\n\n\
+         <svg onload=\"window.__pwned='svg'\"></svg> <a href=\"javascript:window.__pwned='href'\">raw link</a>\n\n\
+         [md link](javascript:window.__pwned='md') ![pic](http://127.0.0.1:{port}/pic.png)\n\n\
+         <link rel=stylesheet href=\"http://127.0.0.1:{port}/css\"><iframe src=\"http://127.0.0.1:{port}/frame\"></iframe>\n\n\
+         ```js\nconsole.log(\"</code></pre><script>window.__pwned='fence'</script>\");\n```\n\
+         \x1b]0;retitled\x07 \x1b[2J end of hostile"
+    )
+}
+
+const GOOD: &str =
+    "Ownership means **one owner** per value.\n\n- moves\n- borrows\n\n```rust\nfn main() {}\n```";
+
+/// A world whose `openai/evil` (unpriced) answers `hostile`, `openai/gpt-4o-mini` and
+/// `anthropic/claude-sonnet-4-5` answer Markdown; and a listener that would see any request the report makes.
+fn world() -> (World, TcpListener) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let w = World::with_server(json!({"models": {
+        "evil": {"text": hostile(port)},
+        "gpt-4o-mini": {"text": GOOD},
+        "claude-sonnet-4-5": {"text": "Ownership means one owner for each value; moves and borrows follow."}
+    }}));
+    (w, listener)
+}
+
+fn report(w: &World) -> PathBuf {
+    let path = w.path("report.html");
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "openai/gpt-4o-mini,openai/evil,anthropic/claude-sonnet-4-5",
+        "--system",
+        "Be brief.",
+        "-p",
+        "What is <ownership>?",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    path
+}
+
+fn no_connection(listener: &TcpListener) {
+    match listener.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("the report made a request: {other:?}"),
+    }
+}
+
+#[test]
+fn the_report_is_one_file_with_every_answer_escaped() {
+    let (w, listener) = world();
+    let html = std::fs::read_to_string(report(&w)).unwrap();
+    // Self-contained: nothing is loaded from anywhere.
+    for needle in ["<link", "<img", "<iframe", "<svg onload", "@import", "url("] {
+        assert!(!html.contains(needle), "{needle} in the report");
+    }
+    // Two scripts only: the answers as JSON data, and the picker with the nonce.
+    assert_eq!(html.matches("<script").count(), 2, "{html}");
+    assert!(html.contains("<script type=\"application/json\" id=\"llmx-answers\">"));
+    assert!(
+        html.contains("script-src 'nonce-"),
+        "a CSP pins the one script"
+    );
+    assert!(html.contains("default-src 'none'"));
+    // The hostile answer is text.
+    // Every real link goes to http(s): no `javascript:` URL survives as a link.
+    for (i, _) in html.match_indices("<a ") {
+        let tag = &html[i..i + html[i..].find('>').unwrap()];
+        let href = tag.split(" href=\"").nth(1).unwrap_or("");
+        assert!(href.starts_with("http://127.0.0.1:"), "{tag}");
+    }
+    assert!(!html.contains('\x1b') && !html.contains('\x07'));
+    assert!(
+        html.contains("^[]0;retitled^G"),
+        "escapes shown, not obeyed"
+    );
+    assert!(html.contains("&lt;script&gt;window.__pwned"), "{html}");
+    assert!(html.contains("onerror=&quot;window.__pwned"), "{html}");
+    // The good answer is rendered Markdown, code kept.
+    assert!(html.contains("<strong>one owner</strong>"), "{html}");
+    assert!(html.contains("<pre><code class=\"language-rust\">fn main() {}"));
+    // The prompt and settings.
+    assert!(html.contains("What is &lt;ownership&gt;?"));
+    assert!(html.contains("Be brief."));
+    assert!(html.contains("<dd>openai/gpt-4o-mini, openai/evil, anthropic/claude-sonnet-4-5</dd>"));
+    // Charts: latency/TTFT and cost.
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 2);
+    assert!(
+        html.contains(">unknown</text>"),
+        "the unpriced cost says unknown"
+    );
+    no_connection(&listener);
+}
+
+// ---- A real browser. ----
+
+/// Chromium driven over `--remote-debugging-pipe`: commands go in on fd 3, replies and events
+/// come out on fd 4, each a JSON text ending in a NUL byte.
+struct Browser {
+    child: Child,
+    to: std::fs::File,
+    from: mpsc::Receiver<Value>,
+    next: u64,
+    /// Every event seen so far.
+    events: Vec<Value>,
+    _profile: tempfile::TempDir,
+}
+
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("LLMX_CHROMIUM") {
+        return Some(p.into());
+    }
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+}
+
+impl Browser {
+    fn start(exe: &Path) -> Browser {
+        use std::os::fd::{AsRawFd, FromRawFd};
+        use std::os::unix::process::CommandExt;
+        let pipe = || {
+            let mut fds = [0; 2];
+            assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+            unsafe {
+                (
+                    std::fs::File::from_raw_fd(fds[0]),
+                    std::fs::File::from_raw_fd(fds[1]),
+                )
+            }
+        };
+        let (cmd_read, cmd_write) = pipe();
+        let (out_read, out_write) = pipe();
+        let profile = tempfile::tempdir().unwrap();
+        let (cr, ow) = (cmd_read.as_raw_fd(), out_write.as_raw_fd());
+        let mut cmd = Command::new(exe);
+        cmd.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--remote-debugging-pipe",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("about:blank")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        // SAFETY: only async-signal-safe calls (dup2) between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::dup2(cr, 3) < 0 || libc::dup2(ow, 4) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("start chromium");
+        drop(cmd_read);
+        drop(out_write);
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(out_read);
+            loop {
+                let mut buf = Vec::new();
+                match r.read_until(0, &mut buf) {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {
+                        buf.pop();
+                        if let Ok(v) = serde_json::from_slice::<Value>(&buf) {
+                            if tx.send(v).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        Browser {
+            child,
+            to: cmd_write,
+            from: rx,
+            next: 0,
+            events: Vec::new(),
+            _profile: profile,
+        }
+    }
+
+    /// Send a command (to a page session when given) and wait for its result.
+    fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
+        self.next += 1;
+        let id = self.next;
+        let mut msg = json!({"id": id, "method": method, "params": params});
+        if let Some(s) = session {
+            msg["sessionId"] = json!(s);
+        }
+        let mut bytes = serde_json::to_vec(&msg).unwrap();
+        bytes.push(0);
+        self.to.write_all(&bytes).unwrap();
+        loop {
+            let v = self
+                .from
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("no answer from chromium to {method}"));
+            if v["id"] == id {
+                assert!(v.get("error").is_none(), "{method}: {v}");
+                return v["result"].clone();
+            }
+            self.events.push(v);
+        }
+    }
+
+    /// Wait for an event of `method`.
+    fn wait_for(&mut self, method: &str) {
+        if self.events.iter().any(|e| e["method"] == method) {
+            return;
+        }
+        loop {
+            let v = self
+                .from
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("no {method} from chromium"));
+            let hit = v["method"] == method;
+            self.events.push(v);
+            if hit {
+                return;
+            }
+        }
+    }
+
+    /// Evaluate JavaScript in the page and return its value.
+    fn eval(&mut self, session: &str, expr: &str) -> Value {
+        let r = self.call(
+            Some(session),
+            "Runtime.evaluate",
+            json!({"expression": expr, "returnByValue": true, "awaitPromise": true}),
+        );
+        assert!(r.get("exceptionDetails").is_none(), "{expr}: {r}");
+        r["result"]["value"].clone()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_report_in_headless_chromium_shows_everything_and_runs_nothing_from_an_answer() {
+    let Some(exe) = chromium() else {
+        // CI installs Chromium and sets this, so there the test cannot be skipped.
+        assert!(
+            std::env::var_os("LLMX_REQUIRE_BROWSER").is_none(),
+            "LLMX_REQUIRE_BROWSER is set but no Chromium was found (apt-get install chromium)"
+        );
+        eprintln!("skipped: no Chromium (set LLMX_CHROMIUM or install Debian's chromium)");
+        return;
+    };
+    let (w, listener) = world();
+    let path = report(&w);
+    let url = format!("file://{}", path.display());
+
+    let mut b = Browser::start(&exe);
+    let target = b.call(None, "Target.createTarget", json!({"url": "about:blank"}));
+    let attached = b.call(
+        None,
+        "Target.attachToTarget",
+        json!({"targetId": target["targetId"], "flatten": true}),
+    );
+    let s = attached["sessionId"].as_str().unwrap().to_string();
+    let s = s.as_str();
+    for m in ["Page.enable", "Network.enable", "Runtime.enable"] {
+        b.call(Some(s), m, json!({}));
+    }
+    b.call(
+        Some(s),
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": 1280, "height": 1000, "deviceScaleFactor": 1, "mobile": false}),
+    );
+    b.call(Some(s), "Page.navigate", json!({"url": url}));
+    b.wait_for("Page.loadEventFired");
+    // Give anything an answer might have scheduled time to run.
+    b.eval(s, "new Promise(r => setTimeout(r, 300))");
+
+    let page = b.eval(
+        s,
+        r#"JSON.stringify({
+            title: document.title,
+            pwned: window.__pwned || null,
+            answers: [...document.querySelectorAll('article.answer')].map(a => a.innerText),
+            charts: [...document.querySelectorAll('svg.chart')].map(c => c.querySelectorAll('rect').length),
+            scripts: document.scripts.length,
+            pickerShown: !document.getElementById('diff-pick').hidden,
+            diff: document.getElementById('diff-out').innerHTML,
+            links: [...document.querySelectorAll('a')].map(a => a.getAttribute('href')),
+            images: document.images.length,
+            iframes: document.querySelectorAll('iframe').length
+        })"#,
+    );
+    let page: Value = serde_json::from_str(page.as_str().unwrap()).unwrap();
+    assert_eq!(page["title"], "llmx compare — 3 models", "{page}");
+    assert_eq!(page["pwned"], Value::Null, "an answer's script ran: {page}");
+    let answers = page["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), 3, "{page}");
+    let all = answers
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for needle in [
+        "Ownership means one owner per value.",
+        "end of hostile",
+        "<script>window.__pwned='script'",
+        "Ownership means one owner for each value",
+    ] {
+        assert!(
+            all.contains(needle),
+            "{needle} missing from the answers:\n{all}"
+        );
+    }
+    assert_eq!(
+        page["charts"],
+        json!([6, 2]),
+        "latency+TTFT bars for 3 models, cost bars for the 2 priced ones: {page}"
+    );
+    assert_eq!(page["scripts"], 2);
+    assert_eq!(page["pickerShown"], true, "the report's own script ran");
+    assert_eq!(page["images"], 0);
+    assert_eq!(page["iframes"], 0);
+    for href in page["links"].as_array().unwrap() {
+        let href = href.as_str().unwrap_or("");
+        assert!(href.starts_with("http://127.0.0.1:"), "{href}");
+    }
+
+    // The diff picker compares any two answers, writing text only.
+    let diff = b.eval(
+        s,
+        r#"(() => {
+            const a = document.getElementById('diff-a'), b = document.getElementById('diff-b');
+            a.value = '0'; b.value = '2';
+            b.dispatchEvent(new Event('change'));
+            return document.getElementById('diff-title').textContent + '|' +
+                document.querySelectorAll('#diff-out ins').length + '|' +
+                document.querySelectorAll('#diff-out del').length;
+        })()"#,
+    );
+    let diff = diff.as_str().unwrap();
+    let parts: Vec<&str> = diff.split('|').collect();
+    assert_eq!(
+        parts[0], "anthropic/claude-sonnet-4-5 compared with openai/gpt-4o-mini",
+        "{diff}"
+    );
+    assert!(parts[1].parse::<u32>().unwrap() > 0 && parts[2].parse::<u32>().unwrap() > 0);
+
+    let shot = b.call(
+        Some(s),
+        "Page.captureScreenshot",
+        json!({"format": "png", "captureBeyondViewport": true}),
+    );
+    let png = base64_decode(shot["data"].as_str().unwrap());
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let artifact = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-screenshot.png");
+    std::fs::write(&artifact, &png).unwrap();
+    eprintln!("screenshot: {}", artifact.display());
+
+    // A phone's width: nothing makes the page scroll sideways.
+    b.call(
+        Some(s),
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true}),
+    );
+    b.call(Some(s), "Page.reload", json!({}));
+    b.eval(s, "new Promise(r => setTimeout(r, 300))");
+    let overflow = b.eval(s, "document.documentElement.scrollWidth");
+    assert!(
+        overflow.as_u64().unwrap() <= 390,
+        "wider than a phone: {overflow}"
+    );
+    let shot = b.call(Some(s), "Page.captureScreenshot", json!({"format": "png"}));
+    let phone = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-phone.png");
+    std::fs::write(&phone, base64_decode(shot["data"].as_str().unwrap())).unwrap();
+
+    // Zero network requests: every request the page made was for the report file itself.
+    let requests: Vec<String> = b
+        .events
+        .iter()
+        .filter(|e| e["method"] == "Network.requestWillBeSent")
+        .map(|e| {
+            e["params"]["request"]["url"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    assert!(!requests.is_empty(), "the network was watched");
+    assert!(
+        requests.iter().all(|u| *u == url),
+        "requests beyond the file: {requests:?}"
+    );
+    assert!(
+        !b.events
+            .iter()
+            .any(|e| e["method"] == "Page.javascriptDialogOpening"),
+        "an alert opened"
+    );
+    no_connection(&listener);
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .expect("base64")
+}
