@@ -121,7 +121,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the rows to FILE (each row flushed as its request finishes) instead of stdout')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Row format [default: jsonl for a .jsonl FILE, else csv]')
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Complete the run in FILE: keep its rows without an error, run the missing and failed ones, leave one row per cell')
-            [CompletionResult]::new('--summary', '--summary', [CompletionResultType]::ParameterName, 'Also write the per-model summary to FILE (.json for JSON, else CSV)')
+            [CompletionResult]::new('--summary', '--summary', [CompletionResultType]::ParameterName, 'Also write the per-model summary to FILE (.json for JSON, .html for the HTML report, else CSV). `-o FILE.html` writes the report there and the rows to FILE.csv')
             [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed of the sending order (the same seed, the same order)')
             [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Run only shard I of N (1-based); the N shards'' rows together are the whole run')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'At most N requests at once in all [env: LLMX_CONCURRENCY] [default: 256]')

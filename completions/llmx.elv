@@ -115,7 +115,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --output 'Write the rows to FILE (each row flushed as its request finishes) instead of stdout'
             cand --format 'Row format [default: jsonl for a .jsonl FILE, else csv]'
             cand --resume 'Complete the run in FILE: keep its rows without an error, run the missing and failed ones, leave one row per cell'
-            cand --summary 'Also write the per-model summary to FILE (.json for JSON, else CSV)'
+            cand --summary 'Also write the per-model summary to FILE (.json for JSON, .html for the HTML report, else CSV). `-o FILE.html` writes the report there and the rows to FILE.csv'
             cand --seed 'Seed of the sending order (the same seed, the same order)'
             cand --shard 'Run only shard I of N (1-based); the N shards'' rows together are the whole run'
             cand -j 'At most N requests at once in all [env: LLMX_CONCURRENCY] [default: 256]'

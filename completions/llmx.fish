@@ -107,7 +107,7 @@ complete -c llmx -n "__fish_llmx_using_subcommand bench" -s o -l output -d 'Writ
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l format -d 'Row format [default: jsonl for a .jsonl FILE, else csv]' -r -f -a "csv\t''
 jsonl\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l resume -d 'Complete the run in FILE: keep its rows without an error, run the missing and failed ones, leave one row per cell' -r -F
-complete -c llmx -n "__fish_llmx_using_subcommand bench" -l summary -d 'Also write the per-model summary to FILE (.json for JSON, else CSV)' -r -F
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l summary -d 'Also write the per-model summary to FILE (.json for JSON, .html for the HTML report, else CSV). `-o FILE.html` writes the report there and the rows to FILE.csv' -r -F
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l seed -d 'Seed of the sending order (the same seed, the same order)' -r
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l shard -d 'Run only shard I of N (1-based); the N shards\' rows together are the whole run' -r
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -s j -l concurrency -d 'At most N requests at once in all [env: LLMX_CONCURRENCY] [default: 256]' -r

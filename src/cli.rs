@@ -290,7 +290,8 @@ pub struct BenchArgs {
     #[arg(long, value_name = "FILE")]
     pub resume: Option<PathBuf>,
 
-    /// Also write the per-model summary to FILE (.json for JSON, else CSV).
+    /// Also write the per-model summary to FILE (.json for JSON, .html for the HTML report,
+    /// else CSV). `-o FILE.html` writes the report there and the rows to FILE.csv.
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
 

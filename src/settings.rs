@@ -760,6 +760,8 @@ pub struct BenchSettings {
     pub format_given: bool,
     pub resume: Option<PathBuf>,
     pub summary: Option<PathBuf>,
+    /// The HTML report (`-o FILE.html` or `--summary FILE.html`), written at the end.
+    pub report: Option<PathBuf>,
     pub seed: u64,
     pub shard: Option<crate::bench::Shard>,
     pub display: Display,
@@ -778,6 +780,28 @@ impl BenchSettings {
         if a.output.as_deref() == Some(std::path::Path::new("-")) {
             a.output = None;
         }
+        // `-o report.html`: the HTML report at the end, and the rows (which must reach a disk
+        // as each finishes, and can be resumed) beside it as report.csv.
+        let is_html = |p: &std::path::Path| {
+            p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
+        };
+        let mut report = None;
+        if let Some(out) = a.output.take() {
+            if is_html(&out) {
+                a.output = Some(out.with_extension("csv"));
+                report = Some(out);
+            } else {
+                a.output = Some(out);
+            }
+        }
+        if let Some(sum) = a.summary.take() {
+            if is_html(&sum) {
+                report = Some(sum);
+            } else {
+                a.summary = Some(sum);
+            }
+        }
         let inputs = if !a.prompts.is_empty() {
             a.prompts
         } else if facts.stdin_is_data {
@@ -794,7 +818,7 @@ impl BenchSettings {
             },
             (None, None) => BenchFormat::Csv,
         };
-        for out in target.into_iter().chain(&a.summary) {
+        for out in target.into_iter().chain(&a.summary).chain(&report) {
             for input in inputs.iter().filter(|i| *i != "-") {
                 if same_file(out, std::path::Path::new(input)) {
                     return Err(Error::OutputIsInput {
@@ -821,6 +845,7 @@ impl BenchSettings {
             format_given: a.format.is_some(),
             resume: a.resume,
             summary: a.summary,
+            report,
             seed: a.seed,
             shard: a.shard,
             display: decide(facts.terminal, a.quiet),

@@ -199,7 +199,7 @@ pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
         ),
     };
     let format = file.as_ref().map_or(s.format, |f| f.1);
-    if let Some(path) = &s.summary {
+    for path in s.summary.iter().chain(&s.report) {
         check_writable(path)?;
     }
 
@@ -276,6 +276,28 @@ pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
     let lines = writer.summary.lines();
     if let Some(path) = &s.summary {
         write_summary(path, &lines)?;
+    }
+    if let Some(path) = &s.report {
+        let mut settings = vec![
+            ("models".to_string(), s.run.models.join(", ")),
+            ("prompts".to_string(), s.inputs.join(", ")),
+            ("repeat".to_string(), s.repeat.to_string()),
+            ("warm-up".to_string(), s.warmup.to_string()),
+            ("seed".to_string(), s.seed.to_string()),
+        ];
+        if let Some(out) = &s.output {
+            settings.push(("rows".to_string(), out.display().to_string()));
+        }
+        let html = crate::render::html::bench(&lines, &settings, writer.written);
+        let write = || -> std::io::Result<()> {
+            let mut f = crate::sink::file::PendingFile::create(path)?;
+            std::io::Write::write_all(&mut f, html.as_bytes())?;
+            f.commit()
+        };
+        write().map_err(|source| Error::WriteFile {
+            path: path.to_path_buf(),
+            source,
+        })?;
     }
     let table = summary::table(&lines, s.display.width);
     let in_file = file.is_some();

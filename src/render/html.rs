@@ -509,6 +509,137 @@ pub fn report(report: &Report, about: &About) -> String {
     s
 }
 
+/// Latency percentiles per model: a group of bars (p50, p90, p95, p99) for each.
+fn percentile_chart(lines: &[crate::bench::summary::Line]) -> String {
+    const W: f64 = 600.0;
+    const LEFT: f64 = 4.0;
+    const BAR: f64 = 11.0;
+    let group = 18.0 + 4.0 * (BAR + 2.0) + 10.0;
+    let max = lines
+        .iter()
+        .flat_map(|l| {
+            [
+                l.latency_ms_p50,
+                l.latency_ms_p90,
+                l.latency_ms_p95,
+                l.latency_ms_p99,
+            ]
+        })
+        .flatten()
+        .fold(0.0f64, f64::max)
+        .max(f64::MIN_POSITIVE);
+    let room = W - LEFT - 130.0;
+    let h = group * lines.len() as f64;
+    let mut s = format!(
+        "<svg class=\"chart\" role=\"img\" aria-label=\"Latency percentiles per model\" viewBox=\"0 0 {W} {h}\" xmlns=\"http://www.w3.org/2000/svg\">"
+    );
+    let colors = ["#4c78a8", "#72b7b2", "#f58518", "#e45756"];
+    for (i, l) in lines.iter().enumerate() {
+        let y0 = i as f64 * group;
+        let _ = write!(
+            s,
+            "<text x=\"{LEFT}\" y=\"{:.1}\">{}</text>",
+            y0 + 12.0,
+            esc(&super::terminal::fit(&l.model, 90))
+        );
+        let ps = [
+            ("p50", l.latency_ms_p50),
+            ("p90", l.latency_ms_p90),
+            ("p95", l.latency_ms_p95),
+            ("p99", l.latency_ms_p99),
+        ];
+        for (k, ((name, v), color)) in ps.iter().zip(colors).enumerate() {
+            let y = y0 + 18.0 + k as f64 * (BAR + 2.0);
+            let (w, text) = match v {
+                Some(v) => ((v / max * room).max(1.0), format!("{name} {v:.0} ms")),
+                None => (0.0, format!("{name} unknown")),
+            };
+            if w > 0.0 {
+                let _ = write!(
+                    s,
+                    "<rect x=\"{LEFT}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{BAR}\" fill=\"{color}\"/>"
+                );
+            }
+            let _ = write!(
+                s,
+                "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                LEFT + w + 6.0,
+                y + BAR - 1.0,
+                esc(&text)
+            );
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// The HTML report of a benchmark: its settings, the per-model summary, percentile bars.
+pub fn bench(
+    lines: &[crate::bench::summary::Line],
+    settings: &[(String, String)],
+    rows: u64,
+) -> String {
+    let mut s = String::with_capacity(8 * 1024);
+    let title = format!(
+        "llmx bench — {} model{}, {rows} rows",
+        lines.len(),
+        if lines.len() == 1 { "" } else { "s" }
+    );
+    let _ = write!(
+        s,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">\
+<title>{}</title><style>{STYLE}</style></head><body><header><h1>{}</h1></header>",
+        esc(&title),
+        esc(&title)
+    );
+    s.push_str("<section id=\"settings\"><h2>Settings</h2><dl>");
+    for (k, v) in settings {
+        let _ = write!(s, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(v));
+    }
+    s.push_str("</dl></section>");
+    let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.0}"));
+    s.push_str("<section id=\"metrics\"><h2>Summary</h2><div class=\"scroll\"><table class=\"metrics\"><thead><tr><th>Model</th><th>n</th><th>ok</th><th>errors</th><th>p50 ms</th><th>p90</th><th>p95</th><th>p99</th><th>TTFT p50</th><th>TTFT p95</th><th>tok/s p50</th><th>cost</th><th>pass</th></tr></thead><tbody>");
+    for l in lines {
+        let cost = super::usd(l.cost_usd_total);
+        let cost = if l.cost_estimated && l.cost_usd_total.is_some() {
+            format!("~{cost}")
+        } else {
+            cost
+        };
+        let cells = [
+            l.n.to_string(),
+            l.ok.to_string(),
+            l.errors.to_string(),
+            ms(l.latency_ms_p50),
+            ms(l.latency_ms_p90),
+            ms(l.latency_ms_p95),
+            ms(l.latency_ms_p99),
+            ms(l.ttft_ms_p50),
+            ms(l.ttft_ms_p95),
+            l.tokens_per_s_p50.map_or("-".into(), |t| format!("{t:.1}")),
+            cost,
+            l.pass_rate
+                .map_or("-".into(), |p| format!("{:.0}%", p * 100.0)),
+        ];
+        let _ = write!(s, "<tr><td>{}</td>", esc(&l.model));
+        for c in cells {
+            let _ = write!(s, "<td>{}</td>", esc(&c));
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str(
+        "</tbody></table></div><p class=\"meta\">~ marks an estimate; - is unknown.</p></section>",
+    );
+    let _ = writeln!(
+        s,
+        "<section id=\"charts\"><h2>Latency percentiles</h2>{}</section></body></html>",
+        percentile_chart(lines)
+    );
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

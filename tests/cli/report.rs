@@ -447,3 +447,38 @@ fn base64_decode(s: &str) -> Vec<u8> {
         .decode(s)
         .expect("base64")
 }
+
+#[test]
+fn bench_writes_its_report_as_html_and_its_rows_beside_it() {
+    let w = World::offline();
+    std::fs::write(w.path("a.md"), "first prompt").unwrap();
+    std::fs::write(w.path("b.md"), "second prompt").unwrap();
+    let html_path = w.path("bench.html");
+    let out = w.run(&[
+        "bench",
+        "-m",
+        "mock/fast@5,mock/<b>slow</b>@10",
+        w.path("a.md").to_str().unwrap(),
+        w.path("b.md").to_str().unwrap(),
+        "--repeat",
+        "2",
+        "-o",
+        html_path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    // The rows reached their own file as they finished: 2 prompts × 2 models × 2 repeats.
+    let (_, rows) = read_csv(&std::fs::read_to_string(w.path("bench.csv")).unwrap());
+    assert_eq!(rows.len(), 8);
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    assert!(html.starts_with("<!doctype html>"));
+    assert!(html.contains("llmx bench — 2 models, 8 rows"), "{html}");
+    assert!(html.contains("default-src 'none'") && !html.contains("<script"));
+    // Percentile bars: p50, p90, p95, p99 for each model.
+    assert_eq!(html.matches("<rect").count(), 8, "{html}");
+    let svg = &html[html.find("<svg").unwrap()..];
+    for p in ["p50", "p90", "p95", "p99"] {
+        assert_eq!(svg.matches(&format!(">{p} ")).count(), 2, "{p}");
+    }
+    // A model name is text.
+    assert!(html.contains("mock/&lt;b&gt;slow&lt;/b&gt;@10") && !html.contains("<b>slow"));
+}
