@@ -185,63 +185,77 @@ pub const COLUMNS: &[&str] = &[
     "pass_rate",
 ];
 
-/// The summary as a table for people: milliseconds whole, `-` for unknown, `~` for costs
-/// that rest on estimated token counts.
-pub fn table(lines: &[Line], width: u16) -> String {
-    use comfy_table::{ContentArrangement, Table};
-    let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.0}"));
-    let mut t = Table::new();
-    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-    t.set_content_arrangement(ContentArrangement::Dynamic);
-    t.set_width(width);
-    t.set_header([
-        "model",
-        "n",
-        "ok",
-        "err",
-        "p50 ms",
-        "p90",
-        "p95",
-        "p99",
-        "ttft p50",
-        "ttft p95",
-        "itl p50",
-        "tok/s p50",
-        "cost",
-        "cost/req",
-        "pass",
-    ]);
-    // Model names are never wrapped; the figures' headers give way first.
-    if let Some(c) = t.column_mut(0) {
-        c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
-    }
-    for l in lines {
+/// The headers of the summary as people read it (the terminal table and the HTML report).
+pub const SHOWN: [&str; 15] = [
+    "model",
+    "n",
+    "ok",
+    "err",
+    "p50 ms",
+    "p90",
+    "p95",
+    "p99",
+    "ttft p50",
+    "ttft p95",
+    "itl p50",
+    "tok/s p50",
+    "cost",
+    "cost/req",
+    "pass",
+];
+
+impl Line {
+    /// The cells under [`SHOWN`]: milliseconds whole, `-` for unknown, `~` for costs that rest
+    /// on estimated token counts. The model name as given (callers make it safe to show).
+    pub fn shown(&self) -> [String; 15] {
+        let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.0}"));
         let cost = |c: Option<f64>| {
             let s = crate::render::usd(c);
-            if l.cost_estimated && c.is_some() {
+            if self.cost_estimated && c.is_some() {
                 format!("~{s}")
             } else {
                 s
             }
         };
-        t.add_row([
-            crate::output::safe::visible(&l.model, crate::output::safe::Lines::Fold).into_owned(),
-            l.n.to_string(),
-            l.ok.to_string(),
-            l.errors.to_string(),
-            ms(l.latency_ms_p50),
-            ms(l.latency_ms_p90),
-            ms(l.latency_ms_p95),
-            ms(l.latency_ms_p99),
-            ms(l.ttft_ms_p50),
-            ms(l.ttft_ms_p95),
-            l.itl_ms_p50.map_or("-".into(), |v| format!("{v:.1}")),
-            l.tokens_per_s_p50.map_or("-".into(), |v| format!("{v:.1}")),
-            cost(l.cost_usd_total),
-            cost(l.cost_usd_mean),
-            l.pass_rate
+        [
+            self.model.clone(),
+            self.n.to_string(),
+            self.ok.to_string(),
+            self.errors.to_string(),
+            ms(self.latency_ms_p50),
+            ms(self.latency_ms_p90),
+            ms(self.latency_ms_p95),
+            ms(self.latency_ms_p99),
+            ms(self.ttft_ms_p50),
+            ms(self.ttft_ms_p95),
+            self.itl_ms_p50.map_or("-".into(), |v| format!("{v:.1}")),
+            self.tokens_per_s_p50
+                .map_or("-".into(), |v| format!("{v:.1}")),
+            cost(self.cost_usd_total),
+            cost(self.cost_usd_mean),
+            self.pass_rate
                 .map_or("-".into(), |r| format!("{:.0}%", r * 100.0)),
-        ]);
+        ]
+    }
+}
+
+/// The summary as a table for people.
+pub fn table(lines: &[Line], width: u16) -> String {
+    use comfy_table::{ContentArrangement, Table};
+    let mut t = Table::new();
+    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    t.set_content_arrangement(ContentArrangement::Dynamic);
+    t.set_width(width);
+    t.set_header(SHOWN);
+    // Model names are never wrapped; the figures' headers give way first.
+    if let Some(c) = t.column_mut(0) {
+        c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+    }
+    for l in lines {
+        let mut cells = l.shown();
+        cells[0] =
+            crate::output::safe::visible(&l.model, crate::output::safe::Lines::Fold).into_owned();
+        t.add_row(cells);
     }
     format!("{t}\n")
 }

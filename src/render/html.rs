@@ -599,32 +599,14 @@ pub fn bench(
         let _ = write!(s, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(v));
     }
     s.push_str("</dl></section>");
-    let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.0}"));
-    s.push_str("<section id=\"metrics\"><h2>Summary</h2><div class=\"scroll\"><table class=\"metrics\"><thead><tr><th>Model</th><th>n</th><th>ok</th><th>errors</th><th>p50 ms</th><th>p90</th><th>p95</th><th>p99</th><th>TTFT p50</th><th>TTFT p95</th><th>tok/s p50</th><th>cost</th><th>pass</th></tr></thead><tbody>");
+    s.push_str("<section id=\"metrics\"><h2>Summary</h2><div class=\"scroll\"><table class=\"metrics\"><thead><tr>");
+    for h in crate::bench::summary::SHOWN {
+        let _ = write!(s, "<th>{}</th>", esc(h));
+    }
+    s.push_str("</tr></thead><tbody>");
     for l in lines {
-        let cost = super::usd(l.cost_usd_total);
-        let cost = if l.cost_estimated && l.cost_usd_total.is_some() {
-            format!("~{cost}")
-        } else {
-            cost
-        };
-        let cells = [
-            l.n.to_string(),
-            l.ok.to_string(),
-            l.errors.to_string(),
-            ms(l.latency_ms_p50),
-            ms(l.latency_ms_p90),
-            ms(l.latency_ms_p95),
-            ms(l.latency_ms_p99),
-            ms(l.ttft_ms_p50),
-            ms(l.ttft_ms_p95),
-            l.tokens_per_s_p50.map_or("-".into(), |t| format!("{t:.1}")),
-            cost,
-            l.pass_rate
-                .map_or("-".into(), |p| format!("{:.0}%", p * 100.0)),
-        ];
-        let _ = write!(s, "<tr><td>{}</td>", esc(&l.model));
-        for c in cells {
+        s.push_str("<tr>");
+        for c in l.shown() {
             let _ = write!(s, "<td>{}</td>", esc(&c));
         }
         s.push_str("</tr>");
