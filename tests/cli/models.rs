@@ -10,6 +10,14 @@ fn rows(out: &Out) -> Vec<Value> {
     out.json().as_array().expect("array").clone()
 }
 
+/// `provider/id` of each listed model.
+fn provider_ids(rows: &[Value]) -> Vec<String> {
+    let id = |r: &Value, k: &str| r[k].as_str().unwrap().to_string();
+    rows.iter()
+        .map(|r| format!("{}/{}", id(r, "provider"), id(r, "id")))
+        .collect()
+}
+
 #[test]
 fn filters_select_what_they_say() {
     let w = World::offline();
@@ -129,16 +137,7 @@ fn in_a_pipe_each_model_is_one_plain_line_that_grep_finds() {
 #[test]
 fn the_table_cuts_other_columns_before_an_id() {
     let mut w = World::offline();
-    let ids: Vec<String> = rows(&w.run(&["models", "--format", "json"]))
-        .iter()
-        .map(|r| {
-            format!(
-                "{}/{}",
-                r["provider"].as_str().unwrap(),
-                r["id"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let ids = provider_ids(&rows(&w.run(&["models", "--format", "json"])));
     for width in ["60", "80", "120"] {
         w.set("COLUMNS", width);
         let out = w.run(&["models", "--format", "table"]);
@@ -386,19 +385,7 @@ fn refresh_fetches_what_was_asked_for_and_names_providers() {
         out.stderr
     );
     assert!(!out.stderr.contains("openrouter"), "{}", out.stderr);
-    let ids: Vec<String> = out
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            format!(
-                "{}/{}",
-                r["provider"].as_str().unwrap(),
-                r["id"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let ids = provider_ids(out.json().as_array().unwrap());
     assert!(ids.contains(&"llamacpp/smollm2".to_string()), "{ids:?}");
     assert_eq!(w.requests().len(), 1, "one listing request");
 
