@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 
 use super::words::{self, Mark};
-use super::{Report, Row};
+use super::{label, Report};
 use crate::output::safe::{self, Lines};
 
 /// What the run asked: shown at the top of the report.
@@ -226,13 +226,6 @@ el.textContent=op[1];out.appendChild(el);out.appendChild(document.createTextNode
 a.addEventListener('change',show);b.addEventListener('change',show);
 })();
 "#;
-
-fn label(r: &Row) -> String {
-    match super::model_names(r) {
-        (asked, Some(full)) => format!("{asked} · {full}"),
-        (full, None) => full,
-    }
-}
 
 /// A horizontal bar chart: one bar (or two, overlaid) per row, scaled to the largest value.
 /// `values` are (label, main, overlay, shown text); a missing main value shows its text alone.

@@ -268,6 +268,15 @@ fn model_names(r: &Row) -> (String, Option<String>) {
     }
 }
 
+/// What was asked for, with what answered when that differs (`gpt · openai/gpt-4o-mini-…`), as
+/// the server sent it: callers make it safe for where it goes.
+pub(crate) fn label(r: &Row) -> String {
+    match model_names(r) {
+        (asked, Some(full)) => format!("{asked} · {full}"),
+        (full, None) => full,
+    }
+}
+
 fn total_line(report: &Report) -> String {
     let n = report.rows.len();
     let failed = report.rows.iter().filter(|r| r.error.is_some()).count();

@@ -72,27 +72,9 @@ fn caps(r: &ModelRow) -> String {
 /// until the line fits; an id longer than the room left then gets a line to itself, above its
 /// figures.
 pub fn table(rows: &[ModelRow], width: u16, w: &mut dyn Write) -> io::Result<()> {
+    use super::terminal::Column;
     use unicode_width::UnicodeWidthStr;
-    struct Col {
-        head: &'static str,
-        cells: Vec<String>,
-        right: bool,
-        width: usize,
-    }
-    let col = |head: &'static str, cells: Vec<String>, right: bool| {
-        let width = cells
-            .iter()
-            .map(|c| c.width())
-            .chain([head.width()])
-            .max()
-            .unwrap_or(0);
-        Col {
-            head,
-            cells,
-            right,
-            width,
-        }
-    };
+    let col = Column::new;
     let safe =
         |s: &str| crate::output::safe::visible(s, crate::output::safe::Lines::Fold).into_owned();
     let mut cols = vec![
@@ -132,67 +114,40 @@ pub fn table(rows: &[ModelRow], width: u16, w: &mut dyn Write) -> io::Result<()>
             false,
         ),
     ];
-    const GAP: usize = 2;
     let width = width as usize;
-    let total = |cols: &[Col]| {
-        cols.iter().map(|c| c.width).sum::<usize>() + GAP * cols.len().saturating_sub(1)
-    };
-    let over = total(&cols).saturating_sub(width);
+    let over = Column::total(&cols).saturating_sub(width);
     if let Some(a) = cols.last_mut() {
         a.width = a.width.saturating_sub(over).max(12);
     }
     for head in ["Aliases", "Free", "Capabilities", "Context"] {
-        if total(&cols) <= width {
+        if Column::total(&cols) <= width {
             break;
         }
-        cols.retain(|c| c.head != head);
+        cols.retain(|c| c.header != head);
     }
     // The rare id longer than the room left gets a line to itself, above its figures.
-    let over = total(&cols).saturating_sub(width);
+    let over = Column::total(&cols).saturating_sub(width);
     cols[0].width = cols[0].width.saturating_sub(over).max(24);
-    let line = |cells: Vec<String>| cells.join(&" ".repeat(GAP)).trim_end().to_string();
-    let fit = |s: &str, c: &Col| {
-        let s = if s.width() > c.width && c.head != "Model" {
-            let mut out = String::new();
-            for ch in s.chars() {
-                if out.width() + unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0) + 1
-                    > c.width
-                {
-                    break;
-                }
-                out.push(ch);
-            }
-            out + "…"
-        } else {
-            s.to_string()
-        };
-        let gap = " ".repeat(c.width.saturating_sub(s.width()));
-        if c.right {
-            gap + &s
-        } else {
-            s + &gap
-        }
-    };
-    let head: Vec<String> = cols.iter().map(|c| fit(c.head, c)).collect();
-    writeln!(w, "{}", line(head))?;
+    let head: Vec<String> = cols.iter().map(Column::head).collect();
+    writeln!(w, "{}", Column::line(&head))?;
     for i in 0..rows.len() {
         let id = &cols[0].cells[i];
-        if id.width() > cols[0].width {
+        let alone = id.width() > cols[0].width;
+        if alone {
             writeln!(w, "{id}")?;
         }
         let cells: Vec<String> = cols
             .iter()
             .enumerate()
             .map(|(k, c)| {
-                let cell = &c.cells[i];
-                if k == 0 && cell.width() > c.width {
+                if k == 0 && alone {
                     " ".repeat(c.width)
                 } else {
-                    fit(cell, c)
+                    c.cell(i)
                 }
             })
             .collect();
-        writeln!(w, "{}", line(cells))?;
+        writeln!(w, "{}", Column::line(&cells))?;
     }
     writeln!(w, "{} models", rows.len())
 }

@@ -121,11 +121,7 @@ fn has_details(r: &Row) -> bool {
 
 /// The name a row is shown by: what was asked for, with what answered when that differs.
 fn label(r: &Row) -> String {
-    let text = match super::model_names(r) {
-        (asked, Some(full)) => format!("{asked} · {full}"),
-        (full, None) => full,
-    };
-    safe::visible(&text, Lines::Fold).into_owned()
+    safe::visible(&super::label(r), Lines::Fold).into_owned()
 }
 
 /// The short name: what was asked for.
@@ -134,16 +130,20 @@ fn short_label(r: &Row) -> String {
     safe::visible(&asked, Lines::Fold).into_owned()
 }
 
-/// One column of the metrics lines.
-struct Column {
-    header: &'static str,
-    cells: Vec<String>,
-    right: bool,
-    width: usize,
+/// One column of an aligned table without borders (the metrics lines, `llmx models`).
+pub(crate) struct Column {
+    pub header: &'static str,
+    pub cells: Vec<String>,
+    pub right: bool,
+    /// What it is shown in: its widest cell or header until a caller narrows it.
+    pub width: usize,
 }
 
+/// Between the columns of an aligned table.
+pub(crate) const GAP: usize = 2;
+
 impl Column {
-    fn new(header: &'static str, cells: Vec<String>, right: bool) -> Column {
+    pub fn new(header: &'static str, cells: Vec<String>, right: bool) -> Column {
         let width = cells
             .iter()
             .map(|c| c.width())
@@ -156,6 +156,26 @@ impl Column {
             right,
             width,
         }
+    }
+
+    /// The header at the column's width.
+    pub fn head(&self) -> String {
+        pad(self.header, self.width, self.right)
+    }
+
+    /// Cell `i` cut with `…` and padded to the column's width.
+    pub fn cell(&self, i: usize) -> String {
+        pad(&fit(&self.cells[i], self.width), self.width, self.right)
+    }
+
+    /// The width of `cols` side by side.
+    pub fn total(cols: &[Column]) -> usize {
+        cols.iter().map(|c| c.width).sum::<usize>() + GAP * cols.len().saturating_sub(1)
+    }
+
+    /// Cells joined into one line, without trailing spaces.
+    pub fn line(cells: &[String]) -> String {
+        cells.join(&" ".repeat(GAP)).trim_end().to_string()
     }
 }
 
@@ -176,11 +196,7 @@ fn metrics_lines(report: &Report, width: usize, color: bool) -> Vec<String> {
         Column::new("Cost", col(5), true),
     ];
     let natural_model = cols[0].width;
-    const GAP: usize = 2;
-    let total = |cols: &[Column]| {
-        cols.iter().map(|c| c.width).sum::<usize>() + GAP * cols.len().saturating_sub(1)
-    };
-    let over = |cols: &[Column]| total(cols).saturating_sub(width);
+    let over = |cols: &[Column]| Column::total(cols).saturating_sub(width);
     // Shrink the model names to 24, drop the least needed columns, then shrink further.
     let shrink = |cols: &mut [Column], i: usize, floor: usize| {
         let by = over(cols).min(cols[i].width.saturating_sub(floor));
@@ -197,24 +213,17 @@ fn metrics_lines(report: &Report, width: usize, color: bool) -> Vec<String> {
     shrink(&mut cols, 1, 10);
     shrink(&mut cols, 0, 6);
     // Whatever dropping a column freed goes back to the model names.
-    let slack = width.saturating_sub(total(&cols));
+    let slack = width.saturating_sub(Column::total(&cols));
     cols[0].width = (cols[0].width + slack).min(natural_model);
 
     let mut out = Vec::new();
-    let header: Vec<String> = cols
-        .iter()
-        .map(|c| pad(c.header, c.width, c.right))
-        .collect();
-    out.push(paint(
-        header.join(&" ".repeat(GAP)).trim_end(),
-        style::BOLD,
-        color,
-    ));
+    let header: Vec<String> = cols.iter().map(Column::head).collect();
+    out.push(paint(&Column::line(&header), style::BOLD, color));
     for (i, r) in rows.iter().enumerate() {
         let cells: Vec<String> = cols
             .iter()
             .map(|c| {
-                let cell = pad(&fit(&c.cells[i], c.width), c.width, c.right);
+                let cell = c.cell(i);
                 if c.header == "Status" {
                     let s = if r.error.is_some() {
                         style::RED
@@ -229,7 +238,7 @@ fn metrics_lines(report: &Report, width: usize, color: bool) -> Vec<String> {
                 }
             })
             .collect();
-        out.push(cells.join(&" ".repeat(GAP)).trim_end().to_string());
+        out.push(Column::line(&cells));
     }
     out
 }
