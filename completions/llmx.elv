@@ -18,6 +18,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
     }
     var completions = [
         &'llmx'= {
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -62,6 +63,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --concurrency 'Ask at most N models at once [env: LLMX_CONCURRENCY] [default: 256]'
             cand --layout 'Answers in the table side by side, stacked one under another, or (auto) side by side only when each gets 38 columns'
             cand --max-cost 'Refuse to send when the worst-case cost (prompt tokens estimated, output at --max-tokens) of all models together exceeds this many US dollars'
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand --no-fallback 'Only the first choice: no fallback to the next model of a `a|b` chain or route'
             cand --no-stream 'Wait for whole answers instead of streaming them (no time to first token)'
             cand --no-history 'Do not record this run in the local history [env: LLMX_NO_HISTORY=1] [config: history.enabled = false]'
@@ -95,6 +97,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --tools 'Tools the models may call: a JSON array of {"type":"function","function":{...}} or {"name","description","parameters"} objects'
             cand --tool-choice 'Whether the models may (auto), must (required) or must not (none) call a tool, or the name of the one they must call'
             cand --format 'format'
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand --no-fallback 'Only the first choice: no fallback to the next model of a `a|b` chain or route'
             cand --no-stream 'Wait for whole answers instead of streaming them (no time to first token)'
             cand --no-history 'Do not record this run in the local history [env: LLMX_NO_HISTORY=1] [config: history.enabled = false]'
@@ -135,6 +138,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --image 'Attach an image (PNG, JPEG, WebP or GIF) before the prompt: a file, or an http(s) URL. Repeat for several'
             cand --tools 'Tools the models may call: a JSON array of {"type":"function","function":{...}} or {"name","description","parameters"} objects'
             cand --tool-choice 'Whether the models may (auto), must (required) or must not (none) call a tool, or the name of the one they must call'
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand -q 'No progress bar'
             cand --quiet 'No progress bar'
             cand --no-fallback 'Only the first choice: no fallback to the next model of a `a|b` chain or route'
@@ -154,6 +158,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --limit 'How many runs'
             cand -f 'f'
             cand --format 'format'
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -166,6 +171,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
         &'llmx;history;show'= {
             cand -f 'f'
             cand --format 'format'
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand --full 'Show whole answers in the table'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -174,6 +180,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
         }
         &'llmx;history;prune'= {
             cand --older-than 'older-than'
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -182,6 +189,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
         &'llmx;history;stats'= {
             cand -f 'f'
             cand --format 'format'
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -206,6 +214,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --by 'by'
             cand -f 'f'
             cand --format 'format'
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -217,6 +226,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --sort 'sort'
             cand -f 'f'
             cand --format 'format'
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -228,6 +238,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --sort 'sort'
             cand --format 'Output format [default: table on a terminal, plain in a pipe]'
             cand --timeout 'With --refresh: the most each source may take, in seconds (sources are fetched at once)'
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand --free 'Only free models'
             cand --vision 'Only models that take images'
             cand --tools 'Only models that call tools'
@@ -239,6 +250,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --version 'Print version'
         }
         &'llmx;keys'= {
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -250,24 +262,28 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'llmx;keys;set'= {
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'llmx;keys;list'= {
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'llmx;keys;remove'= {
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'llmx;keys;path'= {
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -291,6 +307,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
         &'llmx;keys;help;help'= {
         }
         &'llmx;config'= {
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -301,18 +318,21 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'llmx;config;path'= {
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'llmx;config;show'= {
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'llmx;config;init'= {
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -333,6 +353,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
         &'llmx;config;help;help'= {
         }
         &'llmx;completions'= {
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -340,6 +361,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
         }
         &'llmx;man'= {
             cand --dir 'Write every page (llmx.1 and one per subcommand) into DIR instead'
+            cand --color 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_llmx_global_optspecs
-    string join \n h/help V/version
+    string join \n color= h/help V/version
 end
 
 function __fish_llmx_needs_command
@@ -24,6 +24,9 @@ function __fish_llmx_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c llmx -n "__fish_llmx_needs_command" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_needs_command" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_needs_command" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "compare" -d 'Send one prompt to several models at once and compare the answers'
@@ -66,6 +69,9 @@ complete -c llmx -n "__fish_llmx_using_subcommand compare" -l layout -d 'Answers
 side\t'Answers in columns side by side (each at least 20 wide)'
 stacked\t'Answers one under another, each at the full width'"
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l max-cost -d 'Refuse to send when the worst-case cost (prompt tokens estimated, output at --max-tokens) of all models together exceeds this many US dollars' -r
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l no-fallback -d 'Only the first choice: no fallback to the next model of a `a|b` chain or route'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l no-stream -d 'Wait for whole answers instead of streaming them (no time to first token)'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l no-history -d 'Do not record this run in the local history [env: LLMX_NO_HISTORY=1] [config: history.enabled = false]'
@@ -93,6 +99,9 @@ complete -c llmx -n "__fish_llmx_using_subcommand ask" -l tools -d 'Tools the mo
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l tool-choice -d 'Whether the models may (auto), must (required) or must not (none) call a tool, or the name of the one they must call' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l format -r -f -a "text\t'The answer text only, streamed as it arrives'
 json\t'One JSON object with the answer and its stats (the compare columns)'"
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l no-fallback -d 'Only the first choice: no fallback to the next model of a `a|b` chain or route'
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l no-stream -d 'Wait for whole answers instead of streaming them (no time to first token)'
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l no-history -d 'Do not record this run in the local history [env: LLMX_NO_HISTORY=1] [config: history.enabled = false]'
@@ -126,6 +135,9 @@ complete -c llmx -n "__fish_llmx_using_subcommand bench" -l route -d 'For a mode
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l image -d 'Attach an image (PNG, JPEG, WebP or GIF) before the prompt: a file, or an http(s) URL. Repeat for several' -r
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l tools -d 'Tools the models may call: a JSON array of {"type":"function","function":{...}} or {"name","description","parameters"} objects' -r -F
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l tool-choice -d 'Whether the models may (auto), must (required) or must not (none) call a tool, or the name of the one they must call' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -s q -l quiet -d 'No progress bar'
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l no-fallback -d 'Only the first choice: no fallback to the next model of a `a|b` chain or route'
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l no-stream -d 'Wait for whole answers instead of streaming them (no time to first token)'
@@ -143,6 +155,9 @@ json\t''
 jsonl\t''
 markdown\t''
 html\t'One self-contained HTML report'"
+complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -f -a "show" -d 'Render a past run again, exactly as compare rendered it (any format)'
@@ -155,10 +170,16 @@ json\t''
 jsonl\t''
 markdown\t''
 html\t'One self-contained HTML report'"
+complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from show" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from show" -l full -d 'Show whole answers in the table'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from prune" -l older-than -r
+complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from prune" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from stats" -s f -l format -r -f -a "table\t''
@@ -167,6 +188,9 @@ json\t''
 jsonl\t''
 markdown\t''
 html\t'One self-contained HTML report'"
+complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from stats" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from stats" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from help" -f -a "show" -d 'Render a past run again, exactly as compare rendered it (any format)'
@@ -183,6 +207,9 @@ json\t''
 jsonl\t''
 markdown\t''
 html\t'One self-contained HTML report'"
+complete -c llmx -n "__fish_llmx_using_subcommand usage" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand usage" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand usage" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand leaderboard" -l since -d 'Rows started this recently: 30d, 12h, 2w' -r
@@ -198,6 +225,9 @@ json\t''
 jsonl\t''
 markdown\t''
 html\t'One self-contained HTML report'"
+complete -c llmx -n "__fish_llmx_using_subcommand leaderboard" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand leaderboard" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand leaderboard" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l provider -d 'Only this provider\'s models' -r
@@ -210,6 +240,9 @@ plain\t'One tab-separated line per model, no header: provider/id, context, input
 csv\t''
 json\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l timeout -d 'With --refresh: the most each source may take, in seconds (sources are fetched at once)' -r
+complete -c llmx -n "__fish_llmx_using_subcommand models" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l free -d 'Only free models'
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l vision -d 'Only models that take images'
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l tools -d 'Only models that call tools'
@@ -217,6 +250,9 @@ complete -c llmx -n "__fish_llmx_using_subcommand models" -l reasoning -d 'Only 
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l refresh -d 'Fetch current prices from OpenRouter and model lists from the providers you have set up (a key, or a base URL of your own), and cache them for later runs. With --provider, only that provider\'s list. Exit 0 when everything asked for was fetched, 1 when any source failed (what did arrive is still cached)'
 complete -c llmx -n "__fish_llmx_using_subcommand models" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand models" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and not __fish_seen_subcommand_from set list remove path help" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand keys; and not __fish_seen_subcommand_from set list remove path help" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand keys; and not __fish_seen_subcommand_from set list remove path help" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand keys; and not __fish_seen_subcommand_from set list remove path help" -f -a "set" -d 'Store a provider\'s key: typed at a hidden prompt, or piped on stdin (never an argument)'
@@ -224,12 +260,24 @@ complete -c llmx -n "__fish_llmx_using_subcommand keys; and not __fish_seen_subc
 complete -c llmx -n "__fish_llmx_using_subcommand keys; and not __fish_seen_subcommand_from set list remove path help" -f -a "remove" -d 'Remove a provider\'s key from the keyring'
 complete -c llmx -n "__fish_llmx_using_subcommand keys; and not __fish_seen_subcommand_from set list remove path help" -f -a "path" -d 'Where keys, the config file, the cache and the history live, and the lookup order'
 complete -c llmx -n "__fish_llmx_using_subcommand keys; and not __fish_seen_subcommand_from set list remove path help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from set" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from list" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from remove" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from path" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "set" -d 'Store a provider\'s key: typed at a hidden prompt, or piped on stdin (never an argument)'
@@ -237,25 +285,43 @@ complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcomma
 complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a provider\'s key from the keyring'
 complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "path" -d 'Where keys, the config file, the cache and the history live, and the lookup order'
 complete -c llmx -n "__fish_llmx_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -f -a "path" -d 'Print the config file\'s path'
 complete -c llmx -n "__fish_llmx_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -f -a "show" -d 'Print the config file as llmx reads it, keys masked'
 complete -c llmx -n "__fish_llmx_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -f -a "init" -d 'Write a commented starter config file (never over an existing one)'
 complete -c llmx -n "__fish_llmx_using_subcommand config; and not __fish_seen_subcommand_from path show init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from path" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from show" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from init" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the config file\'s path'
 complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the config file as llmx reads it, keys masked'
 complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a commented starter config file (never over an existing one)'
 complete -c llmx -n "__fish_llmx_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmx -n "__fish_llmx_using_subcommand completions" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand man" -l dir -d 'Write every page (llmx.1 and one per subcommand) into DIR instead' -r -F
+complete -c llmx -n "__fish_llmx_using_subcommand man" -l color -d 'When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE asks for it anywhere), always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand man" -s h -l help -d 'Print help'
 complete -c llmx -n "__fish_llmx_using_subcommand man" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "compare" -d 'Send one prompt to several models at once and compare the answers'

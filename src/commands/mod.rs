@@ -113,7 +113,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
     }
     let ctx = Context::load(&env)?;
     let facts = crate::settings::Facts {
-        terminal: crate::output::Terminal::detect(&env),
+        terminal: crate::output::Terminal::detect(&env, cli.color),
         stdin_is_data: stdin_is_data(),
     };
     let defaults = ctx.defaults();

@@ -5,6 +5,8 @@ pub mod safe;
 
 use std::io::Write;
 
+pub use crate::cli::ColorWhen;
+
 /// One diagnostic line on stderr, with any server text in it neutralised (see [`safe`]). A
 /// closed or failing stderr is ignored: a message is never worth a panic.
 pub fn diag(line: impl AsRef<str>) {
@@ -33,7 +35,14 @@ pub fn print(text: &str) -> Result<(), crate::error::Error> {
 pub struct Terminal {
     pub stdout_tty: bool,
     pub stderr_tty: bool,
+    /// `NO_COLOR` is set and not empty (no-color.org).
     pub no_color: bool,
+    /// `CLICOLOR_FORCE` is set and not `0`: colour even into a pipe.
+    pub clicolor_force: bool,
+    /// `TERM=dumb`: a terminal that shows escape sequences as text.
+    pub dumb: bool,
+    /// `--color`.
+    pub color: ColorWhen,
     pub ci: bool,
     pub width: Option<u16>,
 }
@@ -48,25 +57,37 @@ pub struct Display {
     pub width: u16,
 }
 
-/// Progress bars only on an interactive stderr, never in CI or with `-q`; colour only on a
-/// terminal stdout without NO_COLOR; width from the terminal, else 120.
+/// Progress bars only on an interactive stderr, never in CI or with `-q`; colour as `--color`
+/// says, and with `auto` as the conventions of no-color.org and bixense.com/clicolors say (in
+/// the order anstream and cargo apply them): never with NO_COLOR, always with CLICOLOR_FORCE,
+/// else on a terminal stdout that is not `TERM=dumb`; width from the terminal, else 120.
 pub fn decide(t: Terminal, quiet: bool) -> Display {
+    let color = match t.color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => !t.no_color && (t.clicolor_force || (t.stdout_tty && !t.dumb)),
+    };
     Display {
         terminal: t.stdout_tty,
         progress: t.stderr_tty && !t.ci && !quiet,
-        color: t.stdout_tty && !t.no_color,
+        color,
         width: t.width.unwrap_or(120).max(40),
     }
 }
 
 impl Terminal {
-    pub fn detect(env: &crate::settings::Env) -> Terminal {
+    pub fn detect(env: &crate::settings::Env, color: ColorWhen) -> Terminal {
         use std::io::IsTerminal;
         let stdout_tty = std::io::stdout().is_terminal();
         Terminal {
             stdout_tty,
             stderr_tty: std::io::stderr().is_terminal(),
-            no_color: env.get("NO_COLOR").is_some(),
+            no_color: env.get("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            clicolor_force: env
+                .get("CLICOLOR_FORCE")
+                .is_some_and(|v| !v.is_empty() && v != "0"),
+            dumb: env.get("TERM") == Some("dumb"),
+            color,
             ci: env.get("CI").is_some_and(|v| v != "false" && v != "0"),
             // A pseudo-terminal may report 0 columns: that is "unknown", not "very narrow".
             width: if stdout_tty {
@@ -112,6 +133,38 @@ mod tests {
             ..tty
         };
         assert!(!decide(nc, false).color);
+        let dumb = Terminal { dumb: true, ..tty };
+        assert!(
+            !decide(dumb, false).color,
+            "TERM=dumb shows escapes as text"
+        );
+        let forced = Terminal {
+            clicolor_force: true,
+            ..Terminal::default()
+        };
+        assert!(decide(forced, false).color, "CLICOLOR_FORCE colours a pipe");
+        assert!(
+            !decide(
+                Terminal {
+                    no_color: true,
+                    ..forced
+                },
+                false
+            )
+            .color,
+            "NO_COLOR wins over CLICOLOR_FORCE"
+        );
+        let always = Terminal {
+            color: ColorWhen::Always,
+            no_color: true,
+            ..Terminal::default()
+        };
+        assert!(decide(always, false).color, "--color always wins");
+        let never = Terminal {
+            color: ColorWhen::Never,
+            ..tty
+        };
+        assert!(!decide(never, false).color, "--color never wins");
         let pipe = Terminal::default();
         assert_eq!(
             decide(pipe, false),

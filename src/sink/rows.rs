@@ -28,8 +28,9 @@ pub struct RowWriter<'a> {
     dest: Option<Destination>,
     /// For messages: `stdout` or `` `path` ``.
     name: String,
-    /// Writing to a terminal: CSV text is shown with control characters neutralised (the
-    /// other formats are safe anywhere).
+    /// Writing to a terminal: CSV text is shown with control characters neutralised. The other
+    /// formats are safe anywhere (the table and Markdown neutralise server text as they render
+    /// it, JSON escapes it), and the table's own colour must reach the terminal as it is.
     terminal: bool,
     /// What the run asked, kept from its start for the HTML report.
     about: render::html::About,
@@ -79,7 +80,8 @@ impl<'a> RowWriter<'a> {
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), SinkError> {
         let safe;
-        let bytes = if self.terminal {
+        let raw_text = matches!(self.shape, Shape::Report(Format::Csv, _));
+        let bytes = if self.terminal && raw_text {
             let text = String::from_utf8_lossy(bytes);
             safe =
                 crate::output::safe::visible(&text, crate::output::safe::Lines::Keep).into_owned();

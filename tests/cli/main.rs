@@ -12,5 +12,6 @@ mod real_servers;
 mod report;
 mod resilience;
 mod setup;
+mod terminal;
 mod tools;
 mod trust;

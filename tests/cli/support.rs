@@ -164,6 +164,23 @@ impl World {
         cmd
     }
 
+    /// llmx under a pseudo-terminal `cols` wide and `rows` high (util-linux `script`, as a
+    /// person's terminal would have it: stdout and stderr both on it, `TERM=xterm-256color`).
+    /// Its stdout is every byte the terminal received.
+    #[cfg(target_os = "linux")]
+    pub fn pty(&self, args: &[&str], cols: u16, rows: u16) -> Command {
+        let quote = |a: &str| format!("'{}'", a.replace('\'', "'\\''"));
+        let llmx: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_llmx"))
+            .chain(args.iter().copied())
+            .map(quote)
+            .collect();
+        let line = format!("stty cols {cols} rows {rows}; exec {}", llmx.join(" "));
+        let mut cmd = self.wrapper("script");
+        cmd.args(["-qec", &line, "/dev/null"])
+            .env("TERM", "xterm-256color");
+        cmd
+    }
+
     /// Start llmx in the background: stdin at /dev/null, stdout and stderr piped.
     pub fn spawn(&self, args: &[&str]) -> std::process::Child {
         self.command(args)

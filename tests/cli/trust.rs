@@ -224,49 +224,70 @@ fn config_show_masks_header_values_and_url_passwords() {
 const HOSTILE: &str = "clip\u{1b}]52;c;ZXZpbA==\u{7}title\u{1b}]0;owned\u{7}clear\u{1b}[2J\
                        ask\u{1b}[6n c1\u{9b}31m bidi\u{202e}txet\r overwritten";
 
-/// Run `args` under a pseudo-terminal (util-linux `script`), returning every byte the terminal
-/// received on stdout and stderr.
+/// Run `args` under a pseudo-terminal, colour off (`NO_COLOR`) and on, returning every byte the
+/// terminal received on stdout and stderr in each case.
 #[cfg(target_os = "linux")]
-fn under_pty(w: &World, args: &[&str]) -> Vec<u8> {
-    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_llmx"))
-        .chain(args.iter().copied())
-        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
-        .collect();
-    let out = w
-        .wrapper("script")
-        .args(["-qec", &quoted.join(" "), "/dev/null"])
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run script(1)");
-    out.stdout
+fn under_pty(w: &World, args: &[&str]) -> [Vec<u8>; 2] {
+    let run = |color: bool| {
+        let mut cmd = w.pty(args, 200, 50);
+        if !color {
+            cmd.env("NO_COLOR", "1");
+        }
+        cmd.output().expect("run script(1)").stdout
+    };
+    [run(false), run(true)]
 }
 
+/// The SGR sequences llmx itself writes when colour is on: nothing else may start with ESC.
 #[cfg(target_os = "linux")]
-fn assert_terminal_safe(bytes: &[u8]) {
-    let text = String::from_utf8_lossy(bytes);
-    for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}'] {
+const OWN_SGR: [&str; 8] = [
+    "\x1b[0m",
+    "\x1b[1m",
+    "\x1b[2m",
+    "\x1b[31m",
+    "\x1b[32m",
+    "\x1b[33m",
+    "\x1b[32;4m",
+    "\x1b[31;9m",
+];
+
+/// Both runs of [`under_pty`]: no control character from the server acted on the terminal (with
+/// colour on, llmx's own SGR sequences are the only escapes), and the hostile text is shown.
+#[cfg(target_os = "linux")]
+fn assert_terminal_safe(runs: &[Vec<u8>; 2]) {
+    for (i, bytes) in runs.iter().enumerate() {
+        let mut text = String::from_utf8_lossy(bytes).into_owned();
+        if i == 1 {
+            for sgr in OWN_SGR {
+                text = text.replace(sgr, "");
+            }
+        }
+        for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}'] {
+            assert!(
+                !text.contains(bad),
+                "{:?} reached the terminal:\n{text:?}",
+                bad
+            );
+        }
+        // Every `\r` is part of a line end the terminal itself produces (onlcr).
+        assert!(!text.replace("\r\n", "\n").contains('\r'), "{text:?}");
         assert!(
-            !text.contains(bad),
-            "{:?} reached the terminal:\n{text:?}",
-            bad
+            text.contains("^[]52;c;ZXZpbA==^G"),
+            "shown visibly:\n{text}"
         );
     }
-    // Every `\r` is part of a line end the terminal itself produces (onlcr).
-    assert!(!text.replace("\r\n", "\n").contains('\r'), "{text:?}");
-    assert!(
-        text.contains("^[]52;c;ZXZpbA==^G"),
-        "shown visibly:\n{text}"
-    );
 }
 
 #[cfg(target_os = "linux")]
 #[test]
 fn escape_sequences_from_a_server_never_reach_a_terminal() {
+    // `bad` and `worse` are asked twice, colour off and on, and fail both times.
+    let fail = json!({"kind": "status", "status": 400, "message": HOSTILE});
     let w = World::with_server(json!({
         "models": {
             "evil": {"text": HOSTILE, "model_id": "id\u{1b}[31m", "chunk_chars": 3},
-            "bad": {"failures": [{"kind": "status", "status": 400, "message": HOSTILE}]},
-            "worse": {"failures": [{"kind": "status", "status": 400, "message": HOSTILE}]}
+            "bad": {"failures": [fail, fail]},
+            "worse": {"failures": [fail, fail]}
         }
     }));
     let table = under_pty(
@@ -284,6 +305,11 @@ fn escape_sequences_from_a_server_never_reach_a_terminal() {
         ],
     );
     assert_terminal_safe(&table);
+    let [plain, coloured] = &table;
+    assert!(!plain.contains(&0x1b), "NO_COLOR: no escapes at all");
+    let coloured = String::from_utf8_lossy(coloured);
+    assert!(coloured.contains("\x1b[1mModel"), "{coloured:?}");
+    assert!(coloured.contains("id^[[31m"), "{coloured}");
     for format in ["csv", "markdown"] {
         let out = under_pty(
             &w,
@@ -302,13 +328,14 @@ fn escape_sequences_from_a_server_never_reach_a_terminal() {
     }
     let streamed = under_pty(&w, &["ask", "-m", "openai/evil", "x", "--stats"]);
     assert_terminal_safe(&streamed);
-    let failed = under_pty(&w, &["ask", "-m", "openai/worse", "x", "--retries", "0"]);
-    let text = String::from_utf8_lossy(&failed);
-    assert!(
-        text.contains("error: openai/worse: HTTP 400: clip^[]52;"),
-        "{text}"
-    );
-    assert!(!text.contains('\u{1b}'), "{text:?}");
+    for failed in under_pty(&w, &["ask", "-m", "openai/worse", "x", "--retries", "0"]) {
+        let text = String::from_utf8_lossy(&failed);
+        assert!(
+            text.contains("error: openai/worse: HTTP 400: clip^[]52;"),
+            "{text}"
+        );
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+    }
 
     // Into a pipe, `ask` passes the answer on byte for byte: the consumer asked for raw text.
     let out = w.run(&["ask", "-m", "openai/evil", "x"]);

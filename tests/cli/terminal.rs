@@ -1,0 +1,172 @@
+//! What a person sees in a real terminal: the README's first command under a pseudo-terminal
+//! with colour on, read back through a terminal emulator (vt100) the way a screen shows it;
+//! and `--color`, `NO_COLOR` and `CLICOLOR_FORCE` deciding whether escapes are written at all.
+
+use crate::support::World;
+
+/// The README's first command, with the prompt file from the repository.
+fn readme_compare() -> Vec<String> {
+    let prompt = concat!(env!("CARGO_MANIFEST_DIR"), "/prompts/reasoning-puzzle.md");
+    ["compare", "-m", "mock/fast@100,mock/slow@400", prompt]
+        .map(String::from)
+        .to_vec()
+}
+
+/// Every escape sequence in `bytes` is a CSI sequence (SGR colour, or the progress display's
+/// cursor moves and line clears): no OSC, no bare ESC, no caret text standing for one.
+fn assert_only_csi(bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    assert!(!text.contains("^["), "escape shown as text:\n{text}");
+    let mut rest = &text[..];
+    while let Some(i) = rest.find('\u{1b}') {
+        let seq = &rest[i + 1..];
+        assert!(seq.starts_with('['), "not a CSI sequence: {:?}", &rest[i..]);
+        let end = seq[1..]
+            .find(|c: char| ('@'..='~').contains(&c))
+            .unwrap_or_else(|| panic!("unterminated CSI: {:?}", &rest[i..]));
+        let params = &seq[1..1 + end];
+        assert!(
+            params.chars().all(|c| c.is_ascii_digit() || c == ';'),
+            "odd CSI parameters: {:?}",
+            &rest[i..]
+        );
+        rest = &seq[1 + end..];
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_readme_command_is_coloured_and_fits_a_real_terminal() {
+    let mut w = World::offline();
+    w.set("LLMX_NO_HISTORY", "1");
+    let args = readme_compare();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    for cols in [80u16, 200] {
+        let rows = 100u16;
+        let out = w.pty(&args, cols, rows).output().expect("run script(1)");
+        let bytes = out.stdout;
+        let raw = String::from_utf8_lossy(&bytes);
+        // Real SGR sequences, written as such: a bold header, a green status.
+        assert!(raw.contains("\x1b[1mModel"), "{cols}: {raw:?}");
+        assert!(raw.contains("\x1b[32mok"), "{cols}: {raw:?}");
+        assert_only_csi(&bytes);
+
+        // What the screen shows once the run is over.
+        let mut vt = vt100::Parser::new(
+            std::num::NonZeroU16::new(rows).unwrap(),
+            std::num::NonZeroU16::new(cols).unwrap(),
+            0,
+        );
+        vt.process(&bytes);
+        let screen = vt.screen();
+        let lines: Vec<String> = screen.rows(0, cols).collect();
+        let header = lines
+            .iter()
+            .position(|l| l.starts_with("Model "))
+            .unwrap_or_else(|| panic!("{cols}: no table header on screen:\n{}", lines.join("\n")));
+        let total = lines
+            .iter()
+            .position(|l| l.starts_with("total cost "))
+            .unwrap_or_else(|| panic!("{cols}: no total line:\n{}", lines.join("\n")));
+        // Nothing from the progress display is left above the table.
+        assert!(
+            lines[..header].iter().all(|l| l.trim().is_empty()),
+            "{cols}: left above the table:\n{}",
+            lines[..header].join("\n")
+        );
+        // No line of the table was wider than the terminal: none wrapped onto the next row.
+        for row in header..=total {
+            assert!(
+                !screen.row_wrapped(row as u16),
+                "{cols}: line {row} is wider than the terminal:\n{}",
+                lines.join("\n")
+            );
+        }
+        let cell = |r: usize, c: usize| screen.cell(r as u16, c as u16).expect("cell");
+        assert!(cell(header, 0).bold(), "{cols}: the header is bold");
+        // The metrics lines run from the header to the first blank line.
+        let metrics = header
+            + lines[header..]
+                .iter()
+                .position(|l| l.trim().is_empty())
+                .expect("a blank line after the metrics");
+        assert_eq!(metrics - header, 3, "{cols}: header and two models");
+        for (r, line) in lines.iter().enumerate().take(metrics).skip(header + 1) {
+            {
+                let c = line.find(" ok ").expect("status") + 1;
+                assert_eq!(
+                    cell(r, c).fgcolor(),
+                    vt100::Color::Idx(2),
+                    "{cols}: `ok` is green: {line}"
+                );
+                assert!(!cell(r, 0).bold(), "{cols}: the colour is reset: {line}");
+            }
+        }
+        let answers: usize = lines
+            .iter()
+            .map(|l| l.matches("Mock answer from").count())
+            .sum();
+        assert!(
+            answers >= 2,
+            "{cols}: both answers shown:\n{}",
+            lines.join("\n")
+        );
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn color_never_and_no_color_keep_a_terminal_plain() {
+    let mut w = World::offline();
+    w.set("LLMX_NO_HISTORY", "1");
+    let base = ["compare", "-m", "mock/a,mock/b", "-p", "hi", "-q"];
+    let never = [&base[..], &["--color", "never"]].concat();
+    let out = w.pty(&never, 80, 40).output().unwrap().stdout;
+    assert!(!out.contains(&0x1b), "{:?}", String::from_utf8_lossy(&out));
+    let out = w.pty(&base, 80, 40).env("NO_COLOR", "1").output().unwrap();
+    assert!(!out.stdout.contains(&0x1b));
+    // An empty NO_COLOR does not count (no-color.org).
+    let out = w.pty(&base, 80, 40).env("NO_COLOR", "").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\x1b[1mModel"));
+    // TERM=dumb shows escapes as text: none are sent.
+    let out = w.pty(&base, 80, 40).env("TERM", "dumb").output().unwrap();
+    assert!(!out.stdout.contains(&0x1b));
+}
+
+#[test]
+fn color_always_and_clicolor_force_colour_a_pipe() {
+    let mut w = World::offline();
+    w.set("LLMX_NO_HISTORY", "1");
+    let plain = w.run(&["compare", "-m", "mock/a", "-p", "hi"]);
+    assert_eq!(plain.code, 0, "{plain:?}");
+    assert!(
+        !plain.stdout.contains('\u{1b}'),
+        "a pipe is plain by default"
+    );
+
+    let always = w.run(&["compare", "-m", "mock/a", "-p", "hi", "--color", "always"]);
+    assert_eq!(always.code, 0, "{always:?}");
+    assert!(always.stdout.contains("\x1b[1mModel"), "{always:?}");
+    assert_only_csi(always.stdout.as_bytes());
+    // The flag is global: it may come before the subcommand too.
+    let before = w.run(&["--color", "always", "compare", "-m", "mock/a", "-p", "hi"]);
+    assert!(before.stdout.contains("\x1b[32mok"), "{before:?}");
+
+    w.set("CLICOLOR_FORCE", "1");
+    let forced = w.run(&["compare", "-m", "mock/a", "-p", "hi"]);
+    assert!(forced.stdout.contains("\x1b[1mModel"), "{forced:?}");
+    let never = w.run(&["compare", "-m", "mock/a", "-p", "hi", "--color", "never"]);
+    assert!(!never.stdout.contains('\u{1b}'), "--color never wins");
+    w.set("NO_COLOR", "1");
+    let both = w.run(&["compare", "-m", "mock/a", "-p", "hi"]);
+    assert!(
+        !both.stdout.contains('\u{1b}'),
+        "NO_COLOR wins over CLICOLOR_FORCE"
+    );
+
+    // Colour is for the table only: CSV and JSON stay data.
+    let csv = w.run(&[
+        "compare", "-m", "mock/a", "-p", "hi", "--color", "always", "--format", "csv",
+    ]);
+    assert!(!csv.stdout.contains('\u{1b}'), "{csv:?}");
+}
