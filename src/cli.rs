@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::EXIT_CODES_HELP;
-use crate::provider::run::defaults;
 use crate::render::Format;
-use crate::settings::{parse_count, parse_secs, parse_temperature, parse_usd};
+use crate::validate::{parse_count, parse_secs, parse_temperature, parse_usd};
+use llmx_core::provider::run::defaults;
 
 const ABOUT: &str =
     "Compare large language models side by side: one prompt, many models, one table.";
@@ -147,7 +147,7 @@ pub struct RequestArgs {
     /// For a model several providers serve: cheapest, fastest (by your earlier runs) or
     /// provider=NAME first; the others follow as fallbacks.
     #[arg(long, value_name = "ROUTE")]
-    pub route: Option<crate::engine::route::Route>,
+    pub route: Option<llmx_core::engine::route::Route>,
 
     /// Only the first choice: no fallback to the next model of a `a|b` chain or route.
     #[arg(long)]
@@ -314,8 +314,8 @@ pub struct BenchArgs {
     pub seed: u64,
 
     /// Run only shard I of N (1-based); the N shards' rows together are the whole run.
-    #[arg(long, value_name = "I/N", value_parser = crate::bench::Shard::parse)]
-    pub shard: Option<crate::bench::Shard>,
+    #[arg(long, value_name = "I/N", value_parser = llmx_core::bench::Shard::parse)]
+    pub shard: Option<llmx_core::bench::Shard>,
 
     /// At most N requests at once in all [env: LLMX_CONCURRENCY] [default: 256].
     #[arg(short = 'j', long, value_name = "N", value_parser = parse_count)]
@@ -589,7 +589,7 @@ pub struct ModelsArgs {
     pub refresh: bool,
 
     /// With --refresh: the most each source may take, in seconds (sources are fetched at once).
-    #[arg(long, value_name = "SECS", default_value_t = crate::catalog::refresh::SOURCE_TIMEOUT_SECS, value_parser = parse_secs)]
+    #[arg(long, value_name = "SECS", default_value_t = llmx_core::catalog::refresh::SOURCE_TIMEOUT_SECS, value_parser = parse_secs)]
     pub timeout: f64,
 }
 

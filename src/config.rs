@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Secret;
 use crate::error::{ConfigError, ConfigProblem, FieldProblem};
-use crate::provider::registry::MaxTokensField;
-use crate::provider::{Dialect, Provider, Registry};
-use crate::settings::Env;
+use llmx_core::env::Env;
+use llmx_core::provider::registry::MaxTokensField;
+use llmx_core::provider::{Dialect, Provider, Registry};
+use llmx_core::secret::Secret;
 
 /// What the file may hold.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -184,7 +184,7 @@ impl Config {
         let d = &self.file.defaults;
         // The same checks as the flags (crate::settings), so a value means the same everywhere.
         if let Some(t) = d.temperature {
-            if crate::settings::check_temperature(t).is_err() {
+            if crate::validate::check_temperature(t).is_err() {
                 return Err(self.error("defaults", "temperature", FieldProblem::Temperature(t)));
             }
         }
@@ -192,7 +192,7 @@ impl Config {
             return Err(self.error("defaults", "max_tokens", FieldProblem::AtLeastOne));
         }
         if let Some(t) = d.timeout {
-            if let Err(e) = crate::settings::check_secs(t) {
+            if let Err(e) = crate::validate::check_secs(t) {
                 return Err(self.error("defaults", "timeout", FieldProblem::Range(e)));
             }
         }
@@ -270,7 +270,7 @@ impl Config {
                         id: name.to_ascii_lowercase(),
                         aliases: Vec::new(),
                         dialect,
-                        transport: crate::provider::Transport::Http,
+                        transport: llmx_core::provider::TransportKind::Http,
                         base_url: base,
                         key_env: Vec::new(),
                         key_required: false,
@@ -289,7 +289,7 @@ impl Config {
                         path: self.path.clone(),
                         line: self.section_line(&section),
                         problem: ConfigProblem::NotBuiltin {
-                            suggestion: crate::catalog::did_you_mean(name, ids.iter().copied())
+                            suggestion: llmx_core::catalog::did_you_mean(name, ids.iter().copied())
                                 .map(str::to_string),
                             section,
                         },
@@ -345,7 +345,7 @@ impl Config {
                 *v = Secret::new(v.clone()).masked();
             }
             if let Some(u) = &p.base_url {
-                p.base_url = Some(crate::auth::redact_url(u));
+                p.base_url = Some(llmx_core::secret::redact_url(u));
             }
         }
         toml::to_string(&f).unwrap_or_default()

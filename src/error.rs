@@ -5,13 +5,18 @@
 //! code is derived from the error, never chosen at the call site.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::engine::resolve::ResolveError;
-use crate::engine::SinkError;
-use crate::provider::error::Limit;
-use crate::provider::registry::UnknownProvider;
-use crate::provider::ProviderError;
+use llmx_core::bench::prompts::PromptsError;
+use llmx_core::bench::stored::ResumeProblem;
+use llmx_core::engine::resolve::ResolveError;
+use llmx_core::engine::BudgetHalt;
+use llmx_core::engine::SinkError;
+use llmx_core::input::InputError;
+use llmx_core::pipeline::PipelineError;
+use llmx_core::provider::error::Limit;
+use llmx_core::provider::registry::UnknownProvider;
+use llmx_core::provider::ProviderError;
 
 /// Exit codes, documented in the README and `--help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,11 +37,11 @@ pub enum Exit {
 }
 
 impl Exit {
-    pub fn from_signal(s: crate::engine::Signal) -> Exit {
+    pub fn from_signal(s: llmx_core::engine::Signal) -> Exit {
         match s {
-            crate::engine::Signal::Interrupt => Exit::Interrupted,
-            crate::engine::Signal::Terminate => Exit::Terminated,
-            crate::engine::Signal::Hangup => Exit::HungUp,
+            llmx_core::engine::Signal::Interrupt => Exit::Interrupted,
+            llmx_core::engine::Signal::Terminate => Exit::Terminated,
+            llmx_core::engine::Signal::Hangup => Exit::HungUp,
         }
     }
 }
@@ -68,23 +73,9 @@ pub enum Error {
     NoPrompt(PromptCommand),
     #[error("the prompt is empty: give it as a file, with -p TEXT, or on stdin")]
     EmptyPrompt,
-    #[error("{}", read_failure(what, path, source))]
-    ReadText {
-        what: &'static str,
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{} is not UTF-8 text (bad byte at offset {offset}); convert it, e.g. with iconv", match path {
-        Some(p) => format!("{what} `{}`", p.display()),
-        None => "stdin".to_string(),
-    })]
-    NotUtf8 {
-        what: &'static str,
-        path: Option<PathBuf>,
-        offset: usize,
-    },
-    #[error("cannot read the prompt from stdin: {0}")]
-    StdinRead(std::io::Error),
+    /// A file or stdin that could not be read as text.
+    #[error("{0}")]
+    Input(#[from] InputError),
     #[error("no models: name some with -m (e.g. -m gpt,claude), or set defaults.models in the config file")]
     NoModels,
     #[error("cannot tell the format of `{}` from its extension; add --format csv|json|jsonl|markdown|table", .0.display())]
@@ -93,33 +84,21 @@ pub enum Error {
     BadEnv { var: String, problem: String },
     #[error("environment variable `{0}` is not valid UTF-8; fix or unset it")]
     EnvNotUtf8(String),
-    #[error("{0}")]
+    #[error("{}", resolve_shown(.0))]
     Resolve(#[from] ResolveError),
-    #[error("{}", .0.join("; "))]
-    NothingCanRun(Vec<String>),
-    #[error("--max-cost needs --max-tokens: the most `{0}` can write is not known")]
-    MaxCostNeedsMaxTokens(String),
-    #[error(
-        "--max-cost cannot bound `{0}`: its price is unknown (see llmx models, or drop --max-cost)"
-    )]
-    MaxCostUnpriced(String),
-    #[error("estimated worst case {} exceeds --max-cost {} ({}); lower --max-tokens, drop a model or raise --max-cost",
-        crate::render::usd(Some(*total)), crate::render::usd(Some(*limit)),
-        parts.iter().map(|(l, c)| format!("{l} {}", crate::render::usd(Some(*c)))).collect::<Vec<_>>().join(", "))]
-    OverBudget {
-        total: f64,
-        limit: f64,
-        parts: Vec<(String, f64)>,
-    },
-    #[error("{at}: {problem}")]
-    BadPrompt { at: Origin, problem: PromptProblem },
+    /// The request could not be built, or the run could not start (before sending).
+    #[error("{}", pipeline_shown(.0))]
+    Pipeline(PipelineError),
+    /// A benchmark's prompts could not be loaded.
+    #[error("{}", prompts_shown(.0))]
+    Prompts(#[from] PromptsError),
     #[error("model `{0}` is listed twice in -m; a benchmark runs each model once per cell (use --repeat for more)")]
     ModelTwice(String),
     #[error("no prompts: pass .txt or .md files, a directory of them, a .jsonl or .csv file, or - to read JSONL from stdin")]
     NoPrompts,
     #[error("`{}` already holds results: pass --resume {} to complete that run, or remove it or choose another -o", .0.display(), .0.display())]
     OutputHasResults(PathBuf),
-    #[error("cannot resume from `{}`: {problem}", path.display())]
+    #[error("cannot resume from `{}`: {}", path.display(), ResumeShown(problem))]
     Resume {
         path: PathBuf,
         problem: ResumeProblem,
@@ -137,22 +116,6 @@ pub enum Error {
     },
     #[error("--image `{0}` is not a file path or an http(s) URL; pass a PNG, JPEG, WebP or GIF file, or an https:// URL")]
     BadImageUrl(String),
-    #[error("image `{}` is not PNG, JPEG, WebP or GIF (llmx reads the type from the bytes, not the name); convert it, e.g. to PNG", .0.display())]
-    NotAnImage(PathBuf),
-    #[error("image `{}` is {}, more than any provider takes ({} at most); make it smaller", .path.display(), crate::provider::image::size(*.bytes), crate::provider::image::size(*.limit))]
-    ImageTooLarge {
-        path: PathBuf,
-        bytes: usize,
-        limit: usize,
-    },
-    #[error("tools file `{}`: {problem}", path.display())]
-    BadTools { path: PathBuf, problem: String },
-    #[error("--tool-choice `{name}` is no tool of `{}` (it has {}); pass auto, none, required or one of those names", path.display(), tools.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "))]
-    UnknownToolChoice {
-        name: String,
-        path: PathBuf,
-        tools: Vec<String>,
-    },
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
     #[error("{0}")]
@@ -206,7 +169,7 @@ pub enum Error {
 
     /// The history store could not be read or changed (`llmx history`, `usage`, `leaderboard`).
     #[error("{0}")]
-    History(#[from] crate::history::HistoryError),
+    History(#[from] llmx_core::history::HistoryError),
 
     // ---- After requests were sent: exit 1. ----
     /// An output failed; the run stopped and kept what it could.
@@ -228,6 +191,108 @@ pub enum Error {
     /// The output file failed; the results went to stdout instead.
     #[error("{0}; the results are printed above")]
     OutputPrinted(SinkError),
+    /// `--max-cost` stopped the run from sending (a provider billed more than its documented
+    /// worst case, or the next request's worst case did not fit).
+    #[error("{}", budget_shown(.0))]
+    Budget(BudgetHalt),
+}
+
+impl From<PipelineError> for Error {
+    fn from(e: PipelineError) -> Error {
+        match e {
+            // One variant each, worded as the CLI words them wherever they come from.
+            PipelineError::Input(i) => Error::Input(i),
+            PipelineError::Resolve(r) => Error::Resolve(r),
+            e => Error::Pipeline(e),
+        }
+    }
+}
+
+/// A model spec that could not be resolved, in the CLI's words: the flag it came from, and how
+/// to store a missing key.
+fn resolve_shown(e: &ResolveError) -> String {
+    match e {
+        ResolveError::EmptyName => "empty model name in -m".into(),
+        ResolveError::MissingKey { provider, .. } => {
+            format!("{e}, or run `llmx keys set {provider}`")
+        }
+        e => e.to_string(),
+    }
+}
+
+fn pipeline_shown(e: &PipelineError) -> String {
+    use llmx_core::engine::budget::Unbounded;
+    use llmx_core::pipeline::AttachError;
+    let usd = |c: f64| crate::render::usd(Some(c));
+    match e {
+        PipelineError::Attach(AttachError::UnknownToolChoice { name, path, tools }) => format!(
+            "--tool-choice `{name}` is no tool of `{}` (it has {}); pass auto, none, required or one of those names",
+            path.display(),
+            tools.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+        ),
+        PipelineError::Unbounded(Unbounded::NoMaxOutput { label, .. }) => {
+            format!("--max-cost needs --max-tokens: the most `{label}` can write is not known")
+        }
+        PipelineError::Unbounded(Unbounded::Unpriced { label, .. }) => format!(
+            "--max-cost cannot bound `{label}`: its price is unknown (see llmx models, or drop --max-cost)"
+        ),
+        PipelineError::OverBudget {
+            total,
+            limit,
+            parts,
+        } => format!(
+            "estimated worst case {} exceeds --max-cost {} ({}); lower --max-tokens, drop a model or raise --max-cost",
+            usd(*total),
+            usd(*limit),
+            parts
+                .iter()
+                .map(|(l, c)| format!("{l} {}", usd(*c)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        PipelineError::Resolve(r) => resolve_shown(r),
+        PipelineError::NothingCanRun(why) => why
+            .iter()
+            .map(|(provider, e)| advised(&e.message, Some(e.kind), e.limit, provider))
+            .collect::<Vec<_>>()
+            .join("; "),
+        e => e.to_string(),
+    }
+}
+
+fn prompts_shown(e: &PromptsError) -> String {
+    match e {
+        PromptsError::Empty => Error::NoPrompts.to_string(),
+        e => e.to_string(),
+    }
+}
+
+fn budget_shown(h: &BudgetHalt) -> String {
+    let usd = |c: f64| crate::render::usd(Some(c));
+    match h {
+        BudgetHalt::Overrun {
+            label,
+            reserved,
+            billed,
+        } => format!(
+            "{label} cost {}, more than the {} worst case its provider's documented prices and limits allow; llmx stopped sending so --max-cost holds (the provider billed more than it documents)",
+            usd(*billed),
+            usd(*reserved)
+        ),
+        BudgetHalt::Full {
+            label,
+            next,
+            spent,
+            cap,
+            ..
+        } => format!(
+            "stopped sending: {} spent, and the worst case of the next request ({label}, {}) would pass --max-cost {}",
+            usd(*spent),
+            usd(*next),
+            usd(*cap)
+        ),
+        BudgetHalt::Unbounded(u) => pipeline_shown(&PipelineError::Unbounded(u.clone())),
+    }
 }
 
 impl Error {
@@ -237,132 +302,19 @@ impl Error {
             Error::Output(_)
             | Error::OutputPrinted(_)
             | Error::OutputRecovered { .. }
-            | Error::BenchOutput { .. } => Exit::ModelFailed,
+            | Error::BenchOutput { .. }
+            | Error::Budget(_) => Exit::ModelFailed,
             _ => Exit::Usage,
         }
     }
-
-    /// A file the user named could not be read.
-    pub fn read(what: &'static str, path: &Path, source: std::io::Error) -> Error {
-        Error::ReadText {
-            what,
-            path: path.to_path_buf(),
-            source,
-        }
-    }
 }
 
-/// Where in the input a prompt came from: a file (or stdin) and maybe a line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
-    /// `None` for stdin.
-    pub path: Option<PathBuf>,
-    pub line: Option<usize>,
-}
+/// How the CLI words a `--resume` problem (the core's [`ResumeProblem`] carries only the data).
+pub struct ResumeShown<'a>(pub &'a ResumeProblem);
 
-impl Origin {
-    pub fn file(path: &Path) -> Origin {
-        Origin {
-            path: Some(path.to_path_buf()),
-            line: None,
-        }
-    }
-}
-
-impl fmt::Display for Origin {
+impl fmt::Display for ResumeShown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.path {
-            Some(p) => write!(f, "`{}`", p.display())?,
-            None => f.write_str("stdin")?,
-        }
-        match self.line {
-            Some(n) => write!(f, " line {n}"),
-            None => Ok(()),
-        }
-    }
-}
-
-/// What is wrong with a prompt of a benchmark's input.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PromptProblem {
-    NoId,
-    NoPrompt,
-    DuplicateId {
-        id: String,
-        first: Origin,
-    },
-    NotJson(String),
-    NotObject,
-    /// A field that must be text is not.
-    NotText(&'static str),
-    BadExpect(String),
-    CsvColumns,
-    Csv(String),
-    EmptyPrompt,
-    EmptyDir,
-    UnknownKind,
-}
-
-impl fmt::Display for PromptProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PromptProblem::NoId => f.write_str("no `id`; every prompt needs a unique id"),
-            PromptProblem::NoPrompt => f.write_str("no `prompt` text"),
-            PromptProblem::DuplicateId { id, first } => write!(
-                f,
-                "prompt id `{id}` is already used at {first}; ids must be unique"
-            ),
-            PromptProblem::NotJson(e) => write!(
-                f,
-                "not a JSON object ({e}); each line holds one object with `id` and `prompt`"
-            ),
-            PromptProblem::NotObject => {
-                f.write_str("not a JSON object; each line holds one object with `id` and `prompt`")
-            }
-            PromptProblem::NotText(field) => write!(f, "`{field}` must be a string"),
-            PromptProblem::BadExpect(e) => f.write_str(e),
-            PromptProblem::CsvColumns => {
-                f.write_str("a prompt CSV needs `id` and `prompt` columns in its header")
-            }
-            PromptProblem::Csv(e) => write!(f, "not valid CSV: {e}"),
-            PromptProblem::EmptyPrompt => f.write_str("the prompt is empty"),
-            PromptProblem::EmptyDir => f.write_str("holds no .txt or .md prompt files"),
-            PromptProblem::UnknownKind => f.write_str(
-                "is not a prompt file: use .txt or .md (one prompt), .jsonl or .csv (many), or a directory",
-            ),
-        }
-    }
-}
-
-/// Why a `--resume` file cannot be completed.
-#[derive(Debug)]
-pub enum ResumeProblem {
-    Read(std::io::Error),
-    NotUtf8,
-    Empty,
-    /// A CSV whose header is not the bench columns.
-    Columns,
-    BadLine(usize),
-    BadRow {
-        line: usize,
-        field: &'static str,
-    },
-    /// The file holds more than one run.
-    MixedRuns(String, String),
-    /// The file holds rows of prompts or models this run does not have, or was made with
-    /// other prompts, repeats or request settings.
-    OtherRun {
-        file: String,
-        ours: String,
-        extra: Vec<String>,
-    },
-    /// `--format` names another format than the file's.
-    Format,
-}
-
-impl fmt::Display for ResumeProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        match self.0 {
             ResumeProblem::Read(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 f.write_str("it does not exist; run without --resume (with -o) to start the benchmark")
             }
@@ -390,118 +342,44 @@ impl fmt::Display for ResumeProblem {
     }
 }
 
-fn read_failure(what: &str, path: &Path, e: &std::io::Error) -> String {
-    let shown = path.display();
-    match e.kind() {
-        std::io::ErrorKind::NotFound => format!("{what} `{shown}` not found"),
-        std::io::ErrorKind::IsADirectory => format!("{what} `{shown}` is a directory, not a file"),
-        std::io::ErrorKind::FileTooLarge => format!(
-            "{what} `{shown}` is larger than {} MiB, more than any model reads; pass a smaller file",
-            crate::commands::MAX_PROMPT_BYTES >> 20
-        ),
-        _ => format!("cannot read {what} `{shown}`: {e}"),
-    }
+/// A provider error as the CLI shows it: the provider's (scrubbed) message, and — when one of
+/// llmx's own limits ended the call — the setting that raises it; for a model the catalog says
+/// cannot take the request, how to send anyway. Files and the history keep the message alone.
+pub fn shown(e: &ProviderError, provider: &str) -> String {
+    advised(&e.message, Some(e.kind), e.limit, provider)
 }
 
-/// A provider error as the CLI shows it: the provider's (scrubbed) message, and — when one of
-/// llmx's own limits ended the call — the setting that raises it.
-pub fn shown(e: &ProviderError) -> String {
-    let flag = match e.limit {
+/// A row's error as the table shows it (see [`shown`]); `None` for a row that answered.
+pub fn shown_row(r: &llmx_core::row::Row) -> Option<String> {
+    let e = r.error.as_deref()?;
+    Some(advised(e, r.error_kind, r.error_limit, &r.provider))
+}
+
+/// `message` with the CLI's advice for `kind` and `limit` (and `provider`'s missing key).
+fn advised(
+    message: &str,
+    kind: Option<llmx_core::provider::ErrorKind>,
+    limit: Option<Limit>,
+    provider: &str,
+) -> String {
+    use llmx_core::provider::ErrorKind;
+    if kind == Some(ErrorKind::MissingKey) && message.starts_with("no API key for ") {
+        return format!("{message}, or run `llmx keys set {provider}`");
+    }
+    let flag = match limit {
         Some(Limit::Total) => "--timeout",
         Some(Limit::FirstByte) => "--ttfb-timeout",
         Some(Limit::Stall) => "--stall-timeout",
         Some(Limit::AnswerSize) => "--max-answer-mb",
         Some(Limit::RetryBudget) => "--retry-max-wait",
-        None => return e.message.clone(),
+        None if kind == Some(ErrorKind::Unsupported)
+            && message.starts_with("the catalog lists no ") =>
+        {
+            return format!("{message} (--force sends anyway)");
+        }
+        None => return message.to_string(),
     };
-    format!("{} (raise {flag})", e.message)
-}
-
-impl fmt::Display for ResolveError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ResolveError::EmptyName => f.write_str("empty model name in -m"),
-            ResolveError::UnknownModel {
-                spec,
-                suggestion: Some(s),
-            } => write!(f, "unknown model `{spec}`; did you mean `{s}`?"),
-            ResolveError::UnknownModel {
-                spec,
-                suggestion: None,
-            } => write!(
-                f,
-                "unknown model `{spec}`; name it as provider/model, e.g. openai/{spec}"
-            ),
-            ResolveError::UnknownProvider(u) => u.fmt(f),
-            ResolveError::NoModelAfter { spec, provider } => write!(
-                f,
-                "`{spec}` names no model after `{provider}/`, e.g. `{provider}/<model-id>`"
-            ),
-            ResolveError::BadBaseUrl {
-                url,
-                provider,
-                origin,
-            } => write!(
-                f,
-                "base URL `{url}` for {provider} is not an http(s) URL; fix {origin}"
-            ),
-            ResolveError::AliasCycle(chain) => {
-                let shown: Vec<String> = chain.iter().map(|c| format!("`{c}`")).collect();
-                write!(
-                    f,
-                    "the aliases {} go round in a circle; change one of them in the config's [aliases]",
-                    shown.join(" → ")
-                )
-            }
-            ResolveError::PlainHttpKey {
-                provider,
-                url,
-                origin,
-            } => write!(
-                f,
-                "refusing to send {provider} credentials over plain http to {url}; use https or a loopback address (set by {origin})"
-            ),
-            ResolveError::MissingKey { provider, vars, .. } => {
-                let vars = match vars.as_slice() {
-                    [one] => one.clone(),
-                    [first, rest @ ..] => format!("{first} (or {})", rest.join(", ")),
-                    [] => "its key".into(),
-                };
-                write!(
-                    f,
-                    "no API key for {provider}: set {vars}, or run `llmx keys set {provider}`"
-                )
-            }
-            ResolveError::NotRoutable {
-                name,
-                route,
-                families,
-            } => write!(
-                f,
-                "`{name}` is offered by one provider only, so `:{route}` has nothing to choose from; models with several providers: {}",
-                families.join(", ")
-            ),
-            ResolveError::NotServed {
-                provider,
-                family,
-                served,
-            } => write!(
-                f,
-                "provider `{provider}` does not serve {family}; it is served by {}",
-                served.join(", ")
-            ),
-        }
-    }
-}
-
-impl fmt::Display for UnknownProvider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown provider `{}`; ", self.name)?;
-        if let Some(s) = &self.suggestion {
-            write!(f, "did you mean `{s}`? ")?;
-        }
-        write!(f, "known providers: {}", self.known.join(", "))
-    }
+    format!("{message} (raise {flag})")
 }
 
 /// A config file that cannot be used.
@@ -614,7 +492,7 @@ mod tests {
     #[test]
     fn limits_name_the_flag_only_where_shown() {
         let e = ProviderError::limit(
-            crate::provider::ErrorKind::Timeout,
+            llmx_core::provider::ErrorKind::Timeout,
             Limit::Stall,
             "stream stalled: no data for 60s",
         );
@@ -623,7 +501,7 @@ mod tests {
             "the provider layer names no flag"
         );
         assert_eq!(
-            shown(&e),
+            shown(&e, "openai"),
             "stream stalled: no data for 60s (raise --stall-timeout)"
         );
     }

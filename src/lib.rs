@@ -1,27 +1,26 @@
-//! llmx: one prompt, many models, one table.
+//! llmx, the command line: a thin client of [`llmx_core`]'s [`llmx_core::Engine`].
 //!
 //! # Layout
-//! - [`provider`]: the shared provider layer (internal model, registry, HTTP, SSE, one module per
-//!   wire dialect, the offline mock provider).
-//! - [`auth`]: the `Secret` type, key lookup, scrubbing of key-like text.
-//! - [`settings`]: the environment and flags resolved once before a command runs.
+//! - [`cli`]: the clap definitions (their doc comments are the help text); [`validate`]: each
+//!   value's check, shared by flags, env vars and the config file.
+//! - [`settings`]: flags, then env, then the config file ([`config`]), then defaults, resolved
+//!   once into plain values; commands take those, never clap types.
+//! - [`commands`]: one file per subcommand; [`commands::run`] the CLI's side of a run (prompt,
+//!   runtime, signals, recovery, exit codes).
+//! - [`sink`]: the progress display, `ask`'s stream and the result writers; [`render`]: the
+//!   table, Markdown, HTML report and listings; [`output`]: what may be printed where.
+//! - [`error`]: every message a user sees, and the exit codes; [`sys`]: process-level facts.
 
-pub mod auth;
-pub mod bench;
-pub mod catalog;
 pub mod cli;
-pub mod clock;
 pub mod commands;
 pub mod config;
-pub mod engine;
 pub mod error;
-pub mod history;
 pub mod output;
-pub mod provider;
 pub mod render;
 pub mod settings;
 pub mod sink;
 pub mod sys;
+pub mod validate;
 
 /// Replace Rust's panic message with one that names only where the panic happened: a panic's
 /// payload can hold anything it was formatted from (an environment value, a key, a server's

@@ -4,7 +4,6 @@
 //! themselves. Each value's validation is written once here and shared by flags, env vars and
 //! the config file.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -12,109 +11,44 @@ use crate::cli::{
     AskArgs, AskFormat, BenchArgs, BenchFormat, CompareArgs, ModelSort, ModelsArgs, ModelsFormat,
     RequestArgs,
 };
+use llmx_core::env::Env;
+use llmx_core::pipeline::{HistoryPolicy, ImageArg, RequestSpec, RunSpec, SystemPrompt};
+use llmx_core::provider::run::{defaults, CallLimits, RetryPolicy};
+
 use crate::config::Defaults;
-use crate::engine::route::Route;
 use crate::error::{Error, PromptCommand};
 use crate::output::{decide, Display, Terminal};
-use crate::provider::run::{defaults, CallLimits, RetryPolicy};
 use crate::render::{Format, TableOptions};
+use crate::validate::{parse_count, parse_models, parse_secs, parse_temperature};
 
-/// A snapshot of environment variables. Empty values count as unset. Its `Debug` prints names
-/// only: values may be keys.
-#[derive(Clone, Default)]
-pub struct Env {
-    vars: HashMap<String, String>,
-    /// Variables whose name or value is not UTF-8 (their values are never kept).
-    not_utf8: Vec<String>,
-}
-
-impl std::fmt::Debug for Env {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut names: Vec<&String> = self.vars.keys().collect();
-        names.sort();
-        f.debug_struct("Env").field("names", &names).finish()
-    }
-}
-
-impl Env {
-    /// The process environment, read once. A variable that is not UTF-8 is remembered by name
-    /// only (see [`Env::check_utf8`]); reading it never panics.
-    pub fn capture() -> Self {
-        Self::from_os(std::env::vars_os())
-    }
-
-    pub fn from_os(
-        vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
-    ) -> Self {
-        let mut env = Env::default();
-        for (k, v) in vars {
-            match (k.into_string(), v.into_string()) {
-                (Ok(k), Ok(v)) => {
-                    env.vars.insert(k, v);
-                }
-                (Ok(k), Err(_)) => env.not_utf8.push(k),
-                // A name that is not UTF-8 is no name llmx reads.
-                (Err(_), _) => {}
-            }
-        }
-        env
-    }
-
-    /// Fail, naming the first variable `reads` accepts whose value is not UTF-8 (never the
-    /// value: it may be a key).
-    pub fn check_utf8(&self, reads: impl Fn(&str) -> bool) -> Result<(), Error> {
-        match self.not_utf8.iter().find(|n| reads(n)) {
-            Some(var) => Err(Error::EnvNotUtf8(var.clone())),
-            None => Ok(()),
-        }
-    }
-
-    pub fn from_pairs<I, K, V>(pairs: I) -> Self
-    where
-        I: IntoIterator<Item = (K, V)>,
-        K: Into<String>,
-        V: Into<String>,
-    {
-        Env {
-            vars: pairs
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-            not_utf8: Vec::new(),
-        }
-    }
-
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.trim().is_empty())
-    }
-
-    pub fn is_set(&self, name: &str) -> bool {
-        self.get(name).is_some()
-    }
-
-    /// A variable parsed by the same function its flag uses; a bad value names the variable.
-    fn parsed<T>(
-        &self,
-        name: &str,
-        parse: fn(&str) -> Result<T, String>,
-    ) -> Result<Option<T>, Error> {
-        self.get(name)
-            .map(|v| {
-                parse(v.trim()).map_err(|problem| Error::BadEnv {
-                    var: name.to_string(),
-                    problem,
-                })
+/// A variable parsed by the same function its flag uses; a bad value names the variable.
+fn env_parsed<T>(
+    env: &Env,
+    name: &str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, Error> {
+    env.get(name)
+        .map(|v| {
+            parse(v.trim()).map_err(|problem| Error::BadEnv {
+                var: name.to_string(),
+                problem,
             })
-            .transpose()
+        })
+        .transpose()
+}
+
+/// Fail, naming the first variable llmx reads whose value is not UTF-8 (never the value: it may
+/// be a key).
+pub fn check_utf8(env: &Env, reads: impl Fn(&str) -> bool) -> Result<(), Error> {
+    match env.not_utf8(reads) {
+        Some(var) => Err(Error::EnvNotUtf8(var.to_string())),
+        None => Ok(()),
     }
 }
 
 /// The proxies the environment names, for every request that does not go to this machine.
 /// A proxy URL is never echoed in an error (it may hold a password).
-pub fn proxies(env: &Env) -> Result<crate::provider::http::Proxies, Error> {
+pub fn proxies(env: &Env) -> Result<llmx_core::provider::http::Proxies, Error> {
     let pick = |names: &[&str]| -> Result<Option<reqwest::Url>, Error> {
         for name in names {
             if let Some(v) = env.get(name) {
@@ -141,7 +75,7 @@ pub fn proxies(env: &Env) -> Result<crate::provider::http::Proxies, Error> {
         }
         Ok(None)
     };
-    Ok(crate::provider::http::Proxies {
+    Ok(llmx_core::provider::http::Proxies {
         https: pick(&["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"])?,
         http: pick(&["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"])?,
         no_proxy: env
@@ -154,7 +88,7 @@ pub fn proxies(env: &Env) -> Result<crate::provider::http::Proxies, Error> {
 /// Whether llmx reads the variable `name` (so a value that is not UTF-8 is an error rather
 /// than ignored): its own `LLMX_*`, the proxy and terminal variables, and
 /// every provider's key and base URL variables.
-pub fn read_by_llmx(name: &str, registry: &crate::provider::Registry) -> bool {
+pub fn read_by_llmx(name: &str, registry: &llmx_core::provider::Registry) -> bool {
     const GENERAL: &[&str] = &[
         "NO_COLOR",
         "COLUMNS",
@@ -173,74 +107,6 @@ pub fn read_by_llmx(name: &str, registry: &crate::provider::Registry) -> bool {
             .any(|p| p.key_env.iter().any(|k| k == name) || p.base_url_env() == name)
 }
 
-// ---- Validation, shared by flags (clap value parsers), env vars and the config file. ----
-
-/// A number as a message shows it: short, whatever its size (`1e300`, not 301 digits).
-fn shown(t: f64) -> String {
-    if t != 0.0 && !(1e-4..1e9).contains(&t.abs()) {
-        format!("{t:e}")
-    } else {
-        format!("{t}")
-    }
-}
-
-pub fn check_temperature(t: f64) -> Result<f64, String> {
-    if (0.0..=2.0).contains(&t) {
-        Ok(t)
-    } else {
-        Err(format!("{} is outside 0 to 2", shown(t)))
-    }
-}
-
-pub fn parse_temperature(s: &str) -> Result<f64, String> {
-    let t: f64 = s
-        .parse()
-        .map_err(|_| format!("`{s}` is not a number; use e.g. 0.7"))?;
-    check_temperature(t)
-}
-
-pub fn check_secs(t: f64) -> Result<f64, String> {
-    if t.is_finite() && t > 0.0 && t <= 86_400.0 {
-        Ok(t)
-    } else {
-        Err(format!(
-            "{} must be more than 0 and at most 86400 seconds",
-            shown(t)
-        ))
-    }
-}
-
-pub fn parse_secs(s: &str) -> Result<f64, String> {
-    let t: f64 = s
-        .parse()
-        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
-    check_secs(t)
-}
-
-pub fn parse_usd(s: &str) -> Result<f64, String> {
-    let t: f64 = s
-        .trim_start_matches('$')
-        .parse()
-        .map_err(|_| format!("`{s}` is not an amount in US dollars, e.g. 0.05"))?;
-    if t.is_finite() && t >= 0.0 {
-        Ok(t)
-    } else {
-        Err(format!("{s} must be zero or more"))
-    }
-}
-
-/// A whole number of at least 1 (`--max-tokens`, `-j`).
-pub fn parse_count(s: &str) -> Result<u32, String> {
-    match s.parse::<u32>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err(format!("`{s}` is not a whole number of at least 1")),
-    }
-}
-
-fn parse_models(s: &str) -> Result<Vec<String>, String> {
-    Ok(s.split(',').map(|m| m.trim().to_string()).collect())
-}
-
 // ---- Resolved settings. ----
 
 /// Where the prompt comes from, in order: inline text, then a file, then stdin.
@@ -251,40 +117,9 @@ pub struct PromptSources {
     pub stdin: bool,
 }
 
-/// The system prompt: given inline, or read from a file (`--system @FILE`).
-#[derive(Debug, Clone, PartialEq)]
-pub enum SystemPrompt {
-    Text(String),
-    File(PathBuf),
-}
-
-/// An image to attach: a file llmx reads, or a URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImageArg {
-    File(PathBuf),
-    Url(String),
-}
-
-impl ImageArg {
-    /// `http(s)://...` is a URL; any other `scheme://` is refused; the rest is a path.
-    pub fn parse(s: &str) -> Result<ImageArg, Error> {
-        let lower = s.to_ascii_lowercase();
-        if lower.starts_with("https://") || lower.starts_with("http://") {
-            return match url::Url::parse(s) {
-                Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => Ok(ImageArg::Url(s.into())),
-                _ => Err(Error::BadImageUrl(s.into())),
-            };
-        }
-        if lower.contains("://") || lower.starts_with("data:") {
-            return Err(Error::BadImageUrl(s.into()));
-        }
-        Ok(ImageArg::File(PathBuf::from(s)))
-    }
-}
-
 /// `auto`, `none` and `required` are the modes; anything else names the tool to call.
-pub fn parse_tool_choice(s: &str) -> crate::provider::ToolChoice {
-    use crate::provider::ToolChoice;
+pub fn parse_tool_choice(s: &str) -> llmx_core::provider::ToolChoice {
+    use llmx_core::provider::ToolChoice;
     match s {
         "auto" => ToolChoice::Auto,
         "none" => ToolChoice::None,
@@ -293,60 +128,20 @@ pub fn parse_tool_choice(s: &str) -> crate::provider::ToolChoice {
     }
 }
 
-/// What every command that sends a prompt shares.
-#[derive(Debug, Clone)]
-pub struct RequestSettings {
-    pub system: Option<SystemPrompt>,
-    pub temperature: Option<f64>,
-    pub max_tokens: Option<u32>,
-    pub stream: bool,
-    pub connect_timeout: Duration,
-    pub limits: CallLimits,
-    pub route: Option<Route>,
-    pub no_fallback: bool,
-    pub history: HistorySettings,
-    /// Attached before the prompt text, in order.
-    pub images: Vec<ImageArg>,
-    /// The tools file.
-    pub tools: Option<PathBuf>,
-    pub tool_choice: Option<crate::provider::ToolChoice>,
-    /// Send images and tools even where the catalog says the model takes none.
-    pub force: bool,
-}
-
-/// Whether a run is recorded in the local history, and with its texts or not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HistorySettings {
-    pub record: bool,
-    /// Keep prompt, system prompt and answer texts (`[history] store_text`).
-    pub store_text: bool,
-}
-
-impl Default for HistorySettings {
-    fn default() -> Self {
-        HistorySettings {
-            record: true,
-            store_text: true,
-        }
-    }
-}
-
-impl HistorySettings {
-    /// `--no-history`, then `LLMX_NO_HISTORY`, then the config's `[history]`.
-    pub fn resolve(
-        no_history: bool,
-        env: &Env,
-        c: &crate::config::HistoryConfig,
-    ) -> Result<Self, Error> {
-        let off = match env.parsed("LLMX_NO_HISTORY", parse_bool)? {
-            Some(off) => off,
-            None => c.enabled == Some(false),
-        };
-        Ok(HistorySettings {
-            record: !no_history && !off,
-            store_text: c.store_text.unwrap_or(true),
-        })
-    }
+/// `--no-history`, then `LLMX_NO_HISTORY`, then the config's `[history]`.
+pub fn history_policy(
+    no_history: bool,
+    env: &Env,
+    c: &crate::config::HistoryConfig,
+) -> Result<HistoryPolicy, Error> {
+    let off = match env_parsed(env, "LLMX_NO_HISTORY", parse_bool)? {
+        Some(off) => off,
+        None => c.enabled == Some(false),
+    };
+    Ok(HistoryPolicy {
+        record: !no_history && !off,
+        store_text: c.store_text.unwrap_or(true),
+    })
 }
 
 /// `1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`, any case.
@@ -358,80 +153,85 @@ fn parse_bool(s: &str) -> Result<bool, String> {
     }
 }
 
-impl RequestSettings {
-    pub fn resolve(a: RequestArgs, env: &Env, d: &Defaults) -> Result<Self, Error> {
-        let history = HistorySettings::resolve(a.no_history, env, &d.history)?;
-        let system = a.system.map(|s| match s.strip_prefix('@') {
-            Some(path) => SystemPrompt::File(PathBuf::from(path)),
-            None => SystemPrompt::Text(s),
-        });
-        let temperature = match a.temperature {
-            Some(t) => Some(t),
-            None => env
-                .parsed("LLMX_TEMPERATURE", parse_temperature)?
-                .or(d.temperature),
-        };
-        let max_tokens = match a.max_tokens {
-            Some(n) => Some(n),
-            None => env.parsed("LLMX_MAX_TOKENS", parse_count)?.or(d.max_tokens),
-        };
-        let timeout = match a.timeout {
-            Some(t) => t,
-            None => env
-                .parsed("LLMX_TIMEOUT", parse_secs)?
-                .or(d.timeout)
-                .unwrap_or(defaults::TOTAL_SECS),
-        };
-        let secs = Duration::from_secs_f64;
-        Ok(RequestSettings {
-            system,
-            temperature,
-            max_tokens,
-            stream: !a.no_stream,
-            connect_timeout: secs(a.connect_timeout),
-            limits: CallLimits {
-                total: Some(secs(timeout)),
-                first_byte: Some(secs(a.ttfb_timeout)),
-                stall: Some(secs(a.stall_timeout)),
-                max_answer_bytes: (a.max_answer_mb * (1u64 << 20) as f64) as usize,
-                retry: RetryPolicy {
-                    retries: a.retries,
-                    max_wait: secs(a.retry_max_wait),
-                    ..Default::default()
-                },
+/// What every command that sends a prompt shares: flags, then env, then the config, then
+/// defaults.
+pub fn request_spec(a: RequestArgs, env: &Env, d: &Defaults) -> Result<RequestSpec, Error> {
+    // Every flag is taken here: one nobody resolves does not compile.
+    let RequestArgs {
+        system,
+        temperature,
+        max_tokens,
+        timeout,
+        connect_timeout,
+        ttfb_timeout,
+        stall_timeout,
+        retries,
+        retry_max_wait,
+        max_answer_mb,
+        route,
+        no_fallback,
+        no_stream,
+        no_history,
+        images,
+        tools,
+        tool_choice,
+        force,
+    } = a;
+    let history = history_policy(no_history, env, &d.history)?;
+    let system = system.map(|s| match s.strip_prefix('@') {
+        Some(path) => SystemPrompt::File(PathBuf::from(path)),
+        None => SystemPrompt::Text(s),
+    });
+    let temperature = match temperature {
+        Some(t) => Some(t),
+        None => env_parsed(env, "LLMX_TEMPERATURE", parse_temperature)?.or(d.temperature),
+    };
+    let max_tokens = match max_tokens {
+        Some(n) => Some(n),
+        None => env_parsed(env, "LLMX_MAX_TOKENS", parse_count)?.or(d.max_tokens),
+    };
+    let timeout = match timeout {
+        Some(t) => t,
+        None => env_parsed(env, "LLMX_TIMEOUT", parse_secs)?
+            .or(d.timeout)
+            .unwrap_or(defaults::TOTAL_SECS),
+    };
+    let secs = Duration::from_secs_f64;
+    Ok(RequestSpec {
+        system,
+        temperature,
+        max_tokens,
+        stream: !no_stream,
+        connect_timeout: secs(connect_timeout),
+        limits: CallLimits {
+            total: Some(secs(timeout)),
+            first_byte: Some(secs(ttfb_timeout)),
+            stall: Some(secs(stall_timeout)),
+            max_answer_bytes: (max_answer_mb * (1u64 << 20) as f64) as usize,
+            retry: RetryPolicy {
+                retries,
+                max_wait: secs(retry_max_wait),
+                ..Default::default()
             },
-            route: a.route,
-            no_fallback: a.no_fallback,
-            history,
-            images: a
-                .images
-                .iter()
-                .map(|i| ImageArg::parse(i))
-                .collect::<Result<_, _>>()?,
-            tools: a.tools,
-            tool_choice: a.tool_choice.as_deref().map(parse_tool_choice),
-            force: a.force,
-        })
-    }
-}
-
-/// One run of the pipeline `compare` and `ask` share.
-#[derive(Debug, Clone)]
-pub struct RunSettings {
-    /// As given: comma lists split, in order.
-    pub models: Vec<String>,
-    pub prompt: PromptSources,
-    pub request: RequestSettings,
-    /// At most this many calls at once; `None` means all at once.
-    pub concurrency: Option<usize>,
-    /// Refuse to send when the worst case exceeds this many USD.
-    pub max_cost: Option<f64>,
+        },
+        route,
+        no_fallback,
+        history,
+        images: images
+            .iter()
+            .map(|i| ImageArg::parse(i).map_err(Error::BadImageUrl))
+            .collect::<Result<_, _>>()?,
+        tools,
+        tool_choice: tool_choice.as_deref().map(parse_tool_choice),
+        force,
+    })
 }
 
 /// `llmx compare`.
 #[derive(Debug, Clone)]
 pub struct CompareSettings {
-    pub run: RunSettings,
+    pub run: RunSpec,
+    pub prompt: PromptSources,
     pub format: Format,
     pub output: Option<PathBuf>,
     pub table: TableOptions,
@@ -464,7 +264,7 @@ impl Paths {
     pub fn resolve(env: &Env) -> Paths {
         Paths {
             config: crate::config::config_path(env),
-            cache_dir: crate::catalog::refresh::cache_dir(env),
+            cache_dir: llmx_core::catalog::refresh::cache_dir(env),
             data_dir: match env.get("LLMX_DATA_DIR") {
                 Some(d) => Some(PathBuf::from(d)),
                 None => dirs::data_dir().map(|d| d.join("llmx")),
@@ -490,7 +290,7 @@ impl Paths {
 
     /// The history store.
     pub fn history(&self) -> Option<PathBuf> {
-        Some(crate::history::path_in(self.data_dir.as_ref()?))
+        Some(llmx_core::history::path_in(self.data_dir.as_ref()?))
     }
 
     /// Latencies of earlier runs, as llmx kept them before the history (imported once).
@@ -655,33 +455,42 @@ fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
 }
 
 impl CompareSettings {
-    pub fn resolve(
-        mut a: CompareArgs,
-        env: &Env,
-        d: &Defaults,
-        facts: Facts,
-    ) -> Result<Self, Error> {
+    pub fn resolve(a: CompareArgs, env: &Env, d: &Defaults, facts: Facts) -> Result<Self, Error> {
+        let CompareArgs {
+            models,
+            prompt_file,
+            prompt,
+            request,
+            format,
+            mut output,
+            concurrency,
+            full,
+            layout,
+            diff,
+            quiet,
+            max_cost,
+        } = a;
         // `-o -` is stdout, as everywhere else.
-        if a.output.as_deref() == Some(std::path::Path::new("-")) {
-            a.output = None;
+        if output.as_deref() == Some(std::path::Path::new("-")) {
+            output = None;
         }
-        let format = match (a.format, &a.output) {
+        let format = match (format, &output) {
             (Some(f), _) => f,
             (None, Some(path)) => Format::from_path(&path.to_string_lossy())
                 .ok_or_else(|| Error::UnknownExtension(path.clone()))?,
             (None, None) => Format::Table,
         };
-        let file_arg = a.prompt_file.as_deref();
+        let file_arg = prompt_file.as_deref();
         let prompt = PromptSources {
-            inline: a.prompt.into_iter().collect(),
+            inline: prompt.into_iter().collect(),
             file: file_arg.filter(|f| *f != "-").map(PathBuf::from),
             stdin: file_arg == Some("-") || (file_arg.is_none() && facts.stdin_is_data),
         };
         if prompt.inline.is_empty() && prompt.file.is_none() && !prompt.stdin {
             return Err(Error::NoPrompt(PromptCommand::Compare));
         }
-        let request = RequestSettings::resolve(a.request, env, d)?;
-        if let Some(out) = &a.output {
+        let request = request_spec(request, env, d)?;
+        if let Some(out) = &output {
             let system_file = match &request.system {
                 Some(SystemPrompt::File(p)) => Some(p),
                 _ => None,
@@ -695,27 +504,27 @@ impl CompareSettings {
                 }
             }
         }
-        let (models, concurrency) = models_and_concurrency(a.models, a.concurrency, env, d)?;
-        let display = decide(facts.terminal, a.quiet);
+        let (models, concurrency) = models_and_concurrency(models, concurrency, env, d)?;
+        let display = decide(facts.terminal, quiet);
         Ok(CompareSettings {
-            run: RunSettings {
+            run: RunSpec {
                 models,
-                prompt,
                 request,
                 concurrency: concurrency.map(|n| n as usize),
-                max_cost: a.max_cost,
+                max_cost,
             },
+            prompt,
             format,
             table: TableOptions {
-                full: a.full,
+                full,
                 width: display.width,
-                color: display.color && a.output.is_none(),
-                layout: a.layout,
-                diff: a.diff,
+                color: display.color && output.is_none(),
+                layout,
+                diff,
             },
-            output: a.output,
+            output,
             display,
-            quiet: a.quiet,
+            quiet,
         })
     }
 }
@@ -730,16 +539,14 @@ fn models_and_concurrency(
 ) -> Result<(Vec<String>, Option<u32>), Error> {
     let models = if !models.is_empty() {
         models
-    } else if let Some(m) = env.parsed("LLMX_MODELS", parse_models)? {
+    } else if let Some(m) = env_parsed(env, "LLMX_MODELS", parse_models)? {
         m
     } else {
         d.models.clone().ok_or(Error::NoModels)?
     };
     let concurrency = match concurrency {
         Some(n) => Some(n),
-        None => env
-            .parsed("LLMX_CONCURRENCY", parse_count)?
-            .or(d.concurrency),
+        None => env_parsed(env, "LLMX_CONCURRENCY", parse_count)?.or(d.concurrency),
     };
     Ok((models, concurrency))
 }
@@ -747,8 +554,8 @@ fn models_and_concurrency(
 /// `llmx bench`.
 #[derive(Debug, Clone)]
 pub struct BenchSettings {
-    /// Models, request settings, `-j` and `--max-cost` (the prompt sources are unused).
-    pub run: RunSettings,
+    /// Models, request settings, `-j` and `--max-cost`.
+    pub run: RunSpec,
     /// Prompt files, directories, or `-` (stdin).
     pub inputs: Vec<String>,
     pub repeat: u32,
@@ -763,7 +570,7 @@ pub struct BenchSettings {
     /// The HTML report (`-o FILE.html` or `--summary FILE.html`), written at the end.
     pub report: Option<PathBuf>,
     pub seed: u64,
-    pub shard: Option<crate::bench::Shard>,
+    pub shard: Option<llmx_core::bench::Shard>,
     pub display: Display,
     /// The command line as typed, for the command that resumes the run.
     pub argv: Vec<String>,
@@ -771,14 +578,30 @@ pub struct BenchSettings {
 
 impl BenchSettings {
     pub fn resolve(
-        mut a: BenchArgs,
+        a: BenchArgs,
         env: &Env,
         d: &Defaults,
         facts: Facts,
         argv: Vec<String>,
     ) -> Result<Self, Error> {
-        if a.output.as_deref() == Some(std::path::Path::new("-")) {
-            a.output = None;
+        let BenchArgs {
+            models,
+            prompts,
+            repeat,
+            warmup,
+            mut output,
+            format,
+            resume,
+            summary,
+            seed,
+            shard,
+            concurrency,
+            max_cost,
+            quiet,
+            request,
+        } = a;
+        if output.as_deref() == Some(std::path::Path::new("-")) {
+            output = None;
         }
         // `-o report.html`: the HTML report at the end, and the rows (which must reach a disk
         // as each finishes, and can be resumed) beside it as report.csv.
@@ -787,30 +610,31 @@ impl BenchSettings {
                 .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
         };
         let mut report = None;
-        if let Some(out) = a.output.take() {
+        if let Some(out) = output.take() {
             if is_html(&out) {
-                a.output = Some(out.with_extension("csv"));
+                output = Some(out.with_extension("csv"));
                 report = Some(out);
             } else {
-                a.output = Some(out);
+                output = Some(out);
             }
         }
-        if let Some(sum) = a.summary.take() {
-            if is_html(&sum) {
+        let summary = match summary {
+            Some(sum) if is_html(&sum) => {
                 report = Some(sum);
-            } else {
-                a.summary = Some(sum);
+                None
             }
-        }
-        let inputs = if !a.prompts.is_empty() {
-            a.prompts
+            other => other,
+        };
+        let inputs = if !prompts.is_empty() {
+            prompts
         } else if facts.stdin_is_data {
             vec!["-".to_string()]
         } else {
             return Err(Error::NoPrompts);
         };
-        let target = a.output.as_ref().or(a.resume.as_ref());
-        let format = match (a.format, target) {
+        let target = output.as_ref().or(resume.as_ref());
+        let format_given = format.is_some();
+        let format = match (format, target) {
             (Some(f), _) => f,
             (None, Some(path)) => match Format::from_path(&path.to_string_lossy()) {
                 Some(Format::Jsonl) => BenchFormat::Jsonl,
@@ -818,7 +642,7 @@ impl BenchSettings {
             },
             (None, None) => BenchFormat::Csv,
         };
-        for out in target.into_iter().chain(&a.summary).chain(&report) {
+        for out in target.into_iter().chain(&summary).chain(&report) {
             for input in inputs.iter().filter(|i| *i != "-") {
                 if same_file(out, std::path::Path::new(input)) {
                     return Err(Error::OutputIsInput {
@@ -828,27 +652,26 @@ impl BenchSettings {
                 }
             }
         }
-        let (models, concurrency) = models_and_concurrency(a.models, a.concurrency, env, d)?;
+        let (models, concurrency) = models_and_concurrency(models, concurrency, env, d)?;
         Ok(BenchSettings {
-            run: RunSettings {
+            run: RunSpec {
                 models,
-                prompt: PromptSources::default(),
-                request: RequestSettings::resolve(a.request, env, d)?,
+                request: request_spec(request, env, d)?,
                 concurrency: concurrency.map(|n| n as usize),
-                max_cost: a.max_cost,
+                max_cost,
             },
             inputs,
-            repeat: a.repeat,
-            warmup: a.warmup,
-            output: a.output,
+            repeat,
+            warmup,
+            output,
             format,
-            format_given: a.format.is_some(),
-            resume: a.resume,
-            summary: a.summary,
+            format_given,
+            resume,
+            summary,
             report,
-            seed: a.seed,
-            shard: a.shard,
-            display: decide(facts.terminal, a.quiet),
+            seed,
+            shard,
+            display: decide(facts.terminal, quiet),
             argv,
         })
     }
@@ -857,7 +680,8 @@ impl BenchSettings {
 /// `llmx ask`.
 #[derive(Debug, Clone)]
 pub struct AskSettings {
-    pub run: RunSettings,
+    pub run: RunSpec,
+    pub prompt: PromptSources,
     /// Print one JSON object (the compare columns) instead of streaming the text.
     pub json: bool,
     /// Print latency, tokens and cost to stderr after the answer.
@@ -869,8 +693,16 @@ pub struct AskSettings {
 
 impl AskSettings {
     pub fn resolve(a: AskArgs, env: &Env, d: &Defaults, facts: Facts) -> Result<Self, Error> {
-        let text = a.text.as_deref();
-        let mut inline: Vec<String> = a.prompt.into_iter().collect();
+        let AskArgs {
+            model,
+            text,
+            prompt,
+            request,
+            stats,
+            format,
+        } = a;
+        let text = text.as_deref();
+        let mut inline: Vec<String> = prompt.into_iter().collect();
         inline.extend(text.filter(|t| *t != "-").map(str::to_string));
         let prompt = PromptSources {
             inline,
@@ -883,15 +715,15 @@ impl AskSettings {
             return Err(Error::NoPrompt(PromptCommand::Ask));
         }
         Ok(AskSettings {
-            run: RunSettings {
-                models: vec![a.model],
-                prompt,
-                request: RequestSettings::resolve(a.request, env, d)?,
+            run: RunSpec {
+                models: vec![model],
+                request: request_spec(request, env, d)?,
                 concurrency: None,
                 max_cost: None,
             },
-            json: a.format == AskFormat::Json,
-            stats: a.stats,
+            prompt,
+            json: format == AskFormat::Json,
+            stats,
             terminal: facts.terminal.stdout_tty,
         })
     }

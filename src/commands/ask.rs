@@ -2,12 +2,12 @@
 //! composes in shell pipes. Stats go to stderr with `--stats`, or as JSON with `--format json`.
 
 use super::{pipeline, Context};
-use crate::engine::{Sink, Stop};
 use crate::error::{Error, Exit};
 use crate::render::{self, Row};
 use crate::settings::AskSettings;
 use crate::sink::rows::{RowWriter, Shape};
 use crate::sink::stream::TextStream;
+use llmx_core::engine::{Sink, Stop};
 
 pub fn run(ctx: &Context, s: AskSettings) -> Result<Exit, Error> {
     let catalog = ctx.catalog();
@@ -16,6 +16,7 @@ pub fn run(ctx: &Context, s: AskSettings) -> Result<Exit, Error> {
         ctx,
         "ask",
         &s.run,
+        &s.prompt,
         Box::new(move |_| {
             let sink: Box<dyn Sink> = if json {
                 Box::new(RowWriter::stdout(Shape::Object, catalog))
@@ -36,8 +37,13 @@ pub fn run(ctx: &Context, s: AskSettings) -> Result<Exit, Error> {
             crate::output::diag(stats_line(&row));
         }
         let stopped = matches!(outcome.stopped, Some(Stop::Signal(_)));
-        if let (Some(err), false, false) = (&row.error, json, stopped || r.cancelled()) {
-            let err = crate::provider::error::cut(err, crate::provider::error::SHOWN_CHARS);
+        if let (Some(err), false, false) = (
+            crate::error::shown_row(&row),
+            json,
+            stopped || r.cancelled(),
+        ) {
+            let err =
+                llmx_core::provider::error::cut(&err, llmx_core::provider::error::SHOWN_CHARS);
             crate::output::diag(format!("error: {}: {err}", row.model));
         }
     }

@@ -1,37 +1,360 @@
 //! `llmx bench`: every prompt × model × repeat through the engine's streamed run, in an
 //! interleaved order, each row written and flushed as it finishes, resumable, then a per-model
 //! summary. Memory stays flat however many rows: results are written and dropped.
+//!
+//! The same pipeline as compare's ([`llmx_core::pipeline`]): the base request and each prompt's,
+//! the plan (one job template per model), the prepared links, the checks before sending and
+//! the budget; what is bench's own is the grid of cells, where the rows go (and what a resumed
+//! file holds), and the summary at the end.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use super::pipeline::{self, check_writable};
+use llmx_core::bench::prompts::Prompt;
+use llmx_core::bench::stored::{self, FileFormat, ResumeProblem, Stored};
+use llmx_core::bench::summary::{self, Summary};
+use llmx_core::bench::{Cell, RunMap, Shape};
+use llmx_core::engine::{
+    self, Budget, BudgetHalt, Fanout, Job, JobResult, JobSource, Next, RunOptions, RunOutcome, Stop,
+};
+use llmx_core::pipeline::{self, DEFAULT_CONCURRENCY};
+use llmx_core::provider::ChatRequest;
+use llmx_core::Engine;
+
+use super::pipeline::{check_writable, flush_history, save_in_recovery, stop_signal};
 use super::{read_all_stdin, Context};
-use crate::bench::prompts::Prompt;
-use crate::bench::stored::{self, FileFormat, Stored};
-use crate::bench::summary::{self, Summary};
-use crate::bench::{Cell, Shape};
 use crate::cli::BenchFormat;
-use crate::engine::{self, Fanout, Job, JobResult, JobSource, Next, RunOptions, Stop};
-use crate::error::{Error, Exit, ResumeProblem};
-use crate::provider::ChatRequest;
+use crate::error::{Error, Exit};
 use crate::settings::BenchSettings;
-use crate::sink::bench::{BenchBar, BenchWriter, Lent, RowsTo, RunMap};
+use crate::sink::bench::{BenchBar, BenchWriter, Lent, RowsTo};
+
+pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
+    let prompts = llmx_core::bench::prompts::load(&s.inputs, &mut read_all_stdin)?;
+    let engine = ctx.engine(s.run.request.connect_timeout)?;
+    let runtime = super::runtime()?;
+    let plan = runtime.block_on(Plan::new(ctx, engine, &s, &prompts))?;
+    let mut rows = Rows::open(&s, &plan, &prompts)?;
+    let cells = plan.cells(&s, &rows.done);
+    for path in s.summary.iter().chain(&s.report) {
+        check_writable(path)?;
+    }
+    let budget = match s.run.max_cost {
+        Some(limit) => Some(plan.budget(engine, &cells.all[cells.warmups..], limit)?),
+        None => None,
+    };
+    let map = RunMap {
+        run_id: &plan.run_id,
+        prompts: &prompts,
+        order: &cells.all,
+    };
+    let catalog = engine.catalog();
+    let summary = std::mem::replace(&mut rows.summary, Summary::new(&[]));
+    let to = std::mem::replace(&mut rows.to, RowsTo::Stdout { terminal: false });
+    let mut writer = BenchWriter::new(
+        map,
+        catalog,
+        rows.format,
+        to,
+        rows.name.clone(),
+        rows.header,
+        summary,
+    );
+    let outcome = runtime.block_on(execute(engine, &s, &plan, map, &cells, budget, &mut writer));
+    crate::sys::restore_default_signals();
+    flush_history(ctx);
+    rows.tidy_resumed(&s);
+    write_reports(&s, &writer)?;
+    report(ctx, &s, &plan, &rows, &cells, &writer, outcome)
+}
+
+/// What the run sends: the base request and each prompt's, one job template per model (planned
+/// and prepared as compare's are), the grid's shape and the run's id.
+struct Plan {
+    base: ChatRequest,
+    requests: Vec<ChatRequest>,
+    templates: Vec<Job>,
+    labels: Vec<String>,
+    shape: Shape,
+    run_id: String,
+}
+
+impl Plan {
+    async fn new(
+        ctx: &Context,
+        engine: &Engine,
+        s: &BenchSettings,
+        prompts: &[Prompt],
+    ) -> Result<Plan, Error> {
+        let base = pipeline::chat_request(&s.run.request, String::new())?;
+        let mut requests: Vec<ChatRequest> = prompts
+            .iter()
+            .map(|p| ChatRequest {
+                system: p.system.clone().or_else(|| base.system.clone()),
+                messages: vec![pipeline::prompt_message(&base, p.text.clone())],
+                ..base.clone()
+            })
+            .collect();
+        let latency = ctx.paths.latency_file();
+        let mut templates = pipeline::plan(engine, &s.run, &base, latency.as_deref())?;
+        pipeline::prepare(engine, s.run.request.force, &mut templates, &mut requests).await;
+        if let Some(e) = pipeline::nothing_can_run(&templates) {
+            return Err(e.into());
+        }
+        let labels: Vec<String> = templates.iter().map(|j| j.label.clone()).collect();
+        if let Some(twice) = labels
+            .iter()
+            .enumerate()
+            .find(|(i, l)| labels[..*i].contains(l))
+        {
+            return Err(Error::ModelTwice(twice.1.clone()));
+        }
+        let shape = Shape {
+            prompts: prompts.len() as u32,
+            models: labels.len() as u32,
+            repeats: s.repeat,
+        };
+        let run_id = run_id(s, prompts, &labels, &base);
+        Ok(Plan {
+            base,
+            requests,
+            templates,
+            labels,
+            shape,
+            run_id,
+        })
+    }
+
+    /// The cells to run: warm-ups first (only when there is something to measure), then this
+    /// shard's cells in their seeded order, less those a resumed file already holds.
+    fn cells(&self, s: &BenchSettings, done: &HashSet<Cell>) -> Cells {
+        let mut order = self.shape.order(s.seed, s.shard);
+        let planned = order.len();
+        order.retain(|c| !done.contains(c));
+        let mut all = if order.is_empty() {
+            Vec::new()
+        } else {
+            self.shape.warmups(s.warmup)
+        };
+        let warmups = all.len();
+        all.append(&mut order);
+        Cells {
+            all,
+            warmups,
+            planned,
+        }
+    }
+
+    /// The job of one cell.
+    fn job(&self, cell: &Cell) -> Job {
+        let t = &self.templates[cell.model as usize];
+        Job {
+            label: t.label.clone(),
+            links: t.links.clone(),
+            request: self.requests[cell.prompt as usize].clone(),
+        }
+    }
+
+    /// `--max-cost`: the worst case of every cell to measure must fit before anything is sent
+    /// (each prompt × model counted as often as it runs); the engine then reserves each job's
+    /// as it starts.
+    fn budget(&self, engine: &Engine, cells: &[Cell], limit: f64) -> Result<Arc<Budget>, Error> {
+        let mut times: HashMap<(u32, u32), u64> = HashMap::new();
+        for c in cells {
+            *times.entry((c.prompt, c.model)).or_default() += 1;
+        }
+        let jobs: Vec<(Job, u64)> = times
+            .into_iter()
+            .map(|((p, m), n)| {
+                let cell = Cell {
+                    prompt: p,
+                    model: m,
+                    repeat: 1,
+                };
+                (self.job(&cell), n)
+            })
+            .collect();
+        let each: Vec<(&Job, u64)> = jobs.iter().map(|(j, n)| (j, *n)).collect();
+        let mut b = pipeline::budget_for(engine, &each, limit);
+        // Each model's share, in the order the models were given.
+        if let Err(llmx_core::pipeline::PipelineError::OverBudget { parts, .. }) = &mut b {
+            parts.sort_by_key(|(l, _)| self.labels.iter().position(|x| x == l));
+        }
+        Ok(b?)
+    }
+}
+
+/// The cells of this invocation, warm-ups first.
+struct Cells {
+    all: Vec<Cell>,
+    warmups: usize,
+    /// This shard's cells before a resume dropped the done ones.
+    planned: usize,
+}
+
+impl Cells {
+    fn to_run(&self) -> usize {
+        self.all.len() - self.warmups
+    }
+}
+
+/// Where the rows go, and what a resumed file already holds.
+struct Rows {
+    to: RowsTo,
+    /// For messages: `stdout` or `` `path` ``.
+    name: String,
+    /// Write the CSV header (not when appending to a resumed file).
+    header: bool,
+    format: BenchFormat,
+    /// The file, and how many rows it held before this run.
+    file: Option<(PathBuf, usize)>,
+    /// The cells the file already holds with no error.
+    done: HashSet<Cell>,
+    /// The summary, counting the rows already in the file.
+    summary: Summary,
+}
+
+impl Rows {
+    fn open(s: &BenchSettings, plan: &Plan, prompts: &[Prompt]) -> Result<Rows, Error> {
+        let mut summary = Summary::new(&plan.labels);
+        let Some(path) = s.resume.as_ref().or(s.output.as_ref()) else {
+            return Ok(Rows {
+                to: RowsTo::Stdout {
+                    terminal: s.display.terminal,
+                },
+                name: "stdout".into(),
+                header: true,
+                format: s.format,
+                file: None,
+                done: HashSet::new(),
+                summary,
+            });
+        };
+        let create = |source| Error::OutputCreate {
+            path: path.clone(),
+            source,
+        };
+        if s.resume.is_none() {
+            check_writable(path)?;
+            if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+                return Err(Error::OutputHasResults(path.clone()));
+            }
+            let f = std::fs::File::create(path).map_err(create)?;
+            return Ok(Rows {
+                to: RowsTo::File(f),
+                name: format!("`{}`", path.display()),
+                header: true,
+                format: s.format,
+                file: Some((path.clone(), 0)),
+                done: HashSet::new(),
+                summary,
+            });
+        }
+        let bad = |problem| Error::Resume {
+            path: path.clone(),
+            problem,
+        };
+        let mut st = stored::read(path).map_err(bad)?;
+        let format = match st.format {
+            FileFormat::Csv => BenchFormat::Csv,
+            FileFormat::Jsonl => BenchFormat::Jsonl,
+        };
+        if s.format_given && s.format != format {
+            return Err(bad(ResumeProblem::Format));
+        }
+        check_same_run(&st, &plan.run_id, prompts, &plan.labels).map_err(bad)?;
+        st.dedupe();
+        st.rewrite(path).map_err(|source| Error::WriteFile {
+            path: path.clone(),
+            source,
+        })?;
+        for r in &st.rows {
+            if let Some(m) = plan.labels.iter().position(|l| *l == r.model) {
+                summary.add(m, &r.sample);
+            }
+        }
+        let f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(create)?;
+        Ok(Rows {
+            to: RowsTo::File(f),
+            name: format!("`{}`", path.display()),
+            header: false,
+            format,
+            file: Some((path.clone(), st.rows.len())),
+            done: done_cells(&st, prompts, &plan.labels),
+            summary,
+        })
+    }
+
+    /// A resumed file is left with one row per cell: rows this run replaced are dropped.
+    fn tidy_resumed(&self, s: &BenchSettings) {
+        if let Some((path, _)) = self.file.as_ref().filter(|_| s.resume.is_some()) {
+            if let Ok(mut st) = stored::read(path) {
+                st.dedupe();
+                let _ = st.rewrite(path);
+            }
+        }
+    }
+}
+
+/// Run the cells on the engine: the bar, the row writer and the history as sinks, the budget
+/// reserved job by job.
+async fn execute(
+    engine: &Engine,
+    s: &BenchSettings,
+    plan: &Plan,
+    map: RunMap<'_>,
+    cells: &Cells,
+    budget: Option<Arc<Budget>>,
+    writer: &mut BenchWriter<'_>,
+) -> RunOutcome {
+    let mut source = Source {
+        plan,
+        order: &cells.all,
+        next: 0,
+        warmups: cells.warmups,
+        warm_done: 0,
+    };
+    let mut fanout = Fanout::new();
+    if s.display.progress && !cells.all.is_empty() {
+        fanout.push(BenchBar::new(map, engine.catalog()));
+    }
+    fanout.push(Lent(writer));
+    if let Some(h) = history_sink(engine, s, map, plan) {
+        fanout.push(h);
+    }
+    let opts = RunOptions {
+        concurrency: Some(s.run.concurrency.unwrap_or(DEFAULT_CONCURRENCY)),
+        limits: s.run.request.limits,
+        budget,
+    };
+    engine
+        .run_stream(
+            &plan.templates,
+            &mut source,
+            opts,
+            &mut fanout,
+            stop_signal(),
+        )
+        .await
+}
 
 /// The history sink of a benchmark: one history run per invocation (shards and resumes each
 /// get their own, sharing bench's run id), warm-ups not recorded.
 fn history_sink<'c>(
-    ctx: &'c Context,
+    engine: &'c Engine,
     s: &BenchSettings,
     map: RunMap<'c>,
-    requests: &[ChatRequest],
-    labels: &[String],
-    base: &ChatRequest,
-) -> Option<crate::sink::history::HistorySink<'c>> {
-    use crate::history::Text;
-    let to = pipeline::recording(ctx, &s.run)?;
-    let keep = to.store_text;
-    let texts: Vec<_> = requests
+    plan: &Plan,
+) -> Option<llmx_core::history::sink::HistorySink<'c>> {
+    use llmx_core::history::Text;
+    let policy = s.run.request.history;
+    let writer = engine.history().filter(|_| policy.record)?.clone();
+    let keep = policy.store_text;
+    let texts: Vec<_> = plan
+        .requests
         .iter()
         .map(|r| {
             let text = r.messages.first().map(|m| m.text()).unwrap_or_default();
@@ -41,22 +364,22 @@ fn history_sink<'c>(
             )
         })
         .collect();
-    let now = ctx.clock.now();
+    let now = engine.clock().now();
     let ids: Vec<&str> = map.prompts.iter().map(|p| p.id.as_str()).collect();
     let summary = match ids.as_slice() {
         [one] => format!("1 prompt: {one}"),
         many => format!("{} prompts: {}", many.len(), many.join(", ")),
     };
-    let record = crate::history::RunRecord {
-        id: crate::history::new_run_id(now),
-        started_ms: crate::history::epoch_ms(now),
+    let record = llmx_core::history::RunRecord {
+        id: llmx_core::history::new_run_id(now),
+        started_ms: llmx_core::history::epoch_ms(now),
         command: "bench".into(),
-        models: labels.join(","),
+        models: plan.labels.join(","),
         prompt_hash: (texts.len() == 1).then(|| texts[0].0.hash.clone()),
-        summary: keep.then(|| crate::sink::history::summary(&summary)),
+        summary: keep.then(|| pipeline::summary(&summary)),
         params: pipeline::params(
             &s.run,
-            base,
+            &plan.base,
             serde_json::json!({
                 "repeat": s.repeat,
                 "warmup": s.warmup,
@@ -64,17 +387,18 @@ fn history_sink<'c>(
                 "shard": s.shard.map(|sh| format!("{}/{}", sh.index, sh.count)),
             }),
         ),
-        prices_as_of: ctx.catalog().prices_as_of.clone(),
+        prices_as_of: engine.catalog().prices_as_of.clone(),
         bench_run: Some(map.run_id.to_string()),
     };
-    Some(crate::sink::history::HistorySink::start(
-        to,
+    Some(llmx_core::history::sink::HistorySink::start(
+        writer,
         record,
-        ctx.catalog(),
+        keep,
+        engine.catalog(),
         Box::new(move |r| {
             let (cell, prompt, pass) = map.measured(r)?;
             let (text, system) = texts.get(cell.prompt as usize)?;
-            Some(crate::sink::history::RowMeta {
+            Some(llmx_core::history::sink::RowMeta {
                 prompt: text.clone(),
                 system: system.clone(),
                 prompt_id: Some(prompt.id.clone()),
@@ -85,233 +409,60 @@ fn history_sink<'c>(
     ))
 }
 
-pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
-    let prompts = crate::bench::prompts::load(&s.inputs, &mut read_all_stdin)?;
-    let base = pipeline::chat_request(&s.run.request, String::new())?;
-    let mut requests: Vec<ChatRequest> = prompts
-        .iter()
-        .map(|p| ChatRequest {
-            system: p.system.clone().or_else(|| base.system.clone()),
-            messages: vec![pipeline::prompt_message(&base, p.text.clone())],
-            ..base.clone()
-        })
-        .collect();
-    let mut templates = pipeline::plan(ctx, &s.run, &base)?;
-    let client = super::http_client(ctx, s.run.request.connect_timeout)?;
-    let runtime = super::runtime()?;
-    pipeline::prepare(
-        ctx,
-        &s.run,
-        &client,
-        &runtime,
-        &mut templates,
-        &mut requests,
-    );
-    if let Some(e) = pipeline::nothing_can_run(&templates) {
-        return Err(e);
-    }
-    let labels: Vec<String> = templates.iter().map(|j| j.label.clone()).collect();
-    if let Some(twice) = labels
-        .iter()
-        .enumerate()
-        .find(|(i, l)| labels[..*i].contains(l))
-    {
-        return Err(Error::ModelTwice(twice.1.clone()));
-    }
-    let shape = Shape {
-        prompts: prompts.len() as u32,
-        models: labels.len() as u32,
-        repeats: s.repeat,
-    };
-    let run_id = run_id(&s, &prompts, &labels, &base);
-    let mut order = shape.order(s.seed, s.shard);
-    let planned = order.len();
-    let mut summary = Summary::new(&labels);
-
-    // Where rows go, and what a resumed file already holds.
-    let (to, name, header, file) = match (&s.resume, &s.output) {
-        (Some(path), _) => {
-            let bad = |problem| Error::Resume {
-                path: path.clone(),
-                problem,
-            };
-            let mut st = stored::read(path).map_err(bad)?;
-            let file_format = match st.format {
-                FileFormat::Csv => BenchFormat::Csv,
-                FileFormat::Jsonl => BenchFormat::Jsonl,
-            };
-            if s.format_given && s.format != file_format {
-                return Err(bad(ResumeProblem::Format));
-            }
-            check_same_run(&st, &run_id, &prompts, &labels).map_err(bad)?;
-            st.dedupe();
-            st.rewrite(path).map_err(|source| Error::WriteFile {
-                path: path.clone(),
-                source,
-            })?;
-            let done = done_cells(&st, &prompts, &labels);
-            for r in &st.rows {
-                if let Some(m) = labels.iter().position(|l| *l == r.model) {
-                    summary.add(m, &r.sample);
-                }
-            }
-            order.retain(|c| !done.contains(c));
-            let f = std::fs::OpenOptions::new()
-                .append(true)
-                .open(path)
-                .map_err(|source| Error::OutputCreate {
-                    path: path.clone(),
-                    source,
-                })?;
-            let name = format!("`{}`", path.display());
-            let kept = st.rows.len();
-            (
-                RowsTo::File(f),
-                name,
-                false,
-                Some((path.clone(), file_format, kept)),
-            )
-        }
-        (None, Some(path)) => {
-            check_writable(path)?;
-            if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
-                return Err(Error::OutputHasResults(path.clone()));
-            }
-            let f = std::fs::File::create(path).map_err(|source| Error::OutputCreate {
-                path: path.clone(),
-                source,
-            })?;
-            let name = format!("`{}`", path.display());
-            (
-                RowsTo::File(f),
-                name,
-                true,
-                Some((path.clone(), s.format, 0)),
-            )
-        }
-        (None, None) => (
-            RowsTo::Stdout {
-                terminal: s.display.terminal,
-            },
-            "stdout".to_string(),
-            true,
-            None,
-        ),
-    };
-    let format = file.as_ref().map_or(s.format, |f| f.1);
-    for path in s.summary.iter().chain(&s.report) {
-        check_writable(path)?;
-    }
-
-    // Warm-ups first (only when there is something to measure), then the cells to run.
-    let mut all: Vec<Cell> = if order.is_empty() {
-        Vec::new()
-    } else {
-        shape.warmups(s.warmup)
-    };
-    let warmups = all.len();
-    all.append(&mut order);
-    let to_run = all.len() - warmups;
-
-    let now = ctx.clock.now();
-    let budget = match s.run.max_cost {
-        Some(limit) => Some(Budget::check(ctx, &templates, &requests, &all, limit, now)?),
-        None => None,
-    };
-
-    let map = RunMap {
-        run_id: &run_id,
-        prompts: &prompts,
-        order: &all,
-    };
-    let catalog = ctx.catalog();
-    let mut writer = BenchWriter::new(map, catalog, format, to, name, header, summary);
-    let mut source = Source {
-        order: &all,
-        next: 0,
-        warmups,
-        warm_done: 0,
-        templates: &templates,
-        requests: &requests,
-        budget,
-        catalog,
-    };
-    let outcome = {
-        let mut fanout = Fanout::new();
-        if s.display.progress && !all.is_empty() {
-            fanout.push(BenchBar::new(map, catalog));
-        }
-        fanout.push(Lent(&mut writer));
-        if let Some(h) = history_sink(ctx, &s, map, &requests, &labels, &base) {
-            fanout.push(h);
-        }
-        let opts = RunOptions {
-            concurrency: Some(
-                s.run
-                    .concurrency
-                    .unwrap_or(crate::provider::run::defaults::CONCURRENCY),
-            ),
-            limits: s.run.request.limits,
-        };
-        runtime.block_on(engine::run_stream(
-            &client,
-            &templates,
-            &mut source,
-            opts,
-            &*ctx.clock,
-            &mut fanout,
-            pipeline::stop_signal(),
-        ))
-    };
-    crate::sys::restore_default_signals();
-
-    // A resumed file is left with one row per cell: rows this run replaced are dropped.
-    if let Some((path, _, _)) = file.as_ref().filter(|_| s.resume.is_some()) {
-        if let Ok(mut st) = stored::read(path) {
-            st.dedupe();
-            let _ = st.rewrite(path);
-        }
-    }
-
+/// The summary file and the HTML report, written at the end.
+fn write_reports(s: &BenchSettings, writer: &BenchWriter<'_>) -> Result<(), Error> {
     let lines = writer.summary.lines();
     if let Some(path) = &s.summary {
         write_summary(path, &lines)?;
     }
-    if let Some(path) = &s.report {
-        let mut settings = vec![
-            ("models".to_string(), s.run.models.join(", ")),
-            ("prompts".to_string(), s.inputs.join(", ")),
-            ("repeat".to_string(), s.repeat.to_string()),
-            ("warm-up".to_string(), s.warmup.to_string()),
-            ("seed".to_string(), s.seed.to_string()),
-        ];
-        if let Some(out) = &s.output {
-            settings.push(("rows".to_string(), out.display().to_string()));
-        }
-        let html = crate::render::html::bench(&lines, &settings, writer.written);
-        let write = || -> std::io::Result<()> {
-            let mut f = crate::sink::file::PendingFile::create(path)?;
-            std::io::Write::write_all(&mut f, html.as_bytes())?;
-            f.commit()
-        };
-        write().map_err(|source| Error::WriteFile {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let Some(path) = &s.report else {
+        return Ok(());
+    };
+    let mut settings = vec![
+        ("models".to_string(), s.run.models.join(", ")),
+        ("prompts".to_string(), s.inputs.join(", ")),
+        ("repeat".to_string(), s.repeat.to_string()),
+        ("warm-up".to_string(), s.warmup.to_string()),
+        ("seed".to_string(), s.seed.to_string()),
+    ];
+    if let Some(out) = &s.output {
+        settings.push(("rows".to_string(), out.display().to_string()));
     }
-    let table = summary::table(&lines, s.display.width);
-    let in_file = file.is_some();
-    if in_file {
+    let html = crate::render::html::bench(&lines, &settings, writer.written);
+    let write = || -> std::io::Result<()> {
+        let mut f = llmx_core::file::PendingFile::create(path)?;
+        std::io::Write::write_all(&mut f, html.as_bytes())?;
+        f.commit()
+    };
+    write().map_err(|source| Error::WriteFile {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The summary table, then what happened: stopped by a signal, a failed output, the budget, or
+/// done; the exit code.
+fn report(
+    ctx: &Context,
+    s: &BenchSettings,
+    plan: &Plan,
+    rows: &Rows,
+    cells: &Cells,
+    writer: &BenchWriter<'_>,
+    outcome: RunOutcome,
+) -> Result<Exit, Error> {
+    let table = crate::render::bench::table(&writer.summary.lines(), s.display.width);
+    if rows.file.is_some() {
         let _ = crate::output::print(&table);
     } else {
         crate::output::diag(table.trim_end());
     }
-
     let resume_cmd = |f: &Path| resume_command(&s.argv, f, s.inputs.iter().any(|i| i == "-"));
+    let to_run = cells.to_run();
     let finished = writer.written as usize;
     let not_run = to_run.saturating_sub(finished);
-    let written_to = match &file {
-        Some((path, _, kept)) => {
+    let written_to = match &rows.file {
+        Some((path, kept)) => {
             let kept = if *kept > 0 {
                 format!(" (beside the {kept} kept)")
             } else {
@@ -321,9 +472,14 @@ pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
         }
         None => format!("{finished} row(s) written"),
     };
-    let how_to_resume = match &file {
-        Some((path, _, _)) => format!("to run the rest: {}", resume_cmd(path)),
+    let how_to_resume = match &rows.file {
+        Some((path, _)) => format!("to run the rest: {}", resume_cmd(path)),
         None => "the rows went to stdout: save them with -o FILE next time to resume".into(),
+    };
+    let failed = if writer.failed > 0 {
+        Exit::ModelFailed
+    } else {
+        Exit::Success
     };
     match outcome.stopped {
         Some(Stop::Signal(sig)) => {
@@ -334,18 +490,12 @@ pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
             return Ok(Exit::from_signal(sig));
         }
         // The reader went away (`| head`): a quiet stop, as for compare.
-        Some(Stop::Sink(e)) if e.is_broken_pipe() => {
-            return Ok(if writer.failed > 0 {
-                Exit::ModelFailed
-            } else {
-                Exit::Success
-            })
-        }
+        Some(Stop::Sink(e)) if e.is_broken_pipe() => return Ok(failed),
         Some(Stop::Sink(e)) => {
             let saved = writer
                 .unwritten
                 .as_ref()
-                .and_then(|row| save_row(ctx, row, format).ok());
+                .and_then(|row| save_row(ctx, row, rows.format).ok());
             return Err(Error::BenchOutput {
                 error: e,
                 saved,
@@ -354,28 +504,60 @@ pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
         }
         None => {}
     }
-    if source.budget.as_ref().is_some_and(|b| b.halted) {
-        let b = source.budget.as_ref().map(|b| (b.spent, b.limit));
-        let (spent, limit) = b.unwrap_or_default();
-        crate::output::diag(format!(
-            "stopped sending: {} spent, and the next request's worst case would pass --max-cost {}; {written_to}; {not_run} request(s) not sent; {how_to_resume} (with a higher --max-cost)",
-            crate::render::usd(Some(spent)),
-            crate::render::usd(Some(limit)),
-        ));
-        return Ok(Exit::ModelFailed);
+    match outcome.budget {
+        Some(BudgetHalt::Full { spent, cap, .. }) => {
+            crate::output::diag(format!(
+                "stopped sending: {} spent, and the next request's worst case would pass --max-cost {}; {written_to}; {not_run} request(s) not sent; {how_to_resume} (with a higher --max-cost)",
+                crate::render::usd(Some(spent)),
+                crate::render::usd(Some(cap)),
+            ));
+            return Ok(Exit::ModelFailed);
+        }
+        Some(halt) => {
+            crate::output::diag(format!(
+                "{written_to}; {not_run} request(s) not sent; {how_to_resume}"
+            ));
+            return Err(Error::Budget(halt));
+        }
+        None => {}
     }
-    if to_run == 0 && planned > 0 {
+    if to_run == 0 && cells.planned > 0 {
         crate::output::diag(format!(
-            "all {planned} request(s) of run {run_id} are already in the file; nothing to send"
+            "all {} request(s) of run {} are already in the file; nothing to send",
+            cells.planned, plan.run_id
         ));
-    } else if in_file {
-        crate::output::diag(format!("{written_to} (run {run_id})"));
+    } else if rows.file.is_some() {
+        crate::output::diag(format!("{written_to} (run {})", plan.run_id));
     }
-    Ok(if writer.failed > 0 {
-        Exit::ModelFailed
-    } else {
-        Exit::Success
-    })
+    Ok(failed)
+}
+
+/// Hands the engine one cell at a time: warm-ups first, the rest waiting until they are done.
+struct Source<'a> {
+    plan: &'a Plan,
+    order: &'a [Cell],
+    next: usize,
+    warmups: usize,
+    warm_done: usize,
+}
+
+impl JobSource for Source<'_> {
+    fn next(&mut self) -> Next {
+        let Some(cell) = self.order.get(self.next) else {
+            return Next::End;
+        };
+        if self.next >= self.warmups && self.warm_done < self.warmups {
+            return Next::Wait;
+        }
+        self.next += 1;
+        Next::Job(self.next - 1, Box::new(self.plan.job(cell)))
+    }
+
+    fn finished(&mut self, r: &JobResult) {
+        if r.index < self.warmups {
+            self.warm_done += 1;
+        }
+    }
 }
 
 /// The run's identity: what makes its rows comparable (not the order, the shard, `-j`, the
@@ -396,7 +578,7 @@ fn run_id(s: &BenchSettings, prompts: &[Prompt], labels: &[String], base: &ChatR
         s.repeat, base.system, base.temperature, base.max_tokens, base.stream
     ));
     let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-    crate::bench::run_id(&refs)
+    llmx_core::bench::run_id(&refs)
 }
 
 /// A resumed file must be this benchmark: its run id, or at least no prompt or model this
@@ -461,136 +643,12 @@ fn done_cells(st: &Stored, prompts: &[Prompt], labels: &[String]) -> HashSet<Cel
         .collect()
 }
 
-/// `--max-cost` while running: what was spent, and the worst case of what is in flight.
-struct Budget {
-    limit: f64,
-    spent: f64,
-    in_flight: f64,
-    /// Worst case by prompt × models + model.
-    worst: Vec<f64>,
-    models: usize,
-    /// Worst case of each running job, by job index.
-    running: HashMap<usize, f64>,
-    /// Sending stopped: the next request could have passed the limit.
-    halted: bool,
-}
-
-impl Budget {
-    /// The worst case of every request to send; refuse to start when it passes the limit.
-    fn check(
-        ctx: &Context,
-        templates: &[Job],
-        requests: &[ChatRequest],
-        cells: &[Cell],
-        limit: f64,
-        now: std::time::SystemTime,
-    ) -> Result<Budget, Error> {
-        let models = templates.len();
-        let mut worst = Vec::with_capacity(requests.len() * models);
-        for req in requests {
-            for t in templates {
-                let job = Job {
-                    request: req.clone(),
-                    ..t.clone()
-                };
-                worst.push(if t.cannot_run() {
-                    0.0
-                } else {
-                    pipeline::worst_case(&job, ctx.catalog(), now)?
-                });
-            }
-        }
-        let mut by_model = vec![0.0; models];
-        for c in cells {
-            by_model[c.model as usize] += worst[c.prompt as usize * models + c.model as usize];
-        }
-        let total: f64 = by_model.iter().sum();
-        if total > limit {
-            return Err(Error::OverBudget {
-                total,
-                limit,
-                parts: templates
-                    .iter()
-                    .map(|t| t.label.clone())
-                    .zip(by_model)
-                    .collect(),
-            });
-        }
-        Ok(Budget {
-            limit,
-            spent: 0.0,
-            in_flight: 0.0,
-            worst,
-            models,
-            running: HashMap::new(),
-            halted: false,
-        })
-    }
-
-    fn worst(&self, c: &Cell) -> f64 {
-        self.worst[c.prompt as usize * self.models + c.model as usize]
-    }
-}
-
-/// Hands the engine one cell at a time: warm-ups first (the rest wait until they are done),
-/// and no more once `--max-cost` could be passed.
-struct Source<'a> {
-    order: &'a [Cell],
-    next: usize,
-    warmups: usize,
-    warm_done: usize,
-    templates: &'a [Job],
-    requests: &'a [ChatRequest],
-    budget: Option<Budget>,
-    catalog: &'a crate::catalog::Catalog,
-}
-
-impl JobSource for Source<'_> {
-    fn next(&mut self) -> Next {
-        let Some(cell) = self.order.get(self.next) else {
-            return Next::End;
-        };
-        if self.next >= self.warmups && self.warm_done < self.warmups {
-            return Next::Wait;
-        }
-        if let Some(b) = self.budget.as_mut() {
-            let w = b.worst(cell);
-            if b.halted || b.spent + b.in_flight + w > b.limit {
-                b.halted = true;
-                return Next::End;
-            }
-            b.in_flight += w;
-            b.running.insert(self.next, w);
-        }
-        let t = &self.templates[cell.model as usize];
-        let job = Job {
-            label: t.label.clone(),
-            links: t.links.clone(),
-            request: self.requests[cell.prompt as usize].clone(),
-        };
-        self.next += 1;
-        Next::Job(self.next - 1, Box::new(job))
-    }
-
-    fn finished(&mut self, r: &JobResult) {
-        if r.index < self.warmups {
-            self.warm_done += 1;
-        }
-        if let Some(b) = self.budget.as_mut() {
-            let w = b.running.remove(&r.index).unwrap_or(0.0);
-            b.in_flight -= w;
-            // A cost nobody knows counts at its worst case.
-            b.spent += crate::render::row::cost(r, self.catalog).unwrap_or(w);
-        }
-    }
-}
-
 fn write_summary(path: &Path, lines: &[summary::Line]) -> Result<(), Error> {
     let json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let write = || -> std::io::Result<()> {
-        let mut f = crate::sink::file::PendingFile::create(path)?;
+        let mut f = llmx_core::file::PendingFile::create(path)?;
         if json {
             summary::write_json(lines, &mut f)?;
         } else {
@@ -612,15 +670,15 @@ fn save_row(ctx: &Context, row: &[u8], format: BenchFormat) -> std::io::Result<P
     };
     let name = format!(
         "llmx-bench-row-{}-{}.{ext}",
-        crate::clock::unix_secs(ctx.clock.now()),
+        llmx_core::clock::unix_secs(ctx.clock.now()),
         std::process::id()
     );
     let mut body = Vec::new();
     if format == BenchFormat::Csv {
-        crate::bench::rows::csv_header(&mut body)?;
+        llmx_core::bench::rows::csv_header(&mut body)?;
     }
     body.extend_from_slice(row);
-    pipeline::save_in_recovery(ctx, &name, &body)
+    save_in_recovery(ctx, &name, &body)
 }
 
 fn signal_name(s: engine::Signal) -> &'static str {

@@ -2,11 +2,11 @@
 
 use super::pipeline::{self, check_writable};
 use super::Context;
-use crate::engine::{Sink, Stop};
 use crate::error::{Error, Exit};
 use crate::settings::CompareSettings;
 use crate::sink::progress::Progress;
 use crate::sink::rows::{RowWriter, Shape};
+use llmx_core::engine::{Sink, Stop};
 
 pub fn run(ctx: &Context, s: CompareSettings) -> Result<Exit, Error> {
     if let Some(out) = &s.output {
@@ -19,6 +19,7 @@ pub fn run(ctx: &Context, s: CompareSettings) -> Result<Exit, Error> {
         ctx,
         "compare",
         &s.run,
+        &s.prompt,
         Box::new(move |jobs| {
             let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
             if progress {

@@ -9,11 +9,11 @@ use serde_json::{json, Value};
 use super::Context;
 use crate::cli::{BoardSort, UsageBy};
 use crate::error::{Error, Exit};
-use crate::history::query::{By, Standing};
-use crate::history::{HistoryError, Store};
 use crate::render::listing::{col, decimal, Listing};
 use crate::render::{self, Report, TotalCost};
 use crate::settings::{ReportSettings, View};
+use llmx_core::history::query::{By, Standing};
+use llmx_core::history::{HistoryError, Store};
 
 pub fn run(ctx: &Context, s: ReportSettings) -> Result<Exit, Error> {
     let Some(path) = ctx.paths.history() else {
@@ -26,7 +26,7 @@ pub fn run(ctx: &Context, s: ReportSettings) -> Result<Exit, Error> {
         Err(HistoryError::Missing(_)) => None,
         Err(e) => return Err(e.into()),
     };
-    let now = crate::history::epoch_ms(ctx.clock.now());
+    let now = llmx_core::history::epoch_ms(ctx.clock.now());
     let cutoff = |d: Duration| now.saturating_sub(d.as_millis().min(i64::MAX as u128) as i64);
     let listing = match (&s.view, store) {
         (View::Show { run }, None) => {
@@ -90,7 +90,7 @@ pub fn run(ctx: &Context, s: ReportSettings) -> Result<Exit, Error> {
     let mut buf = Vec::new();
     listing
         .render(s.format, s.table.width, &mut buf)
-        .map_err(|e| Error::Output(crate::engine::SinkError::new("stdout", e)))?;
+        .map_err(|e| Error::Output(llmx_core::engine::SinkError::new("stdout", e)))?;
     print(&buf, &s)
 }
 
@@ -98,9 +98,9 @@ pub fn run(ctx: &Context, s: ReportSettings) -> Result<Exit, Error> {
 fn print(buf: &[u8], s: &ReportSettings) -> Result<Exit, Error> {
     let text = String::from_utf8_lossy(buf);
     if s.terminal && s.format == render::Format::Csv {
-        crate::output::print(&crate::output::safe::visible(
+        crate::output::print(&llmx_core::safe::visible(
             &text,
-            crate::output::safe::Lines::Keep,
+            llmx_core::safe::Lines::Keep,
         ))?;
     } else {
         crate::output::print(&text)?;
@@ -131,7 +131,7 @@ fn age(d: Duration) -> String {
 /// `2026-11-24 10:31` (UTC) for people, RFC 3339 for machines.
 fn when(ms: i64) -> (Value, String) {
     let t = std::time::UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64);
-    let stamp = crate::clock::rfc3339(t);
+    let stamp = llmx_core::clock::rfc3339(t);
     let human = stamp.get(..16).unwrap_or(&stamp).replace('T', " ");
     (json!(stamp), human)
 }
@@ -154,7 +154,7 @@ fn cost_cells(c: &TotalCost) -> [(Value, String); 3] {
     ]
 }
 
-fn runs(lines: Vec<crate::history::query::RunLine>) -> Listing {
+fn runs(lines: Vec<llmx_core::history::query::RunLine>) -> Listing {
     Listing {
         columns: vec![
             col("id", "Run", false),
@@ -193,7 +193,7 @@ fn runs(lines: Vec<crate::history::query::RunLine>) -> Listing {
     }
 }
 
-fn usage(lines: Vec<crate::history::query::UsageLine>, by: By, since: Duration) -> Listing {
+fn usage(lines: Vec<llmx_core::history::query::UsageLine>, by: By, since: Duration) -> Listing {
     let key = match by {
         By::Model => col("model", "Model", false),
         By::Provider => col("provider", "Provider", false),
@@ -396,6 +396,6 @@ fn show(store: &Store, run: &str, s: &ReportSettings) -> Result<Exit, Error> {
     };
     let mut buf = Vec::new();
     render::render(&report, s.format, s.table, &mut buf)
-        .map_err(|e| Error::Output(crate::engine::SinkError::new("stdout", e)))?;
+        .map_err(|e| Error::Output(llmx_core::engine::SinkError::new("stdout", e)))?;
     print(&buf, s)
 }

@@ -5,9 +5,10 @@
 use std::io::{IsTerminal, Read};
 
 use super::Context;
-use crate::auth::{Secret, KEYRING_SERVICE};
 use crate::cli::KeysCommand;
 use crate::error::{Error, Exit};
+use llmx_core::keys::KEYRING_SERVICE;
+use llmx_core::secret::Secret;
 
 pub fn run(ctx: &Context, cmd: KeysCommand) -> Result<Exit, Error> {
     match cmd {

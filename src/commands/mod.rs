@@ -2,7 +2,6 @@
 //! renderer. Everything a user can get wrong is checked here, before anything is sent.
 
 pub mod ask;
-pub mod attach;
 pub mod bench;
 pub mod compare;
 pub mod config;
@@ -11,28 +10,33 @@ pub mod keys;
 pub mod models;
 pub mod pipeline;
 
-use std::io::Read;
-use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use llmx_core::env::Env;
+use llmx_core::history::HistoryWriter;
+use llmx_core::provider::Registry;
+use llmx_core::Engine;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Exit};
-use crate::provider::Registry;
-use crate::settings::Env;
 use crate::settings::PromptSources;
 
 /// What every command starts from, resolved once: the config file, the provider registry with
 /// the config's providers and the env's base URLs laid over it, the key resolver, the clock,
-/// llmx's paths, and the catalog (parsed on first use: only some commands need it). It holds no
-/// raw environment: commands get what they need from here and from their settings.
+/// llmx's paths, the catalog (parsed on first use: only some commands need it), and the one
+/// engine and history writer of the process (built on first use). It holds no raw environment:
+/// commands get what they need from here and from their settings. It is `Send + Sync`.
 pub struct Context {
     pub registry: Registry,
     pub config: Option<crate::config::Config>,
-    pub keys: crate::auth::Keys,
-    pub clock: Box<dyn crate::clock::Clock>,
+    pub keys: Arc<llmx_core::keys::Keys>,
+    pub clock: Arc<dyn llmx_core::clock::Clock>,
     pub paths: crate::settings::Paths,
     /// The proxies the environment names (never used for loopback targets).
-    pub proxies: crate::provider::http::Proxies,
-    catalog: std::cell::OnceCell<crate::catalog::Catalog>,
+    pub proxies: llmx_core::provider::http::Proxies,
+    catalog: OnceLock<Arc<llmx_core::catalog::Catalog>>,
+    engine: OnceLock<Engine>,
+    history: OnceLock<Option<Arc<HistoryWriter>>>,
 }
 
 impl Context {
@@ -48,27 +52,65 @@ impl Context {
         }
         registry.apply_env(env);
         // The config may name more key variables.
-        env.check_utf8(|n| crate::settings::read_by_llmx(n, &registry))?;
-        let keys = crate::auth::Keys::new(env, crate::auth::store_for(env));
+        crate::settings::check_utf8(env, |n| crate::settings::read_by_llmx(n, &registry))?;
+        let keys = llmx_core::keys::Keys::new(env, llmx_core::keys::store_for(env));
         Ok(Context {
             registry,
             config,
-            keys,
-            clock: Box::new(crate::clock::SystemClock),
+            keys: Arc::new(keys),
+            clock: Arc::new(llmx_core::clock::SystemClock),
             paths: crate::settings::Paths::resolve(env),
             proxies,
-            catalog: std::cell::OnceCell::new(),
+            catalog: OnceLock::new(),
+            engine: OnceLock::new(),
+            history: OnceLock::new(),
         })
     }
 
     /// The catalog in use, parsed once.
-    pub fn catalog(&self) -> &crate::catalog::Catalog {
-        self.catalog.get_or_init(|| self.load_catalog())
+    pub fn catalog(&self) -> &llmx_core::catalog::Catalog {
+        self.catalog_arc()
+    }
+
+    fn catalog_arc(&self) -> &Arc<llmx_core::catalog::Catalog> {
+        self.catalog.get_or_init(|| Arc::new(self.load_catalog()))
+    }
+
+    /// The process's one history writer, when llmx knows where the store lives.
+    pub fn history_writer(&self) -> Option<&Arc<HistoryWriter>> {
+        self.history
+            .get_or_init(|| {
+                let path = self.paths.history()?;
+                Some(Arc::new(HistoryWriter::new(
+                    path,
+                    self.paths.latency_file(),
+                )))
+            })
+            .as_ref()
+    }
+
+    /// The process's one engine, built on first use (a command builds it once; `connect`
+    /// is its connect timeout).
+    pub fn engine(&self, connect: std::time::Duration) -> Result<&Engine, Error> {
+        if let Some(e) = self.engine.get() {
+            return Ok(e);
+        }
+        let client = llmx_core::provider::http::HttpClient::new(connect, &self.proxies)
+            .map_err(|e| Error::HttpClient(e.message))?;
+        let mut b = Engine::builder(self.registry.clone(), self.catalog_arc().clone())
+            .keys(self.keys.clone())
+            .clock(self.clock.clone())
+            .http(client);
+        if let Some(w) = self.history_writer() {
+            b = b.history(w.clone());
+        }
+        let engine = b.build().map_err(|e| Error::HttpClient(e.message))?;
+        Ok(self.engine.get_or_init(|| engine))
     }
 
     /// Prices and names: the embedded catalog, refreshed data over it, then the user's aliases.
-    pub fn load_catalog(&self) -> crate::catalog::Catalog {
-        let mut catalog = crate::catalog::refresh::load(self.paths.catalog_cache().as_deref());
+    pub fn load_catalog(&self) -> llmx_core::catalog::Catalog {
+        let mut catalog = llmx_core::catalog::refresh::load(self.paths.catalog_cache().as_deref());
         if let Some(c) = &self.config {
             for (alias, target) in &c.file.aliases {
                 catalog.aliases.insert(alias.clone(), target.clone());
@@ -101,7 +143,9 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         return man(command, dir.as_deref());
     }
     let env = Env::capture();
-    env.check_utf8(|n| crate::settings::read_by_llmx(n, &Registry::builtin()))?;
+    crate::settings::check_utf8(&env, |n| {
+        crate::settings::read_by_llmx(n, &Registry::builtin())
+    })?;
     if let Command::Config(crate::cli::ConfigCommand::Init | crate::cli::ConfigCommand::Path) =
         &cli.command
     {
@@ -204,33 +248,12 @@ fn man(command: &[String], dir: Option<&std::path::Path>) -> Result<Exit, Error>
     Ok(Exit::Success)
 }
 
-/// The one HTTP client of a command.
-pub(crate) fn http_client(
-    ctx: &Context,
-    connect_timeout: std::time::Duration,
-) -> Result<crate::provider::http::HttpClient, Error> {
-    crate::provider::http::HttpClient::new(connect_timeout, &ctx.proxies)
-        .map_err(|e| Error::HttpClient(e.message))
-}
-
 /// A single-threaded runtime: every call is network-bound, and one thread starts fastest.
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(Error::Runtime)
-}
-
-/// All of stdin as UTF-8 text.
-pub fn stdin_text(
-    read_stdin: &mut dyn FnMut() -> std::io::Result<Vec<u8>>,
-) -> Result<String, Error> {
-    let bytes = read_stdin().map_err(Error::StdinRead)?;
-    String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
-        what: "stdin",
-        path: None,
-        offset: e.utf8_error().valid_up_to(),
-    })
 }
 
 /// Assemble the prompt; parts are joined by a blank line. `read_stdin` is only called when
@@ -241,10 +264,10 @@ pub fn load_prompt(
 ) -> Result<String, Error> {
     let mut parts: Vec<String> = sources.inline.clone();
     if let Some(path) = &sources.file {
-        parts.push(read_text_file(path, "prompt file")?);
+        parts.push(llmx_core::input::read_text_file(path, "prompt file")?);
     }
     if sources.stdin {
-        parts.push(stdin_text(read_stdin)?);
+        parts.push(llmx_core::input::stdin_text(read_stdin)?);
     }
     let parts: Vec<&str> = parts
         .iter()
@@ -255,40 +278,6 @@ pub fn load_prompt(
         return Err(Error::EmptyPrompt);
     }
     Ok(parts.join("\n\n"))
-}
-
-/// The largest prompt (or system prompt) llmx reads: far beyond any model's context window, and
-/// a guard against `/dev/zero` or a wrong file filling memory.
-pub const MAX_PROMPT_BYTES: u64 = 16 << 20;
-
-/// Read at most [`MAX_PROMPT_BYTES`] from `r`; more is an error naming `what`.
-fn read_capped(mut r: impl Read, what: &'static str) -> Result<Vec<u8>, std::io::Error> {
-    let mut buf = Vec::new();
-    r.by_ref()
-        .take(MAX_PROMPT_BYTES + 1)
-        .read_to_end(&mut buf)?;
-    if buf.len() as u64 > MAX_PROMPT_BYTES {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!(
-                "{what} holds more than {} MiB, more than any model reads",
-                MAX_PROMPT_BYTES >> 20
-            ),
-        ));
-    }
-    Ok(buf)
-}
-
-/// Read a UTF-8 text file the user named; every failure is a one-line usage error.
-pub fn read_text_file(path: &Path, what: &'static str) -> Result<String, Error> {
-    let bytes = std::fs::File::open(path)
-        .and_then(|f| read_capped(f, what))
-        .map_err(|e| Error::read(what, path, e))?;
-    String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
-        what,
-        path: Some(path.to_path_buf()),
-        offset: e.utf8_error().valid_up_to(),
-    })
 }
 
 /// Whether stdin is a pipe or a redirected file, i.e. something that will end. A terminal or
@@ -317,7 +306,7 @@ pub fn stdin_is_data() -> bool {
 }
 
 pub fn read_all_stdin() -> std::io::Result<Vec<u8>> {
-    read_capped(std::io::stdin().lock(), "stdin")
+    llmx_core::input::read_capped(std::io::stdin().lock(), "stdin")
 }
 
 #[cfg(test)]
@@ -355,7 +344,7 @@ mod tests {
         assert!(e.to_string().starts_with("the prompt is empty"), "{e}");
         assert_eq!(e.exit(), Exit::Usage);
 
-        let missing = Path::new("no/such/prompt.txt");
+        let missing = std::path::Path::new("no/such/prompt.txt");
         let e = load_prompt(
             &PromptSources {
                 file: Some(missing.to_path_buf()),

@@ -4,11 +4,11 @@
 use std::io::Write;
 
 use super::{runtime, Context};
-use crate::catalog::{refresh, Catalog};
 use crate::cli::{ModelSort, ModelsFormat};
 use crate::error::{Error, Exit};
 use crate::render::models::{self as render, ModelRow};
 use crate::settings::ModelsSettings;
+use llmx_core::catalog::{refresh, Catalog};
 
 pub fn run(ctx: &Context, args: ModelsSettings) -> Result<Exit, Error> {
     if let Some(p) = &args.provider {
@@ -59,12 +59,11 @@ fn do_refresh(ctx: &Context, args: &ModelsSettings) -> Result<Exit, Error> {
         ));
         return Ok(Exit::ModelFailed);
     }
-    let client = super::http_client(
-        ctx,
-        std::time::Duration::from_secs_f64(crate::provider::run::defaults::CONNECT_SECS),
-    )?;
+    let engine = ctx.engine(std::time::Duration::from_secs_f64(
+        llmx_core::provider::run::defaults::CONNECT_SECS,
+    ))?;
     let fetched = runtime()?.block_on(refresh::fetch(
-        &client,
+        engine.http(),
         &sources,
         ctx.clock.now(),
         args.timeout,
@@ -108,7 +107,7 @@ fn do_refresh(ctx: &Context, args: &ModelsSettings) -> Result<Exit, Error> {
 /// The rows the filters keep, sorted.
 pub fn select(
     cat: &Catalog,
-    registry: &crate::provider::Registry,
+    registry: &llmx_core::provider::Registry,
     args: &ModelsSettings,
 ) -> Vec<ModelRow> {
     let provider = args

@@ -1,7 +1,8 @@
 //! What may be printed where. Terminal facts (is a TTY, NO_COLOR, CI, width) are decided once,
 //! in one pure function (the progress display itself is a sink: [`crate::sink::progress`]).
 
-pub mod safe;
+/// Text from a server made safe to show (the core's, used by every renderer here).
+pub use llmx_core::safe;
 
 use std::io::Write;
 
@@ -24,9 +25,9 @@ pub fn print(text: &str) -> Result<(), crate::error::Error> {
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(crate::error::Error::Output(crate::engine::SinkError::new(
-            "stdout", e,
-        ))),
+        Err(e) => Err(crate::error::Error::Output(
+            llmx_core::engine::SinkError::new("stdout", e),
+        )),
     }
 }
 
@@ -76,7 +77,7 @@ pub fn decide(t: Terminal, quiet: bool) -> Display {
 }
 
 impl Terminal {
-    pub fn detect(env: &crate::settings::Env, color: ColorWhen) -> Terminal {
+    pub fn detect(env: &llmx_core::env::Env, color: ColorWhen) -> Terminal {
         use std::io::IsTerminal;
         let stdout_tty = std::io::stdout().is_terminal();
         Terminal {

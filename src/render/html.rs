@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use super::words::{self, Mark};
 use super::{label, Report};
-use crate::output::safe::{self, Lines};
+use llmx_core::safe::{self, Lines};
 
 /// What the run asked: shown at the top of the report.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -28,7 +28,7 @@ pub struct About {
 
 impl About {
     /// What a run of `jobs` asked, from the first job's request (every job sends the same).
-    pub fn of(command: &str, jobs: &[crate::engine::Job]) -> About {
+    pub fn of(command: &str, jobs: &[llmx_core::engine::Job]) -> About {
         let mut about = About {
             command: command.into(),
             ..About::default()
@@ -503,7 +503,7 @@ pub fn report(report: &Report, about: &About) -> String {
 }
 
 /// Latency percentiles per model: a group of bars (p50, p90, p95, p99) for each.
-fn percentile_chart(lines: &[crate::bench::summary::Line]) -> String {
+fn percentile_chart(lines: &[llmx_core::bench::summary::Line]) -> String {
     const W: f64 = 600.0;
     const LEFT: f64 = 4.0;
     const BAR: f64 = 11.0;
@@ -568,7 +568,7 @@ fn percentile_chart(lines: &[crate::bench::summary::Line]) -> String {
 
 /// The HTML report of a benchmark: its settings, the per-model summary, percentile bars.
 pub fn bench(
-    lines: &[crate::bench::summary::Line],
+    lines: &[llmx_core::bench::summary::Line],
     settings: &[(String, String)],
     rows: u64,
 ) -> String {
@@ -593,13 +593,13 @@ pub fn bench(
     }
     s.push_str("</dl></section>");
     s.push_str("<section id=\"metrics\"><h2>Summary</h2><div class=\"scroll\"><table class=\"metrics\"><thead><tr>");
-    for h in crate::bench::summary::SHOWN {
+    for h in super::bench::SHOWN {
         let _ = write!(s, "<th>{}</th>", esc(h));
     }
     s.push_str("</tr></thead><tbody>");
     for l in lines {
         s.push_str("<tr>");
-        for c in l.shown() {
+        for c in super::bench::shown(l) {
             let _ = write!(s, "<td>{}</td>", esc(&c));
         }
         s.push_str("</tr>");

@@ -9,7 +9,7 @@ use comfy_table::{CellAlignment, ContentArrangement, Table};
 use serde_json::Value;
 
 use super::Format;
-use crate::output::safe::{self, Lines};
+use llmx_core::safe::{self, Lines};
 
 /// One column: its machine name (CSV header, JSON key) and its title in a table.
 pub struct Column {
@@ -36,7 +36,7 @@ pub struct Listing {
 
 /// A machine value: a cost or another fraction as a plain decimal (no float noise).
 pub fn decimal(x: Option<f64>) -> Value {
-    x.and_then(|v| serde_json::from_str(&super::row::plain_decimal(v)).ok())
+    x.and_then(|v| serde_json::from_str(&llmx_core::row::plain_decimal(v)).ok())
         .unwrap_or(Value::Null)
 }
 

@@ -5,19 +5,21 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use crate::output::safe::{self, Lines};
-use crate::provider::error::cut;
+use llmx_core::provider::error::cut;
+use llmx_core::safe::{self, Lines};
 
+pub mod bench;
 pub mod html;
 pub mod listing;
 pub mod models;
-pub mod row;
 pub mod terminal;
 pub mod words;
 
 pub use terminal::Layout;
 
-pub use row::{Call, Row};
+pub use llmx_core::row::{
+    csv_header, csv_row, json_object, jsonl_row, usd, Call, Row, TotalCost, COLUMNS,
+};
 
 /// What the end-of-run renderers show: every row in the order given.
 #[derive(Debug, Clone)]
@@ -34,8 +36,8 @@ pub struct Report {
 impl Report {
     /// The report of a run's results, each projected into its row.
     pub fn from_results(
-        results: &[crate::engine::JobResult],
-        catalog: &crate::catalog::Catalog,
+        results: &[llmx_core::engine::JobResult],
+        catalog: &llmx_core::catalog::Catalog,
         interrupted: bool,
         wall: Duration,
     ) -> Report {
@@ -65,38 +67,6 @@ impl Report {
             }
         }
         t
-    }
-}
-
-/// A run's cost: what the providers' counts (or their own figures) give, what estimated counts
-/// give, and how many answered rows have no price at all.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct TotalCost {
-    pub known: f64,
-    pub known_rows: usize,
-    pub estimated: f64,
-    pub estimated_rows: usize,
-    pub unpriced: usize,
-}
-
-impl std::fmt::Display for TotalCost {
-    /// `$0.0123`, `$0.0123 + ~$0.000400 estimated (+ 1 unpriced)`, `unknown (2 unpriced)`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut parts = Vec::new();
-        if self.known_rows > 0 || (self.estimated_rows == 0 && self.unpriced == 0) {
-            parts.push(usd(Some(self.known)));
-        }
-        if self.estimated_rows > 0 {
-            parts.push(format!("~{} estimated", usd(Some(self.estimated))));
-        }
-        if parts.is_empty() {
-            return write!(f, "unknown ({} unpriced)", self.unpriced);
-        }
-        f.write_str(&parts.join(" + "))?;
-        if self.unpriced > 0 {
-            write!(f, " (+ {} unpriced)", self.unpriced)?;
-        }
-        Ok(())
     }
 }
 
@@ -182,15 +152,6 @@ pub fn count(n: Option<u64>) -> String {
     n.map(|n| n.to_string()).unwrap_or_else(|| "-".into())
 }
 
-pub fn usd(c: Option<f64>) -> String {
-    match c {
-        Some(0.0) => "$0".into(),
-        Some(c) if c < 0.01 => format!("${c:.6}"),
-        Some(c) => format!("${c:.4}"),
-        None => "-".into(),
-    }
-}
-
 /// `~` before a figure that is an estimate.
 fn approx(estimated: bool, s: String) -> String {
     if estimated && s != "-" {
@@ -219,8 +180,11 @@ fn tps(t: Option<f64>) -> String {
 
 /// `ok`, `length` (cut by the token limit), or the error; then retries and fallbacks.
 pub fn status(r: &Row) -> String {
-    let mut s = match (&r.error, r.finish_reason.as_deref()) {
-        (Some(e), _) => format!("failed: {}", cut(e, crate::provider::error::SHOWN_CHARS)),
+    let mut s = match (crate::error::shown_row(r), r.finish_reason.as_deref()) {
+        (Some(e), _) => format!(
+            "failed: {}",
+            cut(&e, llmx_core::provider::error::SHOWN_CHARS)
+        ),
         (None, Some("length")) => "ok (cut at max tokens)".into(),
         (None, Some("content_filter")) => "ok (filtered)".into(),
         (None, Some("tool_calls")) => "ok (tool calls)".into(),
@@ -322,59 +286,6 @@ pub fn csv(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     }
     Ok(())
 }
-
-/// The CSV header line: [`COLUMNS`].
-pub fn csv_header(w: &mut dyn Write) -> io::Result<()> {
-    let mut wr = ::csv::Writer::from_writer(w);
-    wr.write_record(COLUMNS).map_err(io::Error::other)?;
-    wr.flush()
-}
-
-/// One CSV record (no header), as written when a job finishes.
-pub fn csv_row(row: &Row, w: &mut dyn Write) -> io::Result<()> {
-    let mut wr = ::csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(w);
-    wr.serialize(row).map_err(io::Error::other)?;
-    wr.flush()
-}
-
-/// One JSON line.
-pub fn jsonl_row(row: &Row, w: &mut dyn Write) -> io::Result<()> {
-    let text = serde_json::to_string(row).map_err(io::Error::other)?;
-    writeln!(w, "{}", safe::json_escape_controls(&text))
-}
-
-/// One JSON object on a line (`ask --format json`).
-pub fn json_object(row: &Row, w: &mut dyn Write) -> io::Result<()> {
-    jsonl_row(row, w)
-}
-
-/// The documented column names, in order.
-pub const COLUMNS: &[&str] = &[
-    "model",
-    "provider",
-    "model_id",
-    "output",
-    "tool_calls",
-    "latency_ms",
-    "ttft_ms",
-    "total_ms",
-    "input_tokens",
-    "output_tokens",
-    "cached_tokens",
-    "reasoning_tokens",
-    "tokens_estimated",
-    "tokens_per_s",
-    "cost_usd",
-    "cost_estimated",
-    "finish_reason",
-    "error",
-    "error_kind",
-    "attempts",
-    "fallback_from",
-    "notes",
-];
 
 pub fn json(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     let text = serde_json::to_string_pretty(&report.rows).map_err(io::Error::other)?;

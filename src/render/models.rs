@@ -75,8 +75,7 @@ pub fn table(rows: &[ModelRow], width: u16, w: &mut dyn Write) -> io::Result<()>
     use super::terminal::Column;
     use unicode_width::UnicodeWidthStr;
     let col = Column::new;
-    let safe =
-        |s: &str| crate::output::safe::visible(s, crate::output::safe::Lines::Fold).into_owned();
+    let safe = |s: &str| llmx_core::safe::visible(s, llmx_core::safe::Lines::Fold).into_owned();
     let mut cols = vec![
         col(
             "Model",
@@ -156,8 +155,7 @@ pub fn table(rows: &[ModelRow], width: u16, w: &mut dyn Write) -> io::Result<()>
 /// output USD per million tokens, capabilities, aliases (empty fields stay, as `-` or nothing).
 pub fn plain(rows: &[ModelRow], w: &mut dyn Write) -> io::Result<()> {
     // Folding turns tabs and line breaks into spaces: one line, six fields.
-    let safe =
-        |s: &str| crate::output::safe::visible(s, crate::output::safe::Lines::Fold).into_owned();
+    let safe = |s: &str| llmx_core::safe::visible(s, llmx_core::safe::Lines::Fold).into_owned();
     for r in rows {
         writeln!(
             w,

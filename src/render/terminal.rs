@@ -9,8 +9,8 @@ use unicode_width::UnicodeWidthStr;
 
 use super::words::{self, Line, Mark, Para};
 use super::{Report, Row, TableOptions};
-use crate::output::safe::{self, Lines};
-use crate::provider::error::cut;
+use llmx_core::provider::error::cut;
+use llmx_core::safe::{self, Lines};
 
 /// `--layout`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -381,8 +381,8 @@ fn detail_lines(report: &Report, width: usize, color: bool) -> Vec<String> {
     let mut out = Vec::new();
     for r in report.rows.iter().filter(|r| has_details(r)) {
         let mut parts = Vec::new();
-        if let Some(e) = &r.error {
-            parts.push(format!("failed: {}", cut(e, ERROR_CHARS)));
+        if let Some(e) = crate::error::shown_row(r) {
+            parts.push(format!("failed: {}", cut(&e, ERROR_CHARS)));
         }
         if r.attempts > 1 {
             parts.push(format!("{} attempts", r.attempts));

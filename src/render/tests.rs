@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::provider::ErrorKind;
+use llmx_core::provider::ErrorKind;
 
 fn row(model: &str, provider: &str, id: &str) -> Row {
     Row {
@@ -377,7 +377,7 @@ fn server_text_reaches_the_table_and_markdown_without_controls() {
 
 #[test]
 fn costs_print_as_plain_decimals() {
-    use crate::render::row::plain_decimal;
+    use llmx_core::row::plain_decimal;
     assert_eq!(plain_decimal(0.000_351 * 1.0), "0.000351");
     assert_eq!(plain_decimal(0.00035099999999999997), "0.000351");
     assert_eq!(plain_decimal(1.22e-6), "0.00000122");

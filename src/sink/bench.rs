@@ -7,59 +7,12 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::bench::prompts::Prompt;
-use crate::bench::rows::{ms3, BenchRow, Head, Tail};
-use crate::bench::summary::Summary;
-use crate::bench::Cell;
-use crate::catalog::Catalog;
+use llmx_core::bench::summary::Summary;
+use llmx_core::bench::RunMap;
+use llmx_core::catalog::Catalog;
+use llmx_core::engine::{Event, Sink, SinkError};
+
 use crate::cli::BenchFormat;
-use crate::engine::{Event, JobResult, Sink, SinkError};
-use crate::render::Row;
-
-/// What the sinks know of the run: its id, its prompts, and the cell each job index stands for.
-#[derive(Clone, Copy)]
-pub struct RunMap<'a> {
-    pub run_id: &'a str,
-    pub prompts: &'a [Prompt],
-    /// By job index: warm-ups first, then the cells to run.
-    pub order: &'a [Cell],
-}
-
-impl RunMap<'_> {
-    fn cell(&self, r: &JobResult) -> Option<Cell> {
-        self.order.get(r.index).copied()
-    }
-
-    /// The measured cell a result is for (not a warm-up), its prompt, and whether the answer
-    /// passed the prompt's check (`None`: no check, or the request failed).
-    pub fn measured(&self, r: &JobResult) -> Option<(Cell, &Prompt, Option<bool>)> {
-        let cell = self.cell(r).filter(|c| !c.is_warmup())?;
-        let prompt = self.prompts.get(cell.prompt as usize)?;
-        let pass = match (&prompt.expect, &r.error) {
-            (Some(e), None) => Some(e.check(&r.response.text)),
-            _ => None,
-        };
-        Some((cell, prompt, pass))
-    }
-
-    /// The row of a finished measured request.
-    pub fn row(&self, r: &JobResult, catalog: &Catalog) -> Option<BenchRow> {
-        let (cell, prompt, pass) = self.measured(r)?;
-        Some(BenchRow {
-            head: Head {
-                run_id: self.run_id.to_string(),
-                prompt_id: prompt.id.clone(),
-                repeat: cell.repeat,
-            },
-            row: Row::project(r, catalog),
-            tail: Tail {
-                itl_ms: r.itl.map(ms3),
-                pass,
-                started_at: crate::clock::rfc3339(r.started_at),
-            },
-        })
-    }
-}
 
 /// Where rows go.
 pub enum RowsTo {
@@ -117,8 +70,7 @@ impl<'a> BenchWriter<'a> {
                 let mut out = std::io::stdout().lock();
                 if *terminal {
                     let text = String::from_utf8_lossy(bytes);
-                    let safe =
-                        crate::output::safe::visible(&text, crate::output::safe::Lines::Keep);
+                    let safe = llmx_core::safe::visible(&text, llmx_core::safe::Lines::Keep);
                     out.write_all(safe.as_bytes())?;
                 } else {
                     out.write_all(bytes)?;
@@ -139,7 +91,7 @@ impl Sink for BenchWriter<'_> {
         match event {
             Event::RunStarted { .. } if self.header && self.format == BenchFormat::Csv => {
                 let mut buf = Vec::new();
-                crate::bench::rows::csv_header(&mut buf).map_err(|e| self.fail(e))?;
+                llmx_core::bench::rows::csv_header(&mut buf).map_err(|e| self.fail(e))?;
                 self.put(&buf).map_err(|e| self.fail(e))
             }
             Event::JobFinished { result } => {
@@ -231,7 +183,7 @@ impl Sink for BenchBar<'_> {
     fn event(&mut self, _at: Duration, event: &Event<'_>) -> Result<(), SinkError> {
         match event {
             Event::JobFinished { result } => {
-                if let Some(c) = crate::render::row::cost(result, self.catalog) {
+                if let Some(c) = llmx_core::row::cost(result, self.catalog) {
                     self.spent += c;
                     self.estimated |= result.response.usage.input_estimated
                         || result.response.usage.output_estimated;

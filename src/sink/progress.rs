@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::engine::{Event, Sink, SinkError};
-use crate::output::safe::{self, Lines};
-use crate::provider::StreamEvent;
+use llmx_core::engine::{Event, Sink, SinkError};
+use llmx_core::provider::StreamEvent;
+use llmx_core::safe::{self, Lines};
 
 pub struct Progress {
     multi: MultiProgress,
@@ -102,9 +102,9 @@ impl Sink for Progress {
                     let msg = match &result.error {
                         Some(e) => format!(
                             "failed: {}",
-                            crate::provider::error::cut(
-                                &crate::error::shown(e),
-                                crate::provider::error::SHOWN_CHARS
+                            llmx_core::provider::error::cut(
+                                &crate::error::shown(e, &result.provider),
+                                llmx_core::provider::error::SHOWN_CHARS
                             )
                         ),
                         None => format!(

@@ -7,10 +7,10 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use super::file::Destination;
-use crate::catalog::Catalog;
-use crate::engine::{Event, JobResult, Sink, SinkError};
+use super::dest::Destination;
 use crate::render::{self, Format, Report, Row, TableOptions};
+use llmx_core::catalog::Catalog;
+use llmx_core::engine::{Event, JobResult, Sink, SinkError};
 
 /// What is written.
 #[derive(Debug, Clone, Copy)]
@@ -83,8 +83,7 @@ impl<'a> RowWriter<'a> {
         let raw_text = matches!(self.shape, Shape::Report(Format::Csv, _));
         let bytes = if self.terminal && raw_text {
             let text = String::from_utf8_lossy(bytes);
-            safe =
-                crate::output::safe::visible(&text, crate::output::safe::Lines::Keep).into_owned();
+            safe = llmx_core::safe::visible(&text, llmx_core::safe::Lines::Keep).into_owned();
             safe.as_bytes()
         } else {
             bytes

@@ -5,9 +5,9 @@
 use std::io::Write;
 use std::time::Duration;
 
-use crate::engine::{Event, Sink, SinkError};
-use crate::output::safe::StreamFilter;
-use crate::provider::StreamEvent;
+use llmx_core::engine::{Event, Sink, SinkError};
+use llmx_core::provider::StreamEvent;
+use llmx_core::safe::StreamFilter;
 
 pub struct TextStream<W: Write> {
     out: W,
@@ -41,7 +41,7 @@ impl<W: Write> TextStream<W> {
     }
 }
 
-impl<W: Write> Sink for TextStream<W> {
+impl<W: Write + Send> Sink for TextStream<W> {
     fn event(&mut self, _at: Duration, event: &Event<'_>) -> Result<(), SinkError> {
         let fail = |e| SinkError::new(self.name, e);
         match event {
@@ -73,9 +73,9 @@ impl<W: Write> Sink for TextStream<W> {
                 for c in &result.response.tool_calls {
                     let line = crate::render::Call::of(c).line();
                     match self.filter {
-                        Some(_) => out.push_str(&crate::output::safe::visible(
+                        Some(_) => out.push_str(&llmx_core::safe::visible(
                             &line,
-                            crate::output::safe::Lines::Fold,
+                            llmx_core::safe::Lines::Fold,
                         )),
                         None => out.push_str(&line),
                     }

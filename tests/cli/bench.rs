@@ -589,9 +589,9 @@ fn shards_together_are_the_whole_run() {
 }
 
 #[test]
-fn max_cost_refuses_up_front_and_stops_sending_when_spending_passes_it() {
+fn max_cost_refuses_up_front_and_stops_when_a_provider_bills_past_its_worst_case() {
     // gpt-4o-mini is priced ($0.15/M in, $0.60/M out): 10 tokens out is a tiny worst case,
-    // but the server reports $0.01 a request.
+    // but the server reports $0.01 a request: more than the documented prices allow.
     let w = World::with_server(json!({"models": {
         "gpt-4o-mini": {"text": "pricey", "cost": 0.01, "input_tokens": 5, "output_tokens": 1}
     }}));
@@ -629,14 +629,17 @@ fn max_cost_refuses_up_front_and_stops_sending_when_spending_passes_it() {
     assert_eq!(out.code, 1, "{out:?}");
     assert_eq!(
         w.requests().len(),
-        3,
-        "$0.02 spent leaves room for one more, $0.03 none"
+        1,
+        "the first bill passed its worst case: nothing more is sent"
     );
-    assert_eq!(file_rows(&w, "out.csv").len(), 3);
+    assert_eq!(file_rows(&w, "out.csv").len(), 1, "the paid row is kept");
     assert!(
-        out.stderr.contains("stopped sending: $0.0300 spent")
-            && out.stderr.contains("--max-cost $0.0250")
-            && out.stderr.contains("7 request(s) not sent"),
+        out.stderr.contains("cost $0.0100, more than the")
+            && out
+                .stderr
+                .contains("llmx stopped sending so --max-cost holds")
+            && out.stderr.contains("9 request(s) not sent")
+            && out.stderr.contains("--resume out.csv"),
         "{}",
         out.stderr
     );

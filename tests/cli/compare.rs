@@ -518,12 +518,27 @@ fn a_request_over_its_timeout_fails_alone() {
     ]);
     assert_eq!(out.code, 1, "{out:?}");
     let rows = out.json();
+    // The row carries the message; the advice to raise the flag is the table's and stderr's.
     assert!(
-        rows[0]["error"].as_str().unwrap().contains("--timeout"),
+        rows[0]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("no complete answer within"),
         "{}",
         rows[0]["error"]
     );
+    assert!(!rows[0]["error"].as_str().unwrap().contains("--"));
     assert_eq!(rows[1]["output"], "quick");
+    let table = w.run(&[
+        "compare",
+        "-m",
+        "openai/stuck,openai/quick",
+        "-p",
+        "x",
+        "--timeout",
+        "0.3",
+    ]);
+    assert!(table.stdout.contains("(raise --timeout)"), "{table:?}");
 }
 
 #[test]
@@ -534,12 +549,27 @@ fn a_missing_key_beside_runnable_models_is_that_rows_error() {
     assert_eq!(out.code, 1, "{out:?}");
     let (_, rows) = read_csv(&out.stdout);
     let gemini = rows.iter().find(|r| r[0] == "gemini").expect("gemini row");
+    // The row carries what a library user needs; the CLI's `llmx keys set` advice is stderr's.
     assert_eq!(
         gemini[17],
-        "no API key for gemini: set GEMINI_API_KEY (or GOOGLE_API_KEY), or run `llmx keys set gemini`"
+        "no API key for gemini: set GEMINI_API_KEY (or GOOGLE_API_KEY)"
     );
     assert_eq!(gemini[5], "", "never sent, so no latency");
     assert_eq!(w.requests().len(), 2, "nothing sent for the keyless model");
+    // Where a person reads it, the CLI says how to store a key.
+    let table = w.run(&["compare", "-m", MODELS, "-p", "x", "--full"]);
+    assert!(
+        table.stdout.contains("or run `llmx keys set gemini`"),
+        "{table:?}"
+    );
+    let alone = w.run(&["compare", "-m", "gemini", "-p", "x"]);
+    assert_eq!(alone.code, 2, "{alone:?}");
+    assert!(
+        alone.stderr.contains(
+            "no API key for gemini: set GEMINI_API_KEY (or GOOGLE_API_KEY), or run `llmx keys set gemini`"
+        ),
+        "{alone:?}"
+    );
 }
 
 #[test]

@@ -448,15 +448,28 @@ fn the_catalog_stops_models_without_vision_unless_forced() {
     let rows = by_model(&out.json());
     let old = &rows["openai/gpt-3.5-turbo"];
     assert_eq!(old["error_kind"], "unsupported");
+    // The row says what happened; how to send anyway is the table's advice.
     assert_eq!(
         old["error"],
-        "the catalog lists no image input for openai/gpt-3.5-turbo; nothing was sent (--force sends anyway)"
+        "the catalog lists no image input for openai/gpt-3.5-turbo; nothing was sent"
     );
     assert_eq!(rows["claude"]["error"], Value::Null);
     assert!(w
         .requests()
         .iter()
         .all(|r| !r.path.contains("/chat/completions")));
+    let table = w.run(&[
+        "compare",
+        "-m",
+        "openai/gpt-3.5-turbo,claude",
+        "-p",
+        "What is this?",
+        "--image",
+        "photo.jpg",
+        "--full",
+    ]);
+    let unwrapped = table.stdout.replace("\n  ", " ");
+    assert!(unwrapped.contains("(--force sends anyway)"), "{table:?}");
 
     let out = w.run(&[
         "compare",

@@ -1,0 +1,496 @@
+//! A benchmark's prompts, from the inputs named on the command line: `.txt`/`.md` files (one
+//! prompt each, its id the file stem), directories (their `.txt`/`.md` files, sorted by name),
+//! `.jsonl` and `.csv` files (`id`, `prompt`, optional `system` and `expect`), and `-` (JSONL on
+//! stdin). Every problem names the file and line it is on.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::expect::Expect;
+use crate::input::{read_text_file, stdin_text, InputError};
+
+/// Why a benchmark's prompts could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum PromptsError {
+    #[error("{0}")]
+    Input(#[from] InputError),
+    #[error("{at}: {problem}")]
+    Bad { at: Origin, problem: PromptProblem },
+    /// The inputs hold no prompt at all.
+    #[error("the inputs hold no prompts")]
+    Empty,
+}
+
+/// Where in the input a prompt came from: a file (or stdin) and maybe a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// `None` for stdin.
+    pub path: Option<PathBuf>,
+    pub line: Option<usize>,
+}
+
+impl Origin {
+    pub fn file(path: &Path) -> Origin {
+        Origin {
+            path: Some(path.to_path_buf()),
+            line: None,
+        }
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.path {
+            Some(p) => write!(f, "`{}`", p.display())?,
+            None => f.write_str("stdin")?,
+        }
+        match self.line {
+            Some(n) => write!(f, " line {n}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What is wrong with a prompt of a benchmark's input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptProblem {
+    NoId,
+    NoPrompt,
+    DuplicateId {
+        id: String,
+        first: Origin,
+    },
+    NotJson(String),
+    NotObject,
+    /// A field that must be text is not.
+    NotText(&'static str),
+    BadExpect(String),
+    CsvColumns,
+    Csv(String),
+    EmptyPrompt,
+    EmptyDir,
+    UnknownKind,
+}
+
+impl std::fmt::Display for PromptProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PromptProblem::NoId => f.write_str("no `id`; every prompt needs a unique id"),
+            PromptProblem::NoPrompt => f.write_str("no `prompt` text"),
+            PromptProblem::DuplicateId { id, first } => write!(
+                f,
+                "prompt id `{id}` is already used at {first}; ids must be unique"
+            ),
+            PromptProblem::NotJson(e) => write!(
+                f,
+                "not a JSON object ({e}); each line holds one object with `id` and `prompt`"
+            ),
+            PromptProblem::NotObject => {
+                f.write_str("not a JSON object; each line holds one object with `id` and `prompt`")
+            }
+            PromptProblem::NotText(field) => write!(f, "`{field}` must be a string"),
+            PromptProblem::BadExpect(e) => f.write_str(e),
+            PromptProblem::CsvColumns => {
+                f.write_str("a prompt CSV needs `id` and `prompt` columns in its header")
+            }
+            PromptProblem::Csv(e) => write!(f, "not valid CSV: {e}"),
+            PromptProblem::EmptyPrompt => f.write_str("the prompt is empty"),
+            PromptProblem::EmptyDir => f.write_str("holds no .txt or .md prompt files"),
+            PromptProblem::UnknownKind => f.write_str(
+                "is not a prompt file: use .txt or .md (one prompt), .jsonl or .csv (many), or a directory",
+            ),
+        }
+    }
+}
+
+/// One prompt of the set.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    pub id: String,
+    pub text: String,
+    /// Overrides `--system` for this prompt.
+    pub system: Option<String>,
+    pub expect: Option<Expect>,
+}
+
+/// Read every input, in order; ids must be unique across all of them.
+pub fn load(
+    inputs: &[String],
+    read_stdin: &mut dyn FnMut() -> std::io::Result<Vec<u8>>,
+) -> Result<Vec<Prompt>, PromptsError> {
+    let mut all: Vec<Prompt> = Vec::new();
+    let mut seen: HashMap<String, Origin> = HashMap::new();
+    let mut add = |p: Prompt, at: Origin| -> Result<(), PromptsError> {
+        if let Some(first) = seen.get(&p.id) {
+            return Err(PromptsError::Bad {
+                at,
+                problem: PromptProblem::DuplicateId {
+                    id: p.id,
+                    first: first.clone(),
+                },
+            });
+        }
+        seen.insert(p.id.clone(), at);
+        all.push(p);
+        Ok(())
+    };
+    for input in inputs {
+        if input == "-" {
+            let text = stdin_text(read_stdin)?;
+            for (p, at) in jsonl(&text, None)? {
+                add(p, at)?;
+            }
+            continue;
+        }
+        let path = PathBuf::from(input);
+        if path.is_dir() {
+            for file in prompt_files(&path)? {
+                let (p, at) = one_file(&file)?;
+                add(p, at)?;
+            }
+            continue;
+        }
+        match kind(&path) {
+            Some(Kind::Text) => {
+                let (p, at) = one_file(&path)?;
+                add(p, at)?;
+            }
+            Some(Kind::Jsonl) => {
+                let text = read_text_file(&path, "prompt file")?;
+                for (p, at) in jsonl(&text, Some(&path))? {
+                    add(p, at)?;
+                }
+            }
+            Some(Kind::Csv) => {
+                let text = read_text_file(&path, "prompt file")?;
+                for (p, at) in csv(&text, &path)? {
+                    add(p, at)?;
+                }
+            }
+            None if !path.exists() => {
+                return Err(InputError::read(
+                    "prompt file",
+                    &path,
+                    std::io::ErrorKind::NotFound.into(),
+                )
+                .into())
+            }
+            None => {
+                return Err(PromptsError::Bad {
+                    at: Origin::file(&path),
+                    problem: PromptProblem::UnknownKind,
+                })
+            }
+        }
+    }
+    if all.is_empty() {
+        return Err(PromptsError::Empty);
+    }
+    Ok(all)
+}
+
+enum Kind {
+    Text,
+    Jsonl,
+    Csv,
+}
+
+fn kind(path: &Path) -> Option<Kind> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "txt" | "md" => Some(Kind::Text),
+        "jsonl" | "ndjson" => Some(Kind::Jsonl),
+        "csv" => Some(Kind::Csv),
+        _ => None,
+    }
+}
+
+/// A directory's `.txt` and `.md` files, sorted by name (not recursive).
+fn prompt_files(dir: &Path) -> Result<Vec<PathBuf>, PromptsError> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| InputError::read("prompt directory", dir, e))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && matches!(kind(p), Some(Kind::Text)))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(PromptsError::Bad {
+            at: Origin::file(dir),
+            problem: PromptProblem::EmptyDir,
+        });
+    }
+    Ok(files)
+}
+
+/// A whole file is one prompt; its id is the file stem.
+fn one_file(path: &Path) -> Result<(Prompt, Origin), PromptsError> {
+    let at = Origin::file(path);
+    let text = read_text_file(path, "prompt file")?;
+    let text = text.trim_end().to_string();
+    if text.trim().is_empty() {
+        return Err(PromptsError::Bad {
+            at,
+            problem: PromptProblem::EmptyPrompt,
+        });
+    }
+    let id = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let prompt = Prompt {
+        id,
+        text,
+        system: None,
+        expect: None,
+    };
+    Ok((prompt, at))
+}
+
+/// The fields of one record, from JSONL or CSV.
+struct Fields {
+    id: Option<String>,
+    prompt: Option<String>,
+    system: Option<String>,
+    expect: Option<String>,
+}
+
+fn record(f: Fields, at: &Origin) -> Result<Prompt, PromptsError> {
+    let bad = |problem| PromptsError::Bad {
+        at: at.clone(),
+        problem,
+    };
+    let id =
+        f.id.map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| bad(PromptProblem::NoId))?;
+    let text = f
+        .prompt
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| bad(PromptProblem::NoPrompt))?;
+    let expect = match f.expect.filter(|e| !e.trim().is_empty()) {
+        Some(e) => Some(Expect::parse(&e).map_err(|e| bad(PromptProblem::BadExpect(e)))?),
+        None => None,
+    };
+    Ok(Prompt {
+        id,
+        text,
+        system: f.system.filter(|s| !s.trim().is_empty()),
+        expect,
+    })
+}
+
+fn jsonl(text: &str, path: Option<&Path>) -> Result<Vec<(Prompt, Origin)>, PromptsError> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let at = Origin {
+            path: path.map(Path::to_path_buf),
+            line: Some(i + 1),
+        };
+        let bad = |problem| PromptsError::Bad {
+            at: at.clone(),
+            problem,
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| bad(PromptProblem::NotJson(e.to_string())))?;
+        let serde_json::Value::Object(map) = value else {
+            return Err(bad(PromptProblem::NotObject));
+        };
+        let field = |name: &'static str| -> Result<Option<String>, PromptsError> {
+            match map.get(name) {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+                // Numbered ids are common in datasets.
+                Some(serde_json::Value::Number(n)) if name == "id" => Ok(Some(n.to_string())),
+                Some(_) => Err(bad(PromptProblem::NotText(name))),
+            }
+        };
+        let fields = Fields {
+            id: field("id")?,
+            prompt: field("prompt")?,
+            system: field("system")?,
+            expect: field("expect")?,
+        };
+        out.push((record(fields, &at)?, at));
+    }
+    Ok(out)
+}
+
+fn csv(text: &str, path: &Path) -> Result<Vec<(Prompt, Origin)>, PromptsError> {
+    let mut reader = ::csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let header_at = Origin {
+        path: Some(path.to_path_buf()),
+        line: Some(1),
+    };
+    let headers = reader.headers().map_err(|e| PromptsError::Bad {
+        at: header_at.clone(),
+        problem: PromptProblem::Csv(e.to_string()),
+    })?;
+    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let (Some(id), Some(prompt)) = (col("id"), col("prompt")) else {
+        return Err(PromptsError::Bad {
+            at: header_at,
+            problem: PromptProblem::CsvColumns,
+        });
+    };
+    let (system, expect) = (col("system"), col("expect"));
+    let mut out = Vec::new();
+    for rec in reader.records() {
+        let rec = rec.map_err(|e| PromptsError::Bad {
+            at: Origin {
+                path: Some(path.to_path_buf()),
+                line: e.position().map(|p| p.line() as usize),
+            },
+            problem: PromptProblem::Csv(e.to_string()),
+        })?;
+        let at = Origin {
+            path: Some(path.to_path_buf()),
+            line: rec.position().map(|p| p.line() as usize),
+        };
+        if rec.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let get = |i: Option<usize>| i.and_then(|i| rec.get(i)).map(str::to_string);
+        let fields = Fields {
+            id: get(Some(id)),
+            prompt: get(Some(prompt)),
+            system: get(system),
+            expect: get(expect),
+        };
+        out.push((record(fields, &at)?, at));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_stdin() -> std::io::Result<Vec<u8>> {
+        panic!("stdin must not be read")
+    }
+
+    fn load_all(dir: &Path, inputs: &[&str]) -> Result<Vec<Prompt>, PromptsError> {
+        let inputs: Vec<String> = inputs
+            .iter()
+            .map(|i| match *i {
+                "-" => "-".to_string(),
+                i => dir.join(i).display().to_string(),
+            })
+            .collect();
+        load(&inputs, &mut || {
+            Ok(b"{\"id\": \"s1\", \"prompt\": \"from stdin\"}\n".to_vec())
+        })
+    }
+
+    #[test]
+    fn every_kind_of_input_in_order() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path();
+        std::fs::create_dir(p.join("dir")).unwrap();
+        std::fs::write(p.join("dir/b.md"), "second in the dir\n").unwrap();
+        std::fs::write(p.join("dir/a.txt"), "first in the dir\n").unwrap();
+        std::fs::write(p.join("dir/notes.json"), "{}").unwrap();
+        std::fs::write(p.join("one.txt"), "a file\n\n").unwrap();
+        std::fs::write(
+            p.join("set.jsonl"),
+            "{\"id\": \"j1\", \"prompt\": \"json one\", \"expect\": \"json\"}\n\n{\"id\": 7, \"prompt\": \"json two\", \"system\": \"Be terse.\"}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            p.join("set.csv"),
+            "id,prompt,expect\nc1,\"csv, with a comma\",equals:4\nc2,plain,\n",
+        )
+        .unwrap();
+        let all = load_all(p, &["dir", "one.txt", "set.jsonl", "set.csv", "-"]).unwrap();
+        let ids: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "one", "j1", "7", "c1", "c2", "s1"]);
+        assert_eq!(all[2].text, "a file");
+        assert_eq!(all[4].system.as_deref(), Some("Be terse."));
+        assert_eq!(all[5].text, "csv, with a comma");
+        assert!(matches!(all[3].expect, Some(Expect::Json)));
+        assert!(matches!(&all[5].expect, Some(Expect::Equals(t)) if t == "4"));
+        assert!(all[6].expect.is_none());
+        assert_eq!(all[7].text, "from stdin");
+    }
+
+    #[test]
+    fn problems_name_the_file_and_line() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path();
+        std::fs::write(
+            p.join("a.jsonl"),
+            "{\"id\": \"x\", \"prompt\": \"1\"}\n{\"prompt\": \"no id\"}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            p.join("dup.jsonl"),
+            "{\"id\": \"x\", \"prompt\": \"1\"}\n\n{\"id\": \"x\", \"prompt\": \"2\"}\n",
+        )
+        .unwrap();
+        std::fs::write(p.join("x.txt"), "also x").unwrap();
+        std::fs::write(p.join("bad.csv"), "name,prompt\nx,y\n").unwrap();
+        std::fs::write(
+            p.join("re.jsonl"),
+            "{\"id\": \"r\", \"prompt\": \"1\", \"expect\": \"/(/\"}\n",
+        )
+        .unwrap();
+        std::fs::write(p.join("p.yaml"), "x").unwrap();
+        let msg = |inputs: &[&str]| load_all(p, inputs).unwrap_err().to_string();
+        let shown = |f: &str| p.join(f).display().to_string();
+        assert_eq!(
+            msg(&["a.jsonl"]),
+            format!(
+                "`{}` line 2: no `id`; every prompt needs a unique id",
+                shown("a.jsonl")
+            )
+        );
+        assert_eq!(
+            msg(&["dup.jsonl"]),
+            format!(
+                "`{}` line 3: prompt id `x` is already used at `{}` line 1; ids must be unique",
+                shown("dup.jsonl"),
+                shown("dup.jsonl")
+            )
+        );
+        assert!(msg(&["dup.jsonl", "x.txt"]).contains("line 3"));
+        assert_eq!(
+            msg(&["x.txt", "dup.jsonl"]),
+            format!(
+                "`{}` line 1: prompt id `x` is already used at `{}`; ids must be unique",
+                shown("dup.jsonl"),
+                shown("x.txt")
+            )
+        );
+        assert_eq!(
+            msg(&["bad.csv"]),
+            format!(
+                "`{}` line 1: a prompt CSV needs `id` and `prompt` columns in its header",
+                shown("bad.csv")
+            )
+        );
+        assert!(
+            msg(&["re.jsonl"]).starts_with(&format!(
+                "`{}` line 1: expect `/(/` is not a valid regex",
+                shown("re.jsonl")
+            )),
+            "{}",
+            msg(&["re.jsonl"])
+        );
+        assert!(
+            msg(&["p.yaml"]).contains("is not a prompt file: use .txt or .md"),
+            "{}",
+            msg(&["p.yaml"])
+        );
+        assert!(msg(&["missing.txt"]).contains("not found"));
+        assert!(matches!(
+            load(&[], &mut no_stdin).unwrap_err(),
+            PromptsError::Empty
+        ));
+    }
+}

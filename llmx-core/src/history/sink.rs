@@ -1,0 +1,112 @@
+//! The history sink: every finished row of a run goes to the local store through the
+//! process's one [`HistoryWriter`] (see [`crate::history`]), so the run never waits on SQLite.
+//! What the writer could not keep is its caller's to report ([`HistoryWriter::flush`]); the
+//! run's own output and exit code are unaffected.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::writer::HistoryWriter;
+use crate::catalog::Catalog;
+use crate::engine::{Event, JobResult, Sink, SinkError};
+use crate::history::{epoch_ms, Record, RunRecord, Text, Write};
+use crate::row::Row;
+
+/// What the command knows of a row that the result does not carry.
+pub struct RowMeta {
+    pub prompt: Arc<Text>,
+    pub system: Option<Arc<Text>>,
+    pub prompt_id: Option<String>,
+    pub repeat: Option<u32>,
+    pub pass: Option<bool>,
+}
+
+/// The command's answer to "what is this row?" for each result; `None` for a row not to record
+/// (a bench warm-up).
+pub type Describe<'a> = Box<dyn FnMut(&JobResult) -> Option<RowMeta> + Send + 'a>;
+
+pub struct HistorySink<'a> {
+    writer: Arc<HistoryWriter>,
+    run_id: String,
+    catalog: &'a Catalog,
+    store_text: bool,
+    describe: Describe<'a>,
+}
+
+impl<'a> HistorySink<'a> {
+    /// Record the run, and its rows as they finish.
+    pub fn start(
+        writer: Arc<HistoryWriter>,
+        run: RunRecord,
+        store_text: bool,
+        catalog: &'a Catalog,
+        describe: Describe<'a>,
+    ) -> HistorySink<'a> {
+        let run_id = run.id.clone();
+        writer.send(Write::Run(run));
+        HistorySink {
+            writer,
+            run_id,
+            catalog,
+            store_text,
+            describe,
+        }
+    }
+
+    fn record(&mut self, r: &JobResult) -> Option<Record> {
+        let meta = (self.describe)(r)?;
+        let mut row = Row::project(r, self.catalog);
+        let mut reasoning = Some(r.response.reasoning.clone()).filter(|t| !t.is_empty());
+        if !self.store_text {
+            row.output.clear();
+            // A call's arguments are the model's answer as much as its text is.
+            row.tool_calls.clear();
+            reasoning = None;
+        }
+        Some(Record {
+            run_id: self.run_id.clone(),
+            idx: r.index as u64,
+            at_ms: epoch_ms(r.started_at),
+            prompt: meta.prompt,
+            system: meta.system,
+            prompt_id: meta.prompt_id,
+            repeat: meta.repeat,
+            pass: meta.pass,
+            requested: r.model.clone(),
+            row,
+            reasoning,
+            itl_ms: r.itl.map(|d| d.as_secs_f64() * 1000.0),
+        })
+    }
+}
+
+impl Sink for HistorySink<'_> {
+    fn event(&mut self, _at: Duration, event: &Event<'_>) -> Result<(), SinkError> {
+        match event {
+            Event::JobFinished { result } => {
+                if let Some(rec) = self.record(result) {
+                    self.writer.send(Write::Row(Box::new(rec)));
+                }
+            }
+            Event::RunFinished { stopped, wall, .. } => {
+                self.writer.send(Write::Finish {
+                    id: self.run_id.clone(),
+                    wall_ms: wall.as_millis().min(i64::MAX as u128) as i64,
+                    interrupted: stopped.is_some(),
+                });
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// The start of a prompt as `llmx history` lists it: one line, at most 80 characters.
+pub fn summary(prompt: &str) -> String {
+    let one_line: String = prompt.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut s: String = one_line.chars().take(80).collect();
+    if one_line.chars().count() > 80 {
+        s.push('…');
+    }
+    s
+}

@@ -1,0 +1,403 @@
+//! The Anthropic Messages dialect. Pure functions: build the request, parse a response, decode
+//! stream events, parse an error.
+
+use serde_json::{json, Map, Value};
+
+use super::dialect::StreamDecode;
+use super::error::{ErrorKind, ProviderError};
+use super::sse::SseEvent;
+use super::types::{
+    ChatRequest, ChatResponse, FinishReason, Part, Reasoning, Role, StreamEvent, ToolCall,
+    ToolChoice, Usage,
+};
+use super::{error_from_body, num, AuthStyle, HttpCall};
+
+/// The API version llmx speaks, pinned in one place.
+pub const API_VERSION: &str = "2023-06-01";
+
+/// Anthropic requires `max_tokens`; this is what llmx sends when the user gives none. It is large
+/// enough for long answers and within every current model's output limit.
+pub const DEFAULT_MAX_TOKENS: u32 = 8192;
+
+/// `POST {base}/v1/messages`.
+pub fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
+    let mut notes = Vec::new();
+    let (system, messages) = conversation(req, &mut notes);
+    let mut body = Map::new();
+    body.insert("model".into(), json!(req.model));
+    body.insert(
+        "max_tokens".into(),
+        json!(req.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS)),
+    );
+    if let Some(system) = system {
+        body.insert("system".into(), json!(system));
+    }
+    body.insert("messages".into(), Value::Array(messages));
+    if let Some(t) = req.temperature {
+        // The Messages API takes 0 to 1; llmx's flag allows OpenAI's 0 to 2.
+        let sent = t.clamp(0.0, 1.0);
+        if sent != t {
+            notes.push(format!(
+                "temperature {t} sent as {sent} (Anthropic accepts 0 to 1)"
+            ));
+        }
+        body.insert("temperature".into(), json!(sent));
+    }
+    if !req.stop.is_empty() {
+        body.insert("stop_sequences".into(), json!(req.stop));
+    }
+    if req.stream {
+        body.insert("stream".into(), json!(true));
+    }
+    if !req.tools.is_empty() {
+        let tools = req
+            .tools
+            .iter()
+            .map(|t| {
+                let mut o = t.head();
+                // `input_schema` is required: a tool without parameters takes an empty object.
+                let schema = t
+                    .parameters
+                    .clone()
+                    .unwrap_or_else(|| json!({"type": "object", "properties": {}}));
+                o.insert("input_schema".into(), schema);
+                Value::Object(o)
+            })
+            .collect();
+        body.insert("tools".into(), Value::Array(tools));
+    }
+    if let Some(choice) = &req.tool_choice {
+        let c = match choice {
+            ToolChoice::Auto => json!({"type": "auto"}),
+            ToolChoice::None => json!({"type": "none"}),
+            ToolChoice::Required => json!({"type": "any"}),
+            ToolChoice::Named(n) => json!({"type": "tool", "name": n}),
+        };
+        body.insert("tool_choice".into(), c);
+    }
+    HttpCall {
+        url: format!("{base_url}/v1/messages"),
+        headers: vec![("anthropic-version".into(), API_VERSION.into())],
+        body: Value::Object(body),
+        auth: AuthStyle::Header("x-api-key"),
+        notes,
+    }
+}
+
+/// The conversation as Messages wants it: every instruction (the request's system prompt and
+/// any system or developer turn) in `system`; user and assistant turns alternating, with tool
+/// results as `tool_result` blocks of user turns and consecutive turns of one role merged;
+/// signed reasoning sent back as `thinking` blocks.
+fn conversation(req: &ChatRequest, notes: &mut Vec<String>) -> (Option<String>, Vec<Value>) {
+    let mut system: Vec<String> = req.system.iter().cloned().collect();
+    let mut turns: Vec<(&'static str, Vec<Value>)> = Vec::new();
+    let mut unsigned = false;
+    for m in &req.messages {
+        let role = match m.role {
+            Role::System | Role::Developer => {
+                system.push(m.text());
+                continue;
+            }
+            Role::Assistant => "assistant",
+            Role::User | Role::Tool => "user",
+        };
+        let blocks: Vec<Value> = m
+            .content
+            .iter()
+            .filter_map(|p| {
+                if let Part::Reasoning(r) = p {
+                    unsigned |= r.signature.is_none() && r.redacted.is_none() && !r.text.is_empty();
+                }
+                block(p)
+            })
+            .collect();
+        if blocks.is_empty() {
+            continue;
+        }
+        match turns.last_mut() {
+            Some((r, b)) if *r == role => b.extend(blocks),
+            _ => turns.push((role, blocks)),
+        }
+    }
+    if unsigned {
+        notes.push(
+            "earlier turns' unsigned reasoning not sent (Anthropic takes only signed thinking)"
+                .into(),
+        );
+    }
+    let messages = turns
+        .into_iter()
+        .map(|(role, blocks)| json!({"role": role, "content": compact(blocks)}))
+        .collect();
+    let system = (!system.is_empty()).then(|| system.join("\n\n"));
+    (system, messages)
+}
+
+/// One text block travels as a plain string; anything else as its blocks.
+fn compact(blocks: Vec<Value>) -> Value {
+    match blocks.as_slice() {
+        [b] if b["type"] == "text" => b["text"].clone(),
+        _ => Value::Array(blocks),
+    }
+}
+
+/// A part as a content block; `None` for what is not sent (empty text, unsigned reasoning).
+fn block(p: &Part) -> Option<Value> {
+    Some(match p {
+        Part::Text(t) if t.is_empty() => return None,
+        Part::Text(t) => json!({"type": "text", "text": t}),
+        Part::Image(img) => match img.prefer_url() {
+            Ok(u) => json!({"type": "image", "source": {"type": "url", "url": u}}),
+            Err(i) => json!({
+                "type": "image",
+                "source": {"type": "base64", "media_type": i.media_type, "data": i.data}
+            }),
+        },
+        Part::ToolCall(c) => json!({
+            "type": "tool_use",
+            "id": c.id.clone().unwrap_or_default(),
+            "name": c.name,
+            "input": c.parsed_arguments().unwrap_or_else(|| json!({})),
+        }),
+        Part::ToolResult(r) => {
+            let mut o = Map::new();
+            o.insert("type".into(), json!("tool_result"));
+            o.insert(
+                "tool_use_id".into(),
+                json!(r.call_id.clone().unwrap_or_default()),
+            );
+            let inner: Vec<Value> = r.content.iter().filter_map(block).collect();
+            if !inner.is_empty() {
+                o.insert("content".into(), compact(inner));
+            }
+            if let Some(e) = r.is_error {
+                o.insert("is_error".into(), json!(e));
+            }
+            Value::Object(o)
+        }
+        Part::Reasoning(r) => match (&r.redacted, &r.signature) {
+            (Some(data), _) => json!({"type": "redacted_thinking", "data": data}),
+            (None, Some(sig)) => json!({"type": "thinking", "thinking": r.text, "signature": sig}),
+            (None, None) => return None,
+        },
+    })
+}
+
+pub fn finish_reason(raw: &str) -> FinishReason {
+    match raw {
+        "end_turn" | "stop_sequence" => FinishReason::Stop,
+        "max_tokens" | "model_context_window_exceeded" => FinishReason::Length,
+        "tool_use" => FinishReason::ToolCalls,
+        "refusal" => FinishReason::ContentFilter,
+        _ => FinishReason::Other,
+    }
+}
+
+/// Anthropic's `input_tokens` excludes cache reads and writes; llmx's input total includes them.
+/// Fields absent from `u` stay unset so a later `message_delta` only overwrites what it carries.
+pub fn usage(u: &Value) -> Usage {
+    let read = num(&u["cache_read_input_tokens"]);
+    let write = num(&u["cache_creation_input_tokens"]);
+    let input = num(&u["input_tokens"]).map(|i| {
+        i.saturating_add(read.unwrap_or(0))
+            .saturating_add(write.unwrap_or(0))
+    });
+    Usage {
+        input_tokens: input,
+        output_tokens: num(&u["output_tokens"]),
+        cached_input_tokens: read.unwrap_or(0),
+        cache_write_tokens: write.unwrap_or(0),
+        reasoning_tokens: 0,
+        provider_cost_usd: None,
+        raw: Some(u.clone()),
+        ..Default::default()
+    }
+}
+
+pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
+    let v: Value = super::parse_json(body)
+        .map_err(|e| ProviderError::decode(format!("response is not valid JSON: {e}")))?;
+    if v["type"].as_str() == Some("error") {
+        return Err(error_from_body(&v, None));
+    }
+    let blocks = v["content"]
+        .as_array()
+        .ok_or_else(|| ProviderError::decode("response has no `content` list"))?;
+    let mut r = ChatResponse::default();
+    for b in blocks {
+        match b["type"].as_str() {
+            Some("text") => r.text.push_str(b["text"].as_str().unwrap_or("")),
+            Some("thinking") => r.push_reasoning_block(Reasoning {
+                text: b["thinking"].as_str().unwrap_or("").to_string(),
+                signature: b["signature"].as_str().map(str::to_string),
+                redacted: None,
+            }),
+            Some("redacted_thinking") => r.push_reasoning_block(Reasoning {
+                redacted: Some(b["data"].as_str().unwrap_or("").to_string()),
+                ..Default::default()
+            }),
+            Some("tool_use") => r.tool_calls.push(ToolCall {
+                id: b["id"].as_str().map(str::to_string),
+                name: b["name"].as_str().unwrap_or("").to_string(),
+                arguments: input_text(&b["input"]),
+                signature: None,
+            }),
+            _ => {}
+        }
+    }
+    let finish_raw = v["stop_reason"].as_str().map(str::to_string);
+    Ok(ChatResponse {
+        finish: finish_raw
+            .as_deref()
+            .map(finish_reason)
+            .unwrap_or(FinishReason::Unknown),
+        finish_raw,
+        usage: usage(&v["usage"]),
+        model_id: v["model"].as_str().map(str::to_string),
+        ..r
+    })
+}
+
+/// A `tool_use` block's `input` object as JSON text (absent is no arguments).
+fn input_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Decodes the named events of a Messages stream.
+#[derive(Debug, Default)]
+pub struct StreamDecoder {
+    finished: bool,
+    /// The content-block index of each tool call begun, in order.
+    calls: Vec<u64>,
+}
+
+impl StreamDecode for StreamDecoder {
+    /// A stream ends with `message_stop` (or, at the least, a stop reason in `message_delta`).
+    fn finished(&self) -> bool {
+        self.finished
+    }
+
+    fn event(&mut self, ev: &SseEvent) -> Result<Vec<StreamEvent>, ProviderError> {
+        if ev.event.as_deref() == Some("message_stop") {
+            self.finished = true;
+        }
+        let data = ev.data.trim();
+        if data.is_empty() {
+            return Ok(Vec::new());
+        }
+        let v: Value = super::parse_json(data.as_bytes())
+            .map_err(|e| ProviderError::decode(format!("stream event is not valid JSON: {e}")))?;
+        let kind = v["type"].as_str().or(ev.event.as_deref()).unwrap_or("");
+        let mut out = Vec::new();
+        match kind {
+            "error" => return Err(error_from_body(&v, None)),
+            "message_start" => {
+                let m = &v["message"];
+                if let Some(id) = m["model"].as_str() {
+                    out.push(StreamEvent::ModelId(id.to_string()));
+                }
+                if m["usage"].is_object() {
+                    out.push(StreamEvent::Usage(usage(&m["usage"])));
+                }
+            }
+            "content_block_start" if v["content_block"]["type"] == "tool_use" => {
+                let b = &v["content_block"];
+                self.calls.push(v["index"].as_u64().unwrap_or(u64::MAX));
+                // The start carries an empty `input`; the arguments follow as fragments. A
+                // server that sends them whole here sends no fragments.
+                let input = match &b["input"] {
+                    Value::Object(o) if o.is_empty() => String::new(),
+                    other => input_text(other),
+                };
+                out.push(StreamEvent::ToolCall {
+                    index: self.calls.len() - 1,
+                    id: b["id"].as_str().map(str::to_string),
+                    name: b["name"].as_str().map(str::to_string),
+                    arguments: input,
+                    signature: None,
+                });
+            }
+            "content_block_start" if v["content_block"]["type"] == "redacted_thinking" => {
+                let data = v["content_block"]["data"].as_str().unwrap_or("");
+                out.push(StreamEvent::RedactedReasoning(data.to_string()));
+            }
+            "content_block_delta" => {
+                let d = &v["delta"];
+                match d["type"].as_str() {
+                    Some("input_json_delta") => {
+                        let block = v["index"].as_u64().unwrap_or(u64::MAX);
+                        let fragment = d["partial_json"].as_str().unwrap_or("");
+                        if let Some(i) = self.calls.iter().rposition(|b| *b == block) {
+                            if !fragment.is_empty() {
+                                out.push(StreamEvent::ToolCall {
+                                    index: i,
+                                    id: None,
+                                    name: None,
+                                    arguments: fragment.to_string(),
+                                    signature: None,
+                                });
+                            }
+                        }
+                    }
+                    Some("text_delta") => {
+                        let t = d["text"].as_str().unwrap_or("");
+                        if !t.is_empty() {
+                            out.push(StreamEvent::TextDelta(t.to_string()));
+                        }
+                    }
+                    Some("thinking_delta") => {
+                        let t = d["thinking"].as_str().unwrap_or("");
+                        if !t.is_empty() {
+                            out.push(StreamEvent::ReasoningDelta(t.to_string()));
+                        }
+                    }
+                    Some("signature_delta") => {
+                        if let Some(sig) = d["signature"].as_str().filter(|s| !s.is_empty()) {
+                            out.push(StreamEvent::ReasoningSignature(sig.to_string()));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            "message_stop" => self.finished = true,
+            "message_delta" => {
+                if let Some(r) = v["delta"]["stop_reason"].as_str() {
+                    self.finished = true;
+                    out.push(StreamEvent::Finish {
+                        reason: finish_reason(r),
+                        raw: Some(r.to_string()),
+                    });
+                }
+                if v["usage"].is_object() {
+                    out.push(StreamEvent::Usage(usage(&v["usage"])));
+                }
+            }
+            _ => {} // ping, content_block_start/stop and future event types
+        }
+        Ok(out)
+    }
+}
+
+/// Anthropic names its error types; `overloaded_error` is the 529 family even when it arrives
+/// inside a 200 stream.
+pub fn parse_error(status: u16, body: &[u8]) -> ProviderError {
+    let v: Value = super::parse_json(body).unwrap_or(Value::Null);
+    error_from_body(&v, Some(status))
+}
+
+/// Map Anthropic's `error.type` names onto llmx's kinds.
+pub fn kind_from_type(t: &str) -> Option<ErrorKind> {
+    Some(match t {
+        "authentication_error" | "permission_error" | "billing_error" => ErrorKind::Auth,
+        "rate_limit_error" => ErrorKind::RateLimit,
+        "overloaded_error" => ErrorKind::Overloaded,
+        "invalid_request_error" | "request_too_large" => ErrorKind::BadRequest,
+        "not_found_error" => ErrorKind::NotFound,
+        "timeout_error" => ErrorKind::Timeout,
+        "api_error" => ErrorKind::Server,
+        _ => return None,
+    })
+}

@@ -1,0 +1,553 @@
+//! The only place llmx does HTTP: one shared client (connection reuse across every target of a
+//! run), the credentials added as sensitive headers, non-2xx statuses turned into typed errors
+//! with the provider's wait hints, and every error message scrubbed of secrets.
+//!
+//! Credentials go only where they were configured: redirects are never followed (a 3xx is the
+//! row's error), a request carrying anything secret goes over https or to a loopback address,
+//! and loopback requests never go through a proxy.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, USER_AGENT};
+
+use super::dialect::{Listing, WireDialect};
+use super::error::{ErrorKind, ProviderError};
+use super::{AuthStyle, Credentials, HttpCall};
+use crate::secret::{redact_url, scrub, Secret};
+
+/// Largest error body llmx reads; the rest is dropped (an error page can be huge).
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// The proxies the environment asks for (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and their
+/// lower-case forms, `NO_PROXY`), resolved once by the settings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Proxies {
+    pub http: Option<reqwest::Url>,
+    pub https: Option<reqwest::Url>,
+    /// `NO_PROXY` as written: hosts, domains and CIDR ranges that go direct.
+    pub no_proxy: Option<String>,
+}
+
+/// The shared HTTP client.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+}
+
+impl HttpClient {
+    pub fn new(connect_timeout: Duration, proxies: &Proxies) -> Result<Self, ProviderError> {
+        let builder = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(60));
+        Self::build(with_proxies(builder, proxies))
+    }
+
+    /// A client that sets no timers of its own (no connect or idle timeout), for tests that
+    /// run on tokio's paused clock, where any pending timer fires as soon as the runtime idles.
+    pub fn untimed() -> Result<Self, ProviderError> {
+        Self::build(
+            reqwest::Client::builder()
+                .pool_idle_timeout(None)
+                .no_proxy(),
+        )
+    }
+
+    fn build(builder: reqwest::ClientBuilder) -> Result<Self, ProviderError> {
+        let client = builder
+            .tcp_nodelay(true)
+            // A redirect would carry custom auth headers to wherever it points.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ProviderError::new(ErrorKind::Network, format!("http client: {e}")))?;
+        Ok(HttpClient { client })
+    }
+
+    /// Send `call` and return the response once its status is a success. The credentials are
+    /// exposed here and nowhere else.
+    pub async fn send(
+        &self,
+        call: &HttpCall,
+        creds: &Credentials,
+        wire: &dyn WireDialect,
+    ) -> Result<reqwest::Response, ProviderError> {
+        guard(&call.url, creds)?;
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("llmx/", env!("CARGO_PKG_VERSION"))),
+        );
+        for (k, v) in &call.headers {
+            let name = HeaderName::from_bytes(k.as_bytes());
+            let value = HeaderValue::from_str(v);
+            match (name, value) {
+                (Ok(n), Ok(v)) => {
+                    headers.insert(n, v);
+                }
+                _ => {
+                    return Err(ProviderError::new(
+                        ErrorKind::BadRequest,
+                        format!("header `{k}` is not a valid HTTP header"),
+                    ))
+                }
+            }
+        }
+        add_credentials(&mut headers, call.auth, creds)?;
+        let body = serde_json::to_vec(&call.body)
+            .map_err(|e| ProviderError::decode(format!("could not encode request: {e}")))?;
+        let resp = self
+            .client
+            .post(&call.url)
+            .headers(headers)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| transport_error(&e, &call.url, creds))?;
+        let status = resp.status().as_u16();
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        if resp.status().is_redirection() {
+            return Err(redirect_error(status, resp.headers(), creds));
+        }
+        let hint = retry_hint(resp.headers(), SystemTime::now());
+        let should_retry = should_retry(resp.headers());
+        let body = read_capped(resp, MAX_ERROR_BODY).await;
+        let mut e = wire.parse_error(status, &body);
+        e.status = Some(status);
+        e.should_retry = should_retry;
+        if hint.is_some() {
+            e.retry_after = hint;
+        }
+        Err(e.scrubbed(&creds.secrets()))
+    }
+
+    /// A model listing (`GET`, as the dialect describes it): the body on success, a typed
+    /// error otherwise. Bodies past `cap` bytes are refused.
+    pub async fn get(
+        &self,
+        listing: &Listing,
+        creds: &Credentials,
+        wire: &dyn WireDialect,
+        cap: usize,
+    ) -> Result<Vec<u8>, ProviderError> {
+        let url = listing.url.as_str();
+        guard(url, creds)?;
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("llmx/", env!("CARGO_PKG_VERSION"))),
+        );
+        for (name, value) in &listing.headers {
+            if let (Ok(n), Ok(v)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                headers.insert(n, v);
+            }
+        }
+        add_credentials(&mut headers, listing.auth, creds)?;
+        let resp = self
+            .client
+            .get(url)
+            .headers(headers)
+            .send()
+            .await
+            .map_err(|e| transport_error(&e, url, creds))?;
+        let status = resp.status().as_u16();
+        if resp.status().is_redirection() {
+            return Err(redirect_error(status, resp.headers(), creds));
+        }
+        let ok = resp.status().is_success();
+        let body = read_capped(resp, cap.saturating_add(1)).await;
+        if ok && body.len() > cap {
+            return Err(ProviderError::new(
+                ErrorKind::TooLarge,
+                format!("the listing passed {} MiB", cap >> 20),
+            ));
+        }
+        if ok {
+            Ok(body)
+        } else {
+            Err(wire.parse_error(status, &body).scrubbed(&creds.secrets()))
+        }
+    }
+}
+
+impl HttpClient {
+    /// Download an image for a provider that takes no image URLs: a plain `GET` that carries
+    /// no credential of any kind, follows at most five redirects (http and https only), and
+    /// refuses a body over `cap` bytes. The caller bounds the time.
+    pub async fn fetch_image(&self, url: &str, cap: usize) -> Result<Vec<u8>, ProviderError> {
+        let none = Credentials::default();
+        let mut at = reqwest::Url::parse(url)
+            .map_err(|e| ProviderError::new(ErrorKind::BadRequest, format!("not a URL: {e}")))?;
+        for _ in 0..=5 {
+            if !matches!(at.scheme(), "http" | "https") {
+                return Err(ProviderError::new(
+                    ErrorKind::BadRequest,
+                    format!("redirected to a {} URL, not http(s)", at.scheme()),
+                ));
+            }
+            let mut resp = self
+                .client
+                .get(at.clone())
+                .header(
+                    USER_AGENT,
+                    HeaderValue::from_static(concat!("llmx/", env!("CARGO_PKG_VERSION"))),
+                )
+                .send()
+                .await
+                .map_err(|e| transport_error(&e, at.as_str(), &none))?;
+            let status = resp.status();
+            if status.is_redirection() {
+                let next = resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|l| l.to_str().ok())
+                    .and_then(|l| at.join(l).ok());
+                match next {
+                    Some(n) => {
+                        at = n;
+                        continue;
+                    }
+                    None => {
+                        return Err(ProviderError::new(
+                            ErrorKind::BadRequest,
+                            format!("HTTP {} without a usable Location", status.as_u16()),
+                        ))
+                    }
+                }
+            }
+            if !status.is_success() {
+                let mut e = ProviderError::new(
+                    ErrorKind::from_status(status.as_u16()),
+                    format!("HTTP {}", status.as_u16()),
+                );
+                e.status = Some(status.as_u16());
+                return Err(e);
+            }
+            if resp.content_length().is_some_and(|n| n > cap as u64) {
+                return Err(too_big(cap));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = resp
+                .chunk()
+                .await
+                .map_err(|e| transport_error(&e, at.as_str(), &none))?
+            {
+                if body.len() + chunk.len() > cap {
+                    return Err(too_big(cap));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            return Ok(body);
+        }
+        Err(ProviderError::new(
+            ErrorKind::BadRequest,
+            "more than five redirects",
+        ))
+    }
+}
+
+fn too_big(cap: usize) -> ProviderError {
+    ProviderError::new(
+        ErrorKind::TooLarge,
+        format!(
+            "the image is over {}, the most the provider takes",
+            super::image::size(cap)
+        ),
+    )
+}
+
+/// Proxies for non-loopback targets only; a loopback target always goes direct.
+fn with_proxies(builder: reqwest::ClientBuilder, proxies: &Proxies) -> reqwest::ClientBuilder {
+    if proxies.http.is_none() && proxies.https.is_none() {
+        return builder.no_proxy();
+    }
+    let (http, https) = (proxies.http.clone(), proxies.https.clone());
+    let proxy = reqwest::Proxy::custom(move |url| {
+        if is_loopback(url) {
+            return None;
+        }
+        match url.scheme() {
+            "https" => https.clone(),
+            "http" => http.clone(),
+            _ => None,
+        }
+    })
+    .no_proxy(
+        proxies
+            .no_proxy
+            .as_deref()
+            .and_then(reqwest::NoProxy::from_string),
+    );
+    builder.proxy(proxy)
+}
+
+/// 127.0.0.0/8, ::1 and `localhost` itself: traffic that never leaves the machine. Names under
+/// `.localhost` are not trusted: a resolver may send them anywhere.
+pub fn is_loopback(u: &reqwest::Url) -> bool {
+    match u.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.trim_end_matches('.').eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Whether a request to `url` may carry `creds`: anything secret goes over https, or over
+/// plain http only to a loopback address.
+pub fn credentials_allowed(url: &reqwest::Url, creds: &Credentials) -> bool {
+    !creds.any() || url.scheme() == "https" || (url.scheme() == "http" && is_loopback(url))
+}
+
+fn guard(url: &str, creds: &Credentials) -> Result<(), ProviderError> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|_| ProviderError::new(ErrorKind::BadRequest, "the request URL is not valid"))?;
+    if credentials_allowed(&parsed, creds) {
+        return Ok(());
+    }
+    Err(ProviderError::new(
+        ErrorKind::BadRequest,
+        format!(
+            "refusing to send credentials over plain http to {}; use https or a loopback address",
+            origin_of(&parsed)
+        ),
+    ))
+}
+
+/// `scheme://host:port`, no user info, path or query.
+fn origin_of(u: &reqwest::Url) -> String {
+    u.origin().ascii_serialization()
+}
+
+/// A 3xx: llmx never follows it (the credentials would go along), and says where it pointed.
+fn redirect_error(status: u16, headers: &HeaderMap, creds: &Credentials) -> ProviderError {
+    let location = headers
+        .get(reqwest::header::LOCATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let message = match location {
+        Some(l) => format!(
+            "HTTP {status}: the server redirected to `{}`; llmx does not follow redirects on provider calls (set the base URL to the final address)",
+            redact_url(&scrub(&l, &creds.secrets()))
+        ),
+        None => format!("HTTP {status}: the server answered with a redirect and no location; llmx does not follow redirects"),
+    };
+    ProviderError::new(ErrorKind::BadRequest, message).with_status(status)
+}
+
+/// Add the key and the config's secret headers, all marked sensitive.
+fn add_credentials(
+    headers: &mut HeaderMap,
+    style: AuthStyle,
+    creds: &Credentials,
+) -> Result<(), ProviderError> {
+    for (name, value) in &creds.headers {
+        let (Ok(n), Ok(mut v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value.expose()),
+        ) else {
+            return Err(ProviderError::new(
+                ErrorKind::BadRequest,
+                format!("header `{name}` is not a valid HTTP header"),
+            ));
+        };
+        v.set_sensitive(true);
+        headers.insert(n, v);
+    }
+    if let Some(key) = &creds.key {
+        let (name, value) = auth_header(style, key)?;
+        headers.insert(name, value);
+    }
+    Ok(())
+}
+
+/// The header carrying `key` in the given style, marked sensitive. This is the one place a key
+/// is exposed.
+fn auth_header(
+    style: AuthStyle,
+    key: &Secret,
+) -> Result<(&'static str, HeaderValue), ProviderError> {
+    let (name, value) = match style {
+        AuthStyle::Bearer => ("authorization", format!("Bearer {}", key.expose())),
+        AuthStyle::Header(h) => (h, key.expose().to_string()),
+    };
+    let mut v = HeaderValue::from_str(&value).map_err(|_| {
+        ProviderError::new(
+            ErrorKind::Auth,
+            "the API key holds characters that cannot go in an HTTP header",
+        )
+    })?;
+    v.set_sensitive(true);
+    Ok((name, v))
+}
+
+async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        let room = cap.saturating_sub(out.len());
+        out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if out.len() >= cap {
+            break;
+        }
+    }
+    out
+}
+
+/// A transport failure as a typed error; reqwest's text can include the URL (never the key, which
+/// travels in headers), and is scrubbed all the same; the URL is shown without user info.
+pub fn transport_error(e: &reqwest::Error, url: &str, creds: &Credentials) -> ProviderError {
+    let secrets = creds.secrets();
+    let url = redact_url(url);
+    let (kind, what) = if e.is_timeout() {
+        (ErrorKind::Timeout, "timed out".to_string())
+    } else if e.is_connect() {
+        (ErrorKind::Network, "could not connect".to_string())
+    } else if e.is_body() || e.is_decode() {
+        (
+            ErrorKind::Network,
+            "connection cut while reading".to_string(),
+        )
+    } else {
+        (ErrorKind::Network, "request failed".to_string())
+    };
+    let mut detail = String::new();
+    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = src {
+        detail = s.to_string();
+        src = s.source();
+    }
+    let msg = if detail.is_empty() {
+        format!("{what}: {url}")
+    } else {
+        format!("{what}: {url} ({detail})")
+    };
+    ProviderError::new(kind, msg).scrubbed(&secrets)
+}
+
+/// `x-should-retry: true|false`, which gateways (and the official OpenAI SDK) use to say whether
+/// another attempt can help.
+pub fn should_retry(h: &HeaderMap) -> Option<bool> {
+    let v = h.get("x-should-retry")?.to_str().ok()?.trim();
+    if v.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if v.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// How long the provider asked us to wait: `retry-after-ms`, `retry-after` (seconds or an HTTP
+/// date), or the longest of the rate-limit reset headers.
+pub fn retry_hint(h: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    if let Some(ms) = get("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+        if ms.is_finite() && ms >= 0.0 {
+            return Some(Duration::from_secs_f64(ms.min(86_400_000.0) / 1000.0));
+        }
+    }
+    if let Some(v) = get("retry-after") {
+        if let Ok(secs) = v.parse::<f64>() {
+            if secs.is_finite() && secs >= 0.0 {
+                return Some(Duration::from_secs_f64(secs.min(86_400.0)));
+            }
+        } else if let Ok(when) = httpdate::parse_http_date(v) {
+            return Some(when.duration_since(now).unwrap_or(Duration::ZERO));
+        }
+    }
+    // OpenAI / Groq resets are Go-style durations (`6m0s`, `1.5s`, `20ms`).
+    let mut longest: Option<Duration> = None;
+    for name in ["x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"] {
+        if let Some(d) = get(name).and_then(parse_go_duration) {
+            longest = Some(longest.map_or(d, |l| l.max(d)));
+        }
+    }
+    longest
+}
+
+/// Parse `1h2m3.5s`, `250ms`, `6m0s`.
+pub fn parse_go_duration(s: &str) -> Option<Duration> {
+    let mut total = 0f64;
+    let mut num = String::new();
+    let mut chars = s.chars().peekable();
+    let mut any = false;
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            continue;
+        }
+        let unit = match (c, chars.peek()) {
+            ('m', Some('s')) => {
+                chars.next();
+                0.001
+            }
+            ('h', _) => 3600.0,
+            ('m', _) => 60.0,
+            ('s', _) => 1.0,
+            _ => return None,
+        };
+        let n: f64 = num.parse().ok()?;
+        total += n * unit;
+        num.clear();
+        any = true;
+    }
+    if !num.is_empty() || !any || !total.is_finite() {
+        return None;
+    }
+    Some(Duration::from_secs_f64(total.min(86_400.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(
+            retry_hint(&headers(&[("retry-after", "2")]), now),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            retry_hint(
+                &headers(&[("retry-after-ms", "1500"), ("retry-after", "9")]),
+                now
+            ),
+            Some(Duration::from_millis(1500))
+        );
+        let date = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_str(&date).unwrap());
+        assert_eq!(retry_hint(&h, now), Some(Duration::from_secs(30)));
+        assert_eq!(
+            retry_hint(
+                &headers(&[
+                    ("x-ratelimit-reset-requests", "6m0s"),
+                    ("x-ratelimit-reset-tokens", "20ms")
+                ]),
+                now
+            ),
+            Some(Duration::from_secs(360))
+        );
+        assert_eq!(retry_hint(&headers(&[("retry-after", "soon")]), now), None);
+    }
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(parse_go_duration("1.5s"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_go_duration("6ms"), Some(Duration::from_millis(6)));
+        assert_eq!(parse_go_duration("1h0m1s"), Some(Duration::from_secs(3601)));
+        assert_eq!(parse_go_duration("x"), None);
+        assert_eq!(parse_go_duration("12"), None);
+    }
+}

@@ -1,0 +1,291 @@
+//! The shared provider layer: one internal model ([`types`]), one table of providers
+//! ([`registry`]), one SSE reader ([`sse`]), one HTTP path ([`http`]), and a module of pure
+//! functions per wire dialect ([`openai`], [`anthropic`], [`gemini`]) behind one trait
+//! ([`dialect::WireDialect`]), plus the offline [`mock`] transport.
+//! [`run`] takes a resolved target and a request and returns a timed outcome, the same way for
+//! every dialect.
+
+pub mod anthropic;
+pub mod dialect;
+pub mod error;
+pub mod estimate;
+pub mod gemini;
+pub mod http;
+pub mod image;
+pub mod mock;
+pub mod openai;
+pub mod registry;
+pub mod run;
+pub mod schema;
+pub mod sse;
+pub mod types;
+
+use serde_json::Value;
+
+pub use dialect::{Listing, StreamDecode, WireDialect};
+pub use error::{ErrorKind, ProviderError};
+pub use registry::{Dialect, Provider, Registry, TransportKind};
+pub use types::{
+    ChatRequest, ChatResponse, FinishReason, Image, Inline, Message, Part, Role, StreamEvent, Tool,
+    ToolCall, ToolChoice, Usage,
+};
+
+/// How a request carries its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthStyle {
+    /// `Authorization: Bearer <key>`.
+    Bearer,
+    /// The key alone in the named header (`x-api-key`, `x-goog-api-key`).
+    Header(&'static str),
+}
+
+/// A request a dialect built, before the key is added (that happens only in [`http`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpCall {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+    pub auth: AuthStyle,
+    /// What the dialect had to drop or change to fit the provider (a schema keyword it
+    /// refuses, a parameter outside its range), one note each, for the row to show.
+    pub notes: Vec<String>,
+}
+
+/// Everything secret a request carries: the API key, the values of the `headers` the user's
+/// config adds (a gateway's own auth header, say), and user info in the base URL. All of it is
+/// exposed only where [`http`] builds the request, and all of it is scrubbed from every message.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    pub key: Option<crate::secret::Secret>,
+    /// Header name and secret value, from the config file.
+    pub headers: Vec<(String, crate::secret::Secret)>,
+    /// The user name and password of the base URL, as written and percent-decoded.
+    pub url_userinfo: Vec<crate::secret::Secret>,
+}
+
+impl Credentials {
+    /// What a request to `provider` at `base_url` with `key` carries.
+    pub fn new(provider: &Provider, base_url: &str, key: Option<crate::secret::Secret>) -> Self {
+        Credentials {
+            key,
+            headers: provider.secret_headers.clone(),
+            url_userinfo: crate::secret::url_userinfo(base_url),
+        }
+    }
+
+    /// Whether anything secret would travel.
+    pub fn any(&self) -> bool {
+        self.key.is_some() || !self.headers.is_empty() || !self.url_userinfo.is_empty()
+    }
+
+    /// Every secret value, for the scrubber.
+    pub fn secrets(&self) -> Vec<&crate::secret::Secret> {
+        self.key
+            .iter()
+            .chain(self.headers.iter().map(|(_, v)| v))
+            .chain(self.url_userinfo.iter())
+            .collect()
+    }
+}
+
+/// Parse JSON from a server leniently in one way: a number too large for an f64 (`1e400`),
+/// which serde_json refuses outright, becomes `null`, so one absurd usage count cannot throw
+/// away the text of the same event. Anything else malformed is still an error.
+pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, serde_json::Error> {
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Ok(v),
+        Err(e) if e.to_string().starts_with("number out of range") => {
+            serde_json::from_slice(&null_out_of_range_numbers(bytes))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `bytes` with every number outside strings that does not fit an f64 replaced by `null`.
+fn null_out_of_range_numbers(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    let mut in_string = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            out.push(b);
+            if b == b'\\' && i + 1 < bytes.len() {
+                out.push(bytes[i + 1]);
+                i += 2;
+                continue;
+            }
+            in_string = b != b'"';
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+        }
+        if b == b'-' || b.is_ascii_digit() {
+            let start = i;
+            while i < bytes.len()
+                && matches!(bytes[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+            {
+                i += 1;
+            }
+            let token = &bytes[start..i];
+            let fits = std::str::from_utf8(token)
+                .ok()
+                .and_then(|t| t.parse::<f64>().ok())
+                .is_some_and(f64::is_finite);
+            out.extend_from_slice(if fits { token } else { b"null" });
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    out
+}
+
+/// A JSON number as a token count; negative or fractional values are rejected, never panicking.
+pub(crate) fn num(v: &Value) -> Option<u64> {
+    v.as_u64()
+        .or_else(|| v.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
+}
+
+/// Build the HTTP request for a provider: its dialect's request plus the provider's own headers.
+pub fn build_request(provider: &Provider, base_url: &str, req: &ChatRequest) -> HttpCall {
+    let mut call = provider
+        .dialect
+        .wire()
+        .build_request(req, provider, base_url);
+    call.headers.extend(provider.headers.iter().cloned());
+    call
+}
+
+/// The error envelope of any provider, read leniently: `{error:{message,code,type}}` (OpenAI,
+/// Gemini, OpenRouter, Groq), `{type:"error", error:{type,message}}` (Anthropic),
+/// `{error:"text"}` (Ollama), `{message}` / `{object:"error"}` (Mistral, vLLM).
+///
+/// `status` is the HTTP status when the error came as a response; errors inside a 200 stream
+/// are classified from the codes the body carries.
+pub fn error_from_body(v: &Value, status: Option<u16>) -> ProviderError {
+    let err = &v["error"];
+    let mut message = err["message"]
+        .as_str()
+        .or_else(|| err.as_str())
+        .or_else(|| v["message"].as_str())
+        .or_else(|| v["detail"].as_str())
+        .map(str::to_string)
+        .unwrap_or_default();
+    // OpenRouter wraps an upstream's failure: "Provider returned error" + metadata.raw.
+    if let Some(raw) = err["metadata"]["raw"].as_str() {
+        let provider = err["metadata"]["provider_name"]
+            .as_str()
+            .unwrap_or("upstream");
+        message = format!("{message} ({provider}: {raw})");
+    }
+    let body_status = num(&err["code"])
+        .or_else(|| num(&err["status_code"]))
+        .and_then(|c| u16::try_from(c).ok())
+        .filter(|c| (400..600).contains(c));
+    let typed = err["type"].as_str().and_then(anthropic::kind_from_type);
+    let code_kind = match err["code"].as_str().or(err["status"].as_str()) {
+        Some("rate_limit_exceeded") | Some("RESOURCE_EXHAUSTED") => Some(ErrorKind::RateLimit),
+        Some("invalid_api_key") | Some("PERMISSION_DENIED") | Some("UNAUTHENTICATED") => {
+            Some(ErrorKind::Auth)
+        }
+        Some("model_not_found") | Some("NOT_FOUND") => Some(ErrorKind::NotFound),
+        Some("UNAVAILABLE") => Some(ErrorKind::Overloaded),
+        Some("tool_use_failed") => Some(ErrorKind::ToolCall),
+        _ => None,
+    };
+    let effective_status = status.or(body_status);
+    let kind = match (status, typed, code_kind, body_status) {
+        // A status that names the problem (401, 404, 429, 529, ...) wins over a body type:
+        // OpenAI sends its 401 as `type: invalid_request_error`. A bare 400 or 500 is refined
+        // by the body's named type or code.
+        (Some(s), _, _, _)
+            if !matches!(
+                ErrorKind::from_status(s),
+                ErrorKind::BadRequest | ErrorKind::Server
+            ) =>
+        {
+            ErrorKind::from_status(s)
+        }
+        // Groq's failed tool call arrives as an `invalid_request_error`; its code says more.
+        (_, _, Some(ErrorKind::ToolCall), _) => ErrorKind::ToolCall,
+        (_, Some(k), _, _) => k,
+        (_, _, Some(k), _) => k,
+        (Some(s), _, _, _) => ErrorKind::from_status(s),
+        (None, _, _, Some(s)) => ErrorKind::from_status(s),
+        _ => ErrorKind::Server,
+    };
+    if message.trim().is_empty() {
+        message = match effective_status {
+            Some(s) => format!("the provider answered HTTP {s} with no message"),
+            None => "the provider reported an error with no message".to_string(),
+        };
+    }
+    let message = match (status, body_status) {
+        (Some(s), _) => format!("HTTP {s}: {message}"),
+        (None, Some(s)) => format!("error in stream ({s}): {message}"),
+        (None, None) => format!("error in stream: {message}"),
+    };
+    let mut e = ProviderError::new(kind, message);
+    e.status = effective_status;
+    e
+}
+
+#[cfg(test)]
+pub(crate) mod fixture_tests;
+#[cfg(test)]
+mod mock_server_tests;
+#[cfg(test)]
+mod retry_tests;
+#[cfg(test)]
+mod tool_fixture_tests;
+
+#[cfg(test)]
+mod usage_tests {
+    use super::*;
+    use crate::provider::sse::SseEvent;
+
+    #[test]
+    fn an_absurd_number_in_usage_keeps_the_text_of_its_event() {
+        let mut d = openai::StreamDecoder::default();
+        let ev = SseEvent {
+            event: None,
+            data: r#"{"choices":[{"index":0,"delta":{"content":"kept \"1e999\""},"finish_reason":null}],"usage":{"prompt_tokens":1e400,"completion_tokens":3}}"#.into(),
+        };
+        let out = d.event(&ev).unwrap();
+        assert!(
+            out.contains(&StreamEvent::TextDelta("kept \"1e999\"".into())),
+            "{out:?}"
+        );
+        let usage = out.iter().find_map(|e| match e {
+            StreamEvent::Usage(u) => Some(u.clone()),
+            _ => None,
+        });
+        let usage = usage.expect("usage still read");
+        assert_eq!(usage.input_tokens, None, "unknown, not 0");
+        assert_eq!(usage.output_tokens, Some(3));
+    }
+
+    #[test]
+    fn counts_near_the_top_saturate_and_bad_costs_are_unknown() {
+        let u = anthropic::usage(&serde_json::json!({
+            "input_tokens": u64::MAX - 1,
+            "cache_read_input_tokens": 10,
+            "output_tokens": 1
+        }));
+        assert_eq!(u.input_tokens, Some(u64::MAX));
+        for cost in [-0.5, f64::INFINITY, f64::NAN] {
+            let usage = Usage {
+                input_tokens: Some(1),
+                output_tokens: Some(1),
+                provider_cost_usd: Some(cost),
+                ..Default::default()
+            };
+            assert_eq!(crate::catalog::cost(None, &usage), None, "{cost}");
+        }
+        let negative = openai::usage(&serde_json::json!({"prompt_tokens": 1, "cost": -3.0}));
+        assert_eq!(negative.provider_cost_usd, None);
+    }
+}

@@ -1,0 +1,482 @@
+//! The OpenAI Chat Completions dialect, spoken by OpenAI and every compatible service
+//! (OpenRouter, DeepSeek, Mistral, Groq, xAI, Together, Ollama, LM Studio, vLLM, llama.cpp).
+//! Pure functions: build the request, parse a response, decode stream events, parse an error.
+
+use serde_json::{json, Map, Value};
+
+use super::dialect::StreamDecode;
+use super::error::{ErrorKind, ProviderError};
+use super::registry::{MaxTokensField, Provider};
+use super::sse::SseEvent;
+use super::types::{
+    ChatRequest, ChatResponse, FinishReason, Part, Role, StreamEvent, ToolCall, ToolChoice, Usage,
+};
+use super::{error_from_body, num, AuthStyle, HttpCall};
+
+/// `POST {base}/chat/completions`.
+pub fn build_request(req: &ChatRequest, provider: &Provider, base_url: &str) -> HttpCall {
+    let mut notes = Vec::new();
+    let messages = messages(req, &mut notes);
+    let mut body = Map::new();
+    body.insert("model".into(), json!(req.model));
+    body.insert("messages".into(), Value::Array(messages));
+    if let Some(t) = req.temperature {
+        body.insert("temperature".into(), json!(t));
+    }
+    if let Some(n) = req.max_tokens {
+        let field = match provider.max_tokens_field {
+            MaxTokensField::MaxCompletionTokens => "max_completion_tokens",
+            MaxTokensField::MaxTokens => "max_tokens",
+        };
+        body.insert(field.into(), json!(n));
+    }
+    if !req.stop.is_empty() {
+        body.insert("stop".into(), json!(req.stop));
+    }
+    if req.stream {
+        body.insert("stream".into(), json!(true));
+        if provider.stream_usage_option {
+            body.insert("stream_options".into(), json!({"include_usage": true}));
+        }
+    }
+    if !req.tools.is_empty() {
+        let tools = req
+            .tools
+            .iter()
+            .map(|t| {
+                let mut f = t.head();
+                if let Some(p) = &t.parameters {
+                    f.insert("parameters".into(), p.clone());
+                }
+                json!({"type": "function", "function": f})
+            })
+            .collect();
+        body.insert("tools".into(), Value::Array(tools));
+    }
+    if let Some(choice) = &req.tool_choice {
+        body.insert("tool_choice".into(), tool_choice(choice));
+    }
+    HttpCall {
+        url: format!("{base_url}/chat/completions"),
+        headers: Vec::new(),
+        body: Value::Object(body),
+        auth: AuthStyle::Bearer,
+        notes,
+    }
+}
+
+/// The conversation as Chat Completions messages: instructions as `system`/`developer`,
+/// assistant turns with their `tool_calls`, every tool result its own `tool` message (by
+/// `tool_call_id`). What the wire cannot carry is dropped and noted.
+fn messages(req: &ChatRequest, notes: &mut Vec<String>) -> Vec<Value> {
+    let mut out = Vec::new();
+    if let Some(system) = &req.system {
+        out.push(json!({"role": "system", "content": system}));
+    }
+    let mut dropped_reasoning = false;
+    let mut dropped_error_flag = false;
+    for m in &req.messages {
+        match m.role {
+            Role::System | Role::Developer => {
+                let role = if m.role == Role::System {
+                    "system"
+                } else {
+                    "developer"
+                };
+                out.push(json!({"role": role, "content": m.text()}));
+            }
+            Role::Assistant => {
+                let mut msg = Map::new();
+                msg.insert("role".into(), json!("assistant"));
+                let text = m.text();
+                let calls: Vec<Value> = m
+                    .tool_calls()
+                    .map(|c| {
+                        json!({
+                            "type": "function",
+                            "id": c.id.clone().unwrap_or_default(),
+                            "function": {"name": c.name, "arguments": c.arguments},
+                        })
+                    })
+                    .collect();
+                if !text.is_empty() || calls.is_empty() {
+                    msg.insert("content".into(), json!(text));
+                }
+                if !calls.is_empty() {
+                    msg.insert("tool_calls".into(), Value::Array(calls));
+                }
+                dropped_reasoning |= m.content.iter().any(|p| {
+                    matches!(p, Part::Reasoning(r) if r.signature.is_some() || r.redacted.is_some())
+                });
+                out.push(Value::Object(msg));
+            }
+            Role::User | Role::Tool => {
+                // Results first (each a `tool` message), then what else the turn says.
+                let mut rest = Vec::new();
+                for p in &m.content {
+                    match p {
+                        Part::ToolResult(r) => {
+                            dropped_error_flag |= r.is_error == Some(true);
+                            out.push(json!({
+                                "role": "tool",
+                                "tool_call_id": r.call_id.clone().unwrap_or_default(),
+                                "content": r.text(),
+                            }));
+                            // A tool message carries text only: its images follow as the user's.
+                            rest.extend(
+                                r.content
+                                    .iter()
+                                    .filter(|q| matches!(q, Part::Image(_)))
+                                    .cloned(),
+                            );
+                        }
+                        Part::Text(_) | Part::Image(_) => rest.push(p.clone()),
+                        Part::ToolCall(_) | Part::Reasoning(_) => {}
+                    }
+                }
+                if !rest.is_empty() {
+                    out.push(json!({"role": "user", "content": content(&rest)}));
+                }
+            }
+        }
+    }
+    if dropped_reasoning {
+        notes.push(
+            "earlier turns' signed reasoning not sent (Chat Completions has no field for it)"
+                .into(),
+        );
+    }
+    if dropped_error_flag {
+        notes.push(
+            "a tool result's error flag not sent (Chat Completions has no field for it)".into(),
+        );
+    }
+    out
+}
+
+fn tool_choice(c: &ToolChoice) -> Value {
+    match c {
+        ToolChoice::Auto => json!("auto"),
+        ToolChoice::None => json!("none"),
+        ToolChoice::Required => json!("required"),
+        ToolChoice::Named(n) => json!({"type": "function", "function": {"name": n}}),
+    }
+}
+
+/// A call id as servers send it: a string, or (some local servers) a number.
+fn call_id(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Arguments as servers send them: a JSON string (the spec), or (Ollama, some gateways) the
+/// object itself.
+fn arguments_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// `message.tool_calls` of a whole answer.
+fn tool_calls(v: &Value) -> Vec<ToolCall> {
+    let Some(calls) = v.as_array() else {
+        return Vec::new();
+    };
+    calls
+        .iter()
+        .filter(|c| c["function"].is_object())
+        .map(|c| ToolCall {
+            id: call_id(&c["id"]),
+            name: c["function"]["name"].as_str().unwrap_or("").to_string(),
+            arguments: arguments_text(&c["function"]["arguments"]),
+            signature: None,
+        })
+        .collect()
+}
+
+/// A single text part travels as a plain string (what every compatible server accepts);
+/// anything richer as a list of typed parts.
+fn content(parts: &[Part]) -> Value {
+    if let [Part::Text(t)] = parts {
+        return json!(t);
+    }
+    Value::Array(
+        parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Text(t) => Some(json!({"type": "text", "text": t})),
+                Part::Image(img) => {
+                    let url = match img.prefer_url() {
+                        Ok(u) => u.to_string(),
+                        Err(i) => format!("data:{};base64,{}", i.media_type, i.data),
+                    };
+                    Some(json!({"type": "image_url", "image_url": {"url": url}}))
+                }
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
+pub fn finish_reason(raw: &str) -> FinishReason {
+    match raw {
+        "stop" | "end_turn" | "stop_sequence" | "eos" => FinishReason::Stop,
+        "length" | "max_tokens" | "model_length" => FinishReason::Length,
+        "tool_calls" | "function_call" | "tool_use" => FinishReason::ToolCalls,
+        "content_filter" => FinishReason::ContentFilter,
+        _ => FinishReason::Other,
+    }
+}
+
+/// Normalise an OpenAI-shaped usage object (wire-formats §7.1), including DeepSeek's
+/// `prompt_cache_hit_tokens` and OpenRouter's `cost`.
+pub fn usage(u: &Value) -> Usage {
+    let details = &u["prompt_tokens_details"];
+    let cached = num(&details["cached_tokens"])
+        .or_else(|| num(&u["prompt_cache_hit_tokens"]))
+        .unwrap_or(0);
+    Usage {
+        input_tokens: num(&u["prompt_tokens"]),
+        output_tokens: num(&u["completion_tokens"]),
+        cached_input_tokens: cached,
+        cache_write_tokens: num(&details["cache_write_tokens"]).unwrap_or(0),
+        reasoning_tokens: num(&u["completion_tokens_details"]["reasoning_tokens"]).unwrap_or(0),
+        // A negative or non-finite cost is no cost at all: unknown, never summed.
+        provider_cost_usd: u["cost"].as_f64().filter(|c| c.is_finite() && *c >= 0.0),
+        raw: Some(u.clone()),
+        ..Default::default()
+    }
+}
+
+/// Message content is a string, or (Mistral's reasoning models) a list of typed parts.
+fn split_content(v: &Value) -> (String, String) {
+    match v {
+        Value::String(s) => (s.clone(), String::new()),
+        Value::Array(parts) => {
+            let mut text = String::new();
+            let mut reasoning = String::new();
+            for p in parts {
+                match p["type"].as_str() {
+                    Some("text") => text.push_str(p["text"].as_str().unwrap_or("")),
+                    Some("thinking") => {
+                        if let Some(inner) = p["thinking"].as_array() {
+                            for t in inner {
+                                reasoning.push_str(t["text"].as_str().unwrap_or(""));
+                            }
+                        } else if let Some(s) = p["thinking"].as_str() {
+                            reasoning.push_str(s);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            (text, reasoning)
+        }
+        _ => (String::new(), String::new()),
+    }
+}
+
+fn reasoning_of(v: &Value) -> Option<&str> {
+    v["reasoning_content"]
+        .as_str()
+        .or_else(|| v["reasoning"].as_str())
+}
+
+/// Parse a non-streamed response body.
+pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
+    let v: Value = super::parse_json(body)
+        .map_err(|e| ProviderError::decode(format!("response is not valid JSON: {e}")))?;
+    if v.get("error").is_some_and(|e| !e.is_null()) {
+        return Err(error_from_body(&v, None));
+    }
+    let choice = v["choices"]
+        .get(0)
+        .ok_or_else(|| ProviderError::decode("response has no `choices`"))?;
+    let msg = &choice["message"];
+    let (text, mut reasoning) = split_content(&msg["content"]);
+    if let Some(r) = reasoning_of(msg) {
+        reasoning.push_str(r);
+    }
+    let finish_raw = choice["finish_reason"].as_str().map(str::to_string);
+    Ok(ChatResponse {
+        text,
+        reasoning,
+        finish: finish_raw
+            .as_deref()
+            .map(finish_reason)
+            .unwrap_or(FinishReason::Unknown),
+        finish_raw,
+        usage: if v["usage"].is_object() {
+            usage(&v["usage"])
+        } else {
+            Usage::default()
+        },
+        model_id: v["model"].as_str().map(str::to_string),
+        tool_calls: tool_calls(&msg["tool_calls"]),
+        ..Default::default()
+    })
+}
+
+/// Decodes the chunks of a streamed response.
+#[derive(Debug, Default)]
+pub struct StreamDecoder {
+    seen_model: bool,
+    finished: bool,
+    calls: CallSlots,
+}
+
+/// Which call each streamed tool-call fragment belongs to. The spec keys fragments by `index`
+/// with the id and name on the first; servers differ: some number every call 0 (telling them
+/// apart by id), some send integer ids, some repeat the id and name on every fragment, some
+/// send each call whole. A fragment joins the call with its id; without an id, the latest call
+/// at its index, unless it names a tool and that call's arguments are already complete JSON
+/// (a second whole call at a reused index); a new id, or an index not seen, starts a new call.
+#[derive(Debug, Default)]
+struct CallSlots {
+    slots: Vec<Slot>,
+}
+
+#[derive(Debug)]
+struct Slot {
+    index: Option<u64>,
+    id: Option<String>,
+    named: bool,
+    arguments: String,
+}
+
+impl CallSlots {
+    fn find(&self, index: Option<u64>, id: Option<&str>, named: bool) -> Option<usize> {
+        if let Some(id) = id {
+            return self
+                .slots
+                .iter()
+                .rposition(|s| s.id.as_deref() == Some(id))
+                // The id may arrive after a first fragment that had none.
+                .or_else(|| {
+                    self.slots
+                        .iter()
+                        .rposition(|s| s.index == index && s.id.is_none())
+                });
+        }
+        let i = self.slots.iter().rposition(|s| s.index == index)?;
+        let s = &self.slots[i];
+        let complete = s.named
+            && !s.arguments.trim().is_empty()
+            && serde_json::from_str::<Value>(&s.arguments).is_ok();
+        (!(named && complete)).then_some(i)
+    }
+
+    fn fragment(&mut self, v: &Value) -> StreamEvent {
+        let index = v["index"].as_u64();
+        let id = call_id(&v["id"]);
+        let name = v["function"]["name"].as_str().filter(|n| !n.is_empty());
+        let arguments = arguments_text(&v["function"]["arguments"]);
+        let slot = match self.find(index, id.as_deref(), name.is_some()) {
+            Some(i) => i,
+            None => {
+                self.slots.push(Slot {
+                    index,
+                    id: None,
+                    named: false,
+                    arguments: String::new(),
+                });
+                self.slots.len() - 1
+            }
+        };
+        let s = &mut self.slots[slot];
+        if s.id.is_none() {
+            s.id = id.clone();
+        }
+        s.named |= name.is_some();
+        s.arguments.push_str(&arguments);
+        StreamEvent::ToolCall {
+            index: slot,
+            id,
+            name: name.map(str::to_string),
+            arguments,
+            signature: None,
+        }
+    }
+}
+
+impl StreamDecode for StreamDecoder {
+    fn finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Decode one SSE event. `[DONE]` yields nothing; an error chunk or `event: error` is an error.
+    fn event(&mut self, ev: &SseEvent) -> Result<Vec<StreamEvent>, ProviderError> {
+        if ev.is_done() {
+            self.finished = true;
+            return Ok(Vec::new());
+        }
+        let data = ev.data.trim();
+        if data.is_empty() {
+            return Ok(Vec::new());
+        }
+        let v: Value = super::parse_json(data.as_bytes())
+            .map_err(|e| ProviderError::decode(format!("stream chunk is not valid JSON: {e}")))?;
+        if ev.event.as_deref() == Some("error") || v.get("error").is_some_and(|e| !e.is_null()) {
+            return Err(error_from_body(&v, None));
+        }
+        // vLLM reports mid-stream failures as `{"object":"error","message":...}`.
+        if v["object"].as_str() == Some("error") {
+            return Err(error_from_body(&v, None));
+        }
+        let mut out = Vec::new();
+        if !self.seen_model {
+            if let Some(m) = v["model"].as_str() {
+                self.seen_model = true;
+                out.push(StreamEvent::ModelId(m.to_string()));
+            }
+        }
+        if let Some(choice) = v["choices"].get(0) {
+            let delta = &choice["delta"];
+            if let Some(r) = reasoning_of(delta) {
+                if !r.is_empty() {
+                    out.push(StreamEvent::ReasoningDelta(r.to_string()));
+                }
+            }
+            let (text, reasoning) = split_content(&delta["content"]);
+            if !reasoning.is_empty() {
+                out.push(StreamEvent::ReasoningDelta(reasoning));
+            }
+            if !text.is_empty() {
+                out.push(StreamEvent::TextDelta(text));
+            }
+            if let Some(calls) = delta["tool_calls"].as_array() {
+                for c in calls {
+                    out.push(self.calls.fragment(c));
+                }
+            }
+            if let Some(f) = choice["finish_reason"].as_str() {
+                self.finished = true;
+                out.push(StreamEvent::Finish {
+                    reason: finish_reason(f),
+                    raw: Some(f.to_string()),
+                });
+            }
+        }
+        if v["usage"].is_object() {
+            out.push(StreamEvent::Usage(usage(&v["usage"])));
+        }
+        Ok(out)
+    }
+}
+
+/// Turn an error body into a typed error. OpenAI's `insufficient_quota` 429 is a billing problem,
+/// not a rate limit: retrying will not help.
+pub fn parse_error(status: u16, body: &[u8]) -> ProviderError {
+    let v: Value = super::parse_json(body).unwrap_or(Value::Null);
+    let mut e = error_from_body(&v, Some(status));
+    let code = v["error"]["code"].as_str().or(v["error"]["type"].as_str());
+    if code == Some("insufficient_quota") {
+        e.kind = ErrorKind::Auth;
+    }
+    e
+}
