@@ -180,6 +180,10 @@ struct State {
     attempts: Mutex<HashMap<String, usize>>,
     /// Chat requests received so far (a stream of a `single_stream` server ends when it grows).
     chats: AtomicU64,
+    /// Chat requests being answered now (from arrival until their body is done), and the most
+    /// there ever were at once.
+    in_flight: Arc<AtomicU64>,
+    most_in_flight: Arc<AtomicU64>,
 }
 
 impl State {
@@ -188,7 +192,26 @@ impl State {
             config,
             attempts: Mutex::new(HashMap::new()),
             chats: AtomicU64::new(0),
+            in_flight: Default::default(),
+            most_in_flight: Default::default(),
         })
+    }
+}
+
+/// Counts one chat request in flight until it is dropped (with the response body it rides in).
+struct InFlight(Arc<AtomicU64>);
+
+impl InFlight {
+    fn start(state: &State) -> InFlight {
+        let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        state.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(state.in_flight.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -248,6 +271,7 @@ async fn serve_state(
 pub struct MockServer {
     addr: SocketAddr,
     log: Arc<Mutex<Vec<Recorded>>>,
+    most_in_flight: Arc<AtomicU64>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -265,6 +289,7 @@ impl MockServer {
         let log = Arc::new(Mutex::new(Vec::new()));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let state = State::new(config);
+        let most_in_flight = state.most_in_flight.clone();
         let log2 = log.clone();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -290,6 +315,7 @@ impl MockServer {
         Ok(MockServer {
             addr,
             log,
+            most_in_flight,
             stop: Some(tx),
             thread: Some(thread),
         })
@@ -302,6 +328,12 @@ impl MockServer {
     /// `http://127.0.0.1:PORT` (no trailing slash, no version).
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The most chat requests this server was answering at once (from a request's arrival to
+    /// the end of its response body).
+    pub fn most_in_flight(&self) -> u64 {
+        self.most_in_flight.load(Ordering::SeqCst)
     }
 
     /// Every request received so far, in arrival order.
@@ -443,6 +475,7 @@ async fn handle(
     };
     let failure = script.failures.get(attempt).cloned();
     let chat_number = state.chats.fetch_add(1, Ordering::SeqCst) + 1;
+    let guard = InFlight::start(&state);
     let resp = answer(
         &state,
         &script,
@@ -454,6 +487,14 @@ async fn handle(
         chat_number,
     )
     .await;
+    // The request counts as in flight until its body has been sent (or dropped).
+    let resp = resp.map(|b| {
+        b.map_frame(move |f| {
+            let _ = &guard;
+            f
+        })
+        .boxed()
+    });
     with_headers(resp, &script.headers)
 }
 

@@ -203,3 +203,132 @@ async fn inter_token_latency_is_the_mean_gap_after_the_first_chunk() {
         .await;
     assert_eq!((out.results[0].ttft, out.results[0].itl), (None, None));
 }
+
+/// The engine is a value a server can share across threads, and a run on it is a future any
+/// worker thread may poll: `tokio::spawn` on a multi-thread runtime compiles only if it is
+/// `Send` (and `'static`, which owning the engine and the jobs makes it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_is_send_and_sync_and_a_run_can_be_spawned() {
+    fn shared<T: Send + Sync + Clone + 'static>(_: &T) {}
+    fn sendable<F: std::future::Future + Send>(f: F) -> F {
+        f
+    }
+    let engine = engine();
+    shared(&engine);
+    let jobs = vec![mock_job("a", "one"), mock_job("b", "two")];
+    let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = seen.clone();
+    let e = engine.clone();
+    let run = tokio::spawn(async move {
+        let mut sinks = Fanout::new();
+        sinks.push(FnSink(move |_, ev: &Event<'_>| {
+            if let Event::JobFinished { .. } = ev {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            Ok(())
+        }));
+        let fut = sendable(e.run(
+            &jobs,
+            RunOptions::default(),
+            &mut sinks,
+            std::future::pending(),
+        ));
+        fut.await
+    });
+    let out = run.await.unwrap();
+    assert_eq!(out.results.len(), 2);
+    assert!(out.results.iter().all(|r| !r.failed()), "{:?}", out.results);
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 2);
+
+    // The per-job call a request handler uses: events as they happen, the result last, from a
+    // task of its own.
+    let mut events = engine
+        .call(mock_job("c", "three words here"), RunOptions::default())
+        .unwrap();
+    let handler = tokio::spawn(async move {
+        let mut deltas = String::new();
+        let mut last = None;
+        while let Some(ev) = events.next().await {
+            match ev {
+                JobEvent::Delta(StreamEvent::TextDelta(t)) => deltas.push_str(&t),
+                JobEvent::Finished(r) => last = Some(r),
+                _ => {}
+            }
+        }
+        (deltas, last)
+    });
+    let (deltas, last) = handler.await.unwrap();
+    let r = last.expect("the stream ends with the result");
+    assert_eq!(deltas, r.response.text, "the deltas are the answer");
+    assert!(!r.failed());
+}
+
+/// A provider of the OpenAI dialect at the mock server, at most `concurrency` requests at once.
+fn boxed_provider(url: &str, concurrency: Option<usize>) -> crate::provider::Provider {
+    let mut p = Registry::builtin().get("openai").unwrap().clone();
+    p.id = "box".into();
+    p.base_url = format!("{url}/v1");
+    p.concurrency = concurrency;
+    p
+}
+
+fn box_job(p: &crate::provider::Provider, n: usize) -> Job {
+    Job {
+        label: format!("box/m{n}"),
+        links: vec![Link {
+            target: Target {
+                provider: p.clone(),
+                model: "slow".into(),
+                base_url: p.base_url.clone(),
+                key: None,
+            },
+            preflight: None,
+            notes: Vec::new(),
+        }],
+        request: ChatRequest {
+            messages: vec![Message::user("x")],
+            stream: true,
+            ..Default::default()
+        },
+    }
+}
+
+/// Two runs at once on one engine: three jobs each to a provider with `concurrency = 1`. The
+/// limit is the engine's, not the run's, so the server never has two requests in flight; the
+/// same runs without the limit do overlap there (the test can tell).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_runs_on_one_engine_share_a_providers_limit() {
+    for (limit, overlap) in [(Some(1), false), (None, true)] {
+        let server = llmx_mock::MockServer::start(
+            serde_json::from_value(serde_json::json!({
+                "models": {"slow": {"text": "ok then", "ttft_ms": 60}}
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+        let p = boxed_provider(&server.url(), limit);
+        let engine = engine();
+        let run = |first: usize| {
+            let engine = engine.clone();
+            let jobs: Vec<Job> = (first..first + 3).map(|n| box_job(&p, n)).collect();
+            tokio::spawn(async move {
+                let mut sinks = Fanout::new();
+                engine
+                    .run(
+                        &jobs,
+                        RunOptions::default(),
+                        &mut sinks,
+                        std::future::pending(),
+                    )
+                    .await
+            })
+        };
+        let (a, b) = tokio::join!(run(0), run(3));
+        for out in [a.unwrap(), b.unwrap()] {
+            assert!(out.results.iter().all(|r| !r.failed()), "{:?}", out.results);
+        }
+        assert_eq!(server.requests().len(), 6);
+        let most = server.most_in_flight();
+        assert_eq!(most > 1, overlap, "limit {limit:?}: {most} at once");
+    }
+}

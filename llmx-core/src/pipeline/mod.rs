@@ -91,8 +91,31 @@ pub struct RequestSpec {
     pub force: bool,
 }
 
+impl Default for RequestSpec {
+    /// A streamed request with the default limits, recorded, nothing attached.
+    fn default() -> Self {
+        RequestSpec {
+            system: None,
+            temperature: None,
+            max_tokens: None,
+            stream: true,
+            connect_timeout: std::time::Duration::from_secs_f64(
+                crate::provider::run::defaults::CONNECT_SECS,
+            ),
+            limits: CallLimits::default(),
+            route: None,
+            no_fallback: false,
+            history: HistoryPolicy::default(),
+            images: Vec::new(),
+            tools: None,
+            tool_choice: None,
+            force: false,
+        }
+    }
+}
+
 /// One run: its models, its request, how many at once, and its spending cap.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RunSpec {
     /// As given: comma lists split, in order.
     pub models: Vec<String>,
@@ -437,4 +460,46 @@ fn history_sink<'e>(
             })
         }),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::history::HistoryWriter;
+    use crate::provider::Registry;
+
+    /// However many runs record through it, the process's one writer opens the store once,
+    /// and every run's rows are there after one flush.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_history_writer_serves_every_run_and_opens_the_store_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.sqlite3");
+        let writer = Arc::new(HistoryWriter::new(path.clone(), None));
+        let engine = Engine::builder(Registry::builtin(), Arc::new(Catalog::embedded()))
+            .history(writer.clone())
+            .build()
+            .unwrap();
+        let run = RunSpec {
+            models: vec!["mock/a".into(), "mock/b".into()],
+            ..Default::default()
+        };
+        assert_eq!(writer.opens(), 0, "nothing opened before a run records");
+        for n in 0..3 {
+            let prepared = Prepared::new(&engine, &run, format!("prompt {n}"), None)
+                .await
+                .unwrap();
+            let mut sinks = Fanout::new();
+            let out = prepared
+                .execute(&engine, "compare", &run, &mut sinks, std::future::pending())
+                .await;
+            assert_eq!(out.results.len(), 2);
+        }
+        writer.flush().unwrap();
+        assert_eq!(writer.opens(), 1);
+        let store = crate::history::Store::open_existing(&path).unwrap();
+        let runs = store.runs(None, None, None, 100).unwrap();
+        assert_eq!(runs.len(), 3, "{runs:?}");
+        assert!(runs.iter().all(|r| r.rows == 2), "{runs:?}");
+    }
 }
