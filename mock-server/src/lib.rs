@@ -7,6 +7,7 @@
 //! Built on hyper directly: every chunk is written by a task that sleeps between chunks, which is
 //! what time-to-first-token measurements need.
 
+mod bill;
 mod inspect;
 mod render;
 
@@ -74,6 +75,12 @@ pub struct Script {
     /// named tool choice, none under `none`. Streamed as fragments of `chunk_chars` (OpenAI,
     /// Anthropic; Gemini sends each call whole).
     pub tool_calls: Vec<MockCall>,
+    /// Report usage as providers bill it (see `bill`): the request's text at four characters a
+    /// token, tool definitions included, images by their documented formulas, and the whole
+    /// output allowance. Overrides `input_tokens` and `output_tokens`.
+    pub bill: bool,
+    /// With `bill`: multiply the input billed (a provider billing more than it documents).
+    pub bill_factor: Option<f64>,
 }
 
 /// A scripted tool call.
@@ -548,7 +555,11 @@ async fn answer(
             .cloned()
             .collect(),
     };
-    let plan = render::Plan::new(script, model, dialect, include_usage, calls, &seen);
+    let mut plan = render::Plan::new(script, model, dialect, include_usage, calls, &seen);
+    if script.bill {
+        let (input, output) = bill::usage(dialect, json, script.bill_factor.unwrap_or(1.0));
+        plan.bill(input, output);
+    }
 
     if script.header_delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(script.header_delay_ms)).await;

@@ -86,6 +86,12 @@ impl Plan {
         }
     }
 
+    /// Report these counts (what the request is billed as).
+    pub fn bill(&mut self, input: u64, output: u64) {
+        self.input = input;
+        self.output = output;
+    }
+
     /// Call `i`'s id: the script's, else one shaped like the provider's (Gemini sends none).
     fn call_id(&self, i: usize) -> Option<String> {
         if let Some(id) = &self.calls[i].id {

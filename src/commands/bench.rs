@@ -155,32 +155,31 @@ impl Plan {
         }
     }
 
-    /// `--max-cost`: the worst case of every cell to measure must fit before anything is sent
-    /// (each prompt × model counted as often as it runs); the engine then reserves each job's
-    /// as it starts.
+    /// `--max-cost`: the dearest request must fit before anything is sent; the engine then
+    /// reserves each job's worst case as it starts and stops sending when the next does not
+    /// fit (the rest is run with `--resume` and a higher cap).
     fn budget(&self, engine: &Engine, cells: &[Cell], limit: f64) -> Result<Arc<Budget>, Error> {
-        let mut times: HashMap<(u32, u32), u64> = HashMap::new();
+        let mut seen: HashSet<(u32, u32)> = HashSet::new();
+        let mut dearest: Option<(Job, f64)> = None;
+        let now = engine.clock().now();
         for c in cells {
-            *times.entry((c.prompt, c.model)).or_default() += 1;
+            if !seen.insert((c.prompt, c.model)) {
+                continue;
+            }
+            let job = self.job(c);
+            if job.cannot_run() {
+                continue;
+            }
+            let w = llmx_core::engine::budget::worst_case(&job, engine.catalog(), now)
+                .map_err(|u| Error::from(llmx_core::pipeline::PipelineError::Unbounded(u)))?;
+            if dearest.as_ref().is_none_or(|(_, d)| w > *d) {
+                dearest = Some((job, w));
+            }
         }
-        let jobs: Vec<(Job, u64)> = times
-            .into_iter()
-            .map(|((p, m), n)| {
-                let cell = Cell {
-                    prompt: p,
-                    model: m,
-                    repeat: 1,
-                };
-                (self.job(&cell), n)
-            })
-            .collect();
-        let each: Vec<(&Job, u64)> = jobs.iter().map(|(j, n)| (j, *n)).collect();
-        let mut b = pipeline::budget_for(engine, &each, limit);
-        // Each model's share, in the order the models were given.
-        if let Err(llmx_core::pipeline::PipelineError::OverBudget { parts, .. }) = &mut b {
-            parts.sort_by_key(|(l, _)| self.labels.iter().position(|x| x == l));
+        if let Some((job, _)) = &dearest {
+            pipeline::budget_for(engine, &[(job, 1)], limit)?;
         }
-        Ok(b?)
+        Ok(Arc::new(Budget::new(limit, 0.0)))
     }
 }
 

@@ -4,6 +4,7 @@ mod support;
 
 mod ask;
 mod bench;
+mod budget;
 mod compare;
 mod first_hit;
 mod history;

@@ -661,6 +661,9 @@ struct Feed<'s, 'f, 'q, 'e> {
     catalog: &'e Catalog,
     /// The budget stopped the run from sending more.
     halt: Option<BudgetHalt>,
+    /// A job handed out whose worst case did not fit while others were in flight: it waits
+    /// for their costs to settle.
+    held: Option<(usize, Box<Job>)>,
 }
 
 impl Feed<'_, '_, '_, '_> {
@@ -725,22 +728,38 @@ impl Feed<'_, '_, '_, '_> {
         }
     }
 
-    /// Reserve `job`'s worst case; `false` when the budget says not to send it.
-    fn reserve(&mut self, i: usize, job: &Job, now: SystemTime) -> bool {
+    /// The next job to start and its index: one held back for the budget first, else the
+    /// source's next.
+    fn next(&mut self) -> Next {
+        match self.held.take() {
+            Some((i, job)) => Next::Job(i, job),
+            None => self.source.next(),
+        }
+    }
+
+    /// Reserve `job`'s worst case. `Some(true)`: send it; `Some(false)`: it does not fit yet,
+    /// so it waits for the jobs in flight to settle; `None`: it can never fit, and the run
+    /// stops sending.
+    fn reserve(&mut self, i: usize, job: Box<Job>, now: SystemTime) -> Option<Box<Job>> {
         let Some(b) = &self.budget else {
-            return true;
+            return Some(job);
         };
         if self.halt.is_some() {
-            return false;
+            return None;
         }
-        match b.reserve_job(job, self.catalog, now) {
+        match b.reserve_job(&job, self.catalog, now) {
             Ok(w) => {
                 self.reserved.insert(i, w);
-                true
+                Some(job)
+            }
+            // Others in flight may cost less than their worst case: wait for them.
+            Err(BudgetHalt::Full { .. }) if self.running > 0 => {
+                self.held = Some((i, job));
+                None
             }
             Err(halt) => {
                 self.halt = Some(halt);
-                false
+                None
             }
         }
     }
@@ -786,6 +805,7 @@ impl Drive<'_> {
             budget: opts.budget.clone(),
             catalog: &engine.catalog,
             halt: None,
+            held: None,
         };
         if stopped.is_none() {
             let limit = opts.concurrency.unwrap_or(usize::MAX).max(1);
@@ -802,13 +822,14 @@ impl Drive<'_> {
                         ended = true;
                         break;
                     }
-                    match feed.source.next() {
+                    match feed.next() {
                         Next::Job(i, job) => {
                             let now = clock.now();
-                            if !feed.reserve(i, &job, now) {
-                                ended = true;
+                            let Some(job) = feed.reserve(i, job, now) else {
+                                // Held for the budget (wait), or the budget is done (end).
+                                ended = feed.halt.is_some();
                                 break;
-                            }
+                            };
                             feed.running += 1;
                             let tx = tx.clone();
                             let limits = opts.limits;
