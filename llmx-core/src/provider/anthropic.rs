@@ -401,3 +401,125 @@ pub fn kind_from_type(t: &str) -> Option<ErrorKind> {
         _ => return None,
     })
 }
+
+/// A Messages request body as llmx's conversation: `system` (a string or text blocks), the
+/// turns with their text, image, `tool_use`, `tool_result`, `thinking` and `redacted_thinking`
+/// blocks (a `system` turn inside `messages`, as Claude Code sends one, stays an instruction),
+/// the tools and the settings llmx carries. `Err` names what is malformed.
+pub fn parse_request(v: &Value) -> Result<ChatRequest, String> {
+    let Some(list) = v["messages"].as_array() else {
+        return Err("`messages` must be an array".into());
+    };
+    let mut messages = Vec::with_capacity(list.len());
+    for (i, m) in list.iter().enumerate() {
+        let at = |what: &str| format!("messages[{i}]: {what}");
+        let role = match m["role"].as_str() {
+            Some("user") => Role::User,
+            Some("assistant") => Role::Assistant,
+            Some("system") => Role::System,
+            Some(r) => return Err(at(&format!("unknown role `{r}`"))),
+            None => return Err(at("no `role`")),
+        };
+        let content = blocks(&m["content"]).map_err(|e| at(&e))?;
+        messages.push(super::types::Message { role, content });
+    }
+    let system = match &v["system"] {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(b) => Some(
+            b.iter()
+                .filter_map(|x| x["text"].as_str())
+                .collect::<Vec<_>>()
+                .join("\n\n"),
+        ),
+        _ => None,
+    };
+    let tools = v["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["name"].is_string())
+        .map(|t| super::types::Tool {
+            name: t["name"].as_str().unwrap_or("").to_string(),
+            description: t["description"].as_str().map(str::to_string),
+            parameters: Some(t["input_schema"].clone()).filter(|p| !p.is_null()),
+        })
+        .collect();
+    let tool_choice = match v["tool_choice"]["type"].as_str() {
+        Some("auto") => Some(ToolChoice::Auto),
+        Some("none") => Some(ToolChoice::None),
+        Some("any") => Some(ToolChoice::Required),
+        Some("tool") => v["tool_choice"]["name"]
+            .as_str()
+            .map(|n| ToolChoice::Named(n.to_string())),
+        _ => None,
+    };
+    Ok(ChatRequest {
+        model: v["model"].as_str().unwrap_or("").to_string(),
+        system,
+        messages,
+        temperature: v["temperature"].as_f64(),
+        max_tokens: num(&v["max_tokens"]).and_then(|n| u32::try_from(n).ok()),
+        stop: v["stop_sequences"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect(),
+        stream: v["stream"].as_bool() == Some(true),
+        tools,
+        tool_choice,
+    })
+}
+
+/// A turn's `content`: a string, or blocks.
+fn blocks(v: &Value) -> Result<Vec<Part>, String> {
+    let list = match v {
+        Value::String(s) => return Ok(vec![Part::Text(s.clone())]),
+        Value::Array(l) => l,
+        _ => return Err("`content` must be a string or a list of blocks".into()),
+    };
+    list.iter()
+        .map(|b| {
+            Ok(match b["type"].as_str() {
+                Some("text") => Part::Text(b["text"].as_str().unwrap_or("").to_string()),
+                Some("image") => {
+                    let s = &b["source"];
+                    match s["type"].as_str() {
+                        Some("base64") => Part::image_inline(
+                            s["media_type"].as_str().unwrap_or(""),
+                            s["data"].as_str().unwrap_or(""),
+                        ),
+                        Some("url") => Part::image_url(s["url"].as_str().unwrap_or("")),
+                        _ => return Err("an image source must be base64 or url".into()),
+                    }
+                }
+                Some("tool_use") => Part::ToolCall(ToolCall {
+                    id: b["id"].as_str().map(str::to_string),
+                    name: b["name"].as_str().unwrap_or("").to_string(),
+                    arguments: input_text(&b["input"]),
+                    signature: None,
+                }),
+                Some("tool_result") => Part::ToolResult(super::types::ToolResult {
+                    call_id: b["tool_use_id"].as_str().map(str::to_string),
+                    name: None,
+                    is_error: b["is_error"].as_bool(),
+                    content: match &b["content"] {
+                        Value::Null => Vec::new(),
+                        c => blocks(c)?,
+                    },
+                }),
+                Some("thinking") => Part::Reasoning(Reasoning {
+                    text: b["thinking"].as_str().unwrap_or("").to_string(),
+                    signature: b["signature"].as_str().map(str::to_string),
+                    redacted: None,
+                }),
+                Some("redacted_thinking") => Part::Reasoning(Reasoning {
+                    redacted: Some(b["data"].as_str().unwrap_or("").to_string()),
+                    ..Default::default()
+                }),
+                Some(t) => return Err(format!("content block type `{t}` is not supported")),
+                None => return Err("a content block has no `type`".into()),
+            })
+        })
+        .collect()
+}

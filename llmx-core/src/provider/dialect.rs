@@ -18,6 +18,9 @@ pub trait WireDialect: Sync {
     fn name(&self) -> &'static str;
     /// The HTTP request for `req` (the key is added later, by the HTTP layer alone).
     fn build_request(&self, req: &ChatRequest, provider: &Provider, base_url: &str) -> HttpCall;
+    /// The other direction: a request body of this wire as llmx's conversation (what a client
+    /// of a gateway sends). `Err` names what is malformed.
+    fn parse_request(&self, body: &serde_json::Value) -> Result<ChatRequest, String>;
     /// A whole, non-streamed success body.
     fn parse_response(&self, body: &[u8]) -> Result<ChatResponse, ProviderError>;
     /// A decoder for one streamed answer.
@@ -65,6 +68,9 @@ impl WireDialect for OpenAi {
     fn build_request(&self, req: &ChatRequest, provider: &Provider, base_url: &str) -> HttpCall {
         openai::build_request(req, provider, base_url)
     }
+    fn parse_request(&self, body: &serde_json::Value) -> Result<ChatRequest, String> {
+        openai::parse_request(body)
+    }
     fn parse_response(&self, body: &[u8]) -> Result<ChatResponse, ProviderError> {
         openai::parse_response(body)
     }
@@ -93,6 +99,9 @@ impl WireDialect for Anthropic {
     fn build_request(&self, req: &ChatRequest, _: &Provider, base_url: &str) -> HttpCall {
         anthropic::build_request(req, base_url)
     }
+    fn parse_request(&self, body: &serde_json::Value) -> Result<ChatRequest, String> {
+        anthropic::parse_request(body)
+    }
     fn parse_response(&self, body: &[u8]) -> Result<ChatResponse, ProviderError> {
         anthropic::parse_response(body)
     }
@@ -120,6 +129,9 @@ impl WireDialect for Gemini {
     }
     fn build_request(&self, req: &ChatRequest, _: &Provider, base_url: &str) -> HttpCall {
         gemini::build_request(req, base_url)
+    }
+    fn parse_request(&self, body: &serde_json::Value) -> Result<ChatRequest, String> {
+        gemini::parse_request(body)
     }
     fn parse_response(&self, body: &[u8]) -> Result<ChatResponse, ProviderError> {
         gemini::parse_response(body)

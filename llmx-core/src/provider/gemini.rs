@@ -92,8 +92,10 @@ pub fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
 fn conversation(req: &ChatRequest, notes: &mut Vec<String>) -> (Vec<String>, Vec<Value>) {
     let mut system: Vec<String> = req.system.iter().cloned().collect();
     let mut turns: Vec<(&'static str, Vec<Value>)> = Vec::new();
-    // Tool names by call id, for results that do not name their tool.
+    // Tool names by call id, for results that do not name their tool; and the calls of the
+    // last model turn in order, for results with neither (Gemini pairs them by order).
     let mut names: std::collections::HashMap<&str, &str> = Default::default();
+    let mut unanswered: std::collections::VecDeque<&str> = Default::default();
     let mut dropped = false;
     for m in &req.messages {
         let role = match m.role {
@@ -114,6 +116,7 @@ fn conversation(req: &ChatRequest, notes: &mut Vec<String>) -> (Vec<String>, Vec
                     if let Some(id) = &c.id {
                         names.insert(id, &c.name);
                     }
+                    unanswered.push_back(&c.name);
                     let mut call = Map::new();
                     call.insert("name".into(), json!(c.name));
                     call.insert(
@@ -135,7 +138,11 @@ fn conversation(req: &ChatRequest, notes: &mut Vec<String>) -> (Vec<String>, Vec
                         .name
                         .as_deref()
                         .or_else(|| r.call_id.as_deref().and_then(|id| names.get(id).copied()))
+                        .or_else(|| unanswered.front().copied())
                         .unwrap_or_default();
+                    if let Some(i) = unanswered.iter().position(|n| *n == name) {
+                        unanswered.remove(i);
+                    }
                     let mut resp = Map::new();
                     resp.insert("name".into(), json!(name));
                     resp.insert("response".into(), function_response(r));
@@ -415,4 +422,107 @@ pub fn parse_error(status: u16, body: &[u8]) -> ProviderError {
         }
     }
     e
+}
+
+/// A `generateContent` request body as llmx's conversation: `contents` of user and `model`
+/// turns (text, thought text, `inlineData` images, `functionCall` parts with their
+/// `thoughtSignature`, `functionResponse` parts), `systemInstruction`, the function
+/// declarations and the settings llmx carries. `Err` names what is malformed.
+pub fn parse_request(v: &Value) -> Result<ChatRequest, String> {
+    let Some(list) = v["contents"].as_array() else {
+        return Err("`contents` must be an array".into());
+    };
+    let mut messages = Vec::with_capacity(list.len());
+    for (i, c) in list.iter().enumerate() {
+        let role = match c["role"].as_str() {
+            Some("model") => Role::Assistant,
+            Some("user") | None => Role::User,
+            Some(r) => return Err(format!("contents[{i}]: unknown role `{r}`")),
+        };
+        let mut content = Vec::new();
+        for p in c["parts"].as_array().into_iter().flatten() {
+            let call = &p["functionCall"];
+            let result = &p["functionResponse"];
+            if call.is_object() {
+                content.push(Part::ToolCall(ToolCall {
+                    id: call["id"].as_str().map(str::to_string),
+                    name: call["name"].as_str().unwrap_or("").to_string(),
+                    arguments: match &call["args"] {
+                        Value::Null => String::new(),
+                        a => a.to_string(),
+                    },
+                    signature: p["thoughtSignature"].as_str().map(str::to_string),
+                }));
+            } else if result.is_object() {
+                content.push(Part::ToolResult(super::types::ToolResult {
+                    call_id: result["id"].as_str().map(str::to_string),
+                    name: result["name"].as_str().map(str::to_string),
+                    is_error: None,
+                    content: vec![Part::Text(result["response"].to_string())],
+                }));
+            } else if let Some(d) = p.get("inlineData") {
+                content.push(Part::image_inline(
+                    d["mimeType"].as_str().unwrap_or(""),
+                    d["data"].as_str().unwrap_or(""),
+                ));
+            } else if let Some(t) = p["text"].as_str() {
+                content.push(if p["thought"].as_bool() == Some(true) {
+                    Part::Reasoning(super::types::Reasoning {
+                        text: t.to_string(),
+                        signature: p["thoughtSignature"].as_str().map(str::to_string),
+                        redacted: None,
+                    })
+                } else {
+                    Part::Text(t.to_string())
+                });
+            }
+        }
+        messages.push(super::types::Message { role, content });
+    }
+    let system = v["systemInstruction"]["parts"].as_array().map(|parts| {
+        parts
+            .iter()
+            .filter_map(|p| p["text"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    });
+    let tools = v["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["functionDeclarations"].as_array())
+        .flatten()
+        .map(|d| super::types::Tool {
+            name: d["name"].as_str().unwrap_or("").to_string(),
+            description: d["description"].as_str().map(str::to_string),
+            parameters: Some(d["parameters"].clone()).filter(|p| !p.is_null()),
+        })
+        .collect();
+    let config = &v["generationConfig"];
+    let fc = &v["toolConfig"]["functionCallingConfig"];
+    let tool_choice = match fc["mode"].as_str() {
+        Some("AUTO") => Some(ToolChoice::Auto),
+        Some("NONE") => Some(ToolChoice::None),
+        Some("ANY") => match fc["allowedFunctionNames"].as_array().map(Vec::as_slice) {
+            Some([one]) => one.as_str().map(|n| ToolChoice::Named(n.to_string())),
+            _ => Some(ToolChoice::Required),
+        },
+        _ => None,
+    };
+    Ok(ChatRequest {
+        model: String::new(),
+        system,
+        messages,
+        temperature: config["temperature"].as_f64(),
+        max_tokens: num(&config["maxOutputTokens"]).and_then(|n| u32::try_from(n).ok()),
+        stop: config["stopSequences"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect(),
+        stream: false,
+        tools,
+        tool_choice,
+    })
 }

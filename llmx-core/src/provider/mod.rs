@@ -234,6 +234,8 @@ pub fn error_from_body(v: &Value, status: Option<u16>) -> ProviderError {
 }
 
 #[cfg(test)]
+mod conversation_tests;
+#[cfg(test)]
 pub(crate) mod fixture_tests;
 #[cfg(test)]
 mod mock_server_tests;

@@ -480,3 +480,118 @@ pub fn parse_error(status: u16, body: &[u8]) -> ProviderError {
     }
     e
 }
+
+/// A Chat Completions request body as llmx's conversation (what a client of a gateway sends):
+/// `system`/`developer`/`user`/`assistant`/`tool` messages, content as a string or parts (text,
+/// `image_url` with `data:` or http URLs), assistant `tool_calls`, the tools and the sampling
+/// settings llmx carries. `Err` names what is malformed.
+pub fn parse_request(v: &Value) -> Result<ChatRequest, String> {
+    let Some(list) = v["messages"].as_array() else {
+        return Err("`messages` must be an array".into());
+    };
+    let mut messages = Vec::with_capacity(list.len());
+    for (i, m) in list.iter().enumerate() {
+        let at = |what: &str| format!("messages[{i}]: {what}");
+        let role = match m["role"].as_str() {
+            Some("system") => Role::System,
+            Some("developer") => Role::Developer,
+            Some("user") => Role::User,
+            Some("assistant") => Role::Assistant,
+            Some("tool") => Role::Tool,
+            Some(r) => return Err(at(&format!("unknown role `{r}`"))),
+            None => return Err(at("no `role`")),
+        };
+        let mut content = content_parts(&m["content"]).map_err(|e| at(&e))?;
+        if role == Role::Assistant {
+            for c in m["tool_calls"].as_array().into_iter().flatten() {
+                content.push(Part::ToolCall(ToolCall {
+                    id: call_id(&c["id"]),
+                    name: c["function"]["name"].as_str().unwrap_or("").to_string(),
+                    arguments: arguments_text(&c["function"]["arguments"]),
+                    signature: None,
+                }));
+            }
+        }
+        if role == Role::Tool {
+            content = vec![Part::ToolResult(super::types::ToolResult {
+                call_id: call_id(&m["tool_call_id"]),
+                name: m["name"].as_str().map(str::to_string),
+                is_error: None,
+                content,
+            })];
+        }
+        messages.push(super::types::Message { role, content });
+    }
+    let tools = v["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["function"].is_object())
+        .map(|t| super::types::Tool {
+            name: t["function"]["name"].as_str().unwrap_or("").to_string(),
+            description: t["function"]["description"].as_str().map(str::to_string),
+            parameters: Some(t["function"]["parameters"].clone()).filter(|p| !p.is_null()),
+        })
+        .collect();
+    let tool_choice = match &v["tool_choice"] {
+        Value::String(s) if s == "auto" => Some(ToolChoice::Auto),
+        Value::String(s) if s == "none" => Some(ToolChoice::None),
+        Value::String(s) if s == "required" => Some(ToolChoice::Required),
+        Value::Object(o) => o
+            .get("function")
+            .and_then(|f| f["name"].as_str())
+            .map(|n| ToolChoice::Named(n.to_string())),
+        _ => None,
+    };
+    let stop = match &v["stop"] {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(ChatRequest {
+        model: v["model"].as_str().unwrap_or("").to_string(),
+        system: None,
+        messages,
+        temperature: v["temperature"].as_f64(),
+        max_tokens: num(&v["max_completion_tokens"])
+            .or(num(&v["max_tokens"]))
+            .and_then(|n| u32::try_from(n).ok()),
+        stop,
+        stream: v["stream"].as_bool() == Some(true),
+        tools,
+        tool_choice,
+    })
+}
+
+/// A message's `content`: a string, null, or a list of `text` and `image_url` parts.
+fn content_parts(v: &Value) -> Result<Vec<Part>, String> {
+    match v {
+        Value::Null => Ok(Vec::new()),
+        Value::String(s) => Ok(vec![Part::Text(s.clone())]),
+        Value::Array(parts) => parts
+            .iter()
+            .map(|p| match p["type"].as_str() {
+                Some("text") => Ok(Part::Text(p["text"].as_str().unwrap_or("").to_string())),
+                Some("image_url") => {
+                    let url = p["image_url"]["url"]
+                        .as_str()
+                        .or(p["image_url"].as_str())
+                        .unwrap_or("");
+                    match url
+                        .strip_prefix("data:")
+                        .and_then(|r| r.split_once(";base64,"))
+                    {
+                        Some((media, data)) => Ok(Part::image_inline(media, data)),
+                        None => Ok(Part::image_url(url)),
+                    }
+                }
+                Some(t) => Err(format!("content part type `{t}` is not supported")),
+                None => Err("a content part has no `type`".into()),
+            })
+            .collect(),
+        _ => Err("`content` must be a string or a list of parts".into()),
+    }
+}
