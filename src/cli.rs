@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::EXIT_CODES_HELP;
+use crate::output::ColorWhen;
+use crate::render::listing::{BoardSort, UsageBy};
+use crate::render::models::{ModelSort, ModelsFormat};
 use crate::render::Format;
+use crate::sink::bench::BenchFormat;
 use crate::validate::{parse_count, parse_secs, parse_temperature, parse_usd};
 use llmx_core::provider::run::defaults;
 
@@ -26,6 +30,69 @@ Keys come from each provider's env var (OPENAI_API_KEY, ...), then the OS keyrin
 set), then the config file (llmx config path); LLMX_<PROVIDER>_BASE_URL points a provider at
 another server.";
 
+/// `ValueEnum` for the plain enums of the layers below the command line, which know nothing of
+/// clap: each variant with its value and help, as the flags show them.
+macro_rules! value_enum {
+    ($t:ty { $($v:ident => $name:literal $(: $help:literal)?),+ $(,)? }) => {
+        impl ValueEnum for $t {
+            fn value_variants<'a>() -> &'a [Self] {
+                &[$(<$t>::$v),+]
+            }
+            fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+                Some(match self {
+                    $(Self::$v => clap::builder::PossibleValue::new($name)$(.help($help))?),+
+                })
+            }
+        }
+    };
+}
+
+value_enum!(Format {
+    Table => "table",
+    Csv => "csv",
+    Json => "json",
+    Jsonl => "jsonl",
+    Markdown => "markdown",
+    Html => "html": "One self-contained HTML report",
+});
+value_enum!(crate::render::Layout {
+    Auto => "auto": "Side by side when every answer gets 38 columns, else stacked",
+    Side => "side": "Answers in columns side by side (each at least 20 wide)",
+    Stacked => "stacked": "Answers one under another, each at the full width",
+});
+value_enum!(ColorWhen {
+    Auto => "auto",
+    Always => "always",
+    Never => "never",
+});
+value_enum!(BenchFormat {
+    Csv => "csv",
+    Jsonl => "jsonl",
+});
+value_enum!(UsageBy {
+    Model => "model": "`provider/model` as requested",
+    Provider => "provider",
+    Day => "day": "UTC day",
+});
+value_enum!(BoardSort {
+    Latency => "latency": "Median latency, lowest first",
+    Ttft => "ttft": "Median time to first token, lowest first",
+    Speed => "speed": "Median output tokens per second, highest first",
+    Cost => "cost": "Mean cost per request, lowest first",
+    Errors => "errors": "Error rate, lowest first",
+});
+value_enum!(ModelSort {
+    Name => "name": "Provider, then model id",
+    Price => "price": "Cheapest first (input + output price); unpriced last",
+    Context => "context": "Largest context window first; unknown last",
+});
+value_enum!(ModelsFormat {
+    Table => "table": "Aligned columns; model ids are never broken (other columns go first)",
+    Plain => "plain": "One tab-separated line per model, no header: provider/id, context, input and output USD per million tokens, capabilities, aliases",
+    Csv => "csv",
+    Json => "json",
+});
+
 #[derive(Debug, Parser)]
 #[command(
     name = "llmx",
@@ -42,15 +109,6 @@ pub struct Cli {
     /// asks for it anywhere), always (e.g. for `| less -R`), never.
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
-}
-
-/// `--color`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum ColorWhen {
-    #[default]
-    Auto,
-    Always,
-    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -259,13 +317,6 @@ Exit codes:
   129  hung up (SIGHUP); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM): finished rows
        are kept, requests cut short are not written, and --resume runs them";
 
-/// Row formats of `llmx bench`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum BenchFormat {
-    Csv,
-    Jsonl,
-}
-
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
     /// Models to benchmark, comma-separated; repeat -m to add more [env: LLMX_MODELS].
@@ -450,16 +501,6 @@ pub enum HistoryCommand {
     },
 }
 
-/// What `llmx usage` groups by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum UsageBy {
-    /// `provider/model` as requested.
-    Model,
-    Provider,
-    /// UTC day.
-    Day,
-}
-
 #[derive(Debug, Clone, Args)]
 pub struct UsageArgs {
     /// Rows started this recently: 30d, 12h, 2w.
@@ -469,21 +510,6 @@ pub struct UsageArgs {
     pub by: UsageBy,
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-}
-
-/// What `llmx leaderboard` ranks by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum BoardSort {
-    /// Median latency, lowest first.
-    Latency,
-    /// Median time to first token, lowest first.
-    Ttft,
-    /// Median output tokens per second, highest first.
-    Speed,
-    /// Mean cost per request, lowest first.
-    Cost,
-    /// Error rate, lowest first.
-    Errors,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -523,29 +549,6 @@ pub enum ConfigCommand {
     Show,
     /// Write a commented starter config file (never over an existing one).
     Init,
-}
-
-/// How `llmx models` sorts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ModelSort {
-    /// Provider, then model id.
-    Name,
-    /// Cheapest first (input + output price); unpriced last.
-    Price,
-    /// Largest context window first; unknown last.
-    Context,
-}
-
-/// Output formats of `llmx models`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ModelsFormat {
-    /// Aligned columns; model ids are never broken (other columns go first).
-    Table,
-    /// One tab-separated line per model, no header: provider/id, context, input and output
-    /// USD per million tokens, capabilities, aliases.
-    Plain,
-    Csv,
-    Json,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -182,7 +182,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let d = &self.file.defaults;
-        // The same checks as the flags (crate::settings), so a value means the same everywhere.
+        // The same checks as the flags (crate::validate), so a value means the same everywhere.
         if let Some(t) = d.temperature {
             if crate::validate::check_temperature(t).is_err() {
                 return Err(self.error("defaults", "temperature", FieldProblem::Temperature(t)));

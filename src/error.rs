@@ -223,7 +223,7 @@ fn resolve_shown(e: &ResolveError) -> String {
 fn pipeline_shown(e: &PipelineError) -> String {
     use llmx_core::engine::budget::Unbounded;
     use llmx_core::pipeline::AttachError;
-    let usd = |c: f64| crate::render::usd(Some(c));
+    let usd = |c: f64| llmx_core::row::usd(Some(c));
     match e {
         PipelineError::Attach(AttachError::UnknownToolChoice { name, path, tools }) => format!(
             "--tool-choice `{name}` is no tool of `{}` (it has {}); pass auto, none, required or one of those names",
@@ -268,7 +268,7 @@ fn prompts_shown(e: &PromptsError) -> String {
 }
 
 fn budget_shown(h: &BudgetHalt) -> String {
-    let usd = |c: f64| crate::render::usd(Some(c));
+    let usd = |c: f64| llmx_core::row::usd(Some(c));
     match h {
         BudgetHalt::Overrun {
             label,

@@ -7,10 +7,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::{
-    AskArgs, AskFormat, BenchArgs, BenchFormat, CompareArgs, ModelSort, ModelsArgs, ModelsFormat,
-    RequestArgs,
-};
+use crate::cli::{AskArgs, AskFormat, BenchArgs, CompareArgs, ModelsArgs, RequestArgs};
 use llmx_core::env::Env;
 use llmx_core::pipeline::{HistoryPolicy, ImageArg, RequestSpec, RunSpec, SystemPrompt};
 use llmx_core::provider::run::{defaults, CallLimits, RetryPolicy};
@@ -18,7 +15,10 @@ use llmx_core::provider::run::{defaults, CallLimits, RetryPolicy};
 use crate::config::Defaults;
 use crate::error::{Error, PromptCommand};
 use crate::output::{decide, Display, Terminal};
+use crate::render::listing::{BoardSort, UsageBy};
+use crate::render::models::{ModelSort, ModelsFormat};
 use crate::render::{Format, TableOptions};
+use crate::sink::bench::BenchFormat;
 use crate::validate::{parse_count, parse_models, parse_secs, parse_temperature};
 
 /// A variable parsed by the same function its flag uses; a bad value names the variable.
@@ -327,12 +327,12 @@ pub enum View {
     Stats,
     Usage {
         since: Duration,
-        by: crate::cli::UsageBy,
+        by: UsageBy,
     },
     Leaderboard {
         since: Duration,
         min_n: u64,
-        sort: crate::cli::BoardSort,
+        sort: BoardSort,
     },
 }
 

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::engine::JobResult;
+use crate::job::JobResult;
 use crate::provider::error::Limit;
 use crate::provider::ErrorKind;
 

@@ -24,9 +24,9 @@ use llmx_core::Engine;
 
 use super::pipeline::{check_writable, flush_history, save_in_recovery, stop_signal};
 use super::{read_all_stdin, Context};
-use crate::cli::BenchFormat;
 use crate::error::{Error, Exit};
 use crate::settings::BenchSettings;
+use crate::sink::bench::BenchFormat;
 use crate::sink::bench::{BenchBar, BenchWriter, Lent, RowsTo};
 
 pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {

@@ -7,9 +7,9 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::Context;
-use crate::cli::{BoardSort, UsageBy};
 use crate::error::{Error, Exit};
 use crate::render::listing::{col, decimal, Listing};
+use crate::render::listing::{BoardSort, UsageBy};
 use crate::render::{self, Report, TotalCost};
 use crate::settings::{ReportSettings, View};
 use llmx_core::history::query::{By, Standing};

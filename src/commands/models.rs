@@ -4,9 +4,9 @@
 use std::io::Write;
 
 use super::{runtime, Context};
-use crate::cli::{ModelSort, ModelsFormat};
 use crate::error::{Error, Exit};
 use crate::render::models::{self as render, ModelRow};
+use crate::render::models::{ModelSort, ModelsFormat};
 use crate::settings::ModelsSettings;
 use llmx_core::catalog::{refresh, Catalog};
 

@@ -35,7 +35,7 @@ pub fn execute<'c>(
         let mut fanout = Fanout::new();
         // First of all sinks: once every job has its result, signals end llmx as usual again,
         // so Ctrl-C works while a table renders into a pipe nobody reads.
-        fanout.push(llmx_core::engine::event::FnSink(
+        fanout.push(llmx_core::engine::FnSink(
             |_, e: &llmx_core::engine::Event<'_>| {
                 if let llmx_core::engine::Event::RunFinished { .. } = e {
                     crate::sys::restore_default_signals();

@@ -1,12 +1,10 @@
 //! What may be printed where. Terminal facts (is a TTY, NO_COLOR, CI, width) are decided once,
-//! in one pure function (the progress display itself is a sink: [`crate::sink::progress`]).
+//! in one pure function (the progress display itself is one of the sinks).
 
 /// Text from a server made safe to show (the core's, used by every renderer here).
 pub use llmx_core::safe;
 
 use std::io::Write;
-
-pub use crate::cli::ColorWhen;
 
 /// One diagnostic line on stderr, with any server text in it neutralised (see [`safe`]). A
 /// closed or failing stderr is ignored: a message is never worth a panic.
@@ -29,6 +27,15 @@ pub fn print(text: &str) -> Result<(), crate::error::Error> {
             llmx_core::engine::SinkError::new("stdout", e),
         )),
     }
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorWhen {
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 /// Facts about the terminal, gathered once at startup.

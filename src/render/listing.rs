@@ -5,6 +5,31 @@
 
 use std::io::{self, Write};
 
+/// What `llmx usage` groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageBy {
+    /// `provider/model` as requested.
+    Model,
+    Provider,
+    /// UTC day.
+    Day,
+}
+
+/// What `llmx leaderboard` ranks by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoardSort {
+    /// Median latency, lowest first.
+    Latency,
+    /// Median time to first token, lowest first.
+    Ttft,
+    /// Median output tokens per second, highest first.
+    Speed,
+    /// Mean cost per request, lowest first.
+    Cost,
+    /// Error rate, lowest first.
+    Errors,
+}
+
 use comfy_table::{CellAlignment, ContentArrangement, Table};
 use serde_json::Value;
 

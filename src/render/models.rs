@@ -2,6 +2,29 @@
 
 use std::io::{self, Write};
 
+/// How `llmx models` sorts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelSort {
+    /// Provider, then model id.
+    Name,
+    /// Cheapest first (input + output price); unpriced last.
+    Price,
+    /// Largest context window first; unknown last.
+    Context,
+}
+
+/// Output formats of `llmx models`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelsFormat {
+    /// Aligned columns; model ids are never broken (other columns go first).
+    Table,
+    /// One tab-separated line per model, no header: provider/id, context, input and output
+    /// USD per million tokens, capabilities, aliases.
+    Plain,
+    Csv,
+    Json,
+}
+
 use serde::Serialize;
 
 /// One catalog entry as listed. Field order is the CSV column order.

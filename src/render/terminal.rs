@@ -13,7 +13,7 @@ use llmx_core::provider::error::cut;
 use llmx_core::safe::{self, Lines};
 
 /// `--layout`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Layout {
     /// Side by side when every answer gets 38 columns, else stacked.
     #[default]

@@ -12,7 +12,12 @@ use llmx_core::bench::RunMap;
 use llmx_core::catalog::Catalog;
 use llmx_core::engine::{Event, Sink, SinkError};
 
-use crate::cli::BenchFormat;
+/// Row formats of `llmx bench`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BenchFormat {
+    Csv,
+    Jsonl,
+}
 
 /// Where rows go.
 pub enum RowsTo {

@@ -10,7 +10,7 @@ pub mod stored;
 pub mod summary;
 
 use crate::catalog::Catalog;
-use crate::engine::JobResult;
+use crate::job::JobResult;
 use prompts::Prompt;
 use rows::{ms3, BenchRow, Head, Tail};
 

@@ -291,3 +291,16 @@ fn suggestions() {
     );
     assert_eq!(did_you_mean("zzzzzzzzzz", refs), None);
 }
+
+#[test]
+fn a_reported_cost_that_is_no_cost_is_unknown() {
+    for cost in [-0.5, f64::INFINITY, f64::NAN] {
+        let usage = Usage {
+            input_tokens: Some(1),
+            output_tokens: Some(1),
+            provider_cost_usd: Some(cost),
+            ..Default::default()
+        };
+        assert_eq!(super::cost(None, &usage), None, "{cost}");
+    }
+}

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::engine::event::FnSink;
+use crate::event::FnSink;
 use crate::provider::{Message, Registry};
 
 /// An engine over the built-in providers and the embedded catalog, with no keys.

@@ -100,7 +100,7 @@ pub struct Stats {
 }
 
 /// The `p`-th percentile (0–100) of `values` in any order, numpy's `linear` method: the same
-/// figure [`crate::bench::summary::percentile`] gives on the sorted values, in linear time.
+/// figure bench's summary gives on the sorted values (numpy's linear), in linear time.
 pub fn percentile(values: &mut [f64], p: f64) -> Option<f64> {
     let last = values.len().checked_sub(1)?;
     let rank = p / 100.0 * last as f64;

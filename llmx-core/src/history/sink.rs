@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use super::writer::HistoryWriter;
 use crate::catalog::Catalog;
-use crate::engine::{Event, JobResult, Sink, SinkError};
+use crate::event::{Event, Sink, SinkError};
 use crate::history::{epoch_ms, Record, RunRecord, Text, Write};
+use crate::job::JobResult;
 use crate::row::Row;
 
 /// What the command knows of a row that the result does not carry.

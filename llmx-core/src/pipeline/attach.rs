@@ -14,8 +14,8 @@ use std::path::PathBuf;
 
 use super::ImageArg;
 use crate::catalog::Catalog;
-use crate::engine::Job;
 use crate::input::InputError;
+use crate::job::Job;
 use crate::provider::http::HttpClient;
 use crate::provider::{
     image, ChatRequest, ErrorKind, Image, Inline, Part, ProviderError, Tool, ToolChoice,

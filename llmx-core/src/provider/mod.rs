@@ -240,8 +240,6 @@ pub(crate) mod fixture_tests;
 #[cfg(test)]
 mod mock_server_tests;
 #[cfg(test)]
-mod retry_tests;
-#[cfg(test)]
 mod tool_fixture_tests;
 
 #[cfg(test)]
@@ -278,15 +276,7 @@ mod usage_tests {
             "output_tokens": 1
         }));
         assert_eq!(u.input_tokens, Some(u64::MAX));
-        for cost in [-0.5, f64::INFINITY, f64::NAN] {
-            let usage = Usage {
-                input_tokens: Some(1),
-                output_tokens: Some(1),
-                provider_cost_usd: Some(cost),
-                ..Default::default()
-            };
-            assert_eq!(crate::catalog::cost(None, &usage), None, "{cost}");
-        }
+        // (A reported cost that is no cost is unknown when priced: `catalog::tests`.)
         let negative = openai::usage(&serde_json::json!({"prompt_tokens": 1, "cost": -3.0}));
         assert_eq!(negative.provider_cost_usd, None);
     }

@@ -9,11 +9,10 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use super::http::HttpClient;
-use super::run::{call, CallLimits, CallOutcome, RetryPolicy, Target};
-use super::{ChatRequest, ErrorKind, Message, Registry};
-use crate::engine::event::FnSink;
-use crate::engine::{self, Event, Fanout, Job, Link};
+use crate::engine::{self, Event, Fanout, FnSink, Job, Link};
+use crate::provider::http::HttpClient;
+use crate::provider::run::{call, CallLimits, CallOutcome, RetryPolicy, Target};
+use crate::provider::{ChatRequest, Dialect, ErrorKind, Message, Registry};
 use crate::row::Row;
 use crate::secret::Secret;
 use llmx_mock::{serve_with_log, MockConfig, Recorded};
@@ -39,7 +38,7 @@ fn target(provider: &str, model: &str, url: &str) -> Target {
     let registry = Registry::builtin();
     let p = registry.get(provider).unwrap().clone();
     let base_url = match p.dialect {
-        super::Dialect::OpenAi => format!("{url}/v1"),
+        Dialect::OpenAi => format!("{url}/v1"),
         _ => url.to_string(),
     };
     Target {

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use super::{Job, JobResult};
+use crate::job::{Job, JobResult};
 use crate::provider::{ProviderError, StreamEvent};
 
 /// One thing that happened in a run. `job` is the job's index in the order given.
