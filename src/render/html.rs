@@ -346,7 +346,7 @@ fn diff_html(base: &str, text: &str) -> String {
     s
 }
 
-/// The whole report of a compare.
+/// The whole report of a compare: head, prompt and settings, metrics, charts, answers, diff.
 pub fn report(report: &Report, about: &About) -> String {
     let nonce = nonce();
     let mut s = String::with_capacity(16 * 1024);
@@ -375,8 +375,23 @@ pub fn report(report: &Report, about: &About) -> String {
         esc(&title),
         esc(&super::total_line(report))
     );
+    prompt_section(&mut s, about);
+    metrics_section(&mut s, report);
+    let _ = write!(
+        s,
+        "<section id=\"charts\"><h2>Charts</h2>{}</section>",
+        charts(report)
+    );
+    answers_section(&mut s, report);
+    if n >= 2 {
+        diff_section(&mut s, report, &nonce);
+    }
+    s.push_str("</body></html>\n");
+    s
+}
 
-    // The prompt and settings.
+/// The prompt, the system prompt and the settings.
+fn prompt_section(s: &mut String, about: &About) {
     s.push_str("<section id=\"prompt\"><h2>Prompt</h2>");
     if let Some(sys) = &about.system {
         let _ = write!(
@@ -399,8 +414,10 @@ pub fn report(report: &Report, about: &About) -> String {
         s.push_str("</dl>");
     }
     s.push_str("</section>\n");
+}
 
-    // Metrics.
+/// One metrics row per model.
+fn metrics_section(s: &mut String, report: &Report) {
     s.push_str("<section id=\"metrics\"><h2>Metrics</h2><div class=\"scroll\"><table class=\"metrics\"><thead><tr><th>Model</th><th>Latency</th><th>TTFT</th><th>In</th><th>Out</th><th>Tok/s</th><th>Cost</th><th>Status</th></tr></thead><tbody>");
     for r in &report.rows {
         let m = super::metrics(r);
@@ -420,15 +437,10 @@ pub fn report(report: &Report, about: &About) -> String {
         );
     }
     s.push_str("</tbody></table></div><p class=\"meta\">~ marks an estimate (the provider reported no usage); - is unknown.</p></section>\n");
+}
 
-    // Charts.
-    let _ = write!(
-        s,
-        "<section id=\"charts\"><h2>Charts</h2>{}</section>",
-        charts(report)
-    );
-
-    // Answers.
+/// Every answer rendered from its Markdown, with its tool calls.
+fn answers_section(s: &mut String, report: &Report) {
     s.push_str("<section id=\"answers\"><h2>Answers</h2><div class=\"answers\">");
     for (i, r) in report.rows.iter().enumerate() {
         let _ = write!(
@@ -455,51 +467,49 @@ pub fn report(report: &Report, about: &About) -> String {
         s.push_str("</article>");
     }
     s.push_str("</div></section>\n");
+}
 
-    // Diff: the second answer against the first, rendered here; the picker (JavaScript)
-    // compares any two.
-    if n >= 2 {
-        let texts: Vec<String> = report
-            .rows
-            .iter()
-            .map(|r| safe::visible(&super::answer_text(r), Lines::Keep).into_owned())
-            .collect();
-        let options: String = report
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| format!("<option value=\"{i}\">{}</option>", esc(&label(r))))
-            .collect();
-        let pick = |selected: usize| {
-            options.replacen(
-                &format!("value=\"{selected}\">"),
-                &format!("value=\"{selected}\" selected>"),
-                1,
-            )
-        };
-        let _ = write!(
-            s,
-            "<section id=\"diff\"><h2>Diff</h2><p id=\"diff-pick\" hidden><label>Compare <select id=\"diff-b\">{}</select></label> <label>with <select id=\"diff-a\">{}</select></label></p><p class=\"meta\" id=\"diff-title\">{} compared with {}</p><div class=\"diff\" id=\"diff-out\">{}</div></section>",
-            pick(1),
-            pick(0),
-            esc(&label(&report.rows[1])),
-            esc(&label(&report.rows[0])),
-            diff_html(&texts[0], &texts[1]),
-        );
-        let data: Vec<serde_json::Value> = report
-            .rows
-            .iter()
-            .zip(&texts)
-            .map(|(r, t)| serde_json::json!({"label": label(r), "text": t}))
-            .collect();
-        let _ = write!(
-            s,
-            "<script type=\"application/json\" id=\"llmx-answers\">{}</script><script nonce=\"{nonce}\">{SCRIPT}</script>",
-            script_json(&serde_json::Value::Array(data))
-        );
-    }
-    s.push_str("</body></html>\n");
-    s
+/// The second answer against the first, rendered here; the picker (the one script, with the
+/// page's nonce) compares any two.
+fn diff_section(s: &mut String, report: &Report, nonce: &str) {
+    let texts: Vec<String> = report
+        .rows
+        .iter()
+        .map(|r| safe::visible(&super::answer_text(r), Lines::Keep).into_owned())
+        .collect();
+    let options: String = report
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| format!("<option value=\"{i}\">{}</option>", esc(&label(r))))
+        .collect();
+    let pick = |selected: usize| {
+        options.replacen(
+            &format!("value=\"{selected}\">"),
+            &format!("value=\"{selected}\" selected>"),
+            1,
+        )
+    };
+    let _ = write!(
+        s,
+        "<section id=\"diff\"><h2>Diff</h2><p id=\"diff-pick\" hidden><label>Compare <select id=\"diff-b\">{}</select></label> <label>with <select id=\"diff-a\">{}</select></label></p><p class=\"meta\" id=\"diff-title\">{} compared with {}</p><div class=\"diff\" id=\"diff-out\">{}</div></section>",
+        pick(1),
+        pick(0),
+        esc(&label(&report.rows[1])),
+        esc(&label(&report.rows[0])),
+        diff_html(&texts[0], &texts[1]),
+    );
+    let data: Vec<serde_json::Value> = report
+        .rows
+        .iter()
+        .zip(&texts)
+        .map(|(r, t)| serde_json::json!({"label": label(r), "text": t}))
+        .collect();
+    let _ = write!(
+        s,
+        "<script type=\"application/json\" id=\"llmx-answers\">{}</script><script nonce=\"{nonce}\">{SCRIPT}</script>",
+        script_json(&serde_json::Value::Array(data))
+    );
 }
 
 /// Latency percentiles per model: a group of bars (p50, p90, p95, p99) for each.

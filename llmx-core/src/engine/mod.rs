@@ -660,9 +660,8 @@ impl Drive<'_> {
             keep,
             opts,
         } = self;
-        let clock = &*engine.clock;
         let start = Instant::now();
-        let run_started = clock.now();
+        let run_started = engine.clock.now();
         let mut stopped: Option<Stop> = sinks
             .dispatch(Duration::ZERO, &Event::RunStarted { jobs: plan })
             .err()
@@ -681,74 +680,7 @@ impl Drive<'_> {
             held: None,
         };
         if stopped.is_none() {
-            let limit = opts.concurrency.unwrap_or(usize::MAX).max(1);
-            let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-            let mut pending = FuturesUnordered::new();
-            let mut ended = false;
-            tokio::pin!(signal);
-            // Messages reach the sinks in the order each job sent them; a job's last message
-            // (its result) is sent before its future completes. A job counts as running until
-            // its result is handled, so the source and the limit agree on what runs.
-            loop {
-                while !ended && feed.running < limit {
-                    if feed.halt.is_some() {
-                        ended = true;
-                        break;
-                    }
-                    match feed.next() {
-                        Next::Job(i, job) => {
-                            let now = clock.now();
-                            let Some(job) = feed.reserve(i, job, now) else {
-                                // Held for the budget (wait), or the budget is done (end).
-                                ended = feed.halt.is_some();
-                                break;
-                            };
-                            feed.running += 1;
-                            let tx = tx.clone();
-                            let limits = opts.limits;
-                            pending.push(async move {
-                                let r = run_job(engine, &job, i, limits, now, &tx).await;
-                                let _ = tx.send(Msg(i, JobEvent::Finished(Box::new(r))));
-                            });
-                        }
-                        Next::Wait => break,
-                        Next::End => ended = true,
-                    }
-                }
-                if pending.is_empty() {
-                    // Results not yet read may let a waiting source go on.
-                    let mut read = false;
-                    while let Ok(msg) = rx.try_recv() {
-                        read = true;
-                        if let Err(e) = feed.handle(msg) {
-                            stopped.get_or_insert(Stop::Sink(e));
-                        }
-                    }
-                    if read && !ended && stopped.is_none() {
-                        continue;
-                    }
-                    break;
-                }
-                tokio::select! {
-                    biased;
-                    s = &mut signal => { stopped = Some(Stop::Signal(s)); break; }
-                    msg = rx.recv() => {
-                        let Some(msg) = msg else { break };
-                        if let Err(e) = feed.handle(msg) {
-                            stopped = Some(Stop::Sink(e));
-                            break;
-                        }
-                    }
-                    _ = pending.next() => {}
-                }
-            }
-            // What arrived before the stop still counts (a job that finished just before
-            // Ctrl-C).
-            while let Ok(msg) = rx.try_recv() {
-                if let Err(e) = feed.handle(msg) {
-                    stopped.get_or_insert(Stop::Sink(e));
-                }
-            }
+            stopped = run_jobs(engine, &opts, &mut feed, signal).await;
         }
         // Whatever did not finish is cancelled, keeping the text that had arrived.
         if keep {
@@ -786,6 +718,86 @@ impl Drive<'_> {
             wall,
         }
     }
+}
+
+/// Start the source's jobs as slots free up (each reserved against the budget first), hand
+/// their events to the feed, until the source ends, `signal` fires or a sink fails; why it
+/// stopped early, if it did.
+async fn run_jobs(
+    engine: &Inner,
+    opts: &RunOptions,
+    feed: &mut Feed<'_, '_, '_, '_>,
+    signal: impl Future<Output = Signal> + Send,
+) -> Option<Stop> {
+    let mut stopped = None;
+    let limit = opts.concurrency.unwrap_or(usize::MAX).max(1);
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let mut pending = FuturesUnordered::new();
+    let mut ended = false;
+    tokio::pin!(signal);
+    // Messages reach the sinks in the order each job sent them; a job's last message (its
+    // result) is sent before its future completes. A job counts as running until its result
+    // is handled, so the source and the limit agree on what runs.
+    loop {
+        while !ended && feed.running < limit {
+            if feed.halt.is_some() {
+                ended = true;
+                break;
+            }
+            match feed.next() {
+                Next::Job(i, job) => {
+                    let now = engine.clock.now();
+                    let Some(job) = feed.reserve(i, job, now) else {
+                        // Held for the budget (wait), or the budget is done (end).
+                        ended = feed.halt.is_some();
+                        break;
+                    };
+                    feed.running += 1;
+                    let tx = tx.clone();
+                    let limits = opts.limits;
+                    pending.push(async move {
+                        let r = run_job(engine, &job, i, limits, now, &tx).await;
+                        let _ = tx.send(Msg(i, JobEvent::Finished(Box::new(r))));
+                    });
+                }
+                Next::Wait => break,
+                Next::End => ended = true,
+            }
+        }
+        if pending.is_empty() {
+            // Results not yet read may let a waiting source go on.
+            let mut read = false;
+            while let Ok(msg) = rx.try_recv() {
+                read = true;
+                if let Err(e) = feed.handle(msg) {
+                    stopped.get_or_insert(Stop::Sink(e));
+                }
+            }
+            if read && !ended && stopped.is_none() {
+                continue;
+            }
+            break;
+        }
+        tokio::select! {
+            biased;
+            s = &mut signal => { stopped = Some(Stop::Signal(s)); break; }
+            msg = rx.recv() => {
+                let Some(msg) = msg else { break };
+                if let Err(e) = feed.handle(msg) {
+                    stopped = Some(Stop::Sink(e));
+                    break;
+                }
+            }
+            _ = pending.next() => {}
+        }
+    }
+    // What arrived before the stop still counts (a job that finished just before Ctrl-C).
+    while let Ok(msg) = rx.try_recv() {
+        if let Err(e) = feed.handle(msg) {
+            stopped.get_or_insert(Stop::Sink(e));
+        }
+    }
+    stopped
 }
 
 #[cfg(test)]
