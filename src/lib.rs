@@ -11,16 +11,17 @@
 //!   table, Markdown, HTML report and listings; [`output`]: what may be printed where.
 //! - [`error`]: every message a user sees, and the exit codes; [`sys`]: process-level facts.
 
+// What `main` uses is public; everything else is the binary's own.
 pub mod cli;
 pub mod commands;
-pub mod config;
+pub(crate) mod config;
 pub mod error;
 pub mod output;
-pub mod render;
-pub mod settings;
-pub mod sink;
+pub(crate) mod render;
+pub(crate) mod settings;
+pub(crate) mod sink;
 pub mod sys;
-pub mod validate;
+pub(crate) mod validate;
 
 /// Replace Rust's panic message with one that names only where the panic happened: a panic's
 /// payload can hold anything it was formatted from (an environment value, a key, a server's

@@ -34,12 +34,12 @@ pub fn unix_secs(t: SystemTime) -> u64 {
 }
 
 /// The UTC minute of the day, `0..1440`.
-pub fn minute_of_day(t: SystemTime) -> u32 {
+pub(crate) fn minute_of_day(t: SystemTime) -> u32 {
     ((unix_secs(t) % 86_400) / 60) as u32
 }
 
 /// `YYYY-MM-DD` of a unix time (UTC).
-pub fn date_of(unix: u64) -> String {
+pub(crate) fn date_of(unix: u64) -> String {
     // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
     let z = (unix / 86_400) as i64 + 719_468;
     let era = z.div_euclid(146_097);

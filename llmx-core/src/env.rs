@@ -28,7 +28,7 @@ impl Env {
         Self::from_os(std::env::vars_os())
     }
 
-    pub fn from_os(
+    pub(crate) fn from_os(
         vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
     ) -> Self {
         let mut env = Env::default();

@@ -46,7 +46,7 @@ pub const KEYRING_SERVICE: &str = "llmx";
 
 /// The OS keyring: Keychain on macOS, Credential Manager on Windows, the Secret Service (with
 /// the kernel keyring as its cache) on Linux.
-pub struct OsKeyring;
+pub(crate) struct OsKeyring;
 
 /// How long a keyring lookup may take before llmx carries on without it (a D-Bus service
 /// activation that never answers must not hang a compare).
@@ -127,7 +127,7 @@ impl KeyStore for OsKeyring {
 /// A JSON file standing in for the keyring, named by `LLMX_TEST_KEYRING_FILE`. For tests only:
 /// it keeps keys in plain text, and appends `get <provider>` to `<file>.log` for every lookup so
 /// tests can count them.
-pub struct FileStore(pub std::path::PathBuf);
+pub(crate) struct FileStore(pub std::path::PathBuf);
 
 impl FileStore {
     /// The stored keys; no file is no keys, an unreadable or corrupt one is an error.

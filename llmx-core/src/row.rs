@@ -208,7 +208,10 @@ impl Call {
 
 /// A list as JSON: an array in JSON output, and (through the same raw value) its JSON text in
 /// a CSV field.
-pub fn json_text<T: Serialize, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn json_text<T: Serialize, S: serde::Serializer>(
+    v: &T,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     let text = serde_json::to_string(v).map_err(serde::ser::Error::custom)?;
     let raw = serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
     raw.serialize(s)

@@ -26,7 +26,7 @@ fn is_unsafe(c: char) -> bool {
 }
 
 /// Whether `s` has anything [`visible`] would change.
-pub fn needs_change(s: &str, lines: Lines) -> bool {
+pub(crate) fn needs_change(s: &str, lines: Lines) -> bool {
     s.chars()
         .any(|c| is_unsafe(c) || (lines == Lines::Fold && (c == '\n' || c == '\t')))
 }

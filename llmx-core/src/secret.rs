@@ -53,13 +53,13 @@ fn is_key_char(c: char) -> bool {
 /// Finds known secrets in text: each as written, in any ASCII case, and percent-encoded (as it
 /// would appear echoed back in a URL). Matching is linear in the text.
 #[derive(Debug, Clone, Default)]
-pub struct Redactor {
+pub(crate) struct Redactor {
     /// Lower-cased forms to look for, longest first.
     needles: Vec<String>,
 }
 
 /// What replaces a secret.
-pub const REDACTED: &str = "[redacted]";
+pub(crate) const REDACTED: &str = "[redacted]";
 
 impl Redactor {
     /// Secrets shorter than 4 characters are not looked for (they would redact ordinary words).
@@ -93,7 +93,7 @@ impl Redactor {
 
     /// How many bytes at the end of `text` could be the start of a secret (matched as
     /// [`Redactor::redact`] matches): text still growing holds those back until it knows.
-    pub fn hold_len(&self, text: &str) -> usize {
+    pub(crate) fn hold_len(&self, text: &str) -> usize {
         let window = self.longest().saturating_sub(1).min(text.len());
         let tail = text.as_bytes();
         let start = tail.len() - window;
@@ -109,14 +109,14 @@ impl Redactor {
     }
 
     /// Replace every secret in `text`.
-    pub fn redact(&self, text: &str) -> String {
+    pub(crate) fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
         self.redact_from(&mut out, 0);
         out
     }
 
     /// Replace every secret that starts at or after byte `from` (a char boundary) of `text`.
-    pub fn redact_from(&self, text: &mut String, from: usize) {
+    pub(crate) fn redact_from(&self, text: &mut String, from: usize) {
         if self.needles.is_empty() || from >= text.len() {
             return;
         }
@@ -166,7 +166,7 @@ fn percent_encode(value: &str) -> String {
 }
 
 /// The user name and password of a URL, as written and percent-decoded: secrets like a key.
-pub fn url_userinfo(url: &str) -> Vec<Secret> {
+pub(crate) fn url_userinfo(url: &str) -> Vec<Secret> {
     let Ok(u) = reqwest::Url::parse(url) else {
         return Vec::new();
     };
@@ -221,7 +221,7 @@ pub fn redact_url(url: &str) -> String {
 /// Remove secrets from text that will be shown: every `known` secret (in any case, or
 /// percent-encoded), and anything shaped like a provider key (OpenAI's 401 echoes a fragment
 /// of the key it was sent). Scrub whole text first; cut it afterwards.
-pub fn scrub(text: &str, known: &[&Secret]) -> String {
+pub(crate) fn scrub(text: &str, known: &[&Secret]) -> String {
     let out = Redactor::new(known).redact(text);
     let mut result = String::with_capacity(out.len());
     let mut rest = out.as_str();

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::*;
 use llmx_core::provider::ErrorKind;
+use llmx_core::row::COLUMNS;
 
 fn row(model: &str, provider: &str, id: &str) -> Row {
     Row {

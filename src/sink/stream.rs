@@ -36,6 +36,7 @@ impl<W: Write> TextStream<W> {
         self
     }
 
+    #[cfg(test)]
     pub fn into_inner(self) -> W {
         self.out
     }

@@ -45,7 +45,7 @@ pub struct Tier {
 }
 
 impl Price {
-    pub const FREE: Price = Price {
+    pub(crate) const FREE: Price = Price {
         input: 0.0,
         output: 0.0,
         cache_read: None,
@@ -139,7 +139,7 @@ impl Model {
     }
 
     /// The price in force at `minute_of_day` (UTC).
-    pub fn price_at(&self, minute_of_day: u32) -> Option<Price> {
+    pub(crate) fn price_at(&self, minute_of_day: u32) -> Option<Price> {
         for w in &self.windows {
             if let (Some(s), Some(e)) = (hhmm(&w.start), hhmm(&w.end)) {
                 let inside = if s <= e {
@@ -206,7 +206,7 @@ impl Catalog {
     }
 
     /// A catalog from data in the embedded file's format.
-    pub fn from_json(text: &str) -> Result<Catalog, serde_json::Error> {
+    pub(crate) fn from_json(text: &str) -> Result<Catalog, serde_json::Error> {
         let d: Data = serde_json::from_str(text)?;
         Ok(Catalog {
             blocks: d.providers,
@@ -295,7 +295,7 @@ impl Catalog {
 
     /// The price of `id` at `provider` at `minute_of_day` UTC. Free OpenRouter variants
     /// (`:free`) cost nothing; the offline mock costs nothing.
-    pub fn price_at(&self, provider: &str, id: &str, minute_of_day: u32) -> Option<Price> {
+    pub(crate) fn price_at(&self, provider: &str, id: &str, minute_of_day: u32) -> Option<Price> {
         if provider == "mock" || (provider == "openrouter" && id.ends_with(":free")) {
             return Some(Price::FREE);
         }

@@ -36,7 +36,7 @@ pub fn cache_dir(env: &Env) -> Option<PathBuf> {
 
 /// The cache file, if readable; ids that [`valid_id`] refuses are dropped (the file may have
 /// been written by hand or by an older llmx).
-pub fn read_cache(path: &Path) -> Option<CacheFile> {
+pub(crate) fn read_cache(path: &Path) -> Option<CacheFile> {
     let text = std::fs::read_to_string(path).ok()?;
     let mut cache: CacheFile = serde_json::from_str(&text).ok()?;
     for b in cache.priced.iter_mut().chain(cache.listed.iter_mut()) {
@@ -56,7 +56,7 @@ pub fn load(cache: Option<&Path>) -> Catalog {
 
 impl Catalog {
     /// Add models that are not yet known (listing-only data never replaces priced entries).
-    pub fn add_missing(mut self, listed: Vec<Block>) -> Catalog {
+    pub(crate) fn add_missing(mut self, listed: Vec<Block>) -> Catalog {
         for fresh in listed {
             let Some(block) = self
                 .blocks
@@ -143,7 +143,7 @@ pub const SOURCE_TIMEOUT_SECS: f64 = 30.0;
 /// The largest listing read (OpenRouter's priced catalog is about 1 MiB).
 const MAX_LISTING: usize = 32 << 20;
 /// The longest model id kept from a listing.
-pub const MAX_ID_LEN: usize = 200;
+pub(crate) const MAX_ID_LEN: usize = 200;
 
 /// Fetch every source at once, each bounded by `timeout`. Never fails as a whole: each failure
 /// becomes a warning.
@@ -215,7 +215,7 @@ pub async fn fetch(
 
 /// Whether a model id from a listing is safe to keep and show later: 1 to [`MAX_ID_LEN`]
 /// printable ASCII characters, no spaces or control characters.
-pub fn valid_id(id: &str) -> bool {
+pub(crate) fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_ID_LEN && id.bytes().all(|b| b.is_ascii_graphic())
 }
 
@@ -272,7 +272,7 @@ fn per_m(v: &Value) -> Option<f64> {
 }
 
 /// OpenRouter's catalog: `{"data":[{id, context_length, pricing, top_provider, ...}]}`.
-pub fn parse_openrouter(body: &[u8]) -> Option<Vec<Model>> {
+pub(crate) fn parse_openrouter(body: &[u8]) -> Option<Vec<Model>> {
     let v: Value = serde_json::from_slice(body).ok()?;
     let data = v["data"].as_array()?;
     let models = data
@@ -330,7 +330,7 @@ pub fn parse_openrouter(body: &[u8]) -> Option<Vec<Model>> {
 
 /// A provider's own listing: OpenAI-style `{"data":[{"id"}]}`, Anthropic's the same shape,
 /// Gemini's `{"models":[{"name":"models/x","inputTokenLimit","outputTokenLimit"}]}`.
-pub fn parse_listing(body: &[u8]) -> Option<Vec<Model>> {
+pub(crate) fn parse_listing(body: &[u8]) -> Option<Vec<Model>> {
     let v: Value = serde_json::from_slice(body).ok()?;
     let entries = v["data"].as_array().or(v["models"].as_array())?;
     Some(

@@ -136,7 +136,7 @@ impl std::error::Error for ResolveError {}
 
 impl ResolveError {
     /// The error a row shows for a model that could not be called.
-    pub fn to_provider_error(&self) -> ProviderError {
+    pub(crate) fn to_provider_error(&self) -> ProviderError {
         let kind = match self {
             ResolveError::MissingKey { .. } => ErrorKind::MissingKey,
             _ => ErrorKind::BadRequest,

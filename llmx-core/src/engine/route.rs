@@ -44,7 +44,7 @@ impl std::str::FromStr for Route {
 }
 
 /// What routing may use.
-pub struct RouteContext<'a> {
+pub(crate) struct RouteContext<'a> {
     pub resolver: Resolver<'a>,
     /// Median latency in ms of earlier runs of a provider's model.
     pub latency: &'a dyn Fn(&str, &str) -> Option<u64>,
@@ -77,7 +77,7 @@ fn link_of(r: Result<crate::provider::run::Target, ResolveError>) -> Result<Link
 }
 
 /// The links for one `-m` entry, in the order to try them.
-pub fn expand(spec: &str, cx: &RouteContext) -> Result<Vec<Link>, ResolveError> {
+pub(crate) fn expand(spec: &str, cx: &RouteContext) -> Result<Vec<Link>, ResolveError> {
     let mut links = Vec::new();
     for alt in spec.split('|') {
         links.extend(expand_one(alt.trim(), cx)?);

@@ -46,10 +46,10 @@ pub enum AttachError {
 }
 
 /// No provider takes a single image larger than this; a bigger file is refused unread.
-pub const MAX_IMAGE_BYTES: usize = 64 << 20;
+pub(crate) const MAX_IMAGE_BYTES: usize = 64 << 20;
 
 /// The image parts, in the order given: files read and typed from their bytes, URLs as given.
-pub fn images(args: &[ImageArg]) -> Result<Vec<Part>, AttachError> {
+pub(crate) fn images(args: &[ImageArg]) -> Result<Vec<Part>, AttachError> {
     args.iter()
         .map(|a| match a {
             ImageArg::Url(u) => Ok(Part::image_url(u.clone())),
@@ -83,7 +83,7 @@ fn read_image(path: &Path) -> Result<Vec<u8>, AttachError> {
 /// The tools of a tools file, checked: a JSON array of OpenAI-shaped
 /// `{"type":"function","function":{name, description, parameters}}` or plain
 /// `{name, description, parameters}` objects, names unique and as every provider takes them.
-pub fn tools(path: &Path) -> Result<Vec<Tool>, AttachError> {
+pub(crate) fn tools(path: &Path) -> Result<Vec<Tool>, AttachError> {
     let text = crate::input::read_text_file(path, "tools file")?;
     let bad = |problem: String| AttachError::BadTools {
         path: path.to_path_buf(),
@@ -181,7 +181,7 @@ fn tool(item: &Value) -> Result<Tool, String> {
 }
 
 /// The tool choice, checked against the tools: a name must be one of them.
-pub fn tool_choice(
+pub(crate) fn tool_choice(
     choice: Option<&ToolChoice>,
     tools: &[Tool],
     path: &Path,
@@ -199,14 +199,14 @@ pub fn tool_choice(
 }
 
 /// How long one image download may take.
-pub const FETCH_SECS: u64 = 30;
+pub(crate) const FETCH_SECS: u64 = 30;
 
 /// Image URLs fetched for the providers that take none, each with its bytes or why not.
-pub type Fetched = HashMap<String, Result<Inline, ProviderError>>;
+pub(crate) type Fetched = HashMap<String, Result<Inline, ProviderError>>;
 
 /// The image URLs some job must send as bytes: a runnable link of a dialect that takes no
 /// URLs (Gemini), on a real server.
-pub fn urls_to_fetch(jobs: &[Job]) -> Vec<String> {
+pub(crate) fn urls_to_fetch(jobs: &[Job]) -> Vec<String> {
     let mut urls: Vec<String> = Vec::new();
     for job in jobs {
         let needs = job.links.iter().any(|l| {
@@ -259,7 +259,7 @@ pub async fn fetch_all(client: &HttpClient, urls: Vec<String>) -> Fetched {
 
 /// `req` with every fetched URL's bytes beside it (a dialect that takes URLs still sends the
 /// URL).
-pub fn inline_fetched(req: &mut ChatRequest, fetched: &Fetched) {
+pub(crate) fn inline_fetched(req: &mut ChatRequest, fetched: &Fetched) {
     for img in req.image_parts_mut() {
         if let Image::Url(u) = &**img {
             if let Some(Ok(inline)) = fetched.get(u) {
@@ -276,7 +276,7 @@ pub fn inline_fetched(req: &mut ChatRequest, fetched: &Fetched) {
 /// vision (images) or no tool calling (tools) for the model (unless `force`, which sends and
 /// notes it), its images pass the provider's documented size limit, or an image URL it needs
 /// as bytes could not be downloaded. The job's other links still run.
-pub fn check_links(job: &mut Job, catalog: &Catalog, force: bool, fetched: &Fetched) {
+pub(crate) fn check_links(job: &mut Job, catalog: &Catalog, force: bool, fetched: &Fetched) {
     let req = &job.request;
     let has_images = req.has_images();
     let has_tools = !req.tools.is_empty();

@@ -13,14 +13,14 @@ use super::types::{
 use super::{error_from_body, num, AuthStyle, HttpCall};
 
 /// The API version llmx speaks, pinned in one place.
-pub const API_VERSION: &str = "2023-06-01";
+pub(crate) const API_VERSION: &str = "2023-06-01";
 
 /// Anthropic requires `max_tokens`; this is what llmx sends when the user gives none. It is large
 /// enough for long answers and within every current model's output limit.
-pub const DEFAULT_MAX_TOKENS: u32 = 8192;
+pub(crate) const DEFAULT_MAX_TOKENS: u32 = 8192;
 
 /// `POST {base}/v1/messages`.
-pub fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
+pub(crate) fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
     let mut notes = Vec::new();
     let (system, messages) = conversation(req, &mut notes);
     let mut body = Map::new();
@@ -214,7 +214,7 @@ pub fn usage(u: &Value) -> Usage {
     }
 }
 
-pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
+pub(crate) fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
     let v: Value = super::parse_json(body)
         .map_err(|e| ProviderError::decode(format!("response is not valid JSON: {e}")))?;
     if v["type"].as_str() == Some("error") {
@@ -268,7 +268,7 @@ fn input_text(v: &Value) -> String {
 
 /// Decodes the named events of a Messages stream.
 #[derive(Debug, Default)]
-pub struct StreamDecoder {
+pub(crate) struct StreamDecoder {
     finished: bool,
     /// The content-block index of each tool call begun, in order.
     calls: Vec<u64>,
@@ -383,13 +383,13 @@ impl StreamDecode for StreamDecoder {
 
 /// Anthropic names its error types; `overloaded_error` is the 529 family even when it arrives
 /// inside a 200 stream.
-pub fn parse_error(status: u16, body: &[u8]) -> ProviderError {
+pub(crate) fn parse_error(status: u16, body: &[u8]) -> ProviderError {
     let v: Value = super::parse_json(body).unwrap_or(Value::Null);
     error_from_body(&v, Some(status))
 }
 
 /// Map Anthropic's `error.type` names onto llmx's kinds.
-pub fn kind_from_type(t: &str) -> Option<ErrorKind> {
+pub(crate) fn kind_from_type(t: &str) -> Option<ErrorKind> {
     Some(match t {
         "authentication_error" | "permission_error" | "billing_error" => ErrorKind::Auth,
         "rate_limit_error" => ErrorKind::RateLimit,

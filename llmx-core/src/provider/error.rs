@@ -66,7 +66,7 @@ impl ErrorKind {
     }
 
     /// Every kind, for parsing a stored name back.
-    pub const ALL: [ErrorKind; 15] = [
+    pub(crate) const ALL: [ErrorKind; 15] = [
         ErrorKind::Auth,
         ErrorKind::RateLimit,
         ErrorKind::Overloaded,
@@ -90,7 +90,7 @@ impl ErrorKind {
     }
 
     /// Classify an HTTP status the provider answered with.
-    pub fn from_status(status: u16) -> ErrorKind {
+    pub(crate) fn from_status(status: u16) -> ErrorKind {
         match status {
             401 | 403 => ErrorKind::Auth,
             402 => ErrorKind::Auth,
@@ -194,7 +194,7 @@ impl ProviderError {
         self
     }
 
-    pub fn with_status(mut self, status: u16) -> Self {
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
         self.status = Some(status);
         self
     }
@@ -204,7 +204,7 @@ impl ProviderError {
 pub const SHOWN_CHARS: usize = 300;
 /// The longest message kept, after scrubbing, for files (a provider's message can be a page
 /// long; an HTML error page longer still).
-pub const KEPT_CHARS: usize = 8192;
+pub(crate) const KEPT_CHARS: usize = 8192;
 /// The longest message held before scrubbing: more than is kept, so the final cut comes
 /// after scrubbing.
 const RAW_CHARS: usize = 4 * KEPT_CHARS;
@@ -221,7 +221,7 @@ pub fn cut(s: &str, max: usize) -> String {
 
 /// Fold a message onto one line and bound its length generously; the final cut comes after
 /// scrubbing ([`ProviderError::scrubbed`]).
-pub fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len().min(300));
     let mut last_space = false;
     for c in s.trim().chars() {

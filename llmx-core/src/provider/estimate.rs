@@ -54,7 +54,7 @@ pub fn tokens(text: &str) -> u64 {
 
 /// The estimated prompt size of `req`: its system prompt and messages, with the template's
 /// overhead.
-pub fn prompt_tokens(req: &ChatRequest) -> u64 {
+pub(crate) fn prompt_tokens(req: &ChatRequest) -> u64 {
     let mut n = PER_REQUEST;
     if let Some(s) = &req.system {
         n += PER_MESSAGE + tokens(s);
@@ -79,7 +79,7 @@ pub fn prompt_tokens(req: &ChatRequest) -> u64 {
 /// Make `resp`'s token counts honest once a call is over. Zero counts beside an answer are not
 /// counts (a prompt always has tokens; an answer with text has output tokens): they become
 /// unknown. Unknown counts of a call that produced text are then estimated, and marked so.
-pub fn settle_usage(req: &ChatRequest, resp: &mut ChatResponse) {
+pub(crate) fn settle_usage(req: &ChatRequest, resp: &mut ChatResponse) {
     let produced =
         !resp.text.is_empty() || !resp.reasoning.is_empty() || !resp.tool_calls.is_empty();
     let u = &mut resp.usage;

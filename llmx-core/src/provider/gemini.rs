@@ -15,7 +15,7 @@ use super::types::{
 use super::{error_from_body, num, AuthStyle, HttpCall};
 
 /// `POST {base}/v1beta/models/{model}:generateContent`, or `:streamGenerateContent?alt=sse`.
-pub fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
+pub(crate) fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
     let model = req.model.strip_prefix("models/").unwrap_or(&req.model);
     let url = if req.stream {
         format!("{base_url}/v1beta/models/{model}:streamGenerateContent?alt=sse")
@@ -293,7 +293,7 @@ fn model_of(v: &Value) -> Option<String> {
     v["modelVersion"].as_str().map(str::to_string)
 }
 
-pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
+pub(crate) fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
     let v: Value = super::parse_json(body)
         .map_err(|e| ProviderError::decode(format!("response is not valid JSON: {e}")))?;
     if v.get("error").is_some_and(|e| !e.is_null()) {
@@ -334,7 +334,7 @@ pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
 /// Decodes an `alt=sse` stream: every event is a whole response object holding only new parts;
 /// usage is cumulative.
 #[derive(Debug, Default)]
-pub struct StreamDecoder {
+pub(crate) struct StreamDecoder {
     seen_model: bool,
     finished: bool,
     /// Function calls seen so far (each arrives whole, in one chunk).
@@ -404,7 +404,7 @@ impl StreamDecode for StreamDecoder {
 
 /// Gemini reports an invalid key as a 400 whose details name `API_KEY_INVALID`; that is an auth
 /// failure. A 429 may say how long to wait in a `RetryInfo` detail.
-pub fn parse_error(status: u16, body: &[u8]) -> ProviderError {
+pub(crate) fn parse_error(status: u16, body: &[u8]) -> ProviderError {
     let v: Value = super::parse_json(body).unwrap_or(Value::Null);
     let mut e = error_from_body(&v, Some(status));
     if let Some(details) = v["error"]["details"].as_array() {

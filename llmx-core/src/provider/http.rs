@@ -287,7 +287,7 @@ fn with_proxies(builder: reqwest::ClientBuilder, proxies: &Proxies) -> reqwest::
 
 /// 127.0.0.0/8, ::1 and `localhost` itself: traffic that never leaves the machine. Names under
 /// `.localhost` are not trusted: a resolver may send them anywhere.
-pub fn is_loopback(u: &reqwest::Url) -> bool {
+pub(crate) fn is_loopback(u: &reqwest::Url) -> bool {
     match u.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
@@ -298,7 +298,7 @@ pub fn is_loopback(u: &reqwest::Url) -> bool {
 
 /// Whether a request to `url` may carry `creds`: anything secret goes over https, or over
 /// plain http only to a loopback address.
-pub fn credentials_allowed(url: &reqwest::Url, creds: &Credentials) -> bool {
+pub(crate) fn credentials_allowed(url: &reqwest::Url, creds: &Credentials) -> bool {
     !creds.any() || url.scheme() == "https" || (url.scheme() == "http" && is_loopback(url))
 }
 
@@ -397,7 +397,7 @@ async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Vec<u8> {
 
 /// A transport failure as a typed error; reqwest's text can include the URL (never the key, which
 /// travels in headers), and is scrubbed all the same; the URL is shown without user info.
-pub fn transport_error(e: &reqwest::Error, url: &str, creds: &Credentials) -> ProviderError {
+pub(crate) fn transport_error(e: &reqwest::Error, url: &str, creds: &Credentials) -> ProviderError {
     let secrets = creds.secrets();
     let url = redact_url(url);
     let (kind, what) = if e.is_timeout() {
@@ -428,7 +428,7 @@ pub fn transport_error(e: &reqwest::Error, url: &str, creds: &Credentials) -> Pr
 
 /// `x-should-retry: true|false`, which gateways (and the official OpenAI SDK) use to say whether
 /// another attempt can help.
-pub fn should_retry(h: &HeaderMap) -> Option<bool> {
+pub(crate) fn should_retry(h: &HeaderMap) -> Option<bool> {
     let v = h.get("x-should-retry")?.to_str().ok()?.trim();
     if v.eq_ignore_ascii_case("true") {
         Some(true)
@@ -441,7 +441,7 @@ pub fn should_retry(h: &HeaderMap) -> Option<bool> {
 
 /// How long the provider asked us to wait: `retry-after-ms`, `retry-after` (seconds or an HTTP
 /// date), or the longest of the rate-limit reset headers.
-pub fn retry_hint(h: &HeaderMap, now: SystemTime) -> Option<Duration> {
+pub(crate) fn retry_hint(h: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     if let Some(ms) = get("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
         if ms.is_finite() && ms >= 0.0 {
@@ -468,7 +468,7 @@ pub fn retry_hint(h: &HeaderMap, now: SystemTime) -> Option<Duration> {
 }
 
 /// Parse `1h2m3.5s`, `250ms`, `6m0s`.
-pub fn parse_go_duration(s: &str) -> Option<Duration> {
+pub(crate) fn parse_go_duration(s: &str) -> Option<Duration> {
     let mut total = 0f64;
     let mut num = String::new();
     let mut chars = s.chars().peekable();

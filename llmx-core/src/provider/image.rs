@@ -6,7 +6,7 @@ use base64::Engine;
 use super::types::{ChatRequest, Image, Inline};
 
 /// The media type of an image's bytes, from their signature; `None` for anything else.
-pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+pub(crate) fn sniff(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         Some("image/png")
     } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
@@ -31,7 +31,7 @@ pub fn inline(bytes: &[u8]) -> Option<Inline> {
 }
 
 /// The dimensions of an image given as base64 (standard or URL-safe alphabet).
-pub fn decoded_dims(data: &str) -> Option<(u32, u32)> {
+pub(crate) fn decoded_dims(data: &str) -> Option<(u32, u32)> {
     use base64::engine::general_purpose::{STANDARD, URL_SAFE};
     let bytes = STANDARD
         .decode(data)
@@ -41,7 +41,7 @@ pub fn decoded_dims(data: &str) -> Option<(u32, u32)> {
 }
 
 /// Width and height in pixels from a PNG, GIF, WebP or JPEG header.
-pub fn dimensions(b: &[u8]) -> Option<(u32, u32)> {
+pub(crate) fn dimensions(b: &[u8]) -> Option<(u32, u32)> {
     let be32 =
         |i: usize| -> Option<u32> { Some(u32::from_be_bytes(b.get(i..i + 4)?.try_into().ok()?)) };
     let le16 = |i: usize| -> Option<u32> {
@@ -114,7 +114,7 @@ fn jpeg_dims(b: &[u8]) -> Option<(u32, u32)> {
 /// - Anthropic: width × height / 750 after scaling to a long edge of 1568, at most ~1600.
 /// - Gemini: 258 tokens for an image within 384×384, else 258 per 768×768 tile; at least 1120
 ///   (Gemini 3's high media resolution).
-pub fn worst_tokens(dialect: super::Dialect, model: &str, dims: Option<(u32, u32)>) -> u64 {
+pub(crate) fn worst_tokens(dialect: super::Dialect, model: &str, dims: Option<(u32, u32)>) -> u64 {
     use super::Dialect;
     match dialect {
         Dialect::Anthropic => {
@@ -231,7 +231,11 @@ pub const GEMINI: ImageLimits = ImageLimits {
 
 /// Why `req` is over `limits`, in a sentence; `None` when it fits. Only bytes llmx sends
 /// count: an image the dialect sends as a URL is the provider's to fetch and check.
-pub fn over_limit(req: &ChatRequest, limits: &ImageLimits, takes_urls: bool) -> Option<String> {
+pub(crate) fn over_limit(
+    req: &ChatRequest,
+    limits: &ImageLimits,
+    takes_urls: bool,
+) -> Option<String> {
     let images: Vec<&Image> = req.images().collect();
     if images.len() > limits.count {
         return Some(format!(

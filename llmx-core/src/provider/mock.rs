@@ -12,12 +12,12 @@ use serde_json::json;
 use super::types::{ChatRequest, FinishReason, Image, StreamEvent, ToolChoice, Usage};
 
 /// A rough token estimate (four characters a token), used only by the mock.
-pub fn estimate_tokens(text: &str) -> u64 {
+pub(crate) fn estimate_tokens(text: &str) -> u64 {
     (text.chars().count() as u64).div_ceil(4)
 }
 
 /// Split `name@250` into the name and its scripted first-token delay.
-pub fn parse_model(model: &str) -> (&str, Duration) {
+pub(crate) fn parse_model(model: &str) -> (&str, Duration) {
     match model.rsplit_once('@') {
         Some((name, ms)) => match ms.parse::<u64>() {
             Ok(ms) => (name, Duration::from_millis(ms.min(600_000))),

@@ -150,7 +150,7 @@ pub(crate) fn num(v: &Value) -> Option<u64> {
 }
 
 /// Build the HTTP request for a provider: its dialect's request plus the provider's own headers.
-pub fn build_request(provider: &Provider, base_url: &str, req: &ChatRequest) -> HttpCall {
+pub(crate) fn build_request(provider: &Provider, base_url: &str, req: &ChatRequest) -> HttpCall {
     let mut call = provider
         .dialect
         .wire()
@@ -165,7 +165,7 @@ pub fn build_request(provider: &Provider, base_url: &str, req: &ChatRequest) -> 
 ///
 /// `status` is the HTTP status when the error came as a response; errors inside a 200 stream
 /// are classified from the codes the body carries.
-pub fn error_from_body(v: &Value, status: Option<u16>) -> ProviderError {
+pub(crate) fn error_from_body(v: &Value, status: Option<u16>) -> ProviderError {
     let err = &v["error"];
     let mut message = err["message"]
         .as_str()

@@ -14,7 +14,7 @@ use super::types::{
 use super::{error_from_body, num, AuthStyle, HttpCall};
 
 /// `POST {base}/chat/completions`.
-pub fn build_request(req: &ChatRequest, provider: &Provider, base_url: &str) -> HttpCall {
+pub(crate) fn build_request(req: &ChatRequest, provider: &Provider, base_url: &str) -> HttpCall {
     let mut notes = Vec::new();
     let messages = messages(req, &mut notes);
     let mut body = Map::new();
@@ -288,7 +288,7 @@ fn reasoning_of(v: &Value) -> Option<&str> {
 }
 
 /// Parse a non-streamed response body.
-pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
+pub(crate) fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
     let v: Value = super::parse_json(body)
         .map_err(|e| ProviderError::decode(format!("response is not valid JSON: {e}")))?;
     if v.get("error").is_some_and(|e| !e.is_null()) {
@@ -324,7 +324,7 @@ pub fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError> {
 
 /// Decodes the chunks of a streamed response.
 #[derive(Debug, Default)]
-pub struct StreamDecoder {
+pub(crate) struct StreamDecoder {
     seen_model: bool,
     finished: bool,
     calls: CallSlots,
@@ -471,7 +471,7 @@ impl StreamDecode for StreamDecoder {
 
 /// Turn an error body into a typed error. OpenAI's `insufficient_quota` 429 is a billing problem,
 /// not a rate limit: retrying will not help.
-pub fn parse_error(status: u16, body: &[u8]) -> ProviderError {
+pub(crate) fn parse_error(status: u16, body: &[u8]) -> ProviderError {
     let v: Value = super::parse_json(body).unwrap_or(Value::Null);
     let mut e = error_from_body(&v, Some(status));
     let code = v["error"]["code"].as_str().or(v["error"]["type"].as_str());

@@ -109,12 +109,12 @@ impl Provider {
 
     /// Where the base URL came from, for messages: an env var, a config field, or built in
     /// (named by the env var that would override it).
-    pub fn base_url_origin(&self) -> String {
+    pub(crate) fn base_url_origin(&self) -> String {
         self.origin.clone().unwrap_or_else(|| self.base_url_env())
     }
 
     /// Whether the user pointed this provider somewhere (an env var or the config file).
-    pub fn base_url_is_set(&self) -> bool {
+    pub(crate) fn base_url_is_set(&self) -> bool {
         self.origin.is_some()
     }
 }

@@ -72,7 +72,7 @@ pub struct CallOutcome {
 
 impl CallOutcome {
     /// The outcome of a call that was never sent.
-    pub fn not_sent(error: ProviderError) -> CallOutcome {
+    pub(crate) fn not_sent(error: ProviderError) -> CallOutcome {
         CallOutcome {
             response: ChatResponse::default(),
             error: Some(error),
@@ -102,8 +102,6 @@ pub mod defaults {
     pub const RETRY_MAX_WAIT_SECS: f64 = 60.0;
     /// Answers larger than this are cut.
     pub const MAX_ANSWER_MIB: f64 = 4.0;
-    /// Requests in flight at once, unless `-j` says otherwise.
-    pub const CONCURRENCY: usize = 256;
 }
 
 /// Limits for one call.
@@ -159,7 +157,7 @@ impl Default for RetryPolicy {
 ///
 /// A server that says `x-should-retry` is believed either way (gateways retry upstream
 /// themselves, and know when another try is pointless).
-pub fn retryable(e: &ProviderError, delivered: bool) -> bool {
+pub(crate) fn retryable(e: &ProviderError, delivered: bool) -> bool {
     if delivered {
         return false;
     }
@@ -177,7 +175,7 @@ pub fn retryable(e: &ProviderError, delivered: bool) -> bool {
 
 /// The wait before retry number `retry` (1-based): exponential with jitter in [50%, 100%],
 /// or longer when the provider asked for longer.
-pub fn backoff(retry: u32, asked: Option<Duration>, policy: &RetryPolicy) -> Duration {
+pub(crate) fn backoff(retry: u32, asked: Option<Duration>, policy: &RetryPolicy) -> Duration {
     let exp = policy
         .base
         .saturating_mul(1u32 << retry.saturating_sub(1).min(16))
@@ -432,7 +430,7 @@ async fn attempt(
 /// shown; the end of a streamed answer that could be the start of a secret is held back until
 /// the next delta tells, so a secret split across two deltas is caught too.
 /// Time to first token is measured from `start`, the attempt's start.
-pub struct Shown {
+pub(crate) struct Shown {
     start: Instant,
     redactor: Redactor,
     text: usize,

@@ -42,7 +42,7 @@ const GEMINI_KEYWORDS: &[&str] = &[
 const MAX_REFS: usize = 8;
 
 /// `schema` as Gemini takes it, and a note per kind of change made.
-pub fn for_gemini(schema: &Value) -> (Value, Vec<String>) {
+pub(crate) fn for_gemini(schema: &Value) -> (Value, Vec<String>) {
     let mut cx = Cx {
         root: schema,
         dropped: BTreeSet::new(),

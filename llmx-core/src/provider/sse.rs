@@ -14,14 +14,14 @@ pub struct SseEvent {
 
 impl SseEvent {
     /// `data: [DONE]`, the OpenAI family's end marker.
-    pub fn is_done(&self) -> bool {
+    pub(crate) fn is_done(&self) -> bool {
         self.data.trim() == "[DONE]"
     }
 }
 
 /// An incremental SSE decoder.
 #[derive(Debug, Default)]
-pub struct SseReader {
+pub(crate) struct SseReader {
     line: Vec<u8>,
     /// The previous byte was `\r`: a `\n` right after it belongs to the same line ending.
     after_cr: bool,
@@ -110,8 +110,9 @@ impl SseReader {
     }
 }
 
-/// Decode a whole body at once (tests and replays).
-pub fn parse_all(body: &[u8]) -> Vec<SseEvent> {
+/// Decode a whole body at once (the tests' replays of recordings).
+#[cfg(test)]
+pub(crate) fn parse_all(body: &[u8]) -> Vec<SseEvent> {
     let mut r = SseReader::new();
     let mut events = r.push(body);
     events.extend(r.finish());
