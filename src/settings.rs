@@ -353,16 +353,23 @@ impl ReportSettings {
 
     pub fn history(a: crate::cli::HistoryArgs, facts: Facts) -> ReportSettings {
         use crate::cli::HistoryCommand as C;
-        match a.command {
+        let crate::cli::HistoryArgs { command, list } = a;
+        match command {
             None => {
-                let l = a.list;
+                let crate::cli::HistoryListArgs {
+                    since,
+                    model,
+                    search,
+                    limit,
+                    format,
+                } = list;
                 let view = View::Runs {
-                    since: l.since.map(|a| a.0),
-                    model: l.model,
-                    search: l.search,
-                    limit: l.limit,
+                    since: since.map(|a| a.0),
+                    model,
+                    search,
+                    limit,
                 };
-                ReportSettings::new(view, l.format, false, facts)
+                ReportSettings::new(view, format, false, facts)
             }
             Some(C::Show {
                 run_id,
@@ -382,20 +389,24 @@ impl ReportSettings {
     }
 
     pub fn usage(a: crate::cli::UsageArgs, facts: Facts) -> ReportSettings {
-        let view = View::Usage {
-            since: a.since.0,
-            by: a.by,
-        };
-        ReportSettings::new(view, a.format, false, facts)
+        let crate::cli::UsageArgs { since, by, format } = a;
+        let view = View::Usage { since: since.0, by };
+        ReportSettings::new(view, format, false, facts)
     }
 
     pub fn leaderboard(a: crate::cli::LeaderboardArgs, facts: Facts) -> ReportSettings {
+        let crate::cli::LeaderboardArgs {
+            since,
+            min_n,
+            sort,
+            format,
+        } = a;
         let view = View::Leaderboard {
-            since: a.since.0,
-            min_n: a.min_n,
-            sort: a.sort,
+            since: since.0,
+            min_n,
+            sort,
         };
-        ReportSettings::new(view, a.format, false, facts)
+        ReportSettings::new(view, format, false, facts)
     }
 }
 
@@ -419,21 +430,33 @@ pub struct ModelsSettings {
 
 impl ModelsSettings {
     pub fn resolve(a: ModelsArgs, facts: Facts) -> ModelsSettings {
+        let ModelsArgs {
+            provider,
+            free,
+            search,
+            vision,
+            tools,
+            reasoning,
+            sort,
+            format,
+            refresh,
+            timeout,
+        } = a;
         ModelsSettings {
-            provider: a.provider,
-            free: a.free,
-            search: a.search,
-            vision: a.vision,
-            tools: a.tools,
-            reasoning: a.reasoning,
-            sort: a.sort,
-            format: a.format.unwrap_or(if facts.terminal.stdout_tty {
+            provider,
+            free,
+            search,
+            vision,
+            tools,
+            reasoning,
+            sort,
+            format: format.unwrap_or(if facts.terminal.stdout_tty {
                 ModelsFormat::Table
             } else {
                 ModelsFormat::Plain
             }),
-            refresh: a.refresh,
-            timeout: Duration::from_secs_f64(a.timeout),
+            refresh,
+            timeout: Duration::from_secs_f64(timeout),
             width: decide(facts.terminal, true).width,
         }
     }

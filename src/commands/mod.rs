@@ -131,6 +131,12 @@ impl Context {
     }
 }
 
+/// A server (and any thread of a command) can share the context: it is `Send + Sync`.
+const _: fn() = || {
+    fn shared<T: Send + Sync>() {}
+    shared::<Context>();
+};
+
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> Result<Exit, Error> {
     if let Command::Completions { shell } = cli.command {
