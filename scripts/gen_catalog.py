@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rebuild src/catalog/catalog.json, the model catalog compiled into llmx.
+"""Rebuild llmx-core/src/catalog/catalog.json, the model catalog compiled into llmx.
 
     python3 scripts/gen_catalog.py ../shared/data/genai-prices-data_slim.json \
         ../shared/fixtures/real/openrouter/models_catalog.json [--today YYYY-MM-DD]
@@ -219,7 +219,7 @@ def main():
     ap.add_argument("genai_prices")
     ap.add_argument("openrouter_catalog")
     ap.add_argument("--today", default=datetime.date.today().isoformat())
-    ap.add_argument("--out", default="src/catalog/catalog.json")
+    ap.add_argument("--out", default="llmx-core/src/catalog/catalog.json")
     a = ap.parse_args()
 
     data = {p["id"]: p for p in json.load(open(a.genai_prices))}
