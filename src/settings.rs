@@ -493,10 +493,7 @@ impl CompareSettings {
             quiet,
             max_cost,
         } = a;
-        // `-o -` is stdout, as everywhere else.
-        if output.as_deref() == Some(std::path::Path::new("-")) {
-            output = None;
-        }
+        stdout_dash(&mut output);
         let format = match (format, &output) {
             (Some(f), _) => f,
             (None, Some(path)) => Format::from_path(&path.to_string_lossy())
@@ -549,6 +546,13 @@ impl CompareSettings {
             display,
             quiet,
         })
+    }
+}
+
+/// `-o -` is stdout, as everywhere else.
+fn stdout_dash(output: &mut Option<PathBuf>) {
+    if output.as_deref() == Some(std::path::Path::new("-")) {
+        *output = None;
     }
 }
 
@@ -623,9 +627,7 @@ impl BenchSettings {
             quiet,
             request,
         } = a;
-        if output.as_deref() == Some(std::path::Path::new("-")) {
-            output = None;
-        }
+        stdout_dash(&mut output);
         // `-o report.html`: the HTML report at the end, and the rows (which must reach a disk
         // as each finishes, and can be resumed) beside it as report.csv.
         let is_html = |p: &std::path::Path| {

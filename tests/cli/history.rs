@@ -305,7 +305,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn leaderboard_percentiles_equal_those_of_the_rows() {
     let mut w = World::with_server(json!({"models": {
         "fast": {"text": "a fairly long answer in several chunks", "ttft_ms": 5, "chunk_delay_ms": 3, "chunk_chars": 6},
-        "slow": {"text": "slower answer", "ttft_ms": 30, "chunk_delay_ms": 4, "chunk_chars": 4,
+        // Far enough apart that a loaded machine cannot swap their order.
+        "slow": {"text": "slower answer", "ttft_ms": 200, "chunk_delay_ms": 4, "chunk_chars": 4,
                  "failures": [{"kind": "status", "status": 400}]}
     }}));
     data_dir(&mut w);

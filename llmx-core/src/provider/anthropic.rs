@@ -413,13 +413,12 @@ pub fn parse_request(v: &Value) -> Result<ChatRequest, String> {
     let mut messages = Vec::with_capacity(list.len());
     for (i, m) in list.iter().enumerate() {
         let at = |what: &str| format!("messages[{i}]: {what}");
-        let role = match m["role"].as_str() {
-            Some("user") => Role::User,
-            Some("assistant") => Role::Assistant,
-            Some("system") => Role::System,
-            Some(r) => return Err(at(&format!("unknown role `{r}`"))),
-            None => return Err(at("no `role`")),
-        };
+        let known = [
+            ("user", Role::User),
+            ("assistant", Role::Assistant),
+            ("system", Role::System),
+        ];
+        let role = super::role_of(m, &known).map_err(|e| at(&e))?;
         let content = blocks(&m["content"]).map_err(|e| at(&e))?;
         messages.push(super::types::Message { role, content });
     }
@@ -459,12 +458,7 @@ pub fn parse_request(v: &Value) -> Result<ChatRequest, String> {
         messages,
         temperature: v["temperature"].as_f64(),
         max_tokens: num(&v["max_tokens"]).and_then(|n| u32::try_from(n).ok()),
-        stop: v["stop_sequences"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|s| s.as_str().map(str::to_string))
-            .collect(),
+        stop: super::strings(&v["stop_sequences"]),
         stream: v["stream"].as_bool() == Some(true),
         tools,
         tool_choice,

@@ -515,12 +515,7 @@ pub fn parse_request(v: &Value) -> Result<ChatRequest, String> {
         messages,
         temperature: config["temperature"].as_f64(),
         max_tokens: num(&config["maxOutputTokens"]).and_then(|n| u32::try_from(n).ok()),
-        stop: config["stopSequences"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|s| s.as_str().map(str::to_string))
-            .collect(),
+        stop: super::strings(&config["stopSequences"]),
         stream: false,
         tools,
         tool_choice,

@@ -143,6 +143,27 @@ fn null_out_of_range_numbers(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The role a request's message names, from the names a wire knows.
+pub(crate) fn role_of(m: &Value, known: &[(&str, Role)]) -> Result<Role, String> {
+    match m["role"].as_str() {
+        Some(r) => known
+            .iter()
+            .find(|(name, _)| *name == r)
+            .map(|(_, role)| *role)
+            .ok_or_else(|| format!("unknown role `{r}`")),
+        None => Err("no `role`".into()),
+    }
+}
+
+/// The strings of a JSON array (a stop list); nothing else.
+pub(crate) fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str().map(str::to_string))
+        .collect()
+}
+
 /// A JSON number as a token count; negative or fractional values are rejected, never panicking.
 pub(crate) fn num(v: &Value) -> Option<u64> {
     v.as_u64()

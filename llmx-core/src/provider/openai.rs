@@ -492,15 +492,14 @@ pub fn parse_request(v: &Value) -> Result<ChatRequest, String> {
     let mut messages = Vec::with_capacity(list.len());
     for (i, m) in list.iter().enumerate() {
         let at = |what: &str| format!("messages[{i}]: {what}");
-        let role = match m["role"].as_str() {
-            Some("system") => Role::System,
-            Some("developer") => Role::Developer,
-            Some("user") => Role::User,
-            Some("assistant") => Role::Assistant,
-            Some("tool") => Role::Tool,
-            Some(r) => return Err(at(&format!("unknown role `{r}`"))),
-            None => return Err(at("no `role`")),
-        };
+        let known = [
+            ("system", Role::System),
+            ("developer", Role::Developer),
+            ("user", Role::User),
+            ("assistant", Role::Assistant),
+            ("tool", Role::Tool),
+        ];
+        let role = super::role_of(m, &known).map_err(|e| at(&e))?;
         let mut content = content_parts(&m["content"]).map_err(|e| at(&e))?;
         if role == Role::Assistant {
             for c in m["tool_calls"].as_array().into_iter().flatten() {
@@ -545,11 +544,7 @@ pub fn parse_request(v: &Value) -> Result<ChatRequest, String> {
     };
     let stop = match &v["stop"] {
         Value::String(s) => vec![s.clone()],
-        Value::Array(a) => a
-            .iter()
-            .filter_map(|s| s.as_str().map(str::to_string))
-            .collect(),
-        _ => Vec::new(),
+        v => super::strings(v),
     };
     Ok(ChatRequest {
         model: v["model"].as_str().unwrap_or("").to_string(),
