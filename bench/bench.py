@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """llmx benchmarks against the in-repo mock provider server (no network, no keys).
 
-    cargo build --release --workspace && python3 bench/bench.py [--runs N]
+    cargo build --release --workspace && python3 bench/bench.py [--runs N] [--bin PATH]
+
+`--bin` measures another llmx binary (an older build, say) against the same mock server, so a
+before/after comparison runs on one machine in one session.
 
 Reports:
   (a) compare of 5 models each answering after 1 s: wall time / 1 s      (target <= 1.03)
@@ -58,9 +61,12 @@ def measured(cmd, env):
 
 
 def main():
+    global BIN
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--bin", default=BIN, help="the llmx binary to measure")
     args = ap.parse_args()
+    BIN = args.bin
     if not (os.path.exists(BIN) and os.path.exists(MOCK)):
         sys.exit("build first: cargo build --release --workspace")
 

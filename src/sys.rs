@@ -1,6 +1,6 @@
 //! The few process-wide settings llmx makes through the OS: the open-file limit raised for a
-//! wide fan-out, and the default signal dispositions restored once a run no longer needs its
-//! own handlers.
+//! wide fan-out, the default signal dispositions restored once a run no longer needs its own
+//! handlers, and the width of the terminal stdout is.
 
 /// Raise the soft limit on open files to the hard limit (macOS starts shells at 256, which a
 /// fan-out of a few hundred models passes). Whether the limit changed.
@@ -37,6 +37,26 @@ pub fn raise_open_file_limit() -> bool {
 #[cfg(not(unix))]
 pub fn raise_open_file_limit() -> bool {
     false
+}
+
+/// The columns of the terminal stdout is, when it is one and says (a pseudo-terminal may say 0:
+/// unknown, not very narrow).
+#[cfg(unix)]
+pub fn terminal_width() -> Option<u16> {
+    let mut ws = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ writes a winsize into the struct it is given, on this stack frame.
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
+    (ok && ws.ws_col > 0).then_some(ws.ws_col)
+}
+
+#[cfg(not(unix))]
+pub fn terminal_width() -> Option<u16> {
+    None
 }
 
 /// Put SIGINT, SIGTERM and SIGHUP back to their default action (end the process). The run

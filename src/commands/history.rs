@@ -157,13 +157,15 @@ fn cost_cells(c: &TotalCost) -> [(Value, String); 3] {
 fn runs(lines: Vec<llmx_core::history::query::RunLine>) -> Listing {
     Listing {
         columns: vec![
+            // Narrow tables drop the command, then the errors, then the start; the prompt and
+            // models are cut; the run id, rows and cost always stay whole.
             col("id", "Run", false),
-            col("started_at", "Started (UTC)", false),
-            col("command", "Command", false),
-            col("prompt", "Prompt", false),
-            col("models", "Models", false),
+            col("started_at", "Started (UTC)", false).drop(3),
+            col("command", "Command", false).drop(1),
+            col("prompt", "Prompt", false).cut(10),
+            col("models", "Models", false).cut(12),
             col("rows", "Rows", true),
-            col("errors", "Errors", true),
+            col("errors", "Errors", true).drop(2),
             col("cost_usd", "Cost", true),
             col("cost_estimated_usd", "", true),
             col("unpriced", "", true),
@@ -195,8 +197,8 @@ fn runs(lines: Vec<llmx_core::history::query::RunLine>) -> Listing {
 
 fn usage(lines: Vec<llmx_core::history::query::UsageLine>, by: By, since: Duration) -> Listing {
     let key = match by {
-        By::Model => col("model", "Model", false),
-        By::Provider => col("provider", "Provider", false),
+        By::Model => col("model", "Model", false).cut(16),
+        By::Provider => col("provider", "Provider", false).cut(16),
         By::Day => col("day", "Day (UTC)", false),
     };
     let mut total = TotalCost::default();
@@ -232,11 +234,12 @@ fn usage(lines: Vec<llmx_core::history::query::UsageLine>, by: By, since: Durati
         .collect();
     Listing {
         columns: vec![
+            // Narrow tables drop Out, then In, then Errors.
             key,
             col("requests", "Requests", true),
-            col("errors", "Errors", true),
-            col("input_tokens", "In", true),
-            col("output_tokens", "Out", true),
+            col("errors", "Errors", true).drop(2),
+            col("input_tokens", "In", true).drop(1),
+            col("output_tokens", "Out", true).drop(0),
             col("tokens_estimated_rows", "", true),
             col("cost_usd", "Cost", true),
             col("cost_estimated_usd", "", true),
@@ -307,16 +310,17 @@ fn leaderboard(mut board: Vec<Standing>, sort: BoardSort, since: Duration, min_n
         .collect();
     Listing {
         columns: vec![
-            col("model", "Model", false),
+            // Narrow tables drop $/1k out, Latency p95, Errors, TTFT p50, then Tok/s p50.
+            col("model", "Model", false).cut(16),
             col("n", "N", true),
-            col("errors", "Errors", true),
+            col("errors", "Errors", true).drop(2),
             col("error_rate", "Error rate", true),
             col("latency_ms_p50", "Latency p50", true),
-            col("latency_ms_p95", "Latency p95", true),
-            col("ttft_ms_p50", "TTFT p50", true),
-            col("tokens_per_s_p50", "Tok/s p50", true),
+            col("latency_ms_p95", "Latency p95", true).drop(1),
+            col("ttft_ms_p50", "TTFT p50", true).drop(3),
+            col("tokens_per_s_p50", "Tok/s p50", true).drop(4),
             col("cost_per_request_usd", "$/request", true),
-            col("cost_per_1k_output_usd", "$/1k out", true),
+            col("cost_per_1k_output_usd", "$/1k out", true).drop(0),
             col("cost_estimated", "", false),
         ],
         rows,
@@ -342,14 +346,16 @@ fn stats(store: Option<&Store>, path: &std::path::Path) -> Result<Listing, Error
     let per_1k = (rows > 0).then(|| bytes as f64 / rows as f64 * 1000.0);
     Ok(Listing {
         columns: vec![
-            col("path", "Store", false),
-            col("schema", "Schema", true),
+            // Narrow tables drop the schema, the size per 1k rows, the newest, then the oldest
+            // row's time; the path is cut.
+            col("path", "Store", false).cut(16),
+            col("schema", "Schema", true).drop(0),
             col("runs", "Runs", true),
             col("rows", "Rows", true),
             col("size_bytes", "Size", true),
-            col("bytes_per_1k_rows", "Per 1k rows", true),
-            col("oldest", "Oldest (UTC)", false),
-            col("newest", "Newest (UTC)", false),
+            col("bytes_per_1k_rows", "Per 1k rows", true).drop(1),
+            col("oldest", "Oldest (UTC)", false).drop(3),
+            col("newest", "Newest (UTC)", false).drop(2),
         ],
         rows: vec![vec![
             text(&path.display().to_string()),

@@ -10,10 +10,11 @@ use crate::error::{Error, Exit};
 use llmx_core::keys::KEYRING_SERVICE;
 use llmx_core::secret::Secret;
 
-pub fn run(ctx: &Context, cmd: KeysCommand) -> Result<Exit, Error> {
+/// `width`: what `keys list` fits its table to.
+pub fn run(ctx: &Context, cmd: KeysCommand, width: u16) -> Result<Exit, Error> {
     match cmd {
         KeysCommand::Set { provider } => set(ctx, &provider),
-        KeysCommand::List => list(ctx),
+        KeysCommand::List => list(ctx, width),
         KeysCommand::Remove { provider } => remove(ctx, &provider),
         KeysCommand::Path => path(ctx),
     }
@@ -71,11 +72,11 @@ fn set(ctx: &Context, name: &str) -> Result<Exit, Error> {
     Ok(Exit::Success)
 }
 
-fn list(ctx: &Context) -> Result<Exit, Error> {
-    let mut t = comfy_table::Table::new();
-    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-    t.force_no_tty();
-    t.set_header(vec!["Provider", "Key from", "Key"]);
+/// Every provider, where its key comes from and a masked form of it, as aligned columns (the
+/// provider and the key are never cut; where the key comes from is cut in a narrow terminal).
+fn list(ctx: &Context, width: u16) -> Result<Exit, Error> {
+    use crate::render::aligned::{cut, keep};
+    let mut rows = Vec::new();
     for p in ctx.registry.all() {
         if p.is_offline() {
             continue;
@@ -91,9 +92,16 @@ fn list(ctx: &Context) -> Result<Exit, Error> {
                 "-".into(),
             ),
         };
-        t.add_row(vec![p.id.clone(), from, shown]);
+        let safe = |s: &str| llmx_core::safe::visible(s, llmx_core::safe::Lines::Fold).into_owned();
+        rows.push(vec![safe(&p.id), safe(&from), shown]);
     }
-    crate::output::print(&format!("{t}\n"))?;
+    let specs = [
+        keep("Provider", false),
+        cut("Key from", 12),
+        keep("Key", false),
+    ];
+    let lines = crate::render::aligned::lines(&specs, &rows, width as usize);
+    crate::output::print(&(lines.join("\n") + "\n"))?;
     Ok(Exit::Success)
 }
 

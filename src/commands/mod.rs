@@ -194,7 +194,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Models(args) => {
             models::run(&ctx, crate::settings::ModelsSettings::resolve(args, facts))
         }
-        Command::Keys(k) => keys::run(&ctx, k),
+        Command::Keys(k) => keys::run(&ctx, k, crate::output::decide(facts.terminal, true).width),
         Command::Config(c) => config::run(&ctx, c),
         Command::Completions { .. } | Command::Man { .. } => Ok(Exit::Success),
     };

@@ -99,7 +99,7 @@ impl Terminal {
             ci: env.get("CI").is_some_and(|v| v != "false" && v != "0"),
             // A pseudo-terminal may report 0 columns: that is "unknown", not "very narrow".
             width: if stdout_tty {
-                comfy_table::Table::new().width().filter(|w| *w > 0)
+                crate::sys::terminal_width()
             } else {
                 None
             }

@@ -55,22 +55,37 @@ pub fn shown(l: &Line) -> [String; 15] {
     ]
 }
 
-/// The summary as a table for people.
+/// The summary as a table for people, fitted to `width` (see [`super::aligned`]): the model
+/// name is cut first (to 12), then the columns go in this order — itl p50, ttft p95, p99, p90,
+/// cost/req, tok/s p50, p95, ttft p50 — while n, ok, err, p50, cost and pass always stay.
 pub fn table(lines: &[Line], width: u16) -> String {
-    use comfy_table::{ContentArrangement, Table};
-    let mut t = Table::new();
-    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-    t.set_content_arrangement(ContentArrangement::Dynamic);
-    t.set_width(width);
-    t.set_header(SHOWN);
-    // Model names are never wrapped; the figures' headers give way first.
-    if let Some(c) = t.column_mut(0) {
-        c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
-    }
-    for l in lines {
-        let mut cells = shown(l);
-        cells[0] = safe::visible(&l.model, Lines::Fold).into_owned();
-        t.add_row(cells);
-    }
-    format!("{t}\n")
+    use super::aligned::{cut, drop, keep, Spec};
+    const SPECS: [Spec; 15] = [
+        cut("model", 12),
+        keep("n", true),
+        keep("ok", true),
+        keep("err", true),
+        keep("p50 ms", true),
+        drop("p90", true, 3),
+        drop("p95", true, 6),
+        drop("p99", true, 2),
+        drop("ttft p50", true, 7),
+        drop("ttft p95", true, 1),
+        drop("itl p50", true, 0),
+        drop("tok/s p50", true, 5),
+        keep("cost", true),
+        drop("cost/req", true, 4),
+        keep("pass", true),
+    ];
+    let rows: Vec<Vec<String>> = lines
+        .iter()
+        .map(|l| {
+            let mut cells = shown(l).to_vec();
+            cells[0] = safe::visible(&l.model, Lines::Fold).into_owned();
+            cells
+        })
+        .collect();
+    let mut out = super::aligned::lines(&SPECS, &rows, width as usize).join("\n");
+    out.push('\n');
+    out
 }

@@ -30,22 +30,43 @@ pub enum BoardSort {
     Errors,
 }
 
-use comfy_table::{CellAlignment, ContentArrangement, Table};
 use serde_json::Value;
 
 use super::Format;
 use llmx_core::safe::{self, Lines};
 
-/// One column: its machine name (CSV header, JSON key) and its title in a table.
+/// One column: its machine name (CSV header, JSON key), its title in a table, and how it gives
+/// way in a narrow table (see [`super::aligned`]).
 pub struct Column {
     pub key: &'static str,
     pub title: &'static str,
     /// Numbers align right in a table.
     pub right: bool,
+    pub fit: super::aligned::Fit,
 }
 
+/// A column always shown whole in a table (ids, the figures a report is about).
 pub const fn col(key: &'static str, title: &'static str, right: bool) -> Column {
-    Column { key, title, right }
+    Column {
+        key,
+        title,
+        right,
+        fit: super::aligned::Fit::Keep,
+    }
+}
+
+impl Column {
+    /// Text a narrow table cuts with `…`, down to `floor` columns.
+    pub const fn cut(mut self, floor: usize) -> Column {
+        self.fit = super::aligned::Fit::Cut(floor);
+        self
+    }
+
+    /// A column a narrow table drops; lower ranks go first.
+    pub const fn drop(mut self, rank: u8) -> Column {
+        self.fit = super::aligned::Fit::Drop(rank);
+        self
+    }
 }
 
 /// A table of figures. Machine-only columns have an empty title and are left out of tables.
@@ -136,31 +157,37 @@ impl Listing {
         wr.flush()
     }
 
+    /// Aligned columns fitted to `width` (see [`super::aligned`]), then the footer.
     fn table(&self, width: u16, w: &mut dyn Write) -> io::Result<()> {
         if self.rows.is_empty() {
             return writeln!(w, "{}", self.empty);
         }
-        let mut t = Table::new();
-        t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-        t.set_content_arrangement(ContentArrangement::Dynamic);
-        t.set_width(width);
-        t.force_no_tty();
-        t.set_header(self.shown().map(|(_, c)| c.title).collect::<Vec<_>>());
-        for r in &self.rows {
-            t.add_row(
+        let specs: Vec<super::aligned::Spec> = self
+            .shown()
+            .map(|(_, c)| super::aligned::Spec {
+                title: c.title,
+                right: c.right,
+                fit: c.fit,
+            })
+            .collect();
+        let rows: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|r| {
                 self.shown()
                     .map(|(i, _)| safe::visible(&r[i].1, Lines::Fold).into_owned())
-                    .collect::<Vec<_>>(),
-            );
+                    .collect()
+            })
+            .collect();
+        for line in super::aligned::lines(&specs, &rows, width as usize) {
+            writeln!(w, "{line}")?;
         }
-        for (n, (_, c)) in self.shown().enumerate() {
-            if let (true, Some(col)) = (c.right, t.column_mut(n)) {
-                col.set_cell_alignment(CellAlignment::Right);
-            }
-        }
-        writeln!(w, "{t}")?;
         if let Some(f) = &self.footer {
-            writeln!(w, "{}", safe::visible(f, Lines::Fold))?;
+            // The footer is prose: wrapped at words to the width.
+            let text = safe::visible(f, Lines::Fold);
+            for l in super::words::wrap(&super::words::paras(&text), width as usize) {
+                writeln!(w, "{}", l.plain().trim_end())?;
+            }
         }
         Ok(())
     }

@@ -1,5 +1,5 @@
 //! Renderers: pure functions of a finished [`Report`] (or of one [`Row`]) that write into any
-//! writer, so they are tested on in-memory buffers. Table (comfy-table), CSV (RFC 4180), JSON,
+//! writer, so they are tested on in-memory buffers. Table (aligned columns), CSV (RFC 4180), JSON,
 //! JSONL, Markdown.
 
 use std::io::{self, Write};
@@ -8,6 +8,7 @@ use std::time::Duration;
 use llmx_core::provider::error::cut;
 use llmx_core::safe::{self, Lines};
 
+pub mod aligned;
 pub mod bench;
 pub mod html;
 pub mod listing;

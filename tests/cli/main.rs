@@ -13,6 +13,7 @@ mod real_servers;
 mod report;
 mod resilience;
 mod setup;
+mod tables;
 mod terminal;
 mod tools;
 mod trust;

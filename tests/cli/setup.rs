@@ -179,7 +179,11 @@ fn keys_set_from_stdin_then_list_masked_and_used() {
     );
     let out = w.run(&["keys", "list"]);
     assert_eq!(out.code, 0, "{out:?}");
-    let openai = out.stdout.lines().find(|l| l.contains(" openai ")).unwrap();
+    let openai = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("openai "))
+        .unwrap();
     assert!(
         openai.contains("keyring") && openai.contains("sk-…mnop"),
         "{openai}"
@@ -188,7 +192,7 @@ fn keys_set_from_stdin_then_list_masked_and_used() {
     let anthropic = out
         .stdout
         .lines()
-        .find(|l| l.contains(" anthropic "))
+        .find(|l| l.starts_with("anthropic "))
         .unwrap();
     assert!(anthropic.contains("env ANTHROPIC_API_KEY"), "{anthropic}");
 
@@ -273,9 +277,9 @@ fn a_config_holding_a_key_readable_by_others_draws_a_warning() {
         out.stderr
     );
     assert!(
-        out.stdout
-            .lines()
-            .any(|l| l.contains(" openai ") && l.contains("config file") && l.contains("sk-…6789")),
+        out.stdout.lines().any(|l| l.starts_with("openai ")
+            && l.contains("config file")
+            && l.contains("sk-…6789")),
         "{}",
         out.stdout
     );
