@@ -714,6 +714,8 @@ pub struct AskSettings {
     /// stdout is a terminal: the answer is shown with control characters neutralised (a pipe
     /// gets it byte for byte).
     pub terminal: bool,
+    /// A spinner on stderr until the first token (stderr is a terminal, not CI).
+    pub progress: bool,
 }
 
 impl AskSettings {
@@ -750,6 +752,7 @@ impl AskSettings {
             json: format == AskFormat::Json,
             stats,
             terminal: facts.terminal.stdout_tty,
+            progress: decide(facts.terminal, false).progress,
         })
     }
 }

@@ -74,3 +74,58 @@ pub fn restore_default_signals() {
 
 #[cfg(not(unix))]
 pub fn restore_default_signals() {}
+
+/// While it lives, the terminal on stdin does not echo control characters (`^C`). The progress
+/// display fills each line to the terminal's edge, so an echoed `^C` would wrap onto a line of
+/// its own and the display, which counts its lines, would leave one behind above the results.
+/// Ctrl-C still interrupts (only the echo is off); the setting is restored when this is dropped.
+pub struct QuietControlEcho {
+    #[cfg(unix)]
+    saved: Option<libc::termios>,
+}
+
+impl QuietControlEcho {
+    /// Turn the echo off, when stdin is a terminal that echoes control characters.
+    #[cfg(unix)]
+    pub fn new() -> QuietControlEcho {
+        // SAFETY: isatty, tcgetattr and tcsetattr read or write the termios on this stack frame.
+        unsafe {
+            if libc::isatty(libc::STDIN_FILENO) != 1 {
+                return QuietControlEcho { saved: None };
+            }
+            let mut t: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(libc::STDIN_FILENO, &mut t) != 0 || t.c_lflag & libc::ECHOCTL == 0 {
+                return QuietControlEcho { saved: None };
+            }
+            let saved = t;
+            t.c_lflag &= !libc::ECHOCTL;
+            if libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &t) != 0 {
+                return QuietControlEcho { saved: None };
+            }
+            QuietControlEcho { saved: Some(saved) }
+        }
+    }
+
+    #[cfg(not(unix))]
+    pub fn new() -> QuietControlEcho {
+        QuietControlEcho {}
+    }
+}
+
+impl Default for QuietControlEcho {
+    fn default() -> Self {
+        QuietControlEcho::new()
+    }
+}
+
+impl Drop for QuietControlEcho {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        if let Some(t) = self.saved.take() {
+            // SAFETY: tcsetattr reads the termios saved above.
+            unsafe {
+                libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &t);
+            }
+        }
+    }
+}

@@ -11,7 +11,8 @@ use llmx_core::engine::{Sink, Stop};
 
 pub fn run(ctx: &Context, s: AskSettings) -> Result<Exit, Error> {
     let catalog = ctx.catalog();
-    let (json, terminal) = (s.json, s.terminal);
+    let (json, terminal, spinner) = (s.json, s.terminal, s.progress);
+    let model = s.run.models.first().cloned().unwrap_or_default();
     let outcome = pipeline::execute(
         ctx,
         "ask",
@@ -28,7 +29,13 @@ pub fn run(ctx: &Context, s: AskSettings) -> Result<Exit, Error> {
                     stream
                 })
             };
-            Ok(vec![sink])
+            // The spinner goes first: it is gone before the first token is written.
+            let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
+            if spinner {
+                sinks.push(Box::new(crate::sink::progress::Waiting::new(&model)));
+            }
+            sinks.push(sink);
+            Ok(sinks)
         }),
     )?;
     if let Some(r) = outcome.results.first() {

@@ -454,7 +454,7 @@ fn report(
     if rows.file.is_some() {
         let _ = crate::output::print(&table);
     } else {
-        crate::output::diag(table.trim_end());
+        crate::output::diag_lines(&table);
     }
     let resume_cmd = |f: &Path| resume_command(&s.argv, f, s.inputs.iter().any(|i| i == "-"));
     let to_run = cells.to_run();

@@ -16,6 +16,18 @@ pub fn diag(line: impl AsRef<str>) {
         .and_then(|_| e.write_all(b"\n"));
 }
 
+/// Lines of text on stderr (a table, a summary), each with any server text in it neutralised,
+/// each on its own line.
+pub fn diag_lines(text: &str) {
+    let mut e = std::io::stderr().lock();
+    for line in text.trim_end().lines() {
+        let line = safe::visible(line, safe::Lines::Fold);
+        let _ = e
+            .write_all(line.as_bytes())
+            .and_then(|_| e.write_all(b"\n"));
+    }
+}
+
 /// Write `text` to stdout and flush. A closed pipe (`| head`) is a quiet success; any other
 /// failure is the error (exit 1).
 pub fn print(text: &str) -> Result<(), crate::error::Error> {

@@ -137,6 +137,8 @@ pub struct BenchBar<'a> {
     errors: u64,
     spent: f64,
     estimated: bool,
+    /// No `^C` echoed into the bar while it is drawn.
+    quiet_echo: Option<crate::sys::QuietControlEcho>,
 }
 
 impl<'a> BenchBar<'a> {
@@ -144,10 +146,9 @@ impl<'a> BenchBar<'a> {
         let warmups = map.order.iter().filter(|c| c.is_warmup()).count() as u64;
         let total = map.order.len() as u64 - warmups;
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template(
-            "{bar:30} {pos}/{len} · {msg} · {elapsed_precise} elapsed, ETA {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        // The bar takes what the terminal's width leaves: the line never wraps.
+        let style = ProgressStyle::with_template("{wide_bar} {pos}/{len} · {msg} · ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         bar.enable_steady_tick(Duration::from_millis(200));
         let mut b = BenchBar {
@@ -159,6 +160,7 @@ impl<'a> BenchBar<'a> {
             errors: 0,
             spent: 0.0,
             estimated: false,
+            quiet_echo: Some(crate::sys::QuietControlEcho::new()),
         };
         b.show();
         b
@@ -172,7 +174,7 @@ impl<'a> BenchBar<'a> {
             cost
         };
         let warm = if self.warmed < self.warmups {
-            format!("warming up {}/{} · ", self.warmed, self.warmups)
+            format!("warm-up {}/{} · ", self.warmed, self.warmups)
         } else {
             String::new()
         };
@@ -201,7 +203,10 @@ impl Sink for BenchBar<'_> {
                 }
                 self.show();
             }
-            Event::RunFinished { .. } => self.bar.finish_and_clear(),
+            Event::RunFinished { .. } => {
+                self.bar.finish_and_clear();
+                self.quiet_echo.take();
+            }
             _ => {}
         }
         Ok(())

@@ -16,6 +16,8 @@ pub struct Progress {
     labels: Vec<String>,
     /// Characters streamed so far, per model (shown as approximate tokens).
     chars: Vec<u64>,
+    /// No `^C` echoed into the display while it is drawn (see [`crate::sys::QuietControlEcho`]).
+    quiet_echo: Option<crate::sys::QuietControlEcho>,
 }
 
 impl Progress {
@@ -39,15 +41,18 @@ impl Progress {
             bars,
             labels: labels.to_vec(),
             chars: vec![0; labels.len()],
+            quiet_echo: Some(crate::sys::QuietControlEcho::new()),
         }
     }
 
-    /// Remove the bars so the results print on a clean screen.
-    pub fn clear(&self) {
+    /// Remove the bars so the results print on a clean screen, and give the terminal its echo
+    /// back.
+    pub fn clear(&mut self) {
         for b in &self.bars {
             b.finish_and_clear();
         }
         let _ = self.multi.clear();
+        self.quiet_echo.take();
     }
 }
 
@@ -117,6 +122,52 @@ impl Sink for Progress {
                 }
             }
             Event::RunFinished { .. } => self.clear(),
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// `ask`'s wait for the first token: a spinner on stderr (a terminal only), gone the moment
+/// the answer starts or the call ends.
+pub struct Waiting {
+    bar: Option<ProgressBar>,
+}
+
+impl Waiting {
+    pub fn new(model: &str) -> Waiting {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        bar.set_style(style);
+        bar.set_message(format!("waiting for {}", safe::visible(model, Lines::Fold)));
+        bar.enable_steady_tick(Duration::from_millis(100));
+        Waiting { bar: Some(bar) }
+    }
+
+    fn done(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl Sink for Waiting {
+    fn event(&mut self, _at: Duration, event: &Event<'_>) -> Result<(), SinkError> {
+        match event {
+            Event::FirstToken { .. }
+            | Event::Delta { .. }
+            | Event::JobFinished { .. }
+            | Event::RunFinished { .. } => self.done(),
+            Event::RetryScheduled { wait, error, .. } => {
+                if let Some(b) = &self.bar {
+                    b.set_message(format!(
+                        "retrying in {:.1}s ({})",
+                        wait.as_secs_f64(),
+                        error.kind.as_str()
+                    ));
+                }
+            }
             _ => {}
         }
         Ok(())

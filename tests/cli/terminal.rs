@@ -170,3 +170,171 @@ fn color_always_and_clicolor_force_colour_a_pipe() {
     ]);
     assert!(!csv.stdout.contains('\u{1b}'), "{csv:?}");
 }
+
+/// What is drawn on a terminal after the run: the screen a vt100 emulator holds once every byte
+/// arrived, as lines.
+#[cfg(target_os = "linux")]
+fn screen(bytes: &[u8], cols: u16, rows: u16) -> (vt100::Parser, Vec<String>) {
+    let mut vt = vt100::Parser::new(
+        std::num::NonZeroU16::new(rows).unwrap(),
+        std::num::NonZeroU16::new(cols).unwrap(),
+        0,
+    );
+    vt.process(bytes);
+    let lines = vt.screen().rows(0, cols).collect();
+    (vt, lines)
+}
+
+/// Every line a program drew, progress redraws included: the text between carriage returns and
+/// line feeds, escape sequences removed. None may be wider than the terminal, or it wraps.
+#[cfg(target_os = "linux")]
+fn drawn_lines(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut plain = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for d in chars.by_ref() {
+                    if ('@'..='~').contains(&d) {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        plain.push(c);
+    }
+    plain
+        .split(['\r', '\n'])
+        .map(str::to_string)
+        .filter(|l| !l.trim().is_empty())
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_leaves_no_progress_line_above_the_table() {
+    let mut w = World::offline();
+    w.set("LLMX_NO_HISTORY", "1");
+    // Ctrl-C typed at the terminal after a second (the fast model has answered, the slow one is
+    // cut short): the terminal itself turns it into SIGINT, and would echo `^C`.
+    let line = format!(
+        "stty cols 80 rows 40; {} compare -m mock/fast@50,mock/slow@30000 -p hi",
+        env!("CARGO_BIN_EXE_llmx")
+    );
+    let mut child = w
+        .wrapper("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("TERM", "xterm-256color")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut keyboard = child.stdin.take().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::io::Write::write_all(&mut keyboard, b"\x03").unwrap();
+    let out = child.wait_with_output().unwrap();
+    drop(keyboard);
+    let (_, lines) = screen(&out.stdout, 80, 40);
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("Model "))
+        .unwrap_or_else(|| panic!("no table:\n{}", lines.join("\n")));
+    assert!(
+        lines[..header].iter().all(|l| l.trim().is_empty()),
+        "left above the table:\n{}",
+        lines.join("\n")
+    );
+    let all = lines.join("\n");
+    assert!(
+        !all.contains("waiting") && !all.contains("streaming"),
+        "{all}"
+    );
+    assert!(all.contains("interrupted"), "{all}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_bench_progress_line_fits_the_terminal() {
+    let mut w = World::offline();
+    w.set("LLMX_NO_HISTORY", "1");
+    let prompts: String = (0..40)
+        .map(|i| format!("{{\"id\": \"p{i}\", \"prompt\": \"question {i}\"}}\n"))
+        .collect();
+    w.write("set.jsonl", prompts);
+    for cols in [80u16, 60] {
+        let line = format!(
+            "stty cols {cols} rows 40; {} bench -m mock/a@40,mock/b@60 set.jsonl -j 4 --warmup 1 -o rows-{cols}.csv",
+            env!("CARGO_BIN_EXE_llmx")
+        );
+        let out = w
+            .wrapper("script")
+            .args(["-qec", &line, "/dev/null"])
+            .env("TERM", "xterm-256color")
+            .output()
+            .unwrap();
+        let drawn = drawn_lines(&out.stdout);
+        assert!(
+            drawn.iter().any(|l| l.contains("/80")),
+            "the bar was drawn: {drawn:#?}"
+        );
+        for l in &drawn {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(l.as_str()) <= cols as usize,
+                "{cols}: drawn wider than the terminal: {l:?}"
+            );
+        }
+    }
+}
+
+/// `ask` on a terminal shows a spinner on stderr while the first token is awaited, and only the
+/// answer is left on the screen; into a pipe nothing but the answer is written.
+#[cfg(target_os = "linux")]
+#[test]
+fn ask_spins_until_the_first_token_on_a_terminal_only() {
+    let mut w = World::offline();
+    w.set("LLMX_NO_HISTORY", "1");
+    let out = w
+        .pty(&["ask", "-m", "mock/slow@700", "hello there"], 80, 20)
+        .output()
+        .unwrap();
+    let raw = String::from_utf8_lossy(&out.stdout);
+    let spin = raw
+        .find("waiting for mock/slow@700")
+        .expect("a spinner while waiting");
+    let answer = raw.find("Mock answer").expect("the answer");
+    assert!(spin < answer, "the spinner comes first: {raw:?}");
+    let (_, lines) = screen(&out.stdout, 80, 20);
+    let shown = lines.join("\n");
+    assert!(
+        !shown.contains("waiting for"),
+        "the spinner is cleared:\n{shown}"
+    );
+    assert!(shown.trim_start().starts_with("Mock answer"), "{shown}");
+    let piped = w.run(&["ask", "-m", "mock/slow@300", "hello there"]);
+    assert_eq!(piped.code, 0, "{piped:?}");
+    assert_eq!(piped.stderr, "", "no spinner into a pipe");
+}
+
+/// With its rows on stdout, bench writes its summary on stderr as a table, one line a row.
+#[test]
+fn bench_summary_on_stderr_keeps_its_lines() {
+    let mut w = World::offline();
+    w.set("LLMX_NO_HISTORY", "1");
+    w.write(
+        "set.jsonl",
+        "{\"id\": \"a\", \"prompt\": \"one\"}\n{\"id\": \"b\", \"prompt\": \"two\"}\n",
+    );
+    let out = w.run(&["bench", "-m", "mock/x,mock/y", "set.jsonl"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.starts_with("run_id,"), "rows on stdout: {out:?}");
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("model "))
+        .unwrap_or_else(|| panic!("{}", out.stderr));
+    assert!(lines[header + 1].starts_with("mock/x "), "{}", out.stderr);
+    assert!(lines[header + 2].starts_with("mock/y "), "{}", out.stderr);
+}
