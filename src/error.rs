@@ -162,6 +162,8 @@ pub enum Error {
     KeyHasWhitespace,
     #[error("cannot store the key in {store}: {problem}; use the provider's env var or api_key in the config file instead")]
     KeyStore { store: String, problem: String },
+    #[error("no OS keyring on this system, so keys cannot be stored: set {var}, or api_key under [providers.{provider}] in the config file (llmx config path)")]
+    NoKeyring { provider: String, var: String },
     #[error("cannot remove the key from {store}: {problem}")]
     KeyRemove { store: String, problem: String },
     #[error("no {provider} key in {store}; nothing removed")]
@@ -208,12 +210,26 @@ impl From<PipelineError> for Error {
     }
 }
 
+/// Whether this machine has a keyring llmx can store keys in, as the command found once it
+/// looked keys up (true until then): the advice for a missing key names `llmx keys set` only
+/// where that can work.
+static KEYRING_USABLE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Record whether keys can be stored here (see [`KEYRING_USABLE`]).
+pub fn note_keyring(usable: bool) {
+    KEYRING_USABLE.store(usable, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn keyring_usable() -> bool {
+    KEYRING_USABLE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A model spec that could not be resolved, in the CLI's words: the flag it came from, and how
-/// to store a missing key.
+/// to store a missing key (where a keyring can hold one).
 fn resolve_shown(e: &ResolveError) -> String {
     match e {
         ResolveError::EmptyName => "empty model name in -m".into(),
-        ResolveError::MissingKey { provider, .. } => {
+        ResolveError::MissingKey { provider, .. } if keyring_usable() => {
             format!("{e}, or run `llmx keys set {provider}`")
         }
         e => e.to_string(),
@@ -364,6 +380,9 @@ fn advised(
 ) -> String {
     use llmx_core::provider::ErrorKind;
     if kind == Some(ErrorKind::MissingKey) && message.starts_with("no API key for ") {
+        if !keyring_usable() {
+            return message.to_string();
+        }
         return format!("{message}, or run `llmx keys set {provider}`");
     }
     let flag = match limit {

@@ -28,8 +28,40 @@ impl fmt::Display for KeyOrigin {
 
 /// Why a key store could not be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{0}")]
-pub struct StoreError(pub String);
+#[error("{message}")]
+pub struct StoreError {
+    pub message: String,
+    /// There is no usable keyring on this system at all (no Secret Service, no D-Bus session,
+    /// a keyring that does not answer), as opposed to one that refused this request.
+    pub unavailable: bool,
+}
+
+impl StoreError {
+    pub fn new(message: impl Into<String>) -> StoreError {
+        StoreError {
+            message: message.into(),
+            unavailable: false,
+        }
+    }
+
+    /// The system has no keyring llmx can use.
+    pub fn unavailable(message: impl Into<String>) -> StoreError {
+        StoreError {
+            message: message.into(),
+            unavailable: true,
+        }
+    }
+
+    /// A keyring crate error: the platform's storage missing or unreachable is "no keyring".
+    fn of(e: &keyring::Error) -> StoreError {
+        match e {
+            keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_) => {
+                StoreError::unavailable(one_line(e))
+            }
+            e => StoreError::new(one_line(e)),
+        }
+    }
+}
 
 /// A place keys are kept between runs: the OS keyring, or a file store for tests.
 pub trait KeyStore: Send + Sync {
@@ -56,7 +88,7 @@ const WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
 impl OsKeyring {
     fn entry(provider: &str) -> Result<keyring::Entry, StoreError> {
-        keyring::Entry::new(KEYRING_SERVICE, provider).map_err(|e| StoreError(one_line(&e)))
+        keyring::Entry::new(KEYRING_SERVICE, provider).map_err(|e| StoreError::of(&e))
     }
 
     /// Run one keyring call on its own thread, giving up after `limit`.
@@ -69,7 +101,7 @@ impl OsKeyring {
             let _ = tx.send(f());
         });
         rx.recv_timeout(limit).unwrap_or_else(|_| {
-            Err(StoreError(format!(
+            Err(StoreError::unavailable(format!(
                 "the keyring did not answer within {limit:?}"
             )))
         })
@@ -87,7 +119,7 @@ impl KeyStore for OsKeyring {
             match Self::entry(&provider)?.get_password() {
                 Ok(k) => Ok(Some(Secret::new(k))),
                 Err(keyring::Error::NoEntry) => Ok(None),
-                Err(e) => Err(StoreError(one_line(&e))),
+                Err(e) => Err(StoreError::of(&e)),
             }
         })
     }
@@ -97,13 +129,13 @@ impl KeyStore for OsKeyring {
         Self::bounded(WRITE_TIMEOUT, move || {
             Self::entry(&p)?
                 .set_password(k.expose())
-                .map_err(|e| StoreError(one_line(&e)))
+                .map_err(|e| StoreError::of(&e))
         })?;
         // Some backends accept a write they cannot keep (no session keyring); read it back.
         match self.get(provider)? {
             Some(k) if k == *key => Ok(()),
-            _ => Err(StoreError(
-                "the keyring accepted the key but does not return it".into(),
+            _ => Err(StoreError::unavailable(
+                "the keyring accepted the key but does not return it",
             )),
         }
     }
@@ -114,7 +146,7 @@ impl KeyStore for OsKeyring {
             match Self::entry(&provider)?.delete_credential() {
                 Ok(()) => Ok(true),
                 Err(keyring::Error::NoEntry) => Ok(false),
-                Err(e) => Err(StoreError(one_line(&e))),
+                Err(e) => Err(StoreError::of(&e)),
             }
         })
     }
@@ -133,16 +165,20 @@ impl FileStore {
     /// The stored keys; no file is no keys, an unreadable or corrupt one is an error.
     fn read(&self) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
         match std::fs::read_to_string(&self.0) {
-            Ok(t) => serde_json::from_str(&t)
-                .map_err(|e| StoreError(format!("{} is not a key store: {e}", self.0.display()))),
+            Ok(t) => serde_json::from_str(&t).map_err(|e| {
+                StoreError::new(format!("{} is not a key store: {e}", self.0.display()))
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
-            Err(e) => Err(StoreError(format!("cannot read {}: {e}", self.0.display()))),
+            Err(e) => Err(StoreError::new(format!(
+                "cannot read {}: {e}",
+                self.0.display()
+            ))),
         }
     }
 
     fn write(&self, m: &std::collections::BTreeMap<String, String>) -> Result<(), StoreError> {
-        let text = serde_json::to_string(m).map_err(|e| StoreError(e.to_string()))?;
-        std::fs::write(&self.0, text).map_err(|e| StoreError(e.to_string()))
+        let text = serde_json::to_string(m).map_err(|e| StoreError::new(e.to_string()))?;
+        std::fs::write(&self.0, text).map_err(|e| StoreError::new(e.to_string()))
     }
 }
 
@@ -199,9 +235,9 @@ pub struct Keys {
     env: Env,
     store: Option<Box<dyn KeyStore>>,
     found: std::sync::Mutex<std::collections::HashMap<String, Option<(Secret, KeyOrigin)>>>,
-    /// The store failed once: it is not asked again, and `notice` says so once.
+    /// The store failed once: it is not asked again, and `take_store_failure` says why, once.
     store_down: std::sync::atomic::AtomicBool,
-    notice: std::sync::Mutex<Option<String>>,
+    failure: std::sync::Mutex<Option<StoreError>>,
 }
 
 impl Keys {
@@ -211,7 +247,7 @@ impl Keys {
             store,
             found: Default::default(),
             store_down: Default::default(),
-            notice: Default::default(),
+            failure: Default::default(),
         }
     }
 
@@ -250,10 +286,8 @@ impl Keys {
                     Ok(None) => {}
                     Err(e) => {
                         self.store_down.store(true, Ordering::Relaxed);
-                        if let Ok(mut n) = self.notice.lock() {
-                            *n = Some(format!(
-                                "note: no OS keyring available ({e}); using env vars and the config file (shown once; `llmx keys list` shows it again; LLMX_NO_KEYRING=1 stops llmx asking)"
-                            ));
+                        if let Ok(mut f) = self.failure.lock() {
+                            *f = Some(e);
                         }
                     }
                 }
@@ -262,9 +296,14 @@ impl Keys {
         provider.config_key.clone().map(|k| (k, KeyOrigin::Config))
     }
 
-    /// The one-line notice about an unusable keyring, once (the caller prints it).
-    pub fn take_notice(&self) -> Option<String> {
-        self.notice.lock().ok().and_then(|mut n| n.take())
+    /// Why the key store failed, once (the front end says so in its own words).
+    pub fn take_store_failure(&self) -> Option<StoreError> {
+        self.failure.lock().ok().and_then(|mut f| f.take())
+    }
+
+    /// Whether keys can be stored: there is a store, and it has not failed.
+    pub fn store_usable(&self) -> bool {
+        self.store.is_some() && !self.store_down.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -280,7 +319,9 @@ mod tests {
         });
         assert_eq!(
             slow,
-            Err(StoreError("the keyring did not answer within 50ms".into()))
+            Err(StoreError::unavailable(
+                "the keyring did not answer within 50ms"
+            ))
         );
         assert_eq!(
             OsKeyring::bounded(std::time::Duration::from_secs(1), || Ok(7)),

@@ -33,7 +33,9 @@ pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
     let prompts = llmx_core::bench::prompts::load(&s.inputs, &mut read_all_stdin)?;
     let engine = ctx.engine(s.run.request.connect_timeout)?;
     let runtime = super::runtime()?;
-    let plan = runtime.block_on(Plan::new(ctx, engine, &s, &prompts))?;
+    let plan = runtime.block_on(Plan::new(ctx, engine, &s, &prompts));
+    crate::error::note_keyring(ctx.keys.store_usable());
+    let plan = plan?;
     let mut rows = Rows::open(&s, &plan, &prompts)?;
     let cells = plan.cells(&s, &rows.done);
     for path in s.summary.iter().chain(&s.report) {

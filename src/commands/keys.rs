@@ -35,6 +35,26 @@ fn no_keyring() -> Error {
 fn set(ctx: &Context, name: &str) -> Result<Exit, Error> {
     let id = provider_id(ctx, name)?;
     let store = ctx.keys.store().ok_or_else(no_keyring)?;
+    let var = ctx
+        .registry
+        .get(&id)
+        .and_then(|p| p.key_env.first().cloned())
+        .unwrap_or_default();
+    let unusable = |e: llmx_core::keys::StoreError| {
+        if e.unavailable {
+            Error::NoKeyring {
+                provider: id.clone(),
+                var: var.clone(),
+            }
+        } else {
+            Error::KeyStore {
+                store: store.describe(),
+                problem: e.to_string(),
+            }
+        }
+    };
+    // A system without a keyring is found out before anyone types a key.
+    store.get(&id).map_err(unusable)?;
     let raw = if std::io::stdin().is_terminal() {
         rpassword::prompt_password(format!("{id} API key (input hidden): ")).map_err(|source| {
             Error::KeyRead {
@@ -60,10 +80,7 @@ fn set(ctx: &Context, name: &str) -> Result<Exit, Error> {
         return Err(Error::KeyHasWhitespace);
     }
     let secret = Secret::new(key);
-    store.set(&id, &secret).map_err(|e| Error::KeyStore {
-        store: store.describe(),
-        problem: e.to_string(),
-    })?;
+    store.set(&id, &secret).map_err(unusable)?;
     crate::output::diag(format!(
         "stored the {id} key ({}) in {}",
         secret.masked(),

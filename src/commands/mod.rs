@@ -198,12 +198,28 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Config(c) => config::run(&ctx, c),
         Command::Completions { .. } | Command::Man { .. } => Ok(Exit::Success),
     };
-    if let Some(n) = ctx.keys.take_notice() {
+    if let Some(f) = ctx.keys.take_store_failure() {
         if about_keys || first_notice(&ctx.paths, "keyring") {
-            crate::output::diag(n);
+            crate::output::diag(keyring_notice(&f));
         }
     }
+    crate::error::note_keyring(ctx.keys.store_usable());
     result
+}
+
+/// One line about a keyring that cannot be used: never the platform's internals (D-Bus
+/// addresses and errors), which help nobody reading a compare.
+fn keyring_notice(f: &llmx_core::keys::StoreError) -> String {
+    if f.unavailable {
+        "note: no OS keyring on this system; keys come from env vars and the config file \
+         (LLMX_NO_KEYRING=1 stops llmx looking)"
+            .into()
+    } else {
+        format!(
+            "note: the OS keyring failed ({}); keys come from env vars and the config file",
+            f.message
+        )
+    }
 }
 
 /// Whether a notice named `name` is shown for the first time on this machine: true once, then

@@ -29,9 +29,11 @@ pub fn execute<'c>(
     let engine = ctx.engine(run.request.connect_timeout)?;
     let runtime = super::runtime()?;
     let outcome = runtime.block_on(async {
-        let prepared = Prepared::new(engine, run, prompt, ctx.paths.latency_file().as_deref())
-            .await
-            .map_err(Error::from)?;
+        let prepared =
+            Prepared::new(engine, run, prompt, ctx.paths.latency_file().as_deref()).await;
+        // Keys were looked up: the table's advice for a missing key depends on the keyring.
+        crate::error::note_keyring(ctx.keys.store_usable());
+        let prepared = prepared.map_err(Error::from)?;
         let mut fanout = Fanout::new();
         // First of all sinks: once every job has its result, signals end llmx as usual again,
         // so Ctrl-C works while a table renders into a pipe nobody reads.

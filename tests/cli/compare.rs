@@ -556,7 +556,10 @@ fn a_missing_key_beside_runnable_models_is_that_rows_error() {
     );
     assert_eq!(gemini[5], "", "never sent, so no latency");
     assert_eq!(w.requests().len(), 2, "nothing sent for the keyless model");
-    // Where a person reads it, the CLI says how to store a key.
+    // Where a person reads it, the CLI says how to store a key (where a keyring can hold one).
+    let table = w.run(&["compare", "-m", MODELS, "-p", "x", "--full"]);
+    assert!(!table.stdout.contains("keys set"), "no keyring: {table:?}");
+    w.test_keyring();
     let table = w.run(&["compare", "-m", MODELS, "-p", "x", "--full"]);
     assert!(
         table.stdout.contains("or run `llmx keys set gemini`"),

@@ -479,7 +479,7 @@ fn the_mock_provider_never_consults_a_key_store() {
     std::fs::write(&store, "not json at all").unwrap();
     let out = w.run(&["keys", "list"]);
     assert!(
-        out.stderr.contains("note: no OS keyring available"),
+        out.stderr.contains("note: the OS keyring failed"),
         "{out:?}"
     );
     let out = w.run(&[
@@ -506,7 +506,7 @@ fn the_no_keyring_notice_is_shown_once_not_on_every_run() {
     assert_eq!(
         first
             .stderr
-            .matches("note: no OS keyring available")
+            .matches("keys come from env vars and the config file")
             .count(),
         1,
         "{first:?}"
@@ -517,7 +517,7 @@ fn the_no_keyring_notice_is_shown_once_not_on_every_run() {
     // `llmx keys` is about keys: it always says so.
     let keys = w.run(&["keys", "list"]);
     assert!(
-        keys.stderr.contains("note: no OS keyring available"),
+        keys.stderr.contains("note: the OS keyring failed"),
         "{keys:?}"
     );
 }
@@ -600,4 +600,52 @@ fn man_pages_exist_for_every_subcommand() {
         out.stderr.trim(),
         "error: no man page for `llmx nope`; `llmx --help` lists the commands"
     );
+}
+
+/// A system without a keyring (no D-Bus session): one short line says so, once; no platform
+/// internals anywhere; no advice to run `llmx keys set`, which cannot work there; `keys set`
+/// fails before asking for the key, in one line naming what does work.
+#[test]
+fn without_a_keyring_the_messages_are_short_and_true() {
+    let mut w = World::offline();
+    w.no_dbus_keyring();
+    let first = w.run(&["compare", "-m", "gpt", "-p", "hi"]);
+    assert_eq!(first.code, 2, "{first:?}");
+    let notes: Vec<&str> = first
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("note: no OS keyring on this system"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{first:?}");
+    assert_eq!(
+        first.stderr.lines().count(),
+        2,
+        "the note and the error: {first:?}"
+    );
+    assert!(
+        first
+            .stderr
+            .contains("error: no API key for openai: set OPENAI_API_KEY\n"),
+        "{first:?}"
+    );
+    let second = w.run(&["compare", "-m", "gpt", "-p", "hi"]);
+    assert!(!second.stderr.contains("note:"), "shown once: {second:?}");
+    let set = w.run_stdin(&["keys", "set", "openai"], Some(b"sk-abcdefghijklmnop\n"));
+    assert_eq!(set.code, 2, "{set:?}");
+    assert_eq!(
+        set.stderr.trim_end(),
+        "error: no OS keyring on this system, so keys cannot be stored: set OPENAI_API_KEY, or \
+         api_key under [providers.openai] in the config file (llmx config path)"
+    );
+    let list = w.run(&["keys", "list"]);
+    assert_eq!(list.code, 0, "{list:?}");
+    for out in [&first, &second, &set, &list] {
+        for word in ["DBus", "dbus", "D-Bus", "keys set", "socket"] {
+            assert!(!out.stderr.contains(word), "`{word}` shown: {out:?}");
+        }
+    }
+    // With a key in the environment nothing is said of the keyring at all.
+    w.set("OPENAI_API_KEY", "sk-test-openai-0123456789abcdef");
+    let out = w.run(&["keys", "list"]);
+    assert!(out.stdout.contains("env OPENAI_API_KEY"), "{out:?}");
 }

@@ -97,6 +97,14 @@ impl World {
         p
     }
 
+    /// Use the real OS keyring on a system that has none reachable: the keyring's D-Bus session
+    /// points at a socket that does not exist (as on a headless server).
+    pub fn no_dbus_keyring(&mut self) {
+        self.keyring_off = false;
+        let bus = format!("unix:path={}", self.path("no-such-bus").display());
+        self.set("DBUS_SESSION_BUS_ADDRESS", &bus);
+    }
+
     /// Point LLMX_CONFIG at a file with `text`, readable by its owner only.
     pub fn config(&mut self, text: &str) -> PathBuf {
         let p = self.write("config.toml", text);
