@@ -83,8 +83,8 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             break
         }
         'llmx;ask' {
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model to ask')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model to ask')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The model to ask [env: LLMX_ASK_MODEL] [default: defaults.ask_model, else the first of defaults.models, in the config file]')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model to ask [env: LLMX_ASK_MODEL] [default: defaults.ask_model, else the first of defaults.models, in the config file]')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Prompt text placed before piped stdin')
             [CompletionResult]::new('--prompt', '--prompt', [CompletionResultType]::ParameterName, 'Prompt text placed before piped stdin')
             [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'System prompt, or @FILE to read it from a file')

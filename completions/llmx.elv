@@ -78,8 +78,8 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --version 'Print version'
         }
         &'llmx;ask'= {
-            cand -m 'The model to ask'
-            cand --model 'The model to ask'
+            cand -m 'The model to ask [env: LLMX_ASK_MODEL] [default: defaults.ask_model, else the first of defaults.models, in the config file]'
+            cand --model 'The model to ask [env: LLMX_ASK_MODEL] [default: defaults.ask_model, else the first of defaults.models, in the config file]'
             cand -p 'Prompt text placed before piped stdin'
             cand --prompt 'Prompt text placed before piped stdin'
             cand --system 'System prompt, or @FILE to read it from a file'

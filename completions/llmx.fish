@@ -81,7 +81,7 @@ complete -c llmx -n "__fish_llmx_using_subcommand compare" -l diff -d 'Mark, wor
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s q -l quiet -d 'No progress display'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s V -l version -d 'Print version'
-complete -c llmx -n "__fish_llmx_using_subcommand ask" -s m -l model -d 'The model to ask' -r
+complete -c llmx -n "__fish_llmx_using_subcommand ask" -s m -l model -d 'The model to ask [env: LLMX_ASK_MODEL] [default: defaults.ask_model, else the first of defaults.models, in the config file]' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -s p -l prompt -d 'Prompt text placed before piped stdin' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l system -d 'System prompt, or @FILE to read it from a file' -r
 complete -c llmx -n "__fish_llmx_using_subcommand ask" -l temperature -d 'Sampling temperature (0 to 2) [env: LLMX_TEMPERATURE]' -r

@@ -11,7 +11,7 @@ use crate::render::listing::{BoardSort, UsageBy};
 use crate::render::models::{ModelSort, ModelsFormat};
 use crate::render::Format;
 use crate::sink::bench::BenchFormat;
-use crate::validate::{parse_count, parse_secs, parse_temperature, parse_usd};
+use crate::validate::{parse_count, parse_mib, parse_secs, parse_temperature, parse_usd};
 use llmx_core::provider::run::defaults;
 
 const ABOUT: &str =
@@ -199,7 +199,7 @@ pub struct RequestArgs {
     pub retry_max_wait: f64,
 
     /// Cut answers larger than this many MiB.
-    #[arg(long, value_name = "MIB", default_value_t = defaults::MAX_ANSWER_MIB, value_parser = parse_secs)]
+    #[arg(long, value_name = "MIB", default_value_t = defaults::MAX_ANSWER_MIB, value_parser = parse_mib)]
     pub max_answer_mb: f64,
 
     /// For a model several providers serve: cheapest, fastest (by your earlier runs) or
@@ -396,9 +396,10 @@ pub enum AskFormat {
 
 #[derive(Debug, Clone, Args)]
 pub struct AskArgs {
-    /// The model to ask.
+    /// The model to ask [env: LLMX_ASK_MODEL] [default: defaults.ask_model, else the first of
+    /// defaults.models, in the config file].
     #[arg(short, long, value_name = "MODEL")]
-    pub model: String,
+    pub model: Option<String>,
 
     /// The prompt, or - to read it from stdin.
     #[arg(value_name = "PROMPT")]

@@ -46,6 +46,8 @@ pub struct HistoryConfig {
 pub struct Defaults {
     /// Models `compare` uses when no -m is given.
     pub models: Option<Vec<String>>,
+    /// The model `ask` uses when no -m is given (else the first of `models`).
+    pub ask_model: Option<String>,
     pub temperature: Option<f64>,
     pub max_tokens: Option<u32>,
     /// Seconds per attempt.
@@ -201,6 +203,9 @@ impl Config {
         }
         if d.models.as_ref().is_some_and(|m| m.is_empty()) {
             return Err(self.error("defaults", "models", FieldProblem::NoModels));
+        }
+        if d.ask_model.as_ref().is_some_and(|m| m.trim().is_empty()) {
+            return Err(self.error("defaults", "ask_model", FieldProblem::Empty));
         }
         for (alias, target) in &self.file.aliases {
             if target.trim().is_empty() || alias.contains('/') {
@@ -369,6 +374,7 @@ pub const STARTER: &str = r#"# llmx configuration. Precedence: command-line flag
 
 [defaults]
 # models = ["gpt", "claude", "gemini"]   # what `llmx compare` asks when no -m is given
+# ask_model = "claude"                   # what `llmx ask` asks (else the first of models)
 # temperature = 0.7
 # max_tokens = 1024
 # timeout = 300                          # seconds per attempt

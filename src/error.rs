@@ -73,12 +73,18 @@ pub enum Error {
     NoPrompt(PromptCommand),
     #[error("the prompt is empty: give it as a file, with -p TEXT, or on stdin")]
     EmptyPrompt,
+    #[error("prompt file `{}` is empty; put the prompt in it, or give it with -p TEXT", .0.display())]
+    EmptyPromptFile(PathBuf),
     /// A file or stdin that could not be read as text.
     #[error("{0}")]
     Input(#[from] InputError),
     #[error("no models: name some with -m (e.g. -m gpt,claude), or set defaults.models in the config file")]
     NoModels,
-    #[error("cannot tell the format of `{}` from its extension; add --format csv|json|jsonl|markdown|table", .0.display())]
+    #[error("no model to ask: name one with -m (e.g. -m claude), or set defaults.ask_model (or defaults.models) in the config file")]
+    NoAskModel,
+    #[error("ask takes one model, not `{0}`; to ask several at once use compare: llmx compare -m {0} ...")]
+    AskOneModel(String),
+    #[error("cannot tell the format of `{}` from its extension; use .csv, .json, .jsonl, .md, .html or .txt, or add --format csv|json|jsonl|markdown|html|table", .0.display())]
     UnknownExtension(PathBuf),
     #[error("{var}: {problem}")]
     BadEnv { var: String, problem: String },

@@ -599,6 +599,8 @@ pub struct BenchSettings {
     pub seed: u64,
     pub shard: Option<llmx_core::bench::Shard>,
     pub display: Display,
+    /// `-q`: no progress bar and no "rows written" line (the summary and errors stay).
+    pub quiet: bool,
     /// The command line as typed, for the command that resumes the run.
     pub argv: Vec<String>,
 }
@@ -697,6 +699,7 @@ impl BenchSettings {
             seed,
             shard,
             display: decide(facts.terminal, quiet),
+            quiet,
             argv,
         })
     }
@@ -740,6 +743,18 @@ impl AskSettings {
         };
         if prompt.inline.is_empty() && !prompt.stdin {
             return Err(Error::NoPrompt(PromptCommand::Ask));
+        }
+        // -m, then LLMX_ASK_MODEL, then the config's ask_model, then the first of its models.
+        let model = match model.or_else(|| env.get("LLMX_ASK_MODEL").map(str::to_string)) {
+            Some(m) => m,
+            None => d
+                .ask_model
+                .clone()
+                .or_else(|| d.models.as_ref().and_then(|m| m.first().cloned()))
+                .ok_or(Error::NoAskModel)?,
+        };
+        if model.contains(',') {
+            return Err(Error::AskOneModel(model));
         }
         Ok(AskSettings {
             run: RunSpec {

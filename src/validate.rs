@@ -43,6 +43,21 @@ pub fn parse_secs(s: &str) -> Result<f64, String> {
     check_secs(t)
 }
 
+/// A size in MiB, more than 0 (`--max-answer-mb`).
+pub fn parse_mib(s: &str) -> Result<f64, String> {
+    let t: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of MiB"))?;
+    if t.is_finite() && t > 0.0 && t <= 1024.0 {
+        Ok(t)
+    } else {
+        Err(format!(
+            "{} must be more than 0 and at most 1024 MiB",
+            shown(t)
+        ))
+    }
+}
+
 pub fn parse_usd(s: &str) -> Result<f64, String> {
     let t: f64 = s
         .trim_start_matches('$')

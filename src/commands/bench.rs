@@ -469,9 +469,13 @@ fn report(
             } else {
                 String::new()
             };
-            format!("{finished} row(s) written to `{}`{kept}", path.display())
+            format!(
+                "{} written to `{}`{kept}",
+                count(finished, "row"),
+                path.display()
+            )
         }
-        None => format!("{finished} row(s) written"),
+        None => format!("{} written", count(finished, "row")),
     };
     let how_to_resume = match &rows.file {
         Some((path, _)) => format!("to run the rest: {}", resume_cmd(path)),
@@ -485,8 +489,9 @@ fn report(
     match outcome.stopped {
         Some(Stop::Signal(sig)) => {
             crate::output::diag(format!(
-                "stopped by {}: {written_to}; {not_run} of {to_run} request(s) not finished; {how_to_resume}",
-                signal_name(sig)
+                "stopped by {}: {written_to}; {not_run} of {} not finished; {how_to_resume}",
+                signal_name(sig),
+                count(to_run, "request")
             ));
             return Ok(Exit::from_signal(sig));
         }
@@ -508,15 +513,17 @@ fn report(
     match outcome.budget {
         Some(BudgetHalt::Full { spent, cap, .. }) => {
             crate::output::diag(format!(
-                "stopped sending: {} spent, and the next request's worst case would pass --max-cost {}; {written_to}; {not_run} request(s) not sent; {how_to_resume} (with a higher --max-cost)",
+                "stopped sending: {} spent, and the next request's worst case would pass --max-cost {}; {written_to}; {} not sent; {how_to_resume} (with a higher --max-cost)",
                 crate::render::usd(Some(spent)),
                 crate::render::usd(Some(cap)),
+                count(not_run, "request"),
             ));
             return Ok(Exit::ModelFailed);
         }
         Some(halt) => {
             crate::output::diag(format!(
-                "{written_to}; {not_run} request(s) not sent; {how_to_resume}"
+                "{written_to}; {} not sent; {how_to_resume}",
+                count(not_run, "request")
             ));
             return Err(Error::Budget(halt));
         }
@@ -524,10 +531,11 @@ fn report(
     }
     if to_run == 0 && cells.planned > 0 {
         crate::output::diag(format!(
-            "all {} request(s) of run {} are already in the file; nothing to send",
-            cells.planned, plan.run_id
+            "all {} of run {} are already in the file; nothing to send",
+            count(cells.planned, "request"),
+            plan.run_id
         ));
-    } else if rows.file.is_some() {
+    } else if rows.file.is_some() && !s.quiet {
         crate::output::diag(format!("{written_to} (run {})", plan.run_id));
     }
     Ok(failed)
@@ -680,6 +688,15 @@ fn save_row(ctx: &Context, row: &[u8], format: BenchFormat) -> std::io::Result<P
     }
     body.extend_from_slice(row);
     save_in_recovery(ctx, &name, &body)
+}
+
+/// `1 row`, `2 rows`.
+fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }
 
 fn signal_name(s: engine::Signal) -> &'static str {

@@ -286,7 +286,12 @@ pub fn load_prompt(
 ) -> Result<String, Error> {
     let mut parts: Vec<String> = sources.inline.clone();
     if let Some(path) = &sources.file {
-        parts.push(llmx_core::input::read_text_file(path, "prompt file")?);
+        let text = llmx_core::input::read_text_file(path, "prompt file")?;
+        // A prompt file that is empty is the file's problem, whatever else was given.
+        if text.trim().is_empty() {
+            return Err(Error::EmptyPromptFile(path.clone()));
+        }
+        parts.push(text);
     }
     if sources.stdin {
         parts.push(llmx_core::input::stdin_text(read_stdin)?);
@@ -327,7 +332,13 @@ pub fn stdin_is_data() -> bool {
     }
 }
 
+/// All of stdin (at most 16 MiB). When stdin is a terminal, llmx says it is reading it: a
+/// prompt typed there ends with Ctrl-D.
 pub fn read_all_stdin() -> std::io::Result<Vec<u8>> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        crate::output::diag("reading the prompt from stdin (the terminal); end it with Ctrl-D");
+    }
     llmx_core::input::read_capped(std::io::stdin().lock(), "stdin")
 }
 

@@ -146,7 +146,7 @@ fn every_input_format_gives_one_row_per_prompt_model_and_repeat() {
         out.stdout
     );
     assert!(
-        out.stderr.contains("36 row(s) written to `out.csv`"),
+        out.stderr.contains("36 rows written to `out.csv`"),
         "{}",
         out.stderr
     );
@@ -476,7 +476,7 @@ fn sigterm_keeps_finished_rows_and_names_the_command_that_resumes() {
         .find(|l| l.starts_with("stopped by SIGTERM"))
         .unwrap_or_else(|| panic!("{stderr}"));
     assert!(
-        line.contains(&format!("{} row(s) written to `out.jsonl`", kept.len())),
+        line.contains(&format!("{} rows written to `out.jsonl`", kept.len())),
         "{line}"
     );
     let cmd = line.split("to run the rest: ").nth(1).expect(line);
@@ -638,7 +638,7 @@ fn max_cost_refuses_up_front_and_stops_when_a_provider_bills_past_its_worst_case
             && out
                 .stderr
                 .contains("llmx stopped sending so --max-cost holds")
-            && out.stderr.contains("9 request(s) not sent")
+            && out.stderr.contains("9 requests not sent")
             && out.stderr.contains("--resume out.csv"),
         "{}",
         out.stderr

@@ -26,7 +26,7 @@ fn every_first_hit_error_is_one_line_exit_2_and_sends_nothing() {
         ),
         (
             &["compare", "-m", "gpt", "empty.txt"],
-            "the prompt is empty",
+            "prompt file `empty.txt` is empty",
         ),
         (&["compare", "-m", "gpt", "-p", ""], "the prompt is empty"),
         (&["compare", "-m", "gpt"], "no prompt: pass a PROMPT_FILE"),
@@ -121,4 +121,59 @@ fn help_documents_exit_codes_and_version_prints() {
     }
     let out = w.run(&["--version"]);
     assert_eq!(out.stdout, format!("llmx {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+/// The small things a new user met: ask's default model, one model for ask, a size flag
+/// speaking of MiB, an unknown extension's hint naming html, bench -q quiet.
+#[test]
+fn small_things_read_right() {
+    let mut w = World::offline();
+    w.set("LLMX_NO_HISTORY", "1");
+    let out = w.run(&["ask", "hi"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: no model to ask: name one with -m (e.g. -m claude), or set defaults.ask_model \
+         (or defaults.models) in the config file\n"
+    );
+    w.config("[defaults]\nmodels = [\"mock/first\", \"mock/second\"]\n");
+    let out = w.run(&["ask", "hi", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.json()["model"], "mock/first");
+    w.config("[defaults]\nmodels = [\"mock/first\"]\nask_model = \"mock/chosen\"\n");
+    let out = w.run(&["ask", "hi", "--format", "json"]);
+    assert_eq!(out.json()["model"], "mock/chosen");
+    w.set("LLMX_ASK_MODEL", "mock/env");
+    let out = w.run(&["ask", "hi", "--format", "json"]);
+    assert_eq!(out.json()["model"], "mock/env");
+    let out = w.run(&["ask", "-m", "gpt,claude", "hi"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "error: ask takes one model, not `gpt,claude`; to ask several at once use compare: \
+         llmx compare -m gpt,claude ...\n"
+    );
+    let out = w.run(&["compare", "-m", "mock/a", "-p", "x", "--max-answer-mb", "0"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("0 must be more than 0 and at most 1024 MiB"),
+        "{out:?}"
+    );
+    assert!(!out.stderr.contains("seconds"), "{out:?}");
+    let out = w.run(&["compare", "-m", "mock/a", "-p", "x", "-o", "out.xlsx"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains(".html") && out.stderr.contains("html|"),
+        "{out:?}"
+    );
+    w.write("set.jsonl", "{\"id\": \"a\", \"prompt\": \"one\"}\n");
+    let out = w.run(&["bench", "-m", "mock/a", "set.jsonl", "-o", "rows.csv", "-q"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stderr.contains("written"), "-q: {out:?}");
+    let out = w.run(&["bench", "-m", "mock/a", "set.jsonl", "-o", "rows2.csv"]);
+    assert!(
+        out.stderr.contains("1 row written to `rows2.csv`"),
+        "{out:?}"
+    );
 }

@@ -338,3 +338,31 @@ fn bench_summary_on_stderr_keeps_its_lines() {
     assert!(lines[header + 1].starts_with("mock/x "), "{}", out.stderr);
     assert!(lines[header + 2].starts_with("mock/y "), "{}", out.stderr);
 }
+
+/// `compare -` with a terminal for stdin says it is reading the prompt there, and how to end it.
+#[cfg(target_os = "linux")]
+#[test]
+fn reading_the_prompt_from_a_terminal_says_so() {
+    let mut w = World::offline();
+    w.set("LLMX_NO_HISTORY", "1");
+    let mut child = w
+        .pty(&["compare", "-m", "mock/a", "-", "-q"], 80, 20)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut keyboard = child.stdin.take().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    std::io::Write::write_all(&mut keyboard, b"typed prompt\n\x04").unwrap();
+    let out = child.wait_with_output().unwrap();
+    drop(keyboard);
+    let raw = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        raw.contains("reading the prompt from stdin (the terminal); end it with Ctrl-D"),
+        "{raw}"
+    );
+    assert!(
+        raw.contains("has 2 words"),
+        "the typed prompt was read: {raw}"
+    );
+}
