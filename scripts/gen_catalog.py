@@ -89,6 +89,51 @@ ALIASES = {
 }
 
 
+# Maximum output tokens, from each provider's own model pages (a fact the price data lacks;
+# `--max-cost` needs it to bound a request sent without --max-tokens). Rules are matched against
+# the catalog id; the first match wins; a model no rule names keeps no maximum (shown as unknown,
+# and `--max-cost` then asks for --max-tokens). Where the providers' pages disagree or say
+# nothing (xAI, Mistral, Together), no figure is given.
+MAX_OUTPUT = [
+    # platform.openai.com/docs/models (each model's page, "Max output tokens")
+    ("openai", r"(chatgpt-4o-latest|gpt-4o|gpt-4o-mini|gpt-4\.5-preview)$", 16384),
+    ("openai", r"gpt-4\.1(-mini|-nano)?$", 32768),
+    ("openai", r"(gpt-4-turbo|gpt-4-vision-preview|gpt-3\.5-turbo.*|gpt-3\.5-0301)$", 4096),
+    ("openai", r"gpt-4$", 8192),
+    ("openai", r"o1-mini$", 65536),
+    ("openai", r"(o1|o1-pro|o3|o3-mini|o3-pro|o4-mini|codex-mini)$", 100000),
+    ("openai", r"gpt-5(\.[1-4])?(-mini|-nano|-codex|-codex-mini)?$", 128000),
+    # platform.claude.com/docs/en/about-claude/models/overview ("Max output")
+    ("anthropic", r"claude-(fable-5|sonnet-5|opus-5)$", 128000),
+    ("anthropic", r"claude-(opus-4-[678]|sonnet-4-6)$", 128000),
+    ("anthropic", r"claude-(sonnet-4-[05]|haiku-4-5|opus-4-5|3-7-sonnet-latest)$", 64000),
+    ("anthropic", r"claude-opus-4-[01]$", 32000),
+    ("anthropic", r"claude-3-5-(sonnet|haiku-latest)$", 8192),
+    ("anthropic", r"claude-(3-haiku|3-opus-latest|3-sonnet|2|v1)$", 4096),
+    # ai.google.dev/gemini-api/docs/models ("Output token limit")
+    ("gemini", r"gemini-(2\.5|3)(\.\d)?-(flash|flash-lite|pro)(-preview)?$", 65536),
+    ("gemini", r"(gemini-(1\.5|2\.0)-(flash|flash-lite|pro)|gemini-(flash|pro)-1\.5|gemini-flash-1\.5-8b)$", 8192),
+    # api-docs.deepseek.com/quick_start/pricing ("Max output": the reasoner's counts its thinking)
+    ("deepseek", r"deepseek-chat$", 8192),
+    ("deepseek", r"deepseek-reasoner$", 65536),
+    # console.groq.com/docs/models ("Max completion tokens")
+    ("groq", r"llama-3\.3-70b-versatile$", 32768),
+    ("groq", r"llama-3\.1-8b-instant$", 131072),
+    ("groq", r"openai/gpt-oss-(120b|20b)$", 65536),
+    ("groq", r"meta-llama/llama-4-(maverick|scout)-.*$", 8192),
+    ("groq", r"qwen/qwen3-32b$", 40960),
+    ("groq", r"moonshotai/kimi-k2-instruct$", 16384),
+]
+MAX_OUTPUT_RULES = [(p, re.compile(r), n) for p, r, n in MAX_OUTPUT]
+
+
+def max_output(provider, mid):
+    for p, r, n in MAX_OUTPUT_RULES:
+        if p == provider and r.match(mid):
+            return n
+    return None
+
+
 # The same model served by several providers, for `--route cheapest|fastest|provider=X`: a family
 # name, then provider/model ids (each must be in the catalog with a price).
 ROUTES = {
@@ -234,6 +279,8 @@ def main():
             entry = {"id": mid, "match": convert_match(m["match"])}
             if m.get("context_window"):
                 entry["context"] = m["context_window"]
+            if max_output(pid, mid):
+                entry["max_output"] = max_output(pid, mid)
             if price:
                 entry["price"] = price
             if windows:
@@ -242,7 +289,10 @@ def main():
             if m.get("deprecated"):
                 entry["deprecated"] = True
             models.append(entry)
-        blocks.append({"provider": pid, "source": f"{GENAI_SOURCE}, provider `{gid}`",
+        source = f"{GENAI_SOURCE}, provider `{gid}`"
+        if any(p == pid for p, _, _ in MAX_OUTPUT):
+            source += "; maximum output from the provider's model pages"
+        blocks.append({"provider": pid, "source": source,
                        "source_date": GENAI_DATE, "models": models})
 
     # OpenRouter: prices from genai-prices; context, max output and capabilities from

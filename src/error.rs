@@ -242,8 +242,53 @@ fn resolve_shown(e: &ResolveError) -> String {
     }
 }
 
-fn pipeline_shown(e: &PipelineError) -> String {
+/// `--max-cost` cannot bound some models: which, and what to do about each kind.
+fn unbounded_shown(all: &[llmx_core::engine::budget::Unbounded]) -> String {
     use llmx_core::engine::budget::Unbounded;
+    let named = |label: &str, link: &str| {
+        if label == link {
+            format!("`{link}`")
+        } else {
+            format!("`{label}` ({link})")
+        }
+    };
+    let list = |names: Vec<String>| match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    let no_max: Vec<String> = all
+        .iter()
+        .filter_map(|u| match u {
+            Unbounded::NoMaxOutput { label, link } => Some(named(label, link)),
+            Unbounded::Unpriced { .. } => None,
+        })
+        .collect();
+    let unpriced: Vec<String> = all
+        .iter()
+        .filter_map(|u| match u {
+            Unbounded::Unpriced { label, link } => Some(named(label, link)),
+            Unbounded::NoMaxOutput { .. } => None,
+        })
+        .collect();
+    let mut said = Vec::new();
+    if !no_max.is_empty() {
+        let whose = if no_max.len() == 1 { "its" } else { "their" };
+        said.push(format!(
+            "--max-cost needs --max-tokens: the catalog has no maximum output for {}, so {whose} worst case is unknown",
+            list(no_max)
+        ));
+    }
+    if !unpriced.is_empty() {
+        said.push(format!(
+            "--max-cost cannot bound {}: no price is known (see llmx models, or drop --max-cost)",
+            list(unpriced)
+        ));
+    }
+    said.join("; ")
+}
+
+fn pipeline_shown(e: &PipelineError) -> String {
     use llmx_core::pipeline::AttachError;
     let usd = |c: f64| llmx_core::row::usd(Some(c));
     match e {
@@ -252,12 +297,7 @@ fn pipeline_shown(e: &PipelineError) -> String {
             path.display(),
             tools.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
         ),
-        PipelineError::Unbounded(Unbounded::NoMaxOutput { label, .. }) => {
-            format!("--max-cost needs --max-tokens: the most `{label}` can write is not known")
-        }
-        PipelineError::Unbounded(Unbounded::Unpriced { label, .. }) => format!(
-            "--max-cost cannot bound `{label}`: its price is unknown (see llmx models, or drop --max-cost)"
-        ),
+        PipelineError::Unbounded(all) => unbounded_shown(all),
         PipelineError::OverBudget {
             total,
             limit,
@@ -313,7 +353,7 @@ fn budget_shown(h: &BudgetHalt) -> String {
             usd(*next),
             usd(*cap)
         ),
-        BudgetHalt::Unbounded(u) => pipeline_shown(&PipelineError::Unbounded(u.clone())),
+        BudgetHalt::Unbounded(u) => unbounded_shown(std::slice::from_ref(u)),
     }
 }
 

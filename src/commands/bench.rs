@@ -163,6 +163,7 @@ impl Plan {
     fn budget(&self, engine: &Engine, cells: &[Cell], limit: f64) -> Result<Arc<Budget>, Error> {
         let mut seen: HashSet<(u32, u32)> = HashSet::new();
         let mut dearest: Option<(Job, f64)> = None;
+        let mut unbounded = Vec::new();
         let now = engine.clock().now();
         for c in cells {
             if !seen.insert((c.prompt, c.model)) {
@@ -172,11 +173,21 @@ impl Plan {
             if job.cannot_run() {
                 continue;
             }
-            let w = llmx_core::engine::budget::worst_case(&job, engine.catalog(), now)
-                .map_err(|u| Error::from(llmx_core::pipeline::PipelineError::Unbounded(u)))?;
+            let w = match llmx_core::engine::budget::worst_case(&job, engine.catalog(), now) {
+                Ok(w) => w,
+                Err(u) => {
+                    if !unbounded.contains(&u) {
+                        unbounded.push(u);
+                    }
+                    continue;
+                }
+            };
             if dearest.as_ref().is_none_or(|(_, d)| w > *d) {
                 dearest = Some((job, w));
             }
+        }
+        if !unbounded.is_empty() {
+            return Err(pipeline::PipelineError::Unbounded(unbounded).into());
         }
         if let Some((job, _)) = &dearest {
             pipeline::budget_for(engine, &[(job, 1)], limit)?;

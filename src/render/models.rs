@@ -55,10 +55,14 @@ fn per_m(p: Option<f64>) -> String {
     match p {
         Some(0.0) => "0".into(),
         Some(x) if x >= 1.0 => format!("{x:.2}"),
-        Some(x) => format!("{x:.4}")
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_string(),
+        // Cents always shown (0.20, not 0.2); finer digits only where the price has them.
+        Some(x) => {
+            let mut s = format!("{x:.4}");
+            while s.ends_with('0') && s.len() > "0.00".len() {
+                s.pop();
+            }
+            s
+        }
         None => "-".into(),
     }
 }
@@ -91,7 +95,8 @@ fn caps(r: &ModelRow) -> String {
 }
 
 /// The catalog as aligned columns at most `width` wide, then the count. A model id is never
-/// cut or broken: aliases are cut, then columns dropped (aliases, free, capabilities, context)
+/// cut or broken: aliases are cut, then columns dropped (aliases, free, capabilities, max
+/// output, context)
 /// until the line fits; an id longer than the room left then gets a line to itself, above its
 /// figures.
 pub fn table(rows: &[ModelRow], width: u16, w: &mut dyn Write) -> io::Result<()> {
@@ -110,6 +115,11 @@ pub fn table(rows: &[ModelRow], width: u16, w: &mut dyn Write) -> io::Result<()>
         col(
             "Context",
             rows.iter().map(|r| tokens(r.context)).collect(),
+            true,
+        ),
+        col(
+            "Max out",
+            rows.iter().map(|r| tokens(r.max_output)).collect(),
             true,
         ),
         col(
@@ -141,7 +151,7 @@ pub fn table(rows: &[ModelRow], width: u16, w: &mut dyn Write) -> io::Result<()>
     if let Some(a) = cols.last_mut() {
         a.width = a.width.saturating_sub(over).max(12);
     }
-    for head in ["Aliases", "Free", "Capabilities", "Context"] {
+    for head in ["Aliases", "Free", "Capabilities", "Max out", "Context"] {
         if Column::total(&cols) <= width {
             break;
         }

@@ -208,3 +208,81 @@ fn jsonl(w: &World, n: usize) {
         .collect();
     w.write("set.jsonl", body);
 }
+
+/// The default aliases carry their documented maximum output, so `--max-cost` bounds them
+/// without `--max-tokens`; the models whose maximum is not documented are each named.
+#[test]
+fn the_default_aliases_run_under_a_cap_and_models_without_a_maximum_are_named() {
+    let mut w = World::with_server(json!({"models": {
+        "gpt-5.4-mini": {"text": "gpt answer"},
+        "claude-sonnet-5-5": {"text": "claude answer"},
+        "gemini-3.7-flash": {"text": "gemini answer"}
+    }}));
+    w.set("LLMX_NO_HISTORY", "1");
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "gpt,claude,gemini",
+        "-p",
+        "hi",
+        "--max-cost",
+        "0.5",
+    ]);
+    assert_eq!(out.code, 2, "{out:?}");
+    // 128k output tokens at $4.50/M is $0.576 for gpt alone: the worst case is known and
+    // passes the cap, model by model.
+    assert!(
+        out.stderr
+            .contains("exceeds --max-cost $0.5000 (gpt $0.5760, claude $"),
+        "{}",
+        out.stderr
+    );
+    assert!(w.requests().is_empty(), "nothing is sent over the cap");
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "gpt,claude,gemini",
+        "-p",
+        "hi",
+        "--max-cost",
+        "5",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(w.requests().len(), 3);
+
+    let url = format!("{}/v1", w.requests_url());
+    w.set("LLMX_XAI_BASE_URL", &url);
+    w.set("LLMX_MISTRAL_BASE_URL", &url);
+    w.set("XAI_API_KEY", "xai-test-key");
+    w.set("MISTRAL_API_KEY", "mistral-test-key");
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "gpt,grok,mistral",
+        "-p",
+        "hi",
+        "--max-cost",
+        "5",
+    ]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: --max-cost needs --max-tokens: the catalog has no maximum output for `grok` \
+         (xai/grok-4.5) and `mistral` (mistral/mistral-small-latest), so their worst case is \
+         unknown\n"
+    );
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "gpt,grok,mistral",
+        "-p",
+        "hi",
+        "--max-cost",
+        "5",
+        "--max-tokens",
+        "100",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+}

@@ -304,3 +304,31 @@ fn a_reported_cost_that_is_no_cost_is_unknown() {
         assert_eq!(super::cost(None, &usage), None, "{cost}");
     }
 }
+
+#[test]
+fn the_default_aliases_know_how_much_their_models_may_write() {
+    let c = Catalog::embedded();
+    let mut known = Vec::new();
+    for alias in [
+        "gpt", "claude", "gemini", "sonnet", "opus", "haiku", "flash", "deepseek", "r1", "llama",
+    ] {
+        let target = c.alias(alias).expect(alias);
+        let (provider, id) = target.split_once('/').expect(target);
+        let m = c
+            .lookup(provider, id)
+            .unwrap_or_else(|| panic!("{target} in the catalog"));
+        known.push((
+            alias,
+            m.max_output
+                .unwrap_or_else(|| panic!("{target}: no max output")),
+        ));
+    }
+    assert_eq!(known[0], ("gpt", 128_000));
+    assert_eq!(known[2], ("gemini", 65_536));
+    // Where a provider documents no maximum, the catalog says none rather than guessing.
+    let grok = c
+        .alias("grok")
+        .and_then(|t| t.split_once('/'))
+        .expect("grok");
+    assert_eq!(c.lookup(grok.0, grok.1).and_then(|m| m.max_output), None);
+}

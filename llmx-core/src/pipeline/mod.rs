@@ -141,9 +141,9 @@ pub enum PipelineError {
     /// No link of any job can be sent: each link's provider and why.
     #[error("{}", .0.iter().map(|(_, e)| e.message.as_str()).collect::<Vec<_>>().join("; "))]
     NothingCanRun(Vec<(String, crate::provider::ProviderError)>),
-    /// A job's worst case cannot be known, so the cap cannot bound it.
-    #[error("{}", unbounded(.0))]
-    Unbounded(Unbounded),
+    /// Some jobs' worst case cannot be known, so the cap cannot bound them (never empty).
+    #[error("{}", .0.iter().map(unbounded).collect::<Vec<_>>().join("; "))]
+    Unbounded(Vec<Unbounded>),
     /// The worst case of the whole run passes the cap.
     #[error("estimated worst case {} exceeds the cost cap {}", crate::row::usd(Some(*total)), crate::row::usd(Some(*limit)))]
     OverBudget {
@@ -312,14 +312,25 @@ pub fn budget_for(
     let now = engine.clock().now();
     let mut total = 0.0;
     let mut parts: Vec<(String, f64)> = Vec::new();
+    let mut unbounded: Vec<Unbounded> = Vec::new();
     for (job, times) in jobs.iter().filter(|(j, _)| !j.cannot_run()) {
-        let c = budget::worst_case(job, engine.catalog(), now).map_err(PipelineError::Unbounded)?
-            * *times as f64;
+        let c = match budget::worst_case(job, engine.catalog(), now) {
+            Ok(c) => c * *times as f64,
+            Err(u) => {
+                if !unbounded.contains(&u) {
+                    unbounded.push(u);
+                }
+                continue;
+            }
+        };
         total += c;
         match parts.iter_mut().find(|p| p.0 == job.label) {
             Some(p) => p.1 += c,
             None => parts.push((job.label.clone(), c)),
         }
+    }
+    if !unbounded.is_empty() {
+        return Err(PipelineError::Unbounded(unbounded));
     }
     if total > limit {
         return Err(PipelineError::OverBudget {
