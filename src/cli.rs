@@ -30,6 +30,115 @@ Keys come from each provider's env var (OPENAI_API_KEY, ...), then the OS keyrin
 set), then the config file (llmx config path); LLMX_<PROVIDER>_BASE_URL points a provider at
 another server.";
 
+/// Each command's examples (its help and man page end with them).
+pub(crate) mod examples {
+    pub const COMPARE: &str = "Examples:
+  llmx compare -m gpt,claude,gemini prompt.txt
+  llmx compare -m gpt,claude -p \"Why is the sky blue?\" --max-tokens 300
+  git diff | llmx compare -m gpt,claude -p \"Review this diff:\"
+  llmx compare -m \"claude|gpt\" prompt.txt -o report.html   # claude; gpt if claude fails
+  llmx compare -m llama-3.3-70b --route cheapest prompt.txt
+  llmx compare -m gpt,claude prompt.txt --dry-run            # what would be sent; sends nothing
+  llmx compare -m mock/fast,mock/slow -p hi                  # offline, no keys";
+
+    pub const ASK: &str = "Examples:
+  llmx ask \"What is a monad?\"                 # defaults.ask_model, else the first default model
+  llmx ask -m claude --stats \"Name three primes\"
+  cat build.log | llmx ask -m gpt -p \"Why did this build fail?\"
+  llmx ask -m gemini --image chart.png \"What does this chart show?\"
+  llmx ask -m claude --format json \"hi\" | jq -r .output";
+
+    pub const BENCH: &str = "Examples:
+  llmx bench -m gpt,claude prompts/ --repeat 3 -o results.csv
+  llmx bench -m gpt,claude set.jsonl -o report.html          # rows in report.csv
+  llmx bench -m gpt,claude set.jsonl --resume results.csv    # run what is missing or failed
+  llmx bench -m mock/a,mock/b prompts.csv --shard 1/2 -o part1.csv
+
+Prompts: .txt/.md files (one prompt each, id = file stem), directories of them, .jsonl (id,
+prompt, optional system and expect per line), .csv (header with id and prompt, optional system
+and expect), or - for JSONL on stdin. expect: TEXT (contains, any case), /REGEX/ (or /REGEX/i),
+json (the answer parses as JSON), equals:TEXT.";
+
+    pub const HISTORY: &str = "Examples:
+  llmx history --since 7d --model claude
+  llmx history --search \"sky\" --format csv
+  llmx history show 787eca30603d                              # a run id from the list
+  llmx history prune --older-than 90d
+
+Every row of compare, ask and bench is recorded in a local SQLite store (`llmx keys path` shows
+where; LLMX_DATA_DIR moves it). Turn it off with --no-history, LLMX_NO_HISTORY=1 or
+`[history] enabled = false` in the config; `[history] store_text = false` keeps metrics and
+hashes but no prompt or answer text.";
+
+    pub const HISTORY_SHOW: &str = "Examples:
+  llmx history show 787eca30603d
+  llmx history show 787e --format markdown > run.md           # enough of the id to be unique";
+
+    pub const HISTORY_PRUNE: &str = "Examples:
+  llmx history prune --older-than 90d";
+
+    pub const HISTORY_STATS: &str = "Examples:
+  llmx history stats
+  llmx history stats --format json";
+
+    pub const USAGE: &str = "Examples:
+  llmx usage                                   # the last 30 days, by model
+  llmx usage --since 7d --by provider
+  llmx usage --by day --format csv > spend.csv";
+
+    pub const LEADERBOARD: &str = "Examples:
+  llmx leaderboard                             # fastest first, models with 5+ rows
+  llmx leaderboard --sort cost --since 7d
+  llmx leaderboard --sort speed --min-n 20 --format markdown";
+
+    pub const MODELS: &str = "Examples:
+  llmx models --search claude
+  llmx models --provider openai --sort price
+  llmx models --vision --tools --format csv > models.csv
+  llmx models --format plain | cut -f1,3,4     # id, input and output $ per million tokens
+  llmx models --refresh                        # today's prices and model lists";
+
+    pub const KEYS: &str = "Examples:
+  llmx keys set openai
+  llmx keys list
+  llmx keys path";
+
+    pub const KEYS_SET: &str = "Examples:
+  llmx keys set openai                         # typed at a hidden prompt
+  printf %s \"$ANTHROPIC_KEY\" | llmx keys set anthropic";
+
+    pub const KEYS_LIST: &str = "Examples:
+  llmx keys list";
+
+    pub const KEYS_REMOVE: &str = "Examples:
+  llmx keys remove openai";
+
+    pub const KEYS_PATH: &str = "Examples:
+  llmx keys path";
+
+    pub const CONFIG: &str = "Examples:
+  llmx config init && ${EDITOR:-vi} \"$(llmx config path)\"
+  llmx config show";
+
+    pub const CONFIG_PATH: &str = "Examples:
+  llmx config path";
+
+    pub const CONFIG_SHOW: &str = "Examples:
+  llmx config show";
+
+    pub const CONFIG_INIT: &str = "Examples:
+  llmx config init";
+
+    pub const COMPLETIONS: &str = "Examples:
+  llmx completions bash > ~/.local/share/bash-completion/completions/llmx
+  llmx completions zsh > ~/.zfunc/_llmx
+  llmx completions fish > ~/.config/fish/completions/llmx.fish";
+
+    pub const MAN: &str = "Examples:
+  llmx man --dir ~/.local/share/man/man1       # llmx.1, llmx-compare.1, …
+  llmx man compare | man -l -";
+}
+
 /// `ValueEnum` for the plain enums of the layers below the command line, which know nothing of
 /// clap: each variant with its value and help, as the flags show them.
 macro_rules! value_enum {
@@ -105,50 +214,50 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 
-    /// When to colour the output: auto (on a terminal, unless NO_COLOR is set or CLICOLOR_FORCE
-    /// asks for it anywhere), always (e.g. for `| less -R`), never.
-    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    /// When to colour the output: auto, always (e.g. for `| less -R`), never.
+    ///
+    /// auto: on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE asks for colour anywhere.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto, help_heading = heading::OUTPUT)]
     pub color: ColorWhen,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Send one prompt to several models at once and compare the answers.
-    #[command(after_help = EXIT_CODES_HELP)]
+    #[command(after_help = format!("{}\n\n{EXIT_CODES_HELP}", examples::COMPARE))]
     Compare(CompareArgs),
     /// Ask one model; the answer streams to stdout, made for shell pipes.
-    #[command(after_help = EXIT_CODES_HELP)]
+    #[command(after_help = format!("{}\n\n{EXIT_CODES_HELP}", examples::ASK))]
     Ask(AskArgs),
     /// Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary.
-    #[command(after_help = BENCH_AFTER_HELP)]
+    #[command(after_help = format!("{}\n\n{BENCH_EXIT_CODES}", examples::BENCH))]
     Bench(BenchArgs),
     /// Your past runs, newest first; `history show ID` renders one again, as compare did.
-    #[command(args_conflicts_with_subcommands = true, after_help = HISTORY_AFTER_HELP)]
+    #[command(args_conflicts_with_subcommands = true, after_help = examples::HISTORY)]
     History(HistoryArgs),
     /// What your runs cost: spend, requests, tokens and errors by model, provider or day.
+    #[command(after_help = examples::USAGE)]
     Usage(UsageArgs),
     /// Your own leaderboard: each model's latency, speed, errors and cost on your runs.
+    #[command(after_help = examples::LEADERBOARD)]
     Leaderboard(LeaderboardArgs),
     /// List the model catalog: prices, context windows, capabilities, aliases.
+    #[command(after_help = examples::MODELS)]
     Models(ModelsArgs),
     /// Store, list and remove API keys in the OS keyring.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = examples::KEYS)]
     Keys(KeysCommand),
     /// Where the config file is, what it holds, and a starter file.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = examples::CONFIG)]
     Config(ConfigCommand),
     /// Print shell completions (bash, zsh, fish, powershell, elvish) to stdout.
-    #[command(
-        after_help = "Install, e.g.:\n  llmx completions bash > ~/.local/share/bash-completion/completions/llmx\n  llmx completions zsh > ~/.zfunc/_llmx\n  llmx completions fish > ~/.config/fish/completions/llmx.fish"
-    )]
+    #[command(after_help = examples::COMPLETIONS)]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
     /// Print a man page (roff): llmx's, or a subcommand's; or write them all into a directory.
-    #[command(
-        after_help = "Install, e.g.:\n  llmx man --dir ~/.local/share/man/man1    # llmx.1, llmx-compare.1, …\n  llmx man compare | man -l -"
-    )]
+    #[command(after_help = examples::MAN)]
     Man {
         /// The subcommand whose page to print (`compare`, `keys set`); none: llmx(1).
         #[arg(value_name = "COMMAND", num_args = 0..)]
@@ -159,97 +268,135 @@ pub enum Command {
     },
 }
 
+/// The help headings, in the order `--help` shows them.
+pub(crate) mod heading {
+    pub const MODELS: &str = "Models";
+    pub const PROMPT: &str = "Prompt";
+    pub const REQUEST: &str = "Request";
+    pub const RUN: &str = "Run";
+    pub const OUTPUT: &str = "Output";
+    pub const LIMITS: &str = "Limits";
+    pub const FILTER: &str = "Filter";
+    pub const REFRESH: &str = "Refresh";
+}
+
 /// Options every command that sends a prompt shares.
 #[derive(Debug, Clone, Args)]
 pub struct RequestArgs {
     /// System prompt, or @FILE to read it from a file.
-    #[arg(long, value_name = "TEXT|@FILE")]
+    #[arg(long, value_name = "TEXT|@FILE", help_heading = heading::PROMPT)]
     pub system: Option<String>,
 
-    /// Sampling temperature (0 to 2) [env: LLMX_TEMPERATURE].
-    #[arg(long, value_parser = parse_temperature)]
-    pub temperature: Option<f64>,
-
-    /// Most tokens each model may write [env: LLMX_MAX_TOKENS].
-    #[arg(long, value_name = "N", value_parser = parse_count)]
-    pub max_tokens: Option<u32>,
-
-    /// Give up on one attempt after this many seconds in all [env: LLMX_TIMEOUT] [default: 300].
-    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
-    pub timeout: Option<f64>,
-
-    /// Give up connecting to a server after this many seconds.
-    #[arg(long, value_name = "SECS", default_value_t = defaults::CONNECT_SECS, value_parser = parse_secs)]
-    pub connect_timeout: f64,
-
-    /// Give up when the response has not started after this many seconds.
-    #[arg(long, value_name = "SECS", default_value_t = defaults::FIRST_BYTE_SECS, value_parser = parse_secs)]
-    pub ttfb_timeout: f64,
-
-    /// End a stream that sends nothing for this many seconds ("stream stalled").
-    #[arg(long, value_name = "SECS", default_value_t = defaults::STALL_SECS, value_parser = parse_secs)]
-    pub stall_timeout: f64,
-
-    /// Retries on 429, 5xx, 529, connection errors and timeouts before any content arrived.
-    #[arg(long, value_name = "N", default_value_t = defaults::RETRIES, value_parser = clap::value_parser!(u32).range(0..=10))]
-    pub retries: u32,
-
-    /// The most to wait between retries of one model, all waits together.
-    #[arg(long, value_name = "SECS", default_value_t = defaults::RETRY_MAX_WAIT_SECS, value_parser = parse_secs)]
-    pub retry_max_wait: f64,
-
-    /// Cut answers larger than this many MiB.
-    #[arg(long, value_name = "MIB", default_value_t = defaults::MAX_ANSWER_MIB, value_parser = parse_mib)]
-    pub max_answer_mb: f64,
-
-    /// For a model several providers serve: cheapest, fastest (by your earlier runs) or
-    /// provider=NAME first; the others follow as fallbacks.
-    #[arg(long, value_name = "ROUTE")]
-    pub route: Option<llmx_core::engine::route::Route>,
-
-    /// Only the first choice: no fallback to the next model of a `a|b` chain or route.
-    #[arg(long)]
-    pub no_fallback: bool,
-
-    /// Wait for whole answers instead of streaming them (no time to first token).
-    #[arg(long)]
-    pub no_stream: bool,
-
-    /// Do not record this run in the local history [env: LLMX_NO_HISTORY=1] [config:
-    /// history.enabled = false].
-    #[arg(long)]
-    pub no_history: bool,
-
-    /// Attach an image (PNG, JPEG, WebP or GIF) before the prompt: a file, or an http(s) URL.
-    /// Repeat for several.
-    #[arg(long = "image", value_name = "PATH|URL")]
+    /// Attach an image (PNG, JPEG, WebP or GIF): a file or an http(s) URL; repeat for more.
+    ///
+    /// The image goes before the prompt text.
+    #[arg(long = "image", value_name = "PATH|URL", help_heading = heading::PROMPT)]
     pub images: Vec<String>,
 
-    /// Tools the models may call: a JSON array of {"type":"function","function":{...}} or
-    /// {"name","description","parameters"} objects.
-    #[arg(long, value_name = "FILE")]
+    /// Tools the models may call (a JSON file).
+    ///
+    /// A JSON array of {"type":"function","function":{...}} or {"name","description",
+    /// "parameters"} objects.
+    #[arg(long, value_name = "FILE", help_heading = heading::PROMPT)]
     pub tools: Option<PathBuf>,
 
-    /// Whether the models may (auto), must (required) or must not (none) call a tool, or the
-    /// name of the one they must call.
-    #[arg(long, value_name = "auto|none|required|NAME", requires = "tools")]
+    /// Whether the models may, must or must not call a tool, or which one.
+    ///
+    /// auto: they may; required: they must; none: they must not; NAME: they must call that
+    /// tool.
+    #[arg(long, value_name = "auto|none|required|NAME", requires = "tools", help_heading = heading::PROMPT)]
     pub tool_choice: Option<String>,
 
     /// Send images or tools even to models the catalog says cannot take them.
-    #[arg(long)]
+    #[arg(long, help_heading = heading::PROMPT)]
     pub force: bool,
+
+    /// Sampling temperature, 0 to 2 [env: LLMX_TEMPERATURE].
+    #[arg(long, value_parser = parse_temperature, help_heading = heading::REQUEST)]
+    pub temperature: Option<f64>,
+
+    /// Most tokens each model may write [env: LLMX_MAX_TOKENS].
+    #[arg(long, value_name = "N", value_parser = parse_count, help_heading = heading::REQUEST)]
+    pub max_tokens: Option<u32>,
+
+    /// Wait for whole answers instead of streaming them (no time to first token).
+    #[arg(long, help_heading = heading::REQUEST)]
+    pub no_stream: bool,
+
+    /// Provider order for a model several serve: cheapest, fastest or provider=NAME.
+    ///
+    /// cheapest: by the catalog's prices; fastest: by your earlier runs; provider=NAME: that
+    /// provider first. The others follow as fallbacks.
+    #[arg(long, value_name = "ROUTE", help_heading = heading::MODELS)]
+    pub route: Option<llmx_core::engine::route::Route>,
+
+    /// Only the first choice: no fallback to the next model of an `a|b` chain or route.
+    #[arg(long, help_heading = heading::MODELS)]
+    pub no_fallback: bool,
+
+    /// Print what would be sent, model by model, and send nothing.
+    ///
+    /// For each model: the fallback chain, the endpoint URL, where its key comes from (never
+    /// the key), the exact request body with secrets masked, and the worst-case cost. Exit 0.
+    #[arg(long, help_heading = heading::REQUEST)]
+    pub dry_run: bool,
+
+    /// Log each request on stderr (-v: method, URL, status, timing; -vv: headers and bodies).
+    ///
+    /// Keys, tokens and custom auth headers are masked.
+    #[arg(short, long, action = clap::ArgAction::Count, help_heading = heading::OUTPUT)]
+    pub verbose: u8,
+
+    /// Do not record this run in the local history [env: LLMX_NO_HISTORY=1].
+    ///
+    /// The config file's `[history] enabled = false` turns it off for every run.
+    #[arg(long, help_heading = heading::OUTPUT)]
+    pub no_history: bool,
+
+    /// Give up on one attempt after this many seconds in all [env: LLMX_TIMEOUT] [default: 300].
+    #[arg(long, value_name = "SECS", value_parser = parse_secs, help_heading = heading::LIMITS)]
+    pub timeout: Option<f64>,
+
+    /// Give up connecting to a server after this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = defaults::CONNECT_SECS, value_parser = parse_secs, help_heading = heading::LIMITS)]
+    pub connect_timeout: f64,
+
+    /// Give up when the response has not started after this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = defaults::FIRST_BYTE_SECS, value_parser = parse_secs, help_heading = heading::LIMITS)]
+    pub ttfb_timeout: f64,
+
+    /// End a stream that sends nothing for this many seconds ("stream stalled").
+    #[arg(long, value_name = "SECS", default_value_t = defaults::STALL_SECS, value_parser = parse_secs, help_heading = heading::LIMITS)]
+    pub stall_timeout: f64,
+
+    /// Retries before any content arrived.
+    ///
+    /// On 429, 5xx, 529, connection errors and timeouts; never once an answer has begun.
+    #[arg(long, value_name = "N", default_value_t = defaults::RETRIES, value_parser = clap::value_parser!(u32).range(0..=10), help_heading = heading::LIMITS)]
+    pub retries: u32,
+
+    /// The most to wait between retries of one model, all waits together.
+    #[arg(long, value_name = "SECS", default_value_t = defaults::RETRY_MAX_WAIT_SECS, value_parser = parse_secs, help_heading = heading::LIMITS)]
+    pub retry_max_wait: f64,
+
+    /// Cut answers larger than this many MiB.
+    #[arg(long, value_name = "MIB", default_value_t = defaults::MAX_ANSWER_MIB, value_parser = parse_mib, help_heading = heading::LIMITS)]
+    pub max_answer_mb: f64,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct CompareArgs {
-    /// Models to compare, comma-separated; repeat -m to add more [env: LLMX_MODELS] [default:
-    /// defaults.models in the config file].
+    /// Models, comma-separated; repeat -m for more [env: LLMX_MODELS].
+    ///
+    /// Without -m: defaults.models in the config file. A model is provider/model, a catalog
+    /// id or an alias; `a|b` falls back to b when a fails.
     #[arg(
         short,
         long = "models",
         visible_alias = "model",
         value_name = "MODELS",
-        value_delimiter = ','
+        value_delimiter = ',',
+        help_heading = heading::MODELS
     )]
     pub models: Vec<String>,
 
@@ -258,59 +405,51 @@ pub struct CompareArgs {
     pub prompt_file: Option<String>,
 
     /// The prompt text (piped stdin, or PROMPT_FILE, is appended after it).
-    #[arg(short, long, value_name = "TEXT")]
+    #[arg(short, long, value_name = "TEXT", help_heading = heading::PROMPT)]
     pub prompt: Option<String>,
 
     #[command(flatten)]
     pub request: RequestArgs,
 
     /// Output format [default: table, or the extension of --output].
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help_heading = heading::OUTPUT)]
     pub format: Option<Format>,
 
     /// Write the results to FILE instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", help_heading = heading::OUTPUT)]
     pub output: Option<PathBuf>,
 
-    /// Ask at most N models at once [env: LLMX_CONCURRENCY] [default: 256].
-    #[arg(short = 'j', long, value_name = "N", value_parser = parse_count)]
-    pub concurrency: Option<u32>,
-
     /// Show whole answers in the table instead of cutting them.
-    #[arg(long)]
+    #[arg(long, help_heading = heading::OUTPUT)]
     pub full: bool,
 
-    /// Answers in the table side by side, stacked one under another, or (auto) side by side
-    /// only when each gets 38 columns.
-    #[arg(long, value_enum, default_value_t = crate::render::Layout::Auto)]
+    /// Answers side by side, stacked, or (auto) side by side when each gets 38 columns.
+    #[arg(long, value_enum, default_value_t = crate::render::Layout::Auto, help_heading = heading::OUTPUT)]
     pub layout: crate::render::Layout,
 
-    /// Mark, word by word, how each answer differs from the first: in colour on a terminal,
-    /// else as [-removed-] and {+added+}.
-    #[arg(long)]
+    /// Mark, word by word, how each answer differs from the first.
+    ///
+    /// In colour on a terminal, else as [-removed-] and {+added+}.
+    #[arg(long, help_heading = heading::OUTPUT)]
     pub diff: bool,
 
     /// No progress display.
-    #[arg(short, long)]
+    #[arg(short, long, help_heading = heading::OUTPUT)]
     pub quiet: bool,
 
-    /// Refuse to send when the worst-case cost (prompt tokens estimated, output at
-    /// --max-tokens) of all models together exceeds this many US dollars.
-    #[arg(long, value_name = "USD", value_parser = parse_usd)]
+    /// Ask at most N models at once [env: LLMX_CONCURRENCY] [default: 256].
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_count, help_heading = heading::LIMITS)]
+    pub concurrency: Option<u32>,
+
+    /// Refuse to send when the worst-case cost of all models passes this many US dollars.
+    ///
+    /// The worst case counts every byte sent as a token and the output at --max-tokens (or
+    /// the model's documented maximum).
+    #[arg(long, value_name = "USD", value_parser = parse_usd, help_heading = heading::LIMITS)]
     pub max_cost: Option<f64>,
 }
 
-const BENCH_AFTER_HELP: &str = "Examples:
-  llmx bench -m gpt,claude prompts/ --repeat 3 -o results.csv
-  llmx bench -m gpt,claude set.jsonl -o results.csv --resume results.csv
-  llmx bench -m mock/a,mock/b prompts.csv --shard 1/2 -o part1.csv
-
-Prompts: .txt/.md files (one prompt each, id = file stem), directories of them, .jsonl (id,
-prompt, optional system and expect per line), .csv (header with id and prompt, optional system
-and expect), or - for JSONL on stdin. expect: TEXT (contains, any case), /REGEX/ (or /REGEX/i),
-json (the answer parses as JSON), equals:TEXT.
-
-Exit codes:
+const BENCH_EXIT_CODES: &str = "Exit codes:
   0    every request answered
   1    a request failed, or --max-cost stopped sending (finished rows are kept)
   2    usage or configuration error (nothing was sent)
@@ -319,13 +458,14 @@ Exit codes:
 
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
-    /// Models to benchmark, comma-separated; repeat -m to add more [env: LLMX_MODELS].
+    /// Models to benchmark, comma-separated; repeat -m for more [env: LLMX_MODELS].
     #[arg(
         short,
         long = "models",
         visible_alias = "model",
         value_name = "MODELS",
-        value_delimiter = ','
+        value_delimiter = ',',
+        help_heading = heading::MODELS
     )]
     pub models: Vec<String>,
 
@@ -334,52 +474,58 @@ pub struct BenchArgs {
     pub prompts: Vec<String>,
 
     /// Ask each model each prompt this many times.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_count)]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_count, help_heading = heading::RUN)]
     pub repeat: u32,
 
-    /// Send this many requests per model first, and write none of them (warms connections and
-    /// server caches).
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    /// Send this many requests per model first and write none of them.
+    ///
+    /// Warms connections and server caches before the measured requests.
+    #[arg(long, value_name = "N", default_value_t = 0, help_heading = heading::RUN)]
     pub warmup: u32,
 
-    /// Write the rows to FILE (each row flushed as its request finishes) instead of stdout.
-    #[arg(short, long, value_name = "FILE", conflicts_with = "resume")]
-    pub output: Option<PathBuf>,
-
-    /// Row format [default: jsonl for a .jsonl FILE, else csv].
-    #[arg(long, value_enum)]
-    pub format: Option<BenchFormat>,
-
-    /// Complete the run in FILE: keep its rows without an error, run the missing and failed
-    /// ones, leave one row per cell.
-    #[arg(long, value_name = "FILE")]
-    pub resume: Option<PathBuf>,
-
-    /// Also write the per-model summary to FILE (.json for JSON, .html for the HTML report,
-    /// else CSV). `-o FILE.html` writes the report there and the rows to FILE.csv.
-    #[arg(long, value_name = "FILE")]
-    pub summary: Option<PathBuf>,
-
     /// Seed of the sending order (the same seed, the same order).
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0, help_heading = heading::RUN)]
     pub seed: u64,
 
     /// Run only shard I of N (1-based); the N shards' rows together are the whole run.
-    #[arg(long, value_name = "I/N", value_parser = llmx_core::bench::Shard::parse)]
+    #[arg(long, value_name = "I/N", value_parser = llmx_core::bench::Shard::parse, help_heading = heading::RUN)]
     pub shard: Option<llmx_core::bench::Shard>,
 
+    /// Write the rows to FILE, each flushed as its request finishes (else stdout).
+    #[arg(short, long, value_name = "FILE", conflicts_with = "resume", help_heading = heading::OUTPUT)]
+    pub output: Option<PathBuf>,
+
+    /// Row format [default: jsonl for a .jsonl FILE, else csv].
+    #[arg(long, value_enum, help_heading = heading::OUTPUT)]
+    pub format: Option<BenchFormat>,
+
+    /// Complete the run in FILE: run its missing and failed cells, one row per cell.
+    ///
+    /// Rows without an error are kept; a report written beside FILE is rewritten from the
+    /// whole file.
+    #[arg(long, value_name = "FILE", help_heading = heading::OUTPUT)]
+    pub resume: Option<PathBuf>,
+
+    /// Also write the summary to FILE (.json, .html for the report, else CSV).
+    ///
+    /// `-o FILE.html` writes the report there and the rows to FILE.csv.
+    #[arg(long, value_name = "FILE", help_heading = heading::OUTPUT)]
+    pub summary: Option<PathBuf>,
+
+    /// No progress bar, and no closing "rows written" line.
+    #[arg(short, long, help_heading = heading::OUTPUT)]
+    pub quiet: bool,
+
     /// At most N requests at once in all [env: LLMX_CONCURRENCY] [default: 256].
-    #[arg(short = 'j', long, value_name = "N", value_parser = parse_count)]
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_count, help_heading = heading::LIMITS)]
     pub concurrency: Option<u32>,
 
-    /// Refuse to start when the worst-case cost of every request exceeds this many US
-    /// dollars, and stop sending once spent plus in-flight worst cases would pass it.
-    #[arg(long, value_name = "USD", value_parser = parse_usd)]
+    /// Never spend more than this many US dollars.
+    ///
+    /// Refuses to start when the dearest single request's worst case passes it, and stops
+    /// sending once spent plus in-flight worst cases would.
+    #[arg(long, value_name = "USD", value_parser = parse_usd, help_heading = heading::LIMITS)]
     pub max_cost: Option<f64>,
-
-    /// No progress bar.
-    #[arg(short, long)]
-    pub quiet: bool,
 
     #[command(flatten)]
     pub request: RequestArgs,
@@ -396,9 +542,10 @@ pub enum AskFormat {
 
 #[derive(Debug, Clone, Args)]
 pub struct AskArgs {
-    /// The model to ask [env: LLMX_ASK_MODEL] [default: defaults.ask_model, else the first of
-    /// defaults.models, in the config file].
-    #[arg(short, long, value_name = "MODEL")]
+    /// The model to ask [env: LLMX_ASK_MODEL].
+    ///
+    /// Without -m: defaults.ask_model, else the first of defaults.models, in the config file.
+    #[arg(short, long, value_name = "MODEL", help_heading = heading::MODELS)]
     pub model: Option<String>,
 
     /// The prompt, or - to read it from stdin.
@@ -406,25 +553,20 @@ pub struct AskArgs {
     pub text: Option<String>,
 
     /// Prompt text placed before piped stdin.
-    #[arg(short, long, value_name = "TEXT")]
+    #[arg(short, long, value_name = "TEXT", help_heading = heading::PROMPT)]
     pub prompt: Option<String>,
 
     #[command(flatten)]
     pub request: RequestArgs,
 
     /// Print latency, tokens and cost to stderr after the answer.
-    #[arg(long)]
+    #[arg(long, help_heading = heading::OUTPUT)]
     pub stats: bool,
 
-    #[arg(long, value_enum, default_value = "text")]
+    /// What to print.
+    #[arg(long, value_enum, default_value = "text", help_heading = heading::OUTPUT)]
     pub format: AskFormat,
 }
-
-const HISTORY_AFTER_HELP: &str = "\
-Every row of compare, ask and bench is recorded in a local SQLite store (`llmx keys path` shows
-where; LLMX_DATA_DIR moves it). Turn it off with --no-history, LLMX_NO_HISTORY=1 or
-`[history] enabled = false` in the config; `[history] store_text = false` keeps metrics and
-hashes but no prompt or answer text.";
 
 /// A span of time back from now: `30d`, `12h`, `90m`, `2w`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -474,6 +616,7 @@ pub struct HistoryListArgs {
     /// How many runs.
     #[arg(short = 'n', long = "limit", value_name = "N", default_value_t = 20)]
     pub limit: usize,
+    /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -481,9 +624,11 @@ pub struct HistoryListArgs {
 #[derive(Debug, Clone, Subcommand)]
 pub enum HistoryCommand {
     /// Render a past run again, exactly as compare rendered it (any format).
+    #[command(after_help = examples::HISTORY_SHOW)]
     Show {
         /// The run's id, or enough of its start to be unique.
         run_id: String,
+        /// Output format.
         #[arg(short, long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// Show whole answers in the table.
@@ -491,12 +636,16 @@ pub enum HistoryCommand {
         full: bool,
     },
     /// Delete runs older than AGE and give the space back.
+    #[command(after_help = examples::HISTORY_PRUNE)]
     Prune {
+        /// Runs started longer ago than this: 90d, 12w.
         #[arg(long, value_name = "AGE", required = true)]
         older_than: Age,
     },
     /// How many runs and rows the store holds, its size on disk, the oldest and newest row.
+    #[command(after_help = examples::HISTORY_STATS)]
     Stats {
+        /// Output format.
         #[arg(short, long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -507,8 +656,10 @@ pub struct UsageArgs {
     /// Rows started this recently: 30d, 12h, 2w.
     #[arg(long, value_name = "AGE", default_value = "30d")]
     pub since: Age,
+    /// One line per model, provider or day.
     #[arg(long, value_enum, default_value_t = UsageBy::Model)]
     pub by: UsageBy,
+    /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -521,8 +672,10 @@ pub struct LeaderboardArgs {
     /// Leave out models with fewer rows than this.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub min_n: u64,
+    /// Order of the board.
     #[arg(long, value_enum, default_value_t = BoardSort::Latency)]
     pub sort: BoardSort,
+    /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -530,70 +683,83 @@ pub struct LeaderboardArgs {
 #[derive(Debug, Clone, Subcommand)]
 pub enum KeysCommand {
     /// Store a provider's key: typed at a hidden prompt, or piped on stdin (never an argument).
+    #[command(after_help = examples::KEYS_SET)]
     Set {
         /// Provider id, e.g. openai, anthropic, gemini, or a custom provider from the config.
         provider: String,
     },
     /// For every provider: where its key comes from, and a masked form of it.
+    #[command(after_help = examples::KEYS_LIST)]
     List,
     /// Remove a provider's key from the keyring.
-    Remove { provider: String },
+    #[command(after_help = examples::KEYS_REMOVE)]
+    Remove {
+        /// Provider id, e.g. openai.
+        provider: String,
+    },
     /// Where keys, the config file, the cache and the history live, and the lookup order.
+    #[command(after_help = examples::KEYS_PATH)]
     Path,
 }
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum ConfigCommand {
     /// Print the config file's path.
+    #[command(after_help = examples::CONFIG_PATH)]
     Path,
     /// Print the config file as llmx reads it, keys masked.
+    #[command(after_help = examples::CONFIG_SHOW)]
     Show,
     /// Write a commented starter config file (never over an existing one).
+    #[command(after_help = examples::CONFIG_INIT)]
     Init,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct ModelsArgs {
     /// Only this provider's models.
-    #[arg(long, value_name = "PROVIDER")]
+    #[arg(long, value_name = "PROVIDER", help_heading = heading::FILTER)]
     pub provider: Option<String>,
 
     /// Only free models.
-    #[arg(long)]
+    #[arg(long, help_heading = heading::FILTER)]
     pub free: bool,
 
     /// Only models whose id or alias contains TEXT (any case).
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", help_heading = heading::FILTER)]
     pub search: Option<String>,
 
     /// Only models that take images.
-    #[arg(long)]
+    #[arg(long, help_heading = heading::FILTER)]
     pub vision: bool,
 
     /// Only models that call tools.
-    #[arg(long)]
+    #[arg(long, help_heading = heading::FILTER)]
     pub tools: bool,
 
     /// Only reasoning models.
-    #[arg(long)]
+    #[arg(long, help_heading = heading::FILTER)]
     pub reasoning: bool,
 
-    #[arg(long, value_enum, default_value = "name")]
+    /// Order of the list.
+    #[arg(long, value_enum, default_value = "name", help_heading = heading::OUTPUT)]
     pub sort: ModelSort,
 
     /// Output format [default: table on a terminal, plain in a pipe].
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help_heading = heading::OUTPUT)]
     pub format: Option<ModelsFormat>,
 
-    /// Fetch current prices from OpenRouter and model lists from the providers you have set
-    /// up (a key, or a base URL of your own), and cache them for later runs. With --provider,
-    /// only that provider's list. Exit 0 when everything asked for was fetched, 1 when any
-    /// source failed (what did arrive is still cached).
-    #[arg(long)]
+    /// Fetch current prices and model lists, and cache them.
+    ///
+    /// Prices from OpenRouter, model lists from the providers you have set up (a key, or a
+    /// base URL of your own); with --provider, only that provider's list. Exit 0 when
+    /// everything asked for was fetched, 1 when any source failed (what did arrive is still
+    /// cached).
+    #[arg(long, help_heading = heading::REFRESH)]
     pub refresh: bool,
 
-    /// With --refresh: the most each source may take, in seconds (sources are fetched at once).
-    #[arg(long, value_name = "SECS", default_value_t = llmx_core::catalog::refresh::SOURCE_TIMEOUT_SECS, value_parser = parse_secs)]
+    /// With --refresh: the most each source may take, in seconds (all are fetched at once).
+    #[arg(long, value_name = "SECS", default_value_t = llmx_core::catalog::refresh::SOURCE_TIMEOUT_SECS, value_parser = parse_secs, help_heading = heading::REFRESH)]
     pub timeout: f64,
 }
 
@@ -602,10 +768,25 @@ pub struct ModelsArgs {
 pub fn man_pages() -> Vec<(String, Vec<u8>)> {
     use clap::CommandFactory;
     fn walk(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) {
+        // clap_mangen puts the text after the options in one EXTRA section; each block of it
+        // (Examples:, Exit codes:, notes) gets its own section here instead.
         let man = clap_mangen::Man::new(cmd.clone());
         let mut roff = Vec::new();
         // Rendering into memory cannot fail.
-        let _ = man.render(&mut roff);
+        let _ = man.render_title(&mut roff);
+        let _ = man.render_name_section(&mut roff);
+        let _ = man.render_synopsis_section(&mut roff);
+        let _ = man.render_description_section(&mut roff);
+        if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+            let _ = man.render_options_section(&mut roff);
+        }
+        if cmd.has_subcommands() {
+            let _ = man.render_subcommands_section(&mut roff);
+        }
+        if let Some(after) = cmd.get_after_help() {
+            roff.extend(after_help_sections(&after.to_string()).into_bytes());
+        }
+        let _ = man.render_version_section(&mut roff);
         out.push((man.get_filename(), roff));
         for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
             walk(sub, out);
@@ -615,6 +796,50 @@ pub fn man_pages() -> Vec<(String, Vec<u8>)> {
     cmd.build();
     let mut out = Vec::new();
     walk(&cmd, &mut out);
+    out
+}
+
+/// A help text's blocks as man sections: `Examples:` becomes EXAMPLES and `Exit codes:` EXIT
+/// STATUS (both kept as laid out), any other paragraph NOTES.
+fn after_help_sections(text: &str) -> String {
+    // roff: a backslash and a minus are escaped, and a line may not start with a control dot.
+    let escape = |line: &str| {
+        let l = line.replace('\\', "\\e").replace('-', "\\-");
+        if l.starts_with('.') || l.starts_with('\'') {
+            format!("\\&{l}")
+        } else {
+            l
+        }
+    };
+    let mut out = String::new();
+    let mut notes = Vec::new();
+    for block in text.split("\n\n") {
+        let (first, rest) = block.split_once('\n').unwrap_or((block, ""));
+        let title = match first.trim() {
+            "Examples:" => "EXAMPLES",
+            "Exit codes:" => "EXIT STATUS",
+            _ => {
+                notes.push(block);
+                continue;
+            }
+        };
+        out.push_str(&format!(".SH \"{title}\"\n.nf\n"));
+        for line in rest.lines() {
+            out.push_str(&escape(line.strip_prefix("  ").unwrap_or(line)));
+            out.push('\n');
+        }
+        out.push_str(".fi\n");
+    }
+    if !notes.is_empty() {
+        out.push_str(".SH NOTES\n");
+        for block in notes {
+            out.push_str(".PP\n");
+            for line in block.lines() {
+                out.push_str(&escape(line));
+                out.push('\n');
+            }
+        }
+    }
     out
 }
 
@@ -642,6 +867,100 @@ pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    /// Words of a shell command as the examples write them: spaces split, double quotes group.
+    fn words(cmd: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cur = String::new();
+        let (mut quoted, mut any) = (false, false);
+        for c in cmd.chars() {
+            match c {
+                '"' => {
+                    quoted = !quoted;
+                    any = true;
+                }
+                ' ' if !quoted => {
+                    if any {
+                        out.push(std::mem::take(&mut cur));
+                    }
+                    any = false;
+                }
+                c => {
+                    cur.push(c);
+                    any = true;
+                }
+            }
+        }
+        if any {
+            out.push(cur);
+        }
+        out
+    }
+
+    /// Every help and man page ends with examples, and every example parses as the command
+    /// line it claims to be (pipes, `&&`, redirections and comments set aside).
+    #[test]
+    fn every_command_has_examples_that_parse() {
+        let mut seen = 0;
+        for (name, roff) in man_pages() {
+            let text = String::from_utf8(roff).unwrap();
+            assert!(text.contains(".SH \"EXAMPLES\""), "{name} has no EXAMPLES");
+        }
+        fn walk(cmd: &clap::Command, seen: &mut usize) {
+            let after = cmd
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            let examples = after
+                .split("\n\n")
+                .find(|b| b.starts_with("Examples:"))
+                .unwrap_or_else(|| panic!("{} has no examples", cmd.get_name()));
+            for line in examples.lines().skip(1) {
+                let line = line.split("  #").next().unwrap_or(line);
+                for part in line.split(['|', '&']) {
+                    let part = part.trim().split(" > ").next().unwrap_or("").trim();
+                    if !part.starts_with("llmx ") {
+                        continue;
+                    }
+                    let argv = words(part);
+                    if let Err(e) = Cli::try_parse_from(&argv) {
+                        panic!("example `{part}` does not parse: {e}");
+                    }
+                    *seen += 1;
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, seen);
+            }
+        }
+        walk(&Cli::command(), &mut seen);
+        assert!(seen >= 50, "{seen} examples");
+    }
+
+    /// compare's options come under the headings a user looks for, in this order.
+    #[test]
+    fn compare_help_is_grouped() {
+        let help = Cli::command()
+            .find_subcommand_mut("compare")
+            .unwrap()
+            .render_help()
+            .to_string();
+        let at = |h: &str| {
+            help.find(&format!("\n{h}:\n"))
+                .unwrap_or_else(|| panic!("{h}"))
+        };
+        let order = [
+            "Models",
+            "Prompt",
+            "Request",
+            "Output",
+            "Limits",
+            "Examples",
+            "Exit codes",
+        ];
+        let positions: Vec<usize> = order.iter().map(|h| at(h)).collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{help}");
+    }
 
     /// The committed pages under man/ must match what this build generates, one per command.
     #[test]

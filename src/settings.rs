@@ -153,9 +153,21 @@ fn parse_bool(s: &str) -> Result<bool, String> {
     }
 }
 
+/// Seeing what is sent: `--dry-run` sends nothing and prints it; `-v` logs each request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Inspect {
+    pub dry_run: bool,
+    /// How many `-v`: 1 logs each request's line, status and end; 2 adds headers and bodies.
+    pub verbose: u8,
+}
+
 /// What every command that sends a prompt shares: flags, then env, then the config, then
 /// defaults.
-pub fn request_spec(a: RequestArgs, env: &Env, d: &Defaults) -> Result<RequestSpec, Error> {
+pub fn request_spec(
+    a: RequestArgs,
+    env: &Env,
+    d: &Defaults,
+) -> Result<(RequestSpec, Inspect), Error> {
     // Every flag is taken here: one nobody resolves does not compile.
     let RequestArgs {
         system,
@@ -176,7 +188,10 @@ pub fn request_spec(a: RequestArgs, env: &Env, d: &Defaults) -> Result<RequestSp
         tools,
         tool_choice,
         force,
+        dry_run,
+        verbose,
     } = a;
+    let inspect = Inspect { dry_run, verbose };
     let history = history_policy(no_history, env, &d.history)?;
     let system = system.map(|s| match s.strip_prefix('@') {
         Some(path) => SystemPrompt::File(PathBuf::from(path)),
@@ -197,7 +212,7 @@ pub fn request_spec(a: RequestArgs, env: &Env, d: &Defaults) -> Result<RequestSp
             .unwrap_or(defaults::TOTAL_SECS),
     };
     let secs = Duration::from_secs_f64;
-    Ok(RequestSpec {
+    let spec = RequestSpec {
         system,
         temperature,
         max_tokens,
@@ -224,7 +239,8 @@ pub fn request_spec(a: RequestArgs, env: &Env, d: &Defaults) -> Result<RequestSp
         tools,
         tool_choice: tool_choice.as_deref().map(parse_tool_choice),
         force,
-    })
+    };
+    Ok((spec, inspect))
 }
 
 /// `llmx compare`.
@@ -237,6 +253,7 @@ pub struct CompareSettings {
     pub table: TableOptions,
     pub display: Display,
     pub quiet: bool,
+    pub inspect: Inspect,
 }
 
 /// Environment facts a command's settings depend on, detected once at startup.
@@ -509,7 +526,7 @@ impl CompareSettings {
         if prompt.inline.is_empty() && prompt.file.is_none() && !prompt.stdin {
             return Err(Error::NoPrompt(PromptCommand::Compare));
         }
-        let request = request_spec(request, env, d)?;
+        let (request, inspect) = request_spec(request, env, d)?;
         if let Some(out) = &output {
             let system_file = match &request.system {
                 Some(SystemPrompt::File(p)) => Some(p),
@@ -525,7 +542,8 @@ impl CompareSettings {
             }
         }
         let (models, concurrency) = models_and_concurrency(models, concurrency, env, d)?;
-        let display = decide(facts.terminal, quiet);
+        // The request log and a redrawn progress display would tear each other's lines.
+        let display = decide(facts.terminal, quiet || inspect.verbose > 0);
         Ok(CompareSettings {
             run: RunSpec {
                 models,
@@ -545,6 +563,7 @@ impl CompareSettings {
             output,
             display,
             quiet,
+            inspect,
         })
     }
 }
@@ -603,6 +622,7 @@ pub struct BenchSettings {
     pub quiet: bool,
     /// The command line as typed, for the command that resumes the run.
     pub argv: Vec<String>,
+    pub inspect: Inspect,
 }
 
 impl BenchSettings {
@@ -680,10 +700,11 @@ impl BenchSettings {
             }
         }
         let (models, concurrency) = models_and_concurrency(models, concurrency, env, d)?;
+        let (request, inspect) = request_spec(request, env, d)?;
         Ok(BenchSettings {
             run: RunSpec {
                 models,
-                request: request_spec(request, env, d)?,
+                request,
                 concurrency: concurrency.map(|n| n as usize),
                 max_cost,
             },
@@ -698,9 +719,10 @@ impl BenchSettings {
             report,
             seed,
             shard,
-            display: decide(facts.terminal, quiet),
+            display: decide(facts.terminal, quiet || inspect.verbose > 0),
             quiet,
             argv,
+            inspect,
         })
     }
 }
@@ -719,6 +741,7 @@ pub struct AskSettings {
     pub terminal: bool,
     /// A spinner on stderr until the first token (stderr is a terminal, not CI).
     pub progress: bool,
+    pub inspect: Inspect,
 }
 
 impl AskSettings {
@@ -756,10 +779,11 @@ impl AskSettings {
         if model.contains(',') {
             return Err(Error::AskOneModel(model));
         }
+        let (request, inspect) = request_spec(request, env, d)?;
         Ok(AskSettings {
             run: RunSpec {
                 models: vec![model],
-                request: request_spec(request, env, d)?,
+                request,
                 concurrency: None,
                 max_cost: None,
             },
@@ -767,7 +791,8 @@ impl AskSettings {
             json: format == AskFormat::Json,
             stats,
             terminal: facts.terminal.stdout_tty,
-            progress: decide(facts.terminal, false).progress,
+            progress: decide(facts.terminal, inspect.verbose > 0).progress,
+            inspect,
         })
     }
 }

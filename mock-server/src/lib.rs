@@ -364,6 +364,8 @@ fn full(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Bod
     Response::builder()
         .status(status)
         .header("content-type", content_type)
+        // As OpenAI sends one (Anthropic's is `request-id`): what `llmx -v` shows.
+        .header("x-request-id", "req_mock")
         .body(
             Full::new(body.into())
                 .map_err(|never: Infallible| match never {})
@@ -680,6 +682,7 @@ async fn answer(
         .status(200)
         .header("content-type", "text/event-stream; charset=utf-8")
         .header("cache-control", "no-cache")
+        .header("x-request-id", "req_mock")
         .body(BodyExt::boxed(StreamBody::new(stream)))
         .unwrap_or_else(|_| full(500, "text/plain", "mock server error"))
 }

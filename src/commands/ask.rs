@@ -10,6 +10,9 @@ use crate::sink::stream::TextStream;
 use llmx_core::engine::{Sink, Stop};
 
 pub fn run(ctx: &Context, s: AskSettings) -> Result<Exit, Error> {
+    if s.inspect.dry_run {
+        return pipeline::dry_run(ctx, "ask", &s.run, &s.prompt, s.terminal);
+    }
     let catalog = ctx.catalog();
     let (json, terminal, spinner) = (s.json, s.terminal, s.progress);
     let model = s.run.models.first().cloned().unwrap_or_default();
@@ -18,6 +21,7 @@ pub fn run(ctx: &Context, s: AskSettings) -> Result<Exit, Error> {
         "ask",
         &s.run,
         &s.prompt,
+        s.inspect.verbose,
         Box::new(move |_| {
             let sink: Box<dyn Sink> = if json {
                 Box::new(RowWriter::stdout(Shape::Object, catalog))

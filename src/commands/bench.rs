@@ -22,6 +22,7 @@ use llmx_core::pipeline::{self, DEFAULT_CONCURRENCY};
 use llmx_core::provider::ChatRequest;
 use llmx_core::Engine;
 
+use super::count;
 use super::pipeline::{check_writable, flush_history, save_in_recovery, stop_signal};
 use super::{read_all_stdin, Context};
 use crate::error::{Error, Exit};
@@ -31,7 +32,10 @@ use crate::sink::bench::{BenchBar, BenchWriter, Lent, RowsTo};
 
 pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
     let prompts = llmx_core::bench::prompts::load(&s.inputs, &mut read_all_stdin)?;
-    let engine = ctx.engine(s.run.request.connect_timeout)?;
+    if s.inspect.dry_run {
+        return dry_run(ctx, &s, &prompts);
+    }
+    let engine = ctx.engine(s.run.request.connect_timeout, s.inspect.verbose)?;
     let runtime = super::runtime()?;
     let plan = runtime.block_on(Plan::new(ctx, engine, &s, &prompts));
     crate::error::note_keyring(ctx.keys.store_usable());
@@ -70,6 +74,52 @@ pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
     report(ctx, &s, &plan, &rows, &cells, &writer, outcome)
 }
 
+/// `--dry-run`: each model's chain, endpoint, key source and the first prompt's body, and the
+/// worst case of every request the run would send; nothing is sent, no file is written.
+fn dry_run(ctx: &Context, s: &BenchSettings, prompts: &[Prompt]) -> Result<Exit, Error> {
+    let engine = ctx.engine(s.run.request.connect_timeout, 0)?;
+    let base = pipeline::chat_request(&s.run.request, String::new())?;
+    let requests = Plan::requests(&base, prompts);
+    let jobs = pipeline::dry_run::many_prompts(
+        engine,
+        &s.run,
+        &base,
+        &requests,
+        u64::from(s.repeat),
+        ctx.paths.latency_file().as_deref(),
+    );
+    crate::error::note_keyring(ctx.keys.store_usable());
+    let jobs = jobs?;
+    let total = prompts.len() * jobs.len() * s.repeat as usize;
+    let mut header = format!(
+        "bench of {} × {} × {} = {}",
+        count(prompts.len(), "prompt"),
+        count(jobs.len(), "model"),
+        count(s.repeat as usize, "repeat"),
+        count(total, "request")
+    );
+    if s.warmup > 0 {
+        header.push_str(&format!(
+            " (and {} first)",
+            count(s.warmup as usize * jobs.len(), "warm-up request")
+        ));
+    }
+    if let Some(first) = prompts.first() {
+        header.push_str(&format!(
+            "; the bodies shown are the first prompt's (`{}`)",
+            first.id
+        ));
+    }
+    let text = crate::render::dry_run::render(
+        &header,
+        &jobs,
+        crate::render::dry_run::CapCheck {
+            limit: s.run.max_cost,
+        },
+    );
+    super::pipeline::print_plan(&text, s.display.terminal)
+}
+
 /// What the run sends: the base request and each prompt's, one job template per model (planned
 /// and prepared as compare's are), the grid's shape and the run's id.
 struct Plan {
@@ -89,14 +139,7 @@ impl Plan {
         prompts: &[Prompt],
     ) -> Result<Plan, Error> {
         let base = pipeline::chat_request(&s.run.request, String::new())?;
-        let mut requests: Vec<ChatRequest> = prompts
-            .iter()
-            .map(|p| ChatRequest {
-                system: p.system.clone().or_else(|| base.system.clone()),
-                messages: vec![pipeline::prompt_message(&base, p.text.clone())],
-                ..base.clone()
-            })
-            .collect();
+        let mut requests = Plan::requests(&base, prompts);
         let latency = ctx.paths.latency_file();
         let mut templates = pipeline::plan(engine, &s.run, &base, latency.as_deref())?;
         pipeline::prepare(engine, s.run.request.force, &mut templates, &mut requests).await;
@@ -125,6 +168,18 @@ impl Plan {
             shape,
             run_id,
         })
+    }
+
+    /// Each prompt's request: the base one with the prompt's text (and its own system prompt).
+    fn requests(base: &ChatRequest, prompts: &[Prompt]) -> Vec<ChatRequest> {
+        prompts
+            .iter()
+            .map(|p| ChatRequest {
+                system: p.system.clone().or_else(|| base.system.clone()),
+                messages: vec![pipeline::prompt_message(base, p.text.clone())],
+                ..base.clone()
+            })
+            .collect()
     }
 
     /// The cells to run: warm-ups first (only when there is something to measure), then this
@@ -699,15 +754,6 @@ fn save_row(ctx: &Context, row: &[u8], format: BenchFormat) -> std::io::Result<P
     }
     body.extend_from_slice(row);
     save_in_recovery(ctx, &name, &body)
-}
-
-/// `1 row`, `2 rows`.
-fn count(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
 }
 
 fn signal_name(s: engine::Signal) -> &'static str {

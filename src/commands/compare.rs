@@ -9,6 +9,10 @@ use crate::sink::rows::{RowWriter, Shape};
 use llmx_core::engine::{Sink, Stop};
 
 pub fn run(ctx: &Context, s: CompareSettings) -> Result<Exit, Error> {
+    if s.inspect.dry_run {
+        let header = format!("compare of {}", super::count(s.run.models.len(), "model"));
+        return pipeline::dry_run(ctx, &header, &s.run, &s.prompt, s.display.terminal);
+    }
     if let Some(out) = &s.output {
         check_writable(out)?;
     }
@@ -20,6 +24,7 @@ pub fn run(ctx: &Context, s: CompareSettings) -> Result<Exit, Error> {
         "compare",
         &s.run,
         &s.prompt,
+        s.inspect.verbose,
         Box::new(move |jobs| {
             let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
             if progress {

@@ -21,6 +21,15 @@ use crate::cli::{Cli, Command};
 use crate::error::{Error, Exit};
 use crate::settings::PromptSources;
 
+/// `1 row`, `2 rows`.
+pub(crate) fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
 /// What every command starts from, resolved once: the config file, the provider registry with
 /// the config's providers and the env's base URLs laid over it, the key resolver, the clock,
 /// llmx's paths, the catalog (parsed on first use: only some commands need it), and the one
@@ -91,12 +100,15 @@ impl Context {
 
     /// The process's one engine, built on first use (a command builds it once; `connect`
     /// is its connect timeout).
-    pub fn engine(&self, connect: std::time::Duration) -> Result<&Engine, Error> {
+    pub fn engine(&self, connect: std::time::Duration, verbose: u8) -> Result<&Engine, Error> {
         if let Some(e) = self.engine.get() {
             return Ok(e);
         }
-        let client = llmx_core::provider::http::HttpClient::new(connect, &self.proxies)
+        let mut client = llmx_core::provider::http::HttpClient::new(connect, &self.proxies)
             .map_err(|e| Error::HttpClient(e.message))?;
+        if verbose > 0 {
+            client = client.with_log(Arc::new(crate::sink::wire::StderrWireLog::new(verbose)));
+        }
         let mut b = Engine::builder(self.registry.clone(), self.catalog_arc().clone())
             .keys(self.keys.clone())
             .clock(self.clock.clone())
@@ -106,6 +118,11 @@ impl Context {
         }
         let engine = b.build().map_err(|e| Error::HttpClient(e.message))?;
         Ok(self.engine.get_or_init(|| engine))
+    }
+
+    /// The engine, logging nothing.
+    pub fn engine_quiet(&self, connect: std::time::Duration) -> Result<&Engine, Error> {
+        self.engine(connect, 0)
     }
 
     /// Prices and names: the embedded catalog, refreshed data over it, then the user's aliases.

@@ -59,7 +59,7 @@ fn do_refresh(ctx: &Context, args: &ModelsSettings) -> Result<Exit, Error> {
         ));
         return Ok(Exit::ModelFailed);
     }
-    let engine = ctx.engine(std::time::Duration::from_secs_f64(
+    let engine = ctx.engine_quiet(std::time::Duration::from_secs_f64(
         llmx_core::provider::run::defaults::CONNECT_SECS,
     ))?;
     let fetched = runtime()?.block_on(refresh::fetch(

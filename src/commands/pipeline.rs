@@ -23,10 +23,11 @@ pub fn execute<'c>(
     command: &'static str,
     run: &RunSpec,
     prompt: &PromptSources,
+    verbose: u8,
     sinks: Box<SinkFactory<'c>>,
 ) -> Result<RunOutcome, Error> {
     let prompt = load_prompt(prompt, &mut read_all_stdin)?;
-    let engine = ctx.engine(run.request.connect_timeout)?;
+    let engine = ctx.engine(run.request.connect_timeout, verbose)?;
     let runtime = super::runtime()?;
     let outcome = runtime.block_on(async {
         let prepared =
@@ -56,6 +57,47 @@ pub fn execute<'c>(
     })?;
     flush_history(ctx);
     Ok(outcome)
+}
+
+/// `--dry-run` of a one-prompt run: what each model would be sent, on stdout; nothing is
+/// sent and nothing is recorded.
+pub fn dry_run(
+    ctx: &Context,
+    header: &str,
+    run: &RunSpec,
+    prompt: &PromptSources,
+    terminal: bool,
+) -> Result<Exit, Error> {
+    let prompt = load_prompt(prompt, &mut read_all_stdin)?;
+    let engine = ctx.engine(run.request.connect_timeout, 0)?;
+    let jobs = llmx_core::pipeline::dry_run::one_prompt(
+        engine,
+        run,
+        prompt,
+        ctx.paths.latency_file().as_deref(),
+    );
+    crate::error::note_keyring(ctx.keys.store_usable());
+    let text = crate::render::dry_run::render(
+        header,
+        &jobs.map_err(Error::from)?,
+        crate::render::dry_run::CapCheck {
+            limit: run.max_cost,
+        },
+    );
+    print_plan(&text, terminal)
+}
+
+/// A plan on stdout; on a terminal, the prompt text in it cannot move the cursor.
+pub fn print_plan(text: &str, terminal: bool) -> Result<Exit, Error> {
+    if terminal {
+        crate::output::print(&llmx_core::safe::visible(
+            text,
+            llmx_core::safe::Lines::Keep,
+        ))?;
+    } else {
+        crate::output::print(text)?;
+    }
+    Ok(Exit::Success)
 }
 
 /// Wait for the history to hold every row handed to it; a store that failed is one warning,

@@ -8,3 +8,4 @@ pub mod dest;
 pub mod progress;
 pub mod rows;
 pub mod stream;
+pub mod wire;

@@ -8,6 +8,7 @@ mod budget;
 mod compare;
 mod first_hit;
 mod history;
+mod inspect;
 mod models;
 mod real_servers;
 mod report;

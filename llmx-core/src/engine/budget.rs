@@ -154,10 +154,21 @@ pub fn worst_case(job: &Job, catalog: &Catalog, at: SystemTime) -> Result<f64, U
     let mut worst = 0.0f64;
     for link in job.links.iter().filter(|l| l.preflight.is_none()) {
         let t = &link.target;
+        // The offline mock is answered by llmx itself and costs nothing.
+        if t.provider.is_offline() {
+            continue;
+        }
         let name = link.name();
         let entry = catalog.lookup(&t.provider.id, &t.model);
-        let output = match (job.request.max_tokens, entry.and_then(|m| m.max_output)) {
-            (Some(n), _) => u64::from(n),
+        // What the request asks for, else what its dialect sends when asked for nothing
+        // (Anthropic requires a figure), else the most the model can write.
+        let asked = job
+            .request
+            .max_tokens
+            .or_else(|| t.provider.dialect.wire().default_max_tokens());
+        let output = match (asked, entry.and_then(|m| m.max_output)) {
+            (Some(n), Some(most)) => u64::from(n).min(most),
+            (Some(n), None) => u64::from(n),
             (None, Some(n)) => n,
             (None, None) => {
                 return Err(Unbounded::NoMaxOutput {

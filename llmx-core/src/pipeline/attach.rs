@@ -277,6 +277,16 @@ pub(crate) fn inline_fetched(req: &mut ChatRequest, fetched: &Fetched) {
 /// notes it), its images pass the provider's documented size limit, or an image URL it needs
 /// as bytes could not be downloaded. The job's other links still run.
 pub(crate) fn check_links(job: &mut Job, catalog: &Catalog, force: bool, fetched: &Fetched) {
+    check(job, catalog, force, Some(fetched));
+}
+
+/// [`check_links`] before any image URL is downloaded (`--dry-run`): a URL a provider takes
+/// none of is not held against the link.
+pub(crate) fn check_links_unfetched(job: &mut Job, catalog: &Catalog, force: bool) {
+    check(job, catalog, force, None);
+}
+
+fn check(job: &mut Job, catalog: &Catalog, force: bool, fetched: Option<&Fetched>) {
     let req = &job.request;
     let has_images = req.has_images();
     let has_tools = !req.tools.is_empty();
@@ -313,7 +323,7 @@ pub(crate) fn check_links(job: &mut Job, catalog: &Catalog, force: bool, fetched
             continue;
         }
         let wire = t.provider.dialect.wire();
-        if !wire.takes_image_urls() {
+        if let (false, Some(fetched)) = (wire.takes_image_urls(), fetched) {
             let failed = req.images().find_map(|i| match i {
                 Image::Url(u) => Some((u, fetched.get(u))),
                 _ => None,

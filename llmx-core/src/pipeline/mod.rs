@@ -7,6 +7,7 @@
 //! then runs the jobs on the [`Engine`] with the front end's sinks and the history sink.
 
 pub mod attach;
+pub mod dry_run;
 
 use std::path::PathBuf;
 use std::sync::Arc;

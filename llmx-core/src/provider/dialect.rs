@@ -35,6 +35,10 @@ pub trait WireDialect: Sync {
     }
     /// The most image data the provider documents taking.
     fn image_limits(&self) -> image::ImageLimits;
+    /// The output limit the request carries when the user sets none, if the wire requires one.
+    fn default_max_tokens(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// Decodes the server-sent events of one streamed answer.
@@ -93,6 +97,10 @@ impl WireDialect for OpenAi {
 }
 
 impl WireDialect for Anthropic {
+    fn default_max_tokens(&self) -> Option<u32> {
+        Some(anthropic::DEFAULT_MAX_TOKENS)
+    }
+
     fn name(&self) -> &'static str {
         "anthropic"
     }

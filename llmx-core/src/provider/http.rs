@@ -29,9 +29,19 @@ pub struct Proxies {
 }
 
 /// The shared HTTP client.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HttpClient {
     client: reqwest::Client,
+    /// `-v`: every chat exchange is logged here, masked.
+    log: Option<std::sync::Arc<dyn super::wire_log::WireLog>>,
+}
+
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("logged", &self.log.is_some())
+            .finish()
+    }
 }
 
 impl HttpClient {
@@ -59,7 +69,18 @@ impl HttpClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ProviderError::new(ErrorKind::Network, format!("http client: {e}")))?;
-        Ok(HttpClient { client })
+        Ok(HttpClient { client, log: None })
+    }
+
+    /// Log every chat exchange to `log` (masked: see [`super::wire_log`]).
+    pub fn with_log(mut self, log: std::sync::Arc<dyn super::wire_log::WireLog>) -> Self {
+        self.log = Some(log);
+        self
+    }
+
+    /// A new exchange's log, for `label` (`provider/model`); a no-op without a log.
+    pub fn exchange(&self, label: impl Into<String>) -> super::wire_log::Exchange {
+        super::wire_log::Exchange::new(self.log.clone(), label.into())
     }
 
     /// Send `call` and return the response once its status is a success. The credentials are
@@ -69,6 +90,7 @@ impl HttpClient {
         call: &HttpCall,
         creds: &Credentials,
         wire: &dyn WireDialect,
+        ex: &super::wire_log::Exchange,
     ) -> Result<reqwest::Response, ProviderError> {
         guard(&call.url, creds)?;
         let mut headers = HeaderMap::new();
@@ -95,6 +117,9 @@ impl HttpClient {
         add_credentials(&mut headers, call.auth, creds)?;
         let body = serde_json::to_vec(&call.body)
             .map_err(|e| ProviderError::decode(format!("could not encode request: {e}")))?;
+        if let Some(full) = ex.on() {
+            log_sent(ex, call, creds, &headers, full.then_some(&body[..]));
+        }
         let resp = self
             .client
             .post(&call.url)
@@ -104,6 +129,7 @@ impl HttpClient {
             .await
             .map_err(|e| transport_error(&e, &call.url, creds))?;
         let status = resp.status().as_u16();
+        ex.status(status, resp.headers());
         if resp.status().is_success() {
             return Ok(resp);
         }
@@ -113,6 +139,9 @@ impl HttpClient {
         let hint = retry_hint(resp.headers(), SystemTime::now());
         let should_retry = should_retry(resp.headers());
         let body = read_capped(resp, MAX_ERROR_BODY).await;
+        ex.body(&body, |b| {
+            scrub(&String::from_utf8_lossy(b), &creds.secrets())
+        });
         let mut e = wire.parse_error(status, &body);
         e.status = Some(status);
         e.should_retry = should_retry;
@@ -497,6 +526,45 @@ pub(crate) fn parse_go_duration(s: &str) -> Option<Duration> {
         return None;
     }
     Some(Duration::from_secs_f64(total.min(86_400.0)))
+}
+
+/// The request as `-v` shows it: the URL with its user info masked, and with `-vv` every
+/// header (secret ones masked) and the body (secrets scrubbed).
+fn log_sent(
+    ex: &super::wire_log::Exchange,
+    call: &HttpCall,
+    creds: &Credentials,
+    headers: &HeaderMap,
+    body: Option<&[u8]>,
+) {
+    let secrets = creds.secrets();
+    let shown: Vec<(String, String)> = if body.is_some() {
+        headers
+            .iter()
+            .map(|(k, v)| {
+                let value = String::from_utf8_lossy(v.as_bytes());
+                let value = if v.is_sensitive() {
+                    mask_header(&value)
+                } else {
+                    scrub(&value, &secrets)
+                };
+                (k.as_str().to_string(), value)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let body = body.map(|b| scrub(&String::from_utf8_lossy(b), &secrets));
+    let url = scrub(&redact_url(&call.url), &secrets);
+    ex.sent("POST", &url, &shown, body.as_deref());
+}
+
+/// A sensitive header's value as shown: `Bearer sk-…abcd`, or the value masked.
+fn mask_header(value: &str) -> String {
+    match value.strip_prefix("Bearer ") {
+        Some(k) => format!("Bearer {}", Secret::new(k).masked()),
+        None => Secret::new(value).masked(),
+    }
 }
 
 #[cfg(test)]

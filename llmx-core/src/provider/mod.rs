@@ -19,6 +19,7 @@ pub mod run;
 pub mod schema;
 pub mod sse;
 pub mod types;
+pub mod wire_log;
 
 use serde_json::Value;
 

@@ -738,12 +738,28 @@ async fn http_attempt(
     req: &ChatRequest,
     d: &mut Delivery<'_>,
 ) -> Result<Ending, ProviderError> {
+    let ex = client.exchange(format!("{}/{}", target.provider.id, target.model));
+    let got = http_exchange(client, target, req, d, &ex).await;
+    match &got {
+        Ok(_) => ex.done(),
+        Err(e) => ex.failed(&e.message),
+    }
+    got
+}
+
+async fn http_exchange(
+    client: &HttpClient,
+    target: &Target,
+    req: &ChatRequest,
+    d: &mut Delivery<'_>,
+    ex: &super::wire_log::Exchange,
+) -> Result<Ending, ProviderError> {
     let limits = d.limits;
     let wire = target.provider.dialect.wire();
     let call = build_request(&target.provider, &target.base_url, req);
     d.notes(&call.notes);
     let creds = target.credentials();
-    let send = client.send(&call, &creds, wire);
+    let send = client.send(&call, &creds, wire, ex);
     let mut resp = match limits.first_byte {
         Some(t) => tokio::time::timeout(t, send).await.map_err(|_| {
             ProviderError::limit(
@@ -766,6 +782,7 @@ async fn http_attempt(
     if !req.stream || is_json(resp.headers()) {
         let mut body = Vec::new();
         while let Some(chunk) = next_chunk(&mut resp, limits.stall, &call.url, &creds).await? {
+            ex.body(&chunk, |b| scrub_shown(b, &creds));
             if body.len() + chunk.len() > held_cap {
                 return Err(body_too_large(held_cap));
             }
@@ -787,6 +804,7 @@ async fn http_attempt(
         let Some(chunk) = next_chunk(&mut resp, limits.stall, &call.url, &creds).await? else {
             break;
         };
+        ex.body(&chunk, |b| scrub_shown(b, &creds));
         let batch = reader.push(&chunk);
         if reader.pending() > held_cap {
             return Err(body_too_large(held_cap));
@@ -815,6 +833,13 @@ async fn http_attempt(
         ));
     }
     Ok(Ending::Normal)
+}
+
+/// A body chunk as `-vv` shows it: the request's secrets scrubbed. (A secret split across two
+/// chunks is not caught here; servers do not echo keys in answers, and error bodies are read
+/// and scrubbed whole.)
+fn scrub_shown(bytes: &[u8], creds: &super::Credentials) -> String {
+    crate::secret::scrub(&String::from_utf8_lossy(bytes), &creds.secrets())
 }
 
 /// Whether a response says its body is JSON (not an event stream).
