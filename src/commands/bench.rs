@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use llmx_core::bench::findings::Findings;
 use llmx_core::bench::prompts::Prompt;
 use llmx_core::bench::stored::{self, FileFormat, ResumeProblem, Stored};
 use llmx_core::bench::summary::{self, Summary};
@@ -56,6 +57,11 @@ pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
     };
     let catalog = engine.catalog();
     let summary = std::mem::replace(&mut rows.summary, Summary::new(&[]));
+    let findings = Findings::new(
+        prompts.iter().map(|p| p.id.clone()).collect(),
+        plan.labels.clone(),
+        s.report.is_some(),
+    );
     let to = std::mem::replace(&mut rows.to, RowsTo::Stdout { terminal: false });
     let mut writer = BenchWriter::new(
         map,
@@ -64,14 +70,90 @@ pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
         to,
         rows.name.clone(),
         rows.header,
-        summary,
+        crate::sink::bench::Counts { summary, findings },
     );
     let outcome = runtime.block_on(execute(engine, &s, &plan, map, &cells, budget, &mut writer));
     crate::sys::restore_default_signals();
     flush_history(ctx);
     rows.tidy_resumed(&s);
-    write_reports(&s, &writer)?;
-    report(ctx, &s, &plan, &rows, &cells, &writer, outcome)
+    let view = View::of(&s, &plan, &prompts, &mut writer);
+    write_reports(ctx, &s, &view)?;
+    let ran = Ran {
+        rows: &rows,
+        cells: &cells,
+        writer: &writer,
+        view: &view,
+    };
+    report(ctx, &s, &plan, ran, outcome)
+}
+
+/// What a finished run leaves for its closing report.
+struct Ran<'r, 'w> {
+    rows: &'r Rows,
+    cells: &'r Cells,
+    writer: &'r BenchWriter<'w>,
+    view: &'r View,
+}
+
+/// Failed checks listed under the terminal summary (the report lists more).
+const FAILURES_SHOWN: usize = 10;
+
+/// What the summary, the failures list and the report show: this run's rows, or after a
+/// resume every row of the file as it now stands (one per cell).
+struct View {
+    lines: Vec<llmx_core::bench::summary::Line>,
+    findings: Findings,
+    /// Each prompt's check as written.
+    checks: Vec<Option<String>>,
+    /// Rows the view covers.
+    rows: u64,
+}
+
+impl View {
+    fn of(
+        s: &BenchSettings,
+        plan: &Plan,
+        prompts: &[Prompt],
+        writer: &mut BenchWriter<'_>,
+    ) -> View {
+        let checks = prompts
+            .iter()
+            .map(|p| p.expect.as_ref().map(|e| e.source()))
+            .collect();
+        let from_file = s.resume.as_ref().and_then(|path| stored::read(path).ok());
+        let Some(st) = from_file else {
+            let findings = std::mem::replace(
+                &mut writer.counts.findings,
+                Findings::new(vec![], vec![], false),
+            );
+            return View {
+                lines: writer.counts.summary.lines(),
+                findings,
+                checks,
+                rows: writer.written,
+            };
+        };
+        let mut summary = Summary::new(&plan.labels);
+        let mut findings = Findings::new(
+            prompts.iter().map(|p| p.id.clone()).collect(),
+            plan.labels.clone(),
+            s.report.is_some(),
+        );
+        for r in &st.rows {
+            let model = plan.labels.iter().position(|l| *l == r.model);
+            let prompt = prompts.iter().position(|p| p.id == r.prompt_id);
+            if let (Some(m), Some(p)) = (model, prompt) {
+                summary.add(m, &r.sample);
+                findings.add(r.outcome(p, m));
+            }
+        }
+        View {
+            lines: summary.lines(),
+            findings,
+            checks,
+            rows: st.rows.len() as u64,
+        }
+    }
 }
 
 /// `--dry-run`: each model's chain, endpoint, key source and the first prompt's body, and the
@@ -277,13 +359,13 @@ struct Rows {
     file: Option<(PathBuf, usize)>,
     /// The cells the file already holds with no error.
     done: HashSet<Cell>,
-    /// The summary, counting the rows already in the file.
+    /// This run's summary (a resume's is read back from the whole file at the end).
     summary: Summary,
 }
 
 impl Rows {
     fn open(s: &BenchSettings, plan: &Plan, prompts: &[Prompt]) -> Result<Rows, Error> {
-        let mut summary = Summary::new(&plan.labels);
+        let summary = Summary::new(&plan.labels);
         let Some(path) = s.resume.as_ref().or(s.output.as_ref()) else {
             return Ok(Rows {
                 to: RowsTo::Stdout {
@@ -335,11 +417,6 @@ impl Rows {
             path: path.clone(),
             source,
         })?;
-        for r in &st.rows {
-            if let Some(m) = plan.labels.iter().position(|l| *l == r.model) {
-                summary.add(m, &r.sample);
-            }
-        }
         let f = std::fs::OpenOptions::new()
             .append(true)
             .open(path)
@@ -477,25 +554,61 @@ fn history_sink<'c>(
 }
 
 /// The summary file and the HTML report, written at the end.
-fn write_reports(s: &BenchSettings, writer: &BenchWriter<'_>) -> Result<(), Error> {
-    let lines = writer.summary.lines();
+fn write_reports(ctx: &Context, s: &BenchSettings, view: &View) -> Result<(), Error> {
+    let lines = &view.lines;
     if let Some(path) = &s.summary {
-        write_summary(path, &lines)?;
+        write_summary(path, lines)?;
     }
     let Some(path) = &s.report else {
         return Ok(());
     };
+    let r = &s.run.request;
+    let or_default = |v: Option<String>| v.unwrap_or_else(|| "provider default".into());
     let mut settings = vec![
         ("models".to_string(), s.run.models.join(", ")),
         ("prompts".to_string(), s.inputs.join(", ")),
         ("repeat".to_string(), s.repeat.to_string()),
         ("warm-up".to_string(), s.warmup.to_string()),
         ("seed".to_string(), s.seed.to_string()),
+        (
+            "temperature".to_string(),
+            or_default(r.temperature.map(|t| t.to_string())),
+        ),
+        (
+            "max tokens".to_string(),
+            or_default(r.max_tokens.map(|t| t.to_string())),
+        ),
+        (
+            "streaming".to_string(),
+            if r.stream { "yes" } else { "no" }.to_string(),
+        ),
     ];
-    if let Some(out) = &s.output {
+    let system = match &r.system {
+        Some(llmx_core::pipeline::SystemPrompt::Text(t)) => Some(t.clone()),
+        Some(llmx_core::pipeline::SystemPrompt::File(p)) => Some(format!("@{}", p.display())),
+        None => None,
+    };
+    settings.extend(system.map(|t| ("system prompt".to_string(), t)));
+    if let Some(shard) = s.shard {
+        settings.push(("shard".into(), format!("{}/{}", shard.index, shard.count)));
+    }
+    if let Some(out) = s.output.as_ref().or(s.resume.as_ref()) {
         settings.push(("rows".to_string(), out.display().to_string()));
     }
-    let html = crate::render::html::bench(&lines, &settings, writer.written);
+    let about = crate::render::html::About {
+        command: "bench".into(),
+        settings,
+        made: Some(llmx_core::clock::rfc3339(ctx.clock.now())),
+        config: ctx.config_shown(),
+        ..Default::default()
+    };
+    let html = crate::render::bench_html::render(&crate::render::bench_html::BenchReport {
+        lines,
+        findings: &view.findings,
+        checks: &view.checks,
+        rows: view.rows,
+        about: &about,
+    });
     let write = || -> std::io::Result<()> {
         let mut f = llmx_core::file::PendingFile::create(path)?;
         std::io::Write::write_all(&mut f, html.as_bytes())?;
@@ -513,12 +626,26 @@ fn report(
     ctx: &Context,
     s: &BenchSettings,
     plan: &Plan,
-    rows: &Rows,
-    cells: &Cells,
-    writer: &BenchWriter<'_>,
+    ran: Ran<'_, '_>,
     outcome: RunOutcome,
 ) -> Result<Exit, Error> {
-    let table = crate::render::bench::table(&writer.summary.lines(), s.display.width);
+    let Ran {
+        rows,
+        cells,
+        writer,
+        view,
+    } = ran;
+    let mut table = crate::render::bench::table(&view.lines, s.display.width);
+    if let Some(list) = crate::render::bench::failures(
+        &view.findings,
+        &view.checks,
+        s.display.width,
+        FAILURES_SHOWN,
+        s.report.as_deref(),
+    ) {
+        table.push('\n');
+        table.push_str(&list);
+    }
     if rows.file.is_some() {
         let _ = crate::output::print(&table);
     } else {
@@ -772,18 +899,40 @@ fn resume_command(argv: &[String], file: &Path, stdin: bool) -> String {
     if let Some(prog) = args.next() {
         out.push(prog.clone());
     }
+    // `-o report.html` wrote the rows beside the report: the resume names the rows, and
+    // keeps the report (rewritten from the whole file) with --summary.
+    let mut report = None;
     while let Some(a) = args.next() {
-        match a.as_str() {
-            "-o" | "--output" | "--resume" => {
+        let output = match a.as_str() {
+            "-o" | "--output" => args.next().cloned(),
+            "--resume" => {
                 args.next();
+                None
             }
-            _ if a.starts_with("--output=") || a.starts_with("--resume=") => {}
-            _ if a.starts_with("-o") && a.len() > 2 && !a.starts_with("--") => {}
-            _ => out.push(a.clone()),
+            _ if a.starts_with("--resume=") => None,
+            _ if a.starts_with("--output=") => a.strip_prefix("--output=").map(str::to_string),
+            _ if a.starts_with("-o") && a.len() > 2 && !a.starts_with("--") => {
+                Some(a[2..].to_string())
+            }
+            _ => {
+                out.push(a.clone());
+                continue;
+            }
+        };
+        let html = |o: &String| {
+            let l = o.to_ascii_lowercase();
+            l.ends_with(".html") || l.ends_with(".htm")
+        };
+        if let Some(o) = output.filter(html) {
+            report = Some(o);
         }
     }
     out.push("--resume".into());
     out.push(file.display().to_string());
+    if let Some(r) = report {
+        out.push("--summary".into());
+        out.push(r);
+    }
     let cmd = out
         .iter()
         .map(|a| shell_quote(a))

@@ -390,6 +390,12 @@ fn size(b: u64) -> String {
 /// (as they were written), the other formats in the order the models were given.
 fn show(store: &Store, run: &str, s: &ReportSettings) -> Result<Exit, Error> {
     let past = store.past(run)?;
+    if past.command == "bench" {
+        let mut buf = Vec::new();
+        super::past_bench::render(&past, s, &mut buf)
+            .map_err(|e| Error::Output(llmx_core::engine::SinkError::new("stdout", e)))?;
+        return print(&buf, s);
+    }
     let mut rows = past.rows;
     if !matches!(s.format, render::Format::Csv | render::Format::Jsonl) {
         rows.sort_by_key(|(idx, _)| *idx);

@@ -8,6 +8,7 @@ pub mod config;
 pub mod history;
 pub mod keys;
 pub mod models;
+pub mod past_bench;
 pub mod pipeline;
 
 use std::sync::{Arc, OnceLock};
@@ -118,6 +119,13 @@ impl Context {
         }
         let engine = b.build().map_err(|e| Error::HttpClient(e.message))?;
         Ok(self.engine.get_or_init(|| engine))
+    }
+
+    /// The config file as a report shows it: its path and its text with keys masked.
+    pub fn config_shown(&self) -> Option<(String, String)> {
+        self.config
+            .as_ref()
+            .map(|c| (c.path.display().to_string(), c.masked_toml()))
     }
 
     /// The engine, logging nothing.

@@ -1,6 +1,7 @@
 //! A benchmark's summary as people read it: the terminal table and the cells the HTML report
 //! shares with it. The figures themselves are the core's ([`llmx_core::bench::summary`]).
 
+use llmx_core::bench::findings::Findings;
 use llmx_core::bench::summary::Line;
 use llmx_core::safe::{self, Lines};
 
@@ -50,8 +51,11 @@ pub fn shown(l: &Line) -> [String; 15] {
         l.tokens_per_s_p50.map_or("-".into(), |v| format!("{v:.1}")),
         cost(l.cost_usd_total),
         cost(l.cost_usd_mean),
-        l.pass_rate
-            .map_or("-".into(), |r| format!("{:.0}%", r * 100.0)),
+        if l.checked > 0 {
+            format!("{}/{}", l.passed, l.checked)
+        } else {
+            "-".into()
+        },
     ]
 }
 
@@ -88,4 +92,71 @@ pub fn table(lines: &[Line], width: u16) -> String {
     let mut out = super::aligned::lines(&SPECS, &rows, width as usize).join("\n");
     out.push('\n');
     out
+}
+
+/// The failed checks under the summary: prompt, model, repeat, the check and the start of the
+/// answer, fitted to `width`; at most `limit` of them, then how many more and where they all
+/// are. `None` when no check failed.
+pub fn failures(
+    f: &Findings,
+    checks: &[Option<String>],
+    width: u16,
+    limit: usize,
+    report: Option<&std::path::Path>,
+) -> Option<String> {
+    use super::aligned::{cut, keep, Spec};
+    if f.failures_total == 0 {
+        return None;
+    }
+    const SPECS: [Spec; 5] = [
+        cut("prompt", 8),
+        cut("model", 10),
+        keep("#", true),
+        cut("expects", 8),
+        cut("answer", 12),
+    ];
+    let one_line = |s: &str| safe::visible(s, Lines::Fold).into_owned();
+    // A past run's checks are not recorded: then there is no column for them.
+    let with_checks = checks.iter().any(Option::is_some);
+    let specs: Vec<Spec> = SPECS
+        .iter()
+        .copied()
+        .filter(|s| with_checks || s.title != "expects")
+        .collect();
+    let rows: Vec<Vec<String>> = f
+        .failures_sorted()
+        .into_iter()
+        .take(limit)
+        .map(|x| {
+            let mut row = vec![
+                one_line(&f.prompts[x.prompt]),
+                one_line(&f.models[x.model]),
+                x.repeat.to_string(),
+            ];
+            if with_checks {
+                let check = checks.get(x.prompt).and_then(|c| c.as_deref());
+                row.push(one_line(check.unwrap_or("")));
+            }
+            row.push(one_line(x.answer.trim()));
+            row
+        })
+        .collect();
+    let checked: u64 = f.checked_total();
+    let mut out = format!(
+        "Failed checks: {} of {checked} checked answers\n",
+        f.failures_total
+    );
+    for line in super::aligned::lines(&specs, &rows, width as usize) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    let more = f.failures_total.saturating_sub(rows.len() as u64);
+    if more > 0 {
+        let where_ = match report {
+            Some(p) => format!("; all are in {}", p.display()),
+            None => "; the rows file has them all (pass = false)".into(),
+        };
+        out.push_str(&format!("and {more} more{where_}\n"));
+    }
+    Some(out)
 }

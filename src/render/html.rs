@@ -24,6 +24,11 @@ pub struct About {
     pub system: Option<String>,
     /// Settings in the order shown (`models`, `temperature`, …).
     pub settings: Vec<(String, String)>,
+    /// When the run started (RFC 3339, UTC).
+    pub made: Option<String>,
+    /// The config file that applied: its path and its text with keys masked (as `llmx config
+    /// show` prints it).
+    pub config: Option<(String, String)>,
 }
 
 impl About {
@@ -31,6 +36,7 @@ impl About {
     pub fn of(command: &str, jobs: &[llmx_core::engine::Job]) -> About {
         let mut about = About {
             command: command.into(),
+            made: Some(llmx_core::clock::rfc3339(std::time::SystemTime::now())),
             ..About::default()
         };
         let labels: Vec<&str> = jobs.iter().map(|j| j.label.as_str()).collect();
@@ -166,14 +172,15 @@ fn nonce() -> String {
     s
 }
 
-const STYLE: &str = r#"
-:root{--fg:#1d1f23;--muted:#5b6270;--line:#d9dce1;--bg:#fff;--card:#f6f7f9;--lat:#4c78a8;--ttft:#f58518;--cost:#54a24b;--bad:#c0392b}
+pub(super) const STYLE: &str = r#"
+:root{color-scheme:light dark;--fg:#1d1f23;--muted:#5b6270;--line:#d9dce1;--bg:#fff;--card:#f6f7f9;--lat:#4c78a8;--ttft:#f58518;--cost:#54a24b;--pass:#2e7d32;--bad:#c0392b;--p50:#4c78a8;--p90:#72b7b2;--p95:#f58518;--p99:#e45756;--del-bg:#fbe3e1;--del-fg:#8e1b10;--ins-bg:#dcf3dc;--ins-fg:#1b5e20}
+@media (prefers-color-scheme:dark){:root{--fg:#e4e6ea;--muted:#a3a9b4;--line:#3a3f47;--bg:#16181c;--card:#20242a;--lat:#6f9fd8;--ttft:#f7a54a;--cost:#7cc36f;--pass:#7cc36f;--bad:#ff7b6b;--p50:#6f9fd8;--p90:#8fd3ce;--p95:#f7a54a;--p99:#ff8a7f;--del-bg:#4a1f1b;--del-fg:#ffb4aa;--ins-bg:#1d3b20;--ins-fg:#a8e6a3}}
 *{box-sizing:border-box}
 body{margin:0 auto;max-width:90rem;padding:1rem;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 h1{font-size:1.4rem;margin:.2rem 0}
 h2{font-size:1.1rem;margin:1.6rem 0 .5rem;border-bottom:1px solid var(--line)}
-h3{font-size:1rem;margin:0 0 .3rem;word-break:break-all}
-.total{color:var(--muted)}
+h3{font-size:1rem;margin:.6rem 0 .3rem;word-break:break-all}
+.total,.made{color:var(--muted);margin:.2rem 0}
 pre{background:var(--card);padding:.6rem;overflow-x:auto;white-space:pre;border-radius:4px}
 pre.prompt{white-space:pre-wrap;word-wrap:break-word;max-height:24rem;overflow-y:auto}
 code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
@@ -184,18 +191,48 @@ table.metrics{border-collapse:collapse;width:100%;font-variant-numeric:tabular-n
 .metrics th,.metrics td{padding:.3rem .6rem;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
 .metrics th:first-child,.metrics td:first-child,.metrics th:last-child,.metrics td.status{text-align:left}
 td.status{white-space:normal;min-width:10rem}
-.failed{color:var(--bad)}
+.failed{color:var(--bad)}.passed{color:var(--pass)}
 .answers{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,22rem),1fr));gap:1rem}
 .answer{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.8rem;min-width:0}
 .answer .md{overflow-wrap:anywhere}
 .answer .md table{border-collapse:collapse}.answer .md td,.answer .md th{border:1px solid var(--line);padding:.2rem .4rem}
 .meta{color:var(--muted);font-size:.9em;margin-bottom:.4rem}
-.chart{width:100%;max-width:42rem;height:auto;display:block}
-.chart text{font:12px system-ui,sans-serif;fill:var(--fg)}
+.chart{max-width:48rem;margin:.4rem 0 1rem}
+.bar-row{display:grid;grid-template-columns:minmax(6rem,14rem) 1fr;gap:.1rem .8rem;align-items:center;margin:.35rem 0}
+.bar-label{overflow-wrap:anywhere;font-size:.9rem}
+.bar-cell{display:flex;flex-wrap:wrap;align-items:center;gap:.2rem .6rem;min-width:0}
+.bar-track{position:relative;flex:1 1 10rem;max-width:32rem}
+.bar{display:block;height:.8rem;border-radius:2px;min-width:1px}
+.bar.thin{height:.3rem;margin:1px 0}
+.bar.overlay{position:absolute;top:0;left:0}
+.bar-text{font-size:.85rem;color:var(--muted);font-variant-numeric:tabular-nums}
+.bar-row.failed .bar-text{color:var(--bad)}
 .legend span{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 .8rem;vertical-align:middle}
 .diff{background:var(--card);padding:.8rem;border-radius:6px;overflow-wrap:anywhere}
-del{background:#fbe3e1;color:#8e1b10}ins{background:#dcf3dc;color:#1b5e20;text-decoration:none}
+del{background:var(--del-bg);color:var(--del-fg)}ins{background:var(--ins-bg);color:var(--ins-fg);text-decoration:none}
 select{max-width:100%}
+table.matrix{border-collapse:collapse;font-variant-numeric:tabular-nums}
+.matrix th,.matrix td{border:1px solid var(--line);padding:.25rem .5rem;vertical-align:top;text-align:left}
+.matrix th[scope=row]{font-weight:normal;overflow-wrap:anywhere;max-width:16rem}
+.matrix td.pass{background:color-mix(in srgb,var(--pass) 14%,transparent)}
+.matrix td.fail{background:color-mix(in srgb,var(--bad) 16%,transparent)}
+.matrix td.error{background:color-mix(in srgb,var(--bad) 30%,transparent)}
+.matrix summary{cursor:pointer;white-space:nowrap}
+.matrix details[open]{min-width:min(80vw,28rem)}
+.matrix .one{border-top:1px solid var(--line);padding:.3rem 0;white-space:pre-wrap;overflow-wrap:anywhere;font-size:.9rem}
+.failure{border-left:3px solid var(--bad);padding:.2rem .8rem;margin:.6rem 0}
+.failure pre{white-space:pre-wrap;overflow-wrap:anywhere}
+@media (max-width:40rem){
+body{padding:.6rem}
+table.metrics,table.metrics tbody,table.metrics tr{display:block;width:100%}
+table.metrics thead{display:none}
+table.metrics tr{border:1px solid var(--line);border-radius:6px;margin:.5rem 0;padding:.3rem .6rem}
+table.metrics td{display:flex;justify-content:space-between;gap:1rem;width:100%;border:0;padding:.1rem 0;white-space:normal;text-align:right}
+table.metrics td::before{content:attr(data-label);color:var(--muted);text-align:left}
+table.metrics td:first-child{font-weight:600;text-align:left}
+table.metrics td:first-child::before{content:none}
+.bar-row{grid-template-columns:1fr}
+}
 "#;
 
 /// The report's one script: the diff picker. It reads the answers from a JSON element and
@@ -227,88 +264,120 @@ a.addEventListener('change',show);b.addEventListener('change',show);
 })();
 "#;
 
-/// A horizontal bar chart: one bar (or two, overlaid) per row, scaled to the largest value.
-/// `values` are (label, main, overlay, shown text); a missing main value shows its text alone.
-fn bars(
-    title: &str,
-    values: &[(String, Option<f64>, Option<f64>, String)],
-    main: &str,
-    overlay: &str,
-) -> String {
-    const W: f64 = 600.0;
-    const LEFT: f64 = 4.0;
-    const ROW: f64 = 36.0;
-    let max = values
-        .iter()
-        .filter_map(|v| v.1)
-        .fold(0.0f64, f64::max)
+/// One row of a bar chart.
+pub(super) struct Bar {
+    pub label: String,
+    /// The bar's length (none: the text alone) and its colour (a CSS variable's name).
+    pub value: Option<f64>,
+    pub color: &'static str,
+    /// A second bar drawn over the first (TTFT inside latency).
+    pub overlay: Option<(f64, &'static str)>,
+    /// Thin bars one under another instead of one bar (percentiles).
+    pub stack: Vec<(Option<f64>, &'static str)>,
+    pub text: String,
+    /// Drawn as a failure: no bar, the text in the failure colour.
+    pub failed: bool,
+}
+
+/// A horizontal bar chart in HTML, so its text stays legible at any width: one row per
+/// [`Bar`], each scaled to the largest value of the chart.
+pub(super) fn bars(title: &str, rows: &[Bar]) -> String {
+    bars_scaled(title, rows, None)
+}
+
+/// [`bars`] scaled to `max` (a rate's 100), else to the largest value.
+pub(super) fn bars_scaled(title: &str, rows: &[Bar], max: Option<f64>) -> String {
+    let max = max
+        .unwrap_or_else(|| {
+            rows.iter()
+                .filter(|r| !r.failed)
+                .filter_map(|r| r.value)
+                .fold(0.0f64, f64::max)
+        })
         .max(f64::MIN_POSITIVE);
-    let room = W - LEFT - 120.0;
-    let h = ROW * values.len() as f64 + 4.0;
+    let pct = |v: f64| (v / max * 100.0).clamp(0.5, 100.0);
     let mut s = format!(
-        "<svg class=\"chart\" role=\"img\" aria-label=\"{}\" viewBox=\"0 0 {W} {h}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        "<div class=\"chart\" role=\"img\" aria-label=\"{}\">",
         esc(title)
     );
-    for (i, (name, v, o, text)) in values.iter().enumerate() {
-        let y = i as f64 * ROW;
-        let _ = write!(
-            s,
-            "<text x=\"{LEFT}\" y=\"{:.1}\">{}</text>",
-            y + 12.0,
-            esc(&super::terminal::fit(name, 90))
-        );
-        let end = match v {
-            Some(v) => {
-                let w = (v / max * room).max(1.0);
-                let _ = write!(
-                    s,
-                    "<rect x=\"{LEFT}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"14\" fill=\"var(--{main})\"/>",
-                    y + 16.0
-                );
-                if let Some(o) = o {
-                    let ow = (o / max * room).max(1.0);
-                    let _ = write!(
-                        s,
-                        "<rect x=\"{LEFT}\" y=\"{:.1}\" width=\"{ow:.1}\" height=\"14\" fill=\"var(--{overlay})\"/>",
-                        y + 16.0
-                    );
-                }
-                LEFT + w
-            }
-            None => LEFT,
+    for r in rows {
+        let class = if r.failed {
+            "bar-row failed"
+        } else {
+            "bar-row"
         };
         let _ = write!(
             s,
-            "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            end + 6.0,
-            y + 27.0,
-            esc(text)
+            "<div class=\"{class}\"><div class=\"bar-label\">{}</div><div class=\"bar-cell\"><div class=\"bar-track\">",
+            esc(&r.label)
+        );
+        for (v, color) in r.stack.iter().filter(|_| !r.failed) {
+            if let Some(v) = v {
+                let _ = write!(
+                    s,
+                    "<span class=\"bar thin\" style=\"width:{:.1}%;background:var(--{color})\"></span>",
+                    pct(*v)
+                );
+            }
+        }
+        if let (Some(v), false, true) = (r.value, r.failed, r.stack.is_empty()) {
+            let _ = write!(
+                s,
+                "<span class=\"bar\" style=\"width:{:.1}%;background:var(--{})\"></span>",
+                pct(v),
+                r.color
+            );
+            if let Some((o, color)) = r.overlay {
+                let _ = write!(
+                    s,
+                    "<span class=\"bar overlay\" style=\"width:{:.1}%;background:var(--{color})\"></span>",
+                    pct(o)
+                );
+            }
+        }
+        let _ = write!(
+            s,
+            "</div><div class=\"bar-text\">{}</div></div></div>",
+            esc(&r.text)
         );
     }
-    s.push_str("</svg>");
+    s.push_str("</div>");
     s
 }
 
-/// The charts of a compare: latency with TTFT inside it, and cost, per model.
+/// The charts of a compare: latency with TTFT inside it, and cost, per model. A failed model
+/// is drawn as failed, never as a short bar.
 fn charts(report: &Report) -> String {
     let secs = |ms: Option<u64>| ms.map(|m| m as f64 / 1000.0);
-    let lat: Vec<_> = report
+    let lat: Vec<Bar> = report
         .rows
         .iter()
         .map(|r| {
-            let text = match (r.latency_ms, r.ttft_ms) {
-                (Some(_), Some(_)) => format!(
+            let failed = r.error.is_some();
+            let text = match (failed, r.latency_ms, r.ttft_ms) {
+                (true, _, _) => super::status(r),
+                (false, Some(_), Some(_)) => format!(
                     "{} (TTFT {})",
                     super::secs(r.latency_ms),
                     super::secs(r.ttft_ms)
                 ),
-                (Some(_), None) => format!("{} (TTFT unknown)", super::secs(r.latency_ms)),
+                (false, Some(_), None) => {
+                    format!("{} (TTFT unknown)", super::secs(r.latency_ms))
+                }
                 _ => "unknown".into(),
             };
-            (label(r), secs(r.latency_ms), secs(r.ttft_ms), text)
+            Bar {
+                label: label(r),
+                value: secs(r.latency_ms),
+                color: "lat",
+                overlay: secs(r.ttft_ms).map(|t| (t, "ttft")),
+                stack: Vec::new(),
+                text,
+                failed,
+            }
         })
         .collect();
-    let cost: Vec<_> = report
+    let cost: Vec<Bar> = report
         .rows
         .iter()
         .map(|r| {
@@ -317,13 +386,21 @@ fn charts(report: &Report) -> String {
                 Some(c) => super::usd(Some(c)),
                 None => "unknown".into(),
             };
-            (label(r), r.cost_usd, None, text)
+            Bar {
+                label: label(r),
+                value: r.cost_usd,
+                color: "cost",
+                overlay: None,
+                stack: Vec::new(),
+                text,
+                failed: false,
+            }
         })
         .collect();
     format!(
         "<h3>Latency and time to first token</h3><p class=\"legend\"><span style=\"background:var(--lat)\"></span>latency<span style=\"background:var(--ttft)\"></span>TTFT</p>{}<h3>Cost</h3>{}",
-        bars("Latency and TTFT per model", &lat, "lat", "ttft"),
-        bars("Cost per model", &cost, "cost", "cost"),
+        bars("Latency and TTFT per model", &lat),
+        bars("Cost per model", &cost),
     )
 }
 
@@ -371,9 +448,10 @@ pub fn report(report: &Report, about: &About) -> String {
     );
     let _ = write!(
         s,
-        "<header><h1>{}</h1><p class=\"total\" id=\"total\">{}</p></header>",
+        "<header><h1>{}</h1><p class=\"total\" id=\"total\">{}</p>{}</header>",
         esc(&title),
-        esc(&super::total_line(report))
+        esc(&super::total_line(report)),
+        made_line(about)
     );
     prompt_section(&mut s, about);
     metrics_section(&mut s, report);
@@ -388,6 +466,39 @@ pub fn report(report: &Report, about: &About) -> String {
     }
     s.push_str("</body></html>\n");
     s
+}
+
+/// When and by which llmx the report was made.
+pub(super) fn made_line(about: &About) -> String {
+    let when = match about.made.as_deref() {
+        Some(m) if m.len() >= 16 => format!("on {} {} UTC", &m[..10], &m[11..16]),
+        Some(m) => format!("on {m}"),
+        None => "at an unknown time".to_string(),
+    };
+    format!(
+        "<p class=\"made\" id=\"made\">Made {} by llmx {}</p>",
+        esc(&when),
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The settings, then the config file that applied (keys masked).
+pub(super) fn settings_list(s: &mut String, about: &About) {
+    if !about.settings.is_empty() {
+        s.push_str("<dl id=\"settings-list\">");
+        for (k, v) in &about.settings {
+            let _ = write!(s, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(v));
+        }
+        s.push_str("</dl>");
+    }
+    if let Some((path, text)) = &about.config {
+        let _ = write!(
+            s,
+            "<details id=\"config\"><summary>Config file {} (keys masked)</summary><pre>{}</pre></details>",
+            esc(path),
+            esc(text)
+        );
+    }
 }
 
 /// The prompt, the system prompt and the settings.
@@ -406,24 +517,25 @@ fn prompt_section(s: &mut String, about: &About) {
         }
         None => s.push_str("<p>(not recorded)</p>"),
     }
-    if !about.settings.is_empty() {
-        s.push_str("<dl>");
-        for (k, v) in &about.settings {
-            let _ = write!(s, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(v));
-        }
-        s.push_str("</dl>");
-    }
+    settings_list(s, about);
     s.push_str("</section>\n");
 }
 
 /// One metrics row per model.
 fn metrics_section(s: &mut String, report: &Report) {
-    s.push_str("<section id=\"metrics\"><h2>Metrics</h2><div class=\"scroll\"><table class=\"metrics\"><thead><tr><th>Model</th><th>Latency</th><th>TTFT</th><th>In</th><th>Out</th><th>Tok/s</th><th>Cost</th><th>Status</th></tr></thead><tbody>");
+    const HEADS: [&str; 8] = [
+        "Model", "Latency", "TTFT", "In", "Out", "Tok/s", "Cost", "Status",
+    ];
+    s.push_str("<section id=\"metrics\"><h2>Metrics</h2><div class=\"scroll\"><table class=\"metrics\"><thead><tr>");
+    for h in HEADS {
+        let _ = write!(s, "<th>{h}</th>");
+    }
+    s.push_str("</tr></thead><tbody>");
     for r in &report.rows {
         let m = super::metrics(r);
-        let _ = write!(s, "<tr><td>{}</td>", esc(&label(r)));
-        for v in &m {
-            let _ = write!(s, "<td>{}</td>", esc(v));
+        let _ = write!(s, "<tr><td data-label=\"Model\">{}</td>", esc(&label(r)));
+        for (v, h) in m.iter().zip(&HEADS[1..]) {
+            let _ = write!(s, "<td data-label=\"{h}\">{}</td>", esc(v));
         }
         let class = if r.error.is_some() {
             "status failed"
@@ -432,7 +544,7 @@ fn metrics_section(s: &mut String, report: &Report) {
         };
         let _ = write!(
             s,
-            "<td class=\"{class}\">{}</td></tr>",
+            "<td class=\"{class}\" data-label=\"Status\">{}</td></tr>",
             esc(&super::status(r))
         );
     }
@@ -510,119 +622,6 @@ fn diff_section(s: &mut String, report: &Report, nonce: &str) {
         "<script type=\"application/json\" id=\"llmx-answers\">{}</script><script nonce=\"{nonce}\">{SCRIPT}</script>",
         script_json(&serde_json::Value::Array(data))
     );
-}
-
-/// Latency percentiles per model: a group of bars (p50, p90, p95, p99) for each.
-fn percentile_chart(lines: &[llmx_core::bench::summary::Line]) -> String {
-    const W: f64 = 600.0;
-    const LEFT: f64 = 4.0;
-    const BAR: f64 = 11.0;
-    let group = 18.0 + 4.0 * (BAR + 2.0) + 10.0;
-    let max = lines
-        .iter()
-        .flat_map(|l| {
-            [
-                l.latency_ms_p50,
-                l.latency_ms_p90,
-                l.latency_ms_p95,
-                l.latency_ms_p99,
-            ]
-        })
-        .flatten()
-        .fold(0.0f64, f64::max)
-        .max(f64::MIN_POSITIVE);
-    let room = W - LEFT - 130.0;
-    let h = group * lines.len() as f64;
-    let mut s = format!(
-        "<svg class=\"chart\" role=\"img\" aria-label=\"Latency percentiles per model\" viewBox=\"0 0 {W} {h}\" xmlns=\"http://www.w3.org/2000/svg\">"
-    );
-    let colors = ["#4c78a8", "#72b7b2", "#f58518", "#e45756"];
-    for (i, l) in lines.iter().enumerate() {
-        let y0 = i as f64 * group;
-        let _ = write!(
-            s,
-            "<text x=\"{LEFT}\" y=\"{:.1}\">{}</text>",
-            y0 + 12.0,
-            esc(&super::terminal::fit(&l.model, 90))
-        );
-        let ps = [
-            ("p50", l.latency_ms_p50),
-            ("p90", l.latency_ms_p90),
-            ("p95", l.latency_ms_p95),
-            ("p99", l.latency_ms_p99),
-        ];
-        for (k, ((name, v), color)) in ps.iter().zip(colors).enumerate() {
-            let y = y0 + 18.0 + k as f64 * (BAR + 2.0);
-            let (w, text) = match v {
-                Some(v) => ((v / max * room).max(1.0), format!("{name} {v:.0} ms")),
-                None => (0.0, format!("{name} unknown")),
-            };
-            if w > 0.0 {
-                let _ = write!(
-                    s,
-                    "<rect x=\"{LEFT}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{BAR}\" fill=\"{color}\"/>"
-                );
-            }
-            let _ = write!(
-                s,
-                "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                LEFT + w + 6.0,
-                y + BAR - 1.0,
-                esc(&text)
-            );
-        }
-    }
-    s.push_str("</svg>");
-    s
-}
-
-/// The HTML report of a benchmark: its settings, the per-model summary, percentile bars.
-pub fn bench(
-    lines: &[llmx_core::bench::summary::Line],
-    settings: &[(String, String)],
-    rows: u64,
-) -> String {
-    let mut s = String::with_capacity(8 * 1024);
-    let title = format!(
-        "llmx bench — {} model{}, {rows} rows",
-        lines.len(),
-        if lines.len() == 1 { "" } else { "s" }
-    );
-    let _ = write!(
-        s,
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">\
-<title>{}</title><style>{STYLE}</style></head><body><header><h1>{}</h1></header>",
-        esc(&title),
-        esc(&title)
-    );
-    s.push_str("<section id=\"settings\"><h2>Settings</h2><dl>");
-    for (k, v) in settings {
-        let _ = write!(s, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(v));
-    }
-    s.push_str("</dl></section>");
-    s.push_str("<section id=\"metrics\"><h2>Summary</h2><div class=\"scroll\"><table class=\"metrics\"><thead><tr>");
-    for h in super::bench::SHOWN {
-        let _ = write!(s, "<th>{}</th>", esc(h));
-    }
-    s.push_str("</tr></thead><tbody>");
-    for l in lines {
-        s.push_str("<tr>");
-        for c in super::bench::shown(l) {
-            let _ = write!(s, "<td>{}</td>", esc(&c));
-        }
-        s.push_str("</tr>");
-    }
-    s.push_str(
-        "</tbody></table></div><p class=\"meta\">~ marks an estimate; - is unknown.</p></section>",
-    );
-    let _ = writeln!(
-        s,
-        "<section id=\"charts\"><h2>Latency percentiles</h2>{}</section></body></html>",
-        percentile_chart(lines)
-    );
-    s
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use llmx_core::safe::{self, Lines};
 
 pub mod aligned;
 pub mod bench;
+pub mod bench_html;
 pub mod dry_run;
 pub mod html;
 pub mod listing;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use llmx_core::bench::findings::Findings;
 use llmx_core::bench::summary::Summary;
 use llmx_core::bench::RunMap;
 use llmx_core::catalog::Catalog;
@@ -28,6 +29,13 @@ pub enum RowsTo {
     File(std::fs::File),
 }
 
+/// What the writer counts of the rows it writes.
+pub struct Counts {
+    pub summary: Summary,
+    /// Cell by cell: checks passed and failed, errors, the failed answers.
+    pub findings: Findings,
+}
+
 pub struct BenchWriter<'a> {
     map: RunMap<'a>,
     catalog: &'a Catalog,
@@ -37,7 +45,7 @@ pub struct BenchWriter<'a> {
     name: String,
     /// Write the CSV header when the run starts (not when appending to a resumed file).
     header: bool,
-    pub summary: Summary,
+    pub counts: Counts,
     /// Rows written by this run, and how many of them failed.
     pub written: u64,
     pub failed: u64,
@@ -53,7 +61,7 @@ impl<'a> BenchWriter<'a> {
         to: RowsTo,
         name: String,
         header: bool,
-        summary: Summary,
+        counts: Counts,
     ) -> BenchWriter<'a> {
         BenchWriter {
             map,
@@ -62,7 +70,7 @@ impl<'a> BenchWriter<'a> {
             to,
             name,
             header,
-            summary,
+            counts,
             written: 0,
             failed: 0,
             unwritten: None,
@@ -113,11 +121,11 @@ impl Sink for BenchWriter<'_> {
                     self.unwritten = Some(buf);
                     return Err(self.fail(e));
                 }
-                let model = self
-                    .map
-                    .cell(result)
-                    .map_or(usize::MAX, |c| c.model as usize);
-                self.summary.add(model, &row.sample());
+                let (prompt, model) = self.map.cell(result).map_or((usize::MAX, usize::MAX), |c| {
+                    (c.prompt as usize, c.model as usize)
+                });
+                self.counts.summary.add(model, &row.sample());
+                self.counts.findings.add(row.outcome(prompt, model));
                 self.written += 1;
                 self.failed += u64::from(row.row.error.is_some());
                 Ok(())

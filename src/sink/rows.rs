@@ -50,6 +50,12 @@ impl<'a> RowWriter<'a> {
     }
 
     /// stdout is a terminal.
+    /// The config file that applied, for the HTML report: its path and masked text.
+    pub fn with_config(mut self, config: Option<(String, String)>) -> Self {
+        self.about.config = config;
+        self
+    }
+
     pub fn on_terminal(mut self, terminal: bool) -> Self {
         self.terminal = terminal;
         self
@@ -127,7 +133,9 @@ impl<'a> RowWriter<'a> {
 impl Sink for RowWriter<'_> {
     fn event(&mut self, _at: Duration, event: &Event<'_>) -> Result<(), SinkError> {
         if let (Event::RunStarted { jobs }, Shape::Report(Format::Html, _)) = (event, self.shape) {
+            let config = self.about.config.take();
             self.about = render::html::About::of("compare", jobs);
+            self.about.config = config;
         }
         match (event, self.streaming()) {
             (Event::RunStarted { .. }, Some(Format::Csv)) => {

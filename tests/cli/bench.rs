@@ -799,3 +799,169 @@ fn a_full_disk_stops_the_run_and_saves_the_row_it_could_not_write() {
         "the run stopped at the first failed write"
     );
 }
+
+/// The checks people act on: pass as passed/checked, the failed cells listed (prompt, model,
+/// repeat, check, the start of the answer) up to ten and counted beyond, the report's matrix,
+/// failed checks with their answers and errors by prompt.
+#[test]
+fn failed_checks_are_listed_and_the_report_has_the_matrix() {
+    let w = World::with_server(json!({"models": {
+        "prose": {"text": "The answer is 4."},
+        "json": {"text": "{\"answer\": 4}"},
+        "broken": {"failures": (0..30).map(|_| json!({"kind": "status", "status": 400})).collect::<Vec<_>>()}
+    }}));
+    let mut csv = String::from("id,prompt,expect\n");
+    for i in 1..=6 {
+        csv.push_str(&format!("five{i},q{i},/\\b5\\b/\n"));
+    }
+    csv.push_str("four,q,/\\b4\\b/\nprose,q,answer is\n");
+    w.write("checks.csv", csv);
+    let out = w.run(&[
+        "bench",
+        "-m",
+        "openai/prose,openai/json,openai/broken",
+        "checks.csv",
+        "-o",
+        "r.html",
+        "--retries",
+        "0",
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let summary: Vec<&str> = out.stdout.lines().collect();
+    let line = |m: &str| *summary.iter().find(|l| l.starts_with(m)).unwrap();
+    assert!(line("openai/prose").ends_with(" 2/8"), "{}", out.stdout);
+    assert!(line("openai/json").ends_with(" 1/8"), "{}", out.stdout);
+    assert!(line("openai/broken").ends_with(" -"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("Failed checks: 13 of 16 checked answers\n"),
+        "{}",
+        out.stdout
+    );
+    let listed: Vec<&&str> = summary
+        .iter()
+        .filter(|l| l.starts_with("five") || l.starts_with("prose "))
+        .collect();
+    assert_eq!(listed.len(), 10, "ten listed: {}", out.stdout);
+    assert!(
+        listed[0].starts_with("five1")
+            && listed[0].contains("openai/prose")
+            && listed[0].contains("/\\b5\\b/")
+            && listed[0].contains("The answer is 4."),
+        "{}",
+        listed[0]
+    );
+    assert!(
+        listed[1].starts_with("five1") && listed[1].contains("{\"answer\": 4}"),
+        "{}",
+        listed[1]
+    );
+    assert!(
+        out.stdout.contains("and 3 more; all are in r.html"),
+        "{}",
+        out.stdout
+    );
+    let html = std::fs::read_to_string(w.path("r.html")).unwrap();
+    assert!(html.contains("Failed checks (13)"), "{html}");
+    assert_eq!(html.matches("<div class=\"failure\">").count(), 13);
+    assert_eq!(html.matches("<td class=\"fail\">").count(), 6 + 7, "{html}");
+    assert_eq!(html.matches("<td class=\"pass\">").count(), 3, "{html}");
+    assert_eq!(html.matches("<td class=\"error\">").count(), 8, "{html}");
+    assert!(html.contains("✗ 0/1 passed"), "{html}");
+    assert!(html.contains("1 of 1 failed"), "{html}");
+    assert!(html.contains("<h2>Errors by prompt</h2>"), "{html}");
+    assert!(
+        html.contains("2/8 passed (25%)"),
+        "the pass-rate chart: {html}"
+    );
+    // The summary file carries the counts too.
+    let out = w.run(&[
+        "bench",
+        "-m",
+        "openai/prose",
+        "checks.csv",
+        "-o",
+        "p.csv",
+        "--summary",
+        "s.csv",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let s = rows_of(&std::fs::read_to_string(w.path("s.csv")).unwrap());
+    assert_eq!(
+        (s[0]["checked"].as_str(), s[0]["passed"].as_str()),
+        ("8", "2")
+    );
+}
+
+/// An interrupted `-o report.html` names a resume that keeps the report, and the resume
+/// rewrites the report from the whole file.
+#[cfg(unix)]
+#[test]
+fn a_resume_keeps_the_report_and_rewrites_it_from_the_whole_file() {
+    let w = World::with_server(json!({"models": {
+        "slow": {"text": "steady answer", "ttft_ms": 80}
+    }}));
+    jsonl_prompts(&w, "set.jsonl", 8);
+    let child = w.spawn(&[
+        "bench",
+        "-m",
+        "openai/slow",
+        "set.jsonl",
+        "-j",
+        "2",
+        "-o",
+        "report.html",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::read_to_string(w.path("report.csv"))
+        .unwrap_or_default()
+        .lines()
+        .count()
+        < 3
+    {
+        assert!(Instant::now() < deadline, "no rows");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    send_signal(&child, "TERM");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    let kept = file_rows(&w, "report.csv").len();
+    let first = std::fs::read_to_string(w.path("report.html")).unwrap();
+    assert!(first.contains(&format!("1 model, {kept} rows")), "{first}");
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("stopped by SIGTERM"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let cmd = line.split("to run the rest: ").nth(1).expect(line);
+    let words: Vec<&str> = cmd.split(' ').collect();
+    assert_eq!(
+        &words[1..],
+        [
+            "bench",
+            "-m",
+            "openai/slow",
+            "set.jsonl",
+            "-j",
+            "2",
+            "--resume",
+            "report.csv",
+            "--summary",
+            "report.html"
+        ]
+    );
+    let out = w.run(&words[1..]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(file_rows(&w, "report.csv").len(), 8);
+    let html = std::fs::read_to_string(w.path("report.html")).unwrap();
+    assert!(html.contains("llmx bench — 1 model, 8 rows"), "{html}");
+    assert!(html.contains("<td data-label=\"n\">8</td>"), "{html}");
+    // The terminal summary counts the whole file too.
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("openai/slow") && l.split_whitespace().nth(1) == Some("8")),
+        "{}",
+        out.stdout
+    );
+}

@@ -104,6 +104,39 @@ fn compare_ask_and_bench_are_recorded() {
     from_file.sort();
     from_store.sort();
     assert_eq!(from_file, from_store);
+    // ... with bench's columns: the same CSV as the file, row for row.
+    let csv = w.run(&["history", "show", bench_id, "--format", "csv"]);
+    let (h2, mut rows2) = read_csv(&csv.stdout);
+    assert_eq!(h2, header, "bench's columns");
+    let mut rows1 = rows.clone();
+    let key = |r: &Vec<String>| (r[col("prompt_id")].clone(), r[col("repeat")].clone());
+    rows1.sort_by_key(key);
+    rows2.sort_by_key(key);
+    assert_eq!(rows1, rows2, "the rows as bench wrote them");
+    // The table: each row with its prompt, repeat and check, then bench's summary.
+    let table = w.run(&["history", "show", bench_id]);
+    assert_eq!(table.code, 0, "{table:?}");
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert!(lines[0].starts_with("prompt  #  model"), "{}", table.stdout);
+    assert!(
+        lines[1].starts_with("a       1  openai/other  ok"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("model         n  ok  err  p50 ms")),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("openai/other  4   4    0")),
+        "{}",
+        table.stdout
+    );
 
     // --search finds a run by its prompt or an answer; --model by the model.
     let out = w.run(&["history", "--search", "SECOND", "--format", "jsonl"]);

@@ -105,12 +105,13 @@ fn the_report_is_one_file_with_every_answer_escaped() {
     assert!(html.contains("What is &lt;ownership&gt;?"));
     assert!(html.contains("Be brief."));
     assert!(html.contains("<dd>openai/gpt-4o-mini, openai/evil, anthropic/claude-sonnet-4-5</dd>"));
-    // Charts: latency/TTFT and cost.
-    assert_eq!(html.matches("<svg class=\"chart\"").count(), 2);
+    // Charts: latency/TTFT and cost, as HTML (text that stays legible at any width).
+    assert_eq!(html.matches("<div class=\"chart\"").count(), 2);
     assert!(
-        html.contains(">unknown</text>"),
+        html.contains("<div class=\"bar-text\">unknown</div>"),
         "the unpriced cost says unknown"
     );
+    assert!(!html.contains("<svg"));
     no_connection(&listener);
 }
 
@@ -261,6 +262,33 @@ impl Browser {
         }
     }
 
+    /// A new page at the given size, at `url` once it has loaded; its session.
+    fn page(&mut self, url: &str, width: u32, dark: bool) -> String {
+        let target = self.call(None, "Target.createTarget", json!({"url": "about:blank"}));
+        let attached = self.call(
+            None,
+            "Target.attachToTarget",
+            json!({"targetId": target["targetId"], "flatten": true}),
+        );
+        let s = attached["sessionId"].as_str().unwrap().to_string();
+        self.call(Some(&s), "Page.enable", json!({}));
+        self.call(
+            Some(&s),
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 500}),
+        );
+        let scheme = if dark { "dark" } else { "light" };
+        self.call(
+            Some(&s),
+            "Emulation.setEmulatedMedia",
+            json!({"features": [{"name": "prefers-color-scheme", "value": scheme}]}),
+        );
+        self.events.retain(|e| e["method"] != "Page.loadEventFired");
+        self.call(Some(&s), "Page.navigate", json!({"url": url}));
+        self.wait_for("Page.loadEventFired");
+        s
+    }
+
     /// Evaluate JavaScript in the page and return its value.
     fn eval(&mut self, session: &str, expr: &str) -> Value {
         let r = self.call(
@@ -323,7 +351,7 @@ fn the_report_in_headless_chromium_shows_everything_and_runs_nothing_from_an_ans
             title: document.title,
             pwned: window.__pwned || null,
             answers: [...document.querySelectorAll('article.answer')].map(a => a.innerText),
-            charts: [...document.querySelectorAll('svg.chart')].map(c => c.querySelectorAll('rect').length),
+            charts: [...document.querySelectorAll('div.chart')].map(c => c.querySelectorAll('span.bar').length),
             scripts: document.scripts.length,
             pickerShown: !document.getElementById('diff-pick').hidden,
             diff: document.getElementById('diff-out').innerHTML,
@@ -473,12 +501,229 @@ fn bench_writes_its_report_as_html_and_its_rows_beside_it() {
     assert!(html.starts_with("<!doctype html>"));
     assert!(html.contains("llmx bench — 2 models, 8 rows"), "{html}");
     assert!(html.contains("default-src 'none'") && !html.contains("<script"));
-    // Percentile bars: p50, p90, p95, p99 for each model.
-    assert_eq!(html.matches("<rect").count(), 8, "{html}");
-    let svg = &html[html.find("<svg").unwrap()..];
+    // Percentile bars: p50, p90, p95, p99 for each model, their figures as text.
+    assert_eq!(
+        html.matches("<span class=\"bar thin\"").count(),
+        8,
+        "{html}"
+    );
     for p in ["p50", "p90", "p95", "p99"] {
-        assert_eq!(svg.matches(&format!(">{p} ")).count(), 2, "{p}");
+        assert_eq!(html.matches(&format!("{p} 0.")).count(), 2, "{p}: {html}");
     }
+    // The matrix: a cell per prompt × model, each opening to its two answers.
+    assert_eq!(
+        html.matches("<td class=\"\"><details>").count(),
+        4,
+        "{html}"
+    );
+    assert_eq!(html.matches("<div class=\"one\">").count(), 8, "{html}");
     // A model name is text.
     assert!(html.contains("mock/&lt;b&gt;slow&lt;/b&gt;@10") && !html.contains("<b>slow"));
+}
+
+/// A compare with a failed model, under a config file with a key in it.
+fn failed_model_report(w: &mut World) -> (PathBuf, String) {
+    let config = w.config(
+        "[defaults]\ntemperature = 0.3\n\n[providers.openai]\napi_key = \"sk-config-secret-0123456789\"\n",
+    );
+    let path = w.path("failed.html");
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "openai/gpt-4o-mini,openai/broken",
+        "--system",
+        "Be brief.",
+        "--max-tokens",
+        "300",
+        "--retries",
+        "0",
+        "-p",
+        "What is ownership?",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    (path, config.display().to_string())
+}
+
+fn failing_world() -> World {
+    World::with_server(json!({"models": {
+        "gpt-4o-mini": {"text": GOOD},
+        "broken": {"failures": [{"kind": "status", "status": 500}]}
+    }}))
+}
+
+#[test]
+fn the_report_says_when_by_what_and_on_which_settings_and_draws_a_failure_as_one() {
+    let mut w = failing_world();
+    let (path, config) = failed_model_report(&mut w);
+    let html = std::fs::read_to_string(path).unwrap();
+    let made = html
+        .find("<p class=\"made\" id=\"made\">Made on 20")
+        .expect("made line");
+    assert!(
+        html[made..].contains(&format!(" UTC by llmx {}</p>", env!("CARGO_PKG_VERSION"))),
+        "{html}"
+    );
+    for setting in [
+        "<dt>temperature</dt><dd>0.3</dd>",
+        "<dt>max tokens</dt><dd>300</dd>",
+        "<dt>streaming</dt><dd>yes</dd>",
+    ] {
+        assert!(html.contains(setting), "{setting}: {html}");
+    }
+    assert!(html.contains("Be brief."));
+    // The config that applied, masked as `llmx config show` masks it.
+    assert!(
+        html.contains(&format!("Config file {config} (keys masked)")),
+        "{html}"
+    );
+    assert!(html.contains("temperature = 0.3"), "{html}");
+    assert!(html.contains("sk-…6789"), "{html}");
+    assert!(!html.contains("sk-config-secret-0123456789"));
+    // The failed model: a failure in the chart, never a short bar.
+    let row = html
+        .split("<div class=\"bar-row failed\">")
+        .nth(1)
+        .expect("a failed bar row");
+    let row = &row[..row.find("</div></div></div>").unwrap()];
+    assert!(
+        row.contains("openai/broken") && row.contains("failed"),
+        "{row}"
+    );
+    assert!(
+        !row.contains("<span class=\"bar"),
+        "no bar for a failure: {row}"
+    );
+}
+
+#[test]
+fn the_new_parts_in_chromium_a_failure_dark_mode_a_phone_and_the_bench_matrix() {
+    let Some(exe) = chromium() else {
+        assert!(
+            std::env::var_os("LLMX_REQUIRE_BROWSER").is_none(),
+            "LLMX_REQUIRE_BROWSER is set but no Chromium was found (apt-get install chromium)"
+        );
+        eprintln!("skipped: no Chromium (set LLMX_CHROMIUM or install Debian's chromium)");
+        return;
+    };
+    let mut w = failing_world();
+    let (path, _) = failed_model_report(&mut w);
+    let url = format!("file://{}", path.display());
+    let mut b = Browser::start(&exe);
+
+    // Light, wide: the made line, and the failed model drawn as failed in the failure colour.
+    let s = b.page(&url, 1280, false);
+    let page = b.eval(
+        &s,
+        r#"JSON.stringify({
+            made: document.getElementById('made').innerText,
+            failedBars: [...document.querySelectorAll('.bar-row.failed')].map(r => r.querySelectorAll('.bar').length),
+            failedColor: getComputedStyle(document.querySelector('.bar-row.failed .bar-text')).color,
+            bg: getComputedStyle(document.body).backgroundColor
+        })"#,
+    );
+    let page: Value = serde_json::from_str(page.as_str().unwrap()).unwrap();
+    assert!(
+        page["made"].as_str().unwrap().starts_with("Made on 20"),
+        "{page}"
+    );
+    assert_eq!(page["failedBars"], json!([0]), "{page}");
+    assert_eq!(page["failedColor"], "rgb(192, 57, 43)", "{page}");
+    assert_eq!(page["bg"], "rgb(255, 255, 255)", "{page}");
+
+    // Dark mode, a phone's width: dark background, the metrics as one card per model with
+    // every figure beside its name, chart text at a legible size, nothing wider than the phone.
+    let s = b.page(&url, 390, true);
+    let page = b.eval(
+        &s,
+        r#"JSON.stringify({
+            bg: getComputedStyle(document.body).backgroundColor,
+            width: document.documentElement.scrollWidth,
+            cells: [...document.querySelectorAll('table.metrics tbody tr:first-child td')].map(td => {
+                const r = td.getBoundingClientRect();
+                return [getComputedStyle(td).display, Math.round(r.left), Math.round(r.right), td.innerText.length > 0];
+            }),
+            labelFont: parseFloat(getComputedStyle(document.querySelector('.bar-label')).fontSize),
+            textFont: parseFloat(getComputedStyle(document.querySelector('.bar-text')).fontSize)
+        })"#,
+    );
+    let page: Value = serde_json::from_str(page.as_str().unwrap()).unwrap();
+    assert_eq!(page["bg"], "rgb(22, 24, 28)", "{page}");
+    assert!(page["width"].as_u64().unwrap() <= 390, "{page}");
+    let cells = page["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 8, "{page}");
+    for c in cells {
+        assert_eq!(c[0], "flex", "a card line: {page}");
+        assert!(
+            c[1].as_i64().unwrap() >= 0 && c[2].as_i64().unwrap() <= 390,
+            "{page}"
+        );
+        assert_eq!(c[3], true, "{page}");
+    }
+    assert!(page["labelFont"].as_f64().unwrap() >= 12.0, "{page}");
+    assert!(page["textFont"].as_f64().unwrap() >= 12.0, "{page}");
+    let shot = b.call(Some(&s), "Page.captureScreenshot", json!({"format": "png"}));
+    let phone = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-phone-dark.png");
+    std::fs::write(&phone, base64_decode(shot["data"].as_str().unwrap())).unwrap();
+
+    // The bench report: the matrix cell opens to its answers; the failed checks are listed.
+    w.write(
+        "checks.jsonl",
+        "{\"id\":\"ok\",\"prompt\":\"q\",\"expect\":\"ownership\"}\n{\"id\":\"no\",\"prompt\":\"q\",\"expect\":\"borrowck\"}\n",
+    );
+    let out = w.run(&[
+        "bench",
+        "-m",
+        "openai/gpt-4o-mini",
+        "checks.jsonl",
+        "--repeat",
+        "2",
+        "-o",
+        "b.html",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let s = b.page(
+        &format!("file://{}", w.path("b.html").display()),
+        390,
+        false,
+    );
+    let page = b.eval(
+        &s,
+        r#"(() => {
+            const cells = [...document.querySelectorAll('#matrix td')];
+            const d = cells[1].querySelector('details');
+            const before = [d.open, d.innerText.includes('Ownership')];
+            d.querySelector('summary').click();
+            const one = d.querySelectorAll('.one');
+            return JSON.stringify({
+                classes: cells.map(c => c.className),
+                before,
+                after: [d.open, d.innerText.includes('Ownership')],
+                shown: [...one].map(o => o.innerText),
+                failures: document.querySelectorAll('#failures .failure').length,
+                width: document.documentElement.scrollWidth
+            });
+        })()"#,
+    );
+    let page: Value = serde_json::from_str(page.as_str().unwrap()).unwrap();
+    assert_eq!(page["classes"], json!(["pass", "fail"]), "{page}");
+    assert_eq!(
+        page["before"],
+        json!([false, false]),
+        "closed until clicked: {page}"
+    );
+    assert_eq!(page["after"], json!([true, true]), "{page}");
+    let shown = page["shown"].as_array().unwrap();
+    assert_eq!(shown.len(), 2, "{page}");
+    assert!(
+        shown[0].as_str().unwrap().contains("#1 · check failed"),
+        "{page}"
+    );
+    assert!(
+        shown[0].as_str().unwrap().contains("Ownership means"),
+        "{page}"
+    );
+    assert_eq!(page["failures"], 2, "{page}");
+    assert!(page["width"].as_u64().unwrap() <= 390, "{page}");
 }

@@ -4,6 +4,7 @@
 //! produces. No I/O here beyond reading prompt files; the command drives the engine.
 
 pub mod expect;
+pub mod findings;
 pub mod prompts;
 pub mod rows;
 pub mod stored;

@@ -81,6 +81,19 @@ impl BenchRow {
         writeln!(w, "{}", crate::safe::json_escape_controls(&text))
     }
 
+    /// What the findings count of this row, in cell `prompt` × `model`.
+    pub fn outcome(&self, prompt: usize, model: usize) -> super::findings::Outcome {
+        super::findings::Outcome {
+            prompt,
+            model,
+            repeat: self.head.repeat,
+            error: self.row.error.clone(),
+            pass: self.tail.pass,
+            latency_ms: self.row.latency_ms.map(|v| v as f64),
+            answer: self.row.output.clone(),
+        }
+    }
+
     /// What the summary counts of this row: the values as written.
     pub fn sample(&self) -> Sample {
         let r = &self.row;

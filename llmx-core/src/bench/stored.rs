@@ -54,12 +54,31 @@ pub struct StoredRow {
     pub model: String,
     pub repeat: u32,
     pub sample: Sample,
+    /// The start of the answer and the error, for the report (see [`super::findings`]).
+    pub answer: String,
+    pub error: Option<String>,
     raw: Raw,
 }
 
 impl StoredRow {
     pub fn ok(&self) -> bool {
         self.sample.ok
+    }
+
+    /// What the findings count of this row, in cell `prompt` × `model`.
+    pub fn outcome(&self, prompt: usize, model: usize) -> super::findings::Outcome {
+        super::findings::Outcome {
+            prompt,
+            model,
+            repeat: self.repeat,
+            error: self
+                .error
+                .clone()
+                .or_else(|| (!self.sample.ok).then(String::new)),
+            pass: self.sample.pass,
+            latency_ms: self.sample.latency_ms,
+            answer: self.answer.clone(),
+        }
     }
 
     pub fn key(&self) -> (&str, &str, u32) {
@@ -137,6 +156,10 @@ fn parse_row(
             cost_estimated: flag("cost_estimated") == Some(true),
             pass: flag("pass"),
         },
+        answer: super::findings::start(&get("output"), super::findings::ANSWER_KEPT),
+        error: Some(get("error"))
+            .filter(|e| !e.is_empty())
+            .map(|e| super::findings::start(&e, super::findings::ANSWER_KEPT)),
         raw,
     };
     if row.prompt_id.is_empty() {

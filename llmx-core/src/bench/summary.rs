@@ -72,6 +72,9 @@ pub struct Line {
     #[serde(serialize_with = "crate::row::decimal")]
     pub cost_usd_mean: Option<f64>,
     pub pass_rate: Option<f64>,
+    /// Answers with a check, and how many of them passed it.
+    pub checked: u64,
+    pub passed: u64,
     /// Some cost was computed from estimated token counts (the display's `~`).
     #[serde(skip)]
     pub cost_estimated: bool,
@@ -142,6 +145,8 @@ impl Summary {
                     cost_usd_total: (a.costed > 0).then_some(a.cost),
                     cost_usd_mean: (a.costed > 0).then(|| a.cost / a.costed as f64),
                     pass_rate: (a.checked > 0).then(|| a.passed as f64 / a.checked as f64),
+                    checked: a.checked,
+                    passed: a.passed,
                     cost_estimated: a.cost_estimated,
                 }
             })
@@ -183,6 +188,8 @@ pub const COLUMNS: &[&str] = &[
     "cost_usd_total",
     "cost_usd_mean",
     "pass_rate",
+    "checked",
+    "passed",
 ];
 
 #[cfg(test)]
@@ -236,6 +243,7 @@ mod tests {
         assert_eq!(a.cost_usd_total, Some(0.002));
         assert_eq!(a.cost_usd_mean, Some(0.001));
         assert_eq!(a.pass_rate, Some(0.5));
+        assert_eq!((a.checked, a.passed), (2, 1));
         let b = &lines[1];
         assert_eq!((b.n, b.ok, b.errors), (1, 0, 1));
         assert_eq!(
@@ -246,6 +254,6 @@ mod tests {
         write_csv(&lines, &mut csv).unwrap();
         let csv = String::from_utf8(csv).unwrap();
         assert!(csv.starts_with(&COLUMNS.join(",")), "{csv}");
-        assert!(csv.contains("\nb,1,0,1,,,,,,,,,,,\n"), "{csv}");
+        assert!(csv.contains("\nb,1,0,1,,,,,,,,,,,,0,0\n"), "{csv}");
     }
 }

@@ -30,10 +30,32 @@ pub struct RunLine {
 /// One past run, all of it.
 #[derive(Debug, Clone)]
 pub struct Past {
+    /// `compare`, `ask` or `bench`.
+    pub command: String,
+    /// The models as given, comma-separated.
+    pub models: String,
+    /// Bench's own run id (what its rows file carries).
+    pub bench_run: Option<String>,
+    pub started_ms: i64,
+    /// The request parameters, as JSON (see `pipeline::params`).
+    pub params: String,
     pub wall_ms: Option<i64>,
     pub interrupted: bool,
     /// In the order they finished (as CSV and JSONL were written), each with its job index.
     pub rows: Vec<(u64, Row)>,
+    /// Bench's columns of each row, in the same order.
+    pub bench: Vec<BenchCols>,
+}
+
+/// The columns a bench row has beyond compare's.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BenchCols {
+    pub prompt_id: Option<String>,
+    pub repeat: Option<u32>,
+    pub pass: Option<bool>,
+    pub itl_ms: Option<f64>,
+    /// When the row was recorded (ms since the epoch).
+    pub at_ms: i64,
 }
 
 /// What to group spend by.
@@ -255,12 +277,23 @@ impl Store {
     pub fn past(&self, id: &str) -> Result<Past, HistoryError> {
         let key = self.find_run(id)?;
         let e = |x| self.err(x);
-        let (wall_ms, interrupted) = self
+        let (wall_ms, interrupted, command, bench_run, started_ms, params, models) = self
             .conn
             .query_row(
-                "SELECT wall_ms, interrupted FROM runs WHERE key = ?1",
+                "SELECT wall_ms, interrupted, command, bench_run, started_ms, params, models \
+                 FROM runs WHERE key = ?1",
                 [key],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                },
             )
             .map_err(e)?;
         let mut stmt = self
@@ -269,7 +302,8 @@ impl Store {
                 "SELECT x.idx, d.label, m.provider, d.model_id, d.output, x.latency_ms, \
                  x.ttft_ms, x.total_ms, x.input_tokens, x.output_tokens, d.cached_tokens, \
                  d.reasoning_tokens, x.estimated, x.tokens_per_s, x.cost_usd, d.finish_reason, \
-                 d.error, d.error_kind, d.attempts, d.fallback_from, d.tool_calls, d.notes, d.error_limit \
+                 d.error, d.error_kind, d.attempts, d.fallback_from, d.tool_calls, d.notes, d.error_limit, \
+                 d.prompt_id, d.repeat, d.pass, d.itl_ms, x.at_ms \
                  FROM results x JOIN details d ON d.id = x.id JOIN models m ON m.key = x.model \
                  WHERE x.run = ?1 ORDER BY x.id",
             )
@@ -280,8 +314,18 @@ impl Store {
                 let input_estimated = estimated & INPUT_ESTIMATED != 0;
                 let output_estimated = estimated & OUTPUT_ESTIMATED != 0;
                 let kind: Option<String> = r.get(17)?;
+                let bench = BenchCols {
+                    prompt_id: r.get(23)?,
+                    repeat: r
+                        .get::<_, Option<i64>>(24)?
+                        .and_then(|n| u32::try_from(n).ok()),
+                    pass: r.get::<_, Option<i64>>(25)?.map(|p| p != 0),
+                    itl_ms: r.get(26)?,
+                    at_ms: r.get(27)?,
+                };
                 Ok((
                     r.get::<_, i64>(0)?.max(0) as u64,
+                    bench,
                     Row {
                         model: r.get(1)?,
                         provider: r.get(2)?,
@@ -316,10 +360,17 @@ impl Store {
             })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(e)?;
+        let (rows, bench) = rows.into_iter().map(|(i, b, r)| ((i, r), b)).unzip();
         Ok(Past {
+            command,
+            models,
+            bench_run,
+            started_ms,
+            params,
             wall_ms,
             interrupted,
             rows,
+            bench,
         })
     }
 
