@@ -11,6 +11,25 @@ mod bill;
 mod inspect;
 mod render;
 
+/// What `llmx-mock-server --help` prints.
+pub const HELP: &str =
+    "llmx-mock-server: a mock LLM provider for llmx's tests, benchmarks and offline tries.
+
+Usage: llmx-mock-server [--port N] [--script FILE]
+
+  --port N       listen on 127.0.0.1:N (default 0: a free port; the address is printed)
+  --script FILE  what each model answers (JSON; default: every model says `Hello from <model>.`)
+
+One port speaks OpenAI Chat Completions (/v1/chat/completions), Anthropic Messages
+(/v1/messages) and Gemini (/v1beta/models/MODEL:generateContent and :streamGenerateContent).
+Point llmx at it, and give each provider a key (any text; llmx calls no provider without one):
+
+  export LLMX_OPENAI_BASE_URL=http://127.0.0.1:PORT/v1
+  export LLMX_ANTHROPIC_BASE_URL=http://127.0.0.1:PORT LLMX_GEMINI_BASE_URL=http://127.0.0.1:PORT
+  export OPENAI_API_KEY=fake ANTHROPIC_API_KEY=fake GEMINI_API_KEY=fake
+
+Scripts: docs/mock-server.md; examples in bench/mock.json and examples/tools-demo.json.";
+
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use llmx_mock::{serve, MockConfig};
+use llmx_mock::{serve, MockConfig, HELP};
 
 const USAGE: &str = "usage: llmx-mock-server [--port N] [--script FILE]";
 
@@ -32,7 +32,7 @@ fn run() -> Result<(), String> {
             }
             "--script" => script = Some(args.next().ok_or(USAGE)?),
             "-h" | "--help" => {
-                println!("{USAGE}");
+                println!("{HELP}");
                 return Ok(());
             }
             other => return Err(format!("unknown argument `{other}`; {USAGE}")),

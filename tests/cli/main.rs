@@ -6,6 +6,7 @@ mod ask;
 mod bench;
 mod budget;
 mod compare;
+mod docs;
 mod first_hit;
 mod history;
 mod inspect;
