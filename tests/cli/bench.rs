@@ -429,6 +429,43 @@ fn resume_after_a_kill_completes_the_set_with_no_cell_twice() {
     assert_eq!(file_rows(&w, "out.csv").len(), 12);
 }
 
+/// Start `args`, send SIGTERM once `file` holds `lines` lines, check it exited 143, and return
+/// its stderr and the resume command it printed (`llmx` first).
+#[cfg(unix)]
+fn terminate_and_resume_command(
+    w: &World,
+    args: &[&str],
+    file: &str,
+    lines: usize,
+) -> (String, Vec<String>) {
+    let child = w.spawn(args);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::read_to_string(w.path(file))
+        .unwrap_or_default()
+        .lines()
+        .count()
+        < lines
+    {
+        assert!(Instant::now() < deadline, "no rows");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    send_signal(&child, "TERM");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("stopped by SIGTERM"))
+        .unwrap_or_else(|| panic!("{stderr}"))
+        .to_string();
+    let cmd = line
+        .split("to run the rest: ")
+        .nth(1)
+        .expect("a resume command");
+    let words = cmd.split(' ').map(str::to_string).collect();
+    (stderr, words)
+}
+
 #[cfg(unix)]
 #[test]
 fn sigterm_keeps_finished_rows_and_names_the_command_that_resumes() {
@@ -446,21 +483,7 @@ fn sigterm_keeps_finished_rows_and_names_the_command_that_resumes() {
         "-o",
         "out.jsonl",
     ];
-    let child = w.spawn(&args);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::fs::read_to_string(w.path("out.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .count()
-        < 2
-    {
-        assert!(Instant::now() < deadline, "no rows");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    send_signal(&child, "TERM");
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    let (stderr, words) = terminate_and_resume_command(&w, &args, "out.jsonl", 2);
     let text = std::fs::read_to_string(w.path("out.jsonl")).unwrap();
     let kept: Vec<Value> = text
         .lines()
@@ -471,16 +494,11 @@ fn sigterm_keeps_finished_rows_and_names_the_command_that_resumes() {
         kept.iter().all(|r| r["error"].is_null()),
         "requests cut short are not written: {text}"
     );
-    let line = stderr
-        .lines()
-        .find(|l| l.starts_with("stopped by SIGTERM"))
-        .unwrap_or_else(|| panic!("{stderr}"));
     assert!(
-        line.contains(&format!("{} rows written to `out.jsonl`", kept.len())),
-        "{line}"
+        stderr.contains(&format!("{} rows written to `out.jsonl`", kept.len())),
+        "{stderr}"
     );
-    let cmd = line.split("to run the rest: ").nth(1).expect(line);
-    let words: Vec<&str> = cmd.split(' ').collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
     assert_eq!(
         &words[1..],
         [
@@ -902,7 +920,7 @@ fn a_resume_keeps_the_report_and_rewrites_it_from_the_whole_file() {
         "slow": {"text": "steady answer", "ttft_ms": 80}
     }}));
     jsonl_prompts(&w, "set.jsonl", 8);
-    let child = w.spawn(&[
+    let args = [
         "bench",
         "-m",
         "openai/slow",
@@ -911,30 +929,12 @@ fn a_resume_keeps_the_report_and_rewrites_it_from_the_whole_file() {
         "2",
         "-o",
         "report.html",
-    ]);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::fs::read_to_string(w.path("report.csv"))
-        .unwrap_or_default()
-        .lines()
-        .count()
-        < 3
-    {
-        assert!(Instant::now() < deadline, "no rows");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    send_signal(&child, "TERM");
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    ];
+    let (_, words) = terminate_and_resume_command(&w, &args, "report.csv", 3);
     let kept = file_rows(&w, "report.csv").len();
     let first = std::fs::read_to_string(w.path("report.html")).unwrap();
     assert!(first.contains(&format!("1 model, {kept} rows")), "{first}");
-    let line = stderr
-        .lines()
-        .find(|l| l.starts_with("stopped by SIGTERM"))
-        .unwrap_or_else(|| panic!("{stderr}"));
-    let cmd = line.split("to run the rest: ").nth(1).expect(line);
-    let words: Vec<&str> = cmd.split(' ').collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
     assert_eq!(
         &words[1..],
         [

@@ -212,42 +212,22 @@ impl Page {
             ("PATH".into(), path),
             ("COLUMNS".into(), COLUMNS.into()),
             ("LLMX_NO_KEYRING".into(), "1".into()),
-            ("LLMX_OPENAI_BASE_URL".into(), format!("{url}/v1")),
-            ("LLMX_ANTHROPIC_BASE_URL".into(), url.clone()),
-            ("LLMX_GEMINI_BASE_URL".into(), url.clone()),
         ];
-        for p in [
-            "openrouter",
-            "deepseek",
-            "mistral",
-            "groq",
-            "xai",
-            "together",
-            "ollama",
-            "lmstudio",
-            "llamacpp",
-            "vllm",
-        ] {
-            env.push((
-                format!("LLMX_{}_BASE_URL", p.to_uppercase()),
-                format!("{url}/v1"),
-            ));
-        }
-        for k in [
-            "OPENAI",
-            "ANTHROPIC",
-            "GEMINI",
-            "OPENROUTER",
-            "DEEPSEEK",
-            "MISTRAL",
-            "GROQ",
-            "XAI",
-            "TOGETHER",
-        ] {
-            env.push((
-                format!("{k}_API_KEY"),
-                format!("fake-{}-key", k.to_lowercase()),
-            ));
+        // Every built-in provider at the mock server (OpenAI-style ones with `/v1`), each
+        // with a fake key in its first key variable.
+        for p in llmx_core::provider::Registry::builtin().all() {
+            if p.is_offline() {
+                continue;
+            }
+            let base = if p.dialect.wire().name() == "openai" {
+                format!("{url}/v1")
+            } else {
+                url.clone()
+            };
+            env.push((p.base_url_env(), base));
+            if let Some(var) = p.key_env.first() {
+                env.push((var.clone(), format!("fake-{}-key", p.id)));
+            }
         }
         Page {
             dir,

@@ -129,6 +129,20 @@ struct Browser {
     _profile: tempfile::TempDir,
 }
 
+/// Chromium, or `None` with a notice that the test is skipped. CI installs Chromium and sets
+/// `LLMX_REQUIRE_BROWSER`, so there a missing browser fails the test instead.
+fn chromium_or_skip() -> Option<PathBuf> {
+    let exe = chromium();
+    if exe.is_none() {
+        assert!(
+            std::env::var_os("LLMX_REQUIRE_BROWSER").is_none(),
+            "LLMX_REQUIRE_BROWSER is set but no Chromium was found (apt-get install chromium)"
+        );
+        eprintln!("skipped: no Chromium (set LLMX_CHROMIUM or install Debian's chromium)");
+    }
+    exe
+}
+
 fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("LLMX_CHROMIUM") {
         return Some(p.into());
@@ -310,13 +324,7 @@ impl Drop for Browser {
 
 #[test]
 fn the_report_in_headless_chromium_shows_everything_and_runs_nothing_from_an_answer() {
-    let Some(exe) = chromium() else {
-        // CI installs Chromium and sets this, so there the test cannot be skipped.
-        assert!(
-            std::env::var_os("LLMX_REQUIRE_BROWSER").is_none(),
-            "LLMX_REQUIRE_BROWSER is set but no Chromium was found (apt-get install chromium)"
-        );
-        eprintln!("skipped: no Chromium (set LLMX_CHROMIUM or install Debian's chromium)");
+    let Some(exe) = chromium_or_skip() else {
         return;
     };
     let (w, listener) = world();
@@ -599,12 +607,7 @@ fn the_report_says_when_by_what_and_on_which_settings_and_draws_a_failure_as_one
 
 #[test]
 fn the_new_parts_in_chromium_a_failure_dark_mode_a_phone_and_the_bench_matrix() {
-    let Some(exe) = chromium() else {
-        assert!(
-            std::env::var_os("LLMX_REQUIRE_BROWSER").is_none(),
-            "LLMX_REQUIRE_BROWSER is set but no Chromium was found (apt-get install chromium)"
-        );
-        eprintln!("skipped: no Chromium (set LLMX_CHROMIUM or install Debian's chromium)");
+    let Some(exe) = chromium_or_skip() else {
         return;
     };
     let mut w = failing_world();
