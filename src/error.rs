@@ -113,8 +113,14 @@ pub enum Error {
     OutputDirMissing { path: PathBuf, dir: PathBuf },
     #[error("cannot write `{}`: it is a directory; name a file, e.g. results.csv", .0.display())]
     OutputIsDir(PathBuf),
-    #[error("-o `{}` is the prompt file `{}`: writing results there would destroy the prompt; choose another output file", .output.display(), .input.display())]
-    OutputIsInput { output: PathBuf, input: PathBuf },
+    #[error("{flag} `{}` is {what} `{}`: writing there would destroy it; choose another file", .output.display(), .other.display())]
+    OutputIsInput {
+        flag: &'static str,
+        output: PathBuf,
+        /// What the other file is: `the prompt file`, `the history store`, `the --summary file`.
+        what: String,
+        other: PathBuf,
+    },
     #[error("cannot write `{}`: {source}", path.display())]
     OutputCreate {
         path: PathBuf,

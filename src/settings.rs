@@ -479,6 +479,56 @@ impl ModelsSettings {
     }
 }
 
+/// The files a request reads, each with what it is, and the files llmx keeps: no output may be
+/// one of them.
+fn request_inputs(r: &RequestSpec, env: &Env) -> Vec<(String, PathBuf)> {
+    let mut v: Vec<(String, PathBuf)> = Vec::new();
+    if let Some(SystemPrompt::File(p)) = &r.system {
+        v.push(("the system prompt file".into(), p.clone()));
+    }
+    if let Some(t) = &r.tools {
+        v.push(("the tools file".into(), t.clone()));
+    }
+    for i in &r.images {
+        if let llmx_core::pipeline::ImageArg::File(p) = i {
+            v.push(("an --image file".into(), p.clone()));
+        }
+    }
+    let paths = Paths::resolve(env);
+    v.extend(paths.config.clone().map(|c| ("the config file".into(), c)));
+    if let Some(h) = paths.history() {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = h.clone().into_os_string();
+            name.push(suffix);
+            v.push(("the history store".into(), PathBuf::from(name)));
+        }
+    }
+    v
+}
+
+/// Refuse an output that is an input, llmx's own store or config, or another output of the
+/// same run: any of them would be destroyed, and the run's paid-for results with it.
+fn check_clashes(
+    outputs: &[(&'static str, PathBuf)],
+    inputs: &[(String, PathBuf)],
+) -> Result<(), Error> {
+    for (i, (flag, out)) in outputs.iter().enumerate() {
+        let clash = |what: String, other: &PathBuf| Error::OutputIsInput {
+            flag,
+            output: out.clone(),
+            what,
+            other: other.clone(),
+        };
+        if let Some((what, other)) = inputs.iter().find(|(_, p)| same_file(out, p)) {
+            return Err(clash(what.clone(), other));
+        }
+        if let Some((flag2, other)) = outputs[i + 1..].iter().find(|(_, p)| same_file(out, p)) {
+            return Err(clash(format!("the {flag2} file too"), other));
+        }
+    }
+    Ok(())
+}
+
 /// Whether two paths name one file (the same inode, or the same path when either is missing).
 fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
     #[cfg(unix)]
@@ -527,20 +577,16 @@ impl CompareSettings {
             return Err(Error::NoPrompt(PromptCommand::Compare));
         }
         let (request, inspect) = request_spec(request, env, d)?;
-        if let Some(out) = &output {
-            let system_file = match &request.system {
-                Some(SystemPrompt::File(p)) => Some(p),
-                _ => None,
-            };
-            for input in prompt.file.iter().chain(system_file) {
-                if same_file(out, input) {
-                    return Err(Error::OutputIsInput {
-                        output: out.clone(),
-                        input: input.clone(),
-                    });
-                }
-            }
-        }
+        let mut inputs = request_inputs(&request, env);
+        inputs.extend(
+            prompt
+                .file
+                .iter()
+                .map(|f| ("the prompt file".to_string(), f.clone())),
+        );
+        let outputs: Vec<(&'static str, PathBuf)> =
+            output.iter().map(|o| ("-o", o.clone())).collect();
+        check_clashes(&outputs, &inputs)?;
         let (models, concurrency) = models_and_concurrency(models, concurrency, env, d)?;
         // The request log and a redrawn progress display would tear each other's lines.
         let display = decide(facts.terminal, quiet || inspect.verbose > 0);
@@ -680,6 +726,7 @@ impl BenchSettings {
             return Err(Error::NoPrompts);
         };
         let target = output.as_ref().or(resume.as_ref());
+        let inputs_given = inputs.clone();
         let format_given = format.is_some();
         let format = match (format, target) {
             (Some(f), _) => f,
@@ -689,18 +736,27 @@ impl BenchSettings {
             },
             (None, None) => BenchFormat::Csv,
         };
-        for out in target.into_iter().chain(&summary).chain(&report) {
-            for input in inputs.iter().filter(|i| *i != "-") {
-                if same_file(out, std::path::Path::new(input)) {
-                    return Err(Error::OutputIsInput {
-                        output: out.clone(),
-                        input: PathBuf::from(input),
-                    });
-                }
-            }
-        }
         let (models, concurrency) = models_and_concurrency(models, concurrency, env, d)?;
         let (request, inspect) = request_spec(request, env, d)?;
+        let mut reads = request_inputs(&request, env);
+        reads.extend(
+            inputs_given
+                .iter()
+                .filter(|i| *i != "-")
+                .map(|i| ("a prompt file".to_string(), PathBuf::from(i))),
+        );
+        let outputs: Vec<(&'static str, PathBuf)> = [
+            (
+                if resume.is_some() { "--resume" } else { "-o" },
+                target.cloned(),
+            ),
+            ("--summary", summary.clone()),
+            ("the report", report.clone()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, p)| Some((flag, p?)))
+        .collect();
+        check_clashes(&outputs, &reads)?;
         Ok(BenchSettings {
             run: RunSpec {
                 models,

@@ -113,7 +113,7 @@ impl Plan {
         let mut u = json!({
             "prompt_tokens": self.input,
             "completion_tokens": self.output,
-            "total_tokens": self.input + self.output,
+            "total_tokens": self.input.saturating_add(self.output),
             "prompt_tokens_details": {"cached_tokens": self.cached},
             "completion_tokens_details": {"reasoning_tokens": self.reasoning_tokens}
         });
@@ -136,7 +136,7 @@ impl Plan {
         let mut u = json!({"promptTokenCount": self.input});
         if done {
             u["candidatesTokenCount"] = json!(self.output - self.reasoning_tokens.min(self.output));
-            u["totalTokenCount"] = json!(self.input + self.output);
+            u["totalTokenCount"] = json!(self.input.saturating_add(self.output));
             if self.reasoning_tokens > 0 {
                 u["thoughtsTokenCount"] = json!(self.reasoning_tokens);
             }

@@ -54,8 +54,8 @@ pub fn run(ctx: &Context, s: CompareSettings) -> Result<Exit, Error> {
     }
     if !s.quiet {
         crate::output::diag(format!(
-            "wrote {} rows to {}",
-            outcome.results.len(),
+            "wrote {} to {}",
+            super::count(outcome.results.len(), "row"),
             path.display()
         ));
     }

@@ -274,11 +274,9 @@ fn man(command: &[String], dir: Option<&std::path::Path>) -> Result<Exit, Error>
     };
     let write = |name: &str, roff: &[u8]| -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
-        let tmp = dir.join(format!(".{name}.llmx-{}.tmp", std::process::id()));
-        std::fs::write(&tmp, roff)?;
-        std::fs::rename(&tmp, dir.join(name)).inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp);
-        })
+        let mut f = llmx_core::file::PendingFile::create(&dir.join(name))?;
+        f.write_all(roff)?;
+        f.commit()
     };
     let pages = crate::cli::man_pages();
     for (name, roff) in &pages {

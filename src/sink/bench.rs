@@ -90,6 +90,12 @@ impl<'a> BenchWriter<'a> {
                 }
                 out.flush()
             }
+            // `-o /dev/tty`: a terminal gets what stdout on a terminal gets.
+            RowsTo::File(f) if std::io::IsTerminal::is_terminal(&*f) => {
+                let text = String::from_utf8_lossy(bytes);
+                let safe = llmx_core::safe::visible(&text, llmx_core::safe::Lines::Keep);
+                f.write_all(safe.as_bytes()).and_then(|_| f.flush())
+            }
             RowsTo::File(f) => f.write_all(bytes).and_then(|_| f.flush()),
         }
     }

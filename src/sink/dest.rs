@@ -17,6 +17,14 @@ impl Destination {
         PendingFile::create(path).map(Destination::File)
     }
 
+    /// Whether the bytes go straight to a terminal (`-o /dev/tty`).
+    pub fn is_terminal(&self) -> bool {
+        match self {
+            Destination::Stdout => false,
+            Destination::File(f) => f.is_terminal(),
+        }
+    }
+
     /// Finish: a file is renamed into place; stdout is flushed.
     pub fn finish(self) -> io::Result<()> {
         match self {

@@ -49,26 +49,29 @@ impl<'a> RowWriter<'a> {
         }
     }
 
-    /// stdout is a terminal.
     /// The config file that applied, for the HTML report: its path and masked text.
     pub fn with_config(mut self, config: Option<(String, String)>) -> Self {
         self.about.config = config;
         self
     }
 
+    /// stdout is a terminal.
     pub fn on_terminal(mut self, terminal: bool) -> Self {
         self.terminal = terminal;
         self
     }
 
-    /// Write to `path` (through a temporary file beside it, created now).
+    /// Write to `path` (through a temporary file beside it, created now; a device or pipe in
+    /// place — a terminal behind `-o /dev/tty` gets what stdout on a terminal gets).
     pub fn file(shape: Shape, catalog: &'a Catalog, path: &Path) -> std::io::Result<Self> {
+        let dest = Destination::file(path)?;
+        let terminal = dest.is_terminal();
         Ok(RowWriter {
             shape,
             catalog,
-            dest: Some(Destination::file(path)?),
+            dest: Some(dest),
             name: format!("`{}`", path.display()),
-            terminal: false,
+            terminal,
             about: Default::default(),
         })
     }

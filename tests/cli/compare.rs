@@ -716,9 +716,8 @@ fn sigterm_keeps_the_rows_that_finished_in_the_output_file() {
             .unwrap()
             .flatten()
             .find(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .starts_with(".out.jsonl.llmx-")
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.starts_with(".out.jsonl.") && name.ends_with(".llmx.tmp")
             });
         let written = tmp
             .and_then(|e| std::fs::read_to_string(e.path()).ok())

@@ -7,6 +7,8 @@ mod bench;
 mod budget;
 mod compare;
 mod docs;
+mod fidelity;
+mod files;
 mod first_hit;
 mod history;
 mod inspect;

@@ -258,10 +258,10 @@ pub fn save(path: &Path, fresh: &CacheFile) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
     let text = serde_json::to_string(&merged).map_err(std::io::Error::other)?;
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
+    let mut f = crate::file::PendingFile::create(path)?;
+    std::io::Write::write_all(&mut f, text.as_bytes())?;
+    f.commit()
 }
 
 /// USD per token as a decimal string to USD per million tokens.

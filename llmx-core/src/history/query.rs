@@ -137,9 +137,15 @@ pub fn percentile(values: &mut [f64], p: f64) -> Option<f64> {
     Some(lo_v + (hi_v - lo_v) * frac)
 }
 
+/// A stored cost as a cost: one no request can cost (a store written before llmx refused such
+/// reports may hold `inf`) is unknown, never summed.
+fn plausible(cost: Option<f64>) -> Option<f64> {
+    cost.filter(|c| c.is_finite() && (0.0..=crate::provider::run::MOST_COST_USD).contains(c))
+}
+
 /// Sums a [`TotalCost`] the way the front end's report total does.
 fn add_cost(t: &mut TotalCost, cost: Option<f64>, estimated: i64, status: i64) {
-    match cost {
+    match plausible(cost) {
         Some(c) if estimated & COST_ESTIMATED != 0 => {
             t.estimated += c;
             t.estimated_rows += 1;
@@ -340,7 +346,7 @@ impl Store {
                         reasoning_tokens: opt_u64(r.get(11)?),
                         tokens_estimated: input_estimated || output_estimated,
                         tokens_per_s: r.get(13)?,
-                        cost_usd: r.get(14)?,
+                        cost_usd: plausible(r.get(14)?),
                         cost_estimated: estimated & COST_ESTIMATED != 0,
                         finish_reason: r.get(15)?,
                         error: r.get(16)?,
@@ -508,7 +514,7 @@ impl Store {
             if let Some(s) = r.get::<_, Option<f64>>(4).map_err(e)? {
                 acc.tps.push(s);
             }
-            if let Some(c) = r.get::<_, Option<f64>>(5).map_err(e)? {
+            if let Some(c) = plausible(r.get::<_, Option<f64>>(5).map_err(e)?) {
                 acc.cost += c;
                 acc.costed += 1;
                 acc.estimated |= r.get::<_, i64>(6).map_err(e)? & COST_ESTIMATED != 0;

@@ -311,6 +311,7 @@ pub fn settle(
     after_empty_stream: bool,
 ) -> CallOutcome {
     out.total = start.elapsed();
+    implausible_usage(&mut out);
     let resp = &mut out.response;
     // An answer that is only tool calls is an answer.
     if out.error.is_none() && resp.text.trim().is_empty() && resp.tool_calls.is_empty() {
@@ -321,6 +322,53 @@ pub fn settle(
     }
     super::estimate::settle_usage(req, resp);
     out
+}
+
+/// The most tokens one request can be billed for: the largest context windows are 10 million
+/// tokens, so a count beyond this is a broken report, not a bill.
+pub const MOST_TOKENS: u64 = 100_000_000;
+/// The most one request can cost, in USD: a million tokens of output costs at most a few
+/// hundred dollars at any listed price.
+pub const MOST_COST_USD: f64 = 10_000.0;
+
+/// Token counts and costs no request could be billed (`u64::MAX` tokens, a cost of 1e308, a
+/// negative or non-finite one) are unknown, each with a note: they are never priced or summed.
+fn implausible_usage(out: &mut CallOutcome) {
+    let u = &mut out.response.usage;
+    let mut notes = Vec::new();
+    for (what, count) in [
+        ("input", &mut u.input_tokens),
+        ("output", &mut u.output_tokens),
+    ] {
+        if let Some(n) = count.filter(|n| *n > MOST_TOKENS) {
+            notes.push(format!(
+                "the provider reported {n} {what} tokens, more than any request can be billed for; treated as unknown"
+            ));
+            *count = None;
+        }
+    }
+    for (what, count) in [
+        ("cached", &mut u.cached_input_tokens),
+        ("cache-write", &mut u.cache_write_tokens),
+        ("reasoning", &mut u.reasoning_tokens),
+    ] {
+        if *count > MOST_TOKENS {
+            notes.push(format!(
+                "the provider reported {count} {what} tokens, more than any request can be billed for; treated as unknown"
+            ));
+            *count = 0;
+        }
+    }
+    if let Some(c) = u
+        .provider_cost_usd
+        .filter(|c| !c.is_finite() || *c < 0.0 || *c > MOST_COST_USD)
+    {
+        notes.push(format!(
+            "the provider reported a cost of ${c}, which no request can cost; llmx prices the tokens instead"
+        ));
+        u.provider_cost_usd = None;
+    }
+    out.notes.extend(notes);
 }
 
 /// Why an answer without text is empty, in the terms the server gave.
