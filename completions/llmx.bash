@@ -1169,7 +1169,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__history__subcmd__prune)
-            opts="-h -V --older-than --color --help --version"
+            opts="-h -V --older-than --vacuum --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

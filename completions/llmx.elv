@@ -190,6 +190,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
         &'llmx;history;prune'= {
             cand --older-than 'Runs started longer ago than this: 90d, 12w'
             cand --color 'When to colour the output: auto, always (e.g. for `| less -R`), never'
+            cand --vacuum 'Then give the freed space back to the filesystem (holds the store while it runs; without it, later rows reuse the space)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'

@@ -186,6 +186,7 @@ complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subco
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from prune" -l color -d 'When to colour the output: auto, always (e.g. for `| less -R`), never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from prune" -l vacuum -d 'Then give the freed space back to the filesystem (holds the store while it runs; without it, later rows reuse the space)'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from stats" -s f -l format -d 'Output format' -r -f -a "table\t''

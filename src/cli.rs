@@ -641,6 +641,10 @@ pub enum HistoryCommand {
         /// Runs started longer ago than this: 90d, 12w.
         #[arg(long, value_name = "AGE", required = true)]
         older_than: Age,
+        /// Then give the freed space back to the filesystem (holds the store while it runs;
+        /// without it, later rows reuse the space).
+        #[arg(long)]
+        vacuum: bool,
     },
     /// How many runs and rows the store holds, its size on disk, the oldest and newest row.
     #[command(after_help = examples::HISTORY_STATS)]

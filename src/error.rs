@@ -406,6 +406,13 @@ impl fmt::Display for ResumeShown<'_> {
                 "it is run `{file}`, but these prompts, models, --repeat and request flags make run `{ours}`; pass the same ones as that run"
             ),
             ResumeProblem::Format => f.write_str("--format names another format than the file's; drop --format"),
+            ResumeProblem::NotAFile => f.write_str("it is not a regular file (a resume rewrites the file it completes); resume a bench file written with -o"),
+            ResumeProblem::TooLarge(n) => write!(
+                f,
+                "it is {} MiB, more than a bench file llmx reads back ({} MiB); split the run with --shard",
+                n >> 20,
+                llmx_core::bench::stored::MAX_STORED_BYTES >> 20
+            ),
         }
     }
 }

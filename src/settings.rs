@@ -340,6 +340,7 @@ pub enum View {
     },
     Prune {
         older_than: Duration,
+        vacuum: bool,
     },
     Stats,
     Usage {
@@ -393,9 +394,10 @@ impl ReportSettings {
                 format,
                 full,
             }) => ReportSettings::new(View::Show { run: run_id }, format, full, facts),
-            Some(C::Prune { older_than }) => ReportSettings::new(
+            Some(C::Prune { older_than, vacuum }) => ReportSettings::new(
                 View::Prune {
                     older_than: older_than.0,
+                    vacuum,
                 },
                 Format::Table,
                 false,

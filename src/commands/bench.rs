@@ -413,6 +413,21 @@ impl Rows {
         }
         check_same_run(&st, &plan.run_id, prompts, &plan.labels).map_err(bad)?;
         st.dedupe();
+        // Rows of cells this benchmark does not have (a repeat past --repeat, say) are not
+        // part of the set: they are dropped, not counted.
+        let before = st.rows.len();
+        st.rows.retain(|r| {
+            prompts.iter().any(|p| p.id == r.prompt_id)
+                && plan.labels.contains(&r.model)
+                && (1..=s.repeat).contains(&r.repeat)
+        });
+        if st.rows.len() < before {
+            crate::output::diag(format!(
+                "warning: dropped {} of `{}` for cells this benchmark does not have (another --repeat, or prompts or models edited by hand)",
+                count(before - st.rows.len(), "row"),
+                path.display()
+            ));
+        }
         st.rewrite(path).map_err(|source| Error::WriteFile {
             path: path.clone(),
             source,

@@ -33,9 +33,9 @@ pub fn run(ctx: &Context, s: ReportSettings) -> Result<Exit, Error> {
             return Err(HistoryError::NoRun(run.clone()).into());
         }
         (View::Show { run }, Some(store)) => return show(&store, run, &s),
-        (View::Prune { older_than }, store) => {
+        (View::Prune { older_than, vacuum }, store) => {
             let (rows, runs) = match store {
-                Some(mut st) => st.prune(cutoff(*older_than))?,
+                Some(mut st) => st.prune(cutoff(*older_than), *vacuum)?,
                 None => (0, 0),
             };
             crate::output::diag(format!(

@@ -339,3 +339,70 @@ fn no_output_may_be_an_input_the_store_the_config_or_another_output() {
         assert!(!w.path("r.csv").exists(), "nothing written");
     }
 }
+
+#[test]
+fn resume_edge_cases_stray_rows_devices_symlinks_and_unclosed_quotes() {
+    let w = world();
+    w.write(
+        "set.jsonl",
+        "{\"id\":\"a\",\"prompt\":\"x\"}\n{\"id\":\"b\",\"prompt\":\"y\"}\n",
+    );
+    let args = ["bench", "-m", "mock/a", "set.jsonl", "--repeat", "3"];
+    let out = w.run(&[&args[..], &["-o", "real.csv"]].concat());
+    assert_eq!(out.code, 0, "{out:?}");
+    // Rows for cells the set does not have, added by hand with the run's own id.
+    let text = std::fs::read_to_string(w.path("real.csv")).unwrap();
+    let row = text.lines().nth(1).unwrap().to_string();
+    let f: Vec<&str> = row.splitn(4, ',').collect();
+    let stray_repeat = format!("{},{},99,{}", f[0], f[1], f[3]);
+    let stray_prompt = format!("{},ghost,{},{}", f[0], f[2], f[3]);
+    std::fs::write(
+        w.path("real.csv"),
+        format!("{text}{stray_repeat}\n{stray_prompt}\n"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(w.path("real.csv"), w.path("link.csv")).unwrap();
+    let out = w.run(&[&args[..], &["--resume", "link.csv"]].concat());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains(
+            "warning: dropped 2 rows of `link.csv` for cells this benchmark does not have"
+        ),
+        "{out:?}"
+    );
+    let summary = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("mock/a"))
+        .unwrap();
+    assert_eq!(
+        summary.split_whitespace().nth(1),
+        Some("6"),
+        "n is the set's 6 cells: {summary}"
+    );
+    assert!(
+        std::fs::symlink_metadata(w.path("link.csv"))
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link stays a link"
+    );
+    let (_, rows) = crate::support::read_csv(&std::fs::read_to_string(w.path("real.csv")).unwrap());
+    assert_eq!(rows.len(), 6);
+
+    let out = w.run(&[&args[..], &["--resume", "/dev/zero"]].concat());
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("it is not a regular file"), "{out:?}");
+
+    w.write(
+        "quotes.csv",
+        "id,prompt\nfine,\"a quoted prompt\"\nbroken,\"never closed\nc,more\n",
+    );
+    let out = w.run(&["bench", "-m", "mock/a", "quotes.csv"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("`quotes.csv` line 3: a quoted field starts here and is never closed"),
+        "{out:?}"
+    );
+}

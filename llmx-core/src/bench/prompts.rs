@@ -70,6 +70,8 @@ pub enum PromptProblem {
     EmptyPrompt,
     EmptyDir,
     UnknownKind,
+    /// A quoted CSV field that never closes: the rest of the file would be one prompt.
+    UnclosedQuote,
 }
 
 impl std::fmt::Display for PromptProblem {
@@ -96,6 +98,9 @@ impl std::fmt::Display for PromptProblem {
             PromptProblem::Csv(e) => write!(f, "not valid CSV: {e}"),
             PromptProblem::EmptyPrompt => f.write_str("the prompt is empty"),
             PromptProblem::EmptyDir => f.write_str("holds no .txt or .md prompt files"),
+            PromptProblem::UnclosedQuote => f.write_str(
+                "a quoted field starts here and is never closed (the rest of the file would be one prompt); close the quote, and double any quote inside it (\"\")",
+            ),
             PromptProblem::UnknownKind => f.write_str(
                 "is not a prompt file: use .txt or .md (one prompt), .jsonl or .csv (many), or a directory",
             ),
@@ -319,7 +324,37 @@ fn jsonl(text: &str, path: Option<&Path>) -> Result<Vec<(Prompt, Origin)>, Promp
     Ok(out)
 }
 
+/// The line a quoted field that never closes starts on (RFC 4180: `""` inside quotes is a
+/// quote), if there is one.
+fn unclosed_quote(text: &str) -> Option<usize> {
+    let (mut line, mut opened_at) = (1usize, None);
+    let mut field_start = true;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (opened_at, c) {
+            (None, '"') if field_start => opened_at = Some(line),
+            (Some(_), '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+            }
+            (Some(_), '"') => opened_at = None,
+            (_, '\n') => line += 1,
+            _ => {}
+        }
+        field_start = opened_at.is_none() && matches!(c, ',' | '\n' | '\r');
+    }
+    opened_at
+}
+
 fn csv(text: &str, path: &Path) -> Result<Vec<(Prompt, Origin)>, PromptsError> {
+    if let Some(line) = unclosed_quote(text) {
+        return Err(PromptsError::Bad {
+            at: Origin {
+                path: Some(path.to_path_buf()),
+                line: Some(line),
+            },
+            problem: PromptProblem::UnclosedQuote,
+        });
+    }
     let mut reader = ::csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(text.as_bytes());

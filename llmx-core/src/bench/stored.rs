@@ -44,7 +44,14 @@ pub enum ResumeProblem {
     },
     /// `--format` names another format than the file's.
     Format,
+    /// Not a regular file (a device, a FIFO): a resume rewrites the file it completes.
+    NotAFile,
+    /// Larger than any bench file llmx would read back.
+    TooLarge(u64),
 }
+
+/// The largest bench file `--resume` reads (about a million rows).
+pub const MAX_STORED_BYTES: u64 = 2 << 30;
 
 /// One row of the file.
 #[derive(Debug, Clone)]
@@ -96,6 +103,13 @@ pub struct Stored {
 
 /// Read a bench file: JSONL when its first character opens an object, else CSV.
 pub fn read(path: &Path) -> Result<Stored, ResumeProblem> {
+    let meta = std::fs::metadata(path).map_err(ResumeProblem::Read)?;
+    if !meta.is_file() {
+        return Err(ResumeProblem::NotAFile);
+    }
+    if meta.len() > MAX_STORED_BYTES {
+        return Err(ResumeProblem::TooLarge(meta.len()));
+    }
     let text = match std::fs::read(path) {
         Ok(bytes) => String::from_utf8(bytes).map_err(|_| ResumeProblem::NotUtf8)?,
         Err(e) => return Err(ResumeProblem::Read(e)),

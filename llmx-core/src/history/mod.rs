@@ -114,7 +114,20 @@ ALTER TABLE details ADD COLUMN notes TEXT;
     r#"
 ALTER TABLE details ADD COLUMN error_limit TEXT;
 "#,
+    // Pruning deletes texts no row uses: finding the users of a text must not scan every row.
+    r#"
+CREATE INDEX details_prompt ON details(prompt_hash);
+CREATE INDEX details_system ON details(system_hash) WHERE system_hash IS NOT NULL;
+"#,
 ];
+
+/// `PRAGMA application_id` of an llmx store ("llmx" in ASCII): a file without it is not
+/// changed unless it is empty or an llmx store from before the marker.
+pub const APPLICATION_ID: i64 = 0x6C6C_6D78;
+
+/// Rows deleted per write transaction when pruning: short enough that a run recording at the
+/// same time never waits long for the lock.
+const PRUNE_BATCH: i64 = 2_000;
 
 /// The schema version this llmx writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -137,6 +150,8 @@ pub enum HistoryError {
     Newer { path: PathBuf, found: i64 },
     #[error("no history yet: `{}` does not exist", .0.display())]
     Missing(PathBuf),
+    #[error("`{}` is not an llmx history store (another program's database?); llmx leaves it as it is: move it away, or set LLMX_DATA_DIR", .0.display())]
+    Foreign(PathBuf),
     #[error("no run `{0}` in the history; `llmx history` lists the runs")]
     NoRun(String),
     #[error("`{0}` names more than one run ({1}); give more of the id")]
@@ -163,6 +178,30 @@ fn describe(e: &rusqlite::Error) -> String {
     }
 }
 
+/// Whether an open database is an llmx store, or an empty file to make one of: the marker, or
+/// (from before it) llmx's version and tables. Reads only.
+fn is_ours(conn: &Connection) -> rusqlite::Result<bool> {
+    let id: i64 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+    if id == APPLICATION_ID {
+        return Ok(true);
+    }
+    if id != 0 {
+        return Ok(false);
+    }
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if tables.is_empty() {
+        return Ok(true);
+    }
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let llmx = ["meta", "runs", "results", "details"]
+        .iter()
+        .all(|t| tables.iter().any(|x| x == t));
+    Ok(version > 0 && llmx)
+}
+
 /// The store file in `data_dir`.
 pub fn path_in(data_dir: &Path) -> PathBuf {
     data_dir.join(FILE)
@@ -179,10 +218,28 @@ impl Store {
     /// up to date.
     pub fn open(path: &Path) -> Result<Store, HistoryError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| HistoryError::Dir {
+            let dir_err = |source| HistoryError::Dir {
                 dir: dir.to_path_buf(),
                 source,
-            })?;
+            };
+            if !dir.exists() {
+                // Every prompt and answer is in here: the directory llmx makes is private.
+                let mut b = std::fs::DirBuilder::new();
+                b.recursive(true);
+                #[cfg(unix)]
+                std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+                b.create(dir).map_err(dir_err)?;
+            }
+            // So is the file (SQLite gives its -wal and -shm files the same mode).
+            let mut o = std::fs::OpenOptions::new();
+            o.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+            match o.open(path) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(dir_err(e)),
+            }
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -206,6 +263,10 @@ impl Store {
         };
         let conn = Connection::open_with_flags(path, flags).map_err(err)?;
         conn.busy_timeout(BUSY).map_err(err)?;
+        // Nothing is changed (not even the journal mode) before the file is known to be ours.
+        if !is_ours(&conn).map_err(err)? {
+            return Err(HistoryError::Foreign(path.to_path_buf()));
+        }
         // WAL: readers never block the writer, and several processes append at once.
         // NORMAL: a commit is durable against a crash of llmx; only a power cut may lose the
         // last rows.
@@ -236,6 +297,15 @@ impl Store {
 
     fn migrate(&mut self) -> Result<(), HistoryError> {
         let found = self.version()?;
+        let id: i64 = self
+            .conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        if id != APPLICATION_ID {
+            self.conn
+                .pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(|e| self.err(e))?;
+        }
         if found == SCHEMA_VERSION {
             return Ok(());
         }

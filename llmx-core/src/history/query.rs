@@ -583,30 +583,59 @@ impl Store {
     }
 
     /// Delete every row that started before `before_ms`, the runs left without rows and the
-    /// texts no row uses, then give the space back. The rows and runs deleted.
-    pub fn prune(&mut self, before_ms: i64) -> Result<(u64, u64), HistoryError> {
-        let (rows, runs) = self.in_write(|tx| {
+    /// texts no row uses, in short transactions (a run recording at the same time waits at
+    /// most one batch); with `vacuum`, give the space back to the filesystem afterwards (that
+    /// holds the store for as long as it takes). The rows and runs deleted.
+    pub fn prune(&mut self, before_ms: i64, vacuum: bool) -> Result<(u64, u64), HistoryError> {
+        let mut rows = 0u64;
+        loop {
+            let n = self.in_write(|tx| {
+                let ids: Vec<i64> = tx
+                    .prepare("SELECT id FROM results WHERE at_ms < ?1 ORDER BY at_ms LIMIT ?2")?
+                    .query_map([before_ms, super::PRUNE_BATCH], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let mut hashes: Vec<String> = Vec::new();
+                for id in &ids {
+                    let (p, s): (String, Option<String>) = tx
+                        .query_row(
+                            "SELECT prompt_hash, system_hash FROM details WHERE id = ?1",
+                            [id],
+                            |r| Ok((r.get(0)?, r.get(1)?)),
+                        )
+                        .unwrap_or_default();
+                    hashes.push(p);
+                    hashes.extend(s);
+                    tx.execute("DELETE FROM details WHERE id = ?1", [id])?;
+                    tx.execute("DELETE FROM results WHERE id = ?1", [id])?;
+                }
+                hashes.sort();
+                hashes.dedup();
+                for h in &hashes {
+                    tx.execute(
+                        "DELETE FROM texts WHERE hash = ?1 \
+                         AND NOT EXISTS (SELECT 1 FROM details WHERE prompt_hash = ?1) \
+                         AND NOT EXISTS (SELECT 1 FROM details WHERE system_hash = ?1)",
+                        [h],
+                    )?;
+                }
+                Ok(ids.len() as u64)
+            })?;
+            rows += n;
+            if n == 0 {
+                break;
+            }
+        }
+        let runs = self.in_write(|tx| {
             tx.execute(
-                "DELETE FROM details WHERE id IN (SELECT id FROM results WHERE at_ms < ?1)",
-                [before_ms],
-            )?;
-            let rows = tx.execute("DELETE FROM results WHERE at_ms < ?1", [before_ms])?;
-            let runs = tx.execute(
                 "DELETE FROM runs WHERE started_ms < ?1 AND NOT EXISTS \
                  (SELECT 1 FROM results WHERE run = runs.key)",
                 [before_ms],
-            )?;
-            tx.execute(
-                "DELETE FROM texts WHERE hash NOT IN (SELECT prompt_hash FROM details) \
-                 AND hash NOT IN (SELECT system_hash FROM details WHERE system_hash IS NOT NULL)",
-                [],
-            )?;
-            Ok((rows, runs))
-        })?;
-        if rows > 0 {
+            )
+        })? as u64;
+        if vacuum {
             self.conn.execute_batch("VACUUM").map_err(|e| self.err(e))?;
         }
-        Ok((rows as u64, runs as u64))
+        Ok((rows, runs))
     }
 
     pub fn stats(&self) -> Result<Stats, HistoryError> {

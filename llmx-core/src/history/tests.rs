@@ -221,7 +221,7 @@ fn usage_leaderboard_prune_and_route_medians() {
     assert_eq!(s.median_latency("openai", "a").unwrap(), Some(300));
     assert_eq!(s.median_latency("openai", "zz").unwrap(), None);
 
-    assert_eq!(s.prune(day).unwrap(), (4, 1));
+    assert_eq!(s.prune(day, true).unwrap(), (4, 1));
     let st = s.stats().unwrap();
     assert_eq!((st.runs, st.rows), (1, 3));
     assert_eq!(st.oldest_ms, Some(10 * day));
@@ -255,4 +255,100 @@ fn a_corrupt_store_is_named() {
     std::fs::write(&path, vec![b'x'; 4096]).unwrap();
     let e = Store::open(&path).err().unwrap().to_string();
     assert!(e.contains("not a history store"), "{e}");
+}
+
+#[test]
+fn pruning_goes_in_batches_and_keeps_texts_still_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&path_in(dir.path())).unwrap();
+    let mut cache = Cache::default();
+    let old = Arc::new(Text::new("an old prompt", true));
+    let kept = Arc::new(Text::new("a prompt still in use", true));
+    let mut batch = vec![run("old", 0), run("new", 100)];
+    let n = 2 * PRUNE_BATCH as u64 + 7;
+    for i in 0..n {
+        batch.push(record(
+            "old",
+            i,
+            1,
+            &old,
+            row("openai/a", Some(5), None, None),
+        ));
+    }
+    batch.push(record(
+        "old",
+        n,
+        2,
+        &kept,
+        row("openai/a", Some(5), None, None),
+    ));
+    batch.push(record(
+        "new",
+        0,
+        200,
+        &kept,
+        row("openai/a", Some(5), None, None),
+    ));
+    s.write(&batch, &mut cache).unwrap();
+    assert_eq!(s.prune(100, false).unwrap(), (n + 1, 1));
+    let st = s.stats().unwrap();
+    assert_eq!((st.runs, st.rows), (1, 1));
+    assert_eq!(
+        s.text(&old.hash).unwrap(),
+        None,
+        "a text no row uses is gone"
+    );
+    assert_eq!(
+        s.text(&kept.hash).unwrap().as_deref(),
+        Some("a prompt still in use")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_store_is_private_and_a_foreign_database_is_left_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let path = path_in(&data);
+    drop(Store::open(&path).unwrap());
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&path), 0o600);
+
+    // Another program's SQLite file, reached through a symlink at the store's name.
+    let other = dir.path().join("other.db");
+    {
+        let c = Connection::open(&other).unwrap();
+        c.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine');")
+            .unwrap();
+    }
+    let before = std::fs::read(&other).unwrap();
+    let linked = dir.path().join("linked");
+    std::fs::create_dir(&linked).unwrap();
+    std::os::unix::fs::symlink(&other, path_in(&linked)).unwrap();
+    match Store::open(&path_in(&linked)) {
+        Err(HistoryError::Foreign(_)) => {}
+        other => panic!("{:?}", other.err()),
+    }
+    assert_eq!(
+        std::fs::read(&other).unwrap(),
+        before,
+        "not one byte changed"
+    );
+    assert!(
+        !dir.path().join("other.db-wal").exists(),
+        "not switched to WAL"
+    );
+
+    // A store from before the marker is adopted; an empty file becomes a store.
+    let c = Connection::open(&path).unwrap();
+    c.pragma_update(None, "application_id", 0).unwrap();
+    drop(c);
+    drop(Store::open(&path).unwrap());
+    let c = Connection::open(&path).unwrap();
+    let id: i64 = c
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .unwrap();
+    assert_eq!(id, APPLICATION_ID);
 }
