@@ -721,8 +721,9 @@ impl Drive<'_> {
 }
 
 /// Start the source's jobs as slots free up (each reserved against the budget first), hand
-/// their events to the feed, until the source ends, `signal` fires or a sink fails; why it
-/// stopped early, if it did.
+/// their events to the feed, until the source ends or `signal` fires; why it stopped early, if
+/// it did. A failed sink starts nothing new but lets the jobs in flight finish (a closed pipe
+/// stops at once).
 async fn run_jobs(
     engine: &Inner,
     opts: &RunOptions,
@@ -784,8 +785,15 @@ async fn run_jobs(
             msg = rx.recv() => {
                 let Some(msg) = msg else { break };
                 if let Err(e) = feed.handle(msg) {
-                    stopped = Some(Stop::Sink(e));
-                    break;
+                    // A reader that went away (`| head`) wants no more: stop now. Any other
+                    // failed output stops new requests, but those in flight are paid for:
+                    // they finish, for the sinks still working and the recovery file.
+                    let quiet = e.is_broken_pipe();
+                    stopped.get_or_insert(Stop::Sink(e));
+                    if quiet {
+                        break;
+                    }
+                    ended = true;
                 }
             }
             _ = pending.next() => {}
