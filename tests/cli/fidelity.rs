@@ -55,3 +55,57 @@ fn absurd_token_counts_and_costs_are_unknown_and_never_summed() {
     assert_eq!(out.code, 0, "{out:?}");
     assert!(!out.stdout.contains("inf"), "{}", out.stdout);
 }
+
+/// A 2 KB tools file whose `$ref`s fan out 8 × 8 levels deep: Gemini (which needs them
+/// inlined) gets nothing and says why; the other rows run.
+#[test]
+fn a_ref_fan_out_stops_only_the_gemini_row_before_sending() {
+    let w = World::with_server(json!({"models": {
+        "gpt-4o-mini": {"text": "fine"},
+        "gemini-2.5-flash": {"text": "never asked"}
+    }}));
+    let mut defs = serde_json::Map::new();
+    for level in 0..8 {
+        let props: serde_json::Map<String, Value> = (0..8)
+            .map(|i| {
+                (
+                    format!("p{i}"),
+                    json!({"$ref": format!("#/$defs/l{}", level + 1)}),
+                )
+            })
+            .collect();
+        defs.insert(
+            format!("l{level}"),
+            json!({"type": "object", "properties": props}),
+        );
+    }
+    defs.insert("l8".into(), json!({"type": "string"}));
+    let tools = json!([{"name": "deep", "description": "d",
+        "parameters": {"$ref": "#/$defs/l0", "$defs": defs}}]);
+    w.write("tools.json", tools.to_string());
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "openai/gpt-4o-mini,gemini/gemini-2.5-flash",
+        "-p",
+        "hi",
+        "--tools",
+        "tools.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let r = rows(&out);
+    assert_eq!(by_model(&r, "openai/gpt-4o-mini")["output"], "fine");
+    let g = by_model(&r, "gemini/gemini-2.5-flash");
+    assert!(
+        g["error"].as_str().unwrap().contains(
+            "tool `deep`: its schema, with every $ref inlined as Gemini needs, passes 20000 schema objects; use fewer $refs"
+        ),
+        "{g}"
+    );
+    assert!(
+        w.requests().iter().all(|r| !r.path.contains("gemini")),
+        "nothing sent to Gemini"
+    );
+}

@@ -319,6 +319,20 @@ fn check(job: &mut Job, catalog: &Catalog, force: bool, fetched: Option<&Fetched
                 continue;
             }
         }
+        // Gemini needs every `$ref` inlined: a schema that would blow up is stopped here.
+        if has_tools && t.provider.dialect.wire().name() == "gemini" {
+            let huge = req.tools.iter().find_map(|tool| {
+                let why = crate::provider::schema::too_large_for_gemini(tool.parameters.as_ref()?)?;
+                Some(format!("tool `{}`: {why}", tool.name))
+            });
+            if let Some(why) = huge {
+                link.preflight = Some(ProviderError::new(
+                    ErrorKind::BadRequest,
+                    format!("{why}; use fewer $refs for {name}; nothing was sent"),
+                ));
+                continue;
+            }
+        }
         if !has_images || t.provider.is_offline() {
             continue;
         }

@@ -38,8 +38,13 @@ const GEMINI_KEYWORDS: &[&str] = &[
 ];
 
 /// How many `$ref`s deep one path through the schema is followed before it counts as
-/// recursive (this also bounds how much inlining can multiply a schema's size).
+/// recursive.
 const MAX_REFS: usize = 8;
+
+/// The most schema objects inlining may produce for one tool. Depth alone does not bound the
+/// size: 8 levels of 8 `$ref`s each would be 8⁸ copies from a 2 KB file. A real tool's schema
+/// is a few hundred objects.
+pub(crate) const MAX_NODES: usize = 20_000;
 
 /// `schema` as Gemini takes it, and a note per kind of change made.
 pub(crate) fn for_gemini(schema: &Value) -> (Value, Vec<String>) {
@@ -47,8 +52,13 @@ pub(crate) fn for_gemini(schema: &Value) -> (Value, Vec<String>) {
         root: schema,
         dropped: BTreeSet::new(),
         changed: BTreeSet::new(),
+        nodes: 0,
     };
     let out = cx.convert(schema, 0);
+    if cx.nodes > MAX_NODES {
+        // Never sent: the link is stopped before sending (see `too_large_for_gemini`).
+        return (json!({"type": "OBJECT"}), vec![too_large_note()]);
+    }
     let mut notes: Vec<String> = cx.changed.into_iter().collect();
     if !cx.dropped.is_empty() {
         notes.push(format!(
@@ -63,6 +73,27 @@ struct Cx<'a> {
     root: &'a Value,
     dropped: BTreeSet<String>,
     changed: BTreeSet<String>,
+    /// Objects produced so far; past [`MAX_NODES`] nothing more is built.
+    nodes: usize,
+}
+
+fn too_large_note() -> String {
+    format!(
+        "its schema, with every $ref inlined as Gemini needs, passes {MAX_NODES} schema objects"
+    )
+}
+
+/// Why `schema` cannot be sent to Gemini, if it cannot: its `$ref`s inline to more than
+/// [`MAX_NODES`] objects.
+pub(crate) fn too_large_for_gemini(schema: &Value) -> Option<String> {
+    let mut cx = Cx {
+        root: schema,
+        dropped: BTreeSet::new(),
+        changed: BTreeSet::new(),
+        nodes: 0,
+    };
+    cx.convert(schema, 0);
+    (cx.nodes > MAX_NODES).then(too_large_note)
 }
 
 impl Cx<'_> {
@@ -71,6 +102,10 @@ impl Cx<'_> {
         let Value::Object(o) = v else {
             return v.clone();
         };
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            return Value::Null;
+        }
         if let Some(r) = o.get("$ref").and_then(Value::as_str) {
             if depth >= MAX_REFS {
                 self.dropped.insert("recursive $ref".into());
@@ -232,6 +267,36 @@ mod tests {
                 "type list sent as type + nullable",
                 "dropped $schema, additionalProperties, exclusiveMinimum (not in Gemini's schema subset)",
             ]
+        );
+    }
+
+    #[test]
+    fn a_ref_fan_out_is_bounded_by_size_not_only_depth() {
+        // 8 levels, each property referring 8 times to the next: 8⁸ copies if inlined.
+        let mut defs = serde_json::Map::new();
+        for level in 0..8 {
+            let props: serde_json::Map<String, Value> = (0..8)
+                .map(|i| {
+                    (
+                        format!("p{i}"),
+                        json!({"$ref": format!("#/$defs/l{}", level + 1)}),
+                    )
+                })
+                .collect();
+            defs.insert(
+                format!("l{level}"),
+                json!({"type": "object", "properties": props}),
+            );
+        }
+        defs.insert("l8".into(), json!({"type": "string"}));
+        let schema = json!({"$ref": "#/$defs/l0", "$defs": defs});
+        assert!(schema.to_string().len() < 4096);
+        assert!(too_large_for_gemini(&schema).is_some());
+        let (out, notes) = for_gemini(&schema);
+        assert_eq!(out, json!({"type": "OBJECT"}));
+        assert!(
+            notes[0].contains("passes 20000 schema objects"),
+            "{notes:?}"
         );
     }
 
