@@ -112,7 +112,7 @@ struct View {
 impl View {
     fn of(
         s: &BenchSettings,
-        plan: &Plan,
+        plan: &Plan<'_>,
         prompts: &[Prompt],
         writer: &mut BenchWriter<'_>,
     ) -> View {
@@ -202,29 +202,36 @@ fn dry_run(ctx: &Context, s: &BenchSettings, prompts: &[Prompt]) -> Result<Exit,
     super::pipeline::print_plan(&text, s.display.terminal)
 }
 
-/// What the run sends: the base request and each prompt's, one job template per model (planned
-/// and prepared as compare's are), the grid's shape and the run's id.
-struct Plan {
+/// What the run sends: the base request (each prompt's is made from it when its cell is sent,
+/// so memory holds the prompts once, not a request per prompt), one job template per model
+/// (planned and prepared as compare's are), the grid's shape and the run's id.
+struct Plan<'p> {
+    prompts: &'p [Prompt],
     base: ChatRequest,
-    requests: Vec<ChatRequest>,
     templates: Vec<Job>,
     labels: Vec<String>,
     shape: Shape,
     run_id: String,
 }
 
-impl Plan {
+impl<'p> Plan<'p> {
     async fn new(
         ctx: &Context,
         engine: &Engine,
         s: &BenchSettings,
-        prompts: &[Prompt],
-    ) -> Result<Plan, Error> {
-        let base = pipeline::chat_request(&s.run.request, String::new())?;
-        let mut requests = Plan::requests(&base, prompts);
+        prompts: &'p [Prompt],
+    ) -> Result<Plan<'p>, Error> {
+        let mut base = pipeline::chat_request(&s.run.request, String::new())?;
         let latency = ctx.paths.latency_file();
         let mut templates = pipeline::plan(engine, &s.run, &base, latency.as_deref())?;
-        pipeline::prepare(engine, s.run.request.force, &mut templates, &mut requests).await;
+        // Image URLs downloaded once go into the base, so every prompt's request has them.
+        pipeline::prepare(
+            engine,
+            s.run.request.force,
+            &mut templates,
+            std::slice::from_mut(&mut base),
+        )
+        .await;
         if let Some(e) = pipeline::nothing_can_run(&templates) {
             return Err(e.into());
         }
@@ -243,8 +250,8 @@ impl Plan {
         };
         let run_id = run_id(s, prompts, &labels, &base);
         Ok(Plan {
+            prompts,
             base,
-            requests,
             templates,
             labels,
             shape,
@@ -252,16 +259,18 @@ impl Plan {
         })
     }
 
-    /// Each prompt's request: the base one with the prompt's text (and its own system prompt).
+    /// A prompt's request: the base one with the prompt's text (and its own system prompt).
+    fn request(base: &ChatRequest, p: &Prompt) -> ChatRequest {
+        ChatRequest {
+            system: p.system.clone().or_else(|| base.system.clone()),
+            messages: vec![pipeline::prompt_message(base, p.text.clone())],
+            ..base.clone()
+        }
+    }
+
+    /// Every prompt's request (a dry run shows them; a run makes each when it is sent).
     fn requests(base: &ChatRequest, prompts: &[Prompt]) -> Vec<ChatRequest> {
-        prompts
-            .iter()
-            .map(|p| ChatRequest {
-                system: p.system.clone().or_else(|| base.system.clone()),
-                messages: vec![pipeline::prompt_message(base, p.text.clone())],
-                ..base.clone()
-            })
-            .collect()
+        prompts.iter().map(|p| Plan::request(base, p)).collect()
     }
 
     /// The cells to run: warm-ups first (only when there is something to measure), then this
@@ -290,7 +299,7 @@ impl Plan {
         Job {
             label: t.label.clone(),
             links: t.links.clone(),
-            request: self.requests[cell.prompt as usize].clone(),
+            request: Plan::request(&self.base, &self.prompts[cell.prompt as usize]),
         }
     }
 
@@ -463,7 +472,7 @@ impl Rows {
 async fn execute(
     engine: &Engine,
     s: &BenchSettings,
-    plan: &Plan,
+    plan: &Plan<'_>,
     map: RunMap<'_>,
     cells: &Cells,
     budget: Option<Arc<Budget>>,
@@ -506,23 +515,13 @@ fn history_sink<'c>(
     engine: &'c Engine,
     s: &BenchSettings,
     map: RunMap<'c>,
-    plan: &Plan,
+    plan: &Plan<'_>,
 ) -> Option<llmx_core::history::sink::HistorySink<'c>> {
     use llmx_core::history::Text;
     let policy = s.run.request.history;
     let writer = engine.history().filter(|_| policy.record)?.clone();
     let keep = policy.store_text;
-    let texts: Vec<_> = plan
-        .requests
-        .iter()
-        .map(|r| {
-            let text = r.messages.first().map(|m| m.text()).unwrap_or_default();
-            (
-                Text::new(&text, keep),
-                r.system.as_deref().map(|t| Text::new(t, keep)),
-            )
-        })
-        .collect();
+    let base_system = plan.base.system.clone();
     let now = engine.clock().now();
     let ids: Vec<&str> = map.prompts.iter().map(|p| p.id.as_str()).collect();
     let summary = match ids.as_slice() {
@@ -534,7 +533,10 @@ fn history_sink<'c>(
         started_ms: llmx_core::history::epoch_ms(now),
         command: "bench".into(),
         models: plan.labels.join(","),
-        prompt_hash: (texts.len() == 1).then(|| texts[0].0.hash.clone()),
+        prompt_hash: match map.prompts {
+            [one] => Some(llmx_core::history::hash(&one.text)),
+            _ => None,
+        },
         summary: keep.then(|| pipeline::summary(&summary)),
         params: pipeline::params(
             &s.run,
@@ -556,10 +558,11 @@ fn history_sink<'c>(
         engine.catalog(),
         Box::new(move |r| {
             let (cell, prompt, pass) = map.measured(r)?;
-            let (text, system) = texts.get(cell.prompt as usize)?;
+            // Made per row from the prompt: the run holds each prompt's text once.
+            let system = prompt.system.as_deref().or(base_system.as_deref());
             Some(llmx_core::history::sink::RowMeta {
-                prompt: text.clone(),
-                system: system.clone(),
+                prompt: Text::new(&prompt.text, keep),
+                system: system.map(|t| Text::new(t, keep)),
                 prompt_id: Some(prompt.id.clone()),
                 repeat: Some(cell.repeat),
                 pass,
@@ -640,7 +643,7 @@ fn write_reports(ctx: &Context, s: &BenchSettings, view: &View) -> Result<(), Er
 fn report(
     ctx: &Context,
     s: &BenchSettings,
-    plan: &Plan,
+    plan: &Plan<'_>,
     ran: Ran<'_, '_>,
     outcome: RunOutcome,
 ) -> Result<Exit, Error> {
@@ -751,7 +754,7 @@ fn report(
 
 /// Hands the engine one cell at a time: warm-ups first, the rest waiting until they are done.
 struct Source<'a> {
-    plan: &'a Plan,
+    plan: &'a Plan<'a>,
     order: &'a [Cell],
     next: usize,
     warmups: usize,

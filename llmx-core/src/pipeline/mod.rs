@@ -218,7 +218,7 @@ pub fn chat_request(s: &RequestSpec, prompt: String) -> Result<ChatRequest, Pipe
         max_tokens: s.max_tokens,
         stop: Vec::new(),
         stream: s.stream,
-        tools,
+        tools: tools.into(),
         tool_choice,
     })
 }

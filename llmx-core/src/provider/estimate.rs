@@ -68,7 +68,7 @@ pub(crate) fn prompt_tokens(req: &ChatRequest) -> u64 {
         }
     }
     // Tool definitions reach the model as text too.
-    for t in &req.tools {
+    for t in req.tools.iter() {
         n += PER_MESSAGE + tokens(&t.name);
         n += t.description.as_deref().map_or(0, tokens);
         n += t.parameters.as_ref().map_or(0, |p| tokens(&p.to_string()));

@@ -244,7 +244,7 @@ mod tests {
             },
         ];
         let req = ChatRequest {
-            tools,
+            tools: tools.into(),
             tool_choice: Some(ToolChoice::Named("get_weather".into())),
             ..req
         };

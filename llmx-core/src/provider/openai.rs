@@ -339,6 +339,12 @@ pub(crate) struct StreamDecoder {
 #[derive(Debug, Default)]
 struct CallSlots {
     slots: Vec<Slot>,
+    /// Slot by call id, and the latest slot at each index: a fragment finds its call in
+    /// constant time however many calls the answer has.
+    by_id: std::collections::HashMap<String, usize>,
+    by_index: std::collections::HashMap<Option<u64>, usize>,
+    /// The latest slot at each index that has no id yet (an id may come after).
+    unnamed_at: std::collections::HashMap<Option<u64>, usize>,
 }
 
 #[derive(Debug)]
@@ -346,29 +352,76 @@ struct Slot {
     index: Option<u64>,
     id: Option<String>,
     named: bool,
-    arguments: String,
+    /// Whether the arguments so far are one whole JSON value, kept as they arrive.
+    json: JsonProgress,
+}
+
+/// Whether streamed text is one complete JSON object or array so far, tracked a fragment at a
+/// time (each byte seen once, not the whole text re-parsed per fragment).
+#[derive(Debug, Default, Clone, Copy)]
+struct JsonProgress {
+    depth: u32,
+    in_string: bool,
+    escaped: bool,
+    started: bool,
+    /// The outer value closed, and only whitespace came after.
+    closed: bool,
+    /// Something that cannot be a single object or array.
+    broken: bool,
+}
+
+impl JsonProgress {
+    fn push(&mut self, text: &str) {
+        for b in text.bytes() {
+            if self.broken {
+                return;
+            }
+            if self.in_string {
+                match (self.escaped, b) {
+                    (true, _) => self.escaped = false,
+                    (false, b'\\') => self.escaped = true,
+                    (false, b'"') => self.in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b' ' | b'\n' | b'\r' | b'\t' => {}
+                _ if self.closed => self.broken = true,
+                b'{' | b'[' => {
+                    self.started = true;
+                    self.depth += 1;
+                }
+                b'}' | b']' if self.depth > 0 => {
+                    self.depth -= 1;
+                    self.closed = self.depth == 0;
+                }
+                b'"' if self.started => self.in_string = true,
+                _ if !self.started => self.broken = true,
+                _ => {}
+            }
+        }
+    }
+
+    fn complete(&self) -> bool {
+        self.closed && !self.broken
+    }
 }
 
 impl CallSlots {
     fn find(&self, index: Option<u64>, id: Option<&str>, named: bool) -> Option<usize> {
         if let Some(id) = id {
+            // The id may arrive after a first fragment that had none.
             return self
-                .slots
-                .iter()
-                .rposition(|s| s.id.as_deref() == Some(id))
-                // The id may arrive after a first fragment that had none.
-                .or_else(|| {
-                    self.slots
-                        .iter()
-                        .rposition(|s| s.index == index && s.id.is_none())
-                });
+                .by_id
+                .get(id)
+                .or_else(|| self.unnamed_at.get(&index))
+                .copied();
         }
-        let i = self.slots.iter().rposition(|s| s.index == index)?;
+        let i = *self.by_index.get(&index)?;
         let s = &self.slots[i];
-        let complete = s.named
-            && !s.arguments.trim().is_empty()
-            && serde_json::from_str::<Value>(&s.arguments).is_ok();
-        (!(named && complete)).then_some(i)
+        let complete = named && s.named && s.json.complete();
+        (!complete).then_some(i)
     }
 
     fn fragment(&mut self, v: &Value) -> StreamEvent {
@@ -383,17 +436,26 @@ impl CallSlots {
                     index,
                     id: None,
                     named: false,
-                    arguments: String::new(),
+                    json: JsonProgress::default(),
                 });
-                self.slots.len() - 1
+                let i = self.slots.len() - 1;
+                self.by_index.insert(index, i);
+                self.unnamed_at.insert(index, i);
+                i
             }
         };
         let s = &mut self.slots[slot];
         if s.id.is_none() {
-            s.id = id.clone();
+            if let Some(new) = &id {
+                s.id = Some(new.clone());
+                self.by_id.insert(new.clone(), slot);
+                if self.unnamed_at.get(&s.index) == Some(&slot) {
+                    self.unnamed_at.remove(&s.index);
+                }
+            }
         }
         s.named |= name.is_some();
-        s.arguments.push_str(&arguments);
+        s.json.push(&arguments);
         StreamEvent::ToolCall {
             index: slot,
             id,

@@ -486,6 +486,9 @@ pub(crate) struct Shown {
     /// Chunks of text or reasoning received, and when the last arrived (after `start`).
     chunks: u32,
     last_chunk: Duration,
+    /// Bytes of text, reasoning and tool calls delivered: kept as they arrive, so the cap
+    /// costs nothing per event however many calls the answer holds.
+    size: usize,
 }
 
 impl Shown {
@@ -497,6 +500,7 @@ impl Shown {
             reasoning: 0,
             chunks: 0,
             last_chunk: Duration::ZERO,
+            size: 0,
         }
     }
 
@@ -560,9 +564,10 @@ fn deliver(
         } => arguments.len() + name.as_ref().map_or(0, String::len),
         _ => 0,
     };
-    if answer_size(&out.response).saturating_add(grows) > limits.max_answer_bytes {
+    if shown.size.saturating_add(grows) > limits.max_answer_bytes {
         return Err(too_large(out, limits));
     }
+    shown.size += grows;
     let is_token = match &ev {
         StreamEvent::TextDelta(t) | StreamEvent::ReasoningDelta(t) => !t.is_empty(),
         // A call's first piece is the model's first output, as a token is.
@@ -703,6 +708,7 @@ impl Delivery<'_> {
         }
         shown.text = r.text.len();
         shown.reasoning = r.reasoning.len();
+        shown.size = answer_size(&r);
         if !r.tool_calls.is_empty() {
             self.out.delivered = true;
         }

@@ -373,7 +373,7 @@ fn tool_requests_are_what_the_sdks_sent() {
         let req = ChatRequest {
             model: "m".into(),
             messages: vec![Message::user("q")],
-            tools: tools_from_openai(&sent["tools"]),
+            tools: tools_from_openai(&sent["tools"]).into(),
             tool_choice: choice_from_openai(&sent["tool_choice"]),
             ..Default::default()
         };
@@ -457,7 +457,7 @@ fn tool_choice_in_each_dialect() {
         let req = ChatRequest {
             model: "m".into(),
             messages: vec![Message::user("q")],
-            tools: vec![tool.clone()],
+            tools: vec![tool.clone()].into(),
             tool_choice: Some(c),
             ..Default::default()
         };
@@ -516,7 +516,8 @@ fn gemini_schema_changes_are_notes_on_the_call() {
                 "additionalProperties": false,
                 "properties": {"id": {"type": "string"}}
             })),
-        }],
+        }]
+        .into(),
         ..Default::default()
     };
     let call = built("gemini", &req);

@@ -208,8 +208,9 @@ pub struct ChatRequest {
     pub max_tokens: Option<u32>,
     pub stop: Vec<String>,
     pub stream: bool,
-    /// Functions the model may call.
-    pub tools: Vec<Tool>,
+    /// Functions the model may call. Shared: every request of a benchmark holds the same
+    /// tools file, once.
+    pub tools: std::sync::Arc<[Tool]>,
     /// Whether and which tool the model must call; `None` leaves it to the provider's default.
     pub tool_choice: Option<ToolChoice>,
 }
