@@ -65,6 +65,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--bin", default=BIN, help="the llmx binary to measure")
+    ap.add_argument("--only", default="", help="comma-separated letters: run only these (e.g. l,m)")
     args = ap.parse_args()
     BIN = args.bin
     if not (os.path.exists(BIN) and os.path.exists(MOCK)):
@@ -79,6 +80,14 @@ def main():
     script["models"]["words-usage"] = {"text": words, "chunk_chars": 65536}
     script["models"]["words-no-usage"] = {"text": words, "chunk_chars": 65536, "no_usage": True}
     script["models"]["instant-2"] = {"text": "Another quick answer, at once."}
+    # (l) one tool call whose 1 MB of arguments stream in 4-character fragments (the id only on
+    # the first, as the spec has it), and 100,000 small calls in one answer.
+    big_args = json.dumps({"data": "x" * 1_000_000})
+    script["models"]["args-1mb"] = {"tool_calls": [{"name": "f", "arguments": big_args}],
+                                    "chunk_chars": 4}
+    script["models"]["calls-100k"] = {
+        "tool_calls": [{"name": "f", "arguments": json.dumps({"i": i})} for i in range(100_000)],
+        "chunk_chars": 65536}
     for i in (1, 2, 3):
         script["models"][f"fifty-ms-{i}"] = {"text": f"Answer {i} after fifty ms.", "ttft_ms": 50}
     script_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
@@ -100,6 +109,41 @@ def main():
             "LLMX_DATA_DIR": tempfile.mkdtemp(prefix="llmx-bench-data-"),
         }
         results = {}
+        only = set(filter(None, args.only.split(",")))
+        run = lambda letter: not only or letter in only
+
+        # (l) streamed tool calls: CPU linear in what arrives.
+        if run("l"):
+            for model in ("args-1mb", "calls-100k"):
+                cmd = [BIN, "ask", "-m", f"openai/{model}", "hi", "--format", "json",
+                       "--max-answer-mb", "64", "--timeout", "600"]
+                runs = [measured(cmd, env) for _ in range(3)]
+                results[f"l_{model.replace('-', '_')}_cpu_s"] = statistics.median(r[2] for r in runs)
+
+        # (m) bench memory with a large tools file: the tools are held once.
+        if run("m"):
+            work_m = tempfile.mkdtemp(prefix="llmx-bench-m-")
+            tools = [{"name": f"tool_{i}", "description": "d" * 600,
+                      "parameters": {"type": "object", "properties": {"q": {"type": "string"}}}}
+                     for i in range(90)]
+            tools_path = os.path.join(work_m, "tools.json")
+            with open(tools_path, "w") as f:
+                json.dump(tools, f)
+            prompts_path = os.path.join(work_m, "p.jsonl")
+            with open(prompts_path, "w") as f:
+                for i in range(20_000):
+                    f.write(json.dumps({"id": f"p{i}", "prompt": f"Question {i}?"}) + "\n")
+            results["m_tools_file_kb"] = os.path.getsize(tools_path) / 1024
+            cmd = [BIN, "bench", "-q", "-m", "openai/instant", prompts_path, "--tools", tools_path,
+                   "-o", os.path.join(work_m, "rows.csv"), "--no-history"]
+            wall, rss, _ = measured(cmd, env)
+            results["m_bench_20k_prompts_60kb_tools_peak_rss_mb"] = rss
+            results["m_bench_20k_prompts_60kb_tools_wall_s"] = wall
+
+        if only and not (only & set("abcdefgh")):
+            for k, v in results.items():
+                print(f"{k:44} {v:10.3f}")
+            return
 
         # (a) five one-second models at once.
         models = ",".join(f"openai/one-second-{i}" for i in range(1, 6))
@@ -208,6 +252,9 @@ def main():
         "h_bench_1k_peak_rss_mb": ("<=", 60.0),
         "h_bench_10k_peak_rss_mb": ("<=", 60.0),
         "h_bench_rss_10k_over_1k": ("<=", 1.1),
+        "l_args_1mb_cpu_s": ("<=", 1.0),
+        "l_calls_100k_cpu_s": ("<=", 1.0),
+        "m_bench_20k_prompts_60kb_tools_peak_rss_mb": ("<=", 100.0),
     }
     for k, v in results.items():
         t = targets.get(k)
