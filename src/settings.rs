@@ -260,6 +260,8 @@ pub struct CompareSettings {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Facts {
     pub terminal: Terminal,
+    /// The open-file limit (`ulimit -n`), when known: requests in flight stay below it.
+    pub open_files: Option<u64>,
     /// stdin is a pipe or a file (something that will end), not a terminal or /dev/null.
     pub stdin_is_data: bool,
 }
@@ -596,7 +598,7 @@ impl CompareSettings {
             run: RunSpec {
                 models,
                 request,
-                concurrency: concurrency.map(|n| n as usize),
+                concurrency: Some(within_open_files(concurrency, facts.open_files)),
                 max_cost,
             },
             prompt,
@@ -621,6 +623,30 @@ fn stdout_dash(output: &mut Option<PathBuf>) {
     if output.as_deref() == Some(std::path::Path::new("-")) {
         *output = None;
     }
+}
+
+/// Descriptors kept for everything but sockets: stdio, the output and history files, the
+/// runtime's own.
+const RESERVED_FDS: u64 = 32;
+
+/// Requests in flight: `-j` (else 256), but never so many that sockets — each request's, and
+/// as many idle in the connection pool — run out of open files (with a hard limit of 256,
+/// 112). Lowering an explicit `-j` says so.
+fn within_open_files(asked: Option<u32>, open_files: Option<u64>) -> usize {
+    let wanted = asked.map_or(llmx_core::pipeline::DEFAULT_CONCURRENCY, |n| n as usize);
+    let Some(limit) = open_files else {
+        return wanted;
+    };
+    let cap = (limit.saturating_sub(RESERVED_FDS) / 2).max(1) as usize;
+    if wanted <= cap {
+        return wanted;
+    }
+    if asked.is_some() {
+        crate::output::diag(format!(
+            "note: -j {wanted} lowered to {cap}: the open-file limit is {limit} (raise it with ulimit -n)"
+        ));
+    }
+    cap
 }
 
 /// `-m` (else `LLMX_MODELS`, else the config's models) and `-j` (else `LLMX_CONCURRENCY`, else
@@ -763,7 +789,7 @@ impl BenchSettings {
             run: RunSpec {
                 models,
                 request,
-                concurrency: concurrency.map(|n| n as usize),
+                concurrency: Some(within_open_files(concurrency, facts.open_files)),
                 max_cost,
             },
             inputs,

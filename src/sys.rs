@@ -39,6 +39,25 @@ pub fn raise_open_file_limit() -> bool {
     false
 }
 
+/// The soft limit on open files, when the OS says (after [`raise_open_file_limit`]).
+#[cfg(unix)]
+pub fn open_file_limit() -> Option<u64> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct it is given, which lives on this stack frame.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return None;
+    }
+    (lim.rlim_cur != libc::RLIM_INFINITY).then_some(lim.rlim_cur as u64)
+}
+
+#[cfg(not(unix))]
+pub fn open_file_limit() -> Option<u64> {
+    None
+}
+
 /// The columns of the terminal stdout is, when it is one and says (a pseudo-terminal may say 0:
 /// unknown, not very narrow).
 #[cfg(unix)]

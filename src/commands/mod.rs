@@ -105,8 +105,12 @@ impl Context {
         if let Some(e) = self.engine.get() {
             return Ok(e);
         }
-        let mut client = llmx_core::provider::http::HttpClient::new(connect, &self.proxies)
-            .map_err(|e| Error::HttpClient(e.message))?;
+        // Idle pooled connections are open files too: as many as may be in flight, at most.
+        let idle = crate::sys::open_file_limit()
+            .map_or(usize::MAX, |l| (l.saturating_sub(32) / 2).max(1) as usize);
+        let mut client =
+            llmx_core::provider::http::HttpClient::with_pool(connect, &self.proxies, idle)
+                .map_err(|e| Error::HttpClient(e.message))?;
         if verbose > 0 {
             client = client.with_log(Arc::new(crate::sink::wire::StderrWireLog::new(verbose)));
         }
@@ -190,6 +194,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
     let facts = crate::settings::Facts {
         terminal: crate::output::Terminal::detect(&env, cli.color),
         stdin_is_data: stdin_is_data(),
+        open_files: crate::sys::open_file_limit(),
     };
     let defaults = ctx.defaults();
     let about_keys = matches!(cli.command, Command::Keys(_));

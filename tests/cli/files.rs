@@ -406,3 +406,33 @@ fn resume_edge_cases_stray_rows_devices_symlinks_and_unclosed_quotes() {
         "{out:?}"
     );
 }
+
+/// With a hard limit of 256 open files, 2,000 requests at the default -j all succeed: requests
+/// in flight (and idle pooled connections) stay below the limit.
+#[test]
+fn a_low_open_file_limit_caps_requests_in_flight_instead_of_failing_them() {
+    let w = crate::support::World::with_server(serde_json::json!({"models": {
+        "a": {"text": "one", "ttft_ms": 20}, "b": {"text": "two", "ttft_ms": 20}
+    }}));
+    let body: String = (0..100)
+        .map(|i| format!("{{\"id\":\"p{i}\",\"prompt\":\"q{i}\"}}\n"))
+        .collect();
+    w.write("set.jsonl", body);
+    let llmx = env!("CARGO_BIN_EXE_llmx");
+    let out = w
+        .wrapper("bash")
+        .args([
+            "-c",
+            &format!(
+                "ulimit -n 256 && {llmx} bench -m openai/a,openai/b set.jsonl --repeat 10 -o out.csv -q --no-history"
+            ),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let (_, rows) = crate::support::read_csv(&std::fs::read_to_string(w.path("out.csv")).unwrap());
+    assert_eq!(rows.len(), 2000);
+    let text = std::fs::read_to_string(w.path("out.csv")).unwrap();
+    assert!(!text.contains("Too many open files"), "{stderr}");
+}

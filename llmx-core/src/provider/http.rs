@@ -46,9 +46,20 @@ impl std::fmt::Debug for HttpClient {
 
 impl HttpClient {
     pub fn new(connect_timeout: Duration, proxies: &Proxies) -> Result<Self, ProviderError> {
+        Self::with_pool(connect_timeout, proxies, usize::MAX)
+    }
+
+    /// [`HttpClient::new`] keeping at most `idle_per_host` idle connections to one server (each
+    /// is an open file, beside the ones in use).
+    pub fn with_pool(
+        connect_timeout: Duration,
+        proxies: &Proxies,
+        idle_per_host: usize,
+    ) -> Result<Self, ProviderError> {
         let builder = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(60));
+            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(idle_per_host);
         Self::build(with_proxies(builder, proxies))
     }
 
