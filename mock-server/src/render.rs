@@ -27,6 +27,8 @@ pub struct Plan {
     reasoning_tokens: u64,
     cost: Option<f64>,
     length: bool,
+    /// `finish: "refusal"`: the model declined (Anthropic's `stop_reason: refusal`).
+    refusal: bool,
     chunk_chars: usize,
     include_usage: bool,
     /// Whether to report usage at all.
@@ -79,6 +81,7 @@ impl Plan {
             reasoning_tokens: script.reasoning_tokens,
             cost: script.cost,
             length: script.finish.as_deref() == Some("length"),
+            refusal: script.finish.as_deref() == Some("refusal"),
             chunk_chars: script.chunk_chars.unwrap_or(8),
             include_usage: include_usage && !script.no_usage,
             usage: !script.no_usage,
@@ -148,6 +151,13 @@ impl Plan {
     }
 
     fn finish(&self) -> &'static str {
+        if self.refusal {
+            return match self.dialect {
+                Dialect::OpenAi => "stop",
+                Dialect::Anthropic => "refusal",
+                Dialect::Gemini => "SAFETY",
+            };
+        }
         if !self.calls.is_empty() && !self.length {
             return match self.dialect {
                 Dialect::OpenAi => "tool_calls",

@@ -188,6 +188,7 @@ pub fn status(r: &Row) -> String {
         ),
         (None, Some("length")) => "ok (cut at max tokens)".into(),
         (None, Some("content_filter")) => "ok (filtered)".into(),
+        (None, Some("refusal")) => "refused".into(),
         (None, Some("tool_calls")) => "ok (tool calls)".into(),
         _ => "ok".into(),
     };

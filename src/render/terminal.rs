@@ -105,6 +105,7 @@ fn short_status(r: &Row) -> String {
         (None, Some("length")) => "ok (max tokens)".into(),
         (None, Some("content_filter")) => "ok (filtered)".into(),
         (None, Some("tool_calls")) => "ok (tool calls)".into(),
+        (None, Some("refusal")) => "refused".into(),
         _ => "ok".into(),
     };
     if r.error.is_none() && has_details(r) {

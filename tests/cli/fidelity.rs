@@ -109,3 +109,28 @@ fn a_ref_fan_out_stops_only_the_gemini_row_before_sending() {
         "nothing sent to Gemini"
     );
 }
+
+/// Anthropic's `stop_reason: refusal` with no text is the model's answer, not an empty reply:
+/// status `refused`, finish reason `refusal`, no error, exit 0.
+#[test]
+fn a_refusal_is_an_answer_not_a_failure() {
+    let w = World::with_server(json!({"models": {
+        "claude-haiku-4-5": {"text": "", "finish": "refusal"},
+        "gpt-4o-mini": {"text": "fine"}
+    }}));
+    let models = "anthropic/claude-haiku-4-5,openai/gpt-4o-mini";
+    let out = w.run(&["compare", "-m", models, "-p", "hi", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let r = rows(&out);
+    let refused = by_model(&r, "anthropic/claude-haiku-4-5");
+    assert_eq!(refused["finish_reason"], "refusal", "{refused}");
+    assert_eq!(refused["error"], Value::Null, "{refused}");
+    let out = w.run(&["compare", "-m", models, "-p", "hi"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("anthropic/claude-haiku-4-5"))
+        .unwrap();
+    assert!(line.contains("refused"), "{line}");
+}

@@ -188,7 +188,7 @@ pub fn finish_reason(raw: &str) -> FinishReason {
         "end_turn" | "stop_sequence" => FinishReason::Stop,
         "max_tokens" | "model_context_window_exceeded" => FinishReason::Length,
         "tool_use" => FinishReason::ToolCalls,
-        "refusal" => FinishReason::ContentFilter,
+        "refusal" => FinishReason::Refusal,
         _ => FinishReason::Other,
     }
 }

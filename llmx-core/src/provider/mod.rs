@@ -290,6 +290,32 @@ mod usage_tests {
         assert_eq!(usage.output_tokens, Some(3));
     }
 
+    /// xAI's usage (grok-3-mini, as recorded by another project): reasoning beside
+    /// `completion_tokens`, the total saying so. Output counts it, as it is billed.
+    #[test]
+    fn reasoning_counted_beside_completion_is_output_too() {
+        let xai = openai::usage(&serde_json::json!({
+            "prompt_tokens": 12, "completion_tokens": 1, "total_tokens": 303,
+            "completion_tokens_details": {"reasoning_tokens": 290}
+        }));
+        assert_eq!((xai.output_tokens, xai.reasoning_tokens), (Some(291), 290));
+        // OpenAI's own: reasoning already inside completion_tokens.
+        let openai = openai::usage(&serde_json::json!({
+            "prompt_tokens": 12, "completion_tokens": 300, "total_tokens": 312,
+            "completion_tokens_details": {"reasoning_tokens": 290}
+        }));
+        assert_eq!(
+            (openai.output_tokens, openai.reasoning_tokens),
+            (Some(300), 290)
+        );
+        // No total: nothing to decide from, taken as written.
+        let bare = openai::usage(&serde_json::json!({
+            "prompt_tokens": 12, "completion_tokens": 1,
+            "completion_tokens_details": {"reasoning_tokens": 290}
+        }));
+        assert_eq!(bare.output_tokens, Some(1));
+    }
+
     #[test]
     fn counts_near_the_top_saturate_and_bad_costs_are_unknown() {
         let u = anthropic::usage(&serde_json::json!({

@@ -240,12 +240,27 @@ pub fn usage(u: &Value) -> Usage {
     let cached = num(&details["cached_tokens"])
         .or_else(|| num(&u["prompt_cache_hit_tokens"]))
         .unwrap_or(0);
+    let reasoning = num(&u["completion_tokens_details"]["reasoning_tokens"]).unwrap_or(0);
+    let (prompt, completion) = (num(&u["prompt_tokens"]), num(&u["completion_tokens"]));
+    // OpenAI counts reasoning inside `completion_tokens`; xAI counts it beside them
+    // (`total = prompt + completion + reasoning`, e.g. 12 + 1 + 290 = 303). Output is what is
+    // billed as output, reasoning included, so the totals decide which this is.
+    let output = match (prompt, completion, num(&u["total_tokens"])) {
+        (Some(p), Some(c), Some(t))
+            if reasoning > 0
+                && t == p.saturating_add(c).saturating_add(reasoning)
+                && t != p.saturating_add(c) =>
+        {
+            Some(c.saturating_add(reasoning))
+        }
+        _ => completion,
+    };
     Usage {
-        input_tokens: num(&u["prompt_tokens"]),
-        output_tokens: num(&u["completion_tokens"]),
+        input_tokens: prompt,
+        output_tokens: output,
         cached_input_tokens: cached,
         cache_write_tokens: num(&details["cache_write_tokens"]).unwrap_or(0),
-        reasoning_tokens: num(&u["completion_tokens_details"]["reasoning_tokens"]).unwrap_or(0),
+        reasoning_tokens: reasoning,
         // A negative or non-finite cost is no cost at all: unknown, never summed.
         provider_cost_usd: u["cost"].as_f64().filter(|c| c.is_finite() && *c >= 0.0),
         raw: Some(u.clone()),
@@ -298,18 +313,24 @@ pub(crate) fn parse_response(body: &[u8]) -> Result<ChatResponse, ProviderError>
         .get(0)
         .ok_or_else(|| ProviderError::decode("response has no `choices`"))?;
     let msg = &choice["message"];
-    let (text, mut reasoning) = split_content(&msg["content"]);
+    let (mut text, mut reasoning) = split_content(&msg["content"]);
     if let Some(r) = reasoning_of(msg) {
         reasoning.push_str(r);
+    }
+    // A refusal (structured outputs) comes as its own field: it is the answer.
+    let refusal = msg["refusal"].as_str().filter(|r| !r.is_empty());
+    if let (Some(r), true) = (refusal, text.is_empty()) {
+        text = r.to_string();
     }
     let finish_raw = choice["finish_reason"].as_str().map(str::to_string);
     Ok(ChatResponse {
         text,
         reasoning,
-        finish: finish_raw
-            .as_deref()
-            .map(finish_reason)
-            .unwrap_or(FinishReason::Unknown),
+        finish: match (refusal, finish_raw.as_deref()) {
+            (Some(_), _) => FinishReason::Refusal,
+            (None, Some(f)) => finish_reason(f),
+            (None, None) => FinishReason::Unknown,
+        },
         finish_raw,
         usage: if v["usage"].is_object() {
             usage(&v["usage"])
@@ -328,6 +349,8 @@ pub(crate) struct StreamDecoder {
     seen_model: bool,
     finished: bool,
     calls: CallSlots,
+    /// A `refusal` arrived: the finish is a refusal, whatever reason ends the stream.
+    refused: bool,
 }
 
 /// Which call each streamed tool-call fragment belongs to. The spec keys fragments by `index`
@@ -511,6 +534,10 @@ impl StreamDecode for StreamDecoder {
             if !text.is_empty() {
                 out.push(StreamEvent::TextDelta(text));
             }
+            if let Some(r) = delta["refusal"].as_str().filter(|r| !r.is_empty()) {
+                self.refused = true;
+                out.push(StreamEvent::TextDelta(r.to_string()));
+            }
             if let Some(calls) = delta["tool_calls"].as_array() {
                 for c in calls {
                     out.push(self.calls.fragment(c));
@@ -519,7 +546,11 @@ impl StreamDecode for StreamDecoder {
             if let Some(f) = choice["finish_reason"].as_str() {
                 self.finished = true;
                 out.push(StreamEvent::Finish {
-                    reason: finish_reason(f),
+                    reason: if self.refused {
+                        FinishReason::Refusal
+                    } else {
+                        finish_reason(f)
+                    },
                     raw: Some(f.to_string()),
                 });
             }

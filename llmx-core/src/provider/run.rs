@@ -313,8 +313,12 @@ pub fn settle(
     out.total = start.elapsed();
     implausible_usage(&mut out);
     let resp = &mut out.response;
-    // An answer that is only tool calls is an answer.
-    if out.error.is_none() && resp.text.trim().is_empty() && resp.tool_calls.is_empty() {
+    // An answer that is only tool calls is an answer; so is a refusal, even without text.
+    if out.error.is_none()
+        && resp.text.trim().is_empty()
+        && resp.tool_calls.is_empty()
+        && resp.finish != super::FinishReason::Refusal
+    {
         out.error = Some(ProviderError::new(
             ErrorKind::Empty,
             empty_message(resp, after_empty_stream),

@@ -343,8 +343,11 @@ pub enum FinishReason {
     Length,
     /// The model asked for a tool.
     ToolCalls,
-    /// The provider filtered or the model refused.
+    /// The provider filtered the answer.
     ContentFilter,
+    /// The model declined to answer (Anthropic's `refusal`, OpenAI's `refusal` message): an
+    /// answer, not a failure.
+    Refusal,
     /// Anything else the provider reported.
     Other,
     /// The provider did not say (e.g. a stream that ended without a finish event).
@@ -359,6 +362,7 @@ impl FinishReason {
             FinishReason::Length => "length",
             FinishReason::ToolCalls => "tool_calls",
             FinishReason::ContentFilter => "content_filter",
+            FinishReason::Refusal => "refusal",
             FinishReason::Other => "other",
             FinishReason::Unknown => "unknown",
         }
