@@ -272,6 +272,8 @@ pub(crate) struct StreamDecoder {
     finished: bool,
     /// The content-block index of each tool call begun, in order.
     calls: Vec<u64>,
+    /// The id of the message being streamed (its `message_start`).
+    message: Option<String>,
 }
 
 impl StreamDecode for StreamDecoder {
@@ -285,7 +287,8 @@ impl StreamDecode for StreamDecoder {
             self.finished = true;
         }
         let data = ev.data.trim();
-        if data.is_empty() {
+        // Gateways that speak OpenAI's SSE add its `[DONE]` after Anthropic's stream: nothing.
+        if data.is_empty() || ev.is_done() {
             return Ok(Vec::new());
         }
         let v: Value = super::parse_json(data.as_bytes())
@@ -296,6 +299,18 @@ impl StreamDecode for StreamDecoder {
             "error" => return Err(error_from_body(&v, None)),
             "message_start" => {
                 let m = &v["message"];
+                // A second message in one stream (a new id mid-answer) is two answers spliced
+                // together: the stream is broken, not one answer to keep.
+                let id = m["id"].as_str().map(str::to_string);
+                if let (Some(before), Some(now)) = (&self.message, &id) {
+                    if before != now {
+                        return Err(ProviderError::new(
+                            ErrorKind::Decode,
+                            format!("the stream started a second message (`{now}` after `{before}`) before the first ended"),
+                        ));
+                    }
+                }
+                self.message = id.or(self.message.take());
                 if let Some(id) = m["model"].as_str() {
                     out.push(StreamEvent::ModelId(id.to_string()));
                 }

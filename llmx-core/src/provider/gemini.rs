@@ -252,10 +252,12 @@ fn candidate_parts(v: &Value) -> (String, String, Vec<ToolCall>) {
                 }
             }
             let call = &p["functionCall"];
-            if call.is_object() {
+            // A call names its function; one without a name is no call (never one named "").
+            let name = call["name"].as_str().filter(|n| !n.trim().is_empty());
+            if let (true, Some(name)) = (call.is_object(), name) {
                 calls.push(ToolCall {
                     id: call["id"].as_str().map(str::to_string),
-                    name: call["name"].as_str().unwrap_or("").to_string(),
+                    name: name.to_string(),
                     arguments: match &call["args"] {
                         Value::Null => String::new(),
                         args => args.to_string(),

@@ -329,3 +329,97 @@ mod usage_tests {
         assert_eq!(negative.provider_cost_usd, None);
     }
 }
+
+/// What servers put around and inside streams that is not one answer (issue 27, from
+/// recordings of gateways and real servers).
+#[cfg(test)]
+mod stream_edge_tests {
+    use super::dialect::StreamDecode;
+    use super::sse::SseEvent;
+    use super::*;
+
+    fn ev(event: Option<&str>, data: &str) -> SseEvent {
+        SseEvent {
+            event: event.map(str::to_string),
+            data: data.to_string(),
+        }
+    }
+
+    fn texts(out: &[StreamEvent]) -> String {
+        out.iter()
+            .filter_map(|e| match e {
+                StreamEvent::TextDelta(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_done_after_an_anthropic_stream_is_nothing() {
+        let mut d = anthropic::StreamDecoder::default();
+        d.event(&ev(Some("message_stop"), r#"{"type":"message_stop"}"#))
+            .unwrap();
+        assert_eq!(d.event(&ev(None, "[DONE]")).unwrap(), Vec::new());
+        assert!(d.finished());
+    }
+
+    #[test]
+    fn nothing_after_an_openai_done_counts() {
+        let mut d = openai::StreamDecoder::default();
+        let chunk = |c: &str, f: Option<&str>| {
+            serde_json::json!({"choices": [{"index": 0, "delta": {"content": c}, "finish_reason": f}]})
+                .to_string()
+        };
+        let mut all = Vec::new();
+        all.extend(d.event(&ev(None, &chunk("kept", Some("stop")))).unwrap());
+        all.extend(d.event(&ev(None, "[DONE]")).unwrap());
+        all.extend(
+            d.event(&ev(None, &chunk(" and more", Some("length"))))
+                .unwrap(),
+        );
+        assert_eq!(texts(&all), "kept");
+        let finishes: Vec<_> = all
+            .iter()
+            .filter(|e| matches!(e, StreamEvent::Finish { .. }))
+            .collect();
+        assert_eq!(finishes.len(), 1, "{all:?}");
+    }
+
+    #[test]
+    fn a_second_message_in_one_anthropic_stream_is_a_broken_stream() {
+        let mut d = anthropic::StreamDecoder::default();
+        let start = |id: &str| {
+            ev(
+                Some("message_start"),
+                &serde_json::json!({"type": "message_start",
+                    "message": {"id": id, "model": "claude", "usage": {"input_tokens": 1}}})
+                .to_string(),
+            )
+        };
+        d.event(&start("msg_1")).unwrap();
+        d.event(&ev(
+            Some("content_block_start"),
+            r#"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"t1","name":"f","input":{}}}"#,
+        ))
+        .unwrap();
+        let e = d.event(&start("msg_2")).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Decode);
+        assert!(e.message.contains("second message"), "{e:?}");
+        // The same message announced twice is not two messages.
+        let mut d = anthropic::StreamDecoder::default();
+        d.event(&start("msg_1")).unwrap();
+        assert!(d.event(&start("msg_1")).is_ok());
+    }
+
+    #[test]
+    fn a_gemini_call_without_a_name_is_no_call() {
+        let body = serde_json::json!({"candidates": [{"content": {"role": "model", "parts": [
+            {"text": "here"},
+            {"functionCall": {"args": {"x": 1}}},
+            {"functionCall": {"name": "real", "args": {}}}
+        ]}, "finishReason": "STOP"}]});
+        let r = gemini::parse_response(body.to_string().as_bytes()).unwrap();
+        let names: Vec<&str> = r.tool_calls.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["real"]);
+    }
+}

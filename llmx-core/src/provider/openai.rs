@@ -351,6 +351,8 @@ pub(crate) struct StreamDecoder {
     calls: CallSlots,
     /// A `refusal` arrived: the finish is a refusal, whatever reason ends the stream.
     refused: bool,
+    /// `[DONE]` arrived.
+    done: bool,
 }
 
 /// Which call each streamed tool-call fragment belongs to. The spec keys fragments by `index`
@@ -496,8 +498,13 @@ impl StreamDecode for StreamDecoder {
 
     /// Decode one SSE event. `[DONE]` yields nothing; an error chunk or `event: error` is an error.
     fn event(&mut self, ev: &SseEvent) -> Result<Vec<StreamEvent>, ProviderError> {
+        // `[DONE]` ends the answer: whatever a server sends after it is not part of it.
+        if self.done {
+            return Ok(Vec::new());
+        }
         if ev.is_done() {
             self.finished = true;
+            self.done = true;
             return Ok(Vec::new());
         }
         let data = ev.data.trim();
