@@ -148,6 +148,9 @@ pub enum Failure {
     /// A bare `data: [DONE]` with no finish reason after this many content chunks, then the
     /// connection is cut (llama-cpp-python when another request interrupts the stream).
     BareDoneCut { after_chunks: usize },
+    /// [`Failure::EmptyStream`], and the connection it went out on is broken: the next request
+    /// sent on it is reset before any answer (a real llama.cpp server past its context window).
+    EmptyStreamBroken,
 }
 
 /// A recorded fixture to serve verbatim for requests to `path`.
@@ -281,10 +284,21 @@ async fn serve_state(
         let state = state.clone();
         let log = log.clone();
         tokio::spawn(async move {
+            // Set when an answer leaves this connection broken: its next request is reset.
+            let broken = Arc::new(std::sync::atomic::AtomicBool::new(false));
             let svc = hyper::service::service_fn(move |req| {
                 let state = state.clone();
                 let log = log.clone();
-                async move { Ok::<_, Infallible>(handle(state, log, req).await) }
+                let broken = broken.clone();
+                async move {
+                    use std::sync::atomic::Ordering::SeqCst;
+                    if broken.load(SeqCst) {
+                        return Err(std::io::Error::other("connection reset"));
+                    }
+                    let (resp, breaks) = handle(state, log, req).await;
+                    broken.store(breaks, SeqCst);
+                    Ok::<_, std::io::Error>(resp)
+                }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
@@ -393,10 +407,22 @@ fn full(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Bod
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()).map_err(|n| match n {}).boxed()))
 }
 
+/// The response, and whether it leaves its connection broken.
 async fn handle(
     state: Arc<State>,
     log: Arc<Mutex<Vec<Recorded>>>,
     req: Request<Incoming>,
+) -> (Response<Body>, bool) {
+    let breaks = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let resp = respond(state, log, req, breaks.clone()).await;
+    (resp, breaks.load(std::sync::atomic::Ordering::SeqCst))
+}
+
+async fn respond(
+    state: Arc<State>,
+    log: Arc<Mutex<Vec<Recorded>>>,
+    req: Request<Incoming>,
+    breaks: Arc<std::sync::atomic::AtomicBool>,
 ) -> Response<Body> {
     let method = req.method().to_string();
     let path_q = req
@@ -501,7 +527,11 @@ async fn handle(
         *n += 1;
         *n - 1
     };
-    let failure = script.failures.get(attempt).cloned();
+    let mut failure = script.failures.get(attempt).cloned();
+    if failure == Some(Failure::EmptyStreamBroken) {
+        breaks.store(true, Ordering::SeqCst);
+        failure = Some(Failure::EmptyStream);
+    }
     let chat_number = state.chats.fetch_add(1, Ordering::SeqCst) + 1;
     let guard = InFlight::start(&state);
     let resp = answer(

@@ -451,3 +451,16 @@ fn a_json_array_to_a_gemini_stream_request_is_read_as_the_stream_it_holds() {
     assert_eq!(r["ttft_ms"], Value::Null);
     assert_eq!(r["finish_reason"], "stop");
 }
+
+/// A real llama.cpp server past its context window sends an empty 200 stream and leaves the
+/// connection broken: the unstreamed probe goes on a new connection, so the row takes two
+/// attempts, not three.
+#[test]
+fn the_probe_after_an_empty_stream_goes_on_a_new_connection() {
+    let w = llamacpp(json!({"models": {"smollm2": {"text": "Hello there.",
+        "failures": [{"kind": "empty_stream_broken"}]}}}));
+    let (code, rows) = json_rows(&w, &["compare", "-m", "llamacpp/smollm2", "-p", "hi"]);
+    assert_eq!(code, 0, "{rows:?}");
+    assert_eq!(rows[0]["output"], "Hello there.");
+    assert_eq!(rows[0]["attempts"], 2, "{}", rows[0]);
+}

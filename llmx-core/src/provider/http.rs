@@ -34,6 +34,9 @@ pub struct HttpClient {
     client: reqwest::Client,
     /// `-v`: every chat exchange is logged here, masked.
     log: Option<std::sync::Arc<dyn super::wire_log::WireLog>>,
+    /// The same settings without a pool: every request on a new connection (a probe after a
+    /// server broke the one it answered on).
+    fresh: reqwest::Client,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -56,31 +59,47 @@ impl HttpClient {
         proxies: &Proxies,
         idle_per_host: usize,
     ) -> Result<Self, ProviderError> {
-        let builder = reqwest::Client::builder()
-            .connect_timeout(connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(idle_per_host);
-        Self::build(with_proxies(builder, proxies))
+        Self::build(|| {
+            let builder = reqwest::Client::builder()
+                .connect_timeout(connect_timeout)
+                .pool_idle_timeout(Duration::from_secs(60))
+                .pool_max_idle_per_host(idle_per_host);
+            with_proxies(builder, proxies)
+        })
     }
 
     /// A client that sets no timers of its own (no connect or idle timeout), for tests that
     /// run on tokio's paused clock, where any pending timer fires as soon as the runtime idles.
     pub fn untimed() -> Result<Self, ProviderError> {
-        Self::build(
+        Self::build(|| {
             reqwest::Client::builder()
                 .pool_idle_timeout(None)
-                .no_proxy(),
-        )
+                .no_proxy()
+        })
     }
 
-    fn build(builder: reqwest::ClientBuilder) -> Result<Self, ProviderError> {
-        let client = builder
-            .tcp_nodelay(true)
-            // A redirect would carry custom auth headers to wherever it points.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| ProviderError::new(ErrorKind::Network, format!("http client: {e}")))?;
-        Ok(HttpClient { client, log: None })
+    fn build(make: impl Fn() -> reqwest::ClientBuilder) -> Result<Self, ProviderError> {
+        let finish = |b: reqwest::ClientBuilder| {
+            b.tcp_nodelay(true)
+                // A redirect would carry custom auth headers to wherever it points.
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| ProviderError::new(ErrorKind::Network, format!("http client: {e}")))
+        };
+        Ok(HttpClient {
+            client: finish(make())?,
+            fresh: finish(make().pool_max_idle_per_host(0))?,
+            log: None,
+        })
+    }
+
+    /// This client sending each request on a new connection (and keeping none).
+    pub fn fresh(&self) -> HttpClient {
+        HttpClient {
+            client: self.fresh.clone(),
+            fresh: self.fresh.clone(),
+            log: self.log.clone(),
+        }
     }
 
     /// Log every chat exchange to `log` (masked: see [`super::wire_log`]).

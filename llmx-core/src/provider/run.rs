@@ -246,9 +246,11 @@ pub async fn call(
                 stream: false,
                 ..req.clone()
             };
-            let (mut probe, _) = attempt(transport, target, &unstreamed, limits, on).await;
-            // llama-cpp-python leaves the connection that carried the empty stream broken: a
-            // request reusing it is reset before any answer. Once more, on a fresh connection.
+            // llama-cpp-python (and a real llama.cpp server past its context window) leaves
+            // the connection that carried the empty stream broken: a request reusing it is
+            // reset before any answer. The probe goes on a new connection.
+            let (mut probe, _) = attempt_on(transport, target, &unstreamed, limits, on, true).await;
+            // Should even that be reset, once more.
             if probe
                 .error
                 .as_ref()
@@ -256,7 +258,9 @@ pub async fn call(
             {
                 attempts += 1;
                 on(CallEvent::AttemptStarted(attempts));
-                probe = attempt(transport, target, &unstreamed, limits, on).await.0;
+                probe = attempt_on(transport, target, &unstreamed, limits, on, true)
+                    .await
+                    .0;
             }
             out = probe;
             out.attempts = attempts;
@@ -414,6 +418,18 @@ async fn attempt(
     limits: CallLimits,
     on: &mut (dyn FnMut(CallEvent<'_>) + Send),
 ) -> (CallOutcome, Ending) {
+    attempt_on(transport, target, req, limits, on, false).await
+}
+
+/// One attempt, on a new connection when `fresh`.
+async fn attempt_on(
+    transport: &dyn Transport,
+    target: &Target,
+    req: &ChatRequest,
+    limits: CallLimits,
+    on: &mut (dyn FnMut(CallEvent<'_>) + Send),
+    fresh: bool,
+) -> (CallOutcome, Ending) {
     let start = Instant::now();
     let mut out = CallOutcome {
         response: ChatResponse::default(),
@@ -434,7 +450,11 @@ async fn attempt(
             on: &mut *on,
             limits,
         };
-        let inner = transport.attempt(target, req, &mut d);
+        let inner = if fresh {
+            transport.attempt_fresh(target, req, &mut d)
+        } else {
+            transport.attempt(target, req, &mut d)
+        };
         match limits.total {
             Some(total) => tokio::time::timeout(total, inner).await,
             None => Ok(inner.await),
@@ -676,6 +696,19 @@ pub trait Transport: Send + Sync {
     ) -> std::pin::Pin<
         Box<dyn std::future::Future<Output = Result<Ending, ProviderError>> + Send + 'a>,
     >;
+
+    /// An attempt on a new connection, not one from a pool (after a server closed a stream in
+    /// a way that leaves its connection broken). Without connections, the same as `attempt`.
+    fn attempt_fresh<'a, 'd: 'a>(
+        &'a self,
+        target: &'a Target,
+        req: &'a ChatRequest,
+        d: &'a mut Delivery<'d>,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Ending, ProviderError>> + Send + 'a>,
+    > {
+        self.attempt(target, req, d)
+    }
 }
 
 /// Where an attempt delivers what arrives: the answer being assembled, what of it has been
@@ -787,6 +820,17 @@ impl Transport for HttpTransport {
         Box<dyn std::future::Future<Output = Result<Ending, ProviderError>> + Send + 'a>,
     > {
         Box::pin(http_attempt(&self.client, target, req, d))
+    }
+
+    fn attempt_fresh<'a, 'd: 'a>(
+        &'a self,
+        target: &'a Target,
+        req: &'a ChatRequest,
+        d: &'a mut Delivery<'d>,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Ending, ProviderError>> + Send + 'a>,
+    > {
+        Box::pin(async move { http_attempt(&self.client.fresh(), target, req, d).await })
     }
 }
 
