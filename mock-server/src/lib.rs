@@ -151,6 +151,8 @@ pub enum Failure {
     /// [`Failure::EmptyStream`], and the connection it went out on is broken: the next request
     /// sent on it is reset before any answer (a real llama.cpp server past its context window).
     EmptyStreamBroken,
+    /// An HTTP error whose head comes at once and whose body drips, a byte every `drip_ms`.
+    SlowStatus { status: u16, drip_ms: u64 },
 }
 
 /// A recorded fixture to serve verbatim for requests to `path`.
@@ -629,6 +631,31 @@ async fn answer(
                 }
             }
             return resp;
+        }
+        Some(Failure::SlowStatus { status, drip_ms }) => {
+            let (status, drip_ms) = (*status, *drip_ms);
+            let (ct, body) = render::error_body(dialect, status, None);
+            let (tx, rx) = mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(4);
+            tokio::spawn(async move {
+                for b in body.into_bytes() {
+                    tokio::time::sleep(Duration::from_millis(drip_ms)).await;
+                    if tx
+                        .send(Ok(Frame::data(Bytes::from(vec![b]))))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+            let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+                rx.recv().await.map(|item| (item, rx))
+            });
+            return Response::builder()
+                .status(status)
+                .header("content-type", ct)
+                .body(BodyExt::boxed(StreamBody::new(stream)))
+                .unwrap_or_else(|_| full(500, "text/plain", "mock server error"));
         }
         Some(Failure::Redirect { status, location }) => {
             let mut resp = full(*status, "text/plain", "");

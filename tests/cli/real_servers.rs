@@ -464,3 +464,51 @@ fn the_probe_after_an_empty_stream_goes_on_a_new_connection() {
     assert_eq!(rows[0]["output"], "Hello there.");
     assert_eq!(rows[0]["attempts"], 2, "{}", rows[0]);
 }
+
+/// A 400 whose body drips slower than --ttfb-timeout: the status came with the head, so the
+/// row is a bad request (not a timeout) and is not retried.
+#[test]
+fn a_slow_error_body_is_its_status_not_a_timeout() {
+    let w = World::with_server(json!({"models": {"m": {"failures": [
+        {"kind": "slow_status", "status": 400, "drip_ms": 15}
+    ]}}}));
+    let (code, rows) = json_rows(
+        &w,
+        &[
+            "compare",
+            "-m",
+            "openai/m",
+            "-p",
+            "hi",
+            "--ttfb-timeout",
+            "0.5",
+        ],
+    );
+    assert_eq!(code, 1);
+    let r = &rows[0];
+    assert_eq!(r["error_kind"], "bad_request", "{r}");
+    assert_eq!(r["attempts"], 1, "{r}");
+    assert_eq!(w.requests().len(), 1);
+}
+
+/// Limits are shown as they were given: half a second is 0.5s, not 0s.
+#[test]
+fn a_fractional_timeout_is_shown_as_given() {
+    let w = World::with_server(json!({"models": {"slow": {"text": "late", "ttft_ms": 3000}}}));
+    let (_, rows) = json_rows(
+        &w,
+        &[
+            "compare",
+            "-m",
+            "openai/slow",
+            "-p",
+            "hi",
+            "--timeout",
+            "0.5",
+            "--retries",
+            "0",
+        ],
+    );
+    let err = rows[0]["error"].as_str().unwrap().to_string();
+    assert!(err.contains("no complete answer within 0.5s"), "{err}");
+}

@@ -172,8 +172,8 @@ pub async fn fetch(
         match tokio::time::timeout(timeout, fetch_models(client, s, parse)).await {
             Ok(r) => r.map_err(|e| format!("{name}: {e}")),
             Err(_) => Err(format!(
-                "{name}: no complete answer within {}s",
-                timeout.as_secs_f64()
+                "{name}: no complete answer within {}",
+                crate::provider::error::secs_shown(timeout)
             )),
         }
     }))

@@ -235,6 +235,14 @@ pub(crate) fn one_line(s: &str) -> String {
     cut(&out, RAW_CHARS)
 }
 
+/// A span of seconds as a person gave it: `0.5s`, `300s`, `1.25s` (never `0s` for half a
+/// second, never `0.5000s`).
+pub fn secs_shown(d: std::time::Duration) -> String {
+    let s = format!("{:.3}", d.as_secs_f64());
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s}s")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

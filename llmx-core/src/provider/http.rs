@@ -17,6 +17,8 @@ use crate::secret::{redact_url, scrub, Secret};
 
 /// Largest error body llmx reads; the rest is dropped (an error page can be huge).
 const MAX_ERROR_BODY: usize = 64 * 1024;
+/// How long an error's body is read for: the status already says what failed.
+const ERROR_BODY_WAIT: Duration = Duration::from_secs(5);
 
 /// The proxies the environment asks for (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and their
 /// lower-case forms, `NO_PROXY`), resolved once by the settings.
@@ -121,6 +123,7 @@ impl HttpClient {
         creds: &Credentials,
         wire: &dyn WireDialect,
         ex: &super::wire_log::Exchange,
+        head_within: Option<Duration>,
     ) -> Result<reqwest::Response, ProviderError> {
         guard(&call.url, creds)?;
         let mut headers = HeaderMap::new();
@@ -150,14 +153,23 @@ impl HttpClient {
         if let Some(full) = ex.on() {
             log_sent(ex, call, creds, &headers, full.then_some(&body[..]));
         }
-        let resp = self
+        let head = self
             .client
             .post(&call.url)
             .headers(headers)
             .body(body)
-            .send()
-            .await
-            .map_err(|e| transport_error(&e, &call.url, creds))?;
+            .send();
+        let head = match head_within {
+            Some(t) => tokio::time::timeout(t, head).await.map_err(|_| {
+                ProviderError::limit(
+                    ErrorKind::Timeout,
+                    super::error::Limit::FirstByte,
+                    format!("no response within {}", super::error::secs_shown(t)),
+                )
+            })?,
+            None => head.await,
+        };
+        let resp = head.map_err(|e| transport_error(&e, &call.url, creds))?;
         let status = resp.status().as_u16();
         ex.status(status, resp.headers());
         if resp.status().is_success() {
@@ -168,7 +180,8 @@ impl HttpClient {
         }
         let hint = retry_hint(resp.headers(), SystemTime::now());
         let should_retry = should_retry(resp.headers());
-        let body = read_capped(resp, MAX_ERROR_BODY).await;
+        // The status says what failed; a body that drips is read for a while, not waited on.
+        let body = read_capped_within(resp, MAX_ERROR_BODY, ERROR_BODY_WAIT).await;
         ex.body(&body, |b| {
             scrub(&String::from_utf8_lossy(b), &creds.secrets())
         });
@@ -440,6 +453,20 @@ fn auth_header(
     })?;
     v.set_sensitive(true);
     Ok((name, v))
+}
+
+/// [`read_capped`], for at most `wait`: what arrived by then.
+async fn read_capped_within(mut resp: reqwest::Response, cap: usize, wait: Duration) -> Vec<u8> {
+    let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + wait;
+    while let Ok(Ok(Some(chunk))) = tokio::time::timeout_at(deadline, resp.chunk()).await {
+        let room = cap.saturating_sub(out.len());
+        out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if out.len() >= cap {
+            break;
+        }
+    }
+    out
 }
 
 async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Vec<u8> {

@@ -488,8 +488,8 @@ async fn attempt_on(
                 ErrorKind::Timeout,
                 Limit::Total,
                 format!(
-                    "no complete answer within {}s",
-                    limits.total.map_or(0, |t| t.as_secs())
+                    "no complete answer within {}",
+                    super::error::secs_shown(limits.total.unwrap_or_default())
                 ),
             ))
         }
@@ -861,17 +861,11 @@ async fn http_exchange(
     let call = build_request(&target.provider, &target.base_url, req);
     d.notes(&call.notes);
     let creds = target.credentials();
-    let send = client.send(&call, &creds, wire, ex);
-    let mut resp = match limits.first_byte {
-        Some(t) => tokio::time::timeout(t, send).await.map_err(|_| {
-            ProviderError::limit(
-                ErrorKind::Timeout,
-                Limit::FirstByte,
-                format!("no response within {}s", t.as_secs_f64()),
-            )
-        })??,
-        None => send.await?,
-    };
+    // The time to the first byte bounds the response's head; an error's body is read on its
+    // own (bounded) time: its status is known already.
+    let mut resp = client
+        .send(&call, &creds, wire, ex, limits.first_byte)
+        .await?;
     // A gateway's own figure for what the call cost; the body's `usage.cost` wins over it.
     d.reported_cost(header_cost(resp.headers()));
     // The answer cap counts decoded text. What is held undecoded at once (a whole JSON body,
@@ -1003,7 +997,10 @@ async fn next_chunk(
             ProviderError::limit(
                 ErrorKind::Timeout,
                 Limit::Stall,
-                format!("stream stalled: no data for {}s", t.as_secs_f64()),
+                format!(
+                    "stream stalled: no data for {}",
+                    super::error::secs_shown(t)
+                ),
             )
         })?,
         None => resp.chunk().await,
