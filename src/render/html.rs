@@ -99,10 +99,39 @@ fn safe_href(dest: &str) -> Option<String> {
 pub fn markdown(text: &str) -> String {
     use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
     let text = safe::visible(text, Lines::Keep);
+    // Past its first MAX_MARKDOWN bytes an answer is shown as text: rendering is bounded
+    // however much a server sends.
+    let head = cut_at(&text, MAX_MARKDOWN);
+    let (text, rest) = text.split_at(head.len());
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut open: Vec<bool> = Vec::new();
+    // Containers (quotes, lists) nest at most MAX_NESTING deep; deeper ones are flattened
+    // (their text stays), so no answer can push the page sideways with ten thousand `>`.
+    let mut nesting: Vec<bool> = Vec::new();
+    let mut kept = 0usize;
     let nothing = || Event::Text(CowStr::Borrowed(""));
-    let events = Parser::new_ext(&text, opts).map(|e| match e {
+    let container = |t: &Tag<'_>| matches!(t, Tag::BlockQuote(_) | Tag::List(_) | Tag::Item);
+    let container_end =
+        |t: &TagEnd| matches!(t, TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item);
+    let events = Parser::new_ext(text, opts).map(|e| match e {
+        Event::Start(ref t) if container(t) => {
+            let deep = kept >= MAX_NESTING;
+            nesting.push(!deep);
+            if deep {
+                nothing()
+            } else {
+                kept += 1;
+                e
+            }
+        }
+        Event::End(ref t) if container_end(t) => {
+            if nesting.pop().unwrap_or(true) {
+                kept = kept.saturating_sub(1);
+                e
+            } else {
+                nothing()
+            }
+        }
         Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
         Event::Start(Tag::Link { dest_url, .. }) => match safe_href(&dest_url) {
             Some(href) => {
@@ -144,8 +173,41 @@ pub fn markdown(text: &str) -> String {
     });
     let mut out = String::new();
     pulldown_cmark::html::push_html(&mut out, events);
+    if !rest.is_empty() {
+        let shown = cut_at(rest, MAX_MARKDOWN);
+        let _ = write!(
+            out,
+            "<p class=\"meta\">(the answer continues as plain text: only its first {} KB is rendered)</p><pre class=\"rest\">{}</pre>",
+            MAX_MARKDOWN / 1024,
+            esc(shown)
+        );
+        if shown.len() < rest.len() {
+            let _ = write!(
+                out,
+                "<p class=\"meta\">({} KB more are in the CSV, JSON or JSONL output)</p>",
+                (rest.len() - shown.len()) / 1024
+            );
+        }
+    }
     out
 }
+
+/// The start of `s`, at most `max` bytes, cut at a character boundary.
+fn cut_at(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// How much of one answer is rendered as Markdown.
+const MAX_MARKDOWN: usize = 128 * 1024;
+/// How deep quotes and lists nest in a rendered answer.
+const MAX_NESTING: usize = 16;
 
 /// JSON for a `<script type="application/json">` element: nothing in it can end the element.
 fn script_json(v: &serde_json::Value) -> String {
@@ -190,13 +252,16 @@ dt{color:var(--muted)}dd{margin:0;word-break:break-word}
 table.metrics{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
 .metrics th,.metrics td{padding:.3rem .6rem;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
 .metrics th:first-child,.metrics td:first-child,.metrics th:last-child,.metrics td.status{text-align:left}
-td.status{white-space:normal;min-width:10rem}
+td.status{white-space:normal;min-width:10rem;overflow-wrap:anywhere}
 .failed{color:var(--bad)}.passed{color:var(--pass)}
 .answers{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,22rem),1fr));gap:1rem}
 .answer{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.8rem;min-width:0}
 .answer .md{overflow-wrap:anywhere}
+.md blockquote{margin:.3rem 0 .3rem .2rem;padding-left:.5rem;border-left:2px solid var(--line)}
+.md ul,.md ol{padding-left:1.1rem}
 .answer .md table{border-collapse:collapse}.answer .md td,.answer .md th{border:1px solid var(--line);padding:.2rem .4rem}
-.meta{color:var(--muted);font-size:.9em;margin-bottom:.4rem}
+.meta{color:var(--muted);font-size:.9em;margin-bottom:.4rem;overflow-wrap:anywhere}
+pre.rest{white-space:pre-wrap;overflow-wrap:anywhere}
 .chart{max-width:48rem;margin:.4rem 0 1rem}
 .bar-row{display:grid;grid-template-columns:minmax(6rem,14rem) 1fr;gap:.1rem .8rem;align-items:center;margin:.35rem 0}
 .bar-label{overflow-wrap:anywhere;font-size:.9rem}
@@ -205,7 +270,7 @@ td.status{white-space:normal;min-width:10rem}
 .bar{display:block;height:.8rem;border-radius:2px;min-width:1px}
 .bar.thin{height:.3rem;margin:1px 0}
 .bar.overlay{position:absolute;top:0;left:0}
-.bar-text{font-size:.85rem;color:var(--muted);font-variant-numeric:tabular-nums}
+.bar-text{font-size:.85rem;color:var(--muted);font-variant-numeric:tabular-nums;overflow-wrap:anywhere;min-width:0}
 .bar-row.failed .bar-text{color:var(--bad)}
 .legend span{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 .8rem;vertical-align:middle}
 .diff{background:var(--card);padding:.8rem;border-radius:6px;overflow-wrap:anywhere}
@@ -587,7 +652,12 @@ fn diff_section(s: &mut String, report: &Report, nonce: &str) {
     let texts: Vec<String> = report
         .rows
         .iter()
-        .map(|r| safe::visible(&super::answer_text(r), Lines::Keep).into_owned())
+        // The diff compares what is rendered: at most the first MAX_MARKDOWN bytes.
+        .map(|r| {
+            let answer = super::answer_text(r);
+            let t = safe::visible(&answer, Lines::Keep);
+            cut_at(&t, MAX_MARKDOWN).to_string()
+        })
         .collect();
     let options: String = report
         .rows

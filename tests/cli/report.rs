@@ -730,3 +730,78 @@ fn the_new_parts_in_chromium_a_failure_dark_mode_a_phone_and_the_bench_matrix() 
     assert_eq!(page["failures"], 2, "{page}");
     assert!(page["width"].as_u64().unwrap() <= 390, "{page}");
 }
+
+fn quotes_world() -> World {
+    World::with_server(json!({"models": {
+        "deep": {"text": ">".repeat(10_000) + " the bottom"},
+        "huge": {"text": ">".repeat(1_000_000), "chunk_chars": 65536},
+        "broken": {"failures": [{"kind": "status", "status": 400, "message": "y".repeat(100)}]}
+    }}))
+}
+
+#[test]
+fn nesting_and_size_are_bounded_in_the_report() {
+    let w = quotes_world();
+    let path = w.path("q.html");
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "openai/deep,openai/huge,openai/broken",
+        "-p",
+        "hi",
+        "--retries",
+        "0",
+        "--max-answer-mb",
+        "8",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let html = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        html.matches("<blockquote>").count() <= 2 * 16,
+        "nesting is capped"
+    );
+    assert!(html.contains("the bottom"), "the text stays");
+    assert!(html.len() < 4_000_000, "{} bytes", html.len());
+    assert!(
+        html.contains("the answer continues as plain text"),
+        "the rest is text"
+    );
+}
+
+#[test]
+fn deep_quotes_and_a_long_error_token_fit_a_phone_in_chromium() {
+    let Some(exe) = chromium_or_skip() else {
+        return;
+    };
+    let w = quotes_world();
+    let path = w.path("q.html");
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "openai/deep,openai/huge,openai/broken",
+        "-p",
+        "hi",
+        "--retries",
+        "0",
+        "--max-answer-mb",
+        "8",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let mut b = Browser::start(&exe);
+    let s = b.page(&format!("file://{}", path.display()), 390, false);
+    let width = b.eval(&s, "document.documentElement.scrollWidth");
+    assert!(
+        width.as_u64().unwrap() <= 390,
+        "wider than a phone: {width}"
+    );
+    let s = b.page(&format!("file://{}", path.display()), 1280, false);
+    let width = b.eval(&s, "document.documentElement.scrollWidth");
+    assert!(
+        width.as_u64().unwrap() <= 1280,
+        "wider than the window: {width}"
+    );
+}
