@@ -315,7 +315,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__bench)
-            opts="-m -o -q -j -v -h -V --model --models --repeat --warmup --seed --shard --output --format --resume --summary --quiet --concurrency --max-cost --system --image --tools --tool-choice --force --temperature --max-tokens --no-stream --route --no-fallback --dry-run --verbose --no-history --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --color --help --version"
+            opts="-m -o -q -j -v -h -V --model --models --repeat --warmup --seed --shard --output --format --resume --summary --csv-safe --quiet --concurrency --max-cost --system --image --tools --tool-choice --force --temperature --max-tokens --no-stream --route --no-fallback --dry-run --verbose --no-history --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -449,7 +449,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__compare)
-            opts="-m -p -v -o -q -j -h -V --model --models --prompt --system --image --tools --tool-choice --force --temperature --max-tokens --no-stream --route --no-fallback --dry-run --verbose --no-history --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --format --output --full --layout --diff --quiet --concurrency --max-cost --color --help --version"
+            opts="-m -p -v -o -q -j -h -V --model --models --prompt --system --image --tools --tool-choice --force --temperature --max-tokens --no-stream --route --no-fallback --dry-run --verbose --no-history --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --format --output --full --layout --diff --csv-safe --quiet --concurrency --max-cost --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -80,6 +80,7 @@ complete -c llmx -n "__fish_llmx_using_subcommand compare" -s v -l verbose -d 'L
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l no-history -d 'Do not record this run in the local history [env: LLMX_NO_HISTORY=1]'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l full -d 'Show whole answers in the table instead of cutting them'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -l diff -d 'Mark, word by word, how each answer differs from the first'
+complete -c llmx -n "__fish_llmx_using_subcommand compare" -l csv-safe -d 'Prefix CSV cells that start with = + - @ TAB or CR with \' (safe to open in a spreadsheet)'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s q -l quiet -d 'No progress display'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand compare" -s V -l version -d 'Print version'
@@ -142,6 +143,7 @@ complete -c llmx -n "__fish_llmx_using_subcommand bench" -l max-answer-mb -d 'Cu
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l color -d 'When to colour the output: auto, always (e.g. for `| less -R`), never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l csv-safe -d 'Prefix CSV cells that start with = + - @ TAB or CR with \' (safe to open in a spreadsheet)'
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -s q -l quiet -d 'No progress bar, and no closing "rows written" line'
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l force -d 'Send images or tools even to models the catalog says cannot take them'
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l no-stream -d 'Wait for whole answers instead of streaming them (no time to first token)'

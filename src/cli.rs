@@ -433,6 +433,12 @@ pub struct CompareArgs {
     #[arg(long, help_heading = heading::OUTPUT)]
     pub diff: bool,
 
+    /// Prefix CSV cells that start with = + - @ TAB or CR with ' (safe to open in a spreadsheet).
+    ///
+    /// Off by default: it changes the data. --resume reads such a file back as written.
+    #[arg(long, help_heading = heading::OUTPUT)]
+    pub csv_safe: bool,
+
     /// No progress display.
     #[arg(short, long, help_heading = heading::OUTPUT)]
     pub quiet: bool,
@@ -511,6 +517,12 @@ pub struct BenchArgs {
     /// `-o FILE.html` writes the report there and the rows to FILE.csv.
     #[arg(long, value_name = "FILE", help_heading = heading::OUTPUT)]
     pub summary: Option<PathBuf>,
+
+    /// Prefix CSV cells that start with = + - @ TAB or CR with ' (safe to open in a spreadsheet).
+    ///
+    /// Off by default: it changes the data. --resume reads such a file back as written.
+    #[arg(long, help_heading = heading::OUTPUT)]
+    pub csv_safe: bool,
 
     /// No progress bar, and no closing "rows written" line.
     #[arg(short, long, help_heading = heading::OUTPUT)]

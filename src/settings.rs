@@ -254,6 +254,8 @@ pub struct CompareSettings {
     pub display: Display,
     pub quiet: bool,
     pub inspect: Inspect,
+    /// `--csv-safe`: CSV cells a spreadsheet would read as formulas get a leading `'`.
+    pub csv_safe: bool,
 }
 
 /// Environment facts a command's settings depend on, detected once at startup.
@@ -561,6 +563,7 @@ impl CompareSettings {
             full,
             layout,
             diff,
+            csv_safe,
             quiet,
             max_cost,
         } = a;
@@ -614,6 +617,7 @@ impl CompareSettings {
             display,
             quiet,
             inspect,
+            csv_safe,
         })
     }
 }
@@ -697,6 +701,8 @@ pub struct BenchSettings {
     /// The command line as typed, for the command that resumes the run.
     pub argv: Vec<String>,
     pub inspect: Inspect,
+    /// `--csv-safe`: CSV cells a spreadsheet would read as formulas get a leading `'`.
+    pub csv_safe: bool,
 }
 
 impl BenchSettings {
@@ -716,6 +722,7 @@ impl BenchSettings {
             format,
             resume,
             summary,
+            csv_safe,
             seed,
             shard,
             concurrency,
@@ -807,6 +814,7 @@ impl BenchSettings {
             quiet,
             argv,
             inspect,
+            csv_safe,
         })
     }
 }

@@ -17,7 +17,8 @@
 //! - [`history`]: the SQLite store, its one writer per process, the sink that feeds it, the reports.
 //! - [`row`]: the documented result columns; [`bench`]: a benchmark's prompts, checks, cells,
 //!   order, rows, stored files and summary.
-//! - [`safe`], [`input`], [`file`], [`suggest`]: text made safe to show, bounded reading of the
+//! - [`safe`], [`csv_safe`], [`input`], [`file`], [`suggest`]: text made safe to show (and to open in
+//!   a spreadsheet), bounded reading of the
 //!   user's files, files written through a temporary file, did-you-mean.
 //!
 //! Nothing here prints or reads the process environment on its own: errors carry data and a
@@ -26,6 +27,7 @@
 pub mod bench;
 pub mod catalog;
 pub mod clock;
+pub mod csv_safe;
 pub mod engine;
 pub mod env;
 pub mod event;

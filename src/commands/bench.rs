@@ -71,7 +71,8 @@ pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
         rows.name.clone(),
         rows.header,
         crate::sink::bench::Counts { summary, findings },
-    );
+    )
+    .csv_safe(s.csv_safe);
     let outcome = runtime.block_on(execute(engine, &s, &plan, map, &cells, budget, &mut writer));
     crate::sys::restore_default_signals();
     flush_history(ctx);
@@ -575,7 +576,7 @@ fn history_sink<'c>(
 fn write_reports(ctx: &Context, s: &BenchSettings, view: &View) -> Result<(), Error> {
     let lines = &view.lines;
     if let Some(path) = &s.summary {
-        write_summary(path, lines)?;
+        write_summary(path, lines, s.csv_safe)?;
     }
     let Some(path) = &s.report else {
         return Ok(());
@@ -863,7 +864,7 @@ fn done_cells(st: &Stored, prompts: &[Prompt], labels: &[String]) -> HashSet<Cel
         .collect()
 }
 
-fn write_summary(path: &Path, lines: &[summary::Line]) -> Result<(), Error> {
+fn write_summary(path: &Path, lines: &[summary::Line], csv_safe: bool) -> Result<(), Error> {
     let json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
@@ -871,6 +872,10 @@ fn write_summary(path: &Path, lines: &[summary::Line]) -> Result<(), Error> {
         let mut f = llmx_core::file::PendingFile::create(path)?;
         if json {
             summary::write_json(lines, &mut f)?;
+        } else if csv_safe {
+            let mut csv = Vec::new();
+            summary::write_csv(lines, &mut csv)?;
+            std::io::Write::write_all(&mut f, &llmx_core::csv_safe::defuse(&csv)?)?;
         } else {
             summary::write_csv(lines, &mut f)?;
         }

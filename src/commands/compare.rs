@@ -19,6 +19,7 @@ pub fn run(ctx: &Context, s: CompareSettings) -> Result<Exit, Error> {
     let shape = Shape::Report(s.format, s.table);
     let catalog = ctx.catalog();
     let (progress, output, terminal) = (s.display.progress, s.output.clone(), s.display.terminal);
+    let csv_safe = s.csv_safe;
     let config = ctx.config_shown();
     let outcome = pipeline::execute(
         ctx,
@@ -41,7 +42,8 @@ pub fn run(ctx: &Context, s: CompareSettings) -> Result<Exit, Error> {
                 }
                 None => RowWriter::stdout(shape, catalog).on_terminal(terminal),
             }
-            .with_config(config);
+            .with_config(config)
+            .csv_safe(csv_safe);
             sinks.push(Box::new(writer));
             Ok(sinks)
         }),

@@ -89,7 +89,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// A link target kept in the report: absolute http(s) or mailto only, re-serialised.
-fn safe_href(dest: &str) -> Option<String> {
+pub(crate) fn safe_href(dest: &str) -> Option<String> {
     let url = url::Url::parse(dest.trim()).ok()?;
     matches!(url.scheme(), "http" | "https" | "mailto").then(|| url.to_string())
 }

@@ -302,8 +302,61 @@ pub fn jsonl(report: &Report, w: &mut dyn Write) -> io::Result<()> {
 }
 
 /// A Markdown table cell: no raw control characters, no HTML (a viewer may render the file
-/// as HTML), pipes and backslashes escaped, line breaks as `<br>`.
+/// as HTML), pipes and backslashes escaped, line breaks as `<br>`, and as strict about links
+/// as the HTML report ([`inert_links`]).
 pub(crate) fn md_cell(s: &str) -> String {
+    inert_links(md_escaped(s))
+}
+
+/// How many times a cell is re-read for links made by the previous round's escapes.
+const LINK_ROUNDS: usize = 8;
+
+/// A rendered cell whose links go only to http(s)/mailto and whose images are links: a viewer
+/// that loads images would fetch an answer's image URL the moment the file is opened (the
+/// usual way out for what a prompt-injected answer read). The cell is read as a viewer reads
+/// it — inside a table row — and a link elsewhere gets its `[` escaped, an image its `!`
+/// replaced by `image: ` (so a safe one is a link to it).
+fn inert_links(mut cell: String) -> String {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+    const HEAD: &str = "|x|\n|-|\n|";
+    for _ in 0..LINK_ROUNDS {
+        let doc = format!("{HEAD}{cell}|\n");
+        let mut edits: Vec<(usize, &str, usize)> = Vec::new();
+        let parser = Parser::new_ext(&doc, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH);
+        for (event, range) in parser.into_offset_iter() {
+            let Some(at) = range.start.checked_sub(HEAD.len()) else {
+                continue;
+            };
+            match event {
+                Event::Start(Tag::Image { dest_url, .. }) => {
+                    let with = match html::safe_href(&dest_url) {
+                        Some(_) => "image: ",
+                        None => "image: \\",
+                    };
+                    edits.push((at, with, 1));
+                }
+                Event::Start(Tag::Link { dest_url, .. })
+                    if html::safe_href(&dest_url).is_none() =>
+                {
+                    edits.push((at, "\\", 0));
+                }
+                _ => {}
+            }
+        }
+        if edits.is_empty() {
+            return cell;
+        }
+        for (at, with, len) in edits.into_iter().rev() {
+            if cell.is_char_boundary(at) && at + len <= cell.len() {
+                cell.replace_range(at..at + len, with);
+            }
+        }
+    }
+    // Still a link after every round: no `(` can open a link's destination.
+    cell.replace('(', "&#40;")
+}
+
+fn md_escaped(s: &str) -> String {
     let s = safe::visible(s.trim(), Lines::Keep);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

@@ -51,6 +51,8 @@ pub struct BenchWriter<'a> {
     pub failed: u64,
     /// The row whose write failed, kept so it can be saved elsewhere.
     pub unwritten: Option<Vec<u8>>,
+    /// `--csv-safe`: CSV cells a spreadsheet would read as formulas get a leading `'`.
+    csv_safe: bool,
 }
 
 impl<'a> BenchWriter<'a> {
@@ -74,7 +76,14 @@ impl<'a> BenchWriter<'a> {
             written: 0,
             failed: 0,
             unwritten: None,
+            csv_safe: false,
         }
+    }
+
+    /// `--csv-safe`.
+    pub fn csv_safe(mut self, on: bool) -> Self {
+        self.csv_safe = on;
+        self
     }
 
     fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
@@ -123,6 +132,9 @@ impl Sink for BenchWriter<'_> {
                     BenchFormat::Jsonl => row.jsonl(&mut buf),
                 }
                 .map_err(|e| self.fail(e))?;
+                if self.csv_safe && self.format == BenchFormat::Csv {
+                    buf = llmx_core::csv_safe::defuse(&buf).map_err(|e| self.fail(e))?;
+                }
                 if let Err(e) = self.put(&buf) {
                     self.unwritten = Some(buf);
                     return Err(self.fail(e));

@@ -34,6 +34,8 @@ pub struct RowWriter<'a> {
     terminal: bool,
     /// What the run asked, kept from its start for the HTML report.
     about: render::html::About,
+    /// `--csv-safe`: CSV cells a spreadsheet would read as formulas get a leading `'`.
+    csv_safe: bool,
 }
 
 impl<'a> RowWriter<'a> {
@@ -46,12 +48,19 @@ impl<'a> RowWriter<'a> {
             name: "stdout".into(),
             terminal: false,
             about: Default::default(),
+            csv_safe: false,
         }
     }
 
     /// The config file that applied, for the HTML report: its path and masked text.
     pub fn with_config(mut self, config: Option<(String, String)>) -> Self {
         self.about.config = config;
+        self
+    }
+
+    /// `--csv-safe`.
+    pub fn csv_safe(mut self, on: bool) -> Self {
+        self.csv_safe = on;
         self
     }
 
@@ -73,6 +82,7 @@ impl<'a> RowWriter<'a> {
             name: format!("`{}`", path.display()),
             terminal,
             about: Default::default(),
+            csv_safe: false,
         })
     }
 
@@ -89,7 +99,14 @@ impl<'a> RowWriter<'a> {
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), SinkError> {
         let safe;
+        let defused;
         let raw_text = matches!(self.shape, Shape::Report(Format::Csv, _));
+        let bytes = if self.csv_safe && raw_text {
+            defused = llmx_core::csv_safe::defuse(bytes).map_err(|e| self.fail(e))?;
+            &defused[..]
+        } else {
+            bytes
+        };
         let bytes = if self.terminal && raw_text {
             let text = String::from_utf8_lossy(bytes);
             safe = llmx_core::safe::visible(&text, llmx_core::safe::Lines::Keep).into_owned();

