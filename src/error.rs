@@ -172,6 +172,8 @@ pub enum Error {
     NoKeyGiven,
     #[error("the key holds whitespace; paste only the key itself")]
     KeyHasWhitespace,
+    #[error("the key is shorter than {} characters, too short to keep out of what llmx shows; paste the whole key the provider issued", llmx_core::secret::MIN_KEY_CHARS)]
+    KeyTooShort,
     #[error("cannot store the key in {store}: {problem}; use the provider's env var or api_key in the config file instead")]
     KeyStore { store: String, problem: String },
     #[error("no OS keyring on this system, so keys cannot be stored: set {var}, or api_key under [providers.{provider}] in the config file (llmx config path)")]

@@ -42,6 +42,10 @@ impl fmt::Display for Secret {
     }
 }
 
+/// The shortest key llmx takes: a shorter one could not be scrubbed from what a server echoes
+/// without hiding ordinary words, so it is refused rather than sent.
+pub const MIN_KEY_CHARS: usize = 4;
+
 /// Prefixes of key formats the providers issue; text starting with one of these and running on
 /// in key characters is treated as a key wherever it appears.
 const KEY_PREFIXES: &[&str] = &["sk-", "sk_", "AIza", "gsk_", "xai-", "pk-", "key-", "r8_"];
@@ -62,12 +66,12 @@ pub(crate) struct Redactor {
 pub(crate) const REDACTED: &str = "[redacted]";
 
 impl Redactor {
-    /// Secrets shorter than 4 characters are not looked for (they would redact ordinary words).
+    /// Secrets shorter than [`MIN_KEY_CHARS`] are not looked for (they would redact ordinary words).
     pub fn new(secrets: &[&Secret]) -> Redactor {
         let mut needles: Vec<String> = Vec::new();
         for s in secrets {
             let v = s.expose();
-            if v.chars().count() < 4 {
+            if v.chars().count() < MIN_KEY_CHARS {
                 continue;
             }
             for form in [v.to_string(), percent_encode(v)] {

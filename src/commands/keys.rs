@@ -79,6 +79,9 @@ fn set(ctx: &Context, name: &str) -> Result<Exit, Error> {
     if key.chars().any(char::is_whitespace) {
         return Err(Error::KeyHasWhitespace);
     }
+    if key.chars().count() < llmx_core::secret::MIN_KEY_CHARS {
+        return Err(Error::KeyTooShort);
+    }
     let secret = Secret::new(key);
     store.set(&id, &secret).map_err(unusable)?;
     crate::output::diag(format!(

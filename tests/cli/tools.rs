@@ -670,3 +670,64 @@ fn a_key_echoed_into_a_tool_call_never_reaches_the_output() {
     let out = w.run(&["ask", "-m", "gpt", "--tools", "tools.json", "x"]);
     assert_eq!(out.stdout, "get_weather({\"token\":\"[redacted]\"})\n");
 }
+
+#[test]
+fn an_image_urls_password_never_reaches_a_provider() {
+    let files = tempfile::tempdir().unwrap();
+    let png = files.path().join("cat.png");
+    std::fs::write(&png, PNG).unwrap();
+    let w = World::with_server(json!({"files": {"/img/cat.png": png}}));
+    let url = w
+        .requests_url()
+        .replacen("http://", "http://pix:hunter2@", 1)
+        + "/img/cat.png";
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "gpt,claude,gemini",
+        "-p",
+        "What is this?",
+        "--image",
+        &url,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let rows = by_model(&out.json());
+    for m in ["gpt", "claude"] {
+        let e = rows[m]["error"].as_str().unwrap();
+        assert!(
+            e.contains("has a user or password in it") && e.contains("nothing was sent"),
+            "{e}"
+        );
+    }
+    assert_eq!(
+        rows["gemini"]["error"],
+        Value::Null,
+        "llmx downloads it itself"
+    );
+    let all = format!("{out:?}");
+    assert!(!all.contains("hunter2"), "{all}");
+    let recorded = w.requests();
+    assert!(
+        recorded
+            .iter()
+            .all(|r| !String::from_utf8_lossy(&r.body).contains("hunter2")),
+        "no body carries the password"
+    );
+    let chats: Vec<_> = recorded
+        .iter()
+        .filter(|r| r.path != "/img/cat.png")
+        .collect();
+    assert_eq!(chats.len(), 1, "only gemini was asked");
+    assert!(
+        chats[0].header("authorization").is_none(),
+        "the provider gets no Basic auth"
+    );
+    let get = recorded.iter().find(|r| r.path == "/img/cat.png").unwrap();
+    assert_eq!(
+        get.header("authorization"),
+        Some("Basic cGl4Omh1bnRlcjI="),
+        "the image's own host gets the URL's user and password"
+    );
+}

@@ -886,3 +886,24 @@ fn csv_safe_defuses_formulas_and_resume_reads_the_file_back() {
         "every cell was found done: nothing re-run, nothing added"
     );
 }
+
+/// A key too short to scrub from an echo is refused, never sent: the server that would echo
+/// it back never hears from llmx.
+#[test]
+fn a_key_too_short_to_scrub_is_refused_not_sent() {
+    let mut w = World::with_server(json!({"models": {"echo": {"text": "you sent abc"}}}));
+    w.set("OPENAI_API_KEY", "abc");
+    let out = w.run(&["compare", "-m", "openai/echo", "-p", "x"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        out.stderr.trim(),
+        "error: the openai key (from env OPENAI_API_KEY) is shorter than 4 characters, too short to keep out of what llmx shows; use the key the provider issued"
+    );
+    assert!(w.requests().is_empty(), "nothing was sent");
+    let store = w.test_keyring();
+    let out = w.run_stdin(&["keys", "set", "openai"], Some(b"abc\n"));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("shorter than 4 characters"), "{out:?}");
+    assert!(!format!("{out:?}").contains("abc"), "{out:?}");
+    assert!(!store.exists(), "nothing was stored");
+}

@@ -37,6 +37,13 @@ pub enum ResolveError {
         url: String,
         origin: String,
     },
+    /// The key is shorter than the scrubber can look for without hiding ordinary words, so a
+    /// server that echoed it would have it shown: refused, never sent.
+    ShortKey {
+        provider: String,
+        /// Where it came from (`env OPENAI_API_KEY`, `keyring`, `config file`).
+        origin: String,
+    },
     /// The model is known but its provider has no key. In a compare beside runnable models
     /// this is that row's error; on its own it is a usage error.
     MissingKey {
@@ -101,6 +108,12 @@ impl std::fmt::Display for ResolveError {
             } => write!(
                 f,
                 "refusing to send {provider} credentials over plain http to {url}; use https or a loopback address (set by {origin})"
+            ),
+            ResolveError::ShortKey { provider, origin } => write!(
+                f,
+                "the {provider} key (from {origin}) is shorter than {} characters, too short to \
+                 keep out of what llmx shows; use the key the provider issued",
+                crate::secret::MIN_KEY_CHARS
             ),
             ResolveError::MissingKey { provider, vars, .. } => {
                 let vars = match vars.as_slice() {
@@ -225,7 +238,15 @@ pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
     let key = if provider.is_offline() {
         None
     } else {
-        keys.find(&provider).map(|(k, _)| k)
+        match keys.find(&provider) {
+            Some((k, from)) if k.expose().chars().count() < crate::secret::MIN_KEY_CHARS => {
+                return Err(ResolveError::ShortKey {
+                    provider: provider.id.clone(),
+                    origin: from.to_string(),
+                })
+            }
+            found => found.map(|(k, _)| k),
+        }
     };
     if let Some(u) = &url {
         let creds = crate::provider::Credentials::new(&provider, &base_url, key.clone());

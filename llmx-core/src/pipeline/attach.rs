@@ -198,6 +198,11 @@ pub(crate) fn tool_choice(
     Ok(choice.cloned())
 }
 
+/// A URL with a user name or password in it.
+fn has_userinfo(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| !u.username().is_empty() || u.password().is_some())
+}
+
 /// How long one image download may take.
 pub(crate) const FETCH_SECS: u64 = 30;
 
@@ -337,6 +342,26 @@ fn check(job: &mut Job, catalog: &Catalog, force: bool, fetched: Option<&Fetched
             continue;
         }
         let wire = t.provider.dialect.wire();
+        // A dialect that takes URLs hands the URL to the provider, which fetches it: a user
+        // or password in it would go to the provider. (llmx's own download, for the dialects
+        // that take none, sends them to the image's own host only.)
+        if wire.takes_image_urls() {
+            if let Some(url) = req
+                .images()
+                .find_map(|i| i.prefer_url().ok().filter(|u| has_userinfo(u)))
+            {
+                link.preflight = Some(ProviderError::new(
+                    ErrorKind::BadRequest,
+                    format!(
+                        "image `{}` has a user or password in it, which {} would receive with \
+                         the URL; download the image and pass the file instead; nothing was sent",
+                        crate::secret::redact_url(url),
+                        t.provider.id
+                    ),
+                ));
+                continue;
+            }
+        }
         if let (false, Some(fetched)) = (wire.takes_image_urls(), fetched) {
             let failed = req.images().find_map(|i| match i {
                 Image::Url(u) => Some((u, fetched.get(u))),
