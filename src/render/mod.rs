@@ -357,6 +357,15 @@ fn inert_links(mut cell: String) -> String {
 }
 
 fn md_escaped(s: &str) -> String {
+    // Whatever a viewer breaks lines at (CRLF, a lone CR, U+2028, U+2029, NEL) is a line
+    // break inside the cell, not the end of the table row.
+    let s = if s.contains(['\r', '\u{2028}', '\u{2029}', '\u{85}']) {
+        s.replace("\r\n", "\n")
+            .replace(['\r', '\u{2028}', '\u{2029}', '\u{85}'], "\n")
+            .into()
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    };
     let s = safe::visible(s.trim(), Lines::Keep);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

@@ -422,3 +422,19 @@ fn the_total_keeps_estimates_apart_and_says_unknown() {
         "~$0.000400 estimated"
     );
 }
+
+#[test]
+fn line_and_paragraph_separators_and_cr_stay_inside_their_markdown_cell() {
+    let mut r = fixed_report();
+    r.rows[0].output = "one\u{2028}two\u{2029}three\rfour\r\nfive\u{85}six".into();
+    let md = to_string(|w| markdown(&r, w));
+    // Every row of the table is one line, whatever splits lines for a viewer.
+    let lines: Vec<&str> = md
+        .split(['\n', '\r', '\u{2028}', '\u{2029}', '\u{85}'])
+        .collect();
+    assert_eq!(lines.len(), 2 + r.rows.len() + 3, "{md:?}");
+    assert!(
+        md.contains("one<br>two<br>three<br>four<br>five<br>six"),
+        "{md}"
+    );
+}

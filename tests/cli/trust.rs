@@ -907,3 +907,32 @@ fn a_key_too_short_to_scrub_is_refused_not_sent() {
     assert!(!format!("{out:?}").contains("abc"), "{out:?}");
     assert!(!store.exists(), "nothing was stored");
 }
+
+/// A 100,000-character model name is rejected at once (the did-you-mean search compares no
+/// name longer than any known one), in one line that shows a bounded part of it.
+#[test]
+fn a_huge_unknown_model_name_is_answered_at_once() {
+    let w = World::offline();
+    let name = "q".repeat(100_000);
+    let mut child = w
+        .command(&["compare", "-m", &format!("mock/echo,{name}"), "-p", "hi"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A hang guard, not a speed check: before the fix this took minutes.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("no answer within 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.len() < 300, "{stderr}");
+    assert!(stderr.contains("(100000 characters)"), "{stderr}");
+}

@@ -65,6 +65,17 @@ pub enum ResolveError {
     },
 }
 
+/// How much of a name an error shows.
+const SHOWN_CHARS: usize = 80;
+
+/// A name as an error shows it: at most [`SHOWN_CHARS`] characters.
+fn shown(name: &str) -> std::borrow::Cow<'_, str> {
+    match name.char_indices().nth(SHOWN_CHARS) {
+        Some((at, _)) => format!("{}…", &name[..at]).into(),
+        None => name.into(),
+    }
+}
+
 impl std::fmt::Display for ResolveError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -72,7 +83,16 @@ impl std::fmt::Display for ResolveError {
             ResolveError::UnknownModel {
                 spec,
                 suggestion: Some(s),
-            } => write!(f, "unknown model `{spec}`; did you mean `{s}`?"),
+            } => write!(f, "unknown model `{}`; did you mean `{s}`?", shown(spec)),
+            ResolveError::UnknownModel {
+                spec,
+                suggestion: None,
+            } if spec.chars().count() > SHOWN_CHARS => write!(
+                f,
+                "unknown model `{}` ({} characters); name it as provider/model",
+                shown(spec),
+                spec.chars().count()
+            ),
             ResolveError::UnknownModel {
                 spec,
                 suggestion: None,
@@ -340,7 +360,7 @@ mod tests {
         );
         let t = run("gpt-4o", &env()).unwrap();
         assert_eq!(t.provider.id, "openai");
-        let e = Env::from_pairs([("OPENROUTER_API_KEY", "x")]);
+        let e = Env::from_pairs([("OPENROUTER_API_KEY", "test-key")]);
         let t = run("openrouter/meta-llama/llama-3.3-70b-instruct", &e).unwrap();
         assert_eq!(t.model, "meta-llama/llama-3.3-70b-instruct");
         let t = run("mock/anything", &Env::default()).unwrap();
@@ -373,7 +393,10 @@ mod tests {
         assert!(e.to_string().contains("known providers: openai, anthropic"));
         let e = run("openai/", &env()).unwrap_err();
         assert!(e.to_string().contains("names no model"));
-        let bad = Env::from_pairs([("OPENAI_API_KEY", "k"), ("LLMX_OPENAI_BASE_URL", "nope")]);
+        let bad = Env::from_pairs([
+            ("OPENAI_API_KEY", "test-key"),
+            ("LLMX_OPENAI_BASE_URL", "nope"),
+        ]);
         let e = run("gpt", &bad).unwrap_err();
         assert!(e.to_string().contains("LLMX_OPENAI_BASE_URL"));
     }

@@ -224,7 +224,7 @@ mod tests {
     #[test]
     fn chains_split_on_bars() {
         let (r, c, l) = (Registry::builtin(), Catalog::embedded(), HashMap::new());
-        let env = Env::from_pairs([("OPENAI_API_KEY", "k")]);
+        let env = Env::from_pairs([("OPENAI_API_KEY", "test-key")]);
         let links = expand(
             "mock/a|openai/gpt-4o|anthropic/claude-haiku-4-5",
             &cx(&env, &r, &c, &l, None, false),
@@ -247,9 +247,9 @@ mod tests {
     fn routes_order_by_price_latency_or_pin() {
         let (r, c) = (Registry::builtin(), Catalog::embedded());
         let env = Env::from_pairs([
-            ("GROQ_API_KEY", "k"),
-            ("TOGETHER_API_KEY", "k"),
-            ("OPENROUTER_API_KEY", "k"),
+            ("GROQ_API_KEY", "test-key"),
+            ("TOGETHER_API_KEY", "test-key"),
+            ("OPENROUTER_API_KEY", "test-key"),
         ]);
         let none = HashMap::new();
         let cheapest = expand("llama-3.3-70b", &cx(&env, &r, &c, &none, None, false)).unwrap();
@@ -310,7 +310,7 @@ mod tests {
     #[test]
     fn providers_without_keys_are_skipped() {
         let (r, c, l) = (Registry::builtin(), Catalog::embedded(), HashMap::new());
-        let env = Env::from_pairs([("OPENROUTER_API_KEY", "k")]);
+        let env = Env::from_pairs([("OPENROUTER_API_KEY", "test-key")]);
         let links = expand("llama-3.3-70b:cheapest", &cx(&env, &r, &c, &l, None, false)).unwrap();
         assert_eq!(
             names(&links),
