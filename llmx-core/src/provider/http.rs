@@ -116,10 +116,12 @@ impl HttpClient {
     }
 
     /// Send `call` and return the response once its status is a success. The credentials are
-    /// exposed here and nowhere else.
+    /// exposed here and nowhere else. The body is encoded and taken out of `call` before
+    /// anything is awaited: a request in flight holds its bytes once, not also as a JSON tree
+    /// (with a 60 KB tools file, 4× the bytes).
     pub async fn send(
         &self,
-        call: &HttpCall,
+        call: &mut HttpCall,
         creds: &Credentials,
         wire: &dyn WireDialect,
         ex: &super::wire_log::Exchange,
@@ -148,8 +150,9 @@ impl HttpClient {
             }
         }
         add_credentials(&mut headers, call.auth, creds)?;
-        let body = serde_json::to_vec(&call.body)
+        let mut body = serde_json::to_vec(&std::mem::take(&mut call.body))
             .map_err(|e| ProviderError::decode(format!("could not encode request: {e}")))?;
+        body.shrink_to_fit();
         if let Some(full) = ex.on() {
             log_sent(ex, call, creds, &headers, full.then_some(&body[..]));
         }

@@ -858,13 +858,13 @@ async fn http_exchange(
 ) -> Result<Ending, ProviderError> {
     let limits = d.limits;
     let wire = target.provider.dialect.wire();
-    let call = build_request(&target.provider, &target.base_url, req);
+    let mut call = build_request(&target.provider, &target.base_url, req);
     d.notes(&call.notes);
     let creds = target.credentials();
     // The time to the first byte bounds the response's head; an error's body is read on its
     // own (bounded) time: its status is known already.
     let mut resp = client
-        .send(&call, &creds, wire, ex, limits.first_byte)
+        .send(&mut call, &creds, wire, ex, limits.first_byte)
         .await?;
     // A gateway's own figure for what the call cost; the body's `usage.cost` wins over it.
     d.reported_cost(header_cost(resp.headers()));
