@@ -222,7 +222,27 @@ pub fn exit_for(mut outcome: RunOutcome) -> Result<Exit, Error> {
 }
 
 /// SIGINT, SIGTERM or SIGHUP, whichever comes first; each ends the run keeping what finished.
+/// Listened for on a task of its own (stopped when this future is dropped): a run's loop then
+/// checks one channel each time it wakes, not three signal streams — it wakes for every chunk
+/// of every stream.
 pub async fn stop_signal() -> Signal {
+    struct Listening(tokio::task::JoinHandle<()>);
+    impl Drop for Listening {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let _listening = Listening(tokio::spawn(async move {
+        let _ = tx.send(signals().await);
+    }));
+    match rx.await {
+        Ok(s) => s,
+        Err(_) => std::future::pending().await,
+    }
+}
+
+async fn signals() -> Signal {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

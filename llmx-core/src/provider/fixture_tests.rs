@@ -37,7 +37,7 @@ pub(super) fn body_bytes(fx: &Value) -> Vec<u8> {
 
 /// Every chat recording llmx's dialects speak (catalog listings, Responses-API streams and the
 /// non-`alt=sse` Gemini array are not chat bodies llmx reads).
-fn chat_fixtures() -> Vec<String> {
+pub(super) fn chat_fixtures() -> Vec<String> {
     let mut out = Vec::new();
     for dir in [
         "openai",

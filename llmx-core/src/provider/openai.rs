@@ -2,6 +2,8 @@
 //! (OpenRouter, DeepSeek, Mistral, Groq, xAI, Together, Ollama, LM Studio, vLLM, llama.cpp).
 //! Pure functions: build the request, parse a response, decode stream events, parse an error.
 
+use std::borrow::Cow;
+
 use serde_json::{json, Map, Value};
 
 use super::dialect::StreamDecode;
@@ -449,11 +451,14 @@ impl CallSlots {
         (!complete).then_some(i)
     }
 
-    fn fragment(&mut self, v: &Value) -> StreamEvent {
-        let index = v["index"].as_u64();
-        let id = call_id(&v["id"]);
-        let name = v["function"]["name"].as_str().filter(|n| !n.is_empty());
-        let arguments = arguments_text(&v["function"]["arguments"]);
+    fn fragment(&mut self, c: &CallView<'_>) -> StreamEvent {
+        let index = c.index;
+        let id = call_id(c.id);
+        let name = c.name.filter(|n| !n.is_empty());
+        let arguments = match c.arguments {
+            Leaf::Text(t) => t.to_string(),
+            Leaf::Json(v) => arguments_text(v),
+        };
         let slot = match self.find(index, id.as_deref(), name.is_some()) {
             Some(i) => i,
             None => {
@@ -511,6 +516,16 @@ impl StreamDecode for StreamDecoder {
         if data.is_empty() {
             return Ok(Vec::new());
         }
+        // Most chunks are read into typed structs (no JSON tree per event); one that does not
+        // fit them, or carries an error, is read the general way.
+        let fast = ev
+            .event
+            .is_none()
+            .then(|| serde_json::from_str::<FastChunk>(data).ok())
+            .flatten();
+        if let Some(chunk) = fast.filter(|c| !c.is_error()) {
+            return Ok(self.view(chunk.view()));
+        }
         let v: Value = super::parse_json(data.as_bytes())
             .map_err(|e| ProviderError::decode(format!("stream chunk is not valid JSON: {e}")))?;
         if ev.event.as_deref() == Some("error") || v.get("error").is_some_and(|e| !e.is_null()) {
@@ -520,37 +535,44 @@ impl StreamDecode for StreamDecoder {
         if v["object"].as_str() == Some("error") {
             return Err(error_from_body(&v, None));
         }
+        Ok(self.view(ChunkView::of(&v)))
+    }
+}
+
+impl StreamDecoder {
+    /// The events of one chunk.
+    fn view(&mut self, v: ChunkView<'_>) -> Vec<StreamEvent> {
         let mut out = Vec::new();
         if !self.seen_model {
-            if let Some(m) = v["model"].as_str() {
+            if let Some(m) = v.model {
                 self.seen_model = true;
                 out.push(StreamEvent::ModelId(m.to_string()));
             }
         }
-        if let Some(choice) = v["choices"].get(0) {
-            let delta = &choice["delta"];
-            if let Some(r) = reasoning_of(delta) {
+        if let Some(choice) = v.choice {
+            if let Some(r) = choice.reasoning {
                 if !r.is_empty() {
                     out.push(StreamEvent::ReasoningDelta(r.to_string()));
                 }
             }
-            let (text, reasoning) = split_content(&delta["content"]);
+            let (text, reasoning) = match choice.content {
+                Leaf::Text(t) => (t.to_string(), String::new()),
+                Leaf::Json(v) => split_content(v),
+            };
             if !reasoning.is_empty() {
                 out.push(StreamEvent::ReasoningDelta(reasoning));
             }
             if !text.is_empty() {
                 out.push(StreamEvent::TextDelta(text));
             }
-            if let Some(r) = delta["refusal"].as_str().filter(|r| !r.is_empty()) {
+            if let Some(r) = choice.refusal.filter(|r| !r.is_empty()) {
                 self.refused = true;
                 out.push(StreamEvent::TextDelta(r.to_string()));
             }
-            if let Some(calls) = delta["tool_calls"].as_array() {
-                for c in calls {
-                    out.push(self.calls.fragment(c));
-                }
+            for c in &choice.calls {
+                out.push(self.calls.fragment(c));
             }
-            if let Some(f) = choice["finish_reason"].as_str() {
+            if let Some(f) = choice.finish {
                 self.finished = true;
                 out.push(StreamEvent::Finish {
                     reason: if self.refused {
@@ -562,10 +584,175 @@ impl StreamDecode for StreamDecoder {
                 });
             }
         }
-        if v["usage"].is_object() {
-            out.push(StreamEvent::Usage(usage(&v["usage"])));
+        if let Some(u) = v.usage.filter(|u| u.is_object()) {
+            out.push(StreamEvent::Usage(usage(u)));
         }
-        Ok(out)
+        out
+    }
+}
+
+/// What one streamed chunk says, however it was read.
+struct ChunkView<'v> {
+    model: Option<&'v str>,
+    choice: Option<ChoiceView<'v>>,
+    usage: Option<&'v Value>,
+}
+
+struct ChoiceView<'v> {
+    reasoning: Option<&'v str>,
+    content: Leaf<'v>,
+    refusal: Option<&'v str>,
+    calls: Vec<CallView<'v>>,
+    finish: Option<&'v str>,
+}
+
+/// One tool-call fragment.
+struct CallView<'v> {
+    index: Option<u64>,
+    id: &'v Value,
+    name: Option<&'v str>,
+    arguments: Leaf<'v>,
+}
+
+/// A field that is text as servers usually send it, or any JSON as some do.
+#[derive(Clone, Copy)]
+enum Leaf<'v> {
+    Text(&'v str),
+    Json(&'v Value),
+}
+
+static NULL: Value = Value::Null;
+
+impl<'v> ChunkView<'v> {
+    /// The general reading: any JSON, fields of any type.
+    fn of(v: &'v Value) -> ChunkView<'v> {
+        let choice = v["choices"].get(0).map(|choice| {
+            let delta = &choice["delta"];
+            ChoiceView {
+                reasoning: reasoning_of(delta),
+                content: Leaf::Json(&delta["content"]),
+                refusal: delta["refusal"].as_str(),
+                calls: delta["tool_calls"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|c| CallView {
+                        index: c["index"].as_u64(),
+                        id: &c["id"],
+                        name: c["function"]["name"].as_str(),
+                        arguments: Leaf::Json(&c["function"]["arguments"]),
+                    })
+                    .collect(),
+                finish: choice["finish_reason"].as_str(),
+            }
+        });
+        ChunkView {
+            model: v["model"].as_str(),
+            choice,
+            usage: Some(&v["usage"]),
+        }
+    }
+}
+
+/// A chunk as servers usually send it, read without a JSON tree: objects as structs, text
+/// borrowed from the chunk where it has no escapes. Strict: a field of another type (content
+/// as parts, arguments as an object, an index that is not a count), or a repeated key, fails
+/// to read, and the chunk is read the general way; so both readings agree on every chunk this
+/// one accepts.
+#[derive(serde::Deserialize)]
+struct FastChunk<'a> {
+    #[serde(default, borrow)]
+    model: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    object: Option<Cow<'a, str>>,
+    #[serde(default)]
+    error: Value,
+    #[serde(default, borrow)]
+    choices: Option<Vec<FastChoice<'a>>>,
+    #[serde(default)]
+    usage: Value,
+}
+
+#[derive(serde::Deserialize)]
+struct FastChoice<'a> {
+    #[serde(default, borrow)]
+    delta: Option<FastDelta<'a>>,
+    #[serde(default, borrow)]
+    finish_reason: Option<Cow<'a, str>>,
+}
+
+#[derive(serde::Deserialize)]
+struct FastDelta<'a> {
+    #[serde(default, borrow)]
+    content: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    reasoning_content: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    reasoning: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    refusal: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    tool_calls: Option<Vec<FastCall<'a>>>,
+}
+
+#[derive(serde::Deserialize)]
+struct FastCall<'a> {
+    #[serde(default)]
+    index: Option<u64>,
+    #[serde(default)]
+    id: Value,
+    #[serde(default, borrow)]
+    function: Option<FastFunction<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct FastFunction<'a> {
+    #[serde(default, borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    arguments: Option<Cow<'a, str>>,
+}
+
+impl FastChunk<'_> {
+    /// Whether the general reading would see an error here.
+    fn is_error(&self) -> bool {
+        !self.error.is_null() || self.object.as_deref() == Some("error")
+    }
+
+    fn view(&self) -> ChunkView<'_> {
+        let choice = self.choices.as_ref().and_then(|c| c.first()).map(|choice| {
+            let delta = choice.delta.as_ref();
+            let text = |f: for<'d> fn(&'d FastDelta<'_>) -> &'d Option<Cow<'d, str>>| {
+                delta.and_then(|d| f(d).as_deref())
+            };
+            ChoiceView {
+                reasoning: text(|d| &d.reasoning_content).or_else(|| text(|d| &d.reasoning)),
+                content: text(|d| &d.content).map_or(Leaf::Json(&NULL), Leaf::Text),
+                refusal: text(|d| &d.refusal),
+                calls: delta
+                    .and_then(|d| d.tool_calls.as_ref())
+                    .into_iter()
+                    .flatten()
+                    .map(|c| {
+                        let f = c.function.as_ref();
+                        CallView {
+                            index: c.index,
+                            id: &c.id,
+                            name: f.and_then(|f| f.name.as_deref()),
+                            arguments: f
+                                .and_then(|f| f.arguments.as_deref())
+                                .map_or(Leaf::Json(&NULL), Leaf::Text),
+                        }
+                    })
+                    .collect(),
+                finish: choice.finish_reason.as_deref(),
+            }
+        });
+        ChunkView {
+            model: self.model.as_deref(),
+            choice,
+            usage: Some(&self.usage),
+        }
     }
 }
 
@@ -688,5 +875,76 @@ fn content_parts(v: &Value) -> Result<Vec<Part>, String> {
             })
             .collect(),
         _ => Err("`content` must be a string or a list of parts".into()),
+    }
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+
+    /// Decode `data` both ways: as `event` reads it (the typed reading when it fits), and
+    /// always the general way.
+    fn both(data: &str) -> (String, String) {
+        let ev = SseEvent {
+            event: None,
+            data: data.to_string(),
+        };
+        let fast = format!("{:?}", StreamDecoder::default().event(&ev));
+        let general = match super::super::parse_json(data.as_bytes()) {
+            Ok(v)
+                if v.get("error").is_some_and(|e| !e.is_null())
+                    || v["object"].as_str() == Some("error") =>
+            {
+                format!(
+                    "{:?}",
+                    Err::<Vec<StreamEvent>, _>(error_from_body(&v, None))
+                )
+            }
+            Ok(v) => format!(
+                "{:?}",
+                Ok::<_, ProviderError>(StreamDecoder::default().view(ChunkView::of(&v)))
+            ),
+            Err(_) => fast.clone(),
+        };
+        (fast, general)
+    }
+
+    #[test]
+    fn the_typed_reading_agrees_with_the_general_one_on_every_chunk() {
+        let mut chunks: Vec<String> = Vec::new();
+        for rel in super::super::fixture_tests::chat_fixtures() {
+            if super::super::fixture_tests::dialect_of(&rel) != super::super::Dialect::OpenAi {
+                continue;
+            }
+            let fx = super::super::fixture_tests::load(&rel);
+            let body = super::super::fixture_tests::body_bytes(&fx);
+            for ev in super::super::sse::parse_all(&body) {
+                chunks.push(ev.data);
+            }
+        }
+        assert!(chunks.len() > 100, "{} chunks", chunks.len());
+        chunks.extend(
+            [
+                r#"{"choices":[{"delta":{"content":"a"},"finish_reason":null}],"model":"m"}"#,
+                r#"{"choices":[{"delta":{"content":"a","content":"b"}}]}"#,
+                r#"{"choices":[{"delta":null}],"usage":null}"#,
+                r#"{"choices":null,"usage":{"prompt_tokens":3,"completion_tokens":4}}"#,
+                r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":7,"function":{"name":"f","arguments":{"a":1}}}]}}]}"#,
+                r#"{"choices":[{"delta":{"tool_calls":[{"index":"0","function":null}]}}]}"#,
+                r#"{"choices":[{"delta":{"tool_calls":{"index":0}}}]}"#,
+                r#"{"choices":[7]}"#,
+                r#"{"choices":[{"delta":{"content":[{"type":"text","text":"x"}],"reasoning":"r"}}]}"#,
+                r#"{"choices":[{"delta":{"refusal":"no"},"finish_reason":"stop"}]}"#,
+                r#"{"\u0065rror":{"message":"hidden"},"choices":[]}"#,
+                r#"{"object":"error","message":"vllm"}"#,
+                r#"{"choices":[{"delta":{"tool_calls":[{"index":1e400}]}}]}"#,
+                r#"{"model":5,"choices":[{"finish_reason":1}]}"#,
+            ]
+            .map(String::from),
+        );
+        for data in &chunks {
+            let (fast, general) = both(data);
+            assert_eq!(fast, general, "{data}");
+        }
     }
 }

@@ -34,25 +34,31 @@ impl SseReader {
         Self::default()
     }
 
-    /// Feed bytes; returns the events completed by them, in order.
+    /// Feed bytes; returns the events completed by them, in order. Lines are found a slice at a
+    /// time and the line buffer keeps its capacity: no allocation per line.
     pub fn push(&mut self, bytes: &[u8]) -> Vec<SseEvent> {
         let mut out = Vec::new();
-        for &b in bytes {
-            if self.after_cr {
-                self.after_cr = false;
-                if b == b'\n' {
-                    continue;
-                }
-            }
-            match b {
-                b'\n' => self.end_line(&mut out),
-                b'\r' => {
-                    self.after_cr = true;
-                    self.end_line(&mut out);
-                }
-                _ => self.line.push(b),
+        let mut rest = bytes;
+        if self.after_cr && !rest.is_empty() {
+            self.after_cr = false;
+            if rest[0] == b'\n' {
+                rest = &rest[1..];
             }
         }
+        while let Some(i) = memchr::memchr2(b'\n', b'\r', rest) {
+            self.line.extend_from_slice(&rest[..i]);
+            let cr = rest[i] == b'\r';
+            rest = &rest[i + 1..];
+            self.end_line(&mut out);
+            if cr {
+                match rest.first() {
+                    Some(b'\n') => rest = &rest[1..],
+                    None => self.after_cr = true,
+                    Some(_) => {}
+                }
+            }
+        }
+        self.line.extend_from_slice(rest);
         out
     }
 
@@ -73,7 +79,13 @@ impl SseReader {
     }
 
     fn end_line(&mut self, out: &mut Vec<SseEvent>) {
-        let line = std::mem::take(&mut self.line);
+        let mut line = std::mem::take(&mut self.line);
+        self.field(&line, out);
+        line.clear();
+        self.line = line;
+    }
+
+    fn field(&mut self, line: &[u8], out: &mut Vec<SseEvent>) {
         if line.is_empty() {
             self.dispatch(out);
             return;
@@ -81,7 +93,7 @@ impl SseReader {
         if line[0] == b':' {
             return; // comment: keep-alives like `: OPENROUTER PROCESSING`
         }
-        let text = String::from_utf8_lossy(&line);
+        let text = String::from_utf8_lossy(line);
         let (field, value) = match text.find(':') {
             Some(i) => {
                 let v = &text[i + 1..];
