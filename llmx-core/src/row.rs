@@ -166,44 +166,83 @@ pub fn usd(c: Option<f64>) -> String {
 }
 
 /// One tool call as the files carry it.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Call {
     /// The provider's id for the call (`null` from Gemini).
     pub id: Option<String>,
     pub name: String,
-    /// The arguments as an object; when the model's text was not a JSON object, that text as
-    /// a string, and `invalid_arguments` is `true`.
-    pub arguments: serde_json::Value,
+    /// The arguments: the model's JSON object as it sent it (re-written on one line when it
+    /// spanned several); when its text was not a JSON object, that text as a JSON string, and
+    /// `invalid_arguments` is `true`. Held as text: no JSON tree per call.
+    pub arguments: Box<RawValue>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub invalid_arguments: bool,
 }
 
+impl PartialEq for Call {
+    fn eq(&self, other: &Call) -> bool {
+        self.id == other.id
+            && self.name == other.name
+            && self.arguments.get() == other.arguments.get()
+            && self.invalid_arguments == other.invalid_arguments
+    }
+}
+
 impl Call {
     pub fn of(c: &crate::provider::ToolCall) -> Call {
-        match c.parsed_arguments() {
-            Some(args) => Call {
-                id: c.id.clone(),
-                name: c.name.clone(),
-                arguments: args,
-                invalid_arguments: false,
-            },
-            None => Call {
-                id: c.id.clone(),
-                name: c.name.clone(),
-                arguments: serde_json::Value::String(c.arguments.clone()),
-                invalid_arguments: true,
-            },
+        let (arguments, invalid_arguments) = match object_text(&c.arguments) {
+            Some(raw) => (raw, false),
+            None => (string_raw(&c.arguments), true),
+        };
+        Call {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            arguments,
+            invalid_arguments,
         }
     }
 
-    /// `name({"city":"Paris"})`: one line of the table.
+    /// The arguments as a JSON value (an object, or the text when they were not one).
+    pub fn arguments_value(&self) -> serde_json::Value {
+        serde_json::from_str(self.arguments.get()).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// `name({"city":"Paris"})`: one line of the table (the arguments written compactly).
     pub fn line(&self) -> String {
-        let args = match &self.arguments {
-            serde_json::Value::String(raw) if self.invalid_arguments => raw.clone(),
+        let args = match self.arguments_value() {
+            serde_json::Value::String(raw) if self.invalid_arguments => raw,
             v => v.to_string(),
         };
         format!("{}({args})", self.name)
     }
+}
+
+use serde_json::value::RawValue;
+
+/// A model's arguments text as JSON, when it is one object (empty text is `{}`): as sent when
+/// it is one line (most are), else re-written compactly, so a JSONL row stays one line.
+fn object_text(text: &str) -> Option<Box<RawValue>> {
+    let t = text.trim();
+    if t.is_empty() {
+        return RawValue::from_string("{}".into()).ok();
+    }
+    if !t.starts_with('{') {
+        return None;
+    }
+    if t.bytes().all(|b| b >= 0x20) {
+        // Checked as JSON without building a tree.
+        let raw: &RawValue = serde_json::from_str(t).ok()?;
+        return Some(raw.to_owned());
+    }
+    let v: serde_json::Value = serde_json::from_str(t).ok()?;
+    v.is_object()
+        .then(|| RawValue::from_string(v.to_string()).ok())
+        .flatten()
+}
+
+/// Text as a JSON string.
+fn string_raw(text: &str) -> Box<RawValue> {
+    serde_json::value::to_raw_value(text).unwrap_or_default()
 }
 
 /// A list as JSON: an array in JSON output, and (through the same raw value) its JSON text in
@@ -349,5 +388,50 @@ impl Row {
             output_estimated: false,
             error_limit: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod call_tests {
+    use super::*;
+    use crate::provider::ToolCall;
+
+    fn call(arguments: &str) -> Call {
+        Call::of(&ToolCall {
+            id: Some("c1".into()),
+            name: "f".into(),
+            arguments: arguments.into(),
+            signature: None,
+        })
+    }
+
+    #[test]
+    fn arguments_are_the_models_text_on_one_line() {
+        let c = call(r#"{"b": 1, "a": [2]}"#);
+        assert_eq!(
+            c.arguments.get(),
+            r#"{"b": 1, "a": [2]}"#,
+            "as sent, key order kept"
+        );
+        assert!(!c.invalid_arguments);
+        let c = call("{\n  \"a\":\t1\n}");
+        assert_eq!(
+            c.arguments.get(),
+            r#"{"a":1}"#,
+            "one line, no control characters"
+        );
+        assert_eq!(call("  ").arguments.get(), "{}");
+        for bad in ["[1]", "{\"a\":", "nope", "{\"a\":1} x"] {
+            let c = call(bad);
+            assert!(c.invalid_arguments, "{bad}");
+            assert_eq!(c.arguments_value(), serde_json::Value::String(bad.into()));
+        }
+        let text = crate::safe::json_escape_controls(
+            &serde_json::to_string(&[call("{\n\"x\":\"\u{2028}\"}")]).unwrap(),
+        )
+        .into_owned();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v[0]["arguments"]["x"], "\u{2028}");
     }
 }

@@ -43,7 +43,11 @@ pub fn run(ctx: &Context, s: AskSettings) -> Result<Exit, Error> {
         }),
     )?;
     // The row (its tool calls parsed) only where a line is shown from it.
-    if let Some(r) = outcome.results.first().filter(|r| s.stats || r.error.is_some()) {
+    if let Some(r) = outcome
+        .results
+        .first()
+        .filter(|r| s.stats || r.error.is_some())
+    {
         let row = Row::project(r, catalog);
         if s.stats {
             crate::output::diag(stats_line(&row));

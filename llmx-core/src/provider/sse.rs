@@ -93,7 +93,11 @@ impl SseReader {
         if line[0] == b':' {
             return; // comment: keep-alives like `: OPENROUTER PROCESSING`
         }
-        let text = String::from_utf8_lossy(line);
+        // Valid UTF-8 (every real server's) is checked the fast way; the rest replaced.
+        let text = match std::str::from_utf8(line) {
+            Ok(t) => std::borrow::Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(line),
+        };
         let (field, value) = match text.find(':') {
             Some(i) => {
                 let v = &text[i + 1..];
