@@ -453,7 +453,10 @@ impl CallSlots {
 
     fn fragment(&mut self, c: &CallView<'_>) -> StreamEvent {
         let index = c.index;
-        let id = call_id(c.id);
+        let id = match c.id {
+            Leaf::Text(t) => Some(t.to_string()).filter(|t| !t.is_empty()),
+            Leaf::Json(v) => call_id(v),
+        };
         let name = c.name.filter(|n| !n.is_empty());
         let arguments = match c.arguments {
             Leaf::Text(t) => t.to_string(),
@@ -542,7 +545,7 @@ impl StreamDecode for StreamDecoder {
 impl StreamDecoder {
     /// The events of one chunk.
     fn view(&mut self, v: ChunkView<'_>) -> Vec<StreamEvent> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(2);
         if !self.seen_model {
             if let Some(m) = v.model {
                 self.seen_model = true;
@@ -609,7 +612,7 @@ struct ChoiceView<'v> {
 /// One tool-call fragment.
 struct CallView<'v> {
     index: Option<u64>,
-    id: &'v Value,
+    id: Leaf<'v>,
     name: Option<&'v str>,
     arguments: Leaf<'v>,
 }
@@ -638,7 +641,7 @@ impl<'v> ChunkView<'v> {
                     .flatten()
                     .map(|c| CallView {
                         index: c["index"].as_u64(),
-                        id: &c["id"],
+                        id: Leaf::Json(&c["id"]),
                         name: c["function"]["name"].as_str(),
                         arguments: Leaf::Json(&c["function"]["arguments"]),
                     })
@@ -699,8 +702,8 @@ struct FastDelta<'a> {
 struct FastCall<'a> {
     #[serde(default)]
     index: Option<u64>,
-    #[serde(default)]
-    id: Value,
+    #[serde(default, borrow)]
+    id: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     function: Option<FastFunction<'a>>,
 }
@@ -737,7 +740,7 @@ impl FastChunk<'_> {
                         let f = c.function.as_ref();
                         CallView {
                             index: c.index,
-                            id: &c.id,
+                            id: c.id.as_deref().map_or(Leaf::Json(&NULL), Leaf::Text),
                             name: f.and_then(|f| f.name.as_deref()),
                             arguments: f
                                 .and_then(|f| f.arguments.as_deref())
