@@ -731,17 +731,14 @@ fn the_new_parts_in_chromium_a_failure_dark_mode_a_phone_and_the_bench_matrix() 
     assert!(page["width"].as_u64().unwrap() <= 390, "{page}");
 }
 
-fn quotes_world() -> World {
-    World::with_server(json!({"models": {
+/// A report of three answers a server made hostile: 10,000 `>` then text, 1 MB of `>`, and a
+/// failure whose message is one 100-character token.
+fn quotes_report() -> (World, std::path::PathBuf) {
+    let w = World::with_server(json!({"models": {
         "deep": {"text": ">".repeat(10_000) + " the bottom"},
         "huge": {"text": ">".repeat(1_000_000), "chunk_chars": 65536},
         "broken": {"failures": [{"kind": "status", "status": 400, "message": "y".repeat(100)}]}
-    }}))
-}
-
-#[test]
-fn nesting_and_size_are_bounded_in_the_report() {
-    let w = quotes_world();
+    }}));
     let path = w.path("q.html");
     let out = w.run(&[
         "compare",
@@ -757,6 +754,12 @@ fn nesting_and_size_are_bounded_in_the_report() {
         path.to_str().unwrap(),
     ]);
     assert_eq!(out.code, 1, "{out:?}");
+    (w, path)
+}
+
+#[test]
+fn nesting_and_size_are_bounded_in_the_report() {
+    let (_w, path) = quotes_report();
     let html = std::fs::read_to_string(&path).unwrap();
     assert!(
         html.matches("<blockquote>").count() <= 2 * 16,
@@ -775,22 +778,7 @@ fn deep_quotes_and_a_long_error_token_fit_a_phone_in_chromium() {
     let Some(exe) = chromium_or_skip() else {
         return;
     };
-    let w = quotes_world();
-    let path = w.path("q.html");
-    let out = w.run(&[
-        "compare",
-        "-m",
-        "openai/deep,openai/huge,openai/broken",
-        "-p",
-        "hi",
-        "--retries",
-        "0",
-        "--max-answer-mb",
-        "8",
-        "-o",
-        path.to_str().unwrap(),
-    ]);
-    assert_eq!(out.code, 1, "{out:?}");
+    let (_w, path) = quotes_report();
     let mut b = Browser::start(&exe);
     let s = b.page(&format!("file://{}", path.display()), 390, false);
     let width = b.eval(&s, "document.documentElement.scrollWidth");

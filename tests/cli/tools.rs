@@ -344,25 +344,39 @@ fn arguments_that_are_not_json_are_kept_and_flagged() {
     );
 }
 
-#[test]
-fn an_image_url_is_passed_on_or_downloaded_for_gemini() {
+/// A mock server that also serves a PNG at `/img/cat.png` (the temp dir holding it is returned
+/// to keep it alive).
+fn cat_server() -> (World, tempfile::TempDir) {
     let files = tempfile::tempdir().unwrap();
     let png = files.path().join("cat.png");
     std::fs::write(&png, PNG).unwrap();
-    let w = World::with_server(json!({"files": {"/img/cat.png": png}}));
-    let url = format!("{}/img/cat.png", w.requests_url());
-    let missing = format!("{}/img/missing.png", w.requests_url());
-    let out = w.run(&[
+    (
+        World::with_server(json!({"files": {"/img/cat.png": png}})),
+        files,
+    )
+}
+
+/// Ask one model of each dialect about the image at `url`, as JSON.
+fn ask_three_about(w: &World, url: &str) -> Out {
+    w.run(&[
         "compare",
         "-m",
         "gpt,claude,gemini",
         "-p",
         "What is this?",
         "--image",
-        &url,
+        url,
         "--format",
         "json",
-    ]);
+    ])
+}
+
+#[test]
+fn an_image_url_is_passed_on_or_downloaded_for_gemini() {
+    let (w, _files) = cat_server();
+    let url = format!("{}/img/cat.png", w.requests_url());
+    let missing = format!("{}/img/missing.png", w.requests_url());
+    let out = ask_three_about(&w, &url);
     assert_eq!(out.code, 0, "{out:?}");
     let rows = by_model(&out.json());
     assert_eq!(rows["gpt"]["output"], format!("I see 1 image: url {url}."));
@@ -673,25 +687,12 @@ fn a_key_echoed_into_a_tool_call_never_reaches_the_output() {
 
 #[test]
 fn an_image_urls_password_never_reaches_a_provider() {
-    let files = tempfile::tempdir().unwrap();
-    let png = files.path().join("cat.png");
-    std::fs::write(&png, PNG).unwrap();
-    let w = World::with_server(json!({"files": {"/img/cat.png": png}}));
+    let (w, _files) = cat_server();
     let url = w
         .requests_url()
         .replacen("http://", "http://pix:hunter2@", 1)
         + "/img/cat.png";
-    let out = w.run(&[
-        "compare",
-        "-m",
-        "gpt,claude,gemini",
-        "-p",
-        "What is this?",
-        "--image",
-        &url,
-        "--format",
-        "json",
-    ]);
+    let out = ask_three_about(&w, &url);
     assert_eq!(out.code, 1, "{out:?}");
     let rows = by_model(&out.json());
     for m in ["gpt", "claude"] {

