@@ -357,6 +357,9 @@ pub(crate) struct StreamDecoder {
     done: bool,
 }
 
+/// A hash map with a fast hasher seeded at random per map (keys come from the server).
+type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 /// Which call each streamed tool-call fragment belongs to. The spec keys fragments by `index`
 /// with the id and name on the first; servers differ: some number every call 0 (telling them
 /// apart by id), some send integer ids, some repeat the id and name on every fragment, some
@@ -368,10 +371,10 @@ struct CallSlots {
     slots: Vec<Slot>,
     /// Slot by call id, and the latest slot at each index: a fragment finds its call in
     /// constant time however many calls the answer has.
-    by_id: std::collections::HashMap<String, usize>,
-    by_index: std::collections::HashMap<Option<u64>, usize>,
+    by_id: FastMap<String, usize>,
+    by_index: FastMap<Option<u64>, usize>,
     /// The latest slot at each index that has no id yet (an id may come after).
-    unnamed_at: std::collections::HashMap<Option<u64>, usize>,
+    unnamed_at: FastMap<Option<u64>, usize>,
 }
 
 #[derive(Debug)]

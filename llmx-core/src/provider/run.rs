@@ -877,7 +877,8 @@ async fn http_exchange(
     // Some servers ignore `stream: true` and send the whole answer as JSON: read it as one.
     if !req.stream || is_json(resp.headers()) {
         let mut body = Vec::new();
-        while let Some(chunk) = next_chunk(&mut resp, limits.stall, &call.url, &creds).await? {
+        let mut watch = StallWatch::new(limits.stall);
+        while let Some(chunk) = next_chunk(&mut resp, &mut watch, &call.url, &creds).await? {
             ex.body(&chunk, |b| scrub_shown(b, &creds));
             if body.len() + chunk.len() > held_cap {
                 return Err(body_too_large(held_cap));
@@ -896,8 +897,9 @@ async fn http_exchange(
     let mut reader = SseReader::new();
     let mut decoder = wire.stream_decoder();
     let mut events = 0usize;
+    let mut watch = StallWatch::new(limits.stall);
     loop {
-        let Some(chunk) = next_chunk(&mut resp, limits.stall, &call.url, &creds).await? else {
+        let Some(chunk) = next_chunk(&mut resp, &mut watch, &call.url, &creds).await? else {
             break;
         };
         ex.body(&chunk, |b| scrub_shown(b, &creds));
@@ -984,27 +986,55 @@ fn parse_whole(
     Ok(r)
 }
 
-/// The next piece of a response body, or `None` at its end; a gap longer than `stall` is a
+/// The stall limit over one body: a single timer, moved on only when it fires (each chunk notes
+/// when it came), rather than a new timer for every chunk of a stream.
+struct StallWatch {
+    limit: Option<Duration>,
+    /// When the last chunk came (or the watch started).
+    last: tokio::time::Instant,
+    timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl StallWatch {
+    fn new(limit: Option<Duration>) -> StallWatch {
+        let now = tokio::time::Instant::now();
+        StallWatch {
+            limit,
+            last: now,
+            timer: limit.map(|t| Box::pin(tokio::time::sleep_until(now + t))),
+        }
+    }
+}
+
+/// The next piece of a response body, or `None` at its end; no data for the stall limit is a
 /// stalled stream, a transport failure a cut one.
 async fn next_chunk(
     resp: &mut reqwest::Response,
-    stall: Option<Duration>,
+    watch: &mut StallWatch,
     url: &str,
     creds: &super::Credentials,
 ) -> Result<Option<bytes::Bytes>, ProviderError> {
-    let r = match stall {
-        Some(t) => tokio::time::timeout(t, resp.chunk()).await.map_err(|_| {
-            ProviderError::limit(
-                ErrorKind::Timeout,
-                Limit::Stall,
-                format!(
-                    "stream stalled: no data for {}",
-                    super::error::secs_shown(t)
-                ),
-            )
-        })?,
-        None => resp.chunk().await,
+    let r = match (watch.limit, watch.timer.as_mut()) {
+        (Some(t), Some(timer)) => loop {
+            tokio::select! {
+                biased;
+                r = resp.chunk() => break r,
+                () = timer.as_mut() => {
+                    let due = watch.last + t;
+                    if tokio::time::Instant::now() >= due {
+                        return Err(ProviderError::limit(
+                            ErrorKind::Timeout,
+                            Limit::Stall,
+                            format!("stream stalled: no data for {}", super::error::secs_shown(t)),
+                        ));
+                    }
+                    timer.as_mut().reset(due);
+                }
+            }
+        },
+        _ => resp.chunk().await,
     };
+    watch.last = tokio::time::Instant::now();
     r.map_err(|e| {
         let mut err = super::http::transport_error(&e, url, creds);
         err.kind = ErrorKind::Network;
