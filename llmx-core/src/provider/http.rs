@@ -6,6 +6,7 @@
 //! row's error), a request carrying anything secret goes over https or to a loopback address,
 //! and loopback requests never go through a proxy.
 
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, USER_AGENT};
@@ -30,6 +31,15 @@ pub struct Proxies {
     pub no_proxy: Option<String>,
 }
 
+/// A client from its settings, as every client of llmx's is finished.
+fn finish(b: reqwest::ClientBuilder) -> Result<reqwest::Client, ProviderError> {
+    b.tcp_nodelay(true)
+        // A redirect would carry custom auth headers to wherever it points.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| ProviderError::new(ErrorKind::Network, format!("http client: {e}")))
+}
+
 /// The shared HTTP client.
 #[derive(Clone)]
 pub struct HttpClient {
@@ -37,8 +47,10 @@ pub struct HttpClient {
     /// `-v`: every chat exchange is logged here, masked.
     log: Option<std::sync::Arc<dyn super::wire_log::WireLog>>,
     /// The same settings without a pool: every request on a new connection (a probe after a
-    /// server broke the one it answered on).
-    fresh: reqwest::Client,
+    /// server broke the one it answered on). Built the first time it is wanted: building a
+    /// client loads the system's root certificates (milliseconds every run would pay).
+    fresh: Arc<OnceLock<Option<reqwest::Client>>>,
+    make: Arc<dyn Fn() -> reqwest::ClientBuilder + Send + Sync>,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -61,12 +73,13 @@ impl HttpClient {
         proxies: &Proxies,
         idle_per_host: usize,
     ) -> Result<Self, ProviderError> {
-        Self::build(|| {
+        let proxies = proxies.clone();
+        Self::build(move || {
             let builder = reqwest::Client::builder()
                 .connect_timeout(connect_timeout)
                 .pool_idle_timeout(Duration::from_secs(60))
                 .pool_max_idle_per_host(idle_per_host);
-            with_proxies(builder, proxies)
+            with_proxies(builder, &proxies)
         })
     }
 
@@ -80,26 +93,29 @@ impl HttpClient {
         })
     }
 
-    fn build(make: impl Fn() -> reqwest::ClientBuilder) -> Result<Self, ProviderError> {
-        let finish = |b: reqwest::ClientBuilder| {
-            b.tcp_nodelay(true)
-                // A redirect would carry custom auth headers to wherever it points.
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| ProviderError::new(ErrorKind::Network, format!("http client: {e}")))
-        };
+    fn build(
+        make: impl Fn() -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Result<Self, ProviderError> {
         Ok(HttpClient {
             client: finish(make())?,
-            fresh: finish(make().pool_max_idle_per_host(0))?,
+            fresh: Arc::new(OnceLock::new()),
+            make: Arc::new(make),
             log: None,
         })
     }
 
-    /// This client sending each request on a new connection (and keeping none).
+    /// This client sending each request on a new connection (and keeping none); the pooled one
+    /// if such a client cannot be built.
     pub fn fresh(&self) -> HttpClient {
+        let fresh = self
+            .fresh
+            .get_or_init(|| finish((self.make)().pool_max_idle_per_host(0)).ok())
+            .clone()
+            .unwrap_or_else(|| self.client.clone());
         HttpClient {
-            client: self.fresh.clone(),
+            client: fresh,
             fresh: self.fresh.clone(),
+            make: self.make.clone(),
             log: self.log.clone(),
         }
     }
