@@ -35,6 +35,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release", "llmx")
 MOCK = os.path.join(ROOT, "target", "release", "llmx-mock-server")
+TIME = "/usr/bin/time"
 
 
 def timed(cmd, env=None):
@@ -47,17 +48,24 @@ def timed(cmd, env=None):
 
 
 def measured(cmd, env):
-    """Wall seconds, peak RSS in MB and CPU seconds (user + system) of one run."""
+    """Wall seconds, peak RSS in MB and CPU seconds (user + system) of one run.
+
+    Run under /usr/bin/time: on Linux a child's peak RSS counts from the RSS of the process
+    that forked it, and this one holds the mock's scripts, so it must not be the one that forks
+    llmx."""
     t = time.perf_counter()
-    p = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    dt = time.perf_counter() - t
+    p = subprocess.Popen([TIME, "-f", "llmx-bench-usage %M %U %S"] + cmd, env=env,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
     err = p.stderr.read().decode()
     p.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
+    code = p.wait()
+    dt = time.perf_counter() - t
+    if code != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{err}")
-    return dt, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+    line = [l for l in err.splitlines() if l.startswith("llmx-bench-usage ")][-1]
+    kb, user, system = line.split()[1:]
+    return dt, int(kb) / 1024, float(user) + float(system)
 
 
 def main():
@@ -70,6 +78,8 @@ def main():
     BIN = args.bin
     if not (os.path.exists(BIN) and os.path.exists(MOCK)):
         sys.exit("build first: cargo build --release --workspace")
+    if not os.path.exists(TIME):
+        sys.exit(f"{TIME} is needed to measure peak memory and CPU (Debian: apt install time)")
 
     with open(os.path.join(ROOT, "bench", "mock.json")) as f:
         script = json.load(f)
