@@ -45,6 +45,16 @@ pub trait WireDialect: Sync {
 pub trait StreamDecode: Send {
     /// The provider-neutral events one SSE event carries; `Err` for an error inside the stream.
     fn event(&mut self, ev: &SseEvent) -> Result<Vec<StreamEvent>, ProviderError>;
+    /// [`StreamDecode::event`] appending to `out` (a buffer the caller reuses: no allocation
+    /// per event where the dialect overrides it).
+    fn event_into(
+        &mut self,
+        ev: &SseEvent,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<(), ProviderError> {
+        out.extend(self.event(ev)?);
+        Ok(())
+    }
     /// Whether the stream reached its proper end (a finish reason, `[DONE]`, `message_stop`). A
     /// body that stops before that is a cut connection, even when the server closed it cleanly.
     fn finished(&self) -> bool;

@@ -509,18 +509,28 @@ impl StreamDecode for StreamDecoder {
 
     /// Decode one SSE event. `[DONE]` yields nothing; an error chunk or `event: error` is an error.
     fn event(&mut self, ev: &SseEvent) -> Result<Vec<StreamEvent>, ProviderError> {
+        let mut out = Vec::new();
+        self.event_into(ev, &mut out)?;
+        Ok(out)
+    }
+
+    fn event_into(
+        &mut self,
+        ev: &SseEvent,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<(), ProviderError> {
         // `[DONE]` ends the answer: whatever a server sends after it is not part of it.
         if self.done {
-            return Ok(Vec::new());
+            return Ok(());
         }
         if ev.is_done() {
             self.finished = true;
             self.done = true;
-            return Ok(Vec::new());
+            return Ok(());
         }
         let data = ev.data.trim();
         if data.is_empty() {
-            return Ok(Vec::new());
+            return Ok(());
         }
         // Most chunks are read into typed structs (no JSON tree per event); one that does not
         // fit them, or carries an error, is read the general way.
@@ -530,7 +540,8 @@ impl StreamDecode for StreamDecoder {
             .then(|| serde_json::from_str::<FastChunk>(data).ok())
             .flatten();
         if let Some(chunk) = fast.filter(|c| !c.is_error()) {
-            return Ok(self.view(chunk.view()));
+            self.view(chunk.view(), out);
+            return Ok(());
         }
         let v: Value = super::parse_json(data.as_bytes())
             .map_err(|e| ProviderError::decode(format!("stream chunk is not valid JSON: {e}")))?;
@@ -541,14 +552,14 @@ impl StreamDecode for StreamDecoder {
         if v["object"].as_str() == Some("error") {
             return Err(error_from_body(&v, None));
         }
-        Ok(self.view(ChunkView::of(&v)))
+        self.view(ChunkView::of(&v), out);
+        Ok(())
     }
 }
 
 impl StreamDecoder {
     /// The events of one chunk.
-    fn view(&mut self, v: ChunkView<'_>) -> Vec<StreamEvent> {
-        let mut out = Vec::with_capacity(2);
+    fn view(&mut self, v: ChunkView<'_>, out: &mut Vec<StreamEvent>) {
         if !self.seen_model {
             if let Some(m) = v.model {
                 self.seen_model = true;
@@ -575,8 +586,10 @@ impl StreamDecoder {
                 self.refused = true;
                 out.push(StreamEvent::TextDelta(r.to_string()));
             }
-            for c in &choice.calls {
-                out.push(self.calls.fragment(c));
+            let mut i = 0;
+            while let Some(c) = choice.calls.get(i) {
+                out.push(self.calls.fragment(&c));
+                i += 1;
             }
             if let Some(f) = choice.finish {
                 self.finished = true;
@@ -593,7 +606,6 @@ impl StreamDecoder {
         if let Some(u) = v.usage.filter(|u| u.is_object()) {
             out.push(StreamEvent::Usage(usage(u)));
         }
-        out
     }
 }
 
@@ -608,8 +620,64 @@ struct ChoiceView<'v> {
     reasoning: Option<&'v str>,
     content: Leaf<'v>,
     refusal: Option<&'v str>,
-    calls: Vec<CallView<'v>>,
+    calls: Calls<'v>,
     finish: Option<&'v str>,
+}
+
+/// A chunk's tool-call fragments, as either reading holds them.
+#[derive(Clone, Copy)]
+enum Calls<'v> {
+    Fast(&'v [FastCall<'v>]),
+    General(&'v [Value]),
+}
+
+impl<'v> Calls<'v> {
+    fn get(self, i: usize) -> Option<CallView<'v>> {
+        match self {
+            Calls::Fast(calls) => calls.get(i).map(|c| {
+                let f = c.function.as_ref();
+                CallView {
+                    index: c.index,
+                    id: c.id.as_deref().map_or(Leaf::Json(&NULL), Leaf::Text),
+                    name: f.and_then(|f| f.name.as_deref()),
+                    arguments: f
+                        .and_then(|f| f.arguments.as_deref())
+                        .map_or(Leaf::Json(&NULL), Leaf::Text),
+                }
+            }),
+            Calls::General(calls) => calls.get(i).map(|c| CallView {
+                index: c["index"].as_u64(),
+                id: Leaf::Json(&c["id"]),
+                name: c["function"]["name"].as_str(),
+                arguments: Leaf::Json(&c["function"]["arguments"]),
+            }),
+        }
+    }
+}
+
+/// The first element of a JSON array, the rest skipped unread (only a stream's first choice
+/// is an answer).
+struct First<T>(Option<T>);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for First<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Seq<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Seq<T> {
+            type Value = First<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<First<T>, A::Error> {
+                let first = seq.next_element::<T>()?;
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(First(first))
+            }
+        }
+        d.deserialize_seq(Seq(std::marker::PhantomData))
+    }
 }
 
 /// One tool-call fragment.
@@ -638,17 +706,7 @@ impl<'v> ChunkView<'v> {
                 reasoning: reasoning_of(delta),
                 content: Leaf::Json(&delta["content"]),
                 refusal: delta["refusal"].as_str(),
-                calls: delta["tool_calls"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|c| CallView {
-                        index: c["index"].as_u64(),
-                        id: Leaf::Json(&c["id"]),
-                        name: c["function"]["name"].as_str(),
-                        arguments: Leaf::Json(&c["function"]["arguments"]),
-                    })
-                    .collect(),
+                calls: Calls::General(delta["tool_calls"].as_array().map_or(&[], Vec::as_slice)),
                 finish: choice["finish_reason"].as_str(),
             }
         });
@@ -674,7 +732,7 @@ struct FastChunk<'a> {
     #[serde(default)]
     error: Value,
     #[serde(default, borrow)]
-    choices: Option<Vec<FastChoice<'a>>>,
+    choices: Option<First<FastChoice<'a>>>,
     #[serde(default)]
     usage: Value,
 }
@@ -726,34 +784,23 @@ impl FastChunk<'_> {
     }
 
     fn view(&self) -> ChunkView<'_> {
-        let choice = self.choices.as_ref().and_then(|c| c.first()).map(|choice| {
-            let delta = choice.delta.as_ref();
-            let text = |f: for<'d> fn(&'d FastDelta<'_>) -> &'d Option<Cow<'d, str>>| {
-                delta.and_then(|d| f(d).as_deref())
-            };
-            ChoiceView {
-                reasoning: text(|d| &d.reasoning_content).or_else(|| text(|d| &d.reasoning)),
-                content: text(|d| &d.content).map_or(Leaf::Json(&NULL), Leaf::Text),
-                refusal: text(|d| &d.refusal),
-                calls: delta
-                    .and_then(|d| d.tool_calls.as_ref())
-                    .into_iter()
-                    .flatten()
-                    .map(|c| {
-                        let f = c.function.as_ref();
-                        CallView {
-                            index: c.index,
-                            id: c.id.as_deref().map_or(Leaf::Json(&NULL), Leaf::Text),
-                            name: f.and_then(|f| f.name.as_deref()),
-                            arguments: f
-                                .and_then(|f| f.arguments.as_deref())
-                                .map_or(Leaf::Json(&NULL), Leaf::Text),
-                        }
-                    })
-                    .collect(),
-                finish: choice.finish_reason.as_deref(),
-            }
-        });
+        let choice = self
+            .choices
+            .as_ref()
+            .and_then(|c| c.0.as_ref())
+            .map(|choice| {
+                let delta = choice.delta.as_ref();
+                let text = |f: for<'d> fn(&'d FastDelta<'_>) -> &'d Option<Cow<'d, str>>| {
+                    delta.and_then(|d| f(d).as_deref())
+                };
+                ChoiceView {
+                    reasoning: text(|d| &d.reasoning_content).or_else(|| text(|d| &d.reasoning)),
+                    content: text(|d| &d.content).map_or(Leaf::Json(&NULL), Leaf::Text),
+                    refusal: text(|d| &d.refusal),
+                    calls: Calls::Fast(delta.and_then(|d| d.tool_calls.as_deref()).unwrap_or(&[])),
+                    finish: choice.finish_reason.as_deref(),
+                }
+            });
         ChunkView {
             model: self.model.as_deref(),
             choice,
@@ -906,10 +953,11 @@ mod fast_path_tests {
                     Err::<Vec<StreamEvent>, _>(error_from_body(&v, None))
                 )
             }
-            Ok(v) => format!(
-                "{:?}",
-                Ok::<_, ProviderError>(StreamDecoder::default().view(ChunkView::of(&v)))
-            ),
+            Ok(v) => {
+                let mut out = Vec::new();
+                StreamDecoder::default().view(ChunkView::of(&v), &mut out);
+                format!("{:?}", Ok::<_, ProviderError>(out))
+            }
             Err(_) => fast.clone(),
         };
         (fast, general)

@@ -898,18 +898,21 @@ async fn http_exchange(
     let mut decoder = wire.stream_decoder();
     let mut events = 0usize;
     let mut watch = StallWatch::new(limits.stall);
+    // Reused for every chunk and event: nothing allocated per event to hold them.
+    let (mut batch, mut decoded) = (Vec::new(), Vec::new());
     loop {
         let Some(chunk) = next_chunk(&mut resp, &mut watch, &call.url, &creds).await? else {
             break;
         };
         ex.body(&chunk, |b| scrub_shown(b, &creds));
-        let batch = reader.push(&chunk);
+        reader.push_into(&chunk, &mut batch);
         if reader.pending() > held_cap {
             return Err(body_too_large(held_cap));
         }
         events += batch.len();
-        for ev in batch {
-            for se in decoder.event(&ev)? {
+        for ev in batch.drain(..) {
+            decoder.event_into(&ev, &mut decoded)?;
+            for se in decoded.drain(..) {
                 d.event(se)?;
             }
         }

@@ -36,8 +36,15 @@ impl SseReader {
 
     /// Feed bytes; returns the events completed by them, in order. Lines are found a slice at a
     /// time and the line buffer keeps its capacity: no allocation per line.
+    #[cfg(test)]
     pub fn push(&mut self, bytes: &[u8]) -> Vec<SseEvent> {
         let mut out = Vec::new();
+        self.push_into(bytes, &mut out);
+        out
+    }
+
+    /// [`SseReader::push`] appending to `out` (a buffer the caller reuses).
+    pub fn push_into(&mut self, bytes: &[u8], out: &mut Vec<SseEvent>) {
         let mut rest = bytes;
         if self.after_cr && !rest.is_empty() {
             self.after_cr = false;
@@ -49,7 +56,7 @@ impl SseReader {
             self.line.extend_from_slice(&rest[..i]);
             let cr = rest[i] == b'\r';
             rest = &rest[i + 1..];
-            self.end_line(&mut out);
+            self.end_line(out);
             if cr {
                 match rest.first() {
                     Some(b'\n') => rest = &rest[1..],
@@ -59,7 +66,6 @@ impl SseReader {
             }
         }
         self.line.extend_from_slice(rest);
-        out
     }
 
     /// Bytes held for the event being read (a server that never ends an event must not grow
