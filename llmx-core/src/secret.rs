@@ -124,11 +124,10 @@ impl Redactor {
         if self.needles.is_empty() || from >= text.len() {
             return;
         }
-        // ASCII lower-casing keeps every byte where it was, so positions carry over.
-        let lower = text[from..].to_ascii_lowercase();
         let mut hits: Vec<(usize, usize)> = Vec::new();
+        let hay = &text.as_bytes()[from..];
         for n in &self.needles {
-            for (i, _) in lower.match_indices(n.as_str()) {
+            for i in find_ignoring_case(hay, n.as_bytes()) {
                 let (a, b) = (from + i, from + i + n.len());
                 if hits.iter().all(|&(x, y)| b <= x || a >= y) {
                     hits.push((a, b));
@@ -154,6 +153,29 @@ impl Redactor {
         out.push_str(&text[at..]);
         *text = out;
     }
+}
+
+/// Where `needle` (lower-case) starts in `hay`, in any ASCII case, left to right without
+/// overlaps: candidates found by their first byte (memchr), no copy of the text made.
+fn find_ignoring_case<'h>(hay: &'h [u8], needle: &'h [u8]) -> impl Iterator<Item = usize> + 'h {
+    let first = needle.first().copied().unwrap_or(0);
+    let (lo, up) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        if needle.is_empty() {
+            return None;
+        }
+        while at < hay.len() {
+            let i = at + memchr::memchr2(lo, up, &hay[at..])?;
+            let end = i + needle.len();
+            if end <= hay.len() && hay[i..end].eq_ignore_ascii_case(needle) {
+                at = end;
+                return Some(i);
+            }
+            at = i + 1;
+        }
+        None
+    })
 }
 
 /// `value` with every byte outside RFC 3986's unreserved set percent-encoded.
