@@ -1053,7 +1053,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__history)
-            opts="-n -f -h -V --since --model --search --limit --format --color --help --version show prune stats help"
+            opts="-n -f -h -V --since --model --search --limit --format --csv-safe --color --help --version show prune stats help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1191,7 +1191,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__history__subcmd__show)
-            opts="-f -h -V --format --full --color --help --version"
+            opts="-f -h -V --format --full --csv-safe --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1417,7 +1417,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__leaderboard)
-            opts="-f -h -V --since --min-n --sort --format --color --help --version"
+            opts="-f -h -V --since --min-n --sort --format --csv-safe --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1515,7 +1515,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__usage)
-            opts="-f -h -V --since --by --format --color --help --version"
+            opts="-f -h -V --since --by --format --csv-safe --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

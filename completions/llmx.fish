@@ -166,6 +166,7 @@ html\t'One self-contained HTML report'"
 complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -l color -d 'When to colour the output: auto, always (e.g. for `| less -R`), never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -l csv-safe -d 'With --format csv: prefix cells that start with = + - @ TAB or CR with \' (spreadsheets)'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -f -a "show" -d 'Render a past run again, exactly as compare rendered it (any format)'
@@ -182,6 +183,7 @@ complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subco
 always\t''
 never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from show" -l full -d 'Show whole answers in the table'
+complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from show" -l csv-safe -d 'With --format csv: prefix cells that start with = + - @ TAB or CR with \''
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and __fish_seen_subcommand_from prune" -l older-than -d 'Runs started longer ago than this: 90d, 12w' -r
@@ -219,6 +221,7 @@ html\t'One self-contained HTML report'"
 complete -c llmx -n "__fish_llmx_using_subcommand usage" -l color -d 'When to colour the output: auto, always (e.g. for `| less -R`), never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c llmx -n "__fish_llmx_using_subcommand usage" -l csv-safe -d 'With --format csv: prefix cells that start with = + - @ TAB or CR with \' (spreadsheets)'
 complete -c llmx -n "__fish_llmx_using_subcommand usage" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand usage" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand leaderboard" -l since -d 'Rows started this recently: 30d, 12h, 2w' -r
@@ -237,6 +240,7 @@ html\t'One self-contained HTML report'"
 complete -c llmx -n "__fish_llmx_using_subcommand leaderboard" -l color -d 'When to colour the output: auto, always (e.g. for `| less -R`), never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c llmx -n "__fish_llmx_using_subcommand leaderboard" -l csv-safe -d 'With --format csv: prefix cells that start with = + - @ TAB or CR with \' (spreadsheets)'
 complete -c llmx -n "__fish_llmx_using_subcommand leaderboard" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand leaderboard" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand models" -l provider -d 'Only this provider\'s models' -r

@@ -631,6 +631,9 @@ pub struct HistoryListArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// With --format csv: prefix cells that start with = + - @ TAB or CR with ' (spreadsheets).
+    #[arg(long)]
+    pub csv_safe: bool,
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -646,6 +649,9 @@ pub enum HistoryCommand {
         /// Show whole answers in the table.
         #[arg(long)]
         full: bool,
+        /// With --format csv: prefix cells that start with = + - @ TAB or CR with '.
+        #[arg(long)]
+        csv_safe: bool,
     },
     /// Delete runs older than AGE and give the space back.
     #[command(after_help = examples::HISTORY_PRUNE)]
@@ -678,6 +684,9 @@ pub struct UsageArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// With --format csv: prefix cells that start with = + - @ TAB or CR with ' (spreadsheets).
+    #[arg(long)]
+    pub csv_safe: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -694,6 +703,9 @@ pub struct LeaderboardArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// With --format csv: prefix cells that start with = + - @ TAB or CR with ' (spreadsheets).
+    #[arg(long)]
+    pub csv_safe: bool,
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -328,6 +328,8 @@ pub struct ReportSettings {
     pub table: TableOptions,
     /// stdout is a terminal: CSV is shown with control characters neutralised.
     pub terminal: bool,
+    /// `--csv-safe`: CSV cells a spreadsheet would read as formulas get a leading `'`.
+    pub csv_safe: bool,
 }
 
 /// One of the reports on the history.
@@ -370,7 +372,13 @@ impl ReportSettings {
                 ..TableOptions::plain(display.width)
             },
             terminal: display.terminal,
+            csv_safe: false,
         }
+    }
+
+    fn csv_safe(mut self, on: bool) -> ReportSettings {
+        self.csv_safe = on;
+        self
     }
 
     pub fn history(a: crate::cli::HistoryArgs, facts: Facts) -> ReportSettings {
@@ -384,6 +392,7 @@ impl ReportSettings {
                     search,
                     limit,
                     format,
+                    csv_safe,
                 } = list;
                 let view = View::Runs {
                     since: since.map(|a| a.0),
@@ -391,13 +400,15 @@ impl ReportSettings {
                     search,
                     limit,
                 };
-                ReportSettings::new(view, format, false, facts)
+                ReportSettings::new(view, format, false, facts).csv_safe(csv_safe)
             }
             Some(C::Show {
                 run_id,
                 format,
                 full,
-            }) => ReportSettings::new(View::Show { run: run_id }, format, full, facts),
+                csv_safe,
+            }) => ReportSettings::new(View::Show { run: run_id }, format, full, facts)
+                .csv_safe(csv_safe),
             Some(C::Prune { older_than, vacuum }) => ReportSettings::new(
                 View::Prune {
                     older_than: older_than.0,
@@ -412,9 +423,14 @@ impl ReportSettings {
     }
 
     pub fn usage(a: crate::cli::UsageArgs, facts: Facts) -> ReportSettings {
-        let crate::cli::UsageArgs { since, by, format } = a;
+        let crate::cli::UsageArgs {
+            since,
+            by,
+            format,
+            csv_safe,
+        } = a;
         let view = View::Usage { since: since.0, by };
-        ReportSettings::new(view, format, false, facts)
+        ReportSettings::new(view, format, false, facts).csv_safe(csv_safe)
     }
 
     pub fn leaderboard(a: crate::cli::LeaderboardArgs, facts: Facts) -> ReportSettings {
@@ -423,13 +439,14 @@ impl ReportSettings {
             min_n,
             sort,
             format,
+            csv_safe,
         } = a;
         let view = View::Leaderboard {
             since: since.0,
             min_n,
             sort,
         };
-        ReportSettings::new(view, format, false, facts)
+        ReportSettings::new(view, format, false, facts).csv_safe(csv_safe)
     }
 }
 

@@ -94,8 +94,17 @@ pub fn run(ctx: &Context, s: ReportSettings) -> Result<Exit, Error> {
     print(&buf, &s)
 }
 
-/// Print to stdout; CSV on a terminal with control characters shown safely, as compare does.
+/// Print to stdout; CSV on a terminal with control characters shown safely, as compare does,
+/// and with `--csv-safe` its formula-like cells defused.
 fn print(buf: &[u8], s: &ReportSettings) -> Result<Exit, Error> {
+    let defused;
+    let buf = if s.csv_safe && s.format == render::Format::Csv {
+        defused = llmx_core::csv_safe::defuse(buf)
+            .map_err(|e| Error::Output(llmx_core::engine::SinkError::new("stdout", e)))?;
+        &defused[..]
+    } else {
+        buf
+    };
     let text = String::from_utf8_lossy(buf);
     if s.terminal && s.format == render::Format::Csv {
         crate::output::print(&llmx_core::safe::visible(

@@ -881,6 +881,29 @@ fn csv_safe_defuses_formulas_and_resume_reads_the_file_back() {
         text,
         "every cell was found done: nothing re-run, nothing added"
     );
+
+    // The history's CSV too, on request: the first compare's answers, shown again.
+    let runs = w.run(&["history", "--format", "jsonl", "-n", "100"]);
+    let first = runs
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .rfind(|r| r["command"] == "compare")
+        .unwrap();
+    let id = first["id"].as_str().unwrap();
+    let shown = |extra: &[&str]| {
+        let mut args = vec!["history", "show", id, "--format", "csv"];
+        args.extend_from_slice(extra);
+        let out = w.run(&args);
+        assert_eq!(out.code, 0, "{out:?}");
+        let (header, rows) = read_csv(&out.stdout);
+        let output = header.iter().position(|h| h == "output").unwrap();
+        let mut answers: Vec<String> = rows.iter().map(|r| r[output].clone()).collect();
+        answers.sort();
+        answers
+    };
+    assert_eq!(shown(&[])[0], "-2+3");
+    assert_eq!(shown(&["--csv-safe"])[0], "'-2+3");
 }
 
 /// A key too short to scrub from an echo is refused, never sent: the server that would echo
