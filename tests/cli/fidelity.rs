@@ -64,24 +64,10 @@ fn a_ref_fan_out_stops_only_the_gemini_row_before_sending() {
         "gpt-4o-mini": {"text": "fine"},
         "gemini-2.5-flash": {"text": "never asked"}
     }}));
-    let mut defs = serde_json::Map::new();
-    for level in 0..8 {
-        let props: serde_json::Map<String, Value> = (0..8)
-            .map(|i| {
-                (
-                    format!("p{i}"),
-                    json!({"$ref": format!("#/$defs/l{}", level + 1)}),
-                )
-            })
-            .collect();
-        defs.insert(
-            format!("l{level}"),
-            json!({"type": "object", "properties": props}),
-        );
-    }
-    defs.insert("l8".into(), json!({"type": "string"}));
-    let tools = json!([{"name": "deep", "description": "d",
-        "parameters": {"$ref": "#/$defs/l0", "$defs": defs}}]);
+    // 8 levels, each property referring 8 times to the next: 8⁸ copies if inlined.
+    let schema: Value =
+        serde_json::from_str(include_str!("../fixtures/ref_fan_out_schema.json")).unwrap();
+    let tools = json!([{"name": "deep", "description": "d", "parameters": schema}]);
     w.write("tools.json", tools.to_string());
     let out = w.run(&[
         "compare",

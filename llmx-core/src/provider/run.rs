@@ -684,6 +684,10 @@ fn too_large(out: &mut CallOutcome, limits: &CallLimits) -> ProviderError {
     )
 }
 
+/// One attempt in flight: how its body ended, or why it failed.
+pub type Attempt<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Ending, ProviderError>> + Send + 'a>>;
+
 /// How attempts reach a model: the execution seam (see the module docs). `attempt` sends one
 /// request and hands everything that comes back to `d`; its `Ok` says how the body ended, its
 /// `Err` why the attempt failed (what arrived before that is kept in `d`).
@@ -693,9 +697,7 @@ pub trait Transport: Send + Sync {
         target: &'a Target,
         req: &'a ChatRequest,
         d: &'a mut Delivery<'d>,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Ending, ProviderError>> + Send + 'a>,
-    >;
+    ) -> Attempt<'a>;
 
     /// An attempt on a new connection, not one from a pool (after a server closed a stream in
     /// a way that leaves its connection broken). Without connections, the same as `attempt`.
@@ -704,9 +706,7 @@ pub trait Transport: Send + Sync {
         target: &'a Target,
         req: &'a ChatRequest,
         d: &'a mut Delivery<'d>,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Ending, ProviderError>> + Send + 'a>,
-    > {
+    ) -> Attempt<'a> {
         self.attempt(target, req, d)
     }
 }
@@ -786,9 +786,7 @@ impl Transport for OfflineTransport {
         _target: &'a Target,
         req: &'a ChatRequest,
         d: &'a mut Delivery<'d>,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Ending, ProviderError>> + Send + 'a>,
-    > {
+    ) -> Attempt<'a> {
         Box::pin(async move {
             for (delay, ev) in mock::script(req) {
                 if !delay.is_zero() {
@@ -816,9 +814,7 @@ impl Transport for HttpTransport {
         target: &'a Target,
         req: &'a ChatRequest,
         d: &'a mut Delivery<'d>,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Ending, ProviderError>> + Send + 'a>,
-    > {
+    ) -> Attempt<'a> {
         Box::pin(http_attempt(&self.client, target, req, d))
     }
 
@@ -827,9 +823,7 @@ impl Transport for HttpTransport {
         target: &'a Target,
         req: &'a ChatRequest,
         d: &'a mut Delivery<'d>,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Ending, ProviderError>> + Send + 'a>,
-    > {
+    ) -> Attempt<'a> {
         Box::pin(async move { http_attempt(&self.client.fresh(), target, req, d).await })
     }
 }

@@ -273,23 +273,11 @@ mod tests {
     #[test]
     fn a_ref_fan_out_is_bounded_by_size_not_only_depth() {
         // 8 levels, each property referring 8 times to the next: 8⁸ copies if inlined.
-        let mut defs = serde_json::Map::new();
-        for level in 0..8 {
-            let props: serde_json::Map<String, Value> = (0..8)
-                .map(|i| {
-                    (
-                        format!("p{i}"),
-                        json!({"$ref": format!("#/$defs/l{}", level + 1)}),
-                    )
-                })
-                .collect();
-            defs.insert(
-                format!("l{level}"),
-                json!({"type": "object", "properties": props}),
-            );
-        }
-        defs.insert("l8".into(), json!({"type": "string"}));
-        let schema = json!({"$ref": "#/$defs/l0", "$defs": defs});
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/ref_fan_out_schema.json"
+        );
+        let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         assert!(schema.to_string().len() < 4096);
         assert!(too_large_for_gemini(&schema).is_some());
         let (out, notes) = for_gemini(&schema);
