@@ -257,15 +257,20 @@ fn the_default_aliases_run_under_a_cap_and_models_without_a_maximum_are_named() 
     w.set("LLMX_MISTRAL_BASE_URL", &url);
     w.set("XAI_API_KEY", "xai-test-key");
     w.set("MISTRAL_API_KEY", "mistral-test-key");
-    let out = w.run(&[
-        "compare",
-        "-m",
-        "gpt,grok,mistral",
-        "-p",
-        "hi",
-        "--max-cost",
-        "5",
-    ]);
+    let three = |extra: &[&str]| {
+        let mut args = vec![
+            "compare",
+            "-m",
+            "gpt,grok,mistral",
+            "-p",
+            "hi",
+            "--max-cost",
+            "5",
+        ];
+        args.extend_from_slice(extra);
+        w.run(&args)
+    };
+    let out = three(&[]);
     assert_eq!(out.code, 2, "{out:?}");
     assert_eq!(
         out.stderr,
@@ -273,16 +278,6 @@ fn the_default_aliases_run_under_a_cap_and_models_without_a_maximum_are_named() 
          (xai/grok-4.5) and `mistral` (mistral/mistral-small-latest), so their worst case is \
          unknown\n"
     );
-    let out = w.run(&[
-        "compare",
-        "-m",
-        "gpt,grok,mistral",
-        "-p",
-        "hi",
-        "--max-cost",
-        "5",
-        "--max-tokens",
-        "100",
-    ]);
+    let out = three(&["--max-tokens", "100"]);
     assert_eq!(out.code, 0, "{out:?}");
 }
