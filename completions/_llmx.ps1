@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Send one prompt to several models at once and compare the answers')
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Ask one model; the answer streams to stdout, made for shell pipes')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'A local OpenAI-compatible endpoint in front of every model: point an SDK''s base URL at it')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Your past runs, newest first; `history show ID` renders one again, as compare did')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'What your runs cost: spend, requests, tokens and errors by model, provider or day')
             [CompletionResult]::new('leaderboard', 'leaderboard', [CompletionResultType]::ParameterValue, 'Your own leaderboard: each model''s latency, speed, errors and cost on your runs')
@@ -162,6 +163,35 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log each request on stderr (-v: method, URL, status, timing; -vv: headers and bodies)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log each request on stderr (-v: method, URL, status, timing; -vv: headers and bodies)')
             [CompletionResult]::new('--no-history', '--no-history', [CompletionResultType]::ParameterName, 'Do not record this run in the local history [env: LLMX_NO_HISTORY=1]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'llmx;serve' {
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'The address to listen on [default: 127.0.0.1; config: serve.host]')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The port [default: 4141; config: serve.port]; 0 takes a free one')
+            [CompletionResult]::new('--allow-host', '--allow-host', [CompletionResultType]::ParameterName, 'Another Host a request may name (a proxy''s name for this server); repeat for more')
+            [CompletionResult]::new('--cors-origin', '--cors-origin', [CompletionResultType]::ParameterName, 'A web origin whose pages may call the server (CORS); repeat for more')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Upstream requests in flight at once, all clients together [default: 1024]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Upstream requests in flight at once, all clients together [default: 1024]')
+            [CompletionResult]::new('--shutdown-timeout', '--shutdown-timeout', [CompletionResultType]::ParameterName, 'On SIGINT/SIGTERM, wait this long for requests in flight [default: 10]')
+            [CompletionResult]::new('--max-cost', '--max-cost', [CompletionResultType]::ParameterName, 'Stop answering (429) once requests cost this much while the server runs')
+            [CompletionResult]::new('--max-cost-per-day', '--max-cost-per-day', [CompletionResultType]::ParameterName, 'Stop answering (429) once today''s requests (UTC, from the history) cost this much')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on one attempt after this many seconds in all [env: LLMX_TIMEOUT] [default: 300]')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up connecting to a server after this many seconds')
+            [CompletionResult]::new('--ttfb-timeout', '--ttfb-timeout', [CompletionResultType]::ParameterName, 'Give up when the response has not started after this many seconds')
+            [CompletionResult]::new('--stall-timeout', '--stall-timeout', [CompletionResultType]::ParameterName, 'End a stream that sends nothing for this many seconds ("stream stalled")')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Retries before any content arrived')
+            [CompletionResult]::new('--retry-max-wait', '--retry-max-wait', [CompletionResultType]::ParameterName, 'The most to wait between retries of one model, all waits together')
+            [CompletionResult]::new('--max-answer-mb', '--max-answer-mb', [CompletionResultType]::ParameterName, 'Cut answers larger than this many MiB')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'The access log on stderr: one line per request as text, or one JSON object per line')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto, always (e.g. for `| less -R`), never')
+            [CompletionResult]::new('--show-token', '--show-token', [CompletionResultType]::ParameterName, 'Print the token clients must send (generating it if there is none) and exit')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No access log (errors and the first line still print)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No access log (errors and the first line still print)')
+            [CompletionResult]::new('--no-history', '--no-history', [CompletionResultType]::ParameterName, 'Do not record requests in the local history [env: LLMX_NO_HISTORY=1]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -428,6 +458,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Send one prompt to several models at once and compare the answers')
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Ask one model; the answer streams to stdout, made for shell pipes')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'A local OpenAI-compatible endpoint in front of every model: point an SDK''s base URL at it')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Your past runs, newest first; `history show ID` renders one again, as compare did')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'What your runs cost: spend, requests, tokens and errors by model, provider or day')
             [CompletionResult]::new('leaderboard', 'leaderboard', [CompletionResultType]::ParameterValue, 'Your own leaderboard: each model''s latency, speed, errors and cost on your runs')
@@ -446,6 +477,9 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             break
         }
         'llmx;help;bench' {
+            break
+        }
+        'llmx;help;serve' {
             break
         }
         'llmx;help;history' {

@@ -26,6 +26,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand compare 'Send one prompt to several models at once and compare the answers'
             cand ask 'Ask one model; the answer streams to stdout, made for shell pipes'
             cand bench 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary'
+            cand serve 'A local OpenAI-compatible endpoint in front of every model: point an SDK''s base URL at it'
             cand history 'Your past runs, newest first; `history show ID` renders one again, as compare did'
             cand usage 'What your runs cost: spend, requests, tokens and errors by model, provider or day'
             cand leaderboard 'Your own leaderboard: each model''s latency, speed, errors and cost on your runs'
@@ -156,6 +157,34 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand -v 'Log each request on stderr (-v: method, URL, status, timing; -vv: headers and bodies)'
             cand --verbose 'Log each request on stderr (-v: method, URL, status, timing; -vv: headers and bodies)'
             cand --no-history 'Do not record this run in the local history [env: LLMX_NO_HISTORY=1]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'llmx;serve'= {
+            cand --host 'The address to listen on [default: 127.0.0.1; config: serve.host]'
+            cand --port 'The port [default: 4141; config: serve.port]; 0 takes a free one'
+            cand --allow-host 'Another Host a request may name (a proxy''s name for this server); repeat for more'
+            cand --cors-origin 'A web origin whose pages may call the server (CORS); repeat for more'
+            cand -j 'Upstream requests in flight at once, all clients together [default: 1024]'
+            cand --concurrency 'Upstream requests in flight at once, all clients together [default: 1024]'
+            cand --shutdown-timeout 'On SIGINT/SIGTERM, wait this long for requests in flight [default: 10]'
+            cand --max-cost 'Stop answering (429) once requests cost this much while the server runs'
+            cand --max-cost-per-day 'Stop answering (429) once today''s requests (UTC, from the history) cost this much'
+            cand --timeout 'Give up on one attempt after this many seconds in all [env: LLMX_TIMEOUT] [default: 300]'
+            cand --connect-timeout 'Give up connecting to a server after this many seconds'
+            cand --ttfb-timeout 'Give up when the response has not started after this many seconds'
+            cand --stall-timeout 'End a stream that sends nothing for this many seconds ("stream stalled")'
+            cand --retries 'Retries before any content arrived'
+            cand --retry-max-wait 'The most to wait between retries of one model, all waits together'
+            cand --max-answer-mb 'Cut answers larger than this many MiB'
+            cand --log-format 'The access log on stderr: one line per request as text, or one JSON object per line'
+            cand --color 'When to colour the output: auto, always (e.g. for `| less -R`), never'
+            cand --show-token 'Print the token clients must send (generating it if there is none) and exit'
+            cand -q 'No access log (errors and the first line still print)'
+            cand --quiet 'No access log (errors and the first line still print)'
+            cand --no-history 'Do not record requests in the local history [env: LLMX_NO_HISTORY=1]'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -387,6 +416,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand compare 'Send one prompt to several models at once and compare the answers'
             cand ask 'Ask one model; the answer streams to stdout, made for shell pipes'
             cand bench 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary'
+            cand serve 'A local OpenAI-compatible endpoint in front of every model: point an SDK''s base URL at it'
             cand history 'Your past runs, newest first; `history show ID` renders one again, as compare did'
             cand usage 'What your runs cost: spend, requests, tokens and errors by model, provider or day'
             cand leaderboard 'Your own leaderboard: each model''s latency, speed, errors and cost on your runs'
@@ -402,6 +432,8 @@ set edit:completion:arg-completer[llmx] = {|@words|
         &'llmx;help;ask'= {
         }
         &'llmx;help;bench'= {
+        }
+        &'llmx;help;serve'= {
         }
         &'llmx;help;history'= {
             cand show 'Render a past run again, exactly as compare rendered it (any format)'

@@ -32,6 +32,7 @@ complete -c llmx -n "__fish_llmx_needs_command" -s V -l version -d 'Print versio
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "compare" -d 'Send one prompt to several models at once and compare the answers'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "ask" -d 'Ask one model; the answer streams to stdout, made for shell pipes'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "bench" -d 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary'
+complete -c llmx -n "__fish_llmx_needs_command" -f -a "serve" -d 'A local OpenAI-compatible endpoint in front of every model: point an SDK\'s base URL at it'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "history" -d 'Your past runs, newest first; `history show ID` renders one again, as compare did'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "usage" -d 'What your runs cost: spend, requests, tokens and errors by model, provider or day'
 complete -c llmx -n "__fish_llmx_needs_command" -f -a "leaderboard" -d 'Your own leaderboard: each model\'s latency, speed, errors and cost on your runs'
@@ -153,6 +154,31 @@ complete -c llmx -n "__fish_llmx_using_subcommand bench" -s v -l verbose -d 'Log
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l no-history -d 'Do not record this run in the local history [env: LLMX_NO_HISTORY=1]'
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -s V -l version -d 'Print version'
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -l host -d 'The address to listen on [default: 127.0.0.1; config: serve.host]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -l port -d 'The port [default: 4141; config: serve.port]; 0 takes a free one' -r
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -l allow-host -d 'Another Host a request may name (a proxy\'s name for this server); repeat for more' -r
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -l cors-origin -d 'A web origin whose pages may call the server (CORS); repeat for more' -r
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -s j -l concurrency -d 'Upstream requests in flight at once, all clients together [default: 1024]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -l shutdown-timeout -d 'On SIGINT/SIGTERM, wait this long for requests in flight [default: 10]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -l max-cost -d 'Stop answering (429) once requests cost this much while the server runs' -r
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -l max-cost-per-day -d 'Stop answering (429) once today\'s requests (UTC, from the history) cost this much' -r
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -l timeout -d 'Give up on one attempt after this many seconds in all [env: LLMX_TIMEOUT] [default: 300]' -r
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -l connect-timeout -d 'Give up connecting to a server after this many seconds' -r
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -l ttfb-timeout -d 'Give up when the response has not started after this many seconds' -r
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -l stall-timeout -d 'End a stream that sends nothing for this many seconds ("stream stalled")' -r
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -l retries -d 'Retries before any content arrived' -r
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -l retry-max-wait -d 'The most to wait between retries of one model, all waits together' -r
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -l max-answer-mb -d 'Cut answers larger than this many MiB' -r
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -l log-format -d 'The access log on stderr: one line per request as text, or one JSON object per line' -r -f -a "text\t''
+json\t''"
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -l color -d 'When to colour the output: auto, always (e.g. for `| less -R`), never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -l show-token -d 'Print the token clients must send (generating it if there is none) and exit'
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -s q -l quiet -d 'No access log (errors and the first line still print)'
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -l no-history -d 'Do not record requests in the local history [env: LLMX_NO_HISTORY=1]'
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c llmx -n "__fish_llmx_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -l since -d 'Only runs started this recently: 7d, 12h, 90m, 2w' -r
 complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -l model -d 'Only runs with this model (as typed, `provider/model` or the provider\'s id)' -r
 complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -l search -d 'Only runs whose prompt or an answer contains TEXT (any case)' -r
@@ -337,18 +363,19 @@ always\t''
 never\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c llmx -n "__fish_llmx_using_subcommand man" -s V -l version -d 'Print version'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "compare" -d 'Send one prompt to several models at once and compare the answers'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "ask" -d 'Ask one model; the answer streams to stdout, made for shell pipes'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "bench" -d 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "history" -d 'Your past runs, newest first; `history show ID` renders one again, as compare did'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "usage" -d 'What your runs cost: spend, requests, tokens and errors by model, provider or day'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "leaderboard" -d 'Your own leaderboard: each model\'s latency, speed, errors and cost on your runs'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "models" -d 'List the model catalog: prices, context windows, capabilities, aliases'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "keys" -d 'Store, list and remove API keys in the OS keyring'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "config" -d 'Where the config file is, what it holds, and a starter file'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "man" -d 'Print a man page (roff): llmx\'s, or a subcommand\'s; or write them all into a directory'
-complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench history usage leaderboard models keys config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench serve history usage leaderboard models keys config completions man help" -f -a "compare" -d 'Send one prompt to several models at once and compare the answers'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench serve history usage leaderboard models keys config completions man help" -f -a "ask" -d 'Ask one model; the answer streams to stdout, made for shell pipes'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench serve history usage leaderboard models keys config completions man help" -f -a "bench" -d 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench serve history usage leaderboard models keys config completions man help" -f -a "serve" -d 'A local OpenAI-compatible endpoint in front of every model: point an SDK\'s base URL at it'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench serve history usage leaderboard models keys config completions man help" -f -a "history" -d 'Your past runs, newest first; `history show ID` renders one again, as compare did'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench serve history usage leaderboard models keys config completions man help" -f -a "usage" -d 'What your runs cost: spend, requests, tokens and errors by model, provider or day'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench serve history usage leaderboard models keys config completions man help" -f -a "leaderboard" -d 'Your own leaderboard: each model\'s latency, speed, errors and cost on your runs'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench serve history usage leaderboard models keys config completions man help" -f -a "models" -d 'List the model catalog: prices, context windows, capabilities, aliases'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench serve history usage leaderboard models keys config completions man help" -f -a "keys" -d 'Store, list and remove API keys in the OS keyring'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench serve history usage leaderboard models keys config completions man help" -f -a "config" -d 'Where the config file is, what it holds, and a starter file'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench serve history usage leaderboard models keys config completions man help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish) to stdout'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench serve history usage leaderboard models keys config completions man help" -f -a "man" -d 'Print a man page (roff): llmx\'s, or a subcommand\'s; or write them all into a directory'
+complete -c llmx -n "__fish_llmx_using_subcommand help; and not __fish_seen_subcommand_from compare ask bench serve history usage leaderboard models keys config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c llmx -n "__fish_llmx_using_subcommand help; and __fish_seen_subcommand_from history" -f -a "show" -d 'Render a past run again, exactly as compare rendered it (any format)'
 complete -c llmx -n "__fish_llmx_using_subcommand help; and __fish_seen_subcommand_from history" -f -a "prune" -d 'Delete runs older than AGE and give the space back'
 complete -c llmx -n "__fish_llmx_using_subcommand help; and __fish_seen_subcommand_from history" -f -a "stats" -d 'How many runs and rows the store holds, its size on disk, the oldest and newest row'

@@ -59,6 +59,15 @@ prompt, optional system and expect per line), .csv (header with id and prompt, o
 and expect), or - for JSONL on stdin. expect: TEXT (contains, any case), /REGEX/ (or /REGEX/i),
 json (the answer parses as JSON), equals:TEXT.";
 
+    pub const SERVE: &str = "Examples:
+  llmx serve                                   # http://127.0.0.1:4141/v1, token required
+  llmx serve --show-token                      # print the token clients send as their API key
+  llmx serve --port 0 --max-cost-per-day 5     # a free port; at most $5 of requests a day
+  OPENAI_BASE_URL=http://127.0.0.1:4141/v1 OPENAI_API_KEY=$(llmx serve --show-token) python app.py
+
+Exit codes: 0 stopped by SIGINT/SIGTERM (requests in flight finished) or --show-token printed;
+2 a flag or the config is wrong; 1 the address cannot be bound or the token cannot be kept.";
+
     pub const HISTORY: &str = "Examples:
   llmx history --since 7d --model claude
   llmx history --search \"sky\" --format csv
@@ -232,6 +241,9 @@ pub enum Command {
     /// Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary.
     #[command(after_help = format!("{}\n\n{BENCH_EXIT_CODES}", examples::BENCH))]
     Bench(BenchArgs),
+    /// A local OpenAI-compatible endpoint in front of every model: point an SDK's base URL at it.
+    #[command(after_help = examples::SERVE)]
+    Serve(ServeArgs),
     /// Your past runs, newest first; `history show ID` renders one again, as compare did.
     #[command(args_conflicts_with_subcommands = true, after_help = examples::HISTORY)]
     History(HistoryArgs),
@@ -277,6 +289,7 @@ pub(crate) mod heading {
     pub const OUTPUT: &str = "Output";
     pub const LIMITS: &str = "Limits";
     pub const FILTER: &str = "Filter";
+    pub const SERVER: &str = "Server";
     pub const REFRESH: &str = "Refresh";
 }
 
@@ -353,6 +366,14 @@ pub struct RequestArgs {
     #[arg(long, help_heading = heading::OUTPUT)]
     pub no_history: bool,
 
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// How long and how often one request to a model may try: every command that sends one, and
+/// `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
     /// Give up on one attempt after this many seconds in all [env: LLMX_TIMEOUT] [default: 300].
     #[arg(long, value_name = "SECS", value_parser = parse_secs, help_heading = heading::LIMITS)]
     pub timeout: Option<f64>,
@@ -578,6 +599,75 @@ pub struct AskArgs {
     /// What to print.
     #[arg(long, value_enum, default_value = "text", help_heading = heading::OUTPUT)]
     pub format: AskFormat,
+}
+
+/// `llmx serve`'s access log format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// The address to listen on [default: 127.0.0.1; config: serve.host].
+    ///
+    /// Any other than loopback lets other machines reach every key you have (the token is
+    /// still required).
+    #[arg(long, value_name = "ADDR", help_heading = heading::SERVER)]
+    pub host: Option<String>,
+
+    /// The port [default: 4141; config: serve.port]; 0 takes a free one.
+    #[arg(long, value_name = "N", help_heading = heading::SERVER)]
+    pub port: Option<u16>,
+
+    /// Another Host a request may name (a proxy's name for this server); repeat for more.
+    ///
+    /// Requests naming any other host are refused (403): a web page cannot reach the server
+    /// through a DNS name of its own.
+    #[arg(long = "allow-host", value_name = "HOST", help_heading = heading::SERVER)]
+    pub allow_hosts: Vec<String>,
+
+    /// A web origin whose pages may call the server (CORS); repeat for more.
+    ///
+    /// A request carrying any other Origin is refused (403).
+    #[arg(long = "cors-origin", value_name = "ORIGIN", help_heading = heading::SERVER)]
+    pub cors_origins: Vec<String>,
+
+    /// Upstream requests in flight at once, all clients together [default: 1024].
+    #[arg(short = 'j', long = "concurrency", value_name = "N", value_parser = parse_count, help_heading = heading::SERVER)]
+    pub concurrency: Option<u32>,
+
+    /// On SIGINT/SIGTERM, wait this long for requests in flight [default: 10].
+    #[arg(long, value_name = "SECS", value_parser = parse_secs, help_heading = heading::SERVER)]
+    pub shutdown_timeout: Option<f64>,
+
+    /// Print the token clients must send (generating it if there is none) and exit.
+    #[arg(long)]
+    pub show_token: bool,
+
+    /// Stop answering (429) once requests cost this much while the server runs.
+    #[arg(long, value_name = "USD", value_parser = parse_usd, help_heading = heading::LIMITS)]
+    pub max_cost: Option<f64>,
+
+    /// Stop answering (429) once today's requests (UTC, from the history) cost this much.
+    #[arg(long, value_name = "USD", value_parser = parse_usd, help_heading = heading::LIMITS)]
+    pub max_cost_per_day: Option<f64>,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+
+    /// The access log on stderr: one line per request as text, or one JSON object per line.
+    #[arg(long, value_enum, default_value = "text", help_heading = heading::OUTPUT)]
+    pub log_format: LogFormat,
+
+    /// No access log (errors and the first line still print).
+    #[arg(short, long, help_heading = heading::OUTPUT)]
+    pub quiet: bool,
+
+    /// Do not record requests in the local history [env: LLMX_NO_HISTORY=1].
+    #[arg(long, help_heading = heading::OUTPUT)]
+    pub no_history: bool,
 }
 
 /// A span of time back from now: `30d`, `12h`, `90m`, `2w`.

@@ -29,6 +29,29 @@ pub struct ConfigFile {
     /// The local history of runs.
     #[serde(default)]
     pub history: HistoryConfig,
+    /// `llmx serve`'s settings (its flags win).
+    #[serde(default)]
+    pub serve: ServeConfig,
+}
+
+/// `[serve]`: what `llmx serve` listens on, whom it answers, what it may spend, which models.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServeConfig {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    /// More Host names requests may carry.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    /// Web origins whose pages may call the server.
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
+    pub max_cost: Option<f64>,
+    pub max_cost_per_day: Option<f64>,
+    pub concurrency: Option<u32>,
+    pub shutdown_timeout: Option<f64>,
+    /// The only model specs clients may ask for (as they send them); none: every model.
+    pub models: Option<Vec<String>>,
 }
 
 /// `[history]`: whether runs are recorded, and whether their texts are kept.
@@ -56,6 +79,9 @@ pub struct Defaults {
     /// The `[history]` table, handed to the run settings with the defaults.
     #[serde(skip)]
     pub history: HistoryConfig,
+    /// The `[serve]` table, handed to `llmx serve`'s settings with the defaults.
+    #[serde(skip)]
+    pub serve: ServeConfig,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

@@ -66,6 +66,17 @@ pub enum PromptCommand {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     // ---- Before anything is sent: exit 2. ----
+    /// A `llmx serve` setting that cannot work (from a flag or the config's `[serve]`).
+    #[error("{what}: {problem}")]
+    BadServeSetting { what: String, problem: String },
+    /// `llmx serve` cannot listen where it was told to.
+    #[error(
+        "cannot listen on {addr}: {problem}; pick another --port (0 takes a free one) or --host"
+    )]
+    ServeBind { addr: String, problem: String },
+    /// The serve token could be neither found nor kept.
+    #[error("{0}")]
+    ServeToken(String),
     #[error("{}", match .0 {
         PromptCommand::Compare => "no prompt: pass a PROMPT_FILE, -p TEXT, or pipe the prompt on stdin",
         PromptCommand::Ask => "no prompt: pass it as an argument, with -p TEXT, or pipe it on stdin",
@@ -373,7 +384,9 @@ impl Error {
             | Error::OutputPrinted(_)
             | Error::OutputRecovered { .. }
             | Error::BenchOutput { .. }
-            | Error::Budget(_) => Exit::ModelFailed,
+            | Error::Budget(_)
+            | Error::ServeBind { .. }
+            | Error::ServeToken(_) => Exit::ModelFailed,
             _ => Exit::Usage,
         }
     }

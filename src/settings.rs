@@ -173,13 +173,7 @@ pub fn request_spec(
         system,
         temperature,
         max_tokens,
-        timeout,
-        connect_timeout,
-        ttfb_timeout,
-        stall_timeout,
-        retries,
-        retry_max_wait,
-        max_answer_mb,
+        limits,
         route,
         no_fallback,
         no_stream,
@@ -205,30 +199,14 @@ pub fn request_spec(
         Some(n) => Some(n),
         None => env_parsed(env, "LLMX_MAX_TOKENS", parse_count)?.or(d.max_tokens),
     };
-    let timeout = match timeout {
-        Some(t) => t,
-        None => env_parsed(env, "LLMX_TIMEOUT", parse_secs)?
-            .or(d.timeout)
-            .unwrap_or(defaults::TOTAL_SECS),
-    };
-    let secs = Duration::from_secs_f64;
+    let (limits, connect_timeout) = call_limits(limits, env, d)?;
     let spec = RequestSpec {
         system,
         temperature,
         max_tokens,
         stream: !no_stream,
-        connect_timeout: secs(connect_timeout),
-        limits: CallLimits {
-            total: Some(secs(timeout)),
-            first_byte: Some(secs(ttfb_timeout)),
-            stall: Some(secs(stall_timeout)),
-            max_answer_bytes: (max_answer_mb * (1u64 << 20) as f64) as usize,
-            retry: RetryPolicy {
-                retries,
-                max_wait: secs(retry_max_wait),
-                ..Default::default()
-            },
-        },
+        connect_timeout,
+        limits,
         route,
         no_fallback,
         history,
@@ -241,6 +219,43 @@ pub fn request_spec(
         force,
     };
     Ok((spec, inspect))
+}
+
+/// One request's limits (timeouts, retries, the answer cap) and the connect timeout: flags,
+/// then env, then the config, then defaults.
+pub fn call_limits(
+    a: crate::cli::LimitArgs,
+    env: &Env,
+    d: &Defaults,
+) -> Result<(CallLimits, Duration), Error> {
+    let crate::cli::LimitArgs {
+        timeout,
+        connect_timeout,
+        ttfb_timeout,
+        stall_timeout,
+        retries,
+        retry_max_wait,
+        max_answer_mb,
+    } = a;
+    let timeout = match timeout {
+        Some(t) => t,
+        None => env_parsed(env, "LLMX_TIMEOUT", parse_secs)?
+            .or(d.timeout)
+            .unwrap_or(defaults::TOTAL_SECS),
+    };
+    let secs = Duration::from_secs_f64;
+    let limits = CallLimits {
+        total: Some(secs(timeout)),
+        first_byte: Some(secs(ttfb_timeout)),
+        stall: Some(secs(stall_timeout)),
+        max_answer_bytes: (max_answer_mb * (1u64 << 20) as f64) as usize,
+        retry: RetryPolicy {
+            retries,
+            max_wait: secs(retry_max_wait),
+            ..Default::default()
+        },
+    };
+    Ok((limits, secs(connect_timeout)))
 }
 
 /// `llmx compare`.
@@ -902,6 +917,171 @@ impl AskSettings {
             terminal: facts.terminal.stdout_tty,
             progress: decide(facts.terminal, inspect.verbose > 0).progress,
             inspect,
+        })
+    }
+}
+
+/// `llmx serve`: flags, then env, then the config's `[serve]`, then defaults.
+#[derive(Debug, Clone)]
+pub struct ServeSettings {
+    pub host: String,
+    pub port: u16,
+    /// Host names (without port) requests may carry besides the bound address and loopback.
+    pub allow_hosts: Vec<String>,
+    /// Origins (`scheme://host[:port]`) whose pages may call the server.
+    pub cors_origins: Vec<String>,
+    pub concurrency: usize,
+    pub shutdown_timeout: Duration,
+    pub show_token: bool,
+    pub max_cost: Option<f64>,
+    pub max_cost_per_day: Option<f64>,
+    pub limits: CallLimits,
+    pub connect_timeout: Duration,
+    /// The access log's format; `None` with `-q`.
+    pub log: Option<crate::cli::LogFormat>,
+    pub history: HistoryPolicy,
+    /// The model specs clients may ask for; `None`: any.
+    pub models: Option<Vec<String>>,
+    /// `LLMX_SERVE_TOKEN`, when set.
+    pub token: Option<llmx_core::secret::Secret>,
+}
+
+/// The most `llmx serve` waits for requests in flight when told to stop, by default.
+pub const SERVE_SHUTDOWN_SECS: f64 = 10.0;
+/// `llmx serve`'s port when none is given.
+pub const SERVE_PORT: u16 = 4141;
+/// Upstream requests in flight at once, by default.
+pub const SERVE_CONCURRENCY: usize = 1024;
+
+impl ServeSettings {
+    pub fn resolve(a: crate::cli::ServeArgs, env: &Env, d: &Defaults) -> Result<Self, Error> {
+        let crate::cli::ServeArgs {
+            host,
+            port,
+            allow_hosts,
+            cors_origins,
+            concurrency,
+            shutdown_timeout,
+            show_token,
+            max_cost,
+            max_cost_per_day,
+            limits,
+            log_format,
+            quiet,
+            no_history,
+        } = a;
+        let c = &d.serve;
+        let bad = |what: &str, problem: String| Error::BadServeSetting {
+            what: what.to_string(),
+            problem,
+        };
+        let host = host
+            .or_else(|| c.host.clone())
+            .unwrap_or_else(|| "127.0.0.1".into());
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        if bare.parse::<std::net::IpAddr>().is_err() && bare != "localhost" {
+            return Err(bad(
+                "--host",
+                format!(
+                    "`{host}` is not an IP address; give one such as 127.0.0.1, ::1 or 0.0.0.0"
+                ),
+            ));
+        }
+        let mut allow = c.allowed_hosts.clone();
+        allow.extend(allow_hosts);
+        for h in &allow {
+            if h.is_empty() || h.contains(['/', ' ', '@']) {
+                return Err(bad(
+                    "--allow-host",
+                    format!("`{h}` is not a host name; give one such as llmx.internal"),
+                ));
+            }
+        }
+        let mut origins = c.cors_origins.clone();
+        origins.extend(cors_origins);
+        let origins = origins
+            .into_iter()
+            .map(|o| {
+                let t = o.trim_end_matches('/');
+                match url::Url::parse(t) {
+                    Ok(u)
+                        if matches!(u.scheme(), "http" | "https")
+                            && u.host().is_some()
+                            && u.path() == "/" =>
+                    {
+                        Ok(u.origin().ascii_serialization())
+                    }
+                    _ => Err(bad(
+                        "--cors-origin",
+                        format!(
+                            "`{o}` is not a web origin; give one such as http://localhost:3000"
+                        ),
+                    )),
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let usd = |what: &str, v: Option<f64>| -> Result<Option<f64>, Error> {
+            match v {
+                Some(x) if !(x.is_finite() && x > 0.0) => Err(bad(
+                    what,
+                    format!("`{x}` is not an amount of dollars above 0"),
+                )),
+                v => Ok(v),
+            }
+        };
+        let concurrency = match concurrency.or(c.concurrency) {
+            Some(0) => {
+                return Err(bad(
+                    "serve.concurrency",
+                    "0 would send nothing; give 1 or more".into(),
+                ))
+            }
+            Some(n) => n as usize,
+            None => SERVE_CONCURRENCY,
+        };
+        let shutdown = shutdown_timeout
+            .or(c.shutdown_timeout)
+            .unwrap_or(SERVE_SHUTDOWN_SECS);
+        if !(shutdown.is_finite() && shutdown >= 0.0) {
+            return Err(bad(
+                "serve.shutdown_timeout",
+                format!("`{shutdown}` is not a number of seconds"),
+            ));
+        }
+        let (limits, connect_timeout) = call_limits(limits, env, d)?;
+        let token = env
+            .get("LLMX_SERVE_TOKEN")
+            .map(|t| t.trim().to_string())
+            .map(|t| {
+                if t.len() < 16 {
+                    Err(Error::BadEnv {
+                        var: "LLMX_SERVE_TOKEN".into(),
+                        problem: "a token shorter than 16 characters is too easy to guess; unset it and llmx makes one".into(),
+                    })
+                } else {
+                    Ok(llmx_core::secret::Secret::new(t))
+                }
+            })
+            .transpose()?;
+        Ok(ServeSettings {
+            host,
+            port: port.or(c.port).unwrap_or(SERVE_PORT),
+            allow_hosts: allow,
+            cors_origins: origins,
+            concurrency,
+            shutdown_timeout: Duration::from_secs_f64(shutdown),
+            show_token,
+            max_cost: usd("serve.max_cost", max_cost.or(c.max_cost))?,
+            max_cost_per_day: usd(
+                "serve.max_cost_per_day",
+                max_cost_per_day.or(c.max_cost_per_day),
+            )?,
+            limits,
+            connect_timeout,
+            log: (!quiet).then_some(log_format),
+            history: history_policy(no_history, env, &d.history)?,
+            models: c.models.clone(),
+            token,
         })
     }
 }

@@ -126,7 +126,7 @@ impl JobResult {
     }
 
     /// A job the run ended before it finished, keeping the text that had arrived.
-    pub(crate) fn cancelled_with(
+    pub fn cancelled_with(
         index: usize,
         job: &Job,
         started_at: SystemTime,

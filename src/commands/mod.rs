@@ -154,6 +154,7 @@ impl Context {
             .as_ref()
             .map(|c| crate::config::Defaults {
                 history: c.file.history,
+                serve: c.file.serve.clone(),
                 ..c.file.defaults.clone()
             })
             .unwrap_or_default()
@@ -213,6 +214,10 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
                 .collect();
             let s = crate::settings::BenchSettings::resolve(args, &env, &defaults, facts, argv)?;
             bench::run(&ctx, s)
+        }
+        Command::Serve(args) => {
+            let s = crate::settings::ServeSettings::resolve(args, &env, &defaults)?;
+            crate::serve::run(&ctx, s)
         }
         Command::History(a) => {
             history::run(&ctx, crate::settings::ReportSettings::history(a, facts))

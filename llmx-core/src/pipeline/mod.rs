@@ -220,6 +220,7 @@ pub fn chat_request(s: &RequestSpec, prompt: String) -> Result<ChatRequest, Pipe
         stream: s.stream,
         tools: tools.into(),
         tool_choice,
+        extra: None,
     })
 }
 
@@ -232,38 +233,79 @@ pub fn plan(
     request: &ChatRequest,
     latency_file: Option<&std::path::Path>,
 ) -> Result<Vec<Job>, ResolveError> {
-    let store = std::sync::OnceLock::new();
-    let latency = |provider: &str, model: &str| -> Option<u64> {
-        let store = store.get_or_init(|| {
-            engine
-                .history()
-                .and_then(|w| crate::history::Store::open_existing(w.path()).ok())
-        });
-        let recorded = store
-            .as_ref()
-            .and_then(|s| s.median_latency(provider, model).ok().flatten());
-        recorded.or_else(|| {
-            crate::history::legacy_median(latency_file?, &format!("{provider}/{model}"))
+    let planner = Planner::new(engine.clone(), latency_file);
+    run.models
+        .iter()
+        .map(|spec| {
+            planner.job(
+                spec,
+                run.request.route.as_ref(),
+                run.request.no_fallback,
+                request.clone(),
+            )
         })
-    };
-    let cx = engine::route::RouteContext {
-        resolver: engine.resolver(),
-        latency: &latency,
-        route: run.request.route.as_ref(),
-        no_fallback: run.request.no_fallback,
-    };
-    let mut jobs = Vec::with_capacity(run.models.len());
-    for spec in &run.models {
+        .collect()
+}
+
+/// Turns model specs into jobs: each spec resolved into its chain of links. `--route fastest`
+/// reads its medians from the history (or the old latency file not yet imported), opened on
+/// the first question. A server keeps one for its life.
+pub struct Planner {
+    engine: Engine,
+    latency_file: Option<std::path::PathBuf>,
+    store: std::sync::OnceLock<Option<std::sync::Mutex<crate::history::Store>>>,
+}
+
+impl Planner {
+    pub fn new(engine: Engine, latency_file: Option<&std::path::Path>) -> Planner {
+        Planner {
+            engine,
+            latency_file: latency_file.map(|p| p.to_path_buf()),
+            store: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The job for one spec (`claude`, `a|b`, `llama-3.3-70b:cheapest`) with `request`.
+    pub fn job(
+        &self,
+        spec: &str,
+        route: Option<&engine::route::Route>,
+        no_fallback: bool,
+        request: ChatRequest,
+    ) -> Result<Job, ResolveError> {
+        let latency = |provider: &str, model: &str| -> Option<u64> {
+            let store = self.store.get_or_init(|| {
+                self.engine
+                    .history()
+                    .and_then(|w| crate::history::Store::open_existing(w.path()).ok())
+                    .map(std::sync::Mutex::new)
+            });
+            let recorded = store.as_ref().and_then(|s| {
+                let s = s.lock().unwrap_or_else(|e| e.into_inner());
+                s.median_latency(provider, model).ok().flatten()
+            });
+            recorded.or_else(|| {
+                crate::history::legacy_median(
+                    self.latency_file.as_deref()?,
+                    &format!("{provider}/{model}"),
+                )
+            })
+        };
+        let cx = engine::route::RouteContext {
+            resolver: self.engine.resolver(),
+            latency: &latency,
+            route,
+            no_fallback,
+        };
         // An empty entry is refused by `resolve`, with the same message everywhere.
         let spec = spec.trim();
         let links = engine::route::expand(spec, &cx)?;
-        jobs.push(Job {
+        Ok(Job {
             label: spec.to_string(),
             links,
-            request: request.clone(),
-        });
+            request,
+        })
     }
-    Ok(jobs)
 }
 
 /// Make the jobs' requests sendable and stop the links that cannot take them: image URLs a

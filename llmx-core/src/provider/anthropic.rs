@@ -7,7 +7,7 @@ use super::dialect::StreamDecode;
 use super::error::{ErrorKind, ProviderError};
 use super::sse::SseEvent;
 use super::types::{
-    ChatRequest, ChatResponse, FinishReason, Part, Reasoning, Role, StreamEvent, ToolCall,
+    ChatRequest, ChatResponse, Extra, FinishReason, Part, Reasoning, Role, StreamEvent, ToolCall,
     ToolChoice, Usage,
 };
 use super::{error_from_body, num, AuthStyle, HttpCall};
@@ -75,6 +75,17 @@ pub(crate) fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
         };
         body.insert("tool_choice".into(), c);
     }
+    if let Some(p) = Extra::get(req, Extra::TOP_P) {
+        body.insert("top_p".into(), p.clone());
+    }
+    if let Some(u) = Extra::get(req, Extra::USER).and_then(Value::as_str) {
+        body.insert("metadata".into(), json!({"user_id": u}));
+    }
+    notes.extend(Extra::dropped(
+        req,
+        &[Extra::TOP_P, Extra::USER],
+        "Anthropic Messages",
+    ));
     HttpCall {
         url: format!("{base_url}/v1/messages"),
         headers: vec![("anthropic-version".into(), API_VERSION.into())],
@@ -477,6 +488,7 @@ pub fn parse_request(v: &Value) -> Result<ChatRequest, String> {
         stream: v["stream"].as_bool() == Some(true),
         tools,
         tool_choice,
+        extra: None,
     })
 }
 

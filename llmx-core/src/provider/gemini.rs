@@ -10,7 +10,8 @@ use super::dialect::StreamDecode;
 use super::error::{ErrorKind, ProviderError};
 use super::sse::SseEvent;
 use super::types::{
-    ChatRequest, ChatResponse, FinishReason, Part, Role, StreamEvent, ToolCall, ToolChoice, Usage,
+    ChatRequest, ChatResponse, Extra, FinishReason, Part, Role, StreamEvent, ToolCall, ToolChoice,
+    Usage,
 };
 use super::{error_from_body, num, AuthStyle, HttpCall};
 
@@ -40,6 +41,32 @@ pub(crate) fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
     if !req.stop.is_empty() {
         config.insert("stopSequences".into(), json!(req.stop));
     }
+    if let Some(p) = Extra::get(req, Extra::TOP_P) {
+        config.insert("topP".into(), p.clone());
+    }
+    if let Some(n) = Extra::get(req, Extra::SEED) {
+        config.insert("seed".into(), n.clone());
+    }
+    let mut carried = vec![Extra::TOP_P, Extra::SEED];
+    if let Some(f) = Extra::get(req, Extra::RESPONSE_FORMAT) {
+        // JSON mode, and a schema as plain JSON Schema; a text format asks for nothing.
+        match f["type"].as_str() {
+            Some("json_object") => {
+                config.insert("responseMimeType".into(), json!("application/json"));
+                carried.push(Extra::RESPONSE_FORMAT);
+            }
+            Some("json_schema") => {
+                config.insert("responseMimeType".into(), json!("application/json"));
+                if let Some(schema) = f["json_schema"].get("schema") {
+                    config.insert("responseJsonSchema".into(), schema.clone());
+                }
+                carried.push(Extra::RESPONSE_FORMAT);
+            }
+            Some("text") => carried.push(Extra::RESPONSE_FORMAT),
+            _ => {}
+        }
+    }
+    notes.extend(Extra::dropped(req, &carried, "Gemini"));
     if !config.is_empty() {
         body.insert("generationConfig".into(), Value::Object(config));
     }
@@ -521,5 +548,6 @@ pub fn parse_request(v: &Value) -> Result<ChatRequest, String> {
         stream: false,
         tools,
         tool_choice,
+        extra: None,
     })
 }

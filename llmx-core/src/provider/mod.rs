@@ -27,8 +27,8 @@ pub use dialect::{Listing, StreamDecode, WireDialect};
 pub use error::{ErrorKind, ProviderError};
 pub use registry::{Dialect, Provider, Registry, TransportKind};
 pub use types::{
-    ChatRequest, ChatResponse, FinishReason, Image, Inline, Message, Part, Role, StreamEvent, Tool,
-    ToolCall, ToolChoice, Usage,
+    ChatRequest, ChatResponse, Extra, FinishReason, Image, Inline, Message, Part, Role,
+    StreamEvent, Tool, ToolCall, ToolChoice, Usage,
 };
 
 /// How a request carries its key.

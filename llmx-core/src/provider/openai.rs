@@ -58,6 +58,10 @@ pub(crate) fn build_request(req: &ChatRequest, provider: &Provider, base_url: &s
     if let Some(choice) = &req.tool_choice {
         body.insert("tool_choice".into(), tool_choice(choice));
     }
+    // What a gateway's client sent beyond the conversation goes on as it came.
+    for (k, v) in req.extra.iter().flat_map(|e| e.iter()) {
+        body.entry(k.clone()).or_insert_with(|| v.clone());
+    }
     HttpCall {
         url: format!("{base_url}/chat/completions"),
         headers: Vec::new(),
@@ -898,7 +902,41 @@ pub fn parse_request(v: &Value) -> Result<ChatRequest, String> {
         stream: v["stream"].as_bool() == Some(true),
         tools,
         tool_choice,
+        extra: extra_fields(v),
     })
+}
+
+/// The fields of a Chat Completions body the conversation model reads itself, and the routing
+/// fields a gateway consumes (OpenRouter's `models`, `provider`, `route`, `transforms`,
+/// `plugins`, `usage`): none of them is passed on as it came.
+pub const CONSUMED_FIELDS: &[&str] = &[
+    "model",
+    "messages",
+    "temperature",
+    "max_tokens",
+    "max_completion_tokens",
+    "stop",
+    "stream",
+    "stream_options",
+    "tools",
+    "tool_choice",
+    "models",
+    "provider",
+    "route",
+    "transforms",
+    "plugins",
+    "usage",
+];
+
+/// Every other field of the body, to send on unchanged (`None` when there is none).
+fn extra_fields(v: &Value) -> Option<std::sync::Arc<Map<String, Value>>> {
+    let extra: Map<String, Value> = v
+        .as_object()?
+        .iter()
+        .filter(|(k, _)| !CONSUMED_FIELDS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    (!extra.is_empty()).then(|| std::sync::Arc::new(extra))
 }
 
 /// A message's `content`: a string, null, or a list of `text` and `image_url` parts.

@@ -213,6 +213,43 @@ pub struct ChatRequest {
     pub tools: std::sync::Arc<[Tool]>,
     /// Whether and which tool the model must call; `None` leaves it to the provider's default.
     pub tool_choice: Option<ToolChoice>,
+    /// Fields of a Chat Completions body this model does not carry as its own (`top_p`, `seed`,
+    /// `response_format`, `user`, a provider's own extensions), as a client of `llmx serve` sent
+    /// them: the OpenAI dialect sends them unchanged, the others carry what they can (see
+    /// [`Extra`]) and note the rest.
+    pub extra: Option<std::sync::Arc<serde_json::Map<String, serde_json::Value>>>,
+}
+
+/// The fields of [`ChatRequest::extra`] the Anthropic and Gemini dialects carry in their own
+/// terms; every other one is dropped with a note.
+pub struct Extra;
+
+impl Extra {
+    pub const TOP_P: &'static str = "top_p";
+    pub const SEED: &'static str = "seed";
+    pub const RESPONSE_FORMAT: &'static str = "response_format";
+    pub const USER: &'static str = "user";
+
+    /// The extra fields a dialect did not carry, named for a note; `None` when it carried all.
+    pub fn dropped(req: &ChatRequest, carried: &[&str], dialect: &str) -> Option<String> {
+        let extra = req.extra.as_ref()?;
+        let left: Vec<String> = extra
+            .iter()
+            .filter(|(k, v)| !carried.contains(&k.as_str()) && !v.is_null())
+            .map(|(k, _)| format!("`{k}`"))
+            .collect();
+        (!left.is_empty()).then(|| {
+            format!(
+                "{} dropped: the {dialect} API has no such field",
+                left.join(", ")
+            )
+        })
+    }
+
+    /// A field of [`ChatRequest::extra`], if the client sent it (and not as `null`).
+    pub fn get<'a>(req: &'a ChatRequest, key: &str) -> Option<&'a serde_json::Value> {
+        req.extra.as_ref()?.get(key).filter(|v| !v.is_null())
+    }
 }
 
 impl ChatRequest {

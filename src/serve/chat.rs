@@ -1,0 +1,951 @@
+//! `POST /v1/chat/completions`: an OpenAI Chat Completions request, for any model llmx
+//! reaches. The body becomes the core's conversation (fields it does not carry travel on to
+//! OpenAI-compatible upstreams unchanged); `model` is any llmx spec, and OpenRouter's `models`
+//! fallback list and `provider` routing object map onto llmx's chains and routes. Answers are
+//! `chat.completion` objects or `chat.completion.chunk` streams, with usage and cost in both.
+//!
+//! A stream sends nothing but keep-alive comments before the first token, so a link that fails
+//! first is replaced by the next without the client seeing it, and a failure before any token
+//! (within the first 15 s) is an HTTP error status. After that a failure is an in-stream error
+//! event with no `[DONE]`: never a clean end that looks complete.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::{Response, StatusCode};
+use llmx_core::engine::{Budget, BudgetHalt, JobEvent, JobEvents, RunOptions};
+use llmx_core::job::{Job, JobResult};
+use llmx_core::provider::{ErrorKind, ProviderError, StreamEvent};
+use llmx_core::row::Row;
+use serde_json::{json, Map, Value};
+use tokio::sync::{mpsc, OwnedSemaphorePermit};
+
+use super::http::{error, json_response, set, Ask, Body};
+use super::log::Entry;
+use super::Server;
+
+/// While the upstream is silent, a comment this often keeps proxies and clients from timing out.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// A client that takes no bytes for this long is cut (its upstream request cancelled).
+const SLOW_CLIENT: Duration = Duration::from_secs(30);
+/// Frames held for a client that reads slowly.
+const CLIENT_BUFFER: usize = 256;
+
+/// A request refused before anything was sent upstream.
+struct Refusal(Box<Response<Body>>);
+
+impl Refusal {
+    fn of(r: Response<Body>) -> Refusal {
+        Refusal(Box::new(r))
+    }
+}
+
+fn bad(message: impl AsRef<str>, code: &str) -> Refusal {
+    Refusal::of(error(
+        StatusCode::BAD_REQUEST,
+        message.as_ref(),
+        "invalid_request_error",
+        code,
+    ))
+}
+
+/// The model spec a body asks for: `model`, then OpenRouter's `models` fallbacks, as an llmx
+/// chain (`a|b|c`), with the `provider` object's routing.
+struct Asked {
+    spec: String,
+    route: Option<llmx_core::engine::route::Route>,
+    no_fallback: bool,
+    only: Option<Vec<String>>,
+    ignore: Vec<String>,
+}
+
+fn asked(v: &Value) -> Result<Asked, Refusal> {
+    let mut chain: Vec<String> = Vec::new();
+    match &v["model"] {
+        Value::String(m) if !m.trim().is_empty() => chain.push(m.trim().to_string()),
+        Value::Null => {}
+        _ => {
+            return Err(bad(
+                "`model` must be a model name such as openai/gpt-4o-mini",
+                "invalid_model",
+            ))
+        }
+    }
+    if let Some(list) = v["models"].as_array() {
+        for m in list {
+            match m.as_str().map(str::trim) {
+                Some(m) if !m.is_empty() => {
+                    if !chain.iter().any(|c| c == m) {
+                        chain.push(m.to_string());
+                    }
+                }
+                _ => {
+                    return Err(bad(
+                        "`models` must be a list of model names",
+                        "invalid_model",
+                    ))
+                }
+            }
+        }
+    }
+    if chain.is_empty() {
+        return Err(bad(
+            "`model` is required: any llmx model (provider/id, an alias, a|b, name:cheapest)",
+            "missing_model",
+        ));
+    }
+    let p = &v["provider"];
+    let names = |k: &str| -> Vec<String> {
+        p[k].as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
+    };
+    use llmx_core::engine::route::Route;
+    let route = match (p["sort"].as_str(), names("order").first()) {
+        (_, Some(first)) => Some(Route::Provider(first.clone())),
+        (Some("price"), None) => Some(Route::Cheapest),
+        (Some("latency" | "throughput"), None) => Some(Route::Fastest),
+        _ => None,
+    };
+    let only = Some(names("only")).filter(|o| !o.is_empty());
+    Ok(Asked {
+        spec: chain.join("|"),
+        route,
+        no_fallback: p["allow_fallbacks"].as_bool() == Some(false),
+        only,
+        ignore: names("ignore"),
+    })
+}
+
+fn resolve_refusal(e: &llmx_core::engine::resolve::ResolveError) -> Refusal {
+    use llmx_core::engine::resolve::ResolveError as R;
+    match e {
+        R::UnknownModel { .. }
+        | R::UnknownProvider(_)
+        | R::NoModelAfter { .. }
+        | R::AliasCycle(_)
+        | R::NotRoutable { .. }
+        | R::NotServed { .. } => Refusal::of(error(
+            StatusCode::NOT_FOUND,
+            &e.to_string(),
+            "invalid_request_error",
+            "model_not_found",
+        )),
+        R::MissingKey { provider, .. } => bad(
+            format!("{e}, or run `llmx keys set {provider}`, and restart llmx serve"),
+            "missing_provider_key",
+        ),
+        R::EmptyName => bad("empty model name", "invalid_model"),
+        _ => Refusal::of(error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &e.to_string(),
+            "server_error",
+            "configuration_error",
+        )),
+    }
+}
+
+/// Reservations held against the caps for one request.
+struct Held(Vec<(Arc<Budget>, f64)>);
+
+impl Held {
+    fn settle(self, label: &str, billed: Option<f64>) {
+        for (b, w) in self.0 {
+            b.settle(label, w, billed);
+        }
+    }
+}
+
+fn reserve(server: &Server, job: &Job) -> Result<Held, Refusal> {
+    let mut held = Held(Vec::new());
+    let now = server.engine.clock().now();
+    for b in server.budgets() {
+        match b.reserve_job(job, server.engine.catalog(), now) {
+            Ok(w) => held.0.push((b, w)),
+            Err(halt) => {
+                held.settle(&job.label, Some(0.0));
+                let usd = |c: f64| llmx_core::row::usd(Some(c));
+                let r = match halt {
+                    BudgetHalt::Full {
+                        next,
+                        spent,
+                        reserved,
+                        cap,
+                        ..
+                    } => {
+                        let which = if server.life.as_ref().is_some_and(|l| Arc::ptr_eq(l, &b)) {
+                            "--max-cost"
+                        } else {
+                            "--max-cost-per-day"
+                        };
+                        let mut r = error(
+                            StatusCode::TOO_MANY_REQUESTS,
+                            &format!(
+                                "this request's worst case {} would pass the server's {which} {} \
+                                 ({} spent, {} held for requests in flight); lower max_tokens or \
+                                 raise the cap",
+                                usd(next),
+                                usd(cap),
+                                usd(spent),
+                                usd(reserved)
+                            ),
+                            "insufficient_quota",
+                            "insufficient_quota",
+                        );
+                        set(r.headers_mut(), "x-should-retry", "false");
+                        r
+                    }
+                    BudgetHalt::Unbounded(_) => error(
+                        StatusCode::BAD_REQUEST,
+                        "the server has a spending cap and this request's worst case is unknown \
+                         (no price, or no max_tokens and no known maximum output); set max_tokens",
+                        "invalid_request_error",
+                        "unbounded_cost",
+                    ),
+                    BudgetHalt::Overrun { .. } => error(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "a provider billed more than it documents; the server sends nothing more \
+                         under this cap",
+                        "insufficient_quota",
+                        "insufficient_quota",
+                    ),
+                };
+                return Err(Refusal::of(r));
+            }
+        }
+    }
+    Ok(held)
+}
+
+/// The conversation's last user text, as the history's prompt.
+fn last_user_text(req: &llmx_core::provider::ChatRequest) -> String {
+    req.messages
+        .iter()
+        .rev()
+        .find(|m| m.role == llmx_core::provider::Role::User)
+        .map(|m| m.text())
+        .unwrap_or_default()
+}
+
+/// What finishing a request needs.
+struct Finish {
+    server: Arc<Server>,
+    label: String,
+    prompt: String,
+    request_id: String,
+    user: Option<String>,
+    held: Option<Held>,
+    started_at: std::time::SystemTime,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Finish {
+    /// Settle the caps, project the row, record it; the row for the response and the log.
+    fn done(&mut self, r: &JobResult, entry: &mut Entry) -> Row {
+        let catalog = self.server.engine.catalog();
+        let billed = llmx_core::row::cost(r, catalog);
+        if let Some(h) = self.held.take() {
+            h.settle(&self.label, billed);
+        }
+        let row = Row::project(r, catalog);
+        entry.fill(&row);
+        if let Some((w, run)) = &self.server.history {
+            let keep = self.server.settings.history.store_text;
+            let mut stored = row.clone();
+            let mut reasoning = Some(r.response.reasoning.clone()).filter(|t| !t.is_empty());
+            if !keep {
+                stored.output.clear();
+                stored.tool_calls.clear();
+                reasoning = None;
+            }
+            let idx = self
+                .server
+                .rows
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let mut notes = stored.notes.clone();
+            if let Some(u) = &self.user {
+                notes.push(format!("user: {}", u.chars().take(100).collect::<String>()));
+            }
+            stored.notes = notes;
+            w.send(llmx_core::history::Write::Row(Box::new(
+                llmx_core::history::Record {
+                    run_id: run.clone(),
+                    idx,
+                    at_ms: llmx_core::history::epoch_ms(r.started_at),
+                    prompt: llmx_core::history::Text::new(&self.prompt, keep),
+                    system: None,
+                    prompt_id: Some(self.request_id.clone()),
+                    repeat: None,
+                    pass: None,
+                    requested: r.model.clone(),
+                    row: stored,
+                    reasoning,
+                    itl_ms: r.itl.map(|d| d.as_secs_f64() * 1000.0),
+                },
+            )));
+        }
+        row
+    }
+}
+
+pub(crate) async fn handle(
+    server: Arc<Server>,
+    ask: &Ask,
+    body: Bytes,
+    entry: &mut Entry,
+) -> Response<Body> {
+    match start(server, ask, body, entry).await {
+        Ok(r) => r,
+        Err(Refusal(r)) => *r,
+    }
+}
+
+async fn start(
+    server: Arc<Server>,
+    ask: &Ask,
+    body: Bytes,
+    entry: &mut Entry,
+) -> Result<Response<Body>, Refusal> {
+    let v: Value = serde_json::from_slice(&body)
+        .map_err(|e| bad(format!("the body is not JSON: {e}"), "invalid_json"))?;
+    if !v.is_object() {
+        return Err(bad("the body must be a JSON object", "invalid_json"));
+    }
+    let a = asked(&v)?;
+    entry.asked = Some(a.spec.clone());
+    if let Some(allowed) = &server.settings.models {
+        if !a.spec.split('|').all(|m| allowed.iter().any(|x| x == m)) {
+            return Err(Refusal::of(error(
+                StatusCode::FORBIDDEN,
+                &format!(
+                    "this server answers for {} only",
+                    allowed
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                "permission_error",
+                "model_not_allowed",
+            )));
+        }
+    }
+    let wants_stream = v["stream"].as_bool() == Some(true);
+    let include_usage = v["stream_options"]["include_usage"].as_bool() == Some(true);
+    let mut req =
+        llmx_core::provider::openai::parse_request(&v).map_err(|e| bad(e, "invalid_request"))?;
+    if req.messages.is_empty() {
+        return Err(bad(
+            "`messages` is empty: send at least one message",
+            "invalid_request",
+        ));
+    }
+    // llmx streams from the upstream either way: time to first token, and no idle socket.
+    req.stream = true;
+    let user = v["user"].as_str().map(str::to_string);
+    let prompt = last_user_text(&req);
+    let mut job = server
+        .planner
+        .job(&a.spec, a.route.as_ref(), a.no_fallback, req)
+        .map_err(|e| resolve_refusal(&e))?;
+    if a.only.is_some() || !a.ignore.is_empty() {
+        job.links.retain(|l| {
+            let p = &l.target.provider.id;
+            a.only.as_ref().is_none_or(|o| o.contains(p)) && !a.ignore.contains(p)
+        });
+        if job.links.is_empty() {
+            return Err(bad(
+                "`provider.only` / `provider.ignore` leave no provider for this model",
+                "no_provider",
+            ));
+        }
+    }
+    llmx_core::pipeline::prepare(
+        &server.engine,
+        false,
+        std::slice::from_mut(&mut job),
+        &mut [],
+    )
+    .await;
+    if job.cannot_run() {
+        let e = job.links.iter().find_map(|l| l.preflight.clone());
+        return Err(Refusal::of(match e {
+            Some(e) if e.kind == ErrorKind::MissingKey => error(
+                StatusCode::BAD_REQUEST,
+                &format!("{}, and restart llmx serve", e.message),
+                "invalid_request_error",
+                "missing_provider_key",
+            ),
+            Some(e) => error(
+                StatusCode::BAD_REQUEST,
+                &e.message,
+                "invalid_request_error",
+                "unsupported_request",
+            ),
+            None => error(
+                StatusCode::BAD_REQUEST,
+                "no model can take this request",
+                "invalid_request_error",
+                "unsupported_request",
+            ),
+        }));
+    }
+    let held = reserve(&server, &job)?;
+    let permit = server.slots.clone().acquire_owned().await.map_err(|_| {
+        Refusal::of(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is stopping",
+            "server_error",
+            "shutting_down",
+        ))
+    })?;
+    let opts = RunOptions {
+        concurrency: None,
+        limits: server.settings.limits,
+        budget: None,
+    };
+    let fin = Finish {
+        server: server.clone(),
+        label: job.label.clone(),
+        prompt,
+        request_id: ask.id.clone(),
+        user,
+        held: Some(held),
+        started_at: server.engine.clock().now(),
+        _permit: permit,
+    };
+    let links = job.links.len();
+    // The engine holds no budget here (the caps were reserved above), so it refuses nothing.
+    let events = server.engine.call(job.clone(), opts).map_err(|_| {
+        Refusal::of(error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the request could not be started",
+            "server_error",
+            "internal",
+        ))
+    })?;
+    let answer = Answer {
+        id: format!("chatcmpl-{}", ask.id),
+        created: llmx_core::history::epoch_ms(server.engine.clock().now()) / 1000,
+        links,
+    };
+    if wants_stream {
+        Ok(stream(fin, job, events, answer, include_usage, entry).await)
+    } else {
+        Ok(whole(fin, events, answer, entry).await)
+    }
+}
+
+/// The answer's fixed parts.
+struct Answer {
+    id: String,
+    created: i64,
+    links: usize,
+}
+
+/// A cost as clients read it: to the trillionth of a dollar (no float noise in the last digits).
+fn money(c: Option<f64>) -> Option<f64> {
+    c.map(|c| (c * 1e12).round() / 1e12)
+}
+
+/// The usage object: OpenAI's counts, OpenRouter's `cost` (USD; `null` when unknown, never a
+/// fake 0), `is_byok`, and whether the counts are llmx's estimates.
+fn usage(row: &Row) -> Value {
+    let total = match (row.input_tokens, row.output_tokens) {
+        (Some(i), Some(o)) => Some(i + o),
+        _ => None,
+    };
+    json!({
+        "prompt_tokens": row.input_tokens,
+        "completion_tokens": row.output_tokens,
+        "total_tokens": total,
+        "prompt_tokens_details": {"cached_tokens": row.cached_tokens.unwrap_or(0)},
+        "completion_tokens_details": {"reasoning_tokens": row.reasoning_tokens.unwrap_or(0)},
+        "cost": money(row.cost_usd),
+        "is_byok": true,
+        "cost_details": {"upstream_inference_cost": money(row.cost_usd)},
+        "estimated": row.tokens_estimated,
+    })
+}
+
+/// What llmx adds: who answered, in how many attempts, after which fallbacks.
+fn llmx_object(r: &JobResult, row: &Row) -> Value {
+    json!({
+        "provider": r.provider,
+        "model": format!("{}/{}", r.provider, r.model),
+        "upstream_model": row.model_id,
+        "attempts": r.attempts,
+        "fallbacks": r.tried.iter().map(|t| json!({"model": t.name, "error": t.error.message})).collect::<Vec<_>>(),
+        "notes": r.notes,
+    })
+}
+
+/// The calls as Chat Completions `tool_calls`: ids made up where the provider sent none (Gemini),
+/// Gemini's thought signature carried as `extra_content.google.thought_signature`.
+fn tool_calls(r: &JobResult, answer: &Answer) -> Vec<Value> {
+    r.response
+        .tool_calls
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut v = json!({
+                "id": c.id.clone().unwrap_or_else(|| format!("call_{}_{i}", answer.id)),
+                "type": "function",
+                "function": {"name": c.name, "arguments": c.arguments},
+            });
+            if let Some(s) = &c.signature {
+                v["extra_content"] = json!({"google": {"thought_signature": s}});
+            }
+            v
+        })
+        .collect()
+}
+
+fn finish_reason(r: &JobResult) -> &'static str {
+    use llmx_core::provider::FinishReason as F;
+    match r.response.finish {
+        _ if !r.response.tool_calls.is_empty() => "tool_calls",
+        F::Length => "length",
+        F::ContentFilter | F::Refusal => "content_filter",
+        _ => "stop",
+    }
+}
+
+/// A header value from text a provider chose: printable ASCII only, bounded.
+fn header_text(s: &str) -> String {
+    s.chars()
+        .take(2000)
+        .map(|c| if (' '..='~').contains(&c) { c } else { '?' })
+        .collect()
+}
+
+/// A failed job as an HTTP error in OpenAI's envelope, with the upstream's status where it
+/// means the same to the client.
+fn failure(r: &JobResult, answer: &Answer) -> Response<Body> {
+    let fallback = ProviderError::new(ErrorKind::Server, "the request failed");
+    let e = r.error.as_ref().unwrap_or(&fallback);
+    let who = format!("{}/{}", r.provider, r.model);
+    let (status, kind, code, message) = match e.kind {
+        ErrorKind::Auth => (
+            StatusCode::BAD_GATEWAY,
+            "upstream_error",
+            "upstream_auth",
+            format!(
+                "provider `{}` refused llmx's key for it ({}); check it with `llmx keys list`",
+                r.provider, e.message
+            ),
+        ),
+        ErrorKind::MissingKey => (
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            "missing_provider_key",
+            e.message.clone(),
+        ),
+        ErrorKind::RateLimit => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limit_error",
+            "rate_limit_exceeded",
+            format!("{who}: {}", e.message),
+        ),
+        ErrorKind::BadRequest => (
+            e.status
+                .and_then(|s| StatusCode::from_u16(s).ok())
+                .filter(|s| s.is_client_error())
+                .unwrap_or(StatusCode::BAD_REQUEST),
+            "invalid_request_error",
+            "upstream_bad_request",
+            format!("{who}: {}", e.message),
+        ),
+        ErrorKind::NotFound => (
+            StatusCode::NOT_FOUND,
+            "invalid_request_error",
+            "model_not_found",
+            format!("{who}: {}", e.message),
+        ),
+        ErrorKind::Overloaded | ErrorKind::Server => (
+            e.status
+                .and_then(|s| StatusCode::from_u16(s).ok())
+                .filter(|s| s.is_server_error() && s.as_u16() != 529)
+                .unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+            "server_error",
+            "upstream_error",
+            format!("{who}: {}", e.message),
+        ),
+        ErrorKind::Timeout => (
+            StatusCode::GATEWAY_TIMEOUT,
+            "server_error",
+            "upstream_timeout",
+            format!("{who}: {}", e.message),
+        ),
+        _ => (
+            StatusCode::BAD_GATEWAY,
+            "server_error",
+            "upstream_error",
+            format!("{who}: {}", e.message),
+        ),
+    };
+    let mut resp = error(status, &message, kind, code);
+    let h = resp.headers_mut();
+    if let Some(wait) = e.retry_after {
+        set(h, "retry-after", &wait.as_secs_f64().ceil().to_string());
+        set(h, "retry-after-ms", &wait.as_millis().to_string());
+    }
+    if answer.links > 1 {
+        // Every link of the chain failed: trying the same chain again at once will not help.
+        set(h, "x-should-retry", "false");
+    }
+    resp
+}
+
+fn headers_of(resp: &mut Response<Body>, r: &JobResult, row: &Row) {
+    let h = resp.headers_mut();
+    set(h, "x-llmx-provider", &header_text(&r.provider));
+    set(h, "x-llmx-model", &header_text(&row.model_id));
+    set(h, "x-llmx-attempts", &r.attempts.to_string());
+    set(
+        h,
+        "x-llmx-cost",
+        &row.cost_usd
+            .map_or_else(|| "unknown".into(), |c| format!("{c}")),
+    );
+    if !r.notes.is_empty() {
+        set(h, "x-llmx-notes", &header_text(&r.notes.join("; ")));
+    }
+}
+
+/// A non-streamed answer: wait for the result, answer with a `chat.completion`.
+async fn whole(
+    mut fin: Finish,
+    mut events: JobEvents,
+    answer: Answer,
+    entry: &mut Entry,
+) -> Response<Body> {
+    let r = loop {
+        match events.next().await {
+            Some(JobEvent::Finished(r)) => break *r,
+            Some(_) => {}
+            None => {
+                let mut e = error(
+                    StatusCode::BAD_GATEWAY,
+                    "the request ended without a result",
+                    "server_error",
+                    "internal",
+                );
+                set(e.headers_mut(), "x-should-retry", "false");
+                return e;
+            }
+        }
+    };
+    let row = fin.done(&r, entry);
+    if r.failed() {
+        return failure(&r, &answer);
+    }
+    let mut message = Map::new();
+    message.insert("role".into(), json!("assistant"));
+    message.insert(
+        "content".into(),
+        if r.response.text.is_empty() && !r.response.tool_calls.is_empty() {
+            Value::Null
+        } else {
+            json!(r.response.text)
+        },
+    );
+    if !r.response.reasoning.is_empty() {
+        message.insert("reasoning_content".into(), json!(r.response.reasoning));
+    }
+    let calls = tool_calls(&r, &answer);
+    if !calls.is_empty() {
+        message.insert("tool_calls".into(), Value::Array(calls));
+    }
+    message.insert("refusal".into(), Value::Null);
+    let body = json!({
+        "id": answer.id,
+        "object": "chat.completion",
+        "created": answer.created,
+        "model": format!("{}/{}", r.provider, r.model),
+        "choices": [{
+            "index": 0,
+            "message": message,
+            "finish_reason": finish_reason(&r),
+            "logprobs": null,
+        }],
+        "usage": usage(&row),
+        "llmx": llmx_object(&r, &row),
+    });
+    let mut resp = json_response(StatusCode::OK, &body);
+    headers_of(&mut resp, &r, &row);
+    resp
+}
+
+/// One SSE `data:` event.
+fn event(v: &Value) -> Bytes {
+    let mut s = String::with_capacity(256);
+    s.push_str("data: ");
+    s.push_str(&v.to_string());
+    s.push_str("\n\n");
+    Bytes::from(s)
+}
+
+/// Builds a stream's chunks.
+struct Chunks<'a> {
+    answer: &'a Answer,
+    model: String,
+}
+
+impl Chunks<'_> {
+    fn chunk(&self, delta: Value, finish: Option<&str>) -> Value {
+        json!({
+            "id": self.answer.id,
+            "object": "chat.completion.chunk",
+            "created": self.answer.created,
+            "model": self.model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": null}],
+        })
+    }
+}
+
+/// What came before the stream was committed.
+enum Before {
+    /// A text or reasoning token: the stream starts.
+    Token(Vec<StreamEvent>),
+    /// The job ended before any token.
+    Done(Box<JobResult>),
+    /// The upstream was silent past the first keep-alive: the stream starts with a comment.
+    Quiet,
+    /// The job's task went away.
+    Gone,
+}
+
+async fn stream(
+    mut fin: Finish,
+    job: Job,
+    mut events: JobEvents,
+    answer: Answer,
+    include_usage: bool,
+    entry: &mut Entry,
+) -> Response<Body> {
+    let mut model = job.links.first().map(|l| l.name()).unwrap_or_default();
+    let deadline = tokio::time::sleep(KEEP_ALIVE);
+    tokio::pin!(deadline);
+    let before = loop {
+        tokio::select! {
+            ev = events.next() => match ev {
+                None => break Before::Gone,
+                Some(JobEvent::Finished(r)) => break Before::Done(r),
+                Some(JobEvent::Attempt { link, .. }) => model = link,
+                Some(JobEvent::Delta(d @ (StreamEvent::TextDelta(_) | StreamEvent::ReasoningDelta(_)))) => {
+                    break Before::Token(vec![d]);
+                }
+                Some(_) => {}
+            },
+            _ = &mut deadline => break Before::Quiet,
+        }
+    };
+    let first = match before {
+        Before::Gone => {
+            return error(
+                StatusCode::BAD_GATEWAY,
+                "the request ended without a result",
+                "server_error",
+                "internal",
+            );
+        }
+        Before::Done(r) if r.failed() => {
+            fin.done(&r, entry);
+            return failure(&r, &answer);
+        }
+        b => b,
+    };
+    let (tx, rx) = mpsc::channel::<Bytes>(CLIENT_BUFFER);
+    let body =
+        http_body_util::StreamBody::new(futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|b| {
+                (
+                    Ok::<_, std::convert::Infallible>(hyper::body::Frame::data(b)),
+                    rx,
+                )
+            })
+        }))
+        .boxed_unsync();
+    let mut resp = Response::new(body);
+    let h = resp.headers_mut();
+    set(h, "content-type", "text/event-stream");
+    set(h, "cache-control", "no-cache");
+    // The stream logs itself when it ends.
+    entry.deferred = true;
+    entry.status = 200;
+    let log = entry.clone();
+    tokio::spawn(pump(
+        fin,
+        job,
+        events,
+        answer,
+        include_usage,
+        first,
+        model,
+        tx,
+        log,
+    ));
+    resp
+}
+
+/// Send one frame, unless the client went away or took nothing for [`SLOW_CLIENT`].
+async fn put(tx: &mpsc::Sender<Bytes>, b: Bytes) -> bool {
+    matches!(
+        tokio::time::timeout(SLOW_CLIENT, tx.send(b)).await,
+        Ok(Ok(()))
+    )
+}
+
+fn keep_alive() -> Bytes {
+    Bytes::from_static(b": keep-alive\n\n")
+}
+
+/// Write a committed stream: the tokens as they come, keep-alives while the upstream is
+/// silent, then the end — the calls, the finish, usage and `[DONE]`, or an error event. A
+/// client that goes away (or reads nothing for [`SLOW_CLIENT`]) cancels the upstream request;
+/// its row is recorded as cancelled with the text it had been sent.
+#[allow(clippy::too_many_arguments)]
+async fn pump(
+    mut fin: Finish,
+    job: Job,
+    mut events: JobEvents,
+    answer: Answer,
+    include_usage: bool,
+    first: Before,
+    model: String,
+    tx: mpsc::Sender<Bytes>,
+    mut log: Entry,
+) {
+    let mut c = Chunks {
+        answer: &answer,
+        model,
+    };
+    let mut hard_stop = fin.server.hard_stop.clone();
+    let mut sent_text = String::new();
+    let mut ok = true;
+    let mut result: Option<JobResult> = None;
+    let mut pending = Vec::new();
+    match first {
+        Before::Quiet => ok = put(&tx, keep_alive()).await,
+        Before::Token(v) => pending = v,
+        Before::Done(r) => result = Some(*r),
+        Before::Gone => ok = false,
+    }
+    ok = ok
+        && put(
+            &tx,
+            event(&c.chunk(json!({"role": "assistant", "content": ""}), None)),
+        )
+        .await;
+    let delta = |d: &StreamEvent| match d {
+        StreamEvent::TextDelta(t) => Some(json!({"content": t})),
+        StreamEvent::ReasoningDelta(t) => Some(json!({"reasoning_content": t})),
+        _ => None,
+    };
+    for d in pending {
+        if let (true, Some(v)) = (ok, delta(&d)) {
+            if let StreamEvent::TextDelta(t) = &d {
+                sent_text.push_str(t);
+            }
+            ok = put(&tx, event(&c.chunk(v, None))).await;
+        }
+    }
+    let mut shut_down = false;
+    while ok && result.is_none() {
+        tokio::select! {
+            biased;
+            _ = super::until_true(&mut hard_stop) => {
+                shut_down = true;
+                break;
+            }
+            ev = events.next() => match ev {
+                None => break,
+                Some(JobEvent::Finished(r)) => result = Some(*r),
+                Some(JobEvent::Attempt { link, .. }) => c.model = link,
+                Some(JobEvent::Delta(d)) => {
+                    if let Some(v) = delta(&d) {
+                        if let StreamEvent::TextDelta(t) = &d {
+                            sent_text.push_str(t);
+                        }
+                        ok = put(&tx, event(&c.chunk(v, None))).await;
+                    }
+                }
+                Some(_) => {}
+            },
+            _ = tokio::time::sleep(KEEP_ALIVE) => ok = put(&tx, keep_alive()).await,
+        }
+    }
+    let r = match result {
+        Some(r) => r,
+        None => {
+            // The client went away, read too slowly, or the server is stopping: the upstream
+            // request is cancelled, and the row keeps what the client was sent.
+            drop(events);
+            if shut_down {
+                let e = super::http::error_body(
+                    "llmx serve is shutting down: the answer was cut before it finished",
+                    "server_error",
+                    "shutting_down",
+                );
+                let _ = put(&tx, event(&e)).await;
+            }
+            let r = JobResult::cancelled_with(0, &job, fin.started_at, sent_text);
+            fin.done(&r, &mut log);
+            super::log::write(&fin.server, &log);
+            return;
+        }
+    };
+    let row = fin.done(&r, &mut log);
+    c.model = format!("{}/{}", r.provider, r.model);
+    if r.failed() {
+        let e = r
+            .error
+            .as_ref()
+            .map_or("the request failed".to_string(), |e| {
+                format!("{}/{}: {}", r.provider, r.model, e.message)
+            });
+        let kind = r.error.as_ref().map_or("server_error", |e| e.kind.as_str());
+        let _ = put(
+            &tx,
+            event(&super::http::error_body(&e, "server_error", kind)),
+        )
+        .await;
+        super::log::write(&fin.server, &log);
+        return;
+    }
+    for (i, call) in tool_calls(&r, &answer).into_iter().enumerate() {
+        let args = call["function"]["arguments"].clone();
+        let mut head = call;
+        head["index"] = json!(i);
+        head["function"]["arguments"] = json!("");
+        let _ = put(&tx, event(&c.chunk(json!({"tool_calls": [head]}), None))).await;
+        let _ = put(
+            &tx,
+            event(&c.chunk(
+                json!({"tool_calls": [{"index": i, "function": {"arguments": args}}]}),
+                None,
+            )),
+        )
+        .await;
+    }
+    let mut last = c.chunk(json!({}), Some(finish_reason(&r)));
+    last["llmx"] = llmx_object(&r, &row);
+    if !include_usage {
+        last["usage"] = usage(&row);
+    }
+    let _ = put(&tx, event(&last)).await;
+    if include_usage {
+        let mut u = c.chunk(json!({}), None);
+        u["choices"] = json!([]);
+        u["usage"] = usage(&row);
+        let _ = put(&tx, event(&u)).await;
+    }
+    let _ = put(&tx, Bytes::from_static(b"data: [DONE]\n\n")).await;
+    super::log::write(&fin.server, &log);
+}

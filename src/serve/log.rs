@@ -1,0 +1,140 @@
+//! The access log: one line per request on stderr — time, request id, wire, method and path,
+//! the model asked for and the one that answered, status, attempts, latency, time to first
+//! token, tokens and cost — as text or one JSON object a line. Never a prompt, an answer or a
+//! credential; everything a client or server chose (paths, model names) is made safe for a
+//! terminal.
+
+use std::io::Write as _;
+use std::time::Instant;
+
+use hyper::Method;
+use llmx_core::safe::{visible, Lines};
+use serde_json::json;
+
+use super::http::Ask;
+use super::Server;
+use crate::cli::LogFormat;
+
+/// One request's line, filled in as the request goes.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub at: std::time::SystemTime,
+    pub id: String,
+    pub wire: &'static str,
+    pub method: String,
+    pub path: String,
+    pub started: Instant,
+    pub status: u16,
+    pub asked: Option<String>,
+    pub answered: Option<String>,
+    pub attempts: Option<u32>,
+    pub latency_ms: Option<u64>,
+    pub ttft_ms: Option<u64>,
+    pub input_tokens: Option<u64>,
+    pub output_tokens: Option<u64>,
+    pub cost: Option<f64>,
+    pub error: Option<String>,
+    /// Written later, by whoever finishes the response (a stream, when it ends).
+    pub deferred: bool,
+}
+
+impl Entry {
+    pub fn new(ask: &Ask, method: &Method, path: &str) -> Entry {
+        Entry {
+            at: std::time::SystemTime::now(),
+            id: ask.id.clone(),
+            wire: "openai",
+            method: method.to_string(),
+            path: path.chars().take(200).collect(),
+            started: ask.started,
+            status: 0,
+            asked: None,
+            answered: None,
+            attempts: None,
+            latency_ms: None,
+            ttft_ms: None,
+            input_tokens: None,
+            output_tokens: None,
+            cost: None,
+            error: None,
+            deferred: false,
+        }
+    }
+
+    /// The row's figures.
+    pub fn fill(&mut self, row: &llmx_core::row::Row) {
+        self.answered = Some(format!("{}/{}", row.provider, row.model_id));
+        self.attempts = Some(row.attempts);
+        self.latency_ms = row.latency_ms;
+        self.ttft_ms = row.ttft_ms;
+        self.input_tokens = row.input_tokens;
+        self.output_tokens = row.output_tokens;
+        self.cost = row.cost_usd;
+        self.error = row.error_kind.map(|k| k.as_str().to_string());
+    }
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map_or_else(|| "-".to_string(), |v| v.to_string())
+}
+
+/// The line as text.
+pub(crate) fn text(e: &Entry) -> String {
+    let safe = |s: &str| visible(s, Lines::Fold).replace(' ', "%20");
+    let ms = |v: Option<u64>| v.map_or_else(|| "-".into(), |v| format!("{v}ms"));
+    format!(
+        "{} {} {} {} {} {} model={} answered={} attempts={} latency={} ttft={} tokens={}/{} cost={} total={}ms{}",
+        llmx_core::clock::rfc3339(e.at),
+        e.id,
+        e.wire,
+        e.method,
+        safe(&e.path),
+        e.status,
+        e.asked.as_deref().map_or_else(|| "-".into(), safe),
+        e.answered.as_deref().map_or_else(|| "-".into(), safe),
+        opt(e.attempts),
+        ms(e.latency_ms),
+        ms(e.ttft_ms),
+        opt(e.input_tokens),
+        opt(e.output_tokens),
+        e.cost.map_or_else(|| "unknown".into(), |c| llmx_core::row::usd(Some(c))),
+        e.started.elapsed().as_millis(),
+        e.error
+            .as_deref()
+            .map_or_else(String::new, |k| format!(" error={}", safe(k))),
+    )
+}
+
+/// The line as one JSON object (control characters `\u`-escaped).
+pub(crate) fn json_line(e: &Entry) -> String {
+    let v = json!({
+        "time": llmx_core::clock::rfc3339(e.at),
+        "request_id": e.id,
+        "wire": e.wire,
+        "method": e.method,
+        "path": e.path,
+        "status": e.status,
+        "model": e.asked,
+        "answered_by": e.answered,
+        "attempts": e.attempts,
+        "latency_ms": e.latency_ms,
+        "ttft_ms": e.ttft_ms,
+        "input_tokens": e.input_tokens,
+        "output_tokens": e.output_tokens,
+        "cost_usd": e.cost,
+        "total_ms": e.started.elapsed().as_millis() as u64,
+        "error": e.error,
+    });
+    llmx_core::safe::json_escape_controls(&v.to_string()).into_owned()
+}
+
+/// Write `e` to stderr, unless the log is off (`-q`).
+pub(crate) fn write(server: &Server, e: &Entry) {
+    let line = match server.settings.log {
+        None => return,
+        Some(LogFormat::Text) => text(e),
+        Some(LogFormat::Json) => json_line(e),
+    };
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{line}");
+}

@@ -1,0 +1,270 @@
+//! `llmx serve`: a local OpenAI-compatible endpoint in front of every model llmx reaches. A
+//! thin front end over the core's one long-lived [`Engine`]: each request is parsed from its
+//! wire into the core's conversation, resolved to a job (model specs, fallback chains,
+//! routing), reserved against the caps, run with [`Engine::call`], and its events written back
+//! in the client's wire; the result is priced, logged and recorded like any CLI row.
+//!
+//! Security: loopback by default; every request's `Host` must be this server's (DNS
+//! rebinding), an `Origin` must be one allowed; then the local token. Clients' credentials are
+//! never passed upstream (the provider layer adds the provider's own key, and only that).
+
+mod chat;
+mod http;
+mod log;
+mod models;
+pub mod token;
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use llmx_core::engine::Budget;
+use llmx_core::history::{HistoryWriter, RunRecord, Write};
+use llmx_core::pipeline::Planner;
+use llmx_core::Engine;
+use tokio::sync::{watch, Semaphore};
+
+use crate::commands::Context;
+use crate::error::{Error, Exit};
+use crate::settings::ServeSettings;
+
+/// What every request handler shares.
+pub(crate) struct Server {
+    pub engine: Engine,
+    pub planner: Planner,
+    pub settings: ServeSettings,
+    pub token: llmx_core::secret::Secret,
+    /// The bound address, as `Host` headers may name it.
+    pub addr: SocketAddr,
+    /// Upstream requests in flight, all clients together (`-j`).
+    pub slots: Arc<Semaphore>,
+    /// `--max-cost`: the server's life.
+    pub life: Option<Arc<Budget>>,
+    /// `--max-cost-per-day`: today's (UTC) budget, started from what the history says was spent.
+    pub day: Option<Mutex<(i64, Arc<Budget>)>>,
+    /// The history's run for this server, and its writer.
+    pub history: Option<(Arc<HistoryWriter>, String)>,
+    /// Rows recorded so far (each row's index in the run).
+    pub rows: AtomicU64,
+    /// Requests seen so far (request ids).
+    pub seq: AtomicU64,
+    /// Becomes true when the shutdown's grace period is over: streams still running end with
+    /// an error event.
+    pub hard_stop: watch::Receiver<bool>,
+    pub started: std::time::Instant,
+}
+
+/// Wait until `rx` holds true (forever if its sender is gone while it is false).
+pub(crate) async fn until_true(rx: &mut watch::Receiver<bool>) {
+    loop {
+        if *rx.borrow_and_update() {
+            return;
+        }
+        if rx.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// The UTC day number of `t`.
+fn day_of(t: SystemTime) -> i64 {
+    llmx_core::history::epoch_ms(t).div_euclid(86_400_000)
+}
+
+impl Server {
+    /// The budgets a request reserves against, today's rolled over at midnight UTC.
+    pub fn budgets(&self) -> Vec<Arc<Budget>> {
+        let mut out: Vec<Arc<Budget>> = self.life.iter().cloned().collect();
+        if let (Some(day), Some(cap)) = (&self.day, self.settings.max_cost_per_day) {
+            let today = day_of(self.engine.clock().now());
+            let mut d = day.lock().unwrap_or_else(|e| e.into_inner());
+            if d.0 != today {
+                *d = (today, Arc::new(Budget::new(cap, 0.0)));
+            }
+            out.push(d.1.clone());
+        }
+        out
+    }
+
+    /// A new request id: the server's start and a counter, unique for this process.
+    pub fn request_id(&self) -> String {
+        let n = self.seq.fetch_add(1, Ordering::Relaxed);
+        format!(
+            "req-{:x}-{n}",
+            self.started.elapsed().as_nanos() as u64 & 0xffff_ffff
+        )
+    }
+}
+
+/// Run the server until SIGINT/SIGTERM, or print the token with `--show-token`.
+pub fn run(ctx: &Context, s: ServeSettings) -> Result<Exit, Error> {
+    let tok = token::obtain(ctx, s.token.as_ref())?;
+    if s.show_token {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", tok.secret.expose());
+        let _ = out.flush();
+        return Ok(Exit::Success);
+    }
+    if tok.new {
+        crate::output::diag(format!(
+            "made a serve token and kept it in {}; clients send it as their API key \
+             (`llmx serve --show-token` prints it)",
+            tok.kept
+        ));
+    }
+    let engine = ctx.engine(s.connect_timeout, 0)?.clone();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::ServeBind {
+            addr: s.host.clone(),
+            problem: e.to_string(),
+        })?;
+    rt.block_on(serve(ctx, engine, s, tok.secret))
+}
+
+fn bind_addr(host: &str, port: u16) -> String {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if bare.contains(':') {
+        format!("[{bare}]:{port}")
+    } else {
+        format!("{bare}:{port}")
+    }
+}
+
+async fn serve(
+    ctx: &Context,
+    engine: Engine,
+    s: ServeSettings,
+    token: llmx_core::secret::Secret,
+) -> Result<Exit, Error> {
+    let want = bind_addr(&s.host, s.port);
+    let listener = tokio::net::TcpListener::bind(&want)
+        .await
+        .map_err(|e| Error::ServeBind {
+            addr: want.clone(),
+            problem: e.to_string(),
+        })?;
+    let addr = listener.local_addr().map_err(|e| Error::ServeBind {
+        addr: want.clone(),
+        problem: e.to_string(),
+    })?;
+    if !addr.ip().is_loopback() {
+        crate::output::diag(format!(
+            "warning: listening on {addr}, which other machines can reach: anyone who has the \
+             token can spend on every provider key you have"
+        ));
+    }
+    let history = match (s.history.record, engine.history()) {
+        (true, Some(w)) => {
+            let id = llmx_core::history::new_run_id(engine.clock().now());
+            w.send(Write::Run(RunRecord {
+                id: id.clone(),
+                started_ms: llmx_core::history::epoch_ms(engine.clock().now()),
+                command: "serve".into(),
+                models: s.models.as_ref().map(|m| m.join(",")).unwrap_or_default(),
+                prompt_hash: None,
+                summary: None,
+                params: "{}".into(),
+                prices_as_of: engine.catalog().prices_as_of.clone(),
+                bench_run: None,
+            }));
+            Some((w.clone(), id))
+        }
+        _ => None,
+    };
+    let day = match s.max_cost_per_day {
+        Some(cap) => {
+            let now = engine.clock().now();
+            let today = day_of(now);
+            let spent = spent_since(&engine, today * 86_400_000);
+            Some(Mutex::new((today, Arc::new(Budget::new(cap, spent)))))
+        }
+        None => None,
+    };
+    let (stop_tx, hard_stop) = watch::channel(false);
+    let shutdown_timeout = s.shutdown_timeout;
+    let server = Arc::new(Server {
+        planner: Planner::new(engine.clone(), ctx.paths.latency_file().as_deref()),
+        engine,
+        slots: Arc::new(Semaphore::new(s.concurrency)),
+        life: s.max_cost.map(|c| Arc::new(Budget::new(c, 0.0))),
+        day,
+        settings: s,
+        token,
+        addr,
+        history,
+        rows: AtomicU64::new(0),
+        seq: AtomicU64::new(0),
+        hard_stop,
+        started: std::time::Instant::now(),
+    });
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on http://{addr}/v1");
+        let _ = out.flush();
+    }
+    let (drain_tx, drain_rx) = watch::channel(false);
+    let mut conns = tokio::task::JoinSet::new();
+    let signal = crate::commands::pipeline::stop_signal();
+    tokio::pin!(signal);
+    loop {
+        tokio::select! {
+            _ = &mut signal => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _peer)) = accepted else {
+                    // Out of file descriptors, say: wait a moment rather than spin.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                conns.spawn(http::connection(server.clone(), stream, drain_rx.clone()));
+            }
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    // Stop accepting; let the requests in flight finish, then end those still running.
+    drop(listener);
+    let _ = drain_tx.send(true);
+    let drained = tokio::time::timeout(shutdown_timeout, async {
+        while conns.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        let _ = stop_tx.send(true);
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            while conns.join_next().await.is_some() {}
+        })
+        .await;
+        conns.abort_all();
+    }
+    if let Some((w, id)) = &server.history {
+        w.send(Write::Finish {
+            id: id.clone(),
+            wall_ms: server.started.elapsed().as_millis().min(i64::MAX as u128) as i64,
+            interrupted: false,
+        });
+        if let Err(e) = w.flush() {
+            crate::output::diag(format!(
+                "warning: the history could not keep every request: {e}"
+            ));
+        }
+    }
+    Ok(Exit::Success)
+}
+
+/// What the history says was spent since `since_ms` (a daily cap survives restarts).
+fn spent_since(engine: &Engine, since_ms: i64) -> f64 {
+    let Some(w) = engine.history() else {
+        return 0.0;
+    };
+    let Ok(store) = llmx_core::history::Store::open_existing(w.path()) else {
+        return 0.0;
+    };
+    store
+        .usage(Some(since_ms), llmx_core::history::query::By::Provider)
+        .map(|lines| lines.iter().map(|l| l.cost.known + l.cost.estimated).sum())
+        .unwrap_or(0.0)
+}

@@ -1,0 +1,168 @@
+//! `GET /v1/models` and `GET /v1/models/{id}`: OpenAI's list shape with OpenRouter's fields
+//! (`name`, `context_length`, `pricing` in USD per token, `architecture`,
+//! `supported_parameters`). By default the models of the providers this server can reach (a
+//! key, or a local server that needs none), and the aliases that lead to them; `?all=true`
+//! lists the whole catalog.
+
+use hyper::{Response, StatusCode, Uri};
+use serde_json::{json, Value};
+
+use super::http::{error, json_response, Body};
+use super::Server;
+
+/// Whether requests to `p` can go out: it has a key, or needs none.
+fn reachable(server: &Server, p: &llmx_core::provider::Provider) -> bool {
+    p.is_offline() || !p.key_required || server.engine.keys().find(p).is_some()
+}
+
+/// USD per million tokens as OpenRouter's USD-per-token string.
+fn per_token(per_million: f64) -> String {
+    let s = format!("{:.12}", per_million / 1e6);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s.is_empty() {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
+fn entry(id: &str, provider: &str, m: &llmx_core::catalog::Model, created: i64) -> Value {
+    let mut modalities = vec!["text"];
+    if m.vision == Some(true) {
+        modalities.push("image");
+    }
+    let mut params = vec![
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "stop",
+        "seed",
+        "response_format",
+    ];
+    if m.tools != Some(false) {
+        params.extend(["tools", "tool_choice"]);
+    }
+    if m.reasoning {
+        params.push("reasoning_effort");
+    }
+    json!({
+        "id": id,
+        "object": "model",
+        "created": created,
+        "owned_by": provider,
+        "name": id,
+        "context_length": m.context,
+        "max_completion_tokens": m.max_output,
+        "pricing": m.price.as_ref().map(|p| json!({
+            "prompt": per_token(p.input),
+            "completion": per_token(p.output),
+            "input_cache_read": p.cache_read.map(per_token),
+        })),
+        "architecture": {
+            "input_modalities": modalities,
+            "output_modalities": ["text"],
+        },
+        "supported_parameters": params,
+    })
+}
+
+/// The listed models: `provider/id` for each catalog row, then the aliases that lead to one.
+fn all(server: &Server, everything: bool) -> Vec<Value> {
+    let catalog = server.engine.catalog();
+    let registry = server.engine.registry();
+    let created = llmx_core::history::epoch_ms(server.engine.clock().now()) / 1000;
+    let mut out = Vec::new();
+    let mut listed = std::collections::HashMap::new();
+    for block in &catalog.blocks {
+        let Some(p) = registry.get(&block.provider) else {
+            continue;
+        };
+        if !everything && !reachable(server, p) {
+            continue;
+        }
+        for m in block.models.iter().filter(|m| !m.deprecated) {
+            let id = format!("{}/{}", block.provider, m.id);
+            listed.insert(id.clone(), out.len());
+            out.push(entry(&id, &block.provider, m, created));
+        }
+    }
+    for (alias, target) in &catalog.aliases {
+        if let Some(&i) = listed.get(target) {
+            let mut v = out[i].clone();
+            v["id"] = json!(alias);
+            v["name"] = json!(format!("{alias} ({target})"));
+            out.push(v);
+        }
+    }
+    if let Some(allowed) = &server.settings.models {
+        out.retain(|m| {
+            m["id"]
+                .as_str()
+                .is_some_and(|id| allowed.iter().any(|a| a == id))
+        });
+    }
+    out
+}
+
+pub(crate) fn list(server: &Server, uri: &Uri) -> Response<Body> {
+    let everything = uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|kv| kv == "all=true" || kv == "all=1"));
+    json_response(
+        StatusCode::OK,
+        &json!({"object": "list", "data": all(server, everything)}),
+    )
+}
+
+pub(crate) fn one(server: &Server, id: &str) -> Response<Body> {
+    let id = percent_decode(id);
+    match all(server, true)
+        .into_iter()
+        .find(|m| m["id"] == id.as_str())
+    {
+        Some(m) => json_response(StatusCode::OK, &m),
+        None => error(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "no model `{}` in the catalog; GET /v1/models lists them",
+                id.chars().take(200).collect::<String>()
+            ),
+            "invalid_request_error",
+            "model_not_found",
+        ),
+    }
+}
+
+/// `%2F` and friends back to bytes (model ids contain slashes; clients may encode them).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_per_token_and_ids_decoded() {
+        assert_eq!(per_token(2.5), "0.0000025");
+        assert_eq!(per_token(0.0), "0");
+        assert_eq!(percent_decode("openai%2Fgpt-4o"), "openai/gpt-4o");
+        assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("100%"), "100%");
+    }
+}
