@@ -81,7 +81,10 @@ async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Response<Body> {
     )
     .await;
     if let Some(o) = origin.as_deref().filter(|o| origin_allowed(&server, o)) {
-        cors(resp.headers_mut(), o, None);
+        // A preflight has its own (the headers it asked for).
+        if !resp.headers().contains_key("access-control-allow-origin") {
+            cors(resp.headers_mut(), o, None);
+        }
     }
     set(resp.headers_mut(), "x-request-id", &ask.id);
     entry.status = resp.status().as_u16();

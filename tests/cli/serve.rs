@@ -1,0 +1,929 @@
+//! `llmx serve` through the real binary: a plain HTTP/1.1 client of our own (so the tests can
+//! send what SDKs never would: a foreign Host, half a request, 33 MiB), the in-repo mock as
+//! every upstream, and assertions on what the client got and the exact bytes the mock received.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::Child;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::support::{send_signal, Out, World, ANTHROPIC_KEY, GEMINI_KEY, OPENAI_KEY};
+
+const TOKEN: &str = "test-serve-token-0123456789abcdef";
+
+/// A running `llmx serve`.
+pub struct Serve {
+    child: Child,
+    /// `127.0.0.1:PORT`
+    pub addr: String,
+    /// What the first line said.
+    pub first_line: String,
+}
+
+impl Serve {
+    /// `llmx serve --port 0 ARGS` with the test token.
+    pub fn start(w: &mut World, args: &[&str]) -> Serve {
+        w.set("LLMX_SERVE_TOKEN", TOKEN);
+        Serve::start_as_is(w, args)
+    }
+
+    pub fn start_as_is(w: &World, args: &[&str]) -> Serve {
+        let mut all = vec!["serve", "--port", "0"];
+        all.extend(args);
+        let mut child = w.spawn(&all);
+        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        out.read_line(&mut line).expect("first line");
+        let first_line = line.trim().to_string();
+        let addr = first_line
+            .strip_prefix("listening on http://")
+            .and_then(|r| r.strip_suffix("/v1"))
+            .unwrap_or_else(|| panic!("first line: {first_line:?}"))
+            .to_string();
+        // Keep stdout drained so the server never blocks on it.
+        std::thread::spawn(move || {
+            let mut sink = Vec::new();
+            let _ = out.read_to_end(&mut sink);
+        });
+        Serve {
+            child,
+            addr,
+            first_line,
+        }
+    }
+
+    /// SIGTERM, then everything it printed on stderr.
+    pub fn stop(mut self) -> Out {
+        send_signal(&self.child, "TERM");
+        self.wait()
+    }
+
+    fn wait(&mut self) -> Out {
+        let mut stderr = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut stderr);
+        }
+        let status = self.child.wait().expect("wait");
+        let o = Out {
+            code: status.code().unwrap_or(-1),
+            stdout: String::new(),
+            stderr,
+        };
+        o.assert_no_secrets();
+        assert!(!o.stderr.contains(TOKEN), "token on stderr:\n{}", o.stderr);
+        o
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> Reply {
+        self.request(
+            "POST",
+            path,
+            &[("authorization", &format!("Bearer {TOKEN}"))],
+            body.to_string().as_bytes(),
+        )
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.request(
+            "GET",
+            path,
+            &[("authorization", &format!("Bearer {TOKEN}"))],
+            b"",
+        )
+    }
+
+    /// A request with this server's Host, `headers` and `body`.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Reply {
+        let mut all = vec![("host", self.addr.as_str())];
+        all.extend_from_slice(headers);
+        raw(&self.addr, method, path, &all, body)
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One response.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The SSE events' `data:` payloads, in order, and the comments seen.
+    pub fn events(&self) -> Vec<String> {
+        self.text()
+            .split("\n\n")
+            .filter_map(|e| e.strip_prefix("data: ").map(str::to_string))
+            .collect()
+    }
+
+    /// The JSON events before `[DONE]`, and whether `[DONE]` ended the stream.
+    pub fn chunks(&self) -> (Vec<Value>, bool) {
+        let ev = self.events();
+        let done = ev.last().is_some_and(|e| e == "[DONE]");
+        let chunks = ev
+            .iter()
+            .filter(|e| *e != "[DONE]")
+            .map(|e| serde_json::from_str(e).unwrap_or_else(|_| panic!("chunk: {e}")))
+            .collect();
+        (chunks, done)
+    }
+}
+
+/// A request over a fresh connection (`Connection: close`), read to its end.
+pub fn raw(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    ));
+    s.write_all(head.as_bytes()).unwrap();
+    // The server may answer (413) before taking the whole body.
+    let _ = s.write_all(body);
+    let mut all = Vec::new();
+    let _ = s.read_to_end(&mut all);
+    parse(&all)
+}
+
+fn parse(all: &[u8]) -> Reply {
+    let end = all
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no response head: {:?}", String::from_utf8_lossy(all)));
+    let head = String::from_utf8_lossy(&all[..end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let mut body = all[end + 4..].to_vec();
+    if headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
+    {
+        body = dechunk(&body);
+    }
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(nl) = b.windows(2).position(|w| w == b"\r\n") else {
+            return out;
+        };
+        let size = usize::from_str_radix(String::from_utf8_lossy(&b[..nl]).trim(), 16).unwrap_or(0);
+        if size == 0 || b.len() < nl + 2 + size {
+            return out;
+        }
+        out.extend_from_slice(&b[nl + 2..nl + 2 + size]);
+        b = &b[(nl + 4 + size).min(b.len())..];
+    }
+}
+
+fn chat(model: &str, text: &str) -> Value {
+    json!({"model": model, "messages": [{"role": "user", "content": text}]})
+}
+
+/// The text a stream's chunks carry.
+fn streamed_text(chunks: &[Value]) -> String {
+    chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+        .collect()
+}
+
+/// No request the mock received carries the serve token, anywhere.
+fn assert_token_never_upstream(w: &World) {
+    for r in w.requests() {
+        let all = format!("{:?} {}", r.headers, String::from_utf8_lossy(&r.body));
+        assert!(
+            !all.contains(TOKEN),
+            "the client's token went upstream: {all}"
+        );
+    }
+}
+
+const MODELS: [(&str, &str); 3] = [
+    ("openai/gpt-4o-mini", "gpt-4o-mini"),
+    ("anthropic/claude-sonnet-4-5", "claude-sonnet-4-5"),
+    ("gemini/gemini-2.5-flash", "gemini-2.5-flash"),
+];
+
+#[test]
+fn chat_completions_in_all_three_dialects_plain_and_streamed() {
+    let mut w = World::with_server(json!({}));
+    let s = Serve::start(&mut w, &[]);
+    assert!(
+        s.first_line.starts_with("listening on http://127.0.0.1:"),
+        "{}",
+        s.first_line
+    );
+    for (model, id) in MODELS {
+        let r = s.post("/v1/chat/completions", &chat(model, "hi"));
+        assert_eq!(r.status, 200, "{}", r.text());
+        let v = r.json();
+        assert_eq!(v["object"], "chat.completion");
+        assert_eq!(v["model"], model);
+        assert_eq!(
+            v["choices"][0]["message"]["content"],
+            format!("Hello from {id}.")
+        );
+        assert_eq!(v["choices"][0]["finish_reason"], "stop");
+        assert_eq!(v["usage"]["prompt_tokens"], 10);
+        assert_eq!(v["usage"]["completion_tokens"], 3);
+        assert_eq!(v["usage"]["total_tokens"], 13);
+        assert!(v["usage"]["cost"].as_f64().unwrap() > 0.0, "{v}");
+        assert_eq!(v["usage"]["is_byok"], true);
+        assert_eq!(r.header("x-llmx-provider"), model.split('/').next());
+        assert_eq!(r.header("x-llmx-model"), Some(id));
+        assert_eq!(r.header("x-llmx-attempts"), Some("1"));
+        assert!(r.header("x-request-id").is_some_and(|i| !i.is_empty()));
+
+        // Streamed, with and without the usage chunk.
+        for include_usage in [false, true] {
+            let mut body = chat(model, "hi");
+            body["stream"] = json!(true);
+            if include_usage {
+                body["stream_options"] = json!({"include_usage": true});
+            }
+            let r = s.post("/api/v1/chat/completions", &body);
+            assert_eq!(r.status, 200, "{}", r.text());
+            assert_eq!(r.header("content-type"), Some("text/event-stream"));
+            let (chunks, done) = r.chunks();
+            assert!(done, "ends with [DONE]: {}", r.text());
+            assert_eq!(chunks[0]["choices"][0]["delta"]["role"], "assistant");
+            assert!(chunks
+                .iter()
+                .all(|c| c["object"] == "chat.completion.chunk"));
+            assert_eq!(streamed_text(&chunks), format!("Hello from {id}."));
+            let finish: Vec<&Value> = chunks
+                .iter()
+                .filter(|c| c["choices"][0]["finish_reason"].is_string())
+                .collect();
+            assert_eq!(finish.len(), 1, "{}", r.text());
+            assert_eq!(finish[0]["choices"][0]["finish_reason"], "stop");
+            assert_eq!(
+                finish[0]["llmx"]["provider"],
+                model.split('/').next().unwrap()
+            );
+            let empty_choices: Vec<&Value> = chunks
+                .iter()
+                .filter(|c| c["choices"].as_array().is_some_and(|a| a.is_empty()))
+                .collect();
+            if include_usage {
+                // Exactly one `choices: []` chunk, after the finish, before [DONE].
+                assert_eq!(empty_choices.len(), 1, "{}", r.text());
+                assert_eq!(chunks.last().unwrap()["usage"]["total_tokens"], 13);
+                assert!(finish[0]["usage"].is_null());
+            } else {
+                assert!(
+                    empty_choices.is_empty(),
+                    "no usage chunk unasked: {}",
+                    r.text()
+                );
+                assert_eq!(finish[0]["usage"]["total_tokens"], 13);
+            }
+        }
+    }
+    // Upstream requests carry the provider's key, never the client's token.
+    let reqs = w.requests();
+    assert_eq!(reqs.len(), 9);
+    for r in &reqs {
+        let key = r
+            .header("authorization")
+            .or(r.header("x-api-key"))
+            .or(r.header("x-goog-api-key"))
+            .unwrap();
+        assert!(
+            [
+                format!("Bearer {OPENAI_KEY}"),
+                ANTHROPIC_KEY.into(),
+                GEMINI_KEY.into()
+            ]
+            .contains(&key.to_string()),
+            "{key}"
+        );
+        // llmx always asks for usage upstream.
+        if r.path.starts_with("/v1/chat") {
+            assert_eq!(r.json()["stream_options"]["include_usage"], true);
+        }
+    }
+    assert_token_never_upstream(&w);
+    let out = s.stop();
+    assert_eq!(out.code, 0, "{out:?}");
+    // One access line per request: no prompt, no answer.
+    let lines: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains(" POST "))
+        .collect();
+    assert_eq!(lines.len(), 9, "{}", out.stderr);
+    assert!(lines
+        .iter()
+        .all(|l| !l.contains("Hello from") && !l.contains(" hi")));
+    assert!(
+        lines[0].contains("model=openai/gpt-4o-mini") && lines[0].contains(" 200 "),
+        "{}",
+        lines[0]
+    );
+}
+
+#[test]
+fn foreign_hosts_origins_and_missing_tokens_are_refused() {
+    let mut w = World::with_server(json!({}));
+    let s = Serve::start(
+        &mut w,
+        &[
+            "--cors-origin",
+            "http://app.example:3000",
+            "--allow-host",
+            "llmx.internal",
+        ],
+    );
+    let body = chat("openai/gpt-4o-mini", "hi").to_string();
+    let bearer = format!("Bearer {TOKEN}");
+    let post = |headers: &[(&str, &str)]| {
+        raw(
+            &s.addr,
+            "POST",
+            "/v1/chat/completions",
+            headers,
+            body.as_bytes(),
+        )
+    };
+
+    // DNS rebinding: a page's own name for this address.
+    let r = post(&[("host", "evil.example"), ("authorization", &bearer)]);
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(r.json()["error"]["code"], "host_not_allowed");
+    let port = s.addr.rsplit(':').next().unwrap();
+    let r = post(&[("host", "localhost:1"), ("authorization", &bearer)]);
+    assert_eq!(r.status, 403, "another port: {}", r.text());
+    for host in [
+        format!("localhost:{port}"),
+        s.addr.clone(),
+        "llmx.internal".into(),
+    ] {
+        let r = post(&[("host", &host), ("authorization", &bearer)]);
+        assert_eq!(r.status, 200, "{host}: {}", r.text());
+    }
+    // An origin not allowed, even with the token.
+    let r = s.request(
+        "POST",
+        "/v1/chat/completions",
+        &[
+            ("origin", "http://evil.example"),
+            ("authorization", &bearer),
+        ],
+        body.as_bytes(),
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(r.header("access-control-allow-origin").is_none());
+    // No token, a wrong one: 401 in OpenAI's envelope.
+    let r = s.request("POST", "/v1/chat/completions", &[], body.as_bytes());
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json()["error"]["type"], "authentication_error");
+    let r = s.request(
+        "POST",
+        "/v1/chat/completions",
+        &[("authorization", "Bearer test-serve-token-0123456789abcdeX")],
+        body.as_bytes(),
+    );
+    assert_eq!(r.status, 401);
+    // The token as x-api-key or x-goog-api-key.
+    for h in ["x-api-key", "x-goog-api-key"] {
+        let r = s.request(
+            "POST",
+            "/v1/chat/completions",
+            &[(h, TOKEN)],
+            body.as_bytes(),
+        );
+        assert_eq!(r.status, 200, "{h}: {}", r.text());
+    }
+    // Health needs no token.
+    assert_eq!(s.request("GET", "/health", &[], b"").status, 200);
+    assert_eq!(s.request("GET", "/v1/health", &[], b"").status, 200);
+    // A preflight from the allowed origin, without the token, reflecting the SDK's headers.
+    let r = s.request(
+        "OPTIONS",
+        "/v1/chat/completions",
+        &[
+            ("origin", "http://app.example:3000"),
+            ("access-control-request-method", "POST"),
+            (
+                "access-control-request-headers",
+                "authorization, content-type, x-stainless-os",
+            ),
+        ],
+        b"",
+    );
+    assert_eq!(r.status, 204);
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("http://app.example:3000")
+    );
+    assert!(r
+        .header("access-control-allow-headers")
+        .unwrap()
+        .contains("x-stainless-os"));
+    let r = s.request(
+        "POST",
+        "/v1/chat/completions",
+        &[
+            ("origin", "http://app.example:3000"),
+            ("authorization", &bearer),
+        ],
+        body.as_bytes(),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("http://app.example:3000")
+    );
+    // Unknown paths: 404 JSON.
+    let r = s.get("/v1/nothing-here");
+    assert_eq!(r.status, 404);
+    assert_eq!(r.json()["error"]["code"], "not_found");
+    // 33 MiB: 413 in the envelope.
+    let big = vec![b' '; 33 << 20];
+    let r = s.request(
+        "POST",
+        "/v1/chat/completions",
+        &[("authorization", &bearer)],
+        &big,
+    );
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert_eq!(r.json()["error"]["code"], "request_too_large");
+
+    // Half a request that stalls holds no one else up.
+    let mut stalled = TcpStream::connect(&s.addr).unwrap();
+    stalled
+        .write_all(format!("POST /v1/chat/completions HTTP/1.1\r\nhost: {}\r\nauthorization: {bearer}\r\ncontent-length: 500\r\n\r\n{{\"model\":", s.addr).as_bytes())
+        .unwrap();
+    let mut half_head = TcpStream::connect(&s.addr).unwrap();
+    half_head.write_all(b"POST /v1/chat/com").unwrap();
+    let started = std::time::Instant::now();
+    let r = s.post("/v1/chat/completions", &chat("openai/gpt-4o-mini", "hi"));
+    assert_eq!(r.status, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "held up by a stalled client"
+    );
+    drop((stalled, half_head));
+    assert_token_never_upstream(&w);
+    s.stop();
+}
+
+#[test]
+fn fields_llmx_does_not_know_reach_openai_and_other_dialects_name_what_they_drop() {
+    let mut w = World::with_server(json!({}));
+    let s = Serve::start(&mut w, &[]);
+    let body = |model: &str| {
+        json!({
+            "model": model,
+            "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}],
+            "top_p": 0.5,
+            "seed": 7,
+            "logit_bias": {"50256": -100},
+            "response_format": {"type": "json_object"},
+            "provider": {"allow_fallbacks": true},
+            "transforms": [],
+            "usage": {"include": true},
+            "max_tokens": 50,
+        })
+    };
+    let r = s.post("/v1/chat/completions", &body("openai/gpt-4o-mini"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.header("x-llmx-notes").is_none());
+    let sent = w.requests().last().unwrap().json();
+    assert_eq!(sent["model"], "gpt-4o-mini");
+    assert_eq!(sent["top_p"], 0.5);
+    assert_eq!(sent["seed"], 7);
+    assert_eq!(sent["logit_bias"], json!({"50256": -100}));
+    assert_eq!(sent["response_format"], json!({"type": "json_object"}));
+    assert_eq!(
+        sent["messages"][0],
+        json!({"role": "system", "content": "Be brief."})
+    );
+    for gone in ["provider", "transforms", "usage"] {
+        assert!(
+            sent.get(gone).is_none(),
+            "routing field `{gone}` went upstream: {sent}"
+        );
+    }
+
+    let r = s.post("/v1/chat/completions", &body("anthropic/claude-sonnet-4-5"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let notes = r.header("x-llmx-notes").expect("notes");
+    for dropped in ["`seed`", "`logit_bias`", "`response_format`"] {
+        assert!(notes.contains(dropped), "{notes}");
+    }
+    assert!(!notes.contains("top_p"), "{notes}");
+    let sent = w.requests().last().unwrap().json();
+    assert_eq!(sent["top_p"], 0.5);
+    assert_eq!(sent["system"], "Be brief.");
+    assert!(sent.get("seed").is_none());
+
+    let r = s.post("/v1/chat/completions", &body("gemini/gemini-2.5-flash"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let notes = r.header("x-llmx-notes").expect("notes");
+    assert!(
+        notes.contains("`logit_bias`") && !notes.contains("seed"),
+        "{notes}"
+    );
+    let sent = w.requests().last().unwrap().json();
+    assert_eq!(sent["generationConfig"]["topP"], 0.5);
+    assert_eq!(sent["generationConfig"]["seed"], 7);
+    assert_eq!(
+        sent["generationConfig"]["responseMimeType"],
+        "application/json"
+    );
+    s.stop();
+}
+
+#[test]
+fn a_tool_loop_runs_against_every_dialect() {
+    let script = json!({
+        "text": "",
+        "tool_calls": [{"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}],
+    });
+    let mut w = World::with_server(json!({"models": {"tooly": script}}));
+    let s = Serve::start(&mut w, &[]);
+    let tools = json!([{"type": "function", "function": {"name": "get_weather", "description": "Weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]);
+    for provider in ["openai", "anthropic", "gemini"] {
+        let model = format!("{provider}/tooly");
+        for stream in [false, true] {
+            let first = json!({"model": model, "stream": stream, "tools": tools,
+                "messages": [{"role": "user", "content": "Weather in Paris?"}]});
+            let r = s.post("/v1/chat/completions", &first);
+            assert_eq!(r.status, 200, "{model}: {}", r.text());
+            let call = if stream {
+                let (chunks, done) = r.chunks();
+                assert!(done);
+                let deltas: Vec<&Value> = chunks
+                    .iter()
+                    .filter_map(|c| c["choices"][0]["delta"]["tool_calls"].get(0))
+                    .collect();
+                // The first delta of the call has index, id, type and name; then the arguments.
+                assert_eq!(deltas[0]["index"], 0);
+                assert_eq!(deltas[0]["type"], "function");
+                assert_eq!(deltas[0]["function"]["name"], "get_weather");
+                assert!(deltas[0]["id"].as_str().is_some_and(|i| !i.is_empty()));
+                let args: String = deltas
+                    .iter()
+                    .filter_map(|d| d["function"]["arguments"].as_str())
+                    .collect();
+                let finish = chunks
+                    .iter()
+                    .find_map(|c| c["choices"][0]["finish_reason"].as_str());
+                assert_eq!(finish, Some("tool_calls"));
+                json!({"id": deltas[0]["id"], "type": "function",
+                    "function": {"name": "get_weather", "arguments": args}})
+            } else {
+                let v = r.json();
+                assert_eq!(v["choices"][0]["finish_reason"], "tool_calls");
+                v["choices"][0]["message"]["tool_calls"][0].clone()
+            };
+            let args: Value =
+                serde_json::from_str(call["function"]["arguments"].as_str().unwrap()).unwrap();
+            assert_eq!(args, json!({"city": "Paris"}), "{model}");
+            let id = call["id"].as_str().unwrap().to_string();
+            // The tool's result goes back; the upstream gets it in its own dialect.
+            let second = json!({"model": model, "stream": stream, "tools": tools, "messages": [
+                {"role": "user", "content": "Weather in Paris?"},
+                {"role": "assistant", "content": null, "tool_calls": [call]},
+                {"role": "tool", "tool_call_id": id, "content": "{\"temp_c\": 21}"},
+            ]});
+            let r = s.post("/v1/chat/completions", &second);
+            assert_eq!(r.status, 200, "{model}: {}", r.text());
+            let sent = w.requests().last().unwrap().json();
+            match provider {
+                "openai" => {
+                    assert_eq!(sent["messages"][1]["tool_calls"][0]["id"], id.as_str());
+                    assert_eq!(sent["messages"][2]["role"], "tool");
+                    assert_eq!(sent["messages"][2]["tool_call_id"], id.as_str());
+                }
+                "anthropic" => {
+                    assert_eq!(sent["messages"][1]["content"][0]["type"], "tool_use");
+                    assert_eq!(
+                        sent["messages"][1]["content"][0]["input"],
+                        json!({"city": "Paris"})
+                    );
+                    let result = &sent["messages"][2]["content"][0];
+                    assert_eq!(result["type"], "tool_result");
+                    assert_eq!(result["tool_use_id"], id.as_str());
+                }
+                _ => {
+                    assert_eq!(
+                        sent["contents"][1]["parts"][0]["functionCall"]["name"],
+                        "get_weather"
+                    );
+                    let resp = &sent["contents"][2]["parts"][0]["functionResponse"];
+                    assert_eq!(resp["name"], "get_weather");
+                    assert_eq!(resp["response"], json!({"temp_c": 21}));
+                }
+            }
+        }
+    }
+    s.stop();
+}
+
+#[test]
+fn errors_keep_their_status_and_fallbacks_are_invisible_before_the_first_token() {
+    let fail = |status: u16| json!({"failures": [{"kind": "status", "status": status, "retry_after": "7"}]});
+    let mut w = World::with_server(json!({"models": {
+        "limited": fail(429),
+        "broken": {"failures": [{"kind": "status", "status": 500}, {"kind": "status", "status": 500}]},
+        "cut": {"text": "one two three four five six seven eight", "chunk_chars": 4,
+                "failures": [{"kind": "cut_after", "chunks": 2}]},
+        "denied": fail(401),
+    }}));
+    let s = Serve::start(&mut w, &["--retries", "0"]);
+    // An unknown model: 404 with llmx's did-you-mean.
+    let r = s.post("/v1/chat/completions", &chat("gpt-4o-minii", "hi"));
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert_eq!(r.json()["error"]["code"], "model_not_found");
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("gpt-4o-mini"),
+        "{}",
+        r.text()
+    );
+    // 429 with the upstream's Retry-After.
+    let r = s.post("/v1/chat/completions", &chat("openai/limited", "hi"));
+    assert_eq!(r.status, 429, "{}", r.text());
+    assert_eq!(r.header("retry-after"), Some("7"));
+    // An upstream 401 is the gateway's problem (502), never the client's token.
+    let r = s.post("/v1/chat/completions", &chat("openai/denied", "hi"));
+    assert_eq!(r.status, 502, "{}", r.text());
+    assert_eq!(r.json()["error"]["code"], "upstream_auth");
+    // A 500 then a fallback: plain, and streamed as one clean stream.
+    let r = s.post(
+        "/v1/chat/completions",
+        &chat("openai/broken|anthropic/claude-sonnet-4-5", "hi"),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["model"], "anthropic/claude-sonnet-4-5");
+    assert_eq!(v["llmx"]["fallbacks"][0]["model"], "openai/broken");
+    let mut body = json!({"model": "openai/broken", "models": ["anthropic/claude-sonnet-4-5"], "stream": true,
+        "messages": [{"role": "user", "content": "hi"}]});
+    let r = s.post("/v1/chat/completions", &body);
+    let (chunks, done) = r.chunks();
+    assert!(done, "{}", r.text());
+    assert!(
+        chunks.iter().all(|c| c.get("error").is_none()),
+        "{}",
+        r.text()
+    );
+    assert_eq!(streamed_text(&chunks), "Hello from claude-sonnet-4-5.");
+    // Cut after the first tokens: an error event and no [DONE].
+    body = json!({"model": "openai/cut", "stream": true, "messages": [{"role": "user", "content": "hi"}]});
+    let r = s.post("/v1/chat/completions", &body);
+    assert_eq!(r.status, 200);
+    let events = r.events();
+    assert!(!events.iter().any(|e| e == "[DONE]"), "{}", r.text());
+    let last: Value = serde_json::from_str(events.last().unwrap()).unwrap();
+    assert!(
+        last["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("openai/cut"),
+        "{last}"
+    );
+    assert_eq!(streamed_text(&r.chunks().0), "one two ");
+    s.stop();
+}
+
+#[test]
+fn models_lists_what_the_server_can_reach() {
+    let mut w = World::with_server(json!({}));
+    w.unset("GEMINI_API_KEY");
+    let s = Serve::start(&mut w, &[]);
+    let r = s.get("/v1/models");
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    assert_eq!(v["object"], "list");
+    let ids: Vec<&str> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"openai/gpt-4o-mini"), "{ids:?}");
+    assert!(
+        !ids.iter().any(|i| i.starts_with("gemini/")),
+        "no key, not listed: {ids:?}"
+    );
+    let m = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "openai/gpt-4o-mini")
+        .unwrap();
+    assert_eq!(m["object"], "model");
+    assert_eq!(m["owned_by"], "openai");
+    assert!(
+        m["pricing"]["prompt"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+            > 0.0
+    );
+    let all = s.get("/v1/models?all=true").json();
+    assert!(all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["id"].as_str().unwrap().starts_with("gemini/")));
+    let one = s.get("/v1/models/openai/gpt-4o-mini");
+    assert_eq!(one.status, 200);
+    assert_eq!(one.json()["id"], "openai/gpt-4o-mini");
+    assert_eq!(
+        s.get("/v1/models/openai%2Fgpt-4o-mini").json()["id"],
+        "openai/gpt-4o-mini"
+    );
+    assert_eq!(s.get("/v1/models/openai/nope").status, 404);
+    s.stop();
+}
+
+#[test]
+fn the_token_is_made_once_kept_owner_only_and_never_printed_but_on_request() {
+    let w = World::with_server(json!({}));
+    let s = Serve::start_as_is(&w, &[]);
+    let shown = w.run(&["serve", "--show-token"]);
+    assert_eq!(shown.code, 0, "{shown:?}");
+    let token = shown.stdout.trim().to_string();
+    assert!(token.starts_with("llmx-") && token.len() == 69, "{token}");
+    let bearer = format!("Bearer {token}");
+    let r = s.request(
+        "POST",
+        "/v1/chat/completions",
+        &[("authorization", &bearer)],
+        chat("openai/gpt-4o-mini", "hi").to_string().as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let out = s.stop();
+    assert!(
+        out.stderr.contains("made a serve token") && out.stderr.contains("--show-token"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains(&token), "{}", out.stderr);
+    let file = w.path(".config/llmx/serve-token");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    // The same token next time.
+    assert_eq!(w.run(&["serve", "--show-token"]).stdout.trim(), token);
+}
+
+#[test]
+fn sigterm_lets_running_streams_finish_and_the_history_keeps_every_row() {
+    let slow =
+        json!({"text": "a b c d e f g h i j k l m n o p", "chunk_chars": 2, "chunk_delay_ms": 60});
+    let mut w = World::with_server(json!({"models": {"slow": slow}}));
+    let s = Serve::start(&mut w, &[]);
+    let addr = s.addr.clone();
+    let handles: Vec<_> = (0..20)
+        .map(|i| {
+            let addr = addr.clone();
+            std::thread::spawn(move || {
+                let body = json!({"model": "openai/slow", "stream": true,
+                    "messages": [{"role": "user", "content": format!("q{i}")}]});
+                raw(
+                    &addr,
+                    "POST",
+                    "/v1/chat/completions",
+                    &[
+                        ("host", &addr),
+                        ("authorization", &format!("Bearer {TOKEN}")),
+                    ],
+                    body.to_string().as_bytes(),
+                )
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(400));
+    let out = s.stop();
+    assert_eq!(out.code, 0, "{out:?}");
+    for h in handles {
+        let r = h.join().unwrap();
+        let (chunks, done) = r.chunks();
+        assert!(done, "a stream was cut: {}", r.text());
+        assert_eq!(streamed_text(&chunks), "a b c d e f g h i j k l m n o p");
+    }
+    let runs = w.run(&["history", "--format", "json"]).json();
+    let serve_run = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["command"] == "serve")
+        .expect("a serve run");
+    assert_eq!(serve_run["rows"], 20, "{serve_run}");
+}
+
+#[test]
+fn max_cost_holds_across_concurrent_requests() {
+    let billed = json!({"bill": true});
+    let mut w = World::with_server(json!({"default": billed}));
+    let s = Serve::start(&mut w, &["--max-cost", "0.0005"]);
+    let addr = s.addr.clone();
+    let handles: Vec<_> = (0..40)
+        .map(|_| {
+            let addr = addr.clone();
+            std::thread::spawn(move || {
+                let body = json!({"model": "openai/gpt-4o", "max_tokens": 20,
+                    "messages": [{"role": "user", "content": "hi"}]});
+                raw(
+                    &addr,
+                    "POST",
+                    "/v1/chat/completions",
+                    &[
+                        ("host", &addr),
+                        ("authorization", &format!("Bearer {TOKEN}")),
+                    ],
+                    body.to_string().as_bytes(),
+                )
+            })
+        })
+        .collect();
+    let mut spent = 0.0;
+    let (mut ok, mut refused) = (0, 0);
+    for h in handles {
+        let r = h.join().unwrap();
+        match r.status {
+            200 => {
+                ok += 1;
+                spent += r.json()["usage"]["cost"].as_f64().unwrap();
+            }
+            429 => {
+                refused += 1;
+                assert_eq!(r.json()["error"]["type"], "insufficient_quota");
+                assert_eq!(r.header("x-should-retry"), Some("false"));
+            }
+            s => panic!("status {s}: {}", r.text()),
+        }
+    }
+    assert!(ok > 0 && refused > 0, "{ok} answered, {refused} refused");
+    assert!(spent <= 0.0005 + 1e-12, "spent {spent} past the cap");
+    s.stop();
+}
