@@ -16,6 +16,7 @@ mod models;
 mod real_servers;
 mod report;
 mod resilience;
+mod sdk;
 mod serve;
 mod setup;
 mod tables;

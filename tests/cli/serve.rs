@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::support::{send_signal, Out, World, ANTHROPIC_KEY, GEMINI_KEY, OPENAI_KEY};
 
-const TOKEN: &str = "test-serve-token-0123456789abcdef";
+pub const TOKEN: &str = "test-serve-token-0123456789abcdef";
 
 /// A running `llmx serve`.
 pub struct Serve {
