@@ -96,10 +96,10 @@ fn the_openai_python_sdk_gets_what_it_expects() {
     let reqs = w.requests();
     let last_to = |needle: &str| {
         reqs.iter()
-            .filter(|r| {
+            .rev()
+            .find(|r| {
                 r.path.contains(needle) && String::from_utf8_lossy(&r.body).contains("temp_c")
             })
-            .last()
             .unwrap_or_else(|| panic!("no tool result went to {needle}"))
             .json()
     };
@@ -115,7 +115,14 @@ fn the_openai_python_sdk_gets_what_it_expects() {
     );
 
     // The mock says what images it was sent.
-    assert!(v["image"].as_str().unwrap().starts_with("I see 1 image: image/png"), "{}", v["image"]);
+    assert!(
+        v["image"]
+            .as_str()
+            .unwrap()
+            .starts_with("I see 1 image: image/png"),
+        "{}",
+        v["image"]
+    );
     let img = reqs
         .iter()
         .find(|r| String::from_utf8_lossy(&r.body).contains("What colour?"))
