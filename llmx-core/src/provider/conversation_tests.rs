@@ -362,3 +362,28 @@ fn gemini_thought_signatures_go_back_with_their_calls() {
     assert!(!r.tool_calls.is_empty());
     assert!(r.tool_calls.iter().any(|c| c.signature.is_some()));
 }
+
+#[test]
+fn a_gateway_clients_thought_signature_reaches_gemini_with_its_call() {
+    // What `llmx serve` hands a Chat Completions client, echoed back on the next turn.
+    let body = json!({"model": "gemini-2.5-flash", "messages": [
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function",
+            "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"},
+            "extra_content": {"google": {"thought_signature": "c2lnbmVk"}}}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "{\"temp_c\": 21}"},
+    ]});
+    let req = openai::parse_request(&body).unwrap();
+    let sent = build(Dialect::Gemini, &req);
+    let part = &sent["contents"][1]["parts"][0];
+    assert_eq!(part["functionCall"]["name"], "get_weather");
+    assert_eq!(part["thoughtSignature"], "c2lnbmVk");
+    // Fields the conversation does not hold travel to OpenAI-compatible upstreams as they came.
+    let mut with_extra = body.clone();
+    with_extra["top_p"] = json!(0.3);
+    with_extra["provider"] = json!({"sort": "price"});
+    let req = openai::parse_request(&with_extra).unwrap();
+    let out = build(Dialect::OpenAi, &req);
+    assert_eq!(out["top_p"], 0.3);
+    assert!(out.get("provider").is_none());
+}

@@ -851,7 +851,11 @@ pub fn parse_request(v: &Value) -> Result<ChatRequest, String> {
                     id: call_id(&c["id"]),
                     name: c["function"]["name"].as_str().unwrap_or("").to_string(),
                     arguments: arguments_text(&c["function"]["arguments"]),
-                    signature: None,
+                    // Gemini's thought signature, where a gateway put it (as Google's own
+                    // OpenAI-compatible endpoint does).
+                    signature: c["extra_content"]["google"]["thought_signature"]
+                        .as_str()
+                        .map(str::to_string),
                 }));
             }
         }
