@@ -1073,7 +1073,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__history)
-            opts="-n -f -h -V --since --model --search --limit --format --csv-safe --color --help --version show prune stats help"
+            opts="-n -f -h -V --since --model --search --limit --format --source --csv-safe --color --help --version show prune stats help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1105,6 +1105,10 @@ _llmx() {
                     ;;
                 -f)
                     COMPREPLY=($(compgen -W "table csv json jsonl markdown html" -- "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "serve cli" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1437,7 +1441,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__leaderboard)
-            opts="-f -h -V --since --min-n --sort --format --csv-safe --color --help --version"
+            opts="-f -h -V --since --min-n --sort --format --source --csv-safe --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1461,6 +1465,10 @@ _llmx() {
                     ;;
                 -f)
                     COMPREPLY=($(compgen -W "table csv json jsonl markdown html" -- "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "serve cli" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1621,7 +1629,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__usage)
-            opts="-f -h -V --since --by --format --csv-safe --color --help --version"
+            opts="-f -h -V --since --by --format --source --csv-safe --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1641,6 +1649,10 @@ _llmx() {
                     ;;
                 -f)
                     COMPREPLY=($(compgen -W "table csv json jsonl markdown html" -- "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "serve cli" -- "${cur}"))
                     return 0
                     ;;
                 --color)

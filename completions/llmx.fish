@@ -189,6 +189,8 @@ json\t''
 jsonl\t''
 markdown\t''
 html\t'One self-contained HTML report'"
+complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -l source -d 'Only `llmx serve`\'s requests, or only the command line\'s runs' -r -f -a "serve\t'`llmx serve`\'s requests'
+cli\t'compare, ask and bench'"
 complete -c llmx -n "__fish_llmx_using_subcommand history; and not __fish_seen_subcommand_from show prune stats help" -l color -d 'When to colour the output: auto, always (e.g. for `| less -R`), never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -244,6 +246,8 @@ json\t''
 jsonl\t''
 markdown\t''
 html\t'One self-contained HTML report'"
+complete -c llmx -n "__fish_llmx_using_subcommand usage" -l source -d 'Only `llmx serve`\'s requests, or only the command line\'s runs' -r -f -a "serve\t'`llmx serve`\'s requests'
+cli\t'compare, ask and bench'"
 complete -c llmx -n "__fish_llmx_using_subcommand usage" -l color -d 'When to colour the output: auto, always (e.g. for `| less -R`), never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -263,6 +267,8 @@ json\t''
 jsonl\t''
 markdown\t''
 html\t'One self-contained HTML report'"
+complete -c llmx -n "__fish_llmx_using_subcommand leaderboard" -l source -d 'Only `llmx serve`\'s requests, or only the command line\'s runs' -r -f -a "serve\t'`llmx serve`\'s requests'
+cli\t'compare, ask and bench'"
 complete -c llmx -n "__fish_llmx_using_subcommand leaderboard" -l color -d 'When to colour the output: auto, always (e.g. for `| less -R`), never' -r -f -a "auto\t''
 always\t''
 never\t''"

@@ -601,6 +601,15 @@ pub struct AskArgs {
     pub format: AskFormat,
 }
 
+/// Where a recorded run came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Source {
+    /// `llmx serve`'s requests.
+    Serve,
+    /// compare, ask and bench.
+    Cli,
+}
+
 /// `llmx serve`'s access log format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -721,6 +730,9 @@ pub struct HistoryListArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Only `llmx serve`'s requests, or only the command line's runs.
+    #[arg(long, value_enum, value_name = "serve|cli")]
+    pub source: Option<Source>,
     /// With --format csv: prefix cells that start with = + - @ TAB or CR with ' (spreadsheets).
     #[arg(long)]
     pub csv_safe: bool,
@@ -774,6 +786,9 @@ pub struct UsageArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Only `llmx serve`'s requests, or only the command line's runs.
+    #[arg(long, value_enum, value_name = "serve|cli")]
+    pub source: Option<Source>,
     /// With --format csv: prefix cells that start with = + - @ TAB or CR with ' (spreadsheets).
     #[arg(long)]
     pub csv_safe: bool,
@@ -793,6 +808,9 @@ pub struct LeaderboardArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Only `llmx serve`'s requests, or only the command line's runs.
+    #[arg(long, value_enum, value_name = "serve|cli")]
+    pub source: Option<Source>,
     /// With --format csv: prefix cells that start with = + - @ TAB or CR with ' (spreadsheets).
     #[arg(long)]
     pub csv_safe: bool,

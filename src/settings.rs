@@ -345,6 +345,8 @@ pub struct ReportSettings {
     pub terminal: bool,
     /// `--csv-safe`: CSV cells a spreadsheet would read as formulas get a leading `'`.
     pub csv_safe: bool,
+    /// `--source`: only serve's requests or only the command line's runs.
+    pub source: Option<llmx_core::history::query::Source>,
 }
 
 /// One of the reports on the history.
@@ -388,11 +390,21 @@ impl ReportSettings {
             },
             terminal: display.terminal,
             csv_safe: false,
+            source: None,
         }
     }
 
     fn csv_safe(mut self, on: bool) -> ReportSettings {
         self.csv_safe = on;
+        self
+    }
+
+    fn with_source(mut self, s: Option<crate::cli::Source>) -> Self {
+        use llmx_core::history::query::Source;
+        self.source = s.map(|s| match s {
+            crate::cli::Source::Serve => Source::Serve,
+            crate::cli::Source::Cli => Source::Cli,
+        });
         self
     }
 
@@ -407,6 +419,7 @@ impl ReportSettings {
                     search,
                     limit,
                     format,
+                    source,
                     csv_safe,
                 } = list;
                 let view = View::Runs {
@@ -415,7 +428,9 @@ impl ReportSettings {
                     search,
                     limit,
                 };
-                ReportSettings::new(view, format, false, facts).csv_safe(csv_safe)
+                ReportSettings::new(view, format, false, facts)
+                    .csv_safe(csv_safe)
+                    .with_source(source)
             }
             Some(C::Show {
                 run_id,
@@ -442,10 +457,13 @@ impl ReportSettings {
             since,
             by,
             format,
+            source,
             csv_safe,
         } = a;
         let view = View::Usage { since: since.0, by };
-        ReportSettings::new(view, format, false, facts).csv_safe(csv_safe)
+        ReportSettings::new(view, format, false, facts)
+            .csv_safe(csv_safe)
+            .with_source(source)
     }
 
     pub fn leaderboard(a: crate::cli::LeaderboardArgs, facts: Facts) -> ReportSettings {
@@ -454,6 +472,7 @@ impl ReportSettings {
             min_n,
             sort,
             format,
+            source,
             csv_safe,
         } = a;
         let view = View::Leaderboard {
@@ -461,7 +480,9 @@ impl ReportSettings {
             min_n,
             sort,
         };
-        ReportSettings::new(view, format, false, facts).csv_safe(csv_safe)
+        ReportSettings::new(view, format, false, facts)
+            .csv_safe(csv_safe)
+            .with_source(source)
     }
 }
 

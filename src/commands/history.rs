@@ -22,7 +22,10 @@ pub fn run(ctx: &Context, s: ReportSettings) -> Result<Exit, Error> {
         )));
     };
     let store = match Store::open_existing(&path) {
-        Ok(s) => Some(s),
+        Ok(mut st) => {
+            st.only(s.source);
+            Some(st)
+        }
         Err(HistoryError::Missing(_)) => None,
         Err(e) => return Err(e.into()),
     };

@@ -879,6 +879,33 @@ fn sigterm_lets_running_streams_finish_and_the_history_keeps_every_row() {
         .find(|r| r["command"] == "serve")
         .expect("a serve run");
     assert_eq!(serve_run["rows"], 20, "{serve_run}");
+    // --source tells gateway traffic from the command line's runs.
+    assert_eq!(w.run(&["ask", "-m", "openai/gpt-4o-mini", "hi"]).code, 0);
+    let commands = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["history", "--format", "json"];
+        all.extend(args);
+        w.run(&all)
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["command"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(commands(&[]), ["ask", "serve"]);
+    assert_eq!(commands(&["--source", "serve"]), ["serve"]);
+    assert_eq!(commands(&["--source", "cli"]), ["ask"]);
+    let requests = |source: &str| -> u64 {
+        let u = w
+            .run(&["usage", "--source", source, "--format", "json"])
+            .json();
+        u.as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["requests"].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!((requests("serve"), requests("cli")), (20, 1));
 }
 
 #[test]

@@ -211,6 +211,8 @@ pub fn path_in(data_dir: &Path) -> PathBuf {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Which runs the reports (`runs`, `usage`, `leaderboard`) read; `None`: all.
+    source: Option<query::Source>,
 }
 
 impl Store {
@@ -277,6 +279,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            source: None,
         };
         store.migrate()?;
         Ok(store)

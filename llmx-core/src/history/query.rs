@@ -163,7 +163,38 @@ fn opt_u64(v: Option<i64>) -> Option<u64> {
     v.map(|n| n.max(0) as u64)
 }
 
+/// Where a run came from: `llmx serve`'s requests, or the command line's runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Serve,
+    Cli,
+}
+
+impl Source {
+    /// The value the queries compare with (`serve` runs are recorded as command `serve`).
+    fn sql(self) -> &'static str {
+        match self {
+            Source::Serve => "serve",
+            Source::Cli => "cli",
+        }
+    }
+}
+
+/// The SQL condition "run `alias` is of the source in parameter `?n`" (true when it is NULL).
+fn source_is(alias: &str, n: u8) -> String {
+    format!("(?{n} IS NULL OR ({alias}.command = 'serve') = (?{n} = 'serve'))")
+}
+
 impl Store {
+    /// Read only the runs of `source` in the reports from now on (`None`: every run).
+    pub fn only(&mut self, source: Option<Source>) {
+        self.source = source;
+    }
+
+    fn source_sql(&self) -> Option<&'static str> {
+        self.source.map(Source::sql)
+    }
+
     /// Recent runs, newest first.
     pub fn runs(
         &self,
@@ -175,7 +206,7 @@ impl Store {
         let e = |x| self.err(x);
         let mut ids = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT key FROM runs r WHERE (?1 IS NULL OR started_ms >= ?1) \
                  AND (?2 IS NULL OR EXISTS (SELECT 1 FROM results x \
                    JOIN details d ON d.id = x.id JOIN models m ON m.key = x.model \
@@ -187,12 +218,20 @@ impl Store {
                      WHERE x.run = r.key AND instr(lower(t.text), lower(?3)) > 0) \
                    OR EXISTS (SELECT 1 FROM results x JOIN details d ON d.id = x.id \
                      WHERE x.run = r.key AND instr(lower(d.output), lower(?3)) > 0)) \
+                 AND {} \
                  ORDER BY started_ms DESC, key DESC LIMIT ?4",
-            )
+                source_is("r", 5)
+            ))
             .map_err(e)?;
         let keys: Vec<i64> = ids
             .query_map(
-                params![since_ms, model, search, limit.min(i64::MAX as usize) as i64],
+                params![
+                    since_ms,
+                    model,
+                    search,
+                    limit.min(i64::MAX as usize) as i64,
+                    self.source_sql()
+                ],
                 |r| r.get(0),
             )
             .and_then(|rows| rows.collect())
@@ -398,12 +437,16 @@ impl Store {
         let names = self.model_names()?;
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT model, at_ms, status, input_tokens, output_tokens, estimated, cost_usd \
-                 FROM results WHERE at_ms >= ?1",
-            )
+            .prepare(&format!(
+                "SELECT x.model, x.at_ms, x.status, x.input_tokens, x.output_tokens, x.estimated, \
+                 x.cost_usd FROM results x JOIN runs u ON u.key = x.run \
+                 WHERE x.at_ms >= ?1 AND {}",
+                source_is("u", 2)
+            ))
             .map_err(e)?;
-        let mut rows = stmt.query([since_ms.unwrap_or(i64::MIN)]).map_err(e)?;
+        let mut rows = stmt
+            .query(params![since_ms.unwrap_or(i64::MIN), self.source_sql()])
+            .map_err(e)?;
         let mut by_key: HashMap<i64, UsageLine> = HashMap::new();
         let empty = |key: String| UsageLine {
             key,
@@ -491,12 +534,16 @@ impl Store {
         let names = self.model_names()?;
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT model, status, latency_ms, ttft_ms, tokens_per_s, cost_usd, estimated, \
-                 output_tokens FROM results WHERE at_ms >= ?1 AND status != 2",
-            )
+            .prepare(&format!(
+                "SELECT x.model, x.status, x.latency_ms, x.ttft_ms, x.tokens_per_s, x.cost_usd, \
+                 x.estimated, x.output_tokens FROM results x JOIN runs u ON u.key = x.run \
+                 WHERE x.at_ms >= ?1 AND x.status != 2 AND {}",
+                source_is("u", 2)
+            ))
             .map_err(e)?;
-        let mut rows = stmt.query([since_ms.unwrap_or(i64::MIN)]).map_err(e)?;
+        let mut rows = stmt
+            .query(params![since_ms.unwrap_or(i64::MIN), self.source_sql()])
+            .map_err(e)?;
         let mut by: HashMap<i64, Acc> = HashMap::new();
         while let Some(r) = rows.next().map_err(e)? {
             let acc = by.entry(r.get(0).map_err(e)?).or_default();
