@@ -154,7 +154,8 @@ async fn serve(
     if !addr.ip().is_loopback() {
         crate::output::diag(format!(
             "warning: listening on {addr}, which other machines can reach: anyone who has the \
-             token can spend on every provider key you have"
+             token can spend on every provider key you have (requests must name this server in \
+             their Host: add --allow-host NAME for each name clients use)"
         ));
     }
     let history = match (s.history.record, engine.history()) {

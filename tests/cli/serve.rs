@@ -954,3 +954,192 @@ fn max_cost_holds_across_concurrent_requests() {
     assert!(spent <= 0.0005 + 1e-12, "spent {spent} past the cap");
     s.stop();
 }
+
+/// Read a streamed response from `s` until `needle` has arrived.
+fn read_until(s: &mut TcpStream, needle: &str) -> String {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&got).contains(needle) {
+        let n = s.read(&mut buf).expect("read");
+        assert!(
+            n > 0,
+            "closed before {needle:?}: {}",
+            String::from_utf8_lossy(&got)
+        );
+        got.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+fn open_stream(addr: &str, model: &str) -> TcpStream {
+    let body =
+        json!({"model": model, "stream": true, "messages": [{"role": "user", "content": "hi"}]})
+            .to_string();
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        s,
+        "POST /v1/chat/completions HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {TOKEN}\r\n\
+         content-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    s
+}
+
+/// The rows of the serve run in the history, as `history show` gives them.
+fn serve_rows(w: &World) -> Vec<Value> {
+    let runs = w
+        .run(&["history", "--source", "serve", "--format", "json"])
+        .json();
+    let id = runs[0]["id"].as_str().expect("a serve run").to_string();
+    let shown = w.run(&["history", "show", &id, "--format", "json"]);
+    shown.json().as_array().unwrap().clone()
+}
+
+#[test]
+fn a_client_that_goes_away_cancels_its_request_and_the_row_keeps_what_it_was_sent() {
+    let slow = json!({"text": "one two three four five six seven eight nine ten", "chunk_chars": 4,
+        "chunk_delay_ms": 300});
+    let mut w = World::with_server(json!({"models": {"slow": slow}}));
+    let s = Serve::start(&mut w, &[]);
+    let mut c = open_stream(&s.addr, "openai/slow");
+    let seen = read_until(&mut c, "\"content\":\"one \"");
+    assert!(seen.contains("200 OK"), "{seen}");
+    drop(c);
+    // The row is recorded when the server notices, at its next write.
+    std::thread::sleep(Duration::from_millis(900));
+    let out = s.stop();
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("error=cancelled"), "{}", out.stderr);
+    let rows = serve_rows(&w);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["error_kind"], "cancelled");
+    assert!(
+        rows[0]["output"].as_str().unwrap().starts_with("one "),
+        "{}",
+        rows[0]
+    );
+}
+
+#[test]
+fn past_the_shutdown_timeout_running_streams_end_with_an_error_event() {
+    let slow = json!({"text": "one two three four five six seven eight nine ten", "chunk_chars": 4,
+        "chunk_delay_ms": 400});
+    let mut w = World::with_server(json!({"models": {"slow": slow}}));
+    let s = Serve::start(&mut w, &["--shutdown-timeout", "0.3"]);
+    let mut c = open_stream(&s.addr, "openai/slow");
+    read_until(&mut c, "\"content\":\"one \"");
+    let started = std::time::Instant::now();
+    let out = s.stop();
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+    let mut rest = String::new();
+    let _ = c.read_to_string(&mut rest);
+    assert!(rest.contains("\"code\":\"shutting_down\""), "{rest}");
+    assert!(!rest.contains("[DONE]"), "{rest}");
+    let rows = serve_rows(&w);
+    assert_eq!(rows[0]["error_kind"], "cancelled", "{rows:?}");
+}
+
+#[test]
+fn the_daily_cap_is_read_back_from_the_history_after_a_restart() {
+    let mut w = World::with_server(json!({"default": {"bill": true}}));
+    let body = json!({"model": "openai/gpt-4o", "max_tokens": 20, "messages": [{"role": "user", "content": "hi"}]});
+    let s = Serve::start(&mut w, &["--max-cost-per-day", "0.0004"]);
+    let mut answered = 0;
+    let refused = loop {
+        let r = s.post("/v1/chat/completions", &body);
+        match r.status {
+            200 => answered += 1,
+            429 => break r,
+            other => panic!("{other}: {}", r.text()),
+        }
+        assert!(answered < 50, "the cap never held");
+    };
+    assert!(answered >= 1);
+    let msg = refused.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(msg.contains("--max-cost-per-day"), "{msg}");
+    s.stop();
+    // A new server the same day starts from what the history says was spent.
+    let s = Serve::start(&mut w, &["--max-cost-per-day", "0.0004"]);
+    assert_eq!(s.post("/v1/chat/completions", &body).status, 429);
+    s.stop();
+    // And a [serve] section in the config file sets the same.
+    w.config("[serve]\nmax_cost_per_day = 0.0004\n");
+    let s = Serve::start(&mut w, &[]);
+    assert_eq!(s.post("/v1/chat/completions", &body).status, 429);
+    s.stop();
+}
+
+#[test]
+fn the_access_log_as_json_names_each_request_and_nothing_it_said() {
+    let mut w = World::with_server(json!({}));
+    let s = Serve::start(&mut w, &["--log-format", "json"]);
+    s.post(
+        "/v1/chat/completions",
+        &chat("openai/gpt-4o-mini", "a secret question"),
+    );
+    s.get("/v1/models");
+    let out = s.stop();
+    let lines: Vec<Value> = out
+        .stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", out.stderr);
+    let line = &lines[0];
+    assert_eq!(line["status"], 200);
+    assert_eq!(line["wire"], "openai");
+    assert_eq!(line["model"], "openai/gpt-4o-mini");
+    assert_eq!(line["answered_by"], "openai/gpt-4o-mini");
+    assert_eq!(line["input_tokens"], 10);
+    assert!(line["cost_usd"].as_f64().unwrap() > 0.0);
+    assert!(line["request_id"].as_str().is_some_and(|i| !i.is_empty()));
+    assert!(!out.stderr.contains("secret question") && !out.stderr.contains("Hello from"));
+    assert_eq!(lines[1]["path"], "/v1/models");
+    // -q: no access log at all.
+    let s = Serve::start(&mut w, &["-q"]);
+    s.post("/v1/chat/completions", &chat("openai/gpt-4o-mini", "hi"));
+    assert_eq!(s.stop().stderr, "");
+}
+
+#[test]
+fn ipv6_loopback_and_wide_binds_say_where_they_listen() {
+    let mut w = World::with_server(json!({}));
+    let s = Serve::start(&mut w, &["--host", "::1"]);
+    assert!(
+        s.first_line.starts_with("listening on http://[::1]:"),
+        "{}",
+        s.first_line
+    );
+    let r = s.post("/v1/chat/completions", &chat("openai/gpt-4o-mini", "hi"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    s.stop();
+    let s = Serve::start(&mut w, &["--host", "0.0.0.0"]);
+    let out = s.stop();
+    assert!(
+        out.stderr.contains("warning: listening on 0.0.0.0:")
+            && out.stderr.contains("--allow-host"),
+        "{}",
+        out.stderr
+    );
+    // A port in use: a one-line error and exit 1.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = w.run(&["serve", "--port", &port]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.starts_with("error: cannot listen on 127.0.0.1:")
+            && out.stderr.lines().count() == 1,
+        "{}",
+        out.stderr
+    );
+}
