@@ -193,6 +193,10 @@ fn percent_encode(value: &str) -> String {
 
 /// The user name and password of a URL, as written and percent-decoded: secrets like a key.
 pub(crate) fn url_userinfo(url: &str) -> Vec<Secret> {
+    // No `@`, no user info (and no URL to parse on every request).
+    if !url.contains('@') {
+        return Vec::new();
+    }
     let Ok(u) = reqwest::Url::parse(url) else {
         return Vec::new();
     };

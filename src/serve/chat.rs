@@ -421,7 +421,13 @@ async fn start(
     };
     let links = job.links.len();
     // The engine holds no budget here (the caps were reserved above), so it refuses nothing.
-    let events = server.engine.call(job.clone(), opts).map_err(|_| {
+    // What a cancelled row needs of the job (its label and first link), not its request.
+    let shape = Job {
+        label: job.label.clone(),
+        links: job.links.first().cloned().into_iter().collect(),
+        request: Default::default(),
+    };
+    let events = server.engine.call(job, opts).map_err(|_| {
         Refusal::of(error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the request could not be started",
@@ -435,7 +441,7 @@ async fn start(
         links,
     };
     if wants_stream {
-        Ok(stream(fin, job, events, answer, include_usage, entry).await)
+        Ok(stream(fin, shape, events, answer, include_usage, entry).await)
     } else {
         Ok(whole(fin, events, answer, entry).await)
     }

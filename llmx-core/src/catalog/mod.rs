@@ -269,6 +269,17 @@ impl Catalog {
 
     /// The model `id` at `provider`: its own entry, else the most specific match rule.
     pub fn lookup(&self, provider: &str, id: &str) -> Option<&Model> {
+        let models = || {
+            self.blocks
+                .iter()
+                .filter(move |b| b.provider == provider)
+                .flat_map(|b| &b.models)
+        };
+        // An entry of that very id outranks every rule (and is found without scoring them);
+        // of several, the last, as below.
+        if let Some(m) = models().rfind(|m| m.id == id) {
+            return Some(m);
+        }
         self.blocks
             .iter()
             .filter(|b| b.provider == provider)

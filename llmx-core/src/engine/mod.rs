@@ -92,6 +92,8 @@ struct Limits {
     providers: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// By origin (`http://127.0.0.1:8080`): base URLs of one server share its counters.
     servers: Mutex<HashMap<String, Arc<Server>>>,
+    /// Each base URL seen, to its server's counters (a URL is parsed once, not per request).
+    by_base_url: Mutex<HashMap<String, Arc<Server>>>,
 }
 
 /// Requests to one server: in flight now, and started so far.
@@ -120,8 +122,14 @@ impl Limits {
     }
 
     fn server(&self, base_url: &str) -> Arc<Server> {
+        let mut known = self.by_base_url.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = known.get(base_url) {
+            return s.clone();
+        }
         let mut m = self.servers.lock().unwrap_or_else(|e| e.into_inner());
-        m.entry(origin(base_url)).or_default().clone()
+        let s = m.entry(origin(base_url)).or_default().clone();
+        known.insert(base_url.to_string(), s.clone());
+        s
     }
 }
 

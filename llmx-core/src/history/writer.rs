@@ -112,6 +112,11 @@ impl Drop for HistoryWriter {
     }
 }
 
+/// How long the writer waits for more rows before committing what it has.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(20);
+/// The most rows committed at once.
+const GATHER_MAX: usize = 2_000;
+
 /// The writer thread: open the store, then commit what arrives, a batch at a time, until every
 /// sender is gone. A failure is kept for the next flush; after a failed open, writes are read
 /// and dropped.
@@ -137,11 +142,21 @@ fn serve(
     while let Ok(first) = rx.recv() {
         let mut writes = Vec::new();
         let mut flushes = Vec::new();
-        for m in std::iter::once(first).chain(rx.try_iter()) {
+        // Rows that keep coming (a server's requests, a benchmark's cells) are gathered for a
+        // moment and committed together; a flush ends the wait at once.
+        let until = std::time::Instant::now() + GATHER;
+        let mut next = Some(first);
+        while let Some(m) = next.take() {
             match m {
                 Msg::Write(w) => writes.push(w),
                 Msg::Flush(done) => flushes.push(done),
             }
+            if !flushes.is_empty() || writes.len() >= GATHER_MAX {
+                next = rx.try_recv().ok();
+                continue;
+            }
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            next = rx.recv_timeout(left).ok();
         }
         if let (Some(s), false) = (store.as_mut(), writes.is_empty()) {
             if let Err(e) = s.write(&writes, &mut cache) {

@@ -143,7 +143,7 @@ impl HttpClient {
         ex: &super::wire_log::Exchange,
         head_within: Option<Duration>,
     ) -> Result<reqwest::Response, ProviderError> {
-        guard(&call.url, creds)?;
+        let url = guard(&call.url, creds)?;
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         headers.insert(
@@ -172,12 +172,7 @@ impl HttpClient {
         if let Some(full) = ex.on() {
             log_sent(ex, call, creds, &headers, full.then_some(&body[..]));
         }
-        let head = self
-            .client
-            .post(&call.url)
-            .headers(headers)
-            .body(body)
-            .send();
+        let head = self.client.post(url).headers(headers).body(body).send();
         let head = match head_within {
             Some(t) => tokio::time::timeout(t, head).await.map_err(|_| {
                 ProviderError::limit(
@@ -393,11 +388,12 @@ pub(crate) fn credentials_allowed(url: &reqwest::Url, creds: &Credentials) -> bo
     !creds.any() || url.scheme() == "https" || (url.scheme() == "http" && is_loopback(url))
 }
 
-fn guard(url: &str, creds: &Credentials) -> Result<(), ProviderError> {
+/// The request URL, parsed, if `creds` may go to it.
+fn guard(url: &str, creds: &Credentials) -> Result<reqwest::Url, ProviderError> {
     let parsed = reqwest::Url::parse(url)
         .map_err(|_| ProviderError::new(ErrorKind::BadRequest, "the request URL is not valid"))?;
     if credentials_allowed(&parsed, creds) {
-        return Ok(());
+        return Ok(parsed);
     }
     Err(ProviderError::new(
         ErrorKind::BadRequest,
