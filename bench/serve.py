@@ -8,7 +8,8 @@ bench/load (Rust, hyper, one keep-alive connection per worker):
   (1) added latency at concurrency 1: p50 and p99 of serve minus direct, over --requests
       requests, to an OpenAI-compatible upstream (goal <= 150 us p99) and translated to
       Anthropic and Gemini (goal <= 300 us p99; the direct baseline is the OpenAI wire)
-  (2) requests per second and p99 at concurrency 64 (goal: serve >= 90% of direct)
+  (2) requests per second and p99 at concurrency 64 (goal: serve >= 90% of direct), with a
+      zero-latency upstream (serve, mock and load share 2 cores) and with one answering in 20 ms
   (3) 512 concurrent streams of 64 deltas: every delta arrives, added TTFT p99 (<= 300 us)
   (4) peak RSS: idle (<= 15 MiB) and during the 512 streams (<= 60 MiB), and after
   (5) time from starting `llmx serve` to its first 200 (<= 50 ms)
@@ -91,6 +92,7 @@ def main():
             sys.exit("build first: cargo build --release --workspace")
     script = {"models": {
         "m": {"text": "Hello."},
+        "m20": {"text": "Hello.", "ttft_ms": 20},
         "s64": {"text": "abcdefgh" * 64, "chunk_chars": 8},
     }}
     script_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
@@ -140,6 +142,14 @@ def main():
         results["c64_serve_over_direct"] = s64["rps"] / d64["rps"]
         results["c64_direct_p99_us"] = d64["latency_us"]["p99"]
         results["c64_serve_p99_us"] = s64["latency_us"]["p99"]
+        # The same with an upstream that takes 20 ms, as a model does (and more): what the
+        # server adds when it is not competing with a zero-latency upstream for the CPU.
+        d20 = load(direct, "m20", 64, 6400, 640)
+        s20 = load(via, "openai/m20", 64, 6400, 640)
+        results["c64_20ms_direct_rps"] = d20["rps"]
+        results["c64_20ms_serve_rps"] = s20["rps"]
+        results["c64_20ms_serve_over_direct"] = s20["rps"] / d20["rps"]
+        results["c64_20ms_added_p99_us"] = s20["latency_us"]["p99"] - d20["latency_us"]["p99"]
 
         ds = load(direct, "s64", 512, 512, 0, stream=True)
         peak = Peak(serve.pid)
