@@ -9,7 +9,6 @@
 //!   runtime, signals, recovery, exit codes).
 //! - [`sink`]: the progress display, `ask`'s stream and the result writers; [`render`]: the
 //!   table, Markdown, HTML report and listings; [`output`]: what may be printed where.
-//! - [`serve`]: `llmx serve`, the local OpenAI-compatible endpoint over the same engine.
 //! - [`error`]: every message a user sees, and the exit codes; [`sys`]: process-level facts.
 
 // What `main` uses is public; everything else is the binary's own.
@@ -19,7 +18,6 @@ pub(crate) mod config;
 pub mod error;
 pub mod output;
 pub(crate) mod render;
-pub(crate) mod serve;
 pub(crate) mod settings;
 pub(crate) mod sink;
 pub mod sys;

@@ -967,6 +967,35 @@ pub struct ServeSettings {
     pub token: Option<llmx_core::secret::Secret>,
 }
 
+/// The web origins allowed to call `llmx serve` (the config's, then the flags'), each as
+/// `scheme://host[:port]`.
+fn allowed_origins(config: &[String], flags: Vec<String>) -> Result<Vec<String>, Error> {
+    let bad = |problem: String| Error::BadServeSetting {
+        what: "--cors-origin".into(),
+        problem,
+    };
+    let mut origins = config.to_vec();
+    origins.extend(flags);
+    origins
+        .into_iter()
+        .map(|o| {
+            let t = o.trim_end_matches('/');
+            match url::Url::parse(t) {
+                Ok(u)
+                    if matches!(u.scheme(), "http" | "https")
+                        && u.host().is_some()
+                        && u.path() == "/" =>
+                {
+                    Ok(u.origin().ascii_serialization())
+                }
+                _ => Err(bad(format!(
+                    "`{o}` is not a web origin; give one such as http://localhost:3000"
+                ))),
+            }
+        })
+        .collect()
+}
+
 /// The most `llmx serve` waits for requests in flight when told to stop, by default.
 pub const SERVE_SHUTDOWN_SECS: f64 = 10.0;
 /// `llmx serve`'s port when none is given.
@@ -1018,29 +1047,7 @@ impl ServeSettings {
                 ));
             }
         }
-        let mut origins = c.cors_origins.clone();
-        origins.extend(cors_origins);
-        let origins = origins
-            .into_iter()
-            .map(|o| {
-                let t = o.trim_end_matches('/');
-                match url::Url::parse(t) {
-                    Ok(u)
-                        if matches!(u.scheme(), "http" | "https")
-                            && u.host().is_some()
-                            && u.path() == "/" =>
-                    {
-                        Ok(u.origin().ascii_serialization())
-                    }
-                    _ => Err(bad(
-                        "--cors-origin",
-                        format!(
-                            "`{o}` is not a web origin; give one such as http://localhost:3000"
-                        ),
-                    )),
-                }
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let origins = allowed_origins(&c.cors_origins, cors_origins)?;
         let usd = |what: &str, v: Option<f64>| -> Result<Option<f64>, Error> {
             match v {
                 Some(x) if !(x.is_finite() && x > 0.0) => Err(bad(

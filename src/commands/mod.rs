@@ -10,6 +10,7 @@ pub mod keys;
 pub mod models;
 pub mod past_bench;
 pub mod pipeline;
+pub mod serve;
 
 use std::sync::{Arc, OnceLock};
 
@@ -217,7 +218,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         }
         Command::Serve(args) => {
             let s = crate::settings::ServeSettings::resolve(args, &env, &defaults)?;
-            crate::serve::run(&ctx, s)
+            serve::run(&ctx, s)
         }
         Command::History(a) => {
             history::run(&ctx, crate::settings::ReportSettings::history(a, facts))

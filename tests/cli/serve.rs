@@ -241,6 +241,17 @@ fn streamed_text(chunks: &[Value]) -> String {
         .collect()
 }
 
+/// The body of the last chat request the mock received (the model listings fetched at start
+/// are GETs).
+fn last_post(w: &World) -> Value {
+    w.requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.method == "POST")
+        .expect("a POST")
+        .json()
+}
+
 /// No request the mock received carries the serve token, anywhere.
 fn assert_token_never_upstream(w: &World) {
     for r in w.requests() {
@@ -335,7 +346,12 @@ fn chat_completions_in_all_three_dialects_plain_and_streamed() {
         }
     }
     // Upstream requests carry the provider's key, never the client's token.
-    let reqs = w.requests();
+    // (The listings fetched at start are GETs.)
+    let reqs: Vec<_> = w
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
     assert_eq!(reqs.len(), 9);
     for r in &reqs {
         let key = r
@@ -535,7 +551,7 @@ fn fields_llmx_does_not_know_reach_openai_and_other_dialects_name_what_they_drop
             "seed": 7,
             "logit_bias": {"50256": -100},
             "response_format": {"type": "json_object"},
-            "provider": {"allow_fallbacks": true},
+            "provider": {"allow_fallbacks": true, "max_price": {"prompt": 1}},
             "transforms": [],
             "usage": {"include": true},
             "max_tokens": 50,
@@ -543,8 +559,12 @@ fn fields_llmx_does_not_know_reach_openai_and_other_dialects_name_what_they_drop
     };
     let r = s.post("/v1/chat/completions", &body("openai/gpt-4o-mini"));
     assert_eq!(r.status, 200, "{}", r.text());
-    assert!(r.header("x-llmx-notes").is_none());
-    let sent = w.requests().last().unwrap().json();
+    // Routing llmx does not do is said, not silently ignored.
+    assert_eq!(
+        r.header("x-llmx-notes"),
+        Some("`provider.max_price` ignored: llmx does not route by it")
+    );
+    let sent = last_post(&w);
     assert_eq!(sent["model"], "gpt-4o-mini");
     assert_eq!(sent["top_p"], 0.5);
     assert_eq!(sent["seed"], 7);
@@ -568,7 +588,7 @@ fn fields_llmx_does_not_know_reach_openai_and_other_dialects_name_what_they_drop
         assert!(notes.contains(dropped), "{notes}");
     }
     assert!(!notes.contains("top_p"), "{notes}");
-    let sent = w.requests().last().unwrap().json();
+    let sent = last_post(&w);
     assert_eq!(sent["top_p"], 0.5);
     assert_eq!(sent["system"], "Be brief.");
     assert!(sent.get("seed").is_none());
@@ -580,7 +600,7 @@ fn fields_llmx_does_not_know_reach_openai_and_other_dialects_name_what_they_drop
         notes.contains("`logit_bias`") && !notes.contains("seed"),
         "{notes}"
     );
-    let sent = w.requests().last().unwrap().json();
+    let sent = last_post(&w);
     assert_eq!(sent["generationConfig"]["topP"], 0.5);
     assert_eq!(sent["generationConfig"]["seed"], 7);
     assert_eq!(
@@ -646,7 +666,7 @@ fn a_tool_loop_runs_against_every_dialect() {
             ]});
             let r = s.post("/v1/chat/completions", &second);
             assert_eq!(r.status, 200, "{model}: {}", r.text());
-            let sent = w.requests().last().unwrap().json();
+            let sent = last_post(&w);
             match provider {
                 "openai" => {
                     assert_eq!(sent["messages"][1]["tool_calls"][0]["id"], id.as_str());
@@ -749,7 +769,8 @@ fn errors_keep_their_status_and_fallbacks_are_invisible_before_the_first_token()
 
 #[test]
 fn models_lists_what_the_server_can_reach() {
-    let mut w = World::with_server(json!({}));
+    // A model only the provider's own listing knows (a local server's, say).
+    let mut w = World::with_server(json!({"models": {"only-listed-9000": {}}}));
     w.unset("GEMINI_API_KEY");
     let s = Serve::start(&mut w, &[]);
     let r = s.get("/v1/models");
@@ -766,6 +787,21 @@ fn models_lists_what_the_server_can_reach() {
     assert!(
         !ids.iter().any(|i| i.starts_with("gemini/")),
         "no key, not listed: {ids:?}"
+    );
+    assert!(
+        ids.contains(&"openai/only-listed-9000"),
+        "the live listing merged: {ids:?}"
+    );
+    // Fetched for providers with a key only, and never OpenRouter's public catalog.
+    let listed: Vec<String> = w
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET")
+        .map(|r| r.path.clone())
+        .collect();
+    assert!(
+        !listed.iter().any(|p| p.contains("v1beta")),
+        "no key, no listing: {listed:?}"
     );
     let m = v["data"]
         .as_array()

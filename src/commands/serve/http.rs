@@ -179,7 +179,10 @@ async fn route(
             };
             super::chat::handle(server.clone(), ask, body, entry).await
         }
-        "/models" => known(&Method::GET).unwrap_or_else(|| super::models::list(server, req.uri())),
+        "/models" => match known(&Method::GET) {
+            Some(r) => r,
+            None => super::models::list(server, req.uri()).await,
+        },
         r if r.starts_with("/models/") => known(&Method::GET)
             .unwrap_or_else(|| super::models::one(server, &r["/models/".len()..])),
         _ => not_found(path),

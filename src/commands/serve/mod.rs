@@ -54,6 +54,9 @@ pub(crate) struct Server {
     /// an error event.
     pub hard_stop: watch::Receiver<bool>,
     pub started: std::time::Instant,
+    /// The configured providers' own model listings, fetched once in the background at start
+    /// (`None` until they are in).
+    pub listed: watch::Receiver<Option<Arc<Vec<llmx_core::catalog::Block>>>>,
 }
 
 /// Wait until `rx` holds true (forever if its sender is gone while it is false).
@@ -162,33 +165,9 @@ async fn serve(
              their Host: add --allow-host NAME for each name clients use)"
         ));
     }
-    let history = match (s.history.record, engine.history()) {
-        (true, Some(w)) => {
-            let id = llmx_core::history::new_run_id(engine.clock().now());
-            w.send(Write::Run(RunRecord {
-                id: id.clone(),
-                started_ms: llmx_core::history::epoch_ms(engine.clock().now()),
-                command: "serve".into(),
-                models: s.models.as_ref().map(|m| m.join(",")).unwrap_or_default(),
-                prompt_hash: None,
-                summary: None,
-                params: "{}".into(),
-                prices_as_of: engine.catalog().prices_as_of.clone(),
-                bench_run: None,
-            }));
-            Some((w.clone(), id))
-        }
-        _ => None,
-    };
-    let day = match s.max_cost_per_day {
-        Some(cap) => {
-            let now = engine.clock().now();
-            let today = day_of(now);
-            let spent = spent_since(&engine, today * 86_400_000);
-            Some(Mutex::new((today, Arc::new(Budget::new(cap, spent)))))
-        }
-        None => None,
-    };
+    let history = record_run(&engine, &s);
+    let day = day_budget(&engine, &s);
+    let listed = fetch_listings(&engine);
     let (stop_tx, hard_stop) = watch::channel(false);
     let shutdown_timeout = s.shutdown_timeout;
     let server = Arc::new(Server {
@@ -205,6 +184,7 @@ async fn serve(
         seq: AtomicU64::new(0),
         hard_stop,
         started: std::time::Instant::now(),
+        listed,
     });
     {
         let mut out = std::io::stdout().lock();
@@ -236,21 +216,8 @@ async fn serve(
             }
         }
     }
-    // Stop accepting; let the requests in flight finish, then end those still running.
     drop(listener);
-    let _ = drain_tx.send(true);
-    let drained = tokio::time::timeout(shutdown_timeout, async {
-        while conns.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
-        let _ = stop_tx.send(true);
-        let _ = tokio::time::timeout(Duration::from_secs(2), async {
-            while conns.join_next().await.is_some() {}
-        })
-        .await;
-        conns.abort_all();
-    }
+    drain(conns, &drain_tx, &stop_tx, shutdown_timeout).await;
     if let Some((w, id)) = &server.history {
         w.send(Write::Finish {
             id: id.clone(),
@@ -266,6 +233,47 @@ async fn serve(
     Ok(Exit::Success)
 }
 
+/// How long one provider's listing may take at start.
+const LISTING_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Fetch, in the background, the model listings of the providers this server can reach (a key,
+/// or a server that needs none; never OpenRouter's public catalog without a key), as
+/// `llmx models --refresh` reads them. A provider that does not answer keeps its catalog rows.
+fn fetch_listings(engine: &Engine) -> watch::Receiver<Option<Arc<Vec<llmx_core::catalog::Block>>>> {
+    let (tx, rx) = watch::channel(None);
+    let engine = engine.clone();
+    tokio::spawn(async move {
+        // Key lookups may wait on the OS keyring: not on the server's thread.
+        let e = engine.clone();
+        let sources = tokio::task::spawn_blocking(move || {
+            let keys = e.keys();
+            llmx_core::catalog::refresh::sources(e.registry(), keys, None)
+                .into_iter()
+                // Only providers a request could reach: a key, or a server that needs none
+                // (OpenRouter's public catalog is not fetched without a key).
+                .filter(|s| {
+                    e.registry()
+                        .get(&s.provider)
+                        .is_some_and(|p| keys.find(p).is_some() || (!p.key_required && !s.priced))
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+        let got = llmx_core::catalog::refresh::fetch(
+            engine.http(),
+            &sources,
+            engine.clock().now(),
+            LISTING_TIMEOUT,
+        )
+        .await;
+        let mut blocks = got.cache.listed;
+        blocks.extend(got.cache.priced);
+        let _ = tx.send(Some(Arc::new(blocks)));
+    });
+    rx
+}
+
 /// Once the last connection closes, hand the memory a burst of requests used back to the
 /// system (glibc keeps freed memory in its arenas otherwise, and the server would idle at its
 /// peak).
@@ -275,6 +283,64 @@ fn give_back_memory() {
     // pointers and is safe to call at any time.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+/// The history's run for this server (command `serve`), when it records.
+fn record_run(engine: &Engine, s: &ServeSettings) -> Option<(Arc<HistoryWriter>, String)> {
+    match (s.history.record, engine.history()) {
+        (true, Some(w)) => {
+            let id = llmx_core::history::new_run_id(engine.clock().now());
+            w.send(Write::Run(RunRecord {
+                id: id.clone(),
+                started_ms: llmx_core::history::epoch_ms(engine.clock().now()),
+                command: "serve".into(),
+                models: s.models.as_ref().map(|m| m.join(",")).unwrap_or_default(),
+                prompt_hash: None,
+                summary: None,
+                params: "{}".into(),
+                prices_as_of: engine.catalog().prices_as_of.clone(),
+                bench_run: None,
+            }));
+            Some((w.clone(), id))
+        }
+        _ => None,
+    }
+}
+
+/// Today's budget for `--max-cost-per-day`, started from what the history says was spent.
+fn day_budget(engine: &Engine, s: &ServeSettings) -> Option<Mutex<(i64, Arc<Budget>)>> {
+    match s.max_cost_per_day {
+        Some(cap) => {
+            let now = engine.clock().now();
+            let today = day_of(now);
+            let spent = spent_since(engine, today * 86_400_000);
+            Some(Mutex::new((today, Arc::new(Budget::new(cap, spent)))))
+        }
+        None => None,
+    }
+}
+
+/// Stop accepting; let the requests in flight finish, then (past `timeout`) end the streams
+/// still running with an error event, and give up on what is left.
+async fn drain(
+    mut conns: tokio::task::JoinSet<()>,
+    drain_tx: &watch::Sender<bool>,
+    stop_tx: &watch::Sender<bool>,
+    timeout: Duration,
+) {
+    let _ = drain_tx.send(true);
+    let drained = tokio::time::timeout(timeout, async {
+        while conns.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        let _ = stop_tx.send(true);
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            while conns.join_next().await.is_some() {}
+        })
+        .await;
+        conns.abort_all();
     }
 }
 

@@ -67,12 +67,16 @@ fn entry(id: &str, provider: &str, m: &llmx_core::catalog::Model, created: i64) 
 }
 
 /// The listed models: `provider/id` for each catalog row, then the aliases that lead to one.
-fn all(server: &Server, everything: bool) -> Vec<Value> {
+fn all(
+    server: &Server,
+    everything: bool,
+    listed: Option<&[llmx_core::catalog::Block]>,
+) -> Vec<Value> {
     let catalog = server.engine.catalog();
     let registry = server.engine.registry();
     let created = llmx_core::history::epoch_ms(server.engine.clock().now()) / 1000;
     let mut out = Vec::new();
-    let mut listed = std::collections::HashMap::new();
+    let mut listed_ids = std::collections::HashMap::new();
     for block in &catalog.blocks {
         let Some(p) = registry.get(&block.provider) else {
             continue;
@@ -82,12 +86,32 @@ fn all(server: &Server, everything: bool) -> Vec<Value> {
         }
         for m in block.models.iter().filter(|m| !m.deprecated) {
             let id = format!("{}/{}", block.provider, m.id);
-            listed.insert(id.clone(), out.len());
+            listed_ids.insert(id.clone(), out.len());
             out.push(entry(&id, &block.provider, m, created));
         }
     }
+    // What the providers list themselves that the catalog lacks (a local server's models, a
+    // custom provider's): listed with what is known, no price.
+    if let Some(blocks) = listed {
+        for block in blocks.iter() {
+            let Some(p) = registry.get(&block.provider) else {
+                continue;
+            };
+            if !everything && !reachable(server, p) {
+                continue;
+            }
+            for m in &block.models {
+                let id = format!("{}/{}", block.provider, m.id);
+                if listed_ids.contains_key(&id) {
+                    continue;
+                }
+                listed_ids.insert(id.clone(), out.len());
+                out.push(entry(&id, &block.provider, m, created));
+            }
+        }
+    }
     for (alias, target) in &catalog.aliases {
-        if let Some(&i) = listed.get(target) {
+        if let Some(&i) = listed_ids.get(target) {
             let mut v = out[i].clone();
             v["id"] = json!(alias);
             v["name"] = json!(format!("{alias} ({target})"));
@@ -104,19 +128,34 @@ fn all(server: &Server, everything: bool) -> Vec<Value> {
     out
 }
 
-pub(crate) fn list(server: &Server, uri: &Uri) -> Response<Body> {
+/// How long a list request waits for the providers' own listings fetched at start.
+const LISTINGS_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+pub(crate) async fn list(server: &Server, uri: &Uri) -> Response<Body> {
     let everything = uri
         .query()
         .is_some_and(|q| q.split('&').any(|kv| kv == "all=true" || kv == "all=1"));
+    let mut rx = server.listed.clone();
+    let now = rx.borrow_and_update().clone();
+    let listed = match now {
+        Some(l) => Some(l),
+        None => {
+            // They come once: one change is all there is to wait for.
+            let _ = tokio::time::timeout(LISTINGS_WAIT, rx.changed()).await;
+            let after = rx.borrow().clone();
+            after
+        }
+    };
     json_response(
         StatusCode::OK,
-        &json!({"object": "list", "data": all(server, everything)}),
+        &json!({"object": "list", "data": all(server, everything, listed.as_deref().map(|v| &v[..]))}),
     )
 }
 
 pub(crate) fn one(server: &Server, id: &str) -> Response<Body> {
     let id = percent_decode(id);
-    match all(server, true)
+    let listed = server.listed.borrow().clone();
+    match all(server, true, listed.as_deref().map(|v| &v[..]))
         .into_iter()
         .find(|m| m["id"] == id.as_str())
     {

@@ -59,7 +59,12 @@ struct Asked {
     no_fallback: bool,
     only: Option<Vec<String>>,
     ignore: Vec<String>,
+    /// Routing asked for that llmx does not do, said in the response's notes.
+    notes: Vec<String>,
 }
+
+/// The `provider` fields llmx maps onto its routing.
+const PROVIDER_FIELDS: &[&str] = &["order", "only", "ignore", "allow_fallbacks", "sort"];
 
 fn asked(v: &Value) -> Result<Asked, Refusal> {
     let mut chain: Vec<String> = Vec::new();
@@ -113,12 +118,28 @@ fn asked(v: &Value) -> Result<Asked, Refusal> {
         _ => None,
     };
     let only = Some(names("only")).filter(|o| !o.is_empty());
+    let mut notes: Vec<String> = p
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, v)| !PROVIDER_FIELDS.contains(&k.as_str()) && !v.is_null())
+        .map(|(k, _)| format!("`provider.{k}` ignored: llmx does not route by it"))
+        .collect();
+    if let Some(sort) = p["sort"]
+        .as_str()
+        .filter(|s| !matches!(*s, "price" | "latency" | "throughput"))
+    {
+        notes.push(format!(
+            "`provider.sort` `{sort}` ignored: llmx sorts by price, latency or throughput"
+        ));
+    }
     Ok(Asked {
         spec: chain.join("|"),
         route,
         no_fallback: p["allow_fallbacks"].as_bool() == Some(false),
         only,
         ignore: names("ignore"),
+        notes,
     })
 }
 
@@ -240,13 +261,21 @@ struct Finish {
     request_id: String,
     user: Option<String>,
     held: Option<Held>,
+    /// The server's own notes on the request (routing it does not do), before the dialect's.
+    notes: Vec<String>,
     started_at: std::time::SystemTime,
     _permit: OwnedSemaphorePermit,
 }
 
 impl Finish {
     /// Settle the caps, project the row, record it; the row for the response and the log.
-    fn done(&mut self, r: &JobResult, entry: &mut Entry) -> Row {
+    fn done(&mut self, r: &mut JobResult, entry: &mut Entry) -> Row {
+        if !self.notes.is_empty() {
+            let mut notes = std::mem::take(&mut self.notes);
+            notes.append(&mut r.notes);
+            r.notes = notes;
+        }
+        let r = &*r;
         let catalog = self.server.engine.catalog();
         let billed = llmx_core::row::cost(r, catalog);
         if let Some(h) = self.held.take() {
@@ -305,50 +334,13 @@ pub(crate) async fn handle(
     }
 }
 
-async fn start(
-    server: Arc<Server>,
-    ask: &Ask,
-    body: Bytes,
-    entry: &mut Entry,
-) -> Result<Response<Body>, Refusal> {
-    let v: Value = serde_json::from_slice(&body)
-        .map_err(|e| bad(format!("the body is not JSON: {e}"), "invalid_json"))?;
-    if !v.is_object() {
-        return Err(bad("the body must be a JSON object", "invalid_json"));
-    }
-    let a = asked(&v)?;
-    entry.asked = Some(a.spec.clone());
-    if let Some(allowed) = &server.settings.models {
-        if !a.spec.split('|').all(|m| allowed.iter().any(|x| x == m)) {
-            return Err(Refusal::of(error(
-                StatusCode::FORBIDDEN,
-                &format!(
-                    "this server answers for {} only",
-                    allowed
-                        .iter()
-                        .map(|m| format!("`{m}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                "permission_error",
-                "model_not_allowed",
-            )));
-        }
-    }
-    let wants_stream = v["stream"].as_bool() == Some(true);
-    let include_usage = v["stream_options"]["include_usage"].as_bool() == Some(true);
-    let mut req =
-        llmx_core::provider::openai::parse_request(&v).map_err(|e| bad(e, "invalid_request"))?;
-    if req.messages.is_empty() {
-        return Err(bad(
-            "`messages` is empty: send at least one message",
-            "invalid_request",
-        ));
-    }
-    // llmx streams from the upstream either way: time to first token, and no idle socket.
-    req.stream = true;
-    let user = v["user"].as_str().map(str::to_string);
-    let prompt = last_user_text(&req);
+/// The job for what the body asks: the spec resolved (chains, routes), OpenRouter's
+/// `only`/`ignore` applied, images made sendable, and links that cannot take it stopped.
+async fn plan(
+    server: &Server,
+    a: &Asked,
+    req: llmx_core::provider::ChatRequest,
+) -> Result<Job, Refusal> {
     let mut job = server
         .planner
         .job(&a.spec, a.route.as_ref(), a.no_fallback, req)
@@ -395,6 +387,60 @@ async fn start(
             ),
         }));
     }
+    Ok(job)
+}
+
+/// A spec outside the `[serve] models` allowlist is refused.
+fn allowed(server: &Server, spec: &str) -> Result<(), Refusal> {
+    if let Some(allowed) = &server.settings.models {
+        if !spec.split('|').all(|m| allowed.iter().any(|x| x == m)) {
+            return Err(Refusal::of(error(
+                StatusCode::FORBIDDEN,
+                &format!(
+                    "this server answers for {} only",
+                    allowed
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                "permission_error",
+                "model_not_allowed",
+            )));
+        }
+    }
+    Ok(())
+}
+
+async fn start(
+    server: Arc<Server>,
+    ask: &Ask,
+    body: Bytes,
+    entry: &mut Entry,
+) -> Result<Response<Body>, Refusal> {
+    let v: Value = serde_json::from_slice(&body)
+        .map_err(|e| bad(format!("the body is not JSON: {e}"), "invalid_json"))?;
+    if !v.is_object() {
+        return Err(bad("the body must be a JSON object", "invalid_json"));
+    }
+    let a = asked(&v)?;
+    entry.asked = Some(a.spec.clone());
+    allowed(&server, &a.spec)?;
+    let wants_stream = v["stream"].as_bool() == Some(true);
+    let include_usage = v["stream_options"]["include_usage"].as_bool() == Some(true);
+    let mut req =
+        llmx_core::provider::openai::parse_request(&v).map_err(|e| bad(e, "invalid_request"))?;
+    if req.messages.is_empty() {
+        return Err(bad(
+            "`messages` is empty: send at least one message",
+            "invalid_request",
+        ));
+    }
+    // llmx streams from the upstream either way: time to first token, and no idle socket.
+    req.stream = true;
+    let user = v["user"].as_str().map(str::to_string);
+    let prompt = last_user_text(&req);
+    let job = plan(&server, &a, req).await?;
     let held = reserve(&server, &job)?;
     let permit = server.slots.clone().acquire_owned().await.map_err(|_| {
         Refusal::of(error(
@@ -416,6 +462,7 @@ async fn start(
         request_id: ask.id.clone(),
         user,
         held: Some(held),
+        notes: a.notes,
         started_at: server.engine.clock().now(),
         _permit: permit,
     };
@@ -616,8 +663,7 @@ fn headers_of(resp: &mut Response<Body>, r: &JobResult, row: &Row) {
     set(
         h,
         "x-llmx-cost",
-        &row.cost_usd
-            .map_or_else(|| "unknown".into(), |c| format!("{c}")),
+        &money(row.cost_usd).map_or_else(|| "unknown".into(), llmx_core::row::plain_decimal),
     );
     if !r.notes.is_empty() {
         set(h, "x-llmx-notes", &header_text(&r.notes.join("; ")));
@@ -647,7 +693,8 @@ async fn whole(
             }
         }
     };
-    let row = fin.done(&r, entry);
+    let mut r = r;
+    let row = fin.done(&mut r, entry);
     if r.failed() {
         return failure(&r, &answer);
     }
@@ -761,8 +808,8 @@ async fn stream(
                 "internal",
             );
         }
-        Before::Done(r) if r.failed() => {
-            fin.done(&r, entry);
+        Before::Done(mut r) if r.failed() => {
+            fin.done(&mut r, entry);
             return failure(&r, &answer);
         }
         b => b,
@@ -901,13 +948,14 @@ async fn pump(
                 );
                 let _ = put(&tx, event(&e)).await;
             }
-            let r = JobResult::cancelled_with(0, &job, fin.started_at, sent_text);
-            fin.done(&r, &mut log);
+            let mut r = JobResult::cancelled_with(0, &job, fin.started_at, sent_text);
+            fin.done(&mut r, &mut log);
             super::log::write(&fin.server, &log);
             return;
         }
     };
-    let row = fin.done(&r, &mut log);
+    let mut r = r;
+    let row = fin.done(&mut r, &mut log);
     c.model = format!("{}/{}", r.provider, r.model);
     if r.failed() {
         let e = r
@@ -925,14 +973,29 @@ async fn pump(
         super::log::write(&fin.server, &log);
         return;
     }
-    for (i, call) in tool_calls(&r, &answer).into_iter().enumerate() {
+    end(&tx, &c, &r, &row, include_usage).await;
+    let _ = put(&tx, Bytes::from_static(b"data: [DONE]\n\n")).await;
+    super::log::write(&fin.server, &log);
+}
+
+/// A finished answer's last events: its tool calls (each call's head, then its arguments), the
+/// finish with llmx's object (and usage, unless the client asked for the usage chunk), the
+/// usage chunk when asked; `[DONE]` follows.
+async fn end(
+    tx: &mpsc::Sender<Bytes>,
+    c: &Chunks<'_>,
+    r: &JobResult,
+    row: &Row,
+    include_usage: bool,
+) {
+    for (i, call) in tool_calls(r, c.answer).into_iter().enumerate() {
         let args = call["function"]["arguments"].clone();
         let mut head = call;
         head["index"] = json!(i);
         head["function"]["arguments"] = json!("");
-        let _ = put(&tx, event(&c.chunk(json!({"tool_calls": [head]}), None))).await;
+        let _ = put(tx, event(&c.chunk(json!({"tool_calls": [head]}), None))).await;
         let _ = put(
-            &tx,
+            tx,
             event(&c.chunk(
                 json!({"tool_calls": [{"index": i, "function": {"arguments": args}}]}),
                 None,
@@ -940,18 +1003,16 @@ async fn pump(
         )
         .await;
     }
-    let mut last = c.chunk(json!({}), Some(finish_reason(&r)));
-    last["llmx"] = llmx_object(&r, &row);
+    let mut last = c.chunk(json!({}), Some(finish_reason(r)));
+    last["llmx"] = llmx_object(r, row);
     if !include_usage {
-        last["usage"] = usage(&row);
+        last["usage"] = usage(row);
     }
-    let _ = put(&tx, event(&last)).await;
+    let _ = put(tx, event(&last)).await;
     if include_usage {
         let mut u = c.chunk(json!({}), None);
         u["choices"] = json!([]);
-        u["usage"] = usage(&row);
-        let _ = put(&tx, event(&u)).await;
+        u["usage"] = usage(row);
+        let _ = put(tx, event(&u)).await;
     }
-    let _ = put(&tx, Bytes::from_static(b"data: [DONE]\n\n")).await;
-    super::log::write(&fin.server, &log);
 }
