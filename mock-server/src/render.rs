@@ -348,6 +348,11 @@ impl Plan {
                         out.push(ev);
                     }
                     if let Some(last) = out.last_mut() {
+                        // The block's signature comes last, as in the real streams.
+                        *last += &Self::anthropic_event(
+                            "content_block_delta",
+                            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "signature_delta", "signature": "mock"}}),
+                        );
                         *last += &Self::anthropic_event(
                             "content_block_stop",
                             json!({"type": "content_block_stop", "index": 0}),

@@ -1179,3 +1179,74 @@ fn ipv6_loopback_and_wide_binds_say_where_they_listen() {
         out.stderr
     );
 }
+
+#[test]
+fn signed_thinking_goes_to_the_client_and_back_upstream() {
+    let mut w = World::with_server(json!({"models": {"thinker": {"reasoning": "Let me think."}}}));
+    let s = Serve::start(&mut w, &[]);
+    let r = s.post("/v1/chat/completions", &chat("anthropic/thinker", "hi"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let msg = r.json()["choices"][0]["message"].clone();
+    assert_eq!(msg["reasoning_content"], "Let me think.");
+    let details = msg["reasoning_details"].clone();
+    assert_eq!(details[0]["type"], "reasoning.text");
+    assert_eq!(details[0]["text"], "Let me think.");
+    assert_eq!(details[0]["signature"], "mock");
+    // Streamed: the same details, in a delta before the finish.
+    let mut body = chat("anthropic/thinker", "hi");
+    body["stream"] = json!(true);
+    let (chunks, done) = s.post("/v1/chat/completions", &body).chunks();
+    assert!(done);
+    let streamed = chunks
+        .iter()
+        .find_map(|c| c["choices"][0]["delta"].get("reasoning_details"))
+        .expect("reasoning_details in the stream");
+    assert_eq!(streamed[0]["signature"], "mock");
+    // The client sends the turn back: the thinking block goes upstream with its signature.
+    let next = json!({"model": "anthropic/thinker", "messages": [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": msg["content"], "reasoning_details": details},
+        {"role": "user", "content": "and then?"},
+    ]});
+    assert_eq!(s.post("/v1/chat/completions", &next).status, 200);
+    let sent = last_post(&w);
+    assert_eq!(
+        sent["messages"][1]["content"][0],
+        json!({"type": "thinking", "thinking": "Let me think.", "signature": "mock"})
+    );
+    s.stop();
+}
+
+#[test]
+fn a_provider_without_a_key_is_named_with_the_fix() {
+    let mut w = World::with_server(json!({}));
+    w.unset("OPENAI_API_KEY");
+    let s = Serve::start(&mut w, &[]);
+    let r = s.post("/v1/chat/completions", &chat("openai/gpt-4o-mini", "hi"));
+    assert_eq!(r.status, 400, "{}", r.text());
+    let e = r.json()["error"].clone();
+    assert_eq!(e["code"], "missing_provider_key");
+    let m = e["message"].as_str().unwrap();
+    assert!(
+        m.contains("OPENAI_API_KEY") && m.contains("llmx serve"),
+        "{m}"
+    );
+    s.stop();
+}
+
+#[test]
+fn a_silent_upstream_gets_keep_alives_and_then_its_answer() {
+    // 15 s of silence before the first token: the stream commits with a comment, then answers.
+    let mut w = World::with_server(json!({"models": {"slow-start": {"ttft_ms": 16_500}}}));
+    let s = Serve::start(&mut w, &[]);
+    let mut body = chat("openai/slow-start", "hi");
+    body["stream"] = json!(true);
+    let r = s.post("/v1/chat/completions", &body);
+    assert_eq!(r.status, 200);
+    let text = r.text();
+    assert!(text.starts_with(": keep-alive\n\n"), "{text}");
+    let (chunks, done) = r.chunks();
+    assert!(done, "{text}");
+    assert_eq!(streamed_text(&chunks), "Hello from slow-start.");
+    s.stop();
+}

@@ -846,6 +846,15 @@ pub fn parse_request(v: &Value) -> Result<ChatRequest, String> {
         let role = super::role_of(m, &known).map_err(|e| at(&e))?;
         let mut content = content_parts(&m["content"]).map_err(|e| at(&e))?;
         if role == Role::Assistant {
+            // Signed reasoning a gateway handed its client (OpenRouter's `reasoning_details`),
+            // echoed back: it goes before the turn's text and calls, as it was produced.
+            let signed: Vec<Part> = m["reasoning_details"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(reasoning_detail)
+                .collect();
+            content.splice(0..0, signed);
             for c in m["tool_calls"].as_array().into_iter().flatten() {
                 content.push(Part::ToolCall(ToolCall {
                     id: call_id(&c["id"]),
@@ -908,6 +917,25 @@ pub fn parse_request(v: &Value) -> Result<ChatRequest, String> {
         tool_choice,
         extra: extra_fields(v),
     })
+}
+
+/// One `reasoning_details` entry as a reasoning part: `reasoning.text` with its signature, or
+/// `reasoning.encrypted` (Anthropic's redacted thinking). Others carry nothing to send back.
+fn reasoning_detail(d: &Value) -> Option<Part> {
+    let r = match d["type"].as_str()? {
+        "reasoning.text" => super::types::Reasoning {
+            text: d["text"].as_str().unwrap_or("").to_string(),
+            signature: d["signature"].as_str().map(str::to_string),
+            redacted: None,
+        },
+        "reasoning.encrypted" => super::types::Reasoning {
+            text: String::new(),
+            signature: None,
+            redacted: Some(d["data"].as_str()?.to_string()),
+        },
+        _ => return None,
+    };
+    Some(Part::Reasoning(r))
 }
 
 /// The fields of a Chat Completions body the conversation model reads itself, and the routing

@@ -559,6 +559,24 @@ fn tool_calls(r: &JobResult, answer: &Answer) -> Vec<Value> {
         .collect()
 }
 
+/// The reasoning a provider signed (Anthropic's thinking and redacted thinking), as
+/// OpenRouter's `reasoning_details`: a client that sends the assistant turn back with them
+/// gets them upstream again, so tool loops with thinking models work.
+fn reasoning_details(r: &JobResult) -> Option<Value> {
+    let all: Vec<Value> = r
+        .response
+        .signed_reasoning
+        .iter()
+        .enumerate()
+        .map(|(i, b)| match &b.redacted {
+            Some(data) => json!({"type": "reasoning.encrypted", "data": data, "index": i}),
+            None => json!({"type": "reasoning.text", "text": b.text, "signature": b.signature,
+                "format": "anthropic-claude-v1", "index": i}),
+        })
+        .collect();
+    (!all.is_empty()).then_some(Value::Array(all))
+}
+
 fn finish_reason(r: &JobResult) -> &'static str {
     use llmx_core::provider::FinishReason as F;
     match r.response.finish {
@@ -710,6 +728,9 @@ async fn whole(
     );
     if !r.response.reasoning.is_empty() {
         message.insert("reasoning_content".into(), json!(r.response.reasoning));
+    }
+    if let Some(d) = reasoning_details(&r) {
+        message.insert("reasoning_details".into(), d);
     }
     let calls = tool_calls(&r, &answer);
     if !calls.is_empty() {
@@ -1002,6 +1023,9 @@ async fn end(
             )),
         )
         .await;
+    }
+    if let Some(d) = reasoning_details(r) {
+        let _ = put(tx, event(&c.chunk(json!({"reasoning_details": d}), None))).await;
     }
     let mut last = c.chunk(json!({}), Some(finish_reason(r)));
     last["llmx"] = llmx_object(r, row);
