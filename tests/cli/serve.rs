@@ -1250,3 +1250,43 @@ fn a_silent_upstream_gets_keep_alives_and_then_its_answer() {
     assert_eq!(streamed_text(&chunks), "Hello from slow-start.");
     s.stop();
 }
+
+#[test]
+fn a_client_that_stops_reading_is_cut_without_slowing_anyone_else() {
+    // An answer far larger than the socket buffers and the server's bounded queue.
+    let big = json!({"text": "x".repeat(8 << 20), "chunk_chars": 16_384});
+    let mut w = World::with_server(json!({"models": {"big": big}}));
+    let s = Serve::start(&mut w, &["--max-answer-mb", "64"]);
+    let mut c = open_stream(&s.addr, "openai/big");
+    read_until(&mut c, "\"content\":\"xxxx");
+    // The client reads no more. Others are answered meanwhile, at once.
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let r = s.post("/v1/chat/completions", &chat("openai/gpt-4o-mini", "hi"));
+        assert_eq!(r.status, 200);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    // After 30 s without taking a byte the stalled client is cut and its request cancelled.
+    std::thread::sleep(Duration::from_secs(31));
+    // Nothing is left in flight: the stop is at once (not the 10 s drain of a running stream).
+    let stopping = std::time::Instant::now();
+    let out = s.stop();
+    assert!(
+        stopping.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        stopping.elapsed()
+    );
+    drop(c);
+    assert!(out.stderr.contains("error=cancelled"), "{}", out.stderr);
+    let rows = serve_rows(&w);
+    let cancelled: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["error_kind"] == "cancelled")
+        .collect();
+    assert_eq!(cancelled.len(), 1, "{rows:?}");
+}

@@ -488,7 +488,16 @@ async fn start(
         links,
     };
     if wants_stream {
-        Ok(stream(fin, shape, events, answer, include_usage, entry).await)
+        Ok(stream(
+            fin,
+            shape,
+            events,
+            answer,
+            include_usage,
+            entry,
+            ask.cut.clone(),
+        )
+        .await)
     } else {
         Ok(whole(fin, events, answer, entry).await)
     }
@@ -802,6 +811,7 @@ async fn stream(
     answer: Answer,
     include_usage: bool,
     entry: &mut Entry,
+    cut: Arc<tokio::sync::Notify>,
 ) -> Response<Body> {
     let mut model = job.links.first().map(|l| l.name()).unwrap_or_default();
     let deadline = tokio::time::sleep(KEEP_ALIVE);
@@ -854,17 +864,24 @@ async fn stream(
     entry.deferred = true;
     entry.status = 200;
     let log = entry.clone();
-    tokio::spawn(pump(
-        fin,
-        job,
-        events,
-        answer,
-        include_usage,
-        first,
-        model,
-        tx,
-        log,
-    ));
+    tokio::spawn(async move {
+        let gone = pump(
+            fin,
+            job,
+            events,
+            answer,
+            include_usage,
+            first,
+            model,
+            tx,
+            log,
+        )
+        .await;
+        if gone {
+            // Whatever it still holds unsent, the client is not taking: close the connection.
+            cut.notify_one();
+        }
+    });
     resp
 }
 
@@ -883,7 +900,8 @@ fn keep_alive() -> Bytes {
 /// Write a committed stream: the tokens as they come, keep-alives while the upstream is
 /// silent, then the end — the calls, the finish, usage and `[DONE]`, or an error event. A
 /// client that goes away (or reads nothing for [`SLOW_CLIENT`]) cancels the upstream request;
-/// its row is recorded as cancelled with the text it had been sent.
+/// its row is recorded as cancelled with the text it had been sent. True when the client
+/// stopped taking what was sent (its connection is then closed).
 #[allow(clippy::too_many_arguments)]
 async fn pump(
     mut fin: Finish,
@@ -895,7 +913,7 @@ async fn pump(
     model: String,
     tx: mpsc::Sender<Bytes>,
     mut log: Entry,
-) {
+) -> bool {
     let mut c = Chunks {
         answer: &answer,
         model,
@@ -972,7 +990,7 @@ async fn pump(
             let mut r = JobResult::cancelled_with(0, &job, fin.started_at, sent_text);
             fin.done(&mut r, &mut log);
             super::log::write(&fin.server, &log);
-            return;
+            return !ok;
         }
     };
     let mut r = r;
@@ -986,17 +1004,17 @@ async fn pump(
                 format!("{}/{}: {}", r.provider, r.model, e.message)
             });
         let kind = r.error.as_ref().map_or("server_error", |e| e.kind.as_str());
-        let _ = put(
+        let sent = put(
             &tx,
             event(&super::http::error_body(&e, "server_error", kind)),
         )
         .await;
         super::log::write(&fin.server, &log);
-        return;
+        return !sent;
     }
-    end(&tx, &c, &r, &row, include_usage).await;
-    let _ = put(&tx, Bytes::from_static(b"data: [DONE]\n\n")).await;
+    let sent = end(&tx, &c, &r, &row, include_usage).await;
     super::log::write(&fin.server, &log);
+    !sent
 }
 
 /// A finished answer's last events: its tool calls (each call's head, then its arguments), the
@@ -1008,35 +1026,38 @@ async fn end(
     r: &JobResult,
     row: &Row,
     include_usage: bool,
-) {
+) -> bool {
+    let mut events = Vec::new();
     for (i, call) in tool_calls(r, c.answer).into_iter().enumerate() {
         let args = call["function"]["arguments"].clone();
         let mut head = call;
         head["index"] = json!(i);
         head["function"]["arguments"] = json!("");
-        let _ = put(tx, event(&c.chunk(json!({"tool_calls": [head]}), None))).await;
-        let _ = put(
-            tx,
-            event(&c.chunk(
-                json!({"tool_calls": [{"index": i, "function": {"arguments": args}}]}),
-                None,
-            )),
-        )
-        .await;
+        events.push(c.chunk(json!({"tool_calls": [head]}), None));
+        events.push(c.chunk(
+            json!({"tool_calls": [{"index": i, "function": {"arguments": args}}]}),
+            None,
+        ));
     }
     if let Some(d) = reasoning_details(r) {
-        let _ = put(tx, event(&c.chunk(json!({"reasoning_details": d}), None))).await;
+        events.push(c.chunk(json!({"reasoning_details": d}), None));
     }
     let mut last = c.chunk(json!({}), Some(finish_reason(r)));
     last["llmx"] = llmx_object(r, row);
     if !include_usage {
         last["usage"] = usage(row);
     }
-    let _ = put(tx, event(&last)).await;
+    events.push(last);
     if include_usage {
         let mut u = c.chunk(json!({}), None);
         u["choices"] = json!([]);
         u["usage"] = usage(row);
-        let _ = put(tx, event(&u)).await;
+        events.push(u);
     }
+    for e in &events {
+        if !put(tx, event(e)).await {
+            return false;
+        }
+    }
+    put(tx, Bytes::from_static(b"data: [DONE]\n\n")).await
 }

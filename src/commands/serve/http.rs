@@ -32,9 +32,14 @@ pub(crate) async fn connection(
     stream: tokio::net::TcpStream,
     mut drain: watch::Receiver<bool>,
 ) {
+    // A stream whose client stops reading closes the connection through this (hyper has no
+    // write timeout of its own, and would hold the socket while its buffer stays full).
+    let cut = Arc::new(tokio::sync::Notify::new());
+    let cutter = cut.clone();
     let svc = hyper::service::service_fn(move |req| {
         let s = server.clone();
-        async move { Ok::<_, Infallible>(handle(s, req).await) }
+        let cut = cutter.clone();
+        async move { Ok::<_, Infallible>(handle(s, req, cut).await) }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -44,6 +49,7 @@ pub(crate) async fn connection(
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => {}
+        _ = cut.notified() => {}
         _ = super::until_true(&mut drain) => {
             conn.as_mut().graceful_shutdown();
             let _ = conn.await;
@@ -55,13 +61,20 @@ pub(crate) async fn connection(
 pub(crate) struct Ask {
     pub id: String,
     pub started: Instant,
+    /// Closes this request's connection (a client that stopped reading).
+    pub cut: Arc<tokio::sync::Notify>,
 }
 
 /// Answer one request (never fails: every problem is a response in the wire's shape).
-async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Response<Body> {
+async fn handle(
+    server: Arc<Server>,
+    req: Request<Incoming>,
+    cut: Arc<tokio::sync::Notify>,
+) -> Response<Body> {
     let ask = Ask {
         id: request_id(&server, req.headers()),
         started: Instant::now(),
+        cut,
     };
     let path = req.uri().path().to_string();
     let method = req.method().clone();
