@@ -83,9 +83,61 @@ class Peak:
         return self.peak
 
 
+def measure_litellm(exe, mock_url, d1, d64, n):
+    """The same load through LiteLLM's proxy (its OpenAI-compatible upstream is the mock)."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    work = tempfile.mkdtemp(prefix="llmx-bench-litellm-")
+    cfg = os.path.join(work, "config.yaml")
+    with open(cfg, "w") as f:
+        f.write("model_list:\n")
+        for m in ("m", "m20"):
+            f.write(f"  - model_name: openai/{m}\n    litellm_params:\n      model: openai/{m}\n"
+                    f"      api_base: {mock_url}/v1\n      api_key: sk-bench-not-a-real-key\n")
+        f.write(f"general_settings:\n  master_key: sk-{TOKEN}\n")
+    out = {}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([exe, "--config", cfg, "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                with urllib.request.urlopen(base + "/health/liveliness", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        out["litellm_start_to_ready_s"] = time.perf_counter() - t0
+        time.sleep(1.0)
+        out["litellm_idle_rss_mb"] = rss_mb(proc.pid)
+        url = base + "/v1/chat/completions"
+        tok = "sk-" + TOKEN
+        def via(model, c, k, w):
+            cmd = [LOAD, "--url", url, "--token", tok, "--model", model, "--concurrency", str(c),
+                   "--requests", str(k), "--warmup", str(w)]
+            p = subprocess.run(cmd, capture_output=True, text=True)
+            return json.loads(p.stdout) if p.returncode == 0 else None
+        l1 = via("openai/m", 1, min(n, 500), 50)
+        if l1:
+            out["litellm_c1_added_p50_us"] = l1["latency_us"]["p50"] - d1["latency_us"]["p50"]
+            out["litellm_c1_added_p99_us"] = l1["latency_us"]["p99"] - d1["latency_us"]["p99"]
+        l64 = via("openai/m", 64, 1280, 64)
+        if l64:
+            out["litellm_c64_rps"] = l64["rps"]
+            out["litellm_c64_over_direct"] = l64["rps"] / d64["rps"]
+    finally:
+        proc.terminate()
+        proc.wait()
+        shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=2000)
+    ap.add_argument("--litellm", help="LiteLLM's proxy executable, to measure beside llmx")
     args = ap.parse_args()
     for b in (BIN, MOCK, LOAD):
         if not os.path.exists(b):
@@ -164,10 +216,11 @@ def main():
     finally:
         serve.terminate()
         serve.wait()
-    if shutil.which("litellm"):
-        results["litellm"] = "found on PATH, but its run is not scripted here yet"
+    litellm = args.litellm or shutil.which("litellm")
+    if litellm:
+        results.update(measure_litellm(litellm, mock_url, d1, d64, n))
     else:
-        results["litellm"] = "skipped: no litellm executable on PATH"
+        results["litellm"] = "skipped: no litellm executable (pip install 'litellm[proxy]'; --litellm PATH)"
     mock.terminate()
     shutil.rmtree(data, ignore_errors=True)
     for k, v in results.items():
