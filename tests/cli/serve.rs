@@ -16,6 +16,9 @@ pub const TOKEN: &str = "test-serve-token-0123456789abcdef";
 /// A running `llmx serve`.
 pub struct Serve {
     child: Child,
+    /// Everything the server wrote on stderr, read as it comes (a full pipe would stall nothing
+    /// — the server drops access lines rather than wait — but the test wants every line).
+    stderr: Option<std::thread::JoinHandle<String>>,
     /// `127.0.0.1:PORT`
     pub addr: String,
     /// What the first line said.
@@ -47,8 +50,15 @@ impl Serve {
             let mut sink = Vec::new();
             let _ = out.read_to_end(&mut sink);
         });
+        let mut err = child.stderr.take().expect("stderr");
+        let stderr = std::thread::spawn(move || {
+            let mut all = String::new();
+            let _ = err.read_to_string(&mut all);
+            all
+        });
         Serve {
             child,
+            stderr: Some(stderr),
             addr,
             first_line,
         }
@@ -61,11 +71,12 @@ impl Serve {
     }
 
     fn wait(&mut self) -> Out {
-        let mut stderr = String::new();
-        if let Some(mut e) = self.child.stderr.take() {
-            let _ = e.read_to_string(&mut stderr);
-        }
         let status = self.child.wait().expect("wait");
+        let stderr = self
+            .stderr
+            .take()
+            .map(|h| h.join().unwrap_or_default())
+            .unwrap_or_default();
         let o = Out {
             code: status.code().unwrap_or(-1),
             stdout: String::new(),
@@ -177,7 +188,11 @@ pub fn raw(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body:
     // The server may answer (413) before taking the whole body.
     let _ = s.write_all(body);
     let mut all = Vec::new();
-    let _ = s.read_to_end(&mut all);
+    if let Err(e) = s.read_to_end(&mut all) {
+        if all.is_empty() {
+            panic!("no response: {e}");
+        }
+    }
     parse(&all)
 }
 
@@ -950,7 +965,7 @@ fn max_cost_holds_across_concurrent_requests() {
     let mut w = World::with_server(json!({"default": billed}));
     let s = Serve::start(&mut w, &["--max-cost", "0.0005"]);
     let addr = s.addr.clone();
-    let handles: Vec<_> = (0..40)
+    let handles: Vec<_> = (0..1000)
         .map(|_| {
             let addr = addr.clone();
             std::thread::spawn(move || {
@@ -1289,4 +1304,114 @@ fn a_client_that_stops_reading_is_cut_without_slowing_anyone_else() {
         .filter(|r| r["error_kind"] == "cancelled")
         .collect();
     assert_eq!(cancelled.len(), 1, "{rows:?}");
+}
+
+/// `n` plain chat requests to `model` at once, each on its own connection; their statuses.
+fn at_once(s: &Serve, model: &str, n: usize) -> Vec<u16> {
+    let handles: Vec<_> = (0..n)
+        .map(|_| {
+            let addr = s.addr.clone();
+            let body = chat(model, "hi").to_string();
+            std::thread::spawn(move || {
+                let bearer = format!("Bearer {TOKEN}");
+                raw(
+                    &addr,
+                    "POST",
+                    "/v1/chat/completions",
+                    &[("host", &addr), ("authorization", &bearer)],
+                    body.as_bytes(),
+                )
+                .status
+            })
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().unwrap()).collect()
+}
+
+#[test]
+fn upstream_requests_in_flight_are_bounded_by_j_and_each_providers_limit() {
+    let slow = json!({"ttft_ms": 150});
+    let mut w = World::with_server(json!({"models": {"slow": slow}}));
+    let s = Serve::start(&mut w, &["-j", "3"]);
+    assert!(at_once(&s, "openai/slow", 12).iter().all(|&c| c == 200));
+    let most = w.server.as_ref().unwrap().most_in_flight();
+    assert!((2..=3).contains(&most), "{most} at once under -j 3");
+    s.stop();
+    // A provider's own `concurrency` holds across every client too.
+    let mut w = World::with_server(json!({"models": {"slow": slow}}));
+    w.config("[providers.openai]\nconcurrency = 1\n");
+    let s = Serve::start(&mut w, &[]);
+    assert!(at_once(&s, "openai/slow", 6).iter().all(|&c| c == 200));
+    assert_eq!(w.server.as_ref().unwrap().most_in_flight(), 1);
+    s.stop();
+}
+
+#[test]
+fn a_model_allowlist_in_the_config_refuses_the_others() {
+    let mut w = World::with_server(json!({}));
+    w.config("[serve]\nmodels = [\"openai/gpt-4o-mini\"]\n");
+    let s = Serve::start(&mut w, &[]);
+    assert_eq!(
+        s.post("/v1/chat/completions", &chat("openai/gpt-4o-mini", "hi"))
+            .status,
+        200
+    );
+    let r = s.post(
+        "/v1/chat/completions",
+        &chat("anthropic/claude-sonnet-4-5", "hi"),
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(r.json()["error"]["code"], "model_not_allowed");
+    let ids: Vec<String> = s.get("/v1/models").json()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["openai/gpt-4o-mini"]);
+    s.stop();
+}
+
+#[test]
+fn a_stderr_nobody_reads_never_stalls_the_server() {
+    let mut w = World::with_server(json!({}));
+    w.set("LLMX_SERVE_TOKEN", TOKEN);
+    // stderr piped and not read until the end: its buffer fills after a few hundred lines.
+    let mut child = w.spawn(&["serve", "--port", "0", "--no-history"]);
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .trim_start_matches("listening on http://")
+        .trim_end_matches("/v1")
+        .to_string();
+    let bearer = format!("Bearer {TOKEN}");
+    let body = chat("openai/gpt-4o-mini", "hi").to_string();
+    let started = std::time::Instant::now();
+    for _ in 0..1500 {
+        let r = raw(
+            &addr,
+            "POST",
+            "/v1/chat/completions",
+            &[("host", &addr), ("authorization", &bearer)],
+            body.as_bytes(),
+        );
+        assert_eq!(r.status, 200);
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    send_signal(&child, "TERM");
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(err.lines().count() > 100, "{err}");
 }

@@ -128,13 +128,96 @@ pub(crate) fn json_line(e: &Entry) -> String {
     llmx_core::safe::json_escape_controls(&v.to_string()).into_owned()
 }
 
-/// Write `e` to stderr, unless the log is off (`-q`).
+/// Lines waiting for the writer thread; past this, lines are dropped (and counted).
+const QUEUE: usize = 10_000;
+
+enum Msg {
+    Line(String),
+    /// Answer once every line before it is written.
+    Flush(std::sync::mpsc::Sender<()>),
+}
+
+/// The access log's writer: a thread of its own, so a stderr nobody reads (a paused pager, a
+/// full pipe) never stops the server — lines queue, then are dropped and counted, and the log
+/// says how many when it can write again.
+pub(crate) struct AccessLog {
+    format: LogFormat,
+    tx: std::sync::mpsc::SyncSender<Msg>,
+    dropped: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl AccessLog {
+    pub fn start(format: LogFormat) -> AccessLog {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Msg>(QUEUE);
+        let dropped = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let seen = dropped.clone();
+        let _ = std::thread::Builder::new()
+            .name("llmx-access-log".into())
+            .spawn(move || {
+                use std::sync::atomic::Ordering;
+                while let Ok(m) = rx.recv() {
+                    let line = match m {
+                        Msg::Line(l) => l,
+                        Msg::Flush(done) => {
+                            let _ = done.send(());
+                            continue;
+                        }
+                    };
+                    let mut err = std::io::stderr().lock();
+                    let lost = seen.swap(0, Ordering::Relaxed);
+                    if lost > 0 {
+                        let _ = writeln!(
+                            err,
+                            "note: {lost} access log line(s) dropped: stderr was not being read"
+                        );
+                    }
+                    let _ = writeln!(err, "{line}");
+                }
+            });
+        AccessLog {
+            format,
+            tx,
+            dropped,
+        }
+    }
+
+    fn send(&self, e: &Entry) {
+        let line = match self.format {
+            LogFormat::Text => text(e),
+            LogFormat::Json => json_line(e),
+        };
+        if self.tx.try_send(Msg::Line(line)).is_err() {
+            self.dropped
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+impl AccessLog {
+    /// Wait (a little, at most) until every line sent so far is written: before the server exits.
+    pub fn flush(&self) {
+        let (done, wait) = std::sync::mpsc::channel();
+        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        let mut msg = Msg::Flush(done);
+        loop {
+            match self.tx.try_send(msg) {
+                Ok(()) => break,
+                Err(std::sync::mpsc::TrySendError::Full(m))
+                    if std::time::Instant::now() < give_up =>
+                {
+                    msg = m;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(_) => return,
+            }
+        }
+        let _ = wait.recv_timeout(give_up.saturating_duration_since(std::time::Instant::now()));
+    }
+}
+
+/// Write `e` to the access log, unless it is off (`-q`).
 pub(crate) fn write(server: &Server, e: &Entry) {
-    let line = match server.settings.log {
-        None => return,
-        Some(LogFormat::Text) => text(e),
-        Some(LogFormat::Json) => json_line(e),
-    };
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{line}");
+    if let Some(log) = &server.log {
+        log.send(e);
+    }
 }

@@ -57,6 +57,8 @@ pub(crate) struct Server {
     /// The configured providers' own model listings, fetched once in the background at start
     /// (`None` until they are in).
     pub listed: watch::Receiver<Option<Arc<Vec<llmx_core::catalog::Block>>>>,
+    /// The access log (`None` with `-q`).
+    pub log: Option<log::AccessLog>,
 }
 
 /// Wait until `rx` holds true (forever if its sender is gone while it is false).
@@ -132,6 +134,28 @@ pub fn run(ctx: &Context, s: ServeSettings) -> Result<Exit, Error> {
     rt.block_on(serve(ctx, engine, s, tok.secret))
 }
 
+/// Connections the kernel holds for the server before it accepts them: a burst of clients
+/// (a benchmark's, an agent's fan-out) is queued, not refused (the system's `somaxconn` caps it).
+const BACKLOG: u32 = 4096;
+
+/// A listening socket on `addr` (`host:port`, `localhost` resolved).
+async fn listen(addr: &str) -> std::io::Result<tokio::net::TcpListener> {
+    let mut last = None;
+    for a in tokio::net::lookup_host(addr).await? {
+        let socket = if a.is_ipv6() {
+            tokio::net::TcpSocket::new_v6()?
+        } else {
+            tokio::net::TcpSocket::new_v4()?
+        };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(a).and_then(|()| socket.listen(BACKLOG)) {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("the address resolves to nothing")))
+}
+
 fn bind_addr(host: &str, port: u16) -> String {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if bare.contains(':') {
@@ -148,12 +172,10 @@ async fn serve(
     token: llmx_core::secret::Secret,
 ) -> Result<Exit, Error> {
     let want = bind_addr(&s.host, s.port);
-    let listener = tokio::net::TcpListener::bind(&want)
-        .await
-        .map_err(|e| Error::ServeBind {
-            addr: want.clone(),
-            problem: e.to_string(),
-        })?;
+    let listener = listen(&want).await.map_err(|e| Error::ServeBind {
+        addr: want.clone(),
+        problem: e.to_string(),
+    })?;
     let addr = listener.local_addr().map_err(|e| Error::ServeBind {
         addr: want.clone(),
         problem: e.to_string(),
@@ -170,6 +192,7 @@ async fn serve(
     let listed = fetch_listings(&engine);
     let (stop_tx, hard_stop) = watch::channel(false);
     let shutdown_timeout = s.shutdown_timeout;
+    let s_log = s.log;
     let server = Arc::new(Server {
         planner: Planner::new(engine.clone(), ctx.paths.latency_file().as_deref()),
         engine,
@@ -185,6 +208,7 @@ async fn serve(
         hard_stop,
         started: std::time::Instant::now(),
         listed,
+        log: s_log.map(log::AccessLog::start),
     });
     {
         let mut out = std::io::stdout().lock();
@@ -218,6 +242,9 @@ async fn serve(
     }
     drop(listener);
     drain(conns, &drain_tx, &stop_tx, shutdown_timeout).await;
+    if let Some(log) = &server.log {
+        log.flush();
+    }
     if let Some((w, id)) = &server.history {
         w.send(Write::Finish {
             id: id.clone(),
