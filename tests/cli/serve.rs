@@ -1415,3 +1415,31 @@ fn a_stderr_nobody_reads_never_stalls_the_server() {
     assert!(child.wait().unwrap().success());
     assert!(err.lines().count() > 100, "{err}");
 }
+
+#[test]
+fn a_client_that_abandons_a_plain_request_leaves_a_cancelled_row_and_a_499_line() {
+    let mut w = World::with_server(json!({"models": {"slow": {"ttft_ms": 1500}}}));
+    let s = Serve::start(&mut w, &[]);
+    let body = chat("openai/slow", "hi").to_string();
+    let mut c = TcpStream::connect(&s.addr).unwrap();
+    write!(
+        c,
+        "POST /v1/chat/completions HTTP/1.1\r\nhost: {}\r\nauthorization: Bearer {TOKEN}\r\n\
+         content-length: {}\r\n\r\n{body}",
+        s.addr,
+        body.len()
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    drop(c);
+    std::thread::sleep(Duration::from_millis(300));
+    let out = s.stop();
+    assert!(
+        out.stderr.contains(" 499 ") && out.stderr.contains("error=cancelled"),
+        "{}",
+        out.stderr
+    );
+    let rows = serve_rows(&w);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["error_kind"], "cancelled");
+}

@@ -264,12 +264,36 @@ struct Finish {
     /// The server's own notes on the request (routing it does not do), before the dialect's.
     notes: Vec<String>,
     started_at: std::time::SystemTime,
+    /// What a cancelled row needs of the job (its label and first link), not its request.
+    shape: Job,
+    /// The log line as it stood when the job started, for a request its client abandons.
+    entry: Entry,
+    /// [`Finish::done`] ran.
+    finished: bool,
     _permit: OwnedSemaphorePermit,
+}
+
+impl Drop for Finish {
+    /// A handler dropped before its job ended — the client closed the connection while its
+    /// plain (unstreamed) answer was on the way, and the upstream request was cancelled with
+    /// the handler: the row says cancelled, the caps are settled at the job's worst case (what
+    /// was billed is not known), and the log says 499 (the client closed the request).
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        let mut r = JobResult::cancelled_with(0, &self.shape, self.started_at, String::new());
+        let mut entry = self.entry.clone();
+        self.done(&mut r, &mut entry);
+        entry.status = 499;
+        super::log::write(&self.server, &entry);
+    }
 }
 
 impl Finish {
     /// Settle the caps, project the row, record it; the row for the response and the log.
     fn done(&mut self, r: &mut JobResult, entry: &mut Entry) -> Row {
+        self.finished = true;
         if !self.notes.is_empty() {
             let mut notes = std::mem::take(&mut self.notes);
             notes.append(&mut r.notes);
@@ -455,6 +479,11 @@ async fn start(
         limits: server.settings.limits,
         budget: None,
     };
+    let shape = Job {
+        label: job.label.clone(),
+        links: job.links.first().cloned().into_iter().collect(),
+        request: Default::default(),
+    };
     let fin = Finish {
         server: server.clone(),
         label: job.label.clone(),
@@ -464,16 +493,13 @@ async fn start(
         held: Some(held),
         notes: a.notes,
         started_at: server.engine.clock().now(),
+        shape: shape.clone(),
+        entry: entry.clone(),
+        finished: false,
         _permit: permit,
     };
     let links = job.links.len();
     // The engine holds no budget here (the caps were reserved above), so it refuses nothing.
-    // What a cancelled row needs of the job (its label and first link), not its request.
-    let shape = Job {
-        label: job.label.clone(),
-        links: job.links.first().cloned().into_iter().collect(),
-        request: Default::default(),
-    };
     let events = server.engine.call(job, opts).map_err(|_| {
         Refusal::of(error(
             StatusCode::INTERNAL_SERVER_ERROR,
