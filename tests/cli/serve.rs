@@ -172,6 +172,22 @@ impl Reply {
     }
 }
 
+/// `body` posted to the server at `addr` with the token, on a thread of its own.
+fn spawn_post(addr: &str, body: &Value) -> std::thread::JoinHandle<Reply> {
+    let (addr, body) = (addr.to_string(), body.to_string());
+    std::thread::spawn(move || {
+        let bearer = format!("Bearer {TOKEN}");
+        let headers = [("host", addr.as_str()), ("authorization", bearer.as_str())];
+        raw(
+            &addr,
+            "POST",
+            "/v1/chat/completions",
+            &headers,
+            body.as_bytes(),
+        )
+    })
+}
+
 /// A request over a fresh connection (`Connection: close`), read to its end.
 pub fn raw(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
     let mut s = TcpStream::connect(addr).expect("connect");
@@ -893,24 +909,11 @@ fn sigterm_lets_running_streams_finish_and_the_history_keeps_every_row() {
         json!({"text": "a b c d e f g h i j k l m n o p", "chunk_chars": 2, "chunk_delay_ms": 60});
     let mut w = World::with_server(json!({"models": {"slow": slow}}));
     let s = Serve::start(&mut w, &[]);
-    let addr = s.addr.clone();
     let handles: Vec<_> = (0..20)
         .map(|i| {
-            let addr = addr.clone();
-            std::thread::spawn(move || {
-                let body = json!({"model": "openai/slow", "stream": true,
-                    "messages": [{"role": "user", "content": format!("q{i}")}]});
-                raw(
-                    &addr,
-                    "POST",
-                    "/v1/chat/completions",
-                    &[
-                        ("host", &addr),
-                        ("authorization", &format!("Bearer {TOKEN}")),
-                    ],
-                    body.to_string().as_bytes(),
-                )
-            })
+            let body = json!({"model": "openai/slow", "stream": true,
+                "messages": [{"role": "user", "content": format!("q{i}")}]});
+            spawn_post(&s.addr, &body)
         })
         .collect();
     std::thread::sleep(Duration::from_millis(400));
@@ -964,26 +967,9 @@ fn max_cost_holds_across_concurrent_requests() {
     let billed = json!({"bill": true});
     let mut w = World::with_server(json!({"default": billed}));
     let s = Serve::start(&mut w, &["--max-cost", "0.0005"]);
-    let addr = s.addr.clone();
-    let handles: Vec<_> = (0..1000)
-        .map(|_| {
-            let addr = addr.clone();
-            std::thread::spawn(move || {
-                let body = json!({"model": "openai/gpt-4o", "max_tokens": 20,
-                    "messages": [{"role": "user", "content": "hi"}]});
-                raw(
-                    &addr,
-                    "POST",
-                    "/v1/chat/completions",
-                    &[
-                        ("host", &addr),
-                        ("authorization", &format!("Bearer {TOKEN}")),
-                    ],
-                    body.to_string().as_bytes(),
-                )
-            })
-        })
-        .collect();
+    let body = json!({"model": "openai/gpt-4o", "max_tokens": 20,
+        "messages": [{"role": "user", "content": "hi"}]});
+    let handles: Vec<_> = (0..1000).map(|_| spawn_post(&s.addr, &body)).collect();
     let mut spent = 0.0;
     let (mut ok, mut refused) = (0, 0);
     for h in handles {
@@ -1309,23 +1295,12 @@ fn a_client_that_stops_reading_is_cut_without_slowing_anyone_else() {
 /// `n` plain chat requests to `model` at once, each on its own connection; their statuses.
 fn at_once(s: &Serve, model: &str, n: usize) -> Vec<u16> {
     let handles: Vec<_> = (0..n)
-        .map(|_| {
-            let addr = s.addr.clone();
-            let body = chat(model, "hi").to_string();
-            std::thread::spawn(move || {
-                let bearer = format!("Bearer {TOKEN}");
-                raw(
-                    &addr,
-                    "POST",
-                    "/v1/chat/completions",
-                    &[("host", &addr), ("authorization", &bearer)],
-                    body.as_bytes(),
-                )
-                .status
-            })
-        })
+        .map(|_| spawn_post(&s.addr, &chat(model, "hi")))
         .collect();
-    handles.into_iter().map(|h| h.join().unwrap()).collect()
+    handles
+        .into_iter()
+        .map(|h| h.join().unwrap().status)
+        .collect()
 }
 
 #[test]
