@@ -50,6 +50,8 @@ pub(crate) struct Server {
     pub rows: AtomicU64,
     /// Requests seen so far (request ids).
     pub seq: AtomicU64,
+    /// What this server's request ids start with.
+    pub id_prefix: String,
     /// Becomes true when the shutdown's grace period is over: streams still running end with
     /// an error event.
     pub hard_stop: watch::Receiver<bool>,
@@ -93,13 +95,11 @@ impl Server {
         out
     }
 
-    /// A new request id: the server's start and a counter, unique for this process.
+    /// A new request id: this server's own prefix (from its start time and process) and a
+    /// counter, so ids differ across restarts too.
     pub fn request_id(&self) -> String {
         let n = self.seq.fetch_add(1, Ordering::Relaxed);
-        format!(
-            "req-{:x}-{n}",
-            self.started.elapsed().as_nanos() as u64 & 0xffff_ffff
-        )
+        format!("req-{}-{n}", self.id_prefix)
     }
 }
 
@@ -205,6 +205,7 @@ async fn serve(
         history,
         rows: AtomicU64::new(0),
         seq: AtomicU64::new(0),
+        id_prefix: llmx_core::history::new_run_id(std::time::SystemTime::now()),
         hard_stop,
         started: std::time::Instant::now(),
         listed,

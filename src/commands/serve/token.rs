@@ -92,7 +92,17 @@ pub fn obtain(ctx: &Context, from_env: Option<&Secret>) -> Result<Token, Error> 
                 .into(),
         ));
     };
-    write_file(&f, &secret)?;
+    if let Err(e) = write_file(&f, &secret) {
+        // Another server made one first: use it.
+        if let Some(t) = read_file(&f)? {
+            return Ok(Token {
+                secret: t,
+                kept: Kept::File(f),
+                new: false,
+            });
+        }
+        return Err(e);
+    }
     Ok(Token {
         secret,
         kept: Kept::File(f),
