@@ -1418,3 +1418,180 @@ fn a_client_that_abandons_a_plain_request_leaves_a_cancelled_row_and_a_499_line(
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["error_kind"], "cancelled");
 }
+
+/// An Anthropic Messages request to the server, with the token as `x-api-key`.
+fn messages(s: &Serve, body: &Value) -> Reply {
+    s.request(
+        "POST",
+        "/v1/messages?beta=true",
+        &[("x-api-key", TOKEN), ("anthropic-version", "2023-06-01")],
+        body.to_string().as_bytes(),
+    )
+}
+
+/// An Anthropic stream's events: (event name, data).
+fn anthropic_events(r: &Reply) -> Vec<(String, Value)> {
+    r.text()
+        .split("\n\n")
+        .filter_map(|e| {
+            let name = e.lines().find_map(|l| l.strip_prefix("event: "))?;
+            let data = e.lines().find_map(|l| l.strip_prefix("data: "))?;
+            Some((name.to_string(), serde_json::from_str(data).unwrap()))
+        })
+        .collect()
+}
+
+#[test]
+fn anthropic_messages_in_from_any_model_plain_and_streamed() {
+    let tool = json!({"text": "", "tool_calls": [{"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}]});
+    let mut w = World::with_server(json!({"models": {
+        "tooly": tool,
+        "cut": {"text": "one two three four five six", "chunk_chars": 4,
+                "failures": [{"kind": "cut_after", "chunks": 2}]},
+    }}));
+    let s = Serve::start(&mut w, &["--retries", "0"]);
+    for (model, id) in MODELS {
+        let body = json!({"model": model, "max_tokens": 100, "system": "Be brief.",
+            "messages": [{"role": "user", "content": "hi"}]});
+        let r = messages(&s, &body);
+        assert_eq!(r.status, 200, "{model}: {}", r.text());
+        let v = r.json();
+        assert_eq!(v["type"], "message");
+        assert_eq!(v["role"], "assistant");
+        assert_eq!(
+            v["content"][0],
+            json!({"type": "text", "text": format!("Hello from {id}.")})
+        );
+        assert_eq!(v["stop_reason"], "end_turn");
+        assert_eq!(v["usage"]["input_tokens"], 10);
+        assert_eq!(v["usage"]["output_tokens"], 3);
+        // Streamed: Anthropic's event order exactly.
+        let mut body = body.clone();
+        body["stream"] = json!(true);
+        let r = messages(&s, &body);
+        assert_eq!(r.status, 200);
+        let ev = anthropic_events(&r);
+        let names: Vec<&str> = ev.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names.first(), Some(&"message_start"), "{names:?}");
+        assert!(
+            ev[0].1["message"]["usage"]["input_tokens"]
+                .as_u64()
+                .unwrap()
+                > 0,
+            "{}",
+            ev[0].1
+        );
+        assert_eq!(names[1], "content_block_start");
+        assert_eq!(ev[1].1["content_block"]["type"], "text");
+        let n = names.len();
+        assert_eq!(
+            &names[n - 3..],
+            ["content_block_stop", "message_delta", "message_stop"],
+            "{names:?}"
+        );
+        assert!(
+            names[2..n - 3].iter().all(|n| *n == "content_block_delta"),
+            "{names:?}"
+        );
+        let text: String = ev
+            .iter()
+            .filter_map(|(_, d)| d["delta"]["text"].as_str())
+            .collect();
+        assert_eq!(text, format!("Hello from {id}."));
+        assert_eq!(ev[n - 2].1["delta"]["stop_reason"], "end_turn");
+        assert_eq!(ev[n - 2].1["usage"]["output_tokens"], 3);
+    }
+    // The system text reached the OpenAI upstream as its system message.
+    let sent = w
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/v1/chat/completions")
+        .unwrap()
+        .json();
+    assert_eq!(
+        sent["messages"][0],
+        json!({"role": "system", "content": "Be brief."})
+    );
+
+    // A tool call streams as a tool_use block whose input_json_delta pieces are its JSON.
+    for provider in ["openai", "anthropic", "gemini"] {
+        let body = json!({"model": format!("{provider}/tooly"), "max_tokens": 100, "stream": true,
+            "tools": [{"name": "get_weather", "input_schema": {"type": "object",
+                "properties": {"city": {"type": "string"}}}}],
+            "messages": [{"role": "user", "content": "Weather in Paris?"}]});
+        let ev = anthropic_events(&messages(&s, &body));
+        let start = ev
+            .iter()
+            .find(|(n, d)| n == "content_block_start" && d["content_block"]["type"] == "tool_use")
+            .expect("a tool_use block");
+        assert_eq!(start.1["content_block"]["name"], "get_weather");
+        let json: String = ev
+            .iter()
+            .filter_map(|(_, d)| d["delta"]["partial_json"].as_str())
+            .collect();
+        assert_eq!(
+            serde_json::from_str::<Value>(&json).unwrap(),
+            json!({"city": "Paris"}),
+            "{provider}"
+        );
+        let delta = ev.iter().find(|(n, _)| n == "message_delta").unwrap();
+        assert_eq!(delta.1["delta"]["stop_reason"], "tool_use");
+    }
+    // A tool result goes back to an OpenAI upstream as its tool message.
+    let body = json!({"model": "openai/gpt-4o-mini", "max_tokens": 100, "messages": [
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "21 C"}]},
+    ]});
+    assert_eq!(messages(&s, &body).status, 200);
+    let sent = last_post(&w);
+    assert_eq!(sent["messages"][1]["tool_calls"][0]["id"], "toolu_1");
+    assert_eq!(
+        sent["messages"][2],
+        json!({"role": "tool", "tool_call_id": "toolu_1", "content": "21 C"})
+    );
+
+    // A failure after the first block: an `error` event, no message_stop.
+    let body = json!({"model": "openai/cut", "max_tokens": 100, "stream": true,
+        "messages": [{"role": "user", "content": "hi"}]});
+    let ev = anthropic_events(&messages(&s, &body));
+    let names: Vec<&str> = ev.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names.last(), Some(&"error"), "{names:?}");
+    assert!(!names.contains(&"message_stop"));
+    assert_eq!(ev.last().unwrap().1["type"], "error");
+
+    // Errors in Anthropic's envelope.
+    let r = s.request("POST", "/v1/messages", &[], b"{}");
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        r.json(),
+        json!({"type": "error", "error": {"type": "authentication_error",
+        "message": r.json()["error"]["message"]}})
+    );
+    let r = messages(
+        &s,
+        &json!({"model": "gpt-4o-minii", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}),
+    );
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert_eq!(r.json()["error"]["type"], "not_found_error");
+
+    // count_tokens: estimated, and said so.
+    let r = s.request("POST", "/v1/messages/count_tokens", &[("x-api-key", TOKEN)],
+        json!({"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Hello there, how are you?"}]}).to_string().as_bytes());
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.json()["input_tokens"].as_u64().unwrap() > 0);
+    assert_eq!(r.header("x-llmx-estimated"), Some("true"));
+
+    // The model list in Anthropic's shape for Anthropic's clients.
+    let r = s.request(
+        "GET",
+        "/v1/models",
+        &[("x-api-key", TOKEN), ("anthropic-version", "2023-06-01")],
+        b"",
+    );
+    let v = r.json();
+    assert_eq!(v["data"][0]["type"], "model");
+    assert_eq!(v["has_more"], false);
+    assert_eq!(v["first_id"], v["data"][0]["id"]);
+    s.stop();
+}

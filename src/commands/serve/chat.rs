@@ -24,6 +24,7 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit};
 
 use super::http::{error, json_response, set, Ask, Body};
 use super::log::Entry;
+use super::render::Render;
 use super::Server;
 
 /// While the upstream is silent, a comment this often keeps proxies and clients from timing out.
@@ -351,8 +352,9 @@ pub(crate) async fn handle(
     ask: &Ask,
     body: Bytes,
     entry: &mut Entry,
+    wire: Wire,
 ) -> Response<Body> {
-    match start(server, ask, body, entry).await {
+    match start(server, ask, body, entry, wire).await {
         Ok(r) => r,
         Err(Refusal(r)) => *r,
     }
@@ -436,24 +438,55 @@ fn allowed(server: &Server, spec: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// The model a Messages body asks for: any llmx spec; a bare `claude-…` id the catalog does
+/// not know is Anthropic's (Claude Code names models the catalog may not have yet).
+fn messages_asked(server: &Server, v: &Value) -> Result<Asked, Refusal> {
+    let Some(m) = v["model"].as_str().map(str::trim).filter(|m| !m.is_empty()) else {
+        return Err(bad("`model` is required", "missing_model"));
+    };
+    let known = server.engine.catalog().provider_of(m).is_some()
+        || server.engine.catalog().aliases.contains_key(m);
+    let spec = if m.starts_with("claude-") && !m.contains('/') && !known {
+        format!("anthropic/{m}")
+    } else {
+        m.to_string()
+    };
+    Ok(Asked {
+        spec,
+        route: None,
+        no_fallback: false,
+        only: None,
+        ignore: Vec::new(),
+        notes: Vec::new(),
+    })
+}
+
 async fn start(
     server: Arc<Server>,
     ask: &Ask,
     body: Bytes,
     entry: &mut Entry,
+    wire: Wire,
 ) -> Result<Response<Body>, Refusal> {
     let v: Value = serde_json::from_slice(&body)
         .map_err(|e| bad(format!("the body is not JSON: {e}"), "invalid_json"))?;
     if !v.is_object() {
         return Err(bad("the body must be a JSON object", "invalid_json"));
     }
-    let a = asked(&v)?;
+    let a = match wire {
+        Wire::Chat => asked(&v)?,
+        Wire::Messages => messages_asked(&server, &v)?,
+    };
     entry.asked = Some(a.spec.clone());
+    entry.wire = wire.name();
     allowed(&server, &a.spec)?;
     let wants_stream = v["stream"].as_bool() == Some(true);
     let include_usage = v["stream_options"]["include_usage"].as_bool() == Some(true);
-    let mut req =
-        llmx_core::provider::openai::parse_request(&v).map_err(|e| bad(e, "invalid_request"))?;
+    let parsed = match wire {
+        Wire::Chat => llmx_core::provider::openai::parse_request(&v),
+        Wire::Messages => llmx_core::provider::anthropic::parse_request(&v),
+    };
+    let mut req = parsed.map_err(|e| bad(e, "invalid_request"))?;
     if req.messages.is_empty() {
         return Err(bad(
             "`messages` is empty: send at least one message",
@@ -462,10 +495,20 @@ async fn start(
     }
     // llmx streams from the upstream either way: time to first token, and no idle socket.
     req.stream = true;
-    let user = v["user"].as_str().map(str::to_string);
+    let user = v["user"]
+        .as_str()
+        .or(v["metadata"]["user_id"].as_str())
+        .map(str::to_string);
     let prompt = last_user_text(&req);
     let job = plan(&server, &a, req).await?;
     let held = reserve(&server, &job)?;
+    let input_estimate = job.links.first().map_or(0, |l| {
+        llmx_core::engine::budget::input_tokens(
+            &job.request,
+            l.target.provider.dialect,
+            &l.target.model,
+        )
+    });
     let permit = server.slots.clone().acquire_owned().await.map_err(|_| {
         Refusal::of(error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -509,31 +552,130 @@ async fn start(
         ))
     })?;
     let answer = Answer {
-        id: format!("chatcmpl-{}", ask.id),
+        id: match wire {
+            Wire::Chat => format!("chatcmpl-{}", ask.id),
+            Wire::Messages => format!("msg_{}", ask.id.replace('-', "")),
+        },
+        wire,
         created: llmx_core::history::epoch_ms(server.engine.clock().now()) / 1000,
         links,
     };
     if wants_stream {
-        Ok(stream(
-            fin,
-            shape,
-            events,
-            answer,
-            include_usage,
-            entry,
-            ask.cut.clone(),
-        )
-        .await)
+        let out: Box<dyn Render> = match wire {
+            Wire::Chat => Box::new(super::render::OpenAi {
+                answer: answer.clone(),
+                model: String::new(),
+                include_usage,
+            }),
+            Wire::Messages => Box::new(super::render::Anthropic::new(
+                answer.clone(),
+                String::new(),
+                input_estimate,
+            )),
+        };
+        Ok(stream(fin, shape, events, answer, out, entry, ask.cut.clone()).await)
     } else {
         Ok(whole(fin, events, answer, entry).await)
     }
 }
 
+/// `POST /v1/messages/count_tokens`: llmx's estimate of the request's input, for any model
+/// (marked `x-llmx-estimated: true`; forwarding it to Anthropic for its own models is not done).
+pub(crate) fn count_tokens(server: &Server, body: &[u8]) -> Response<Body> {
+    let run = || -> Result<Response<Body>, Refusal> {
+        let v: Value = serde_json::from_slice(body)
+            .map_err(|e| bad(format!("the body is not JSON: {e}"), "invalid_json"))?;
+        let a = messages_asked(server, &v)?;
+        allowed(server, &a.spec)?;
+        let req = llmx_core::provider::anthropic::parse_request(&v)
+            .map_err(|e| bad(e, "invalid_request"))?;
+        let job = server
+            .planner
+            .job(&a.spec, None, false, req)
+            .map_err(|e| resolve_refusal(&e))?;
+        let n = job.links.first().map_or(0, |l| {
+            llmx_core::engine::budget::input_tokens(
+                &job.request,
+                l.target.provider.dialect,
+                &l.target.model,
+            )
+        });
+        let mut r = json_response(StatusCode::OK, &json!({"input_tokens": n}));
+        set(r.headers_mut(), "x-llmx-estimated", "true");
+        Ok(r)
+    };
+    match run() {
+        Ok(r) => r,
+        Err(Refusal(r)) => *r,
+    }
+}
+
+/// A whole answer as an Anthropic `message`: signed thinking, text and `tool_use` blocks, the
+/// stop reason and usage.
+fn anthropic_message(r: &JobResult, row: &Row, answer: &Answer) -> Value {
+    let mut content: Vec<Value> = r
+        .response
+        .signed_reasoning
+        .iter()
+        .map(|b| match &b.redacted {
+            Some(data) => json!({"type": "redacted_thinking", "data": data}),
+            None => json!({"type": "thinking", "thinking": b.text,
+                "signature": b.signature.clone().unwrap_or_default()}),
+        })
+        .collect();
+    if !r.response.text.is_empty() {
+        content.push(json!({"type": "text", "text": r.response.text}));
+    }
+    for (i, c) in r.response.tool_calls.iter().enumerate() {
+        let id =
+            c.id.clone()
+                .unwrap_or_else(|| format!("toolu_{}_{i}", answer.id));
+        let input = c.parsed_arguments().unwrap_or_else(|| json!({}));
+        content.push(json!({"type": "tool_use", "id": id, "name": c.name, "input": input}));
+    }
+    json!({
+        "id": answer.id,
+        "type": "message",
+        "role": "assistant",
+        "model": format!("{}/{}", r.provider, r.model),
+        "content": content,
+        "stop_reason": super::render::stop_reason(r),
+        "stop_sequence": null,
+        "usage": {
+            "input_tokens": row.input_tokens,
+            "output_tokens": row.output_tokens,
+            "cache_read_input_tokens": row.cached_tokens,
+        },
+        "llmx": llmx_object(r, row),
+    })
+}
+
 /// The answer's fixed parts.
-struct Answer {
-    id: String,
-    created: i64,
-    links: usize,
+#[derive(Clone)]
+pub(crate) struct Answer {
+    pub id: String,
+    pub created: i64,
+    pub links: usize,
+    pub wire: Wire,
+}
+
+/// The wire a client speaks.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Wire {
+    /// OpenAI Chat Completions.
+    Chat,
+    /// Anthropic Messages.
+    Messages,
+}
+
+impl Wire {
+    /// As the access log names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Wire::Chat => "openai",
+            Wire::Messages => "anthropic",
+        }
+    }
 }
 
 /// A cost as clients read it: to the trillionth of a dollar (no float noise in the last digits).
@@ -543,7 +685,7 @@ fn money(c: Option<f64>) -> Option<f64> {
 
 /// The usage object: OpenAI's counts, OpenRouter's `cost` (USD; `null` when unknown, never a
 /// fake 0), `is_byok`, and whether the counts are llmx's estimates.
-fn usage(row: &Row) -> Value {
+pub(crate) fn usage(row: &Row) -> Value {
     let total = match (row.input_tokens, row.output_tokens) {
         (Some(i), Some(o)) => Some(i + o),
         _ => None,
@@ -562,7 +704,7 @@ fn usage(row: &Row) -> Value {
 }
 
 /// What llmx adds: who answered, in how many attempts, after which fallbacks.
-fn llmx_object(r: &JobResult, row: &Row) -> Value {
+pub(crate) fn llmx_object(r: &JobResult, row: &Row) -> Value {
     json!({
         "provider": r.provider,
         "model": format!("{}/{}", r.provider, r.model),
@@ -575,7 +717,7 @@ fn llmx_object(r: &JobResult, row: &Row) -> Value {
 
 /// The calls as Chat Completions `tool_calls`: ids made up where the provider sent none (Gemini),
 /// Gemini's thought signature carried as `extra_content.google.thought_signature`.
-fn tool_calls(r: &JobResult, answer: &Answer) -> Vec<Value> {
+pub(crate) fn tool_calls(r: &JobResult, answer: &Answer) -> Vec<Value> {
     r.response
         .tool_calls
         .iter()
@@ -597,7 +739,7 @@ fn tool_calls(r: &JobResult, answer: &Answer) -> Vec<Value> {
 /// The reasoning a provider signed (Anthropic's thinking and redacted thinking), as
 /// OpenRouter's `reasoning_details`: a client that sends the assistant turn back with them
 /// gets them upstream again, so tool loops with thinking models work.
-fn reasoning_details(r: &JobResult) -> Option<Value> {
+pub(crate) fn reasoning_details(r: &JobResult) -> Option<Value> {
     let all: Vec<Value> = r
         .response
         .signed_reasoning
@@ -612,7 +754,7 @@ fn reasoning_details(r: &JobResult) -> Option<Value> {
     (!all.is_empty()).then_some(Value::Array(all))
 }
 
-fn finish_reason(r: &JobResult) -> &'static str {
+pub(crate) fn finish_reason(r: &JobResult) -> &'static str {
     use llmx_core::provider::FinishReason as F;
     match r.response.finish {
         _ if !r.response.tool_calls.is_empty() => "tool_calls",
@@ -751,6 +893,11 @@ async fn whole(
     if r.failed() {
         return failure(&r, &answer);
     }
+    if answer.wire == Wire::Messages {
+        let mut resp = json_response(StatusCode::OK, &anthropic_message(&r, &row, &answer));
+        headers_of(&mut resp, &r, &row);
+        return resp;
+    }
     let mut message = Map::new();
     message.insert("role".into(), json!("assistant"));
     message.insert(
@@ -791,33 +938,6 @@ async fn whole(
     resp
 }
 
-/// One SSE `data:` event.
-fn event(v: &Value) -> Bytes {
-    let mut s = String::with_capacity(256);
-    s.push_str("data: ");
-    s.push_str(&v.to_string());
-    s.push_str("\n\n");
-    Bytes::from(s)
-}
-
-/// Builds a stream's chunks.
-struct Chunks<'a> {
-    answer: &'a Answer,
-    model: String,
-}
-
-impl Chunks<'_> {
-    fn chunk(&self, delta: Value, finish: Option<&str>) -> Value {
-        json!({
-            "id": self.answer.id,
-            "object": "chat.completion.chunk",
-            "created": self.answer.created,
-            "model": self.model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": null}],
-        })
-    }
-}
-
 /// What came before the stream was committed.
 enum Before {
     /// A text or reasoning token: the stream starts.
@@ -835,7 +955,7 @@ async fn stream(
     job: Job,
     mut events: JobEvents,
     answer: Answer,
-    include_usage: bool,
+    mut out: Box<dyn Render>,
     entry: &mut Entry,
     cut: Arc<tokio::sync::Notify>,
 ) -> Response<Body> {
@@ -871,6 +991,7 @@ async fn stream(
         }
         b => b,
     };
+    out.set_model(&model);
     let (tx, rx) = mpsc::channel::<Bytes>(CLIENT_BUFFER);
     let body =
         http_body_util::StreamBody::new(futures_util::stream::unfold(rx, |mut rx| async move {
@@ -891,18 +1012,7 @@ async fn stream(
     entry.status = 200;
     let log = entry.clone();
     tokio::spawn(async move {
-        let gone = pump(
-            fin,
-            job,
-            events,
-            answer,
-            include_usage,
-            first,
-            model,
-            tx,
-            log,
-        )
-        .await;
+        let gone = pump(fin, job, events, out, first, tx, log).await;
         if gone {
             // Whatever it still holds unsent, the client is not taking: close the connection.
             cut.notify_one();
@@ -919,10 +1029,6 @@ async fn put(tx: &mpsc::Sender<Bytes>, b: Bytes) -> bool {
     )
 }
 
-fn keep_alive() -> Bytes {
-    Bytes::from_static(b": keep-alive\n\n")
-}
-
 /// Write a committed stream: the tokens as they come, keep-alives while the upstream is
 /// silent, then the end — the calls, the finish, usage and `[DONE]`, or an error event. A
 /// client that goes away (or reads nothing for [`SLOW_CLIENT`]) cancels the upstream request;
@@ -933,46 +1039,28 @@ async fn pump(
     mut fin: Finish,
     job: Job,
     mut events: JobEvents,
-    answer: Answer,
-    include_usage: bool,
+    mut out: Box<dyn Render>,
     first: Before,
-    model: String,
     tx: mpsc::Sender<Bytes>,
     mut log: Entry,
 ) -> bool {
-    let mut c = Chunks {
-        answer: &answer,
-        model,
-    };
     let mut hard_stop = fin.server.hard_stop.clone();
     let mut sent_text = String::new();
     let mut ok = true;
     let mut result: Option<JobResult> = None;
     let mut pending = Vec::new();
     match first {
-        Before::Quiet => ok = put(&tx, keep_alive()).await,
+        Before::Quiet => ok = put(&tx, out.keep_alive()).await,
         Before::Token(v) => pending = v,
         Before::Done(r) => result = Some(*r),
         Before::Gone => ok = false,
     }
-    ok = ok
-        && put(
-            &tx,
-            event(&c.chunk(json!({"role": "assistant", "content": ""}), None)),
-        )
-        .await;
-    let delta = |d: &StreamEvent| match d {
-        StreamEvent::TextDelta(t) => Some(json!({"content": t})),
-        StreamEvent::ReasoningDelta(t) => Some(json!({"reasoning_content": t})),
-        _ => None,
-    };
+    ok = ok && put_all(&tx, out.start()).await;
     for d in pending {
-        if let (true, Some(v)) = (ok, delta(&d)) {
-            if let StreamEvent::TextDelta(t) = &d {
-                sent_text.push_str(t);
-            }
-            ok = put(&tx, event(&c.chunk(v, None))).await;
+        if let StreamEvent::TextDelta(t) = &d {
+            sent_text.push_str(t);
         }
+        ok = ok && put_all(&tx, out.delta(&d)).await;
     }
     let mut shut_down = false;
     while ok && result.is_none() {
@@ -985,105 +1073,49 @@ async fn pump(
             ev = events.next() => match ev {
                 None => break,
                 Some(JobEvent::Finished(r)) => result = Some(*r),
-                Some(JobEvent::Attempt { link, .. }) => c.model = link,
+                Some(JobEvent::Attempt { link, .. }) => out.set_model(&link),
                 Some(JobEvent::Delta(d)) => {
-                    if let Some(v) = delta(&d) {
-                        if let StreamEvent::TextDelta(t) = &d {
-                            sent_text.push_str(t);
-                        }
-                        ok = put(&tx, event(&c.chunk(v, None))).await;
+                    if let StreamEvent::TextDelta(t) = &d {
+                        sent_text.push_str(t);
                     }
+                    ok = put_all(&tx, out.delta(&d)).await;
                 }
                 Some(_) => {}
             },
-            _ = tokio::time::sleep(KEEP_ALIVE) => ok = put(&tx, keep_alive()).await,
+            _ = tokio::time::sleep(KEEP_ALIVE) => ok = put(&tx, out.keep_alive()).await,
         }
     }
-    let r = match result {
-        Some(r) => r,
-        None => {
-            // The client went away, read too slowly, or the server is stopping: the upstream
-            // request is cancelled, and the row keeps what the client was sent.
-            drop(events);
-            if shut_down {
-                let e = super::http::error_body(
-                    "llmx serve is shutting down: the answer was cut before it finished",
-                    "server_error",
-                    "shutting_down",
-                );
-                let _ = put(&tx, event(&e)).await;
-            }
-            let mut r = JobResult::cancelled_with(0, &job, fin.started_at, sent_text);
-            fin.done(&mut r, &mut log);
-            super::log::write(&fin.server, &log);
-            return !ok;
+    let Some(mut r) = result else {
+        // The client went away, read too slowly, or the server is stopping: the upstream
+        // request is cancelled, and the row keeps what the client was sent.
+        drop(events);
+        if shut_down {
+            let message = "llmx serve is shutting down: the answer was cut before it finished";
+            let _ = put(&tx, out.fail(None, message)).await;
         }
-    };
-    let mut r = r;
-    let row = fin.done(&mut r, &mut log);
-    c.model = format!("{}/{}", r.provider, r.model);
-    if r.failed() {
-        let e = r
-            .error
-            .as_ref()
-            .map_or("the request failed".to_string(), |e| {
-                format!("{}/{}: {}", r.provider, r.model, e.message)
-            });
-        let kind = r.error.as_ref().map_or("server_error", |e| e.kind.as_str());
-        let sent = put(
-            &tx,
-            event(&super::http::error_body(&e, "server_error", kind)),
-        )
-        .await;
+        let mut r = JobResult::cancelled_with(0, &job, fin.started_at, sent_text);
+        fin.done(&mut r, &mut log);
         super::log::write(&fin.server, &log);
-        return !sent;
-    }
-    let sent = end(&tx, &c, &r, &row, include_usage).await;
+        return !ok;
+    };
+    let row = fin.done(&mut r, &mut log);
+    let sent = match &r.error {
+        Some(e) => {
+            let message = format!("{}/{}: {}", r.provider, r.model, e.message);
+            put(&tx, out.fail(Some(e.kind), &message)).await
+        }
+        None => put_all(&tx, out.end(&r, &row)).await,
+    };
     super::log::write(&fin.server, &log);
     !sent
 }
 
-/// A finished answer's last events: its tool calls (each call's head, then its arguments), the
-/// finish with llmx's object (and usage, unless the client asked for the usage chunk), the
-/// usage chunk when asked; `[DONE]` follows.
-async fn end(
-    tx: &mpsc::Sender<Bytes>,
-    c: &Chunks<'_>,
-    r: &JobResult,
-    row: &Row,
-    include_usage: bool,
-) -> bool {
-    let mut events = Vec::new();
-    for (i, call) in tool_calls(r, c.answer).into_iter().enumerate() {
-        let args = call["function"]["arguments"].clone();
-        let mut head = call;
-        head["index"] = json!(i);
-        head["function"]["arguments"] = json!("");
-        events.push(c.chunk(json!({"tool_calls": [head]}), None));
-        events.push(c.chunk(
-            json!({"tool_calls": [{"index": i, "function": {"arguments": args}}]}),
-            None,
-        ));
-    }
-    if let Some(d) = reasoning_details(r) {
-        events.push(c.chunk(json!({"reasoning_details": d}), None));
-    }
-    let mut last = c.chunk(json!({}), Some(finish_reason(r)));
-    last["llmx"] = llmx_object(r, row);
-    if !include_usage {
-        last["usage"] = usage(row);
-    }
-    events.push(last);
-    if include_usage {
-        let mut u = c.chunk(json!({}), None);
-        u["choices"] = json!([]);
-        u["usage"] = usage(row);
-        events.push(u);
-    }
-    for e in &events {
-        if !put(tx, event(e)).await {
+/// Send frames in order until one cannot be sent.
+async fn put_all(tx: &mpsc::Sender<Bytes>, frames: Vec<Bytes>) -> bool {
+    for f in frames {
+        if !put(tx, f).await {
             return false;
         }
     }
-    put(tx, Bytes::from_static(b"data: [DONE]\n\n")).await
+    true
 }

@@ -93,6 +93,10 @@ async fn handle(
         &mut entry,
     )
     .await;
+    // Anthropic's clients read Anthropic's error envelope on its routes.
+    if is_messages_route(&path) && resp.status().as_u16() >= 400 {
+        resp = anthropic_envelope(resp).await;
+    }
     if let Some(o) = origin.as_deref().filter(|o| origin_allowed(&server, o)) {
         // A preflight has its own (the headers it asked for).
         if !resp.headers().contains_key("access-control-allow-origin") {
@@ -182,7 +186,7 @@ async fn route(
         return not_found(path);
     }
     match route {
-        "/chat/completions" => {
+        "/chat/completions" | "/messages" => {
             if let Some(r) = known(&Method::POST) {
                 return r;
             }
@@ -190,11 +194,28 @@ async fn route(
                 Ok(b) => b,
                 Err(r) => return r,
             };
-            super::chat::handle(server.clone(), ask, body, entry).await
+            let wire = if route == "/messages" {
+                super::chat::Wire::Messages
+            } else {
+                super::chat::Wire::Chat
+            };
+            super::chat::handle(server.clone(), ask, body, entry, wire).await
+        }
+        "/messages/count_tokens" => {
+            if let Some(r) = known(&Method::POST) {
+                return r;
+            }
+            match read_body(req).await {
+                Ok(b) => super::chat::count_tokens(server, &b),
+                Err(r) => r,
+            }
         }
         "/models" => match known(&Method::GET) {
             Some(r) => r,
-            None => super::models::list(server, req.uri()).await,
+            None => {
+                let anthropic = req.headers().contains_key("anthropic-version");
+                super::models::list(server, req.uri(), anthropic).await
+            }
         },
         r if r.starts_with("/models/") => known(&Method::GET)
             .unwrap_or_else(|| super::models::one(server, &r["/models/".len()..])),
@@ -212,6 +233,48 @@ fn not_found(path: &str) -> Response<Body> {
         "invalid_request_error",
         "not_found",
     )
+}
+
+/// `/v1/messages` and what is under it (Anthropic's wire).
+fn is_messages_route(path: &str) -> bool {
+    let route = path
+        .strip_prefix("/api/v1")
+        .or_else(|| path.strip_prefix("/v1"))
+        .unwrap_or("");
+    route == "/messages" || route.starts_with("/messages/")
+}
+
+/// An error response in OpenAI's envelope, rewritten in Anthropic's:
+/// `{"type":"error","error":{"type","message"}}`, the type from the status (529 for an
+/// overloaded upstream, as Anthropic sends it).
+async fn anthropic_envelope(resp: Response<Body>) -> Response<Body> {
+    let (mut parts, body) = resp.into_parts();
+    let bytes = body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let message = v["error"]["message"]
+        .as_str()
+        .unwrap_or("the request failed");
+    let status = parts.status.as_u16();
+    let kind = match status {
+        400 | 405 | 408 => "invalid_request_error",
+        401 => "authentication_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        413 => "request_too_large",
+        429 => "rate_limit_error",
+        503 if v["error"]["code"] == "upstream_error" => {
+            parts.status = StatusCode::from_u16(529).unwrap_or(parts.status);
+            "overloaded_error"
+        }
+        _ => "api_error",
+    };
+    let body = json!({"type": "error", "error": {"type": kind, "message": message}});
+    parts.headers.remove(hyper::header::CONTENT_LENGTH);
+    Response::from_parts(parts, full(serde_json::to_vec(&body).unwrap_or_default()))
 }
 
 /// The client's `x-request-id` when it is a plain short token, else a new one.

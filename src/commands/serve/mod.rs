@@ -12,6 +12,7 @@ mod chat;
 mod http;
 mod log;
 mod models;
+mod render;
 pub mod token;
 
 use std::io::Write as _;

@@ -131,7 +131,7 @@ fn all(
 /// How long a list request waits for the providers' own listings fetched at start.
 const LISTINGS_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
-pub(crate) async fn list(server: &Server, uri: &Uri) -> Response<Body> {
+pub(crate) async fn list(server: &Server, uri: &Uri, anthropic: bool) -> Response<Body> {
     let everything = uri
         .query()
         .is_some_and(|q| q.split('&').any(|kv| kv == "all=true" || kv == "all=1"));
@@ -146,10 +146,28 @@ pub(crate) async fn list(server: &Server, uri: &Uri) -> Response<Body> {
             after
         }
     };
-    json_response(
-        StatusCode::OK,
-        &json!({"object": "list", "data": all(server, everything, listed.as_deref().map(|v| &v[..]))}),
-    )
+    let data = all(server, everything, listed.as_deref().map(|v| &v[..]));
+    if anthropic {
+        // Anthropic's list shape, for its SDK and Claude Code.
+        let data: Vec<Value> = data
+            .iter()
+            .map(|m| {
+                json!({
+                    "id": m["id"],
+                    "type": "model",
+                    "display_name": m["name"],
+                    "created_at": "1970-01-01T00:00:00Z",
+                })
+            })
+            .collect();
+        let first = data.first().map(|m| m["id"].clone());
+        let last = data.last().map(|m| m["id"].clone());
+        return json_response(
+            StatusCode::OK,
+            &json!({"data": data, "has_more": false, "first_id": first, "last_id": last}),
+        );
+    }
+    json_response(StatusCode::OK, &json!({"object": "list", "data": data}))
 }
 
 pub(crate) fn one(server: &Server, id: &str) -> Response<Body> {
