@@ -1,4 +1,5 @@
-//! `llmx serve` with the official openai Python SDK as its client (tests/sdk/openai_client.py):
+//! `llmx serve` with the official openai and anthropic Python SDKs as its clients
+//! (tests/sdk/openai_client.py, tests/sdk/anthropic_client.py):
 //! what the SDK parses from our answers, and the exact bytes the mock upstream received.
 //!
 //! The SDK comes from a venv `.ci/run` makes (`LLMX_SDK_PYTHON` names its python). Without it
@@ -15,7 +16,7 @@ use crate::support::World;
 fn sdk_python() -> Option<String> {
     let python = std::env::var("LLMX_SDK_PYTHON").ok()?;
     let ok = Command::new(&python)
-        .args(["-c", "import openai"])
+        .args(["-c", "import openai, anthropic"])
         .status()
         .is_ok_and(|s| s.success());
     ok.then_some(python)
@@ -184,6 +185,99 @@ fn the_openai_python_sdk_gets_what_it_expects() {
         v["cut"]
     );
 
+    for r in &reqs {
+        let all = format!("{:?} {}", r.headers, String::from_utf8_lossy(&r.body));
+        assert!(!all.contains(super::serve::TOKEN), "token upstream: {all}");
+    }
+    s.stop();
+}
+
+#[test]
+fn the_anthropic_python_sdk_gets_what_it_expects() {
+    let Some(python) = sdk_python() else {
+        assert!(
+            std::env::var("LLMX_REQUIRE_SDK").is_err(),
+            "LLMX_REQUIRE_SDK is set but LLMX_SDK_PYTHON names no python with the SDKs"
+        );
+        eprintln!(
+            "note: skipped: no SDKs (set LLMX_SDK_PYTHON to a python that has them; .ci/run does)"
+        );
+        return;
+    };
+    let tool = json!({"text": "", "tool_calls": [{"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}]});
+    let mut w = World::with_server(json!({"models": {"tooly": tool}}));
+    let s = Serve::start(&mut w, &[]);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk/anthropic_client.py");
+    let out = Command::new(&python)
+        .args([script, &format!("http://{}", s.addr), super::serve::TOKEN])
+        .env_remove("ANTHROPIC_API_KEY")
+        .env_remove("ANTHROPIC_BASE_URL")
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "the SDK script failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("the script's JSON");
+    for (model, id) in [
+        ("openai/gpt-4o-mini", "gpt-4o-mini"),
+        ("anthropic/claude-sonnet-4-5", "claude-sonnet-4-5"),
+        ("gemini/gemini-2.5-flash", "gemini-2.5-flash"),
+    ] {
+        let m = &v[model];
+        let hello = format!("Hello from {id}.");
+        assert_eq!(m["text"], hello.as_str(), "{model}: {m}");
+        assert_eq!(m["stop_reason"], "end_turn");
+        assert_eq!(m["usage"], json!([10, 3]));
+        assert_eq!(m["streamed"], hello.as_str());
+        assert_eq!(m["final_stop"], "end_turn");
+        assert_eq!(m["final_usage"], json!([10, 3]));
+    }
+    for model in ["openai/tooly", "anthropic/tooly", "gemini/tooly"] {
+        let t = &v[model];
+        assert_eq!(t["stop_reason"], "tool_use", "{model}: {t}");
+        assert_eq!(t["call"]["name"], "get_weather");
+        assert_eq!(t["call"]["input"], json!({"city": "Paris"}));
+        assert_eq!(
+            t["streamed"]["input"],
+            json!({"city": "Paris"}),
+            "{model}: {t}"
+        );
+        assert_eq!(t["again"], "tool_use");
+    }
+    // The tool result the SDK sent back, as each upstream received it.
+    let reqs = w.requests();
+    let to = |needle: &str| {
+        reqs.iter()
+            .rev()
+            .find(|r| r.path.contains(needle) && String::from_utf8_lossy(&r.body).contains("21 C"))
+            .unwrap_or_else(|| panic!("no tool result went to {needle}"))
+            .json()
+    };
+    assert_eq!(to("/v1/chat/completions")["messages"][2]["role"], "tool");
+    assert_eq!(
+        to("/v1/messages")["messages"][2]["content"][0]["type"],
+        "tool_result"
+    );
+    assert_eq!(
+        to("tooly:")["contents"][2]["parts"][0]["functionResponse"]["name"],
+        "get_weather"
+    );
+    assert!(
+        v["image"]
+            .as_str()
+            .unwrap()
+            .starts_with("I see 1 image: image/png"),
+        "{}",
+        v["image"]
+    );
+    assert!(v["count_tokens"].as_u64().unwrap() > 0);
+    assert_eq!(v["errors"]["unknown_model"], json!(["NotFoundError", 404]));
+    assert_eq!(
+        v["errors"]["bad_token"],
+        json!(["AuthenticationError", 401])
+    );
     for r in &reqs {
         let all = format!("{:?} {}", r.headers, String::from_utf8_lossy(&r.body));
         assert!(!all.contains(super::serve::TOKEN), "token upstream: {all}");
