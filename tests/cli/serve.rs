@@ -1501,6 +1501,15 @@ fn anthropic_messages_in_from_any_model_plain_and_streamed() {
         assert_eq!(ev[n - 2].1["delta"]["stop_reason"], "end_turn");
         assert_eq!(ev[n - 2].1["usage"]["output_tokens"], 3);
     }
+    // What the conversation does not carry from this wire is named.
+    let body = json!({"model": "openai/gpt-4o-mini", "max_tokens": 100, "top_k": 5,
+        "thinking": {"type": "adaptive"}, "messages": [{"role": "user", "content": "hi"}]});
+    let r = messages(&s, &body);
+    let notes = r.header("x-llmx-notes").unwrap_or_default().to_string();
+    assert!(
+        notes.contains("`thinking`") && notes.contains("`top_k`"),
+        "{notes}"
+    );
     // The system text reached the OpenAI upstream as its system message.
     let sent = w
         .requests()

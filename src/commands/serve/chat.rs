@@ -451,15 +451,45 @@ fn messages_asked(server: &Server, v: &Value) -> Result<Asked, Refusal> {
     } else {
         m.to_string()
     };
+    // What the conversation model does not carry from this wire is said, not silently lost.
+    let left: Vec<String> = v
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, x)| !MESSAGES_FIELDS.contains(&k.as_str()) && !x.is_null())
+        .map(|(k, _)| format!("`{k}`"))
+        .collect();
+    let notes = if left.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!(
+            "{} dropped: llmx does not carry them from the Messages wire",
+            left.join(", ")
+        )]
+    };
     Ok(Asked {
         spec,
         route: None,
         no_fallback: false,
         only: None,
         ignore: Vec::new(),
-        notes: Vec::new(),
+        notes,
     })
 }
+
+/// The Messages fields llmx's conversation carries.
+const MESSAGES_FIELDS: &[&str] = &[
+    "model",
+    "messages",
+    "system",
+    "max_tokens",
+    "stop_sequences",
+    "stream",
+    "temperature",
+    "tools",
+    "tool_choice",
+    "metadata",
+];
 
 async fn start(
     server: Arc<Server>,

@@ -1,4 +1,5 @@
-//! `llmx serve`: a local OpenAI-compatible endpoint in front of every model llmx reaches. A
+//! `llmx serve`: a local OpenAI- and Anthropic-compatible endpoint in front of every model llmx
+//! reaches. A
 //! thin front end over the core's one long-lived [`Engine`]: each request is parsed from its
 //! wire into the core's conversation, resolved to a job (model specs, fallback chains,
 //! routing), reserved against the caps, run with [`Engine::call`], and its events written back
