@@ -12,7 +12,26 @@ use serde_json::{json, Value};
 use crate::serve::Serve;
 use crate::support::World;
 
-/// The python that has the openai SDK, if there is one.
+/// Run `tests/sdk/SCRIPT BASE TOKEN` (no provider env of the caller's); what it printed.
+fn run_script(python: &str, script: &str, base: &str) -> Value {
+    let path = format!("{}/tests/sdk/{script}", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(python)
+        .args([path.as_str(), base, super::serve::TOKEN])
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("ANTHROPIC_API_KEY")
+        .env_remove("ANTHROPIC_BASE_URL")
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the script's JSON")
+}
+
+/// The python that has the SDKs, if there is one.
 fn sdk_python() -> Option<String> {
     let python = std::env::var("LLMX_SDK_PYTHON").ok()?;
     let ok = Command::new(&python)
@@ -42,23 +61,11 @@ fn the_openai_python_sdk_gets_what_it_expects() {
                 "failures": [{"kind": "cut_after", "chunks": 2}]},
     }}));
     let s = Serve::start(&mut w, &["--retries", "0"]);
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk/openai_client.py");
-    let out = Command::new(&python)
-        .args([
-            script,
-            &format!("http://{}/v1", s.addr),
-            super::serve::TOKEN,
-        ])
-        .env_remove("OPENAI_API_KEY")
-        .env_remove("OPENAI_BASE_URL")
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "the SDK script failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = run_script(
+        &python,
+        "openai_client.py",
+        &format!("http://{}/v1", s.addr),
     );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("the script's JSON");
 
     for (model, id) in [
         ("openai/gpt-4o-mini", "gpt-4o-mini"),
@@ -207,19 +214,11 @@ fn the_anthropic_python_sdk_gets_what_it_expects() {
     let tool = json!({"text": "", "tool_calls": [{"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}]});
     let mut w = World::with_server(json!({"models": {"tooly": tool}}));
     let s = Serve::start(&mut w, &[]);
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk/anthropic_client.py");
-    let out = Command::new(&python)
-        .args([script, &format!("http://{}", s.addr), super::serve::TOKEN])
-        .env_remove("ANTHROPIC_API_KEY")
-        .env_remove("ANTHROPIC_BASE_URL")
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "the SDK script failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = run_script(
+        &python,
+        "anthropic_client.py",
+        &format!("http://{}", s.addr),
     );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("the script's JSON");
     for (model, id) in [
         ("openai/gpt-4o-mini", "gpt-4o-mini"),
         ("anthropic/claude-sonnet-4-5", "claude-sonnet-4-5"),

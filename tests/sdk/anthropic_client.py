@@ -7,11 +7,11 @@ Usage: python anthropic_client.py BASE_URL TOKEN
 
 import base64
 import json
-import struct
 import sys
-import zlib
 
 import anthropic
+
+from common import png
 
 BASE, TOKEN = sys.argv[1], sys.argv[2]
 client = anthropic.Anthropic(base_url=BASE, api_key=TOKEN, max_retries=0, timeout=30)
@@ -56,17 +56,9 @@ for model in ["openai/tooly", "anthropic/tooly", "gemini/tooly"]:
     }
 
 # An image, as base64: a real PNG of one colour.
-def png(width, height):
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-
-
-png = base64.b64encode(png(4, 3)).decode()
+image = base64.b64encode(png(4, 3)).decode()
 m = client.messages.create(model="anthropic/claude-sonnet-4-5", max_tokens=50, messages=[{"role": "user", "content": [
-    {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": png}},
+    {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": image}},
     {"type": "text", "text": "What colour?"}]}])
 out["image"] = m.content[0].text
 

@@ -7,11 +7,11 @@ Usage: python openai_client.py BASE_URL TOKEN
 
 import base64
 import json
-import struct
 import sys
-import zlib
 
 import openai
+
+from common import png
 
 BASE, TOKEN = sys.argv[1], sys.argv[2]
 client = openai.OpenAI(base_url=BASE, api_key=TOKEN, max_retries=0, timeout=30)
@@ -34,15 +34,6 @@ def error_of(e):
         "message": str(e),
         "retry_after": e.response.headers.get("retry-after") if getattr(e, "response", None) else None,
     }
-
-
-def png(width, height):
-    """A real PNG of one colour."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 # Plain and streamed answers from each dialect.
