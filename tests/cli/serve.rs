@@ -1447,7 +1447,8 @@ fn anthropic_messages_in_from_any_model_plain_and_streamed() {
     let mut w = World::with_server(json!({"models": {
         "tooly": tool,
         "cut": {"text": "one two three four five six", "chunk_chars": 4,
-                "failures": [{"kind": "cut_after", "chunks": 2}]},
+                "failures": [{"kind": "cut_after", "chunks": 2}, {"kind": "cut_after", "chunks": 2},
+                    {"kind": "cut_after", "chunks": 2}]},
     }}));
     let s = Serve::start(&mut w, &["--retries", "0"]);
     for (model, id) in MODELS {
@@ -1560,14 +1561,20 @@ fn anthropic_messages_in_from_any_model_plain_and_streamed() {
         json!({"role": "tool", "tool_call_id": "toolu_1", "content": "21 C"})
     );
 
-    // A failure after the first block: an `error` event, no message_stop.
-    let body = json!({"model": "openai/cut", "max_tokens": 100, "stream": true,
-        "messages": [{"role": "user", "content": "hi"}]});
-    let ev = anthropic_events(&messages(&s, &body));
-    let names: Vec<&str> = ev.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names.last(), Some(&"error"), "{names:?}");
-    assert!(!names.contains(&"message_stop"));
-    assert_eq!(ev.last().unwrap().1["type"], "error");
+    // A failure after the first block: an `error` event, no message_stop (each upstream).
+    for provider in ["openai", "anthropic", "gemini"] {
+        let body = json!({"model": format!("{provider}/cut"), "max_tokens": 100, "stream": true,
+            "messages": [{"role": "user", "content": "hi"}]});
+        let ev = anthropic_events(&messages(&s, &body));
+        let names: Vec<&str> = ev.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names.last(), Some(&"error"), "{provider}: {names:?}");
+        assert!(
+            names.contains(&"content_block_delta"),
+            "{provider}: {names:?}"
+        );
+        assert!(!names.contains(&"message_stop"));
+        assert_eq!(ev.last().unwrap().1["type"], "error");
+    }
 
     // Errors in Anthropic's envelope.
     let r = s.request("POST", "/v1/messages", &[], b"{}");
@@ -1602,5 +1609,110 @@ fn anthropic_messages_in_from_any_model_plain_and_streamed() {
     assert_eq!(v["data"][0]["type"], "model");
     assert_eq!(v["has_more"], false);
     assert_eq!(v["first_id"], v["data"][0]["id"]);
+    s.stop();
+}
+
+#[test]
+fn stream_shapes_for_two_tools_and_for_thinking_in_both_wires() {
+    let two = json!({"text": "", "tool_calls": [
+        {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"},
+        {"name": "get_time", "arguments": "{\"tz\":\"CET\"}"},
+    ]});
+    let thinker = json!({"reasoning": "Let me think.", "text": "Done."});
+    let mut w = World::with_server(json!({"models": {"two": two, "thinker": thinker}}));
+    let s = Serve::start(&mut w, &[]);
+    let tools_openai = json!([
+        {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}},
+        {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object"}}},
+    ]);
+    let tools_anthropic = json!([
+        {"name": "get_weather", "input_schema": {"type": "object"}},
+        {"name": "get_time", "input_schema": {"type": "object"}},
+    ]);
+    for provider in ["openai", "anthropic", "gemini"] {
+        let model = format!("{provider}/two");
+        // OpenAI chunks: each call its own index, id and name first, then its arguments.
+        let body = json!({"model": model, "stream": true, "tools": tools_openai,
+            "messages": [{"role": "user", "content": "both"}]});
+        let (chunks, done) = s.post("/v1/chat/completions", &body).chunks();
+        assert!(done);
+        let deltas: Vec<&Value> = chunks
+            .iter()
+            .filter_map(|c| c["choices"][0]["delta"]["tool_calls"].get(0))
+            .collect();
+        let heads: Vec<(u64, &str)> = deltas
+            .iter()
+            .filter(|d| d["id"].is_string())
+            .map(|d| {
+                (
+                    d["index"].as_u64().unwrap(),
+                    d["function"]["name"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(heads, [(0, "get_weather"), (1, "get_time")], "{provider}");
+        let args = |i: u64| -> Value {
+            let t: String = deltas
+                .iter()
+                .filter(|d| d["index"] == i)
+                .filter_map(|d| d["function"]["arguments"].as_str())
+                .collect();
+            serde_json::from_str(&t).unwrap()
+        };
+        assert_eq!(
+            (args(0), args(1)),
+            (json!({"city": "Paris"}), json!({"tz": "CET"}))
+        );
+        // Anthropic events: two tool_use blocks, indexed in order, each closed.
+        let body = json!({"model": model, "max_tokens": 50, "stream": true, "tools": tools_anthropic,
+            "messages": [{"role": "user", "content": "both"}]});
+        let ev = anthropic_events(&messages(&s, &body));
+        let starts: Vec<(u64, &str)> = ev
+            .iter()
+            .filter(|(n, _)| n == "content_block_start")
+            .map(|(_, d)| {
+                (
+                    d["index"].as_u64().unwrap(),
+                    d["content_block"]["name"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(starts, [(0, "get_weather"), (1, "get_time")], "{provider}");
+        let stops = ev.iter().filter(|(n, _)| n == "content_block_stop").count();
+        assert_eq!(stops, 2);
+    }
+    // Thinking then text from an Anthropic upstream, on the Messages wire: the thinking block
+    // carries its signature before it closes, then the text block follows.
+    let body = json!({"model": "anthropic/thinker", "max_tokens": 50, "stream": true,
+        "messages": [{"role": "user", "content": "hi"}]});
+    let ev = anthropic_events(&messages(&s, &body));
+    let shape: Vec<String> = ev
+        .iter()
+        .map(|(n, d)| match n.as_str() {
+            "content_block_start" => {
+                format!("start:{}", d["content_block"]["type"].as_str().unwrap())
+            }
+            "content_block_delta" => format!("delta:{}", d["delta"]["type"].as_str().unwrap()),
+            other => other.to_string(),
+        })
+        .collect::<Vec<_>>();
+    let mut compact = shape.clone();
+    compact.dedup();
+    assert_eq!(
+        compact,
+        [
+            "message_start",
+            "start:thinking",
+            "delta:thinking_delta",
+            "delta:signature_delta",
+            "content_block_stop",
+            "start:text",
+            "delta:text_delta",
+            "content_block_stop",
+            "message_delta",
+            "message_stop",
+        ],
+        "{shape:?}"
+    );
     s.stop();
 }
