@@ -56,28 +56,48 @@ impl<'a> HistorySink<'a> {
 
     fn record(&mut self, r: &JobResult) -> Option<Record> {
         let meta = (self.describe)(r)?;
-        let mut row = Row::project(r, self.catalog);
-        let mut reasoning = Some(r.response.reasoning.clone()).filter(|t| !t.is_empty());
-        if !self.store_text {
-            row.output.clear();
-            // A call's arguments are the model's answer as much as its text is.
-            row.tool_calls.clear();
-            reasoning = None;
-        }
-        Some(Record {
-            run_id: self.run_id.clone(),
-            idx: r.index as u64,
-            at_ms: epoch_ms(r.started_at),
-            prompt: meta.prompt,
-            system: meta.system,
-            prompt_id: meta.prompt_id,
-            repeat: meta.repeat,
-            pass: meta.pass,
-            requested: r.model.clone(),
+        let row = Row::project(r, self.catalog);
+        Some(record(
+            &self.run_id,
+            r.index as u64,
+            r,
             row,
-            reasoning,
-            itl_ms: r.itl.map(|d| d.as_secs_f64() * 1000.0),
-        })
+            meta,
+            self.store_text,
+        ))
+    }
+}
+
+/// The history's record of one result whose row is `row`: without its texts (the answer,
+/// the calls' arguments, the reasoning) when `store_text` is off.
+pub fn record(
+    run_id: &str,
+    idx: u64,
+    r: &JobResult,
+    mut row: Row,
+    meta: RowMeta,
+    store_text: bool,
+) -> Record {
+    let mut reasoning = Some(r.response.reasoning.clone()).filter(|t| !t.is_empty());
+    if !store_text {
+        row.output.clear();
+        // A call's arguments are the model's answer as much as its text is.
+        row.tool_calls.clear();
+        reasoning = None;
+    }
+    Record {
+        run_id: run_id.to_string(),
+        idx,
+        at_ms: epoch_ms(r.started_at),
+        prompt: meta.prompt,
+        system: meta.system,
+        prompt_id: meta.prompt_id,
+        repeat: meta.repeat,
+        pass: meta.pass,
+        requested: r.model.clone(),
+        row,
+        reasoning,
+        itl_ms: r.itl.map(|d| d.as_secs_f64() * 1000.0),
     }
 }
 

@@ -301,47 +301,31 @@ impl Finish {
             r.notes = notes;
         }
         let r = &*r;
-        let catalog = self.server.engine.catalog();
-        let billed = llmx_core::row::cost(r, catalog);
+        let row = Row::project(r, self.server.engine.catalog());
         if let Some(h) = self.held.take() {
-            h.settle(&self.label, billed);
+            h.settle(&self.label, row.cost_usd);
         }
-        let row = Row::project(r, catalog);
         entry.fill(&row);
         if let Some((w, run)) = &self.server.history {
             let keep = self.server.settings.history.store_text;
-            let mut stored = row.clone();
-            let mut reasoning = Some(r.response.reasoning.clone()).filter(|t| !t.is_empty());
-            if !keep {
-                stored.output.clear();
-                stored.tool_calls.clear();
-                reasoning = None;
-            }
             let idx = self
                 .server
                 .rows
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let mut notes = stored.notes.clone();
+            let meta = llmx_core::history::sink::RowMeta {
+                prompt: llmx_core::history::Text::new(&self.prompt, keep),
+                system: None,
+                prompt_id: Some(self.request_id.clone()),
+                repeat: None,
+                pass: None,
+            };
+            let mut rec = llmx_core::history::sink::record(run, idx, r, row.clone(), meta, keep);
             if let Some(u) = &self.user {
-                notes.push(format!("user: {}", u.chars().take(100).collect::<String>()));
+                rec.row
+                    .notes
+                    .push(format!("user: {}", u.chars().take(100).collect::<String>()));
             }
-            stored.notes = notes;
-            w.send(llmx_core::history::Write::Row(Box::new(
-                llmx_core::history::Record {
-                    run_id: run.clone(),
-                    idx,
-                    at_ms: llmx_core::history::epoch_ms(r.started_at),
-                    prompt: llmx_core::history::Text::new(&self.prompt, keep),
-                    system: None,
-                    prompt_id: Some(self.request_id.clone()),
-                    repeat: None,
-                    pass: None,
-                    requested: r.model.clone(),
-                    row: stored,
-                    reasoning,
-                    itl_ms: r.itl.map(|d| d.as_secs_f64() * 1000.0),
-                },
-            )));
+            w.send(llmx_core::history::Write::Row(Box::new(rec)));
         }
         row
     }
