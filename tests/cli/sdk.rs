@@ -9,7 +9,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::serve::Serve;
+use crate::serve::{assert_token_never_upstream, Serve, MODELS};
 use crate::support::World;
 
 /// Run `tests/sdk/SCRIPT BASE TOKEN` (no provider env of the caller's); what it printed.
@@ -31,24 +31,30 @@ fn run_script(python: &str, script: &str, base: &str) -> Value {
     serde_json::from_slice(&out.stdout).expect("the script's JSON")
 }
 
-/// The python that has the SDKs, if there is one.
+/// The python that has the SDKs. Without one the test says so and is skipped, unless
+/// `LLMX_REQUIRE_SDK` is set (as `.ci/run` does): then it fails.
 fn sdk_python() -> Option<String> {
-    let python = std::env::var("LLMX_SDK_PYTHON").ok()?;
-    let ok = Command::new(&python)
-        .args(["-c", "import openai, anthropic"])
-        .status()
-        .is_ok_and(|s| s.success());
-    ok.then_some(python)
+    let found = std::env::var("LLMX_SDK_PYTHON").ok().filter(|python| {
+        Command::new(python)
+            .args(["-c", "import openai, anthropic"])
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var("LLMX_REQUIRE_SDK").is_err(),
+            "LLMX_REQUIRE_SDK is set but LLMX_SDK_PYTHON names no python with the SDKs"
+        );
+        eprintln!(
+            "note: skipped: no SDKs (set LLMX_SDK_PYTHON to a python that has them; .ci/run does)"
+        );
+    }
+    found
 }
 
 #[test]
 fn the_openai_python_sdk_gets_what_it_expects() {
     let Some(python) = sdk_python() else {
-        assert!(
-            std::env::var("LLMX_REQUIRE_SDK").is_err(),
-            "LLMX_REQUIRE_SDK is set but LLMX_SDK_PYTHON names no python with the openai SDK"
-        );
-        eprintln!("note: skipped: no openai SDK (set LLMX_SDK_PYTHON to a python that has it; .ci/run does)");
         return;
     };
     let tool = json!({"text": "", "tool_calls": [{"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}]});
@@ -67,11 +73,7 @@ fn the_openai_python_sdk_gets_what_it_expects() {
         &format!("http://{}/v1", s.addr),
     );
 
-    for (model, id) in [
-        ("openai/gpt-4o-mini", "gpt-4o-mini"),
-        ("anthropic/claude-sonnet-4-5", "claude-sonnet-4-5"),
-        ("gemini/gemini-2.5-flash", "gemini-2.5-flash"),
-    ] {
+    for (model, id) in MODELS {
         let m = &v[model];
         let hello = format!("Hello from {id}.");
         assert_eq!(m["plain"]["content"], hello.as_str(), "{model}: {m}");
@@ -192,23 +194,13 @@ fn the_openai_python_sdk_gets_what_it_expects() {
         v["cut"]
     );
 
-    for r in &reqs {
-        let all = format!("{:?} {}", r.headers, String::from_utf8_lossy(&r.body));
-        assert!(!all.contains(super::serve::TOKEN), "token upstream: {all}");
-    }
+    assert_token_never_upstream(&w);
     s.stop();
 }
 
 #[test]
 fn the_anthropic_python_sdk_gets_what_it_expects() {
     let Some(python) = sdk_python() else {
-        assert!(
-            std::env::var("LLMX_REQUIRE_SDK").is_err(),
-            "LLMX_REQUIRE_SDK is set but LLMX_SDK_PYTHON names no python with the SDKs"
-        );
-        eprintln!(
-            "note: skipped: no SDKs (set LLMX_SDK_PYTHON to a python that has them; .ci/run does)"
-        );
         return;
     };
     let tool = json!({"text": "", "tool_calls": [{"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}]});
@@ -219,11 +211,7 @@ fn the_anthropic_python_sdk_gets_what_it_expects() {
         "anthropic_client.py",
         &format!("http://{}", s.addr),
     );
-    for (model, id) in [
-        ("openai/gpt-4o-mini", "gpt-4o-mini"),
-        ("anthropic/claude-sonnet-4-5", "claude-sonnet-4-5"),
-        ("gemini/gemini-2.5-flash", "gemini-2.5-flash"),
-    ] {
+    for (model, id) in MODELS {
         let m = &v[model];
         let hello = format!("Hello from {id}.");
         assert_eq!(m["text"], hello.as_str(), "{model}: {m}");
@@ -277,9 +265,6 @@ fn the_anthropic_python_sdk_gets_what_it_expects() {
         v["errors"]["bad_token"],
         json!(["AuthenticationError", 401])
     );
-    for r in &reqs {
-        let all = format!("{:?} {}", r.headers, String::from_utf8_lossy(&r.body));
-        assert!(!all.contains(super::serve::TOKEN), "token upstream: {all}");
-    }
+    assert_token_never_upstream(&w);
     s.stop();
 }

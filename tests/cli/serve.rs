@@ -284,7 +284,7 @@ fn last_post(w: &World) -> Value {
 }
 
 /// No request the mock received carries the serve token, anywhere.
-fn assert_token_never_upstream(w: &World) {
+pub fn assert_token_never_upstream(w: &World) {
     for r in w.requests() {
         let all = format!("{:?} {}", r.headers, String::from_utf8_lossy(&r.body));
         assert!(
@@ -294,7 +294,8 @@ fn assert_token_never_upstream(w: &World) {
     }
 }
 
-const MODELS: [(&str, &str); 3] = [
+/// The three dialects' test models, as llmx names them and as the provider answers.
+pub const MODELS: [(&str, &str); 3] = [
     ("openai/gpt-4o-mini", "gpt-4o-mini"),
     ("anthropic/claude-sonnet-4-5", "claude-sonnet-4-5"),
     ("gemini/gemini-2.5-flash", "gemini-2.5-flash"),
