@@ -955,7 +955,7 @@ async fn whole(
 /// What came before the stream was committed.
 enum Before {
     /// A text or reasoning token: the stream starts.
-    Token(Vec<StreamEvent>),
+    Token(StreamEvent),
     /// The job ended before any token.
     Done(Box<JobResult>),
     /// The upstream was silent past the first keep-alive: the stream starts with a comment.
@@ -983,7 +983,7 @@ async fn stream(
                 Some(JobEvent::Finished(r)) => break Before::Done(r),
                 Some(JobEvent::Attempt { link, .. }) => model = link,
                 Some(JobEvent::Delta(d @ (StreamEvent::TextDelta(_) | StreamEvent::ReasoningDelta(_)))) => {
-                    break Before::Token(vec![d]);
+                    break Before::Token(d);
                 }
                 Some(_) => {}
             },
@@ -1062,15 +1062,15 @@ async fn pump(
     let mut sent_text = String::new();
     let mut ok = true;
     let mut result: Option<JobResult> = None;
-    let mut pending = Vec::new();
+    let mut pending = None;
     match first {
         Before::Quiet => ok = put(&tx, out.keep_alive()).await,
-        Before::Token(v) => pending = v,
+        Before::Token(d) => pending = Some(d),
         Before::Done(r) => result = Some(*r),
         Before::Gone => ok = false,
     }
     ok = ok && put_all(&tx, out.start()).await;
-    for d in pending {
+    if let Some(d) = pending {
         if let StreamEvent::TextDelta(t) = &d {
             sent_text.push_str(t);
         }

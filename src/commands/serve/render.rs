@@ -137,6 +137,7 @@ enum Open {
     None,
     Thinking,
     Text,
+    Tool,
 }
 
 /// Anthropic's Messages events: `message_start` (with the input's usage), each block's
@@ -293,7 +294,7 @@ impl Render for Anthropic {
                     "content_block": {"type": "tool_use", "id": id, "name": call.name, "input": {}}}),
             ));
             self.next += 1;
-            self.open = Open::Text;
+            self.open = Open::Tool;
             // The arguments as JSON text fragments (here one); no arguments is `{}`.
             let args = if call.arguments.trim().is_empty() {
                 "{}"
