@@ -99,6 +99,9 @@ pub struct ProviderConfig {
     /// At most this many requests to this provider at once (a local server that runs one
     /// request at a time wants 1).
     pub concurrency: Option<u32>,
+    /// It speaks OpenAI's Responses wire too: `llmx serve` sends a Responses client's request
+    /// to it as it came (OpenAI-dialect providers only).
+    pub responses: Option<bool>,
 }
 
 /// A loaded config file.
@@ -312,6 +315,7 @@ impl Config {
                         origin: None,
                         config_key: None,
                         concurrency: None,
+                        responses: false,
                     }
                 }
                 (None, None) => {
@@ -339,6 +343,12 @@ impl Config {
             }
             if let Some(k) = &pc.api_key {
                 p.config_key = Some(Secret::new(k.trim()));
+            }
+            if let Some(r) = pc.responses {
+                if r && p.dialect != Dialect::OpenAi {
+                    return Err(self.error(&section, "responses", FieldProblem::ResponsesDialect));
+                }
+                p.responses = r;
             }
             if let Some(n) = pc.concurrency {
                 p.concurrency = Some(n as usize);

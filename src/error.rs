@@ -524,6 +524,8 @@ pub enum FieldProblem {
     BadHeader,
     BuiltinDialect(String),
     MissingBaseUrl,
+    /// `responses = true` on a provider whose dialect is not openai.
+    ResponsesDialect,
 }
 
 impl fmt::Display for ConfigProblem {
@@ -565,6 +567,9 @@ impl fmt::Display for ConfigProblem {
                     FieldProblem::MissingBaseUrl => {
                         f.write_str("is missing; a custom provider needs one")
                     }
+                    FieldProblem::ResponsesDialect => f.write_str(
+                        "applies to openai-dialect providers only (the Responses wire is OpenAI's); remove it",
+                    ),
                 }
             }
         }

@@ -32,6 +32,7 @@ pub fn usage(d: Dialect, req: &Value, factor: f64) -> (u64, u64) {
             .or(req["max_tokens"].as_u64()),
         Dialect::Anthropic => req["max_tokens"].as_u64(),
         Dialect::Gemini => req["generationConfig"]["maxOutputTokens"].as_u64(),
+        Dialect::Responses => req["max_output_tokens"].as_u64(),
     }
     .unwrap_or(1000);
     ((input as f64 * factor).ceil() as u64, output)
@@ -88,6 +89,11 @@ fn image_dims(d: Dialect, part: &Value) -> Option<(u64, u64)> {
             .to_string(),
         Dialect::Anthropic if part["type"] == "image" => part["source"]["data"].as_str()?.into(),
         Dialect::Gemini => part["inlineData"]["data"].as_str()?.into(),
+        Dialect::Responses if part["type"] == "input_image" => part["image_url"]
+            .as_str()?
+            .split_once(";base64,")?
+            .1
+            .to_string(),
         _ => return None,
     };
     let b = base64::engine::general_purpose::STANDARD
@@ -104,7 +110,7 @@ fn image_dims(d: Dialect, part: &Value) -> Option<(u64, u64)> {
 /// width × height / 750, Gemini's 258 a 768-pixel tile.
 fn image_tokens(d: Dialect, (w, h): (u64, u64)) -> u64 {
     match d {
-        Dialect::OpenAi => {
+        Dialect::OpenAi | Dialect::Responses => {
             let fit = |w: u64, h: u64, max: u64| {
                 let long = w.max(h);
                 if long <= max {

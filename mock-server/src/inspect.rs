@@ -31,6 +31,17 @@ pub fn offered_tools(d: Dialect, req: &Value) -> Vec<String> {
             .as_array()
             .map(|a| a.iter().map(|t| &t["name"]).collect())
             .unwrap_or_default(),
+        Dialect::Responses => req["tools"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .flat_map(|t| match t["tools"].as_array() {
+                        Some(inner) => inner.iter().map(|f| &f["name"]).collect(),
+                        None => vec![&t["name"]],
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
         Dialect::Gemini => req["tools"]
             .as_array()
             .map(|a| {
@@ -50,6 +61,14 @@ pub fn offered_tools(d: Dialect, req: &Value) -> Vec<String> {
 
 pub fn tool_choice(d: Dialect, req: &Value) -> Choice {
     match d {
+        Dialect::Responses => match &req["tool_choice"] {
+            Value::String(s) if s == "none" => Choice::None,
+            Value::String(s) if s == "required" => Choice::Required,
+            Value::Object(o) if o.get("type").and_then(Value::as_str) == Some("function") => {
+                Choice::Named(req["tool_choice"]["name"].as_str().unwrap_or("").into())
+            }
+            _ => Choice::Auto,
+        },
         Dialect::OpenAi => match &req["tool_choice"] {
             Value::String(s) if s == "none" => Choice::None,
             Value::String(s) if s == "required" => Choice::Required,
@@ -123,6 +142,10 @@ pub fn images(d: Dialect, req: &Value) -> Result<Vec<String>, String> {
             .as_array()
             .map(|m| m.iter().map(|m| &m["parts"]).collect())
             .unwrap_or_default(),
+        Dialect::Responses => req["input"]
+            .as_array()
+            .map(|m| m.iter().map(|m| &m["content"]).collect())
+            .unwrap_or_default(),
     };
     for part in lists.into_iter().filter_map(Value::as_array).flatten() {
         match d {
@@ -148,6 +171,16 @@ pub fn images(d: Dialect, req: &Value) -> Result<Vec<String>, String> {
                     )?),
                     Some("url") => out.push(format!("url {}", s["url"].as_str().unwrap_or(""))),
                     _ => return Err("image source must be base64 or url".into()),
+                }
+            }
+            Dialect::Responses if part["type"] == "input_image" => {
+                let url = part["image_url"].as_str().unwrap_or("");
+                match url
+                    .strip_prefix("data:")
+                    .and_then(|r| r.split_once(";base64,"))
+                {
+                    Some((mime, data)) => out.push(inline(mime, data)?),
+                    None => out.push(format!("url {url}")),
                 }
             }
             Dialect::Gemini if part.get("inlineData").is_some() => out.push(inline(

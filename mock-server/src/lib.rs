@@ -10,6 +10,7 @@
 mod bill;
 mod inspect;
 mod render;
+mod responses;
 
 /// What `llmx-mock-server --help` prints.
 pub const HELP: &str =
@@ -473,6 +474,12 @@ async fn respond(
             json["model"].as_str().unwrap_or("").to_string(),
             json["stream"].as_bool() == Some(true),
         )
+    } else if path.ends_with("/v1/responses") {
+        (
+            Dialect::Responses,
+            json["model"].as_str().unwrap_or("").to_string(),
+            json["stream"].as_bool() == Some(true),
+        )
     } else if path.ends_with("/v1/messages") {
         (
             Dialect::Anthropic,
@@ -609,6 +616,9 @@ async fn answer(
             .collect(),
     };
     let mut plan = render::Plan::new(script, model, dialect, include_usage, calls, &seen);
+    if dialect == Dialect::Responses {
+        plan.namespaces_from(json);
+    }
     if script.bill {
         let (input, output) = bill::usage(dialect, json, script.bill_factor.unwrap_or(1.0));
         plan.bill(input, output);

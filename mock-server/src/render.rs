@@ -13,28 +13,32 @@ pub enum Dialect {
     OpenAi,
     Anthropic,
     Gemini,
+    /// OpenAI's Responses wire.
+    Responses,
 }
 
 /// One answer, ready to render.
 pub struct Plan {
-    dialect: Dialect,
-    model: String,
-    text: String,
-    reasoning: String,
-    input: u64,
-    output: u64,
-    cached: u64,
-    reasoning_tokens: u64,
-    cost: Option<f64>,
-    length: bool,
+    pub(crate) dialect: Dialect,
+    pub(crate) model: String,
+    pub(crate) text: String,
+    pub(crate) reasoning: String,
+    pub(crate) input: u64,
+    pub(crate) output: u64,
+    pub(crate) cached: u64,
+    pub(crate) reasoning_tokens: u64,
+    pub(crate) cost: Option<f64>,
+    pub(crate) length: bool,
     /// `finish: "refusal"`: the model declined (Anthropic's `stop_reason: refusal`).
-    refusal: bool,
-    chunk_chars: usize,
-    include_usage: bool,
+    pub(crate) refusal: bool,
+    pub(crate) chunk_chars: usize,
+    pub(crate) include_usage: bool,
     /// Whether to report usage at all.
-    usage: bool,
+    pub(crate) usage: bool,
     /// Tool calls after the text.
-    calls: Vec<MockCall>,
+    pub(crate) calls: Vec<MockCall>,
+    /// The namespace each call's function was offered in (the Responses wire's groups).
+    pub(crate) namespaces: Vec<Option<String>>,
 }
 
 fn chunks_of(s: &str, n: usize) -> Vec<String> {
@@ -85,6 +89,7 @@ impl Plan {
             chunk_chars: script.chunk_chars.unwrap_or(8),
             include_usage: include_usage && !script.no_usage,
             usage: !script.no_usage,
+            namespaces: Vec::new(),
             calls,
         }
     }
@@ -96,12 +101,12 @@ impl Plan {
     }
 
     /// Call `i`'s id: the script's, else one shaped like the provider's (Gemini sends none).
-    fn call_id(&self, i: usize) -> Option<String> {
+    pub(crate) fn call_id(&self, i: usize) -> Option<String> {
         if let Some(id) = &self.calls[i].id {
             return Some(id.clone());
         }
         match self.dialect {
-            Dialect::OpenAi => Some(format!("call_mock{i}")),
+            Dialect::OpenAi | Dialect::Responses => Some(format!("call_mock{i}")),
             Dialect::Anthropic => Some(format!("toolu_mock{i}")),
             Dialect::Gemini => None,
         }
@@ -153,21 +158,21 @@ impl Plan {
     fn finish(&self) -> &'static str {
         if self.refusal {
             return match self.dialect {
-                Dialect::OpenAi => "stop",
+                Dialect::OpenAi | Dialect::Responses => "stop",
                 Dialect::Anthropic => "refusal",
                 Dialect::Gemini => "SAFETY",
             };
         }
         if !self.calls.is_empty() && !self.length {
             return match self.dialect {
-                Dialect::OpenAi => "tool_calls",
+                Dialect::OpenAi | Dialect::Responses => "tool_calls",
                 Dialect::Anthropic => "tool_use",
                 Dialect::Gemini => "STOP",
             };
         }
         match (self.dialect, self.length) {
-            (Dialect::OpenAi, false) => "stop",
-            (Dialect::OpenAi, true) => "length",
+            (Dialect::OpenAi | Dialect::Responses, false) => "stop",
+            (Dialect::OpenAi | Dialect::Responses, true) => "length",
             (Dialect::Anthropic, false) => "end_turn",
             (Dialect::Anthropic, true) => "max_tokens",
             (Dialect::Gemini, false) => "STOP",
@@ -252,6 +257,7 @@ impl Plan {
                 }
                 v
             }
+            Dialect::Responses => self.responses_whole(),
         }
         .to_string()
     }
@@ -307,6 +313,7 @@ impl Plan {
                     + &Self::anthropic_event("ping", json!({"type": "ping"}))
             }
             Dialect::Gemini => String::new(),
+            Dialect::Responses => self.responses_events().0,
         }
     }
 
@@ -415,6 +422,7 @@ impl Plan {
                     }
                 }
             }
+            Dialect::Responses => return self.responses_events().1,
             Dialect::Gemini => {
                 for c in r {
                     out.push(self.gemini_event(json!([{"text": c, "thought": true}]), None));
@@ -495,6 +503,7 @@ impl Plan {
                     + &Self::anthropic_event("message_stop", json!({"type": "message_stop"}))
             }
             Dialect::Gemini => self.gemini_event(json!([{"text": ""}]), Some(self.finish())),
+            Dialect::Responses => self.responses_events().2,
         }
     }
 }
@@ -553,7 +562,7 @@ pub fn error_body(dialect: Dialect, status: u16, message: Option<&str>) -> (&'st
     };
     let msg = message.unwrap_or(default_msg);
     let body = match dialect {
-        Dialect::OpenAi => {
+        Dialect::OpenAi | Dialect::Responses => {
             json!({"error": {"message": msg, "type": oa_type, "param": null, "code": null}})
         }
         Dialect::Anthropic => {
@@ -567,6 +576,7 @@ pub fn error_body(dialect: Dialect, status: u16, message: Option<&str>) -> (&'st
 /// An error event inside a 200 stream, as each provider sends one.
 pub fn stream_error(dialect: Dialect, message: Option<&str>) -> String {
     match dialect {
+        Dialect::Responses => super::responses::stream_error(message),
         Dialect::OpenAi => {
             let msg = message.unwrap_or("Internal server error");
             format!(

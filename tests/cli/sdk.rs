@@ -268,3 +268,175 @@ fn the_anthropic_python_sdk_gets_what_it_expects() {
     assert_token_never_upstream(&w);
     s.stop();
 }
+
+#[test]
+fn the_openai_python_sdk_responses_api_gets_what_it_expects() {
+    let Some(python) = sdk_python() else {
+        return;
+    };
+    let tool = json!({"text": "", "tool_calls": [
+        {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"},
+        // A namespaced function: by its own name where the group is sent as is (OpenAI),
+        // by its flat name where llmx flattened the group (the others); each only if offered.
+        {"name": "exec", "arguments": "{\"cmd\":\"ls\"}"},
+        {"name": "shell__exec", "arguments": "{\"cmd\":\"ls\"}"}]});
+    let thinker = json!({"reasoning": "Six times seven.", "reasoning_tokens": 4, "text": "42."});
+    let fell = json!({"kind": "error_event", "after_chunks": 2, "message": "upstream fell over"});
+    let cut = json!({"text": "one two three four five six", "chunk_chars": 4,
+        // One failure for each dialect's request to `cut`.
+        "failures": [fell.clone(), fell.clone(), fell]});
+    let mut w =
+        World::with_server(json!({"models": {"tooly": tool, "thinker": thinker, "cut": cut}}));
+    let s = Serve::start(&mut w, &["--retries", "0"]);
+    let v = run_script(
+        &python,
+        "responses_client.py",
+        &format!("http://{}/v1", s.addr),
+    );
+    let order = [
+        "response.created",
+        "response.in_progress",
+        "response.output_item.added",
+        "response.content_part.added",
+    ];
+    for (model, id) in MODELS {
+        let m = &v[model];
+        let hello = format!("Hello from {id}.");
+        assert_eq!(m["text"], hello.as_str(), "{model}: {m}");
+        assert_eq!(m["status"], "completed");
+        assert_eq!(m["model"], model);
+        assert_eq!(
+            m["usage"],
+            json!({"input": 10, "output": 3, "total": 13, "cached": 0, "reasoning": 0})
+        );
+        assert_eq!(m["provider_header"], model.split('/').next().unwrap());
+        assert_eq!(m["streamed"], hello.as_str());
+        assert_eq!(m["final_text"], hello.as_str());
+        assert_eq!(m["final_usage"], m["usage"]);
+        let kinds: Vec<&str> = m["kinds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(&kinds[..4], order, "{model}: {kinds:?}");
+        assert_eq!(
+            &kinds[kinds.len() - 4..],
+            [
+                "response.output_text.done",
+                "response.content_part.done",
+                "response.output_item.done",
+                "response.completed"
+            ],
+            "{model}: {kinds:?}"
+        );
+    }
+    for p in ["openai", "anthropic", "gemini"] {
+        let t = &v[format!("{p}/tooly").as_str()];
+        assert_eq!(t["calls"][0]["name"], "get_weather", "{p}: {t}");
+        assert_eq!(t["calls"][0]["arguments"], json!({"city": "Paris"}));
+        // The namespaced function comes back under its own names.
+        assert_eq!(t["calls"][1]["name"], "exec", "{p}: {t}");
+        assert_eq!(t["calls"][1]["namespace"], "shell", "{p}: {t}");
+        assert_eq!(t["calls"][1]["arguments"], json!({"cmd": "ls"}));
+        assert_eq!(t["streamed_calls"][0]["name"], "get_weather");
+        assert_eq!(t["streamed_calls"][1]["arguments"], json!({"cmd": "ls"}));
+        assert!(t["arg_deltas"].as_str().unwrap().contains("Paris"), "{t}");
+        assert_eq!(t["after"], "Hello from after.", "{p}: {t}");
+    }
+    // The bytes each upstream received for the loop's second turn.
+    let reqs = w.requests();
+    let second = |needle: &str| {
+        reqs.iter()
+            .find(|r| {
+                r.path.contains(needle) && String::from_utf8_lossy(&r.body).contains("temp_c")
+            })
+            .unwrap_or_else(|| panic!("no tool result went to {needle}"))
+            .json()
+    };
+    // OpenAI's own row gets the client's Responses body as it came: only `model` and `store`.
+    let o = second("/v1/responses");
+    assert_eq!(o["model"], "after");
+    assert_eq!(o["store"], false);
+    assert_eq!(o["tools"][1]["type"], "namespace", "{o}");
+    assert_eq!(o["tools"][2]["type"], "web_search", "{o}");
+    let items = o["input"].as_array().unwrap();
+    assert_eq!(items.last().unwrap()["type"], "function_call_output");
+    assert_eq!(items.last().unwrap()["output"], "{\"temp_c\": 21}");
+    assert!(!reqs.iter().any(|r| r.path.contains("/chat/completions")
+        && String::from_utf8_lossy(&r.body).contains("temp_c")));
+    // The others get it translated: the call under its flat name, the output as a tool result.
+    let a = second("/v1/messages");
+    assert_eq!(a["messages"][1]["content"][1]["name"], "shell__exec", "{a}");
+    assert_eq!(a["messages"][2]["content"][0]["type"], "tool_result");
+    assert_eq!(
+        a["messages"][2]["content"][0]["content"],
+        "{\"temp_c\": 21}"
+    );
+    let tools: Vec<&str> = a["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(tools, ["get_weather", "shell__exec"]);
+    let g = second("after:");
+    assert_eq!(
+        g["contents"][2]["parts"][0]["functionResponse"]["name"],
+        "get_weather"
+    );
+    // Notes say what translation dropped; the passthrough drops nothing.
+    let notes = |m: &str| v[m]["notes_header"].as_str().unwrap_or("").to_string();
+    assert_eq!(
+        notes("openai/gpt-4o-mini"),
+        "",
+        "passthrough noted something"
+    );
+
+    for p in ["openai", "anthropic", "gemini"] {
+        let r = &v[format!("{p}/thinker").as_str()];
+        assert_eq!(r["summary"], "Six times seven.", "{p}: {r}");
+        assert_eq!(r["item_summary"], "Six times seven.");
+        assert_eq!(r["items"], json!(["reasoning", "message"]), "{p}: {r}");
+        assert_eq!(r["text"], "42.");
+        // Anthropic counts thinking inside its output tokens and reports no split.
+        let reasoning = if p == "anthropic" { 0 } else { 4 };
+        assert_eq!(r["reasoning_tokens"], reasoning, "{p}: {r}");
+    }
+    // Signed reasoning keeps its seal for the next turn; unsigned reasoning has none.
+    assert_eq!(v["openai/thinker"]["sealed"], "mock-sealed");
+    assert_eq!(v["anthropic/thinker"]["sealed"], "mock");
+    assert_eq!(v["gemini/thinker"]["sealed"], Value::Null);
+
+    assert!(
+        v["image"]
+            .as_str()
+            .unwrap()
+            .starts_with("I see 1 image: image/png"),
+        "{}",
+        v["image"]
+    );
+    let e = &v["errors"]["previous_response_id"];
+    assert_eq!(e["class"], "BadRequestError", "{e}");
+    assert!(e["message"].as_str().unwrap().contains("stateless"), "{e}");
+    for p in ["openai", "anthropic", "gemini"] {
+        let c = &v[format!("{p}/cut").as_str()];
+        let kinds = c["kinds"].as_array().unwrap();
+        assert!(
+            kinds.contains(&json!("response.output_text.delta")),
+            "{p}: {c}"
+        );
+        assert_eq!(kinds.last().unwrap(), "response.failed", "{p}: {c}");
+        assert!(!kinds.contains(&json!("response.completed")), "{p}: {c}");
+        assert_eq!(c["error"]["code"], "server_error", "{p}: {c}");
+        assert!(
+            c["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("upstream fell over"),
+            "{p}: {c}"
+        );
+    }
+    assert_token_never_upstream(&w);
+    s.stop();
+}

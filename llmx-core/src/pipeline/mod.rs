@@ -221,6 +221,7 @@ pub fn chat_request(s: &RequestSpec, prompt: String) -> Result<ChatRequest, Pipe
         tools: tools.into(),
         tool_choice,
         extra: None,
+        client: None,
     })
 }
 

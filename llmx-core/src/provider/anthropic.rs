@@ -489,6 +489,7 @@ pub fn parse_request(v: &Value) -> Result<ChatRequest, String> {
         tools,
         tool_choice,
         extra: None,
+        client: None,
     })
 }
 

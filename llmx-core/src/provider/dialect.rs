@@ -10,7 +10,7 @@ use super::error::ProviderError;
 use super::registry::Provider;
 use super::sse::SseEvent;
 use super::types::{ChatRequest, ChatResponse, StreamEvent};
-use super::{anthropic, gemini, image, openai, AuthStyle, HttpCall};
+use super::{anthropic, gemini, image, openai, responses, AuthStyle, HttpCall};
 
 /// A wire format: how llmx's request becomes bytes and how the answer's bytes come back.
 pub trait WireDialect: Sync {
@@ -38,6 +38,10 @@ pub trait WireDialect: Sync {
     /// The output limit the request carries when the user sets none, if the wire requires one.
     fn default_max_tokens(&self) -> Option<u32> {
         None
+    }
+    /// Whether a client body written in `wire` goes out as it came (not translated).
+    fn speaks(&self, _wire: super::types::ClientWire) -> bool {
+        false
     }
 }
 
@@ -74,6 +78,40 @@ pub struct OpenAi;
 pub struct Anthropic;
 /// Google Gemini `generateContent`.
 pub struct Gemini;
+/// OpenAI Responses, for a Responses client's request to a provider that speaks it.
+pub struct Responses;
+
+impl WireDialect for Responses {
+    fn name(&self) -> &'static str {
+        "responses"
+    }
+    fn build_request(&self, req: &ChatRequest, _: &Provider, base_url: &str) -> HttpCall {
+        responses::build_request(req, base_url)
+    }
+    fn parse_request(&self, body: &serde_json::Value) -> Result<ChatRequest, String> {
+        responses::parse_request(body)
+            .map(|i| i.request)
+            .map_err(|e| e.message)
+    }
+    fn parse_response(&self, body: &[u8]) -> Result<ChatResponse, ProviderError> {
+        responses::parse_response(body)
+    }
+    fn stream_decoder(&self) -> Box<dyn StreamDecode> {
+        Box::new(responses::StreamDecoder::default())
+    }
+    fn parse_error(&self, status: u16, body: &[u8]) -> ProviderError {
+        openai::parse_error(status, body)
+    }
+    fn image_limits(&self) -> image::ImageLimits {
+        image::OPENAI
+    }
+    fn listing(&self, base_url: &str) -> Listing {
+        OpenAi.listing(base_url)
+    }
+    fn speaks(&self, wire: super::types::ClientWire) -> bool {
+        wire == super::types::ClientWire::Responses
+    }
+}
 
 impl WireDialect for OpenAi {
     fn name(&self) -> &'static str {

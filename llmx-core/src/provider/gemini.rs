@@ -549,5 +549,6 @@ pub fn parse_request(v: &Value) -> Result<ChatRequest, String> {
         tools,
         tool_choice,
         extra: None,
+        client: None,
     })
 }

@@ -15,6 +15,7 @@ pub mod image;
 pub mod mock;
 pub mod openai;
 pub mod registry;
+pub mod responses;
 pub mod run;
 pub mod schema;
 pub mod sse;
@@ -171,14 +172,33 @@ pub(crate) fn num(v: &Value) -> Option<u64> {
         .or_else(|| v.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
 }
 
-/// Build the HTTP request for a provider: its dialect's request plus the provider's own headers.
+/// Build the HTTP request for a provider: its wire's request plus the provider's own headers.
+/// A client body that was translated carries the translation's notes.
 pub(crate) fn build_request(provider: &Provider, base_url: &str, req: &ChatRequest) -> HttpCall {
-    let mut call = provider
-        .dialect
-        .wire()
-        .build_request(req, provider, base_url);
+    let wire = provider.wire_for(req);
+    let mut call = wire.build_request(req, provider, base_url);
+    if let Some(c) = &req.client {
+        if !wire.speaks(c.wire) {
+            call.notes.extend(c.notes.iter().cloned());
+        }
+    }
     call.headers.extend(provider.headers.iter().cloned());
     call
+}
+
+impl Provider {
+    /// The wire a request goes to this provider in: its dialect's, or the client's own where
+    /// the provider speaks that too (OpenAI's Responses).
+    pub fn wire_for(&self, req: &ChatRequest) -> &'static dyn WireDialect {
+        if self.responses
+            && self.dialect == Dialect::OpenAi
+            && req.client_body(types::ClientWire::Responses).is_some()
+        {
+            &dialect::Responses
+        } else {
+            self.dialect.wire()
+        }
+    }
 }
 
 /// The error envelope of any provider, read leniently: `{error:{message,code,type}}` (OpenAI,

@@ -170,7 +170,7 @@ fn tool_choice(c: &ToolChoice) -> Value {
 }
 
 /// A call id as servers send it: a string, or (some local servers) a number.
-fn call_id(v: &Value) -> Option<String> {
+pub(crate) fn call_id(v: &Value) -> Option<String> {
     match v {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -180,7 +180,7 @@ fn call_id(v: &Value) -> Option<String> {
 
 /// Arguments as servers send them: a JSON string (the spec), or (Ollama, some gateways) the
 /// object itself.
-fn arguments_text(v: &Value) -> String {
+pub(crate) fn arguments_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
@@ -916,6 +916,7 @@ pub fn parse_request(v: &Value) -> Result<ChatRequest, String> {
         tools,
         tool_choice,
         extra: extra_fields(v),
+        client: None,
     })
 }
 
@@ -971,6 +972,18 @@ fn extra_fields(v: &Value) -> Option<std::sync::Arc<Map<String, Value>>> {
     (!extra.is_empty()).then(|| std::sync::Arc::new(extra))
 }
 
+/// An image part for a URL a client sent: a `data:…;base64,` URL is the bytes, anything else
+/// a URL.
+pub(crate) fn image_of_url(url: &str) -> Part {
+    match url
+        .strip_prefix("data:")
+        .and_then(|r| r.split_once(";base64,"))
+    {
+        Some((media, data)) => Part::image_inline(media, data),
+        None => Part::image_url(url),
+    }
+}
+
 /// A message's `content`: a string, null, or a list of `text` and `image_url` parts.
 fn content_parts(v: &Value) -> Result<Vec<Part>, String> {
     match v {
@@ -980,19 +993,12 @@ fn content_parts(v: &Value) -> Result<Vec<Part>, String> {
             .iter()
             .map(|p| match p["type"].as_str() {
                 Some("text") => Ok(Part::Text(p["text"].as_str().unwrap_or("").to_string())),
-                Some("image_url") => {
-                    let url = p["image_url"]["url"]
+                Some("image_url") => Ok(image_of_url(
+                    p["image_url"]["url"]
                         .as_str()
                         .or(p["image_url"].as_str())
-                        .unwrap_or("");
-                    match url
-                        .strip_prefix("data:")
-                        .and_then(|r| r.split_once(";base64,"))
-                    {
-                        Some((media, data)) => Ok(Part::image_inline(media, data)),
-                        None => Ok(Part::image_url(url)),
-                    }
-                }
+                        .unwrap_or(""),
+                )),
                 Some(t) => Err(format!("content part type `{t}` is not supported")),
                 None => Err("a content part has no `type`".into()),
             })

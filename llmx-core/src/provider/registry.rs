@@ -83,6 +83,9 @@ pub struct Provider {
     pub config_key: Option<crate::secret::Secret>,
     /// At most this many requests to this provider at once (`[providers.X] concurrency`).
     pub concurrency: Option<usize>,
+    /// It speaks OpenAI's Responses wire too (`POST /responses`; OpenAI's own row, and config
+    /// rows with `responses = true`): a Responses client's request goes to it as it came.
+    pub responses: bool,
 }
 
 impl Provider {
@@ -130,6 +133,7 @@ struct Row {
     headers: &'static [(&'static str, &'static str)],
     max_tokens_field: MaxTokensField,
     stream_usage_option: bool,
+    responses: bool,
 }
 
 const fn compat(
@@ -149,12 +153,14 @@ const fn compat(
         headers: &[],
         max_tokens_field: MaxTokensField::MaxTokens,
         stream_usage_option: true,
+        responses: false,
     }
 }
 
 const BUILTIN: &[Row] = &[
     Row {
         max_tokens_field: MaxTokensField::MaxCompletionTokens,
+        responses: true,
         ..compat(
             "openai",
             "https://api.openai.com/v1",
@@ -293,6 +299,7 @@ impl Registry {
                 origin: None,
                 config_key: None,
                 concurrency: None,
+                responses: r.responses,
             })
             .collect();
         Registry { providers }

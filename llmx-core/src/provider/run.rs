@@ -851,7 +851,7 @@ async fn http_exchange(
     ex: &super::wire_log::Exchange,
 ) -> Result<Ending, ProviderError> {
     let limits = d.limits;
-    let wire = target.provider.dialect.wire();
+    let wire = target.provider.wire_for(req);
     let mut call = build_request(&target.provider, &target.base_url, req);
     d.notes(&call.notes);
     let creds = target.credentials();

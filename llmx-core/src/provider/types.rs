@@ -218,6 +218,26 @@ pub struct ChatRequest {
     /// them: the OpenAI dialect sends them unchanged, the others carry what they can (see
     /// [`Extra`]) and note the rest.
     pub extra: Option<std::sync::Arc<serde_json::Map<String, serde_json::Value>>>,
+    /// The body a client of `llmx serve` sent, in its own wire: a provider that speaks that
+    /// wire gets it as it came (only `model` changed) instead of a translation.
+    pub client: Option<std::sync::Arc<ClientBody>>,
+}
+
+/// The wire a client's request body was written in, where a provider may speak it too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientWire {
+    /// OpenAI Responses (`POST /v1/responses`).
+    Responses,
+}
+
+/// A client's request body, kept for a provider that speaks its wire.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientBody {
+    pub wire: ClientWire,
+    pub body: serde_json::Value,
+    /// What translating it to llmx's conversation dropped: said for the attempts that
+    /// translate it, not for one that sends the body as it came.
+    pub notes: Vec<String>,
 }
 
 /// The fields of [`ChatRequest::extra`] the Anthropic and Gemini dialects carry in their own
@@ -253,6 +273,14 @@ impl Extra {
 }
 
 impl ChatRequest {
+    /// The client's own body, when it was written in `wire`.
+    pub fn client_body(&self, wire: ClientWire) -> Option<&serde_json::Value> {
+        self.client
+            .as_ref()
+            .filter(|c| c.wire == wire)
+            .map(|c| &c.body)
+    }
+
     /// Every image of every message (tool results' included), in order.
     pub fn images(&self) -> impl Iterator<Item = &Image> {
         self.messages

@@ -17,7 +17,7 @@ use http_body_util::BodyExt;
 use hyper::{Response, StatusCode};
 use llmx_core::engine::{Budget, BudgetHalt, JobEvent, JobEvents, RunOptions};
 use llmx_core::job::{Job, JobResult};
-use llmx_core::provider::{ErrorKind, ProviderError, StreamEvent};
+use llmx_core::provider::{ChatRequest, ErrorKind, ProviderError, StreamEvent};
 use llmx_core::row::Row;
 use serde_json::{json, Map, Value};
 use tokio::sync::{mpsc, OwnedSemaphorePermit};
@@ -41,6 +41,13 @@ impl Refusal {
     fn of(r: Response<Body>) -> Refusal {
         Refusal(Box::new(r))
     }
+}
+
+/// A 400 naming the field at fault in OpenAI's `param`.
+fn error_with_param(message: &str, param: &str) -> Response<Body> {
+    let mut body = super::http::error_body(message, "invalid_request_error", "invalid_request");
+    body["error"]["param"] = json!(param);
+    json_response(StatusCode::BAD_REQUEST, &body)
 }
 
 fn bad(message: impl AsRef<str>, code: &str) -> Refusal {
@@ -422,25 +429,31 @@ fn allowed(server: &Server, spec: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// The model a Messages body asks for: any llmx spec; a bare `claude-…` id the catalog does
-/// not know is Anthropic's (Claude Code names models the catalog may not have yet).
-fn messages_asked(server: &Server, v: &Value) -> Result<Asked, Refusal> {
+/// The model a Messages or Responses body asks for: any llmx spec; on the Messages wire a bare
+/// `claude-…` id the catalog does not know is Anthropic's (Claude Code names models the
+/// catalog may not have yet). A Responses body's own notes come from its parser.
+fn model_asked(server: &Server, v: &Value, wire: Wire) -> Result<Asked, Refusal> {
     let Some(m) = v["model"].as_str().map(str::trim).filter(|m| !m.is_empty()) else {
         return Err(bad("`model` is required", "missing_model"));
     };
     let known = server.engine.catalog().provider_of(m).is_some()
         || server.engine.catalog().aliases.contains_key(m);
-    let spec = if m.starts_with("claude-") && !m.contains('/') && !known {
+    let spec = if wire == Wire::Messages && m.starts_with("claude-") && !m.contains('/') && !known {
         format!("anthropic/{m}")
     } else {
         m.to_string()
     };
     // What the conversation model does not carry from this wire is said, not silently lost.
+    let fields = if wire == Wire::Messages {
+        MESSAGES_FIELDS
+    } else {
+        &[]
+    };
     let left: Vec<String> = v
         .as_object()
         .into_iter()
         .flatten()
-        .filter(|(k, x)| !MESSAGES_FIELDS.contains(&k.as_str()) && !x.is_null())
+        .filter(|(k, x)| wire == Wire::Messages && !fields.contains(&k.as_str()) && !x.is_null())
         .map(|(k, _)| format!("`{k}`"))
         .collect();
     let notes = if left.is_empty() {
@@ -475,6 +488,38 @@ const MESSAGES_FIELDS: &[&str] = &[
     "metadata",
 ];
 
+/// The body as llmx's conversation, by the wire's one mapping, and (Responses) what its
+/// answer repeats of it. A conversation without messages is refused.
+fn conversation(
+    v: &Value,
+    wire: Wire,
+) -> Result<(ChatRequest, Option<Arc<super::responses::Echo>>), Refusal> {
+    let mut echo = None;
+    let parsed = match wire {
+        Wire::Chat => llmx_core::provider::openai::parse_request(v),
+        Wire::Messages => llmx_core::provider::anthropic::parse_request(v),
+        Wire::Responses => {
+            let inbound = llmx_core::provider::responses::parse_request(v)
+                .map_err(|e| Refusal::of(error_with_param(&e.message, e.param)))?;
+            echo = Some(Arc::new(super::responses::Echo::of(v, inbound.namespaced)));
+            Ok(inbound.request)
+        }
+    };
+    let req = parsed.map_err(|e| bad(e, "invalid_request"))?;
+    if req.messages.is_empty() {
+        let field = if wire == Wire::Responses {
+            "input"
+        } else {
+            "messages"
+        };
+        return Err(bad(
+            format!("`{field}` is empty: send at least one message"),
+            "invalid_request",
+        ));
+    }
+    Ok((req, echo))
+}
+
 async fn start(
     server: Arc<Server>,
     ask: &Ask,
@@ -489,24 +534,14 @@ async fn start(
     }
     let a = match wire {
         Wire::Chat => asked(&v)?,
-        Wire::Messages => messages_asked(&server, &v)?,
+        Wire::Messages | Wire::Responses => model_asked(&server, &v, wire)?,
     };
     entry.asked = Some(a.spec.clone());
     entry.wire = wire.name();
     allowed(&server, &a.spec)?;
     let wants_stream = v["stream"].as_bool() == Some(true);
     let include_usage = v["stream_options"]["include_usage"].as_bool() == Some(true);
-    let parsed = match wire {
-        Wire::Chat => llmx_core::provider::openai::parse_request(&v),
-        Wire::Messages => llmx_core::provider::anthropic::parse_request(&v),
-    };
-    let mut req = parsed.map_err(|e| bad(e, "invalid_request"))?;
-    if req.messages.is_empty() {
-        return Err(bad(
-            "`messages` is empty: send at least one message",
-            "invalid_request",
-        ));
-    }
+    let (mut req, echo) = conversation(&v, wire)?;
     // llmx streams from the upstream either way: time to first token, and no idle socket.
     req.stream = true;
     let user = v["user"]
@@ -569,8 +604,10 @@ async fn start(
         id: match wire {
             Wire::Chat => format!("chatcmpl-{}", ask.id),
             Wire::Messages => format!("msg_{}", ask.id.replace('-', "")),
+            Wire::Responses => format!("resp_{}", ask.id.replace('-', "")),
         },
         wire,
+        echo,
         created: llmx_core::history::epoch_ms(server.engine.clock().now()) / 1000,
         links,
     };
@@ -586,6 +623,10 @@ async fn start(
                 String::new(),
                 input_estimate,
             )),
+            Wire::Responses => Box::new(super::responses::Responses::new(
+                answer.clone(),
+                answer.echo.clone().unwrap_or_default(),
+            )),
         };
         Ok(stream(fin, shape, events, answer, out, entry, ask.cut.clone()).await)
     } else {
@@ -599,7 +640,7 @@ pub(crate) fn count_tokens(server: &Server, body: &[u8]) -> Response<Body> {
     let run = || -> Result<Response<Body>, Refusal> {
         let v: Value = serde_json::from_slice(body)
             .map_err(|e| bad(format!("the body is not JSON: {e}"), "invalid_json"))?;
-        let a = messages_asked(server, &v)?;
+        let a = model_asked(server, &v, Wire::Messages)?;
         allowed(server, &a.spec)?;
         let req = llmx_core::provider::anthropic::parse_request(&v)
             .map_err(|e| bad(e, "invalid_request"))?;
@@ -671,6 +712,8 @@ pub(crate) struct Answer {
     pub created: i64,
     pub links: usize,
     pub wire: Wire,
+    /// What a Responses answer repeats of its request.
+    pub echo: Option<Arc<super::responses::Echo>>,
 }
 
 /// The wire a client speaks.
@@ -680,6 +723,8 @@ pub(crate) enum Wire {
     Chat,
     /// Anthropic Messages.
     Messages,
+    /// OpenAI Responses.
+    Responses,
 }
 
 impl Wire {
@@ -688,12 +733,13 @@ impl Wire {
         match self {
             Wire::Chat => "openai",
             Wire::Messages => "anthropic",
+            Wire::Responses => "responses",
         }
     }
 }
 
 /// A cost as clients read it: to the trillionth of a dollar (no float noise in the last digits).
-fn money(c: Option<f64>) -> Option<f64> {
+pub(crate) fn money(c: Option<f64>) -> Option<f64> {
     c.map(|c| (c * 1e12).round() / 1e12)
 }
 
@@ -907,8 +953,12 @@ async fn whole(
     if r.failed() {
         return failure(&r, &answer);
     }
-    if answer.wire == Wire::Messages {
-        let mut resp = json_response(StatusCode::OK, &anthropic_message(&r, &row, &answer));
+    if answer.wire != Wire::Chat {
+        let body = match &answer.echo {
+            Some(echo) => super::responses::whole(&r, &row, &answer, echo),
+            None => anthropic_message(&r, &row, &answer),
+        };
+        let mut resp = json_response(StatusCode::OK, &body);
         headers_of(&mut resp, &r, &row);
         return resp;
     }

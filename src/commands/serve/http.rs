@@ -158,6 +158,12 @@ async fn route(
         .or_else(|| path.strip_prefix("/v1"))
         .unwrap_or(path);
     let under_v1 = route.len() != path.len();
+    // The access log names the wire even for a request refused before it is read.
+    entry.wire = match route {
+        "/responses" => super::chat::Wire::Responses.name(),
+        r if r == "/messages" || r.starts_with("/messages/") => super::chat::Wire::Messages.name(),
+        _ => super::chat::Wire::Chat.name(),
+    };
     if (route == "/health" && (under_v1 || path == "/health")) && method == Method::GET {
         return json_response(StatusCode::OK, &json!({"status": "ok"}));
     }
@@ -186,7 +192,7 @@ async fn route(
         return not_found(path);
     }
     match route {
-        "/chat/completions" | "/messages" => {
+        "/chat/completions" | "/messages" | "/responses" => {
             if let Some(r) = known(&Method::POST) {
                 return r;
             }
@@ -194,10 +200,10 @@ async fn route(
                 Ok(b) => b,
                 Err(r) => return r,
             };
-            let wire = if route == "/messages" {
-                super::chat::Wire::Messages
-            } else {
-                super::chat::Wire::Chat
+            let wire = match route {
+                "/messages" => super::chat::Wire::Messages,
+                "/responses" => super::chat::Wire::Responses,
+                _ => super::chat::Wire::Chat,
             };
             super::chat::handle(server.clone(), ask, body, entry, wire).await
         }
@@ -227,7 +233,7 @@ fn not_found(path: &str) -> Response<Body> {
     error(
         StatusCode::NOT_FOUND,
         &format!(
-            "no route {}: llmx serve answers /v1/chat/completions, /v1/models and /health",
+            "no route {}: llmx serve answers /v1/chat/completions, /v1/messages, /v1/responses, /v1/models and /health",
             path.chars().take(200).collect::<String>()
         ),
         "invalid_request_error",

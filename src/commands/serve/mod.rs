@@ -14,6 +14,7 @@ mod http;
 mod log;
 mod models;
 mod render;
+mod responses;
 pub mod token;
 
 use std::io::Write as _;

@@ -28,7 +28,7 @@ pub(crate) trait Render: Send {
 }
 
 /// `data: JSON` (OpenAI), or `event: TYPE` then `data: JSON` (Anthropic).
-fn sse(event: Option<&str>, v: &Value) -> Bytes {
+pub(crate) fn sse(event: Option<&str>, v: &Value) -> Bytes {
     let mut s = String::with_capacity(256);
     if let Some(e) = event {
         s.push_str("event: ");
