@@ -19,6 +19,7 @@ mod resilience;
 mod sdk;
 mod serve;
 mod setup;
+mod stream_shapes;
 mod tables;
 mod terminal;
 mod tools;

@@ -440,3 +440,255 @@ fn the_openai_python_sdk_responses_api_gets_what_it_expects() {
     assert_token_never_upstream(&w);
     s.stop();
 }
+
+/// What a recording says the model answered: its text, its calls (name, parsed arguments) and
+/// its input and output tokens, read from the recorded bytes with no llmx code involved.
+fn recorded_answer(wire: &str, response: &Value) -> Value {
+    let sse: Vec<Value> = response["sse_text"]
+        .as_str()
+        .unwrap_or("")
+        .split("\n\n")
+        .filter_map(|e| e.lines().find_map(|l| l.strip_prefix("data: ")))
+        .filter_map(|d| serde_json::from_str(d.trim()).ok())
+        .collect();
+    let body = &response["body"];
+    let mut text = String::new();
+    let mut calls: Vec<(String, String)> = Vec::new();
+    let mut usage = (0u64, 0u64);
+    let n = |v: &Value| v.as_u64().unwrap_or(0);
+    match (wire, sse.is_empty()) {
+        ("chat", true) => {
+            let m = &body["choices"][0]["message"];
+            text = m["content"].as_str().unwrap_or("").into();
+            for c in m["tool_calls"].as_array().into_iter().flatten() {
+                let f = &c["function"];
+                calls.push((
+                    f["name"].as_str().unwrap().into(),
+                    f["arguments"].as_str().unwrap().into(),
+                ));
+            }
+            usage = (
+                n(&body["usage"]["prompt_tokens"]),
+                n(&body["usage"]["completion_tokens"]),
+            );
+        }
+        ("chat", false) => {
+            for c in &sse {
+                let d = &c["choices"][0]["delta"];
+                text += d["content"].as_str().unwrap_or("");
+                for t in d["tool_calls"].as_array().into_iter().flatten() {
+                    let i = t["index"].as_u64().unwrap() as usize;
+                    if calls.len() <= i {
+                        calls.push((
+                            t["function"]["name"].as_str().unwrap().into(),
+                            String::new(),
+                        ));
+                    }
+                    calls[i].1 += t["function"]["arguments"].as_str().unwrap_or("");
+                }
+                if c["usage"].is_object() {
+                    usage = (
+                        n(&c["usage"]["prompt_tokens"]),
+                        n(&c["usage"]["completion_tokens"]),
+                    );
+                }
+            }
+        }
+        ("messages", true) => {
+            for b in body["content"].as_array().into_iter().flatten() {
+                match b["type"].as_str() {
+                    Some("text") => text += b["text"].as_str().unwrap(),
+                    Some("tool_use") => {
+                        calls.push((b["name"].as_str().unwrap().into(), b["input"].to_string()))
+                    }
+                    _ => {}
+                }
+            }
+            let u = &body["usage"];
+            let input = n(&u["input_tokens"])
+                + n(&u["cache_read_input_tokens"])
+                + n(&u["cache_creation_input_tokens"]);
+            usage = (input, n(&u["output_tokens"]));
+        }
+        ("messages", false) => {
+            for e in &sse {
+                match e["type"].as_str() {
+                    Some("message_start") => {
+                        let u = &e["message"]["usage"];
+                        usage.0 = n(&u["input_tokens"])
+                            + n(&u["cache_read_input_tokens"])
+                            + n(&u["cache_creation_input_tokens"]);
+                    }
+                    Some("content_block_start") if e["content_block"]["type"] == "tool_use" => {
+                        calls.push((
+                            e["content_block"]["name"].as_str().unwrap().into(),
+                            String::new(),
+                        ))
+                    }
+                    Some("content_block_delta") => match e["delta"]["type"].as_str() {
+                        Some("text_delta") => text += e["delta"]["text"].as_str().unwrap(),
+                        Some("input_json_delta") => {
+                            calls.last_mut().unwrap().1 +=
+                                e["delta"]["partial_json"].as_str().unwrap()
+                        }
+                        _ => {}
+                    },
+                    Some("message_delta") => usage.1 = n(&e["usage"]["output_tokens"]),
+                    _ => {}
+                }
+            }
+        }
+        (_, is_json) => {
+            let r = if is_json {
+                body.clone()
+            } else {
+                sse.iter()
+                    .find(|e| e["type"] == "response.completed")
+                    .unwrap()["response"]
+                    .clone()
+            };
+            for i in r["output"].as_array().into_iter().flatten() {
+                match i["type"].as_str() {
+                    Some("message") => {
+                        for c in i["content"].as_array().into_iter().flatten() {
+                            text += c["text"].as_str().unwrap_or("");
+                        }
+                    }
+                    Some("function_call") => calls.push((
+                        i["name"].as_str().unwrap().into(),
+                        i["arguments"].as_str().unwrap().into(),
+                    )),
+                    _ => {}
+                }
+            }
+            usage = (
+                n(&r["usage"]["input_tokens"]),
+                n(&r["usage"]["output_tokens"]),
+            );
+        }
+    }
+    let calls: Vec<Value> = calls
+        .into_iter()
+        .map(|(name, args)| {
+            let args: Value = if args.is_empty() {
+                json!({})
+            } else {
+                serde_json::from_str(&args).unwrap()
+            };
+            json!({"name": name, "arguments": args})
+        })
+        .collect();
+    json!({"text": text, "calls": calls, "usage": [usage.0, usage.1]})
+}
+
+#[test]
+fn recorded_provider_answers_replayed_through_the_server_reach_the_sdk_unchanged() {
+    let Some(python) = sdk_python() else {
+        return;
+    };
+    let fixtures = format!("{}/tests/fixtures/real", env!("CARGO_MANIFEST_DIR"));
+    // (inbound wire, the recording's dialect, the recording)
+    let cases = [
+        ("chat", "openai", "openai/chat_plain"),
+        ("chat", "openai", "openai/chat_stream_usage"),
+        ("chat", "openai", "openai/chat_tool_call"),
+        ("chat", "openai", "openai/chat_tool_call_stream"),
+        ("messages", "anthropic", "anthropic/messages_plain"),
+        ("messages", "anthropic", "anthropic/messages_stream"),
+        ("messages", "anthropic", "anthropic/messages_tool_use"),
+        (
+            "messages",
+            "anthropic",
+            "anthropic/messages_tool_use_stream",
+        ),
+        (
+            "messages",
+            "anthropic",
+            "anthropic/messages_thinking_stream",
+        ),
+        ("responses", "openai", "openai_responses/responses_plain"),
+        ("responses", "openai", "openai_responses/responses_stream"),
+        (
+            "responses",
+            "openai",
+            "openai_responses/responses_tool_call_stream",
+        ),
+    ];
+    // Each recording is the upstream of a provider of its own (`recN`, its own path on the
+    // mock); the Responses ones are `responses = true` rows, so they get the client's body.
+    let recs: Vec<Value> = cases
+        .iter()
+        .map(|(_, _, name)| {
+            let text = std::fs::read_to_string(format!("{fixtures}/{name}.json")).unwrap();
+            serde_json::from_str(&text).unwrap()
+        })
+        .collect();
+    let upstream = |i: usize| -> String {
+        let path = recs[i]["request"]["path"].as_str().unwrap();
+        format!("/rec{i}{}", path.split('?').next().unwrap())
+    };
+    let replays: Vec<Value> = (0..cases.len())
+        .map(|i| json!({"path": upstream(i), "file": format!("{fixtures}/{}.json", cases[i].2)}))
+        .collect();
+    let mut w = World::with_server(json!({"replays": replays}));
+    let url = w.requests_url();
+    let mut config = String::new();
+    let mut asked = Vec::new();
+    for (i, (wire, dialect, _)) in cases.iter().enumerate() {
+        let base = if *dialect == "openai" {
+            format!("{url}/rec{i}/v1")
+        } else {
+            format!("{url}/rec{i}")
+        };
+        let responses = if *wire == "responses" {
+            "responses = true\n"
+        } else {
+            ""
+        };
+        config += &format!(
+            "[providers.rec{i}]\ndialect = \"{dialect}\"\nbase_url = \"{base}\"\n{responses}\n"
+        );
+        let mut body = recs[i]["request"]["body"].clone();
+        body["model"] = json!(format!("rec{i}/{}", body["model"].as_str().unwrap()));
+        let stream = recs[i]["response"]["sse_text"].is_string();
+        asked.push(json!({"wire": wire, "stream": stream, "body": body}));
+    }
+    w.config(&config);
+    let s = Serve::start(&mut w, &["--retries", "0"]);
+    let list = w.dir.path().join("cases.json");
+    std::fs::write(&list, Value::Array(asked).to_string()).unwrap();
+    let script = format!("{}/tests/sdk/replay_client.py", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(&python)
+        .args([
+            script.as_str(),
+            &format!("http://{}", s.addr),
+            super::serve::TOKEN,
+        ])
+        .arg(&list)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let requests = w.requests();
+    for (i, (wire, _, name)) in cases.iter().enumerate() {
+        let want = recorded_answer(wire, &recs[i]["response"]);
+        assert!(
+            !want["text"].as_str().unwrap().is_empty()
+                || !want["calls"].as_array().unwrap().is_empty(),
+            "{name}: the recording has no answer"
+        );
+        assert_eq!(got[i], want, "{name}");
+        // The upstream got the request once, at the recorded path.
+        let n = requests
+            .iter()
+            .filter(|r| r.path.starts_with(&upstream(i)))
+            .count();
+        assert_eq!(n, 1, "{name}");
+    }
+    assert_token_never_upstream(&w);
+    s.stop();
+}
