@@ -1472,7 +1472,11 @@ fn anthropic_messages_in_from_any_model_plain_and_streamed() {
         body["stream"] = json!(true);
         let r = messages(&s, &body);
         assert_eq!(r.status, 200);
-        let ev = anthropic_events(&r);
+        // `ping` may come anywhere (an Anthropic upstream's own stream has one early).
+        let ev: Vec<(String, Value)> = anthropic_events(&r)
+            .into_iter()
+            .filter(|(n, _)| n != "ping")
+            .collect();
         let names: Vec<&str> = ev.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names.first(), Some(&"message_start"), "{names:?}");
         assert!(
@@ -1668,9 +1672,10 @@ fn stream_shapes_for_two_tools_and_for_thinking_in_both_wires() {
         let body = json!({"model": model, "max_tokens": 50, "stream": true, "tools": tools_anthropic,
             "messages": [{"role": "user", "content": "both"}]});
         let ev = anthropic_events(&messages(&s, &body));
+        // (An Anthropic upstream's own stream opens an empty text block first.)
         let starts: Vec<(u64, &str)> = ev
             .iter()
-            .filter(|(n, _)| n == "content_block_start")
+            .filter(|(n, d)| n == "content_block_start" && d["content_block"]["type"] == "tool_use")
             .map(|(_, d)| {
                 (
                     d["index"].as_u64().unwrap(),
@@ -1678,30 +1683,41 @@ fn stream_shapes_for_two_tools_and_for_thinking_in_both_wires() {
                 )
             })
             .collect();
-        assert_eq!(starts, [(0, "get_weather"), (1, "get_time")], "{provider}");
+        let first = if provider == "anthropic" { 1 } else { 0 };
+        assert_eq!(
+            starts,
+            [(first, "get_weather"), (first + 1, "get_time")],
+            "{provider}"
+        );
+        let opened = ev
+            .iter()
+            .filter(|(n, _)| n == "content_block_start")
+            .count();
         let stops = ev.iter().filter(|(n, _)| n == "content_block_stop").count();
-        assert_eq!(stops, 2);
+        assert_eq!(stops, opened);
     }
-    // Thinking then text from an Anthropic upstream, on the Messages wire: the thinking block
-    // carries its signature before it closes, then the text block follows.
-    let body = json!({"model": "anthropic/thinker", "max_tokens": 50, "stream": true,
-        "messages": [{"role": "user", "content": "hi"}]});
-    let ev = anthropic_events(&messages(&s, &body));
-    let shape: Vec<String> = ev
-        .iter()
-        .map(|(n, d)| match n.as_str() {
-            "content_block_start" => {
-                format!("start:{}", d["content_block"]["type"].as_str().unwrap())
-            }
-            "content_block_delta" => format!("delta:{}", d["delta"]["type"].as_str().unwrap()),
-            other => other.to_string(),
-        })
-        .collect::<Vec<_>>();
-    let mut compact = shape.clone();
-    compact.dedup();
-    assert_eq!(
-        compact,
-        [
+    // Thinking then text on the Messages wire: from an Anthropic upstream (its own events)
+    // the thinking block carries its signature before it closes; from another upstream the
+    // reasoning is a thinking block of llmx's with no signature. Then the text block follows.
+    for (model, signed) in [("anthropic/thinker", true), ("openai/thinker", false)] {
+        let body = json!({"model": model, "max_tokens": 50, "stream": true,
+            "messages": [{"role": "user", "content": "hi"}]});
+        let ev = anthropic_events(&messages(&s, &body));
+        let mut shape: Vec<String> = ev
+            .iter()
+            .filter(|(n, _)| n != "ping")
+            .map(|(n, d)| match n.as_str() {
+                "content_block_start" => {
+                    format!("start:{}", d["content_block"]["type"].as_str().unwrap())
+                }
+                "content_block_delta" => {
+                    format!("delta:{}", d["delta"]["type"].as_str().unwrap())
+                }
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>();
+        shape.dedup();
+        let mut want = vec![
             "message_start",
             "start:thinking",
             "delta:thinking_delta",
@@ -1712,8 +1728,101 @@ fn stream_shapes_for_two_tools_and_for_thinking_in_both_wires() {
             "content_block_stop",
             "message_delta",
             "message_stop",
-        ],
-        "{shape:?}"
-    );
+        ];
+        if !signed {
+            want.retain(|k| *k != "delta:signature_delta");
+        }
+        assert_eq!(shape, want, "{model}");
+    }
     s.stop();
+}
+
+#[test]
+fn messages_to_anthropic_go_through_as_they_came() {
+    let limited = json!({"kind": "status", "status": 429,
+        "message": "Number of request tokens has exceeded your per-minute rate limit"});
+    let mut w = World::with_server(json!({"models": {
+        "thinker": {"reasoning": "Let me think.", "text": "Done."},
+        // One failure for the server's request, one for the direct one.
+        "limited": {"failures": [limited.clone(), limited]},
+    }}));
+    let s = Serve::start(&mut w, &["--retries", "0"]);
+    let mock = w.requests_url().trim_start_matches("http://").to_string();
+    let direct = |body: &Value| {
+        raw(
+            &mock,
+            "POST",
+            "/v1/messages",
+            &[
+                ("host", mock.as_str()),
+                ("x-api-key", "k"),
+                ("anthropic-version", "2023-06-01"),
+            ],
+            body.to_string().as_bytes(),
+        )
+    };
+    let beta = "interleaved-thinking-2025-05-14,context-management-2025-06-27";
+    let ask = |body: &Value| {
+        s.request(
+            "POST",
+            "/v1/messages?beta=true",
+            &[
+                ("x-api-key", TOKEN),
+                ("anthropic-version", "2023-06-01"),
+                ("anthropic-beta", beta),
+            ],
+            body.to_string().as_bytes(),
+        )
+    };
+    // Fields llmx's conversation does not carry, and a block form it would flatten.
+    let body = json!({"model": "anthropic/thinker", "max_tokens": 100, "stream": true,
+        "thinking": {"type": "enabled", "budget_tokens": 50}, "top_k": 5,
+        "context_management": {"edits": []}, "metadata": {"user_id": "u1"},
+        "system": [{"type": "text", "text": "Be brief.", "cache_control": {"type": "ephemeral"}}],
+        "messages": [{"role": "user", "content": "hi"}]});
+    for stream in [true, false] {
+        let mut body = body.clone();
+        body["stream"] = json!(stream);
+        let r = ask(&body);
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.header("x-llmx-notes"), None, "nothing was dropped");
+        // The upstream got the body as it came, only `model` changed, with the client's
+        // version and beta headers and llmx's key (never the client's token).
+        let got = w.requests();
+        let sent = got.iter().rev().find(|q| q.path == "/v1/messages").unwrap();
+        let mut want = body.clone();
+        want["model"] = json!("thinker");
+        assert_eq!(sent.json(), want);
+        assert_eq!(sent.header("anthropic-version"), Some("2023-06-01"));
+        assert_eq!(sent.header("anthropic-beta"), Some(beta));
+        assert_ne!(sent.header("x-api-key"), Some(TOKEN));
+        // The answer came back as the upstream sent it, byte for byte.
+        let d = direct(&want);
+        assert_eq!(d.status, 200);
+        assert_eq!(r.text(), d.text(), "stream: {stream}");
+    }
+    // An upstream error: its status and its body as they came (Claude Code reads the wording).
+    let mut body = body.clone();
+    body["model"] = json!("anthropic/limited");
+    body["stream"] = json!(false);
+    let r = ask(&body);
+    let mut direct_body = body.clone();
+    direct_body["model"] = json!("limited");
+    let d = direct(&direct_body);
+    assert_eq!((r.status, d.status), (429, 429));
+    assert_eq!(r.text(), d.text());
+    assert!(r.text().contains("per-minute rate limit"), "{}", r.text());
+    // The history keeps the answers, usage and all.
+    s.stop();
+    let rows = serve_rows(&w);
+    let tokens: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["model"] == "anthropic/thinker")
+        .map(|r| &r["output_tokens"])
+        .collect();
+    assert_eq!(tokens.len(), 2, "{rows:?}");
+    assert!(
+        tokens.iter().all(|t| t.as_u64().is_some_and(|n| n > 0)),
+        "{rows:?}"
+    );
 }

@@ -165,8 +165,45 @@ fn strings(v: &[&str]) -> Vec<String> {
 }
 
 /// What each wire's stream must be, for a text answer, two calls, and a failure after the
-/// first token.
-fn expected(wire: Wire, case: &str) -> Vec<String> {
+/// first token. A Messages client of an Anthropic upstream gets the upstream's own events as
+/// they came: the mock streams like the recordings, with a `ping` after the first block's start
+/// and an empty text block before calls (serve::messages_to_anthropic_go_through_as_they_came
+/// checks them byte for byte).
+fn expected(wire: Wire, dialect: &str, case: &str) -> Vec<String> {
+    if let (Wire::Messages, "anthropic") = (wire, dialect) {
+        return strings(match case {
+            "text" => &[
+                "message_start",
+                "start:text",
+                "ping",
+                "delta:text_delta",
+                "stop",
+                "message_delta:end_turn",
+                "message_stop",
+            ],
+            "tools" => &[
+                "message_start",
+                "start:text",
+                "ping",
+                "stop",
+                "start:tool_use",
+                "delta:input_json_delta",
+                "stop",
+                "start:tool_use",
+                "delta:input_json_delta",
+                "stop",
+                "message_delta:tool_use",
+                "message_stop",
+            ],
+            _ => &[
+                "message_start",
+                "start:text",
+                "ping",
+                "delta:text_delta",
+                "error",
+            ],
+        });
+    }
     strings(match (wire, case) {
         (Wire::Chat, "text") => &["role", "content", "finish:stop", "[DONE]"],
         (Wire::Chat, "tools") => &[
@@ -253,7 +290,7 @@ fn every_wire_streams_in_its_own_order_from_every_dialect() {
         for dialect in ["openai", "anthropic", "gemini"] {
             for case in ["text", "tools", "fails"] {
                 let got = stream(&s, wire, &format!("{dialect}/{case}"));
-                let want = expected(wire, case);
+                let want = expected(wire, dialect, case);
                 if got != want {
                     wrong.push(format!(
                         "{wire:?} × {dialect} × {case}:\n  got  {got:?}\n  want {want:?}"

@@ -21,6 +21,13 @@ pub(crate) const DEFAULT_MAX_TOKENS: u32 = 8192;
 
 /// `POST {base}/v1/messages`.
 pub(crate) fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
+    if let Some(client) = req
+        .client
+        .as_ref()
+        .filter(|c| c.wire == super::types::ClientWire::Messages)
+    {
+        return as_sent(req, client, base_url);
+    }
     let mut notes = Vec::new();
     let (system, messages) = conversation(req, &mut notes);
     let mut body = Map::new();
@@ -92,6 +99,41 @@ pub(crate) fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
         body: Value::Object(body),
         auth: AuthStyle::Header("x-api-key"),
         notes,
+        verbatim: false,
+    }
+}
+
+/// A Messages client's own request, as it came: its body with only `model` changed (and
+/// `max_tokens`, if llmx's caps lowered it), its `anthropic-version` and `anthropic-beta`
+/// headers. The answer goes back to the client as it comes.
+fn as_sent(req: &ChatRequest, client: &super::types::ClientBody, base_url: &str) -> HttpCall {
+    let mut body = client.body.clone();
+    body["model"] = json!(req.model);
+    if let Some(n) = req.max_tokens {
+        if body["max_tokens"].as_u64() != Some(u64::from(n)) {
+            body["max_tokens"] = json!(n);
+        }
+    }
+    let version = client
+        .headers
+        .iter()
+        .find(|(k, _)| k == "anthropic-version")
+        .map_or(API_VERSION, |(_, v)| v.as_str());
+    let mut headers = vec![("anthropic-version".to_string(), version.to_string())];
+    headers.extend(
+        client
+            .headers
+            .iter()
+            .filter(|(k, _)| k == "anthropic-beta")
+            .cloned(),
+    );
+    HttpCall {
+        url: format!("{base_url}/v1/messages"),
+        headers,
+        body,
+        auth: AuthStyle::Header("x-api-key"),
+        notes: Vec::new(),
+        verbatim: true,
     }
 }
 

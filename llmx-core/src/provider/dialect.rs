@@ -148,6 +148,9 @@ impl WireDialect for Anthropic {
     fn default_max_tokens(&self) -> Option<u32> {
         Some(anthropic::DEFAULT_MAX_TOKENS)
     }
+    fn speaks(&self, wire: super::types::ClientWire) -> bool {
+        wire == super::types::ClientWire::Messages
+    }
 
     fn name(&self) -> &'static str {
         "anthropic"

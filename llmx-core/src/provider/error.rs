@@ -160,6 +160,9 @@ pub struct ProviderError {
     pub limit: Option<Limit>,
     /// What the server said about retrying (`x-should-retry: true|false`), when it said.
     pub should_retry: Option<bool>,
+    /// The error body as the provider sent it (secrets scrubbed), kept only for a request
+    /// whose client speaks the provider's wire (see [`super::HttpCall::verbatim`]).
+    pub body: Option<String>,
 }
 
 impl ProviderError {
@@ -171,6 +174,7 @@ impl ProviderError {
             retry_after: None,
             limit: None,
             should_retry: None,
+            body: None,
         }
     }
 

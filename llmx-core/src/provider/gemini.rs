@@ -109,6 +109,7 @@ pub(crate) fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
         body: Value::Object(body),
         auth: AuthStyle::Header("x-goog-api-key"),
         notes,
+        verbatim: false,
     }
 }
 

@@ -200,6 +200,9 @@ impl HttpClient {
             scrub(&String::from_utf8_lossy(b), &creds.secrets())
         });
         let mut e = wire.parse_error(status, &body);
+        if call.verbatim {
+            e.body = Some(scrub(&String::from_utf8_lossy(&body), &creds.secrets()));
+        }
         e.status = Some(status);
         e.should_retry = should_retry;
         if hint.is_some() {

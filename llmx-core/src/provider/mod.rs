@@ -51,6 +51,10 @@ pub struct HttpCall {
     /// What the dialect had to drop or change to fit the provider (a schema keyword it
     /// refuses, a parameter outside its range), one note each, for the row to show.
     pub notes: Vec<String>,
+    /// The body is the client's own, in the provider's wire: the answer's events (and an
+    /// error's body) go back to the client as they came, as [`StreamEvent::Verbatim`] and
+    /// [`ProviderError::body`].
+    pub verbatim: bool,
 }
 
 /// Everything secret a request carries: the API key, the values of the `headers` the user's

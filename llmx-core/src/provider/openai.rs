@@ -68,6 +68,7 @@ pub(crate) fn build_request(req: &ChatRequest, provider: &Provider, base_url: &s
         body: Value::Object(body),
         auth: AuthStyle::Bearer,
         notes,
+        verbatim: false,
     }
 }
 

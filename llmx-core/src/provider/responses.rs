@@ -124,6 +124,7 @@ pub fn parse_request(v: &Value) -> Result<Inbound, Refused> {
             wire: super::types::ClientWire::Responses,
             body: v.clone(),
             notes: notes.clone(),
+            headers: Vec::new(),
         })),
     };
     Ok(Inbound {
@@ -515,13 +516,10 @@ pub(crate) fn build_request(req: &ChatRequest, base_url: &str) -> super::HttpCal
         .unwrap_or_else(|| json!({"input": []}));
     body["model"] = json!(req.model);
     body["store"] = json!(false);
-    if req.stream {
-        body["stream"] = json!(true);
-    } else if let Some(o) = body.as_object_mut() {
-        o.remove("stream");
-    }
     if let Some(n) = req.max_tokens {
-        body["max_output_tokens"] = json!(n);
+        if body["max_output_tokens"].as_u64() != Some(u64::from(n)) {
+            body["max_output_tokens"] = json!(n);
+        }
     }
     super::HttpCall {
         url: format!("{base_url}/responses"),
@@ -529,6 +527,7 @@ pub(crate) fn build_request(req: &ChatRequest, base_url: &str) -> super::HttpCal
         body,
         auth: super::AuthStyle::Bearer,
         notes: Vec::new(),
+        verbatim: false,
     }
 }
 

@@ -641,6 +641,12 @@ fn deliver(
             on(CallEvent::Stream(&ev));
             out.response.apply(ev);
         }
+        // Handed on whole: a secret the server echoed into it is replaced there and then.
+        StreamEvent::Verbatim(text) => {
+            on(CallEvent::Stream(&StreamEvent::Verbatim(
+                shown.redactor.redact(&text),
+            )));
+        }
         ev => {
             on(CallEvent::Stream(&ev));
             out.response.apply(ev);
@@ -885,6 +891,11 @@ async fn http_exchange(
         } else {
             parse_whole(wire, &body)?
         };
+        if call.verbatim {
+            d.event(StreamEvent::Verbatim(
+                String::from_utf8_lossy(&body).into_owned(),
+            ))?;
+        }
         d.whole(r)?;
         return Ok(Ending::Normal);
     }
@@ -905,6 +916,9 @@ async fn http_exchange(
         }
         events += batch.len();
         for ev in batch.drain(..) {
+            if call.verbatim {
+                d.event(StreamEvent::Verbatim(ev.to_text()))?;
+            }
             decoder.event_into(&ev, &mut decoded)?;
             for se in decoded.drain(..) {
                 d.event(se)?;
@@ -913,6 +927,9 @@ async fn http_exchange(
     }
     if let Some(ev) = reader.finish() {
         events += 1;
+        if call.verbatim {
+            d.event(StreamEvent::Verbatim(ev.to_text()))?;
+        }
         for se in decoder.event(&ev)? {
             d.event(se)?;
         }

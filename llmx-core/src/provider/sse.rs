@@ -17,6 +17,23 @@ impl SseEvent {
     pub(crate) fn is_done(&self) -> bool {
         self.data.trim() == "[DONE]"
     }
+
+    /// The event written out again: its name, its data lines, the blank line.
+    pub(crate) fn to_text(&self) -> String {
+        let mut s = String::with_capacity(self.data.len() + 32);
+        if let Some(e) = &self.event {
+            s.push_str("event: ");
+            s.push_str(e);
+            s.push('\n');
+        }
+        for line in self.data.split('\n') {
+            s.push_str("data: ");
+            s.push_str(line);
+            s.push('\n');
+        }
+        s.push('\n');
+        s
+    }
 }
 
 /// An incremental SSE decoder.

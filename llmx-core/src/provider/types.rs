@@ -228,6 +228,8 @@ pub struct ChatRequest {
 pub enum ClientWire {
     /// OpenAI Responses (`POST /v1/responses`).
     Responses,
+    /// Anthropic Messages (`POST /v1/messages`).
+    Messages,
 }
 
 /// A client's request body, kept for a provider that speaks its wire.
@@ -238,6 +240,9 @@ pub struct ClientBody {
     /// What translating it to llmx's conversation dropped: said for the attempts that
     /// translate it, not for one that sends the body as it came.
     pub notes: Vec<String>,
+    /// The client's headers of the wire's own that go with the body (Anthropic's
+    /// `anthropic-version` and `anthropic-beta`), lower-case names.
+    pub headers: Vec<(String, String)>,
 }
 
 /// The fields of [`ChatRequest::extra`] the Anthropic and Gemini dialects carry in their own
@@ -522,6 +527,10 @@ pub enum StreamEvent {
     ReasoningSignature(String),
     /// A reasoning block the provider sent encrypted (Anthropic's `redacted_thinking`).
     RedactedReasoning(String),
+    /// An event of the client's own wire as the provider sent it (`event: …` / `data: …`,
+    /// or a whole JSON answer), where the client's body went as it came: `llmx serve` hands it
+    /// on unchanged. It says nothing new: the decoded events beside it carry the answer.
+    Verbatim(String),
     /// A piece of tool call number `index` (0, 1, ... in the order the calls began): the id
     /// and name when they first arrive, and a fragment of the arguments' JSON text to append.
     ToolCall {
@@ -591,6 +600,7 @@ impl ChatResponse {
                 redacted: Some(data),
                 ..Default::default()
             }),
+            StreamEvent::Verbatim(_) => {}
             StreamEvent::ToolCall {
                 index,
                 id,

@@ -532,7 +532,7 @@ async fn start(
     if !v.is_object() {
         return Err(bad("the body must be a JSON object", "invalid_json"));
     }
-    let a = match wire {
+    let mut a = match wire {
         Wire::Chat => asked(&v)?,
         Wire::Messages | Wire::Responses => model_asked(&server, &v, wire)?,
     };
@@ -542,6 +542,16 @@ async fn start(
     let wants_stream = v["stream"].as_bool() == Some(true);
     let include_usage = v["stream_options"]["include_usage"].as_bool() == Some(true);
     let (mut req, echo) = conversation(&v, wire)?;
+    if wire == Wire::Messages {
+        // An Anthropic upstream gets the body as it came; the notes of what translating it
+        // drops are for the others.
+        req.client = Some(Arc::new(llmx_core::provider::types::ClientBody {
+            wire: llmx_core::provider::types::ClientWire::Messages,
+            body: v.clone(),
+            notes: std::mem::take(&mut a.notes),
+            headers: ask.anthropic_headers.clone(),
+        }));
+    }
     // llmx streams from the upstream either way: time to first token, and no idle socket.
     req.stream = true;
     let user = v["user"]
@@ -837,6 +847,22 @@ fn header_text(s: &str) -> String {
 fn failure(r: &JobResult, answer: &Answer) -> Response<Body> {
     let fallback = ProviderError::new(ErrorKind::Server, "the request failed");
     let e = r.error.as_ref().unwrap_or(&fallback);
+    if let (Some(body), Some(status), Wire::Messages) = (&e.body, e.status, answer.wire) {
+        // An Anthropic upstream's error, to a Messages client: as it came (Claude Code reads
+        // the wording to recover).
+        let mut resp = Response::new(super::http::full(body.clone()));
+        *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+        set(resp.headers_mut(), "content-type", "application/json");
+        if let Some(wait) = e.retry_after {
+            set(
+                resp.headers_mut(),
+                "retry-after",
+                &wait.as_secs_f64().ceil().to_string(),
+            );
+        }
+        resp.extensions_mut().insert(super::http::AsSent);
+        return resp;
+    }
     let who = format!("{}/{}", r.provider, r.model);
     let (status, kind, code, message) = match e.kind {
         ErrorKind::Auth => (
@@ -932,9 +958,13 @@ async fn whole(
     answer: Answer,
     entry: &mut Entry,
 ) -> Response<Body> {
+    // An Anthropic upstream's own answer to a Messages client, to hand on as it came.
+    let mut as_sent = None;
     let r = loop {
         match events.next().await {
             Some(JobEvent::Finished(r)) => break *r,
+            Some(JobEvent::Attempt { .. }) => as_sent = None,
+            Some(JobEvent::Delta(StreamEvent::Verbatim(body))) => as_sent = Some(body),
             Some(_) => {}
             None => {
                 let mut e = error(
@@ -952,6 +982,12 @@ async fn whole(
     let row = fin.done(&mut r, entry);
     if r.failed() {
         return failure(&r, &answer);
+    }
+    if let (Some(body), Wire::Messages) = (as_sent, answer.wire) {
+        let mut resp = Response::new(super::http::full(body));
+        set(resp.headers_mut(), "content-type", "application/json");
+        headers_of(&mut resp, &r, &row);
+        return resp;
     }
     if answer.wire != Wire::Chat {
         let body = match &answer.echo {
@@ -1026,12 +1062,19 @@ async fn stream(
     let mut model = job.links.first().map(|l| l.name()).unwrap_or_default();
     let deadline = tokio::time::sleep(KEEP_ALIVE);
     tokio::pin!(deadline);
+    // The upstream's own events before the first token (an Anthropic upstream's
+    // `message_start`, to a Messages client), to send first once the stream commits.
+    let mut early = Vec::new();
     let before = loop {
         tokio::select! {
             ev = events.next() => match ev {
                 None => break Before::Gone,
                 Some(JobEvent::Finished(r)) => break Before::Done(r),
-                Some(JobEvent::Attempt { link, .. }) => model = link,
+                Some(JobEvent::Attempt { link, .. }) => {
+                    model = link;
+                    early.clear();
+                }
+                Some(JobEvent::Delta(v @ StreamEvent::Verbatim(_))) => early.push(v),
                 Some(JobEvent::Delta(d @ (StreamEvent::TextDelta(_) | StreamEvent::ReasoningDelta(_)))) => {
                     break Before::Token(d);
                 }
@@ -1076,7 +1119,7 @@ async fn stream(
     entry.status = 200;
     let log = entry.clone();
     tokio::spawn(async move {
-        let gone = pump(fin, job, events, out, first, tx, log).await;
+        let gone = pump(fin, job, events, out, (early, first), tx, log).await;
         if gone {
             // Whatever it still holds unsent, the client is not taking: close the connection.
             cut.notify_one();
@@ -1104,7 +1147,7 @@ async fn pump(
     job: Job,
     mut events: JobEvents,
     mut out: Box<dyn Render>,
-    first: Before,
+    (early, first): (Vec<StreamEvent>, Before),
     tx: mpsc::Sender<Bytes>,
     mut log: Entry,
 ) -> bool {
@@ -1118,6 +1161,9 @@ async fn pump(
         Before::Token(d) => pending = Some(d),
         Before::Done(r) => result = Some(*r),
         Before::Gone => ok = false,
+    }
+    for e in &early {
+        ok = ok && put_all(&tx, out.delta(e)).await;
     }
     ok = ok && put_all(&tx, out.start()).await;
     if let Some(d) = pending {

@@ -63,7 +63,15 @@ pub(crate) struct Ask {
     pub started: Instant,
     /// Closes this request's connection (a client that stopped reading).
     pub cut: Arc<tokio::sync::Notify>,
+    /// The client's `anthropic-version` and `anthropic-beta` headers: they go with its body
+    /// to an Anthropic upstream.
+    pub anthropic_headers: Vec<(String, String)>,
 }
+
+/// Marks a response that carries an upstream's error body as it came (not rewritten into
+/// the route's envelope).
+#[derive(Clone, Copy)]
+pub(crate) struct AsSent;
 
 /// Answer one request (never fails: every problem is a response in the wire's shape).
 async fn handle(
@@ -71,10 +79,18 @@ async fn handle(
     req: Request<Incoming>,
     cut: Arc<tokio::sync::Notify>,
 ) -> Response<Body> {
+    let anthropic_headers = ["anthropic-version", "anthropic-beta"]
+        .iter()
+        .filter_map(|k| {
+            let v = req.headers().get(*k)?.to_str().ok()?;
+            Some((k.to_string(), v.to_string()))
+        })
+        .collect();
     let ask = Ask {
         id: request_id(&server, req.headers()),
         started: Instant::now(),
         cut,
+        anthropic_headers,
     };
     let path = req.uri().path().to_string();
     let method = req.method().clone();
@@ -94,7 +110,10 @@ async fn handle(
     )
     .await;
     // Anthropic's clients read Anthropic's error envelope on its routes.
-    if is_messages_route(&path) && resp.status().as_u16() >= 400 {
+    if is_messages_route(&path)
+        && resp.status().as_u16() >= 400
+        && resp.extensions().get::<AsSent>().is_none()
+    {
         resp = anthropic_envelope(resp).await;
     }
     if let Some(o) = origin.as_deref().filter(|o| origin_allowed(&server, o)) {

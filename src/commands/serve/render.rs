@@ -151,6 +151,11 @@ pub(crate) struct Anthropic {
     open: Open,
     /// The index of the next block.
     next: usize,
+    /// The upstream speaks Messages too: its own events are handed on as they came, and
+    /// nothing is written from the decoded ones.
+    verbatim: bool,
+    /// The last event handed on was the upstream's own `error`.
+    upstream_error: bool,
 }
 
 impl Anthropic {
@@ -161,6 +166,8 @@ impl Anthropic {
             input_tokens,
             open: Open::None,
             next: 0,
+            verbatim: false,
+            upstream_error: false,
         }
     }
 
@@ -227,6 +234,9 @@ impl Render for Anthropic {
     }
 
     fn start(&mut self) -> Vec<Bytes> {
+        if self.verbatim {
+            return Vec::new();
+        }
         let message = json!({
             "id": self.answer.id,
             "type": "message",
@@ -245,6 +255,14 @@ impl Render for Anthropic {
 
     fn delta(&mut self, ev: &StreamEvent) -> Vec<Bytes> {
         let mut out = Vec::new();
+        if let StreamEvent::Verbatim(e) = ev {
+            self.verbatim = true;
+            self.upstream_error = e.starts_with("event: error");
+            return vec![Bytes::from(e.clone())];
+        }
+        if self.verbatim {
+            return out;
+        }
         match ev {
             StreamEvent::ReasoningDelta(t) => {
                 let block = json!({"type": "thinking", "thinking": "", "signature": ""});
@@ -282,6 +300,9 @@ impl Render for Anthropic {
 
     fn end(&mut self, r: &JobResult, row: &Row) -> Vec<Bytes> {
         let mut out = Vec::new();
+        if self.verbatim {
+            return out;
+        }
         self.close(&mut out);
         for (i, call) in r.response.tool_calls.iter().enumerate() {
             let id = call
@@ -321,6 +342,10 @@ impl Render for Anthropic {
     }
 
     fn fail(&mut self, kind: Option<ErrorKind>, message: &str) -> Bytes {
+        if self.upstream_error {
+            // The upstream's own error event went out already.
+            return Bytes::new();
+        }
         sse(
             Some("error"),
             &json!({"type": "error", "error": {"type": anthropic_error_type(kind), "message": message}}),
