@@ -488,6 +488,21 @@ const MESSAGES_FIELDS: &[&str] = &[
     "metadata",
 ];
 
+/// A Messages body kept for an Anthropic upstream, which gets it as it came; `notes` (what
+/// translating it drops) are for the other upstreams.
+fn as_sent(
+    v: &Value,
+    ask: &Ask,
+    notes: Vec<String>,
+) -> Arc<llmx_core::provider::types::ClientBody> {
+    Arc::new(llmx_core::provider::types::ClientBody {
+        wire: llmx_core::provider::types::ClientWire::Messages,
+        body: v.clone(),
+        notes,
+        headers: ask.anthropic_headers.clone(),
+    })
+}
+
 /// The body as llmx's conversation, by the wire's one mapping, and (Responses) what its
 /// answer repeats of it. A conversation without messages is refused.
 fn conversation(
@@ -543,14 +558,7 @@ async fn start(
     let include_usage = v["stream_options"]["include_usage"].as_bool() == Some(true);
     let (mut req, echo) = conversation(&v, wire)?;
     if wire == Wire::Messages {
-        // An Anthropic upstream gets the body as it came; the notes of what translating it
-        // drops are for the others.
-        req.client = Some(Arc::new(llmx_core::provider::types::ClientBody {
-            wire: llmx_core::provider::types::ClientWire::Messages,
-            body: v.clone(),
-            notes: std::mem::take(&mut a.notes),
-            headers: ask.anthropic_headers.clone(),
-        }));
+        req.client = Some(as_sent(&v, ask, std::mem::take(&mut a.notes)));
     }
     // llmx streams from the upstream either way: time to first token, and no idle socket.
     req.stream = true;
