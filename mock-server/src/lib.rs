@@ -468,6 +468,15 @@ async fn respond(
         };
     }
     let json = rec.json();
+    if path.ends_with("/v1/messages/count_tokens") {
+        // Anthropic's count: the request's text at four characters a token (as `bill` counts).
+        let (input, _) = bill::usage(Dialect::Anthropic, &json, 1.0);
+        return full(
+            200,
+            "application/json",
+            serde_json::json!({"input_tokens": input}).to_string(),
+        );
+    }
     let (dialect, model, stream) = if path.ends_with("/chat/completions") {
         (
             Dialect::OpenAi,

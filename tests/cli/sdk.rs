@@ -260,6 +260,9 @@ fn the_anthropic_python_sdk_gets_what_it_expects() {
         v["image"]
     );
     assert!(v["count_tokens"].as_u64().unwrap() > 0);
+    // Anthropic's own count, forwarded: the mock counts the text it was sent.
+    assert!(v["count_tokens_anthropic"].as_u64().unwrap() > 0);
+    assert!(reqs.iter().any(|r| r.path == "/v1/messages/count_tokens"));
     assert_eq!(v["errors"]["unknown_model"], json!(["NotFoundError", 404]));
     assert_eq!(
         v["errors"]["bad_token"],

@@ -1602,6 +1602,44 @@ fn anthropic_messages_in_from_any_model_plain_and_streamed() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(r.json()["input_tokens"].as_u64().unwrap() > 0);
     assert_eq!(r.header("x-llmx-estimated"), Some("true"));
+    // For an Anthropic model it is Anthropic's own count: the body and headers as they came
+    // (only `model` changed), the answer as it came.
+    let body = json!({"model": "anthropic/claude-sonnet-4-5", "system": "Be brief.",
+        "messages": [{"role": "user", "content": "Hello there, how are you?"}]});
+    let r = s.request(
+        "POST",
+        "/v1/messages/count_tokens?beta=true",
+        &[
+            ("x-api-key", TOKEN),
+            ("anthropic-version", "2023-06-01"),
+            ("anthropic-beta", "token-counting-2024-11-01"),
+        ],
+        body.to_string().as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("x-llmx-estimated"), None);
+    let reqs = w.requests();
+    let sent = reqs
+        .iter()
+        .find(|q| q.path == "/v1/messages/count_tokens")
+        .expect("forwarded");
+    let mut want = body.clone();
+    want["model"] = json!("claude-sonnet-4-5");
+    assert_eq!(sent.json(), want);
+    assert_eq!(
+        sent.header("anthropic-beta"),
+        Some("token-counting-2024-11-01")
+    );
+    assert_ne!(sent.header("x-api-key"), Some(TOKEN));
+    let mock = w.requests_url().trim_start_matches("http://").to_string();
+    let direct = raw(
+        &mock,
+        "POST",
+        "/v1/messages/count_tokens",
+        &[("host", mock.as_str()), ("x-api-key", "k")],
+        want.to_string().as_bytes(),
+    );
+    assert_eq!(r.text(), direct.text());
 
     // The model list in Anthropic's shape for Anthropic's clients.
     let r = s.request(

@@ -64,6 +64,10 @@ out["image"] = m.content[0].text
 
 out["count_tokens"] = client.messages.count_tokens(
     model="openai/gpt-4o-mini", messages=[{"role": "user", "content": "Hello there, how are you?"}]).input_tokens
+# Anthropic's own count, for an Anthropic model.
+out["count_tokens_anthropic"] = client.messages.count_tokens(
+    model="anthropic/claude-sonnet-4-5",
+    messages=[{"role": "user", "content": "Hello there, how are you?"}]).input_tokens
 
 errors = {}
 try:

@@ -834,6 +834,40 @@ impl Transport for HttpTransport {
     }
 }
 
+/// Anthropic's own count of a Messages client's input: its count_tokens body (only `model`
+/// changed) to
+/// `POST {base}/v1/messages/count_tokens` with its version and beta headers. The provider's
+/// answer as it came; its error (status and body as sent) when it refuses.
+pub async fn count_tokens(
+    http: &HttpClient,
+    target: &Target,
+    client: &super::types::ClientBody,
+    within: Duration,
+) -> Result<Vec<u8>, ProviderError> {
+    let req = ChatRequest {
+        model: target.model.clone(),
+        client: Some(std::sync::Arc::new(client.clone())),
+        ..Default::default()
+    };
+    let mut call = super::anthropic::build_request(&req, &target.base_url);
+    call.url.push_str("/count_tokens");
+    let creds = target.credentials();
+    let ex = http.exchange(format!(
+        "{}/{} count_tokens",
+        target.provider.id, target.model
+    ));
+    let resp = http
+        .send(
+            &mut call,
+            &creds,
+            super::Dialect::Anthropic.wire(),
+            &ex,
+            Some(within),
+        )
+        .await?;
+    Ok(super::http::read_capped(resp, 1 << 20).await)
+}
+
 async fn http_attempt(
     client: &HttpClient,
     target: &Target,

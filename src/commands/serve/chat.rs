@@ -652,10 +652,11 @@ async fn start(
     }
 }
 
-/// `POST /v1/messages/count_tokens`: llmx's estimate of the request's input, for any model
-/// (marked `x-llmx-estimated: true`; forwarding it to Anthropic for its own models is not done).
-pub(crate) fn count_tokens(server: &Server, body: &[u8]) -> Response<Body> {
-    let run = || -> Result<Response<Body>, Refusal> {
+/// `POST /v1/messages/count_tokens`: for an Anthropic model, Anthropic's own count (the body
+/// and headers as they came, the answer or error as it came); for any other, llmx's estimate of
+/// the request's input, marked `x-llmx-estimated: true`.
+pub(crate) async fn count_tokens(server: &Server, ask: &Ask, body: &[u8]) -> Response<Body> {
+    let run = async || -> Result<Response<Body>, Refusal> {
         let v: Value = serde_json::from_slice(body)
             .map_err(|e| bad(format!("the body is not JSON: {e}"), "invalid_json"))?;
         let a = model_asked(server, &v, Wire::Messages)?;
@@ -666,6 +667,13 @@ pub(crate) fn count_tokens(server: &Server, body: &[u8]) -> Response<Body> {
             .planner
             .job(&a.spec, None, false, req)
             .map_err(|e| resolve_refusal(&e))?;
+        let anthropic = job.links.first().filter(|l| {
+            l.target.provider.dialect == llmx_core::provider::Dialect::Anthropic
+                && !l.target.provider.is_offline()
+        });
+        if let Some(l) = anthropic {
+            return Ok(counted_upstream(server, &l.target, &v, ask).await);
+        }
         let n = job.links.first().map_or(0, |l| {
             llmx_core::engine::budget::input_tokens(
                 &job.request,
@@ -677,10 +685,57 @@ pub(crate) fn count_tokens(server: &Server, body: &[u8]) -> Response<Body> {
         set(r.headers_mut(), "x-llmx-estimated", "true");
         Ok(r)
     };
-    match run() {
+    match run().await {
         Ok(r) => r,
         Err(Refusal(r)) => *r,
     }
+}
+
+/// Anthropic's own count for `target`, answered as it came.
+async fn counted_upstream(
+    server: &Server,
+    target: &llmx_core::provider::run::Target,
+    v: &Value,
+    ask: &Ask,
+) -> Response<Body> {
+    let client = as_sent(v, ask, Vec::new());
+    let within = server
+        .settings
+        .limits
+        .first_byte
+        .unwrap_or(Duration::from_secs(60));
+    let got =
+        llmx_core::provider::run::count_tokens(server.engine.http(), target, &client, within).await;
+    let (status, body) = match got {
+        Ok(b) => (StatusCode::OK, b),
+        Err(e) => match (e.status, e.body) {
+            (Some(s), Some(b)) => (
+                StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_GATEWAY),
+                b.into_bytes(),
+            ),
+            _ => {
+                return error(
+                    StatusCode::BAD_GATEWAY,
+                    &format!(
+                        "{}/{}: counting tokens failed: {}",
+                        target.provider.id, target.model, e.message
+                    ),
+                    "server_error",
+                    "upstream_error",
+                )
+            }
+        },
+    };
+    let mut r = Response::new(super::http::full(body));
+    *r.status_mut() = status;
+    set(r.headers_mut(), "content-type", "application/json");
+    set(
+        r.headers_mut(),
+        "x-llmx-provider",
+        &header_text(&target.provider.id),
+    );
+    r.extensions_mut().insert(super::http::AsSent);
+    r
 }
 
 /// A whole answer as an Anthropic `message`: signed thinking, text and `tool_use` blocks, the

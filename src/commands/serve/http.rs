@@ -231,7 +231,7 @@ async fn route(
                 return r;
             }
             match read_body(req).await {
-                Ok(b) => super::chat::count_tokens(server, &b),
+                Ok(b) => super::chat::count_tokens(server, ask, &b).await,
                 Err(r) => r,
             }
         }
