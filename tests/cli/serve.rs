@@ -1860,6 +1860,10 @@ fn messages_to_anthropic_go_through_as_they_came() {
         .collect();
     assert_eq!(tokens.len(), 2, "{rows:?}");
     assert!(
+        rows.iter().all(|r| r["notes"].to_string().contains("wire: anthropic")),
+        "{rows:?}"
+    );
+    assert!(
         tokens.iter().all(|t| t.as_u64().is_some_and(|n| n > 0)),
         "{rows:?}"
     );

@@ -327,6 +327,8 @@ impl Finish {
                 pass: None,
             };
             let mut rec = llmx_core::history::sink::record(run, idx, r, row.clone(), meta, keep);
+            // The wire the client spoke (`openai`, `anthropic`, `responses`).
+            rec.row.notes.push(format!("wire: {}", entry.wire));
             if let Some(u) = &self.user {
                 rec.row
                     .notes
