@@ -1860,7 +1860,8 @@ fn messages_to_anthropic_go_through_as_they_came() {
         .collect();
     assert_eq!(tokens.len(), 2, "{rows:?}");
     assert!(
-        rows.iter().all(|r| r["notes"].to_string().contains("wire: anthropic")),
+        rows.iter()
+            .all(|r| r["notes"].to_string().contains("wire: anthropic")),
         "{rows:?}"
     );
     assert!(

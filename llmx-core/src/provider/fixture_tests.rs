@@ -549,3 +549,71 @@ fn image_parts_in_each_dialect() {
         "image/png"
     );
 }
+
+/// The real Responses recordings through the Responses wire (what llmx reads from OpenAI for a
+/// Responses client): the whole body, and the streams fed one byte at a time.
+#[test]
+fn responses_recordings_decode_to_their_text_calls_and_usage() {
+    let wire = &super::dialect::Responses;
+    let whole = wire
+        .parse_response(&body_bytes(&load("openai_responses/responses_plain.json")))
+        .unwrap();
+    assert_eq!(whole.text, "pong");
+    assert_eq!(whole.finish, FinishReason::Stop);
+    assert_eq!(
+        (whole.usage.input_tokens, whole.usage.output_tokens),
+        (Some(11), Some(5))
+    );
+    assert_eq!(whole.model_id.as_deref(), Some("gpt-5.5-2026-04-23"));
+    for (rel, text, calls, usage) in [
+        ("openai_responses/responses_stream.json", "pong", 0, (11, 5)),
+        (
+            "openai_responses/responses_tool_call_stream.json",
+            "",
+            1,
+            (58, 23),
+        ),
+    ] {
+        let bytes = body_bytes(&load(rel));
+        let mut reader = SseReader::new();
+        let mut dec = wire.stream_decoder();
+        let mut r = ChatResponse::default();
+        for b in &bytes {
+            for ev in reader.push(std::slice::from_ref(b)) {
+                for se in dec.event(&ev).unwrap() {
+                    r.apply(se);
+                }
+            }
+        }
+        assert!(dec.finished(), "{rel}");
+        assert_eq!(r.text, text, "{rel}");
+        assert_eq!(r.tool_calls.len(), calls, "{rel}");
+        assert_eq!(
+            (r.usage.input_tokens, r.usage.output_tokens),
+            (Some(usage.0), Some(usage.1)),
+            "{rel}"
+        );
+        if calls > 0 {
+            assert_eq!(r.finish, FinishReason::ToolCalls);
+            assert_eq!(r.tool_calls[0].name, "multiply");
+            assert_eq!(r.tool_calls[0].arguments, "{\"a\":1231,\"b\":2331}");
+            assert_eq!(
+                r.tool_calls[0].id.as_deref(),
+                Some("call_sVidsfFJ6zlzRpelrPkTPlpd")
+            );
+        }
+    }
+    // A stream cut before `response.completed` has not finished.
+    let cut = load("openai_responses/responses_stream.json")["response"]["sse_text"]
+        .as_str()
+        .unwrap()
+        .split("event: response.completed")
+        .next()
+        .unwrap()
+        .to_string();
+    let mut dec = wire.stream_decoder();
+    for ev in parse_all(cut.as_bytes()) {
+        dec.event(&ev).unwrap();
+    }
+    assert!(!dec.finished());
+}
