@@ -57,10 +57,12 @@ for model in ["openai/tooly", "anthropic/tooly", "gemini/tooly"]:
 
 # An image, as base64: a real PNG of one colour.
 image = base64.b64encode(png(4, 3)).decode()
-m = client.messages.create(model="anthropic/claude-sonnet-4-5", max_tokens=50, messages=[{"role": "user", "content": [
-    {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": image}},
-    {"type": "text", "text": "What colour?"}]}])
-out["image"] = m.content[0].text
+out["images"] = {}
+for model in MODELS:
+    m = client.messages.create(model=model, max_tokens=50, messages=[{"role": "user", "content": [
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": image}},
+        {"type": "text", "text": "What colour?"}]}])
+    out["images"][model] = m.content[0].text
 
 out["count_tokens"] = client.messages.count_tokens(
     model="openai/gpt-4o-mini", messages=[{"role": "user", "content": "Hello there, how are you?"}]).input_tokens

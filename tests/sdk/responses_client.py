@@ -118,9 +118,11 @@ for p in PROVIDERS:
 
 # An image as a data: URL, and structured output.
 image = "data:image/png;base64," + base64.b64encode(png(4, 3)).decode()
-r = client.responses.create(model="anthropic/claude-sonnet-4-5", input=[{"role": "user", "content": [
-    {"type": "input_text", "text": "What colour?"}, {"type": "input_image", "image_url": image}]}])
-out["image"] = r.output_text
+out["images"] = {}
+for model in MODELS:
+    r = client.responses.create(model=model, input=[{"role": "user", "content": [
+        {"type": "input_text", "text": "What colour?"}, {"type": "input_image", "image_url": image}]}])
+    out["images"][model] = r.output_text
 
 # What a stateless server refuses, and a failure after the first token.
 errors = {}
