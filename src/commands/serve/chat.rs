@@ -493,13 +493,13 @@ const MESSAGES_FIELDS: &[&str] = &[
 /// A Messages body kept for an Anthropic upstream, which gets it as it came; `notes` (what
 /// translating it drops) are for the other upstreams.
 fn as_sent(
-    v: &Value,
+    v: Value,
     ask: &Ask,
     notes: Vec<String>,
 ) -> Arc<llmx_core::provider::types::ClientBody> {
     Arc::new(llmx_core::provider::types::ClientBody {
         wire: llmx_core::provider::types::ClientWire::Messages,
-        body: v.clone(),
+        body: v,
         notes,
         headers: ask.anthropic_headers.clone(),
     })
@@ -559,15 +559,16 @@ async fn start(
     let wants_stream = v["stream"].as_bool() == Some(true);
     let include_usage = v["stream_options"]["include_usage"].as_bool() == Some(true);
     let (mut req, echo) = conversation(&v, wire)?;
-    if wire == Wire::Messages {
-        req.client = Some(as_sent(&v, ask, std::mem::take(&mut a.notes)));
-    }
-    // llmx streams from the upstream either way: time to first token, and no idle socket.
-    req.stream = true;
     let user = v["user"]
         .as_str()
         .or(v["metadata"]["user_id"].as_str())
         .map(str::to_string);
+    if wire == Wire::Messages {
+        req.client = Some(as_sent(v, ask, std::mem::take(&mut a.notes)));
+    }
+    // llmx streams from the upstream either way (time to first token, and no idle socket),
+    // unless it sends the client's body as it came, which says for itself.
+    req.stream = true;
     let prompt = last_user_text(&req);
     let job = plan(&server, &a, req).await?;
     let held = reserve(&server, &job)?;
@@ -700,7 +701,7 @@ async fn counted_upstream(
     v: &Value,
     ask: &Ask,
 ) -> Response<Body> {
-    let client = as_sent(v, ask, Vec::new());
+    let client = as_sent(v.clone(), ask, Vec::new());
     let within = server
         .settings
         .limits
