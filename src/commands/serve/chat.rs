@@ -492,11 +492,7 @@ const MESSAGES_FIELDS: &[&str] = &[
 
 /// A Messages body kept for an Anthropic upstream, which gets it as it came; `notes` (what
 /// translating it drops) are for the other upstreams.
-fn as_sent(
-    v: Value,
-    ask: &Ask,
-    notes: Vec<String>,
-) -> Arc<llmx_core::provider::types::ClientBody> {
+fn as_sent(v: Value, ask: &Ask, notes: Vec<String>) -> Arc<llmx_core::provider::types::ClientBody> {
     Arc::new(llmx_core::provider::types::ClientBody {
         wire: llmx_core::provider::types::ClientWire::Messages,
         body: v,
