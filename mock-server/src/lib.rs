@@ -7,6 +7,7 @@
 //! Built on hyper directly: every chunk is written by a task that sleeps between chunks, which is
 //! what time-to-first-token measurements need.
 
+mod batch;
 mod bill;
 mod inspect;
 mod render;
@@ -21,8 +22,10 @@ Usage: llmx-mock-server [--port N] [--script FILE]
   --port N       listen on 127.0.0.1:N (default 0: a free port; the address is printed)
   --script FILE  what each model answers (JSON; default: every model says `Hello from <model>.`)
 
-One port speaks OpenAI Chat Completions (/v1/chat/completions), Anthropic Messages
-(/v1/messages) and Gemini (/v1beta/models/MODEL:generateContent and :streamGenerateContent).
+One port speaks OpenAI Chat Completions (/v1/chat/completions) and Responses (/v1/responses),
+Anthropic Messages (/v1/messages), Gemini (/v1beta/models/MODEL:generateContent and
+:streamGenerateContent), and the Batch APIs of OpenAI (/v1/files, /v1/batches) and Anthropic
+(/v1/messages/batches).
 Point llmx at it, and give each provider a key (any text; llmx calls no provider without one):
 
   export LLMX_OPENAI_BASE_URL=http://127.0.0.1:PORT/v1
@@ -49,6 +52,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
+pub use batch::BatchConfig;
 pub use render::Dialect;
 
 /// What the server does for one model.
@@ -181,6 +185,8 @@ pub struct MockConfig {
     /// Files served verbatim by path (`/cat.png` → a file), typed by their bytes: images for
     /// llmx to download.
     pub files: HashMap<String, PathBuf>,
+    /// How the Batch APIs behave (OpenAI's files and batches, Anthropic's message batches).
+    pub batch: BatchConfig,
 }
 
 /// One request the server received.
@@ -216,6 +222,8 @@ struct State {
     /// there ever were at once.
     in_flight: Arc<AtomicU64>,
     most_in_flight: Arc<AtomicU64>,
+    /// The Batch APIs' files and batches.
+    batches: Mutex<batch::Store>,
 }
 
 impl State {
@@ -226,6 +234,7 @@ impl State {
             chats: AtomicU64::new(0),
             in_flight: Default::default(),
             most_in_flight: Default::default(),
+            batches: Default::default(),
         })
     }
 }
@@ -247,7 +256,7 @@ impl Drop for InFlight {
     }
 }
 
-type Body = BoxBody<Bytes, std::io::Error>;
+pub(crate) type Body = BoxBody<Bytes, std::io::Error>;
 
 /// Serve on an already-bound listener until `shutdown` completes.
 pub async fn serve(
@@ -396,7 +405,7 @@ impl Drop for MockServer {
     }
 }
 
-fn full(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
+pub(crate) fn full(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
     Response::builder()
         .status(status)
         .header("content-type", content_type)
@@ -466,6 +475,9 @@ async fn respond(
             Ok(bytes) => full(200, "application/octet-stream", bytes),
             Err(_) => full(404, "text/plain", "no such file"),
         };
+    }
+    if let Some(r) = batch::route(&state.batches, &state.config, &rec, &path) {
+        return r;
     }
     let json = rec.json();
     if path.ends_with("/v1/messages/count_tokens") {
@@ -587,27 +599,17 @@ fn with_headers(mut resp: Response<Body>, extra: &HashMap<String, String>) -> Re
     resp
 }
 
-/// The response to one chat request, as its script and failure say.
-#[allow(clippy::too_many_arguments)]
-async fn answer(
-    state: &Arc<State>,
+/// What `script` answers to the request `json`: the calls it makes of the tools offered (as
+/// the tool choice allows), the images it was sent, the counts it bills. `Err` for an image
+/// the provider would refuse.
+pub(crate) fn plan(
     script: &Script,
-    failure: Option<Failure>,
     json: &Value,
     model: &str,
     dialect: Dialect,
-    stream: bool,
-    chat_number: u64,
-) -> Response<Body> {
-    let include_usage = json["stream_options"]["include_usage"].as_bool() == Some(true);
-    // Images are checked as the providers check them; a bad one is a 400 like theirs.
-    let seen = match inspect::images(dialect, json) {
-        Ok(seen) => seen,
-        Err(why) => {
-            let (ct, body) = render::error_body(dialect, 400, Some(&why));
-            return full(400, ct, body);
-        }
-    };
+    include_usage: bool,
+) -> Result<render::Plan, String> {
+    let seen = inspect::images(dialect, json)?;
     let offered = inspect::offered_tools(dialect, json);
     let calls: Vec<MockCall> = match inspect::tool_choice(dialect, json) {
         inspect::Choice::None => Vec::new(),
@@ -632,6 +634,30 @@ async fn answer(
         let (input, output) = bill::usage(dialect, json, script.bill_factor.unwrap_or(1.0));
         plan.bill(input, output);
     }
+    Ok(plan)
+}
+
+/// The response to one chat request, as its script and failure say.
+#[allow(clippy::too_many_arguments)]
+async fn answer(
+    state: &Arc<State>,
+    script: &Script,
+    failure: Option<Failure>,
+    json: &Value,
+    model: &str,
+    dialect: Dialect,
+    stream: bool,
+    chat_number: u64,
+) -> Response<Body> {
+    let include_usage = json["stream_options"]["include_usage"].as_bool() == Some(true);
+    // Images are checked as the providers check them; a bad one is a 400 like theirs.
+    let plan = match plan(script, json, model, dialect, include_usage) {
+        Ok(p) => p,
+        Err(why) => {
+            let (ct, body) = render::error_body(dialect, 400, Some(&why));
+            return full(400, ct, body);
+        }
+    };
 
     if script.header_delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(script.header_delay_ms)).await;

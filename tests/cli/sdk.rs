@@ -695,3 +695,87 @@ fn recorded_provider_answers_replayed_through_the_server_reach_the_sdk_unchanged
     assert_token_never_upstream(&w);
     s.stop();
 }
+
+/// The mock's Batch APIs as the official SDKs parse them: what a batch client is tested
+/// against has the providers' shapes.
+#[test]
+fn the_mock_servers_batch_apis_are_what_the_official_sdks_parse() {
+    let Some(python) = sdk_python() else {
+        return;
+    };
+    let w = World::with_server(json!({"batch": {"finish_ms": 150, "error_every": 3,
+        "expire_every": 5, "max_requests": 50}}));
+    let path = format!("{}/tests/sdk/batch_client.py", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(&python)
+        .args([path.as_str(), &w.requests_url(), "sk-not-a-real-key"])
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Of six requests: the 3rd and 6th fail with their own 400, the 5th expires.
+    let o = &v["openai"];
+    assert_eq!(o["file"]["purpose"], "batch");
+    assert_eq!(o["first_status"], "validating");
+    assert_eq!(o["status"], "expired", "{o}");
+    assert_eq!(
+        o["counts"],
+        json!({"total": 6, "completed": 3, "failed": 3})
+    );
+    assert_eq!(o["metadata"], json!({"llmx_run": "r1"}));
+    let r = &o["results"];
+    for c in ["c1", "c2", "c4"] {
+        assert_eq!(r[c]["text"], "Hello from gpt-4o-mini.", "{c}: {r}");
+    }
+    assert_eq!(r["c3"]["status"], 400);
+    assert_eq!(r["c6"]["status"], 400);
+    assert_eq!(r["c5"]["error"], "batch_expired");
+    let order: Vec<&str> = o["order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(order.len(), 6);
+    assert_ne!(
+        order,
+        ["c1", "c2", "c4", "c3", "c5", "c6"],
+        "results in the order sent"
+    );
+    assert_eq!(
+        o["too_many"],
+        json!({"status": "failed", "codes": ["too_many_tasks"]})
+    );
+    assert_eq!(o["cancelled"], "cancelled");
+    for id in o["ids"].as_array().unwrap() {
+        assert!(
+            o["listed"].as_array().unwrap().contains(id),
+            "{id} not listed"
+        );
+    }
+
+    let a = &v["anthropic"];
+    assert_eq!(a["first_status"], "in_progress");
+    assert_eq!(
+        a["counts"],
+        json!({"processing": 0, "succeeded": 3, "errored": 2, "canceled": 0, "expired": 1})
+    );
+    assert!(a["results_url"].as_str().unwrap().ends_with("/results"));
+    assert!(a["ended_at"].is_string());
+    let r = &a["results"];
+    for c in ["c1", "c2", "c4"] {
+        assert_eq!(r[c]["text"], "Hello from claude-sonnet-4-5.", "{c}: {r}");
+    }
+    assert_eq!(r["c3"]["error"], "invalid_request_error");
+    assert_eq!(r["c5"]["result"], "expired");
+    assert_eq!(a["order"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        a["too_many"],
+        json!({"class": "BadRequestError", "status": 400})
+    );
+    assert_eq!(a["cancelled"]["canceled"], 3);
+    assert_eq!(a["listed"].as_array().unwrap().len(), 2);
+}
