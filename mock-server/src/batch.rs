@@ -423,7 +423,7 @@ enum Fate {
 }
 
 fn fate(config: &MockConfig, n: usize) -> Fate {
-    let every = |e: Option<usize>| e.is_some_and(|e| e > 0 && n % e == 0);
+    let every = |e: Option<usize>| e.is_some_and(|e| e > 0 && n.is_multiple_of(e));
     if every(config.batch.expire_every) {
         Fate::Expired
     } else if every(config.batch.error_every) {
