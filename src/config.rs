@@ -316,6 +316,7 @@ impl Config {
                         config_key: None,
                         concurrency: None,
                         responses: false,
+                        batch: false,
                     }
                 }
                 (None, None) => {

@@ -24,6 +24,7 @@
 //! Nothing here prints or reads the process environment on its own: errors carry data and a
 //! plain message, and the front end words them for its users.
 
+pub mod batch;
 pub mod bench;
 pub mod catalog;
 pub mod clock;

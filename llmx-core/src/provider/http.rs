@@ -264,6 +264,64 @@ impl HttpClient {
 }
 
 impl HttpClient {
+    /// One request to a provider's other endpoints (files, batches): `method` to `url` with
+    /// `body` (and its content type), authorised as the provider's chat requests are (https or
+    /// loopback only), no redirects followed. The body on success, refused past `cap` bytes; a
+    /// typed error (the dialect's reading of the error body, secrets scrubbed) otherwise.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn exchange_bytes(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        creds: &Credentials,
+        auth: super::AuthStyle,
+        extra: &[(String, String)],
+        body: Option<(&str, Vec<u8>)>,
+        wire: &dyn WireDialect,
+        cap: usize,
+    ) -> Result<Vec<u8>, ProviderError> {
+        let parsed = guard(url, creds)?;
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("llmx/", env!("CARGO_PKG_VERSION"))),
+        );
+        for (k, v) in extra {
+            if let (Ok(n), Ok(v)) = (
+                HeaderName::from_bytes(k.as_bytes()),
+                HeaderValue::from_str(v),
+            ) {
+                headers.insert(n, v);
+            }
+        }
+        add_credentials(&mut headers, auth, creds)?;
+        let mut req = self.client.request(method, parsed).headers(headers);
+        if let Some((content_type, bytes)) = body {
+            req = req.header(CONTENT_TYPE, content_type).body(bytes);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| transport_error(&e, url, creds))?;
+        let status = resp.status().as_u16();
+        if resp.status().is_redirection() {
+            return Err(redirect_error(status, resp.headers(), creds));
+        }
+        if !resp.status().is_success() {
+            let hint = retry_hint(resp.headers(), SystemTime::now());
+            let body = read_capped_within(resp, MAX_ERROR_BODY, ERROR_BODY_WAIT).await;
+            let mut e = wire.parse_error(status, &body);
+            e.status = Some(status);
+            e.retry_after = hint.or(e.retry_after);
+            return Err(e.scrubbed(&creds.secrets()));
+        }
+        let body = read_capped(resp, cap.saturating_add(1)).await;
+        if body.len() > cap {
+            return Err(too_big(cap));
+        }
+        Ok(body)
+    }
+
     /// Download an image for a provider that takes no image URLs: a plain `GET` that carries
     /// no credential of any kind, follows at most five redirects (http and https only), and
     /// refuses a body over `cap` bytes. The caller bounds the time.

@@ -86,6 +86,9 @@ pub struct Provider {
     /// It speaks OpenAI's Responses wire too (`POST /responses`; OpenAI's own row, and config
     /// rows with `responses = true`): a Responses client's request goes to it as it came.
     pub responses: bool,
+    /// It has its dialect's Batch API (OpenAI's files and batches, Anthropic's message
+    /// batches).
+    pub batch: bool,
 }
 
 impl Provider {
@@ -134,6 +137,7 @@ struct Row {
     max_tokens_field: MaxTokensField,
     stream_usage_option: bool,
     responses: bool,
+    batch: bool,
 }
 
 const fn compat(
@@ -154,6 +158,7 @@ const fn compat(
         max_tokens_field: MaxTokensField::MaxTokens,
         stream_usage_option: true,
         responses: false,
+        batch: false,
     }
 }
 
@@ -161,6 +166,7 @@ const BUILTIN: &[Row] = &[
     Row {
         max_tokens_field: MaxTokensField::MaxCompletionTokens,
         responses: true,
+        batch: true,
         ..compat(
             "openai",
             "https://api.openai.com/v1",
@@ -170,6 +176,7 @@ const BUILTIN: &[Row] = &[
     },
     Row {
         dialect: Dialect::Anthropic,
+        batch: true,
         ..compat(
             "anthropic",
             "https://api.anthropic.com",
@@ -300,6 +307,7 @@ impl Registry {
                 config_key: None,
                 concurrency: None,
                 responses: r.responses,
+                batch: r.batch,
             })
             .collect();
         Registry { providers }

@@ -1,0 +1,233 @@
+//! The providers' Batch APIs, as one interface: a batch of cells is submitted, its state
+//! read, its results read back as the same answers (or errors) a live call gives, and it can
+//! be cancelled or found again.
+//!
+//! Each line's body is what the live path sends for that cell unstreamed, built by the same
+//! dialect code; each result is read by the same dialect code that reads a live answer. A
+//! cell is named by its `custom_id` ([`custom_id`]: derived from the run, the prompt, the
+//! model and the repeat; results are joined on it, never on their order).
+//!
+//! - OpenAI (and OpenAI-compatible services that serve the same endpoints): the lines as a
+//!   JSONL file uploaded to `POST /files` (`purpose=batch`), then `POST /batches`
+//!   (`completion_window: 24h`, llmx's intent in `metadata`), `GET /batches/{id}`, the output
+//!   and error files from `GET /files/{id}/content`, `POST /batches/{id}/cancel`.
+//! - Anthropic: `POST /v1/messages/batches` with `requests: [{custom_id, params}]`,
+//!   `GET /v1/messages/batches/{id}`, its `results_url` (JSONL),
+//!   `POST /v1/messages/batches/{id}/cancel`. Message batches keep no metadata, so one created
+//!   by a process that died before recording its id cannot be found by its intent.
+
+mod anthropic;
+mod openai;
+#[cfg(test)]
+mod tests;
+
+use serde_json::Value;
+
+use crate::provider::run::Target;
+use crate::provider::{ChatRequest, ChatResponse, Dialect, HttpCall, ProviderError};
+
+/// Which Batch API a provider has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    OpenAi,
+    Anthropic,
+}
+
+impl Api {
+    /// The Batch API of `target`'s provider, if it has one.
+    pub fn of(target: &Target) -> Option<Api> {
+        let p = &target.provider;
+        if !p.batch || p.is_offline() {
+            return None;
+        }
+        match p.dialect {
+            Dialect::OpenAi => Some(Api::OpenAi),
+            Dialect::Anthropic => Some(Api::Anthropic),
+            Dialect::Gemini => None,
+        }
+    }
+}
+
+/// The `custom_id` of a cell: `c`, the run id's first 12 characters and a 64-bit hash of the
+/// prompt id, model and repeat, in hex — within Anthropic's 64 characters and
+/// `[a-zA-Z0-9_-]`, the same on every machine.
+pub fn custom_id(run_id: &str, prompt_id: &str, model: &str, repeat: u32) -> String {
+    // FNV-1a: stable across releases and platforms (std's hashers are not).
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in [prompt_id.as_bytes(), b"\0", model.as_bytes(), b"\0"] {
+        for b in part {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    for b in repeat.to_le_bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let run: String = run_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(12)
+        .collect();
+    format!("c{run}-{h:016x}")
+}
+
+/// A cell's line in a batch: the request the live path would send unstreamed.
+pub fn line(api: Api, custom_id: &str, target: &Target, req: &ChatRequest) -> Value {
+    let mut req = req.clone();
+    req.stream = false;
+    let call: HttpCall = crate::provider::build_request(&target.provider, &target.base_url, &req);
+    match api {
+        Api::OpenAi => openai::line(custom_id, &target.base_url, call),
+        Api::Anthropic => anthropic::line(custom_id, call),
+    }
+}
+
+/// Where a batch is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum State {
+    /// Validating, queued or running.
+    Running,
+    /// Cancelling: what has not run will not.
+    Cancelling,
+    /// Its results can be read (completed, expired or cancelled).
+    Ended,
+    /// Refused as a whole (OpenAI's validation): `(code, message)` of each error.
+    Failed(Vec<(String, String)>),
+}
+
+/// A batch as the provider shows it now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    pub state: State,
+    /// The provider's own word for it (`in_progress`, `expired`, `ended`, ...).
+    pub raw: String,
+    pub total: u64,
+    /// Requests that finished with an answer, and with an error (expired included).
+    pub succeeded: u64,
+    pub failed: u64,
+    /// Where the results are: OpenAI's output and error file ids; Anthropic's results URL.
+    results: Vec<String>,
+}
+
+/// What became of one cell.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// An answer, with the provider's id for the request.
+    Answer {
+        response: Box<ChatResponse>,
+        request_id: Option<String>,
+    },
+    /// The request's own error.
+    Failed(ProviderError),
+    /// It expired before it ran.
+    Expired,
+    /// The batch was cancelled before it ran.
+    Cancelled,
+}
+
+/// One result: the cell it is for and what became of it.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub custom_id: String,
+    pub outcome: Outcome,
+}
+
+/// The most bytes of results read back from one file.
+pub const MAX_RESULTS_BYTES: usize = 1 << 30;
+
+/// Submit `lines` as one batch to `target`'s provider; its id. `intent` is kept with the batch
+/// where the provider keeps metadata (OpenAI), so it can be [`find`]-ed if its id is lost.
+pub async fn submit(
+    http: &crate::provider::http::HttpClient,
+    target: &Target,
+    api: Api,
+    lines: &[Value],
+    intent: &str,
+) -> Result<String, ProviderError> {
+    match api {
+        Api::OpenAi => openai::submit(http, target, lines, intent).await,
+        Api::Anthropic => anthropic::submit(http, target, lines).await,
+    }
+}
+
+/// The batch `id` now.
+pub async fn status(
+    http: &crate::provider::http::HttpClient,
+    target: &Target,
+    api: Api,
+    id: &str,
+) -> Result<Status, ProviderError> {
+    match api {
+        Api::OpenAi => openai::status(http, target, id).await,
+        Api::Anthropic => anthropic::status(http, target, id).await,
+    }
+}
+
+/// The results of an ended batch, each handed to `on` as it is read.
+pub async fn results(
+    http: &crate::provider::http::HttpClient,
+    target: &Target,
+    api: Api,
+    status: &Status,
+    on: &mut dyn FnMut(Item),
+) -> Result<(), ProviderError> {
+    for place in &status.results {
+        let bytes = match api {
+            Api::OpenAi => openai::file(http, target, place).await?,
+            Api::Anthropic => anthropic::results_file(http, target, place).await?,
+        };
+        for line in bytes.split(|b| *b == b'\n') {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let item = match api {
+                Api::OpenAi => openai::item(line),
+                Api::Anthropic => anthropic::item(line),
+            };
+            match item {
+                Some(i) => on(i),
+                None => {
+                    return Err(ProviderError::decode(format!(
+                        "a result line is not one: {}",
+                        String::from_utf8_lossy(&line[..line.len().min(200)])
+                    )))
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Ask the provider to cancel batch `id`; its status after.
+pub async fn cancel(
+    http: &crate::provider::http::HttpClient,
+    target: &Target,
+    api: Api,
+    id: &str,
+) -> Result<Status, ProviderError> {
+    match api {
+        Api::OpenAi => openai::cancel(http, target, id).await,
+        Api::Anthropic => anthropic::cancel(http, target, id).await,
+    }
+}
+
+/// The id of the batch submitted with `intent`, if the provider keeps it (OpenAI's metadata);
+/// `None` when no such batch exists, or the provider cannot say (Anthropic).
+pub async fn find(
+    http: &crate::provider::http::HttpClient,
+    target: &Target,
+    api: Api,
+    intent: &str,
+) -> Result<Option<String>, ProviderError> {
+    match api {
+        Api::OpenAi => openai::find(http, target, intent).await,
+        Api::Anthropic => Ok(None),
+    }
+}
+
+/// A JSON body from a provider's bytes.
+fn parse(bytes: &[u8]) -> Result<Value, ProviderError> {
+    crate::provider::parse_json(bytes)
+        .map_err(|e| ProviderError::decode(format!("the batch API's answer is not JSON: {e}")))
+}

@@ -1,0 +1,278 @@
+//! The batch client against the mock server's OpenAI and Anthropic Batch APIs (whose shapes
+//! tests/cli/sdk.rs checks with the official SDKs).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use llmx_mock::MockServer;
+use serde_json::{json, Value};
+
+use super::*;
+use crate::provider::http::HttpClient;
+use crate::provider::{ErrorKind, Message, Registry};
+use crate::secret::Secret;
+
+fn server(batch: Value) -> MockServer {
+    MockServer::start(serde_json::from_value(json!({"batch": batch})).unwrap()).unwrap()
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn target(s: &MockServer, provider: &str, model: &str) -> Target {
+    let base = if provider == "openai" {
+        format!("{}/v1", s.url())
+    } else {
+        s.url()
+    };
+    Target {
+        provider: Registry::builtin().get(provider).unwrap().clone(),
+        model: model.into(),
+        base_url: base,
+        key: Some(Secret::new("sk-batch-test-key-0123456789")),
+    }
+}
+
+fn request(model: &str, i: usize) -> ChatRequest {
+    ChatRequest {
+        model: model.into(),
+        messages: vec![Message::user(format!("prompt {i}"))],
+        ..Default::default()
+    }
+}
+
+/// `n` cells of prompts p1..pn: their custom ids and lines.
+fn cells(t: &Target, api: Api, n: usize) -> (Vec<String>, Vec<Value>) {
+    (1..=n)
+        .map(|i| {
+            let id = custom_id("run-0123456789abcdef", &format!("p{i}"), &t.model, 1);
+            let line = line(api, &id, t, &request(&t.model, i));
+            (id, line)
+        })
+        .unzip()
+}
+
+async fn ended(http: &HttpClient, t: &Target, api: Api, id: &str) -> Status {
+    for _ in 0..500 {
+        let s = status(http, t, api, id).await.unwrap();
+        if matches!(s.state, State::Ended | State::Failed(_)) {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("batch {id} never ended");
+}
+
+async fn all_results(
+    http: &HttpClient,
+    t: &Target,
+    api: Api,
+    s: &Status,
+) -> HashMap<String, Outcome> {
+    let mut got = HashMap::new();
+    results(http, t, api, s, &mut |i| {
+        assert!(
+            got.insert(i.custom_id.clone(), i.outcome).is_none(),
+            "{} twice",
+            i.custom_id
+        );
+    })
+    .await
+    .unwrap();
+    got
+}
+
+#[test]
+fn custom_ids_fit_every_provider_and_name_their_cell() {
+    let a = custom_id("0a1b2c3d4e5f6789", "prompt-1", "openai/gpt-4o-mini", 1);
+    assert!(a.len() <= 64);
+    assert!(
+        a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        "{a}"
+    );
+    assert_eq!(
+        a,
+        custom_id("0a1b2c3d4e5f6789", "prompt-1", "openai/gpt-4o-mini", 1)
+    );
+    assert_ne!(
+        a,
+        custom_id("0a1b2c3d4e5f6789", "prompt-1", "openai/gpt-4o-mini", 2)
+    );
+    assert_ne!(
+        a,
+        custom_id("0a1b2c3d4e5f6789", "prompt-2", "openai/gpt-4o-mini", 1)
+    );
+    assert_ne!(
+        a,
+        custom_id("0a1b2c3d4e5f6789", "prompt-1", "anthropic/claude", 1)
+    );
+    // The separator keeps the parts apart.
+    assert_ne!(custom_id("r", "ab", "c", 1), custom_id("r", "a", "bc", 1));
+}
+
+#[test]
+fn both_apis_answer_every_cell_as_the_live_path_would_joined_by_custom_id() {
+    let s = server(json!({"finish_ms": 120, "error_every": 3, "expire_every": 5}));
+    let http = HttpClient::untimed().unwrap();
+    rt().block_on(async {
+        for (provider, model, api) in [
+            ("openai", "gpt-4o-mini", Api::OpenAi),
+            ("anthropic", "claude-sonnet-4-5", Api::Anthropic),
+        ] {
+            let t = target(&s, provider, model);
+            assert_eq!(Api::of(&t), Some(api));
+            let (ids, lines) = cells(&t, api, 6);
+            // Each line is the request the live path sends unstreamed.
+            let mut live = request(model, 1);
+            live.stream = false;
+            let body = crate::provider::build_request(&t.provider, &t.base_url, &live).body;
+            let sent = if api == Api::OpenAi {
+                &lines[0]["body"]
+            } else {
+                &lines[0]["params"]
+            };
+            assert_eq!(sent, &body, "{provider}");
+            let id = submit(&http, &t, api, &lines, "intent-1").await.unwrap();
+            let st = ended(&http, &t, api, &id).await;
+            assert_eq!(
+                (st.total, st.succeeded, st.failed),
+                (6, 3, 3),
+                "{provider}: {st:?}"
+            );
+            let got = all_results(&http, &t, api, &st).await;
+            assert_eq!(got.len(), 6, "{provider}");
+            for (i, cid) in ids.iter().enumerate() {
+                let n = i + 1;
+                match &got[cid] {
+                    Outcome::Answer {
+                        response,
+                        request_id,
+                    } => {
+                        assert!(n % 3 != 0 && n % 5 != 0, "{provider}: cell {n} answered");
+                        assert_eq!(response.text, format!("Hello from {model}."));
+                        assert_eq!(response.usage.input_tokens, Some(10));
+                        assert_eq!(response.usage.output_tokens, Some(3));
+                        assert!(request_id.is_some());
+                    }
+                    Outcome::Expired => assert_eq!(n, 5, "{provider}"),
+                    Outcome::Failed(e) => {
+                        assert_eq!(n % 3, 0, "{provider}: cell {n} failed: {e:?}");
+                        assert_eq!(e.kind, ErrorKind::BadRequest, "{provider}: {e:?}");
+                    }
+                    Outcome::Cancelled => panic!("{provider}: cell {n} cancelled"),
+                }
+            }
+        }
+    });
+    // The file OpenAI got holds exactly the lines, one a line.
+    let upload = s
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/v1/files")
+        .expect("an upload");
+    let text = String::from_utf8_lossy(&upload.body).into_owned();
+    assert!(text.contains("name=\"purpose\"\r\n\r\nbatch\r\n"), "{text}");
+    assert_eq!(text.matches("\"custom_id\"").count(), 6);
+    let create = s
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/v1/batches" && r.method == "POST")
+        .unwrap()
+        .json();
+    assert_eq!(create["endpoint"], "/v1/chat/completions");
+    assert_eq!(create["completion_window"], "24h");
+    assert_eq!(create["metadata"]["llmx_intent"], "intent-1");
+    // Every request carried the provider's key, as the live path sends it.
+    for r in s.requests() {
+        let auth = r
+            .header("authorization")
+            .or(r.header("x-api-key"))
+            .unwrap_or_default();
+        assert!(auth.contains("sk-batch-test-key-0123456789"), "{}", r.path);
+    }
+}
+
+#[test]
+fn a_lost_batch_is_found_by_its_intent_and_cancelling_stops_what_has_not_run() {
+    let s = server(json!({"finish_ms": 2000}));
+    let http = HttpClient::untimed().unwrap();
+    rt().block_on(async {
+        let t = target(&s, "openai", "gpt-4o-mini");
+        let (_, lines) = cells(&t, Api::OpenAi, 3);
+        let id = submit(&http, &t, Api::OpenAi, &lines, "intent-lost")
+            .await
+            .unwrap();
+        assert_eq!(
+            find(&http, &t, Api::OpenAi, "intent-lost").await.unwrap(),
+            Some(id.clone())
+        );
+        assert_eq!(
+            find(&http, &t, Api::OpenAi, "intent-other").await.unwrap(),
+            None
+        );
+        let c = cancel(&http, &t, Api::OpenAi, &id).await.unwrap();
+        assert_eq!(c.state, State::Cancelling);
+
+        let t = target(&s, "anthropic", "claude-sonnet-4-5");
+        let (ids, lines) = cells(&t, Api::Anthropic, 3);
+        let id = submit(&http, &t, Api::Anthropic, &lines, "i")
+            .await
+            .unwrap();
+        cancel(&http, &t, Api::Anthropic, &id).await.unwrap();
+        let st = ended(&http, &t, Api::Anthropic, &id).await;
+        let got = all_results(&http, &t, Api::Anthropic, &st).await;
+        assert!(
+            ids.iter().all(|c| matches!(got[c], Outcome::Cancelled)),
+            "{got:?}"
+        );
+    });
+}
+
+#[test]
+fn limits_refuse_a_batch_in_each_providers_own_way() {
+    let s = server(json!({"finish_ms": 40, "max_requests": 4}));
+    let http = HttpClient::untimed().unwrap();
+    rt().block_on(async {
+        // OpenAI takes the file, then fails the batch at validation.
+        let t = target(&s, "openai", "gpt-4o-mini");
+        let (_, lines) = cells(&t, Api::OpenAi, 5);
+        let id = submit(&http, &t, Api::OpenAi, &lines, "big").await.unwrap();
+        let st = ended(&http, &t, Api::OpenAi, &id).await;
+        match st.state {
+            State::Failed(errors) => assert_eq!(errors[0].0, "too_many_tasks"),
+            other => panic!("{other:?}"),
+        }
+        // Anthropic refuses it at once.
+        let t = target(&s, "anthropic", "claude-sonnet-4-5");
+        let (_, lines) = cells(&t, Api::Anthropic, 5);
+        let e = submit(&http, &t, Api::Anthropic, &lines, "big")
+            .await
+            .unwrap_err();
+        assert_eq!((e.kind, e.status), (ErrorKind::BadRequest, Some(400)));
+    });
+}
+
+#[test]
+fn results_are_fetched_with_the_key_only_from_the_providers_origin() {
+    let s = server(json!({}));
+    let http = HttpClient::untimed().unwrap();
+    let t = target(&s, "anthropic", "claude-sonnet-4-5");
+    let elsewhere = Status {
+        state: State::Ended,
+        raw: "ended".into(),
+        total: 1,
+        succeeded: 1,
+        failed: 0,
+        results: vec!["http://127.0.0.2:9/v1/messages/batches/x/results".into()],
+    };
+    let e = rt()
+        .block_on(results(&http, &t, Api::Anthropic, &elsewhere, &mut |_| {}))
+        .unwrap_err();
+    assert!(e.message.contains("origin"), "{e:?}");
+    assert!(s.requests().is_empty());
+}
