@@ -1,4 +1,4 @@
-"""The official openai and anthropic Python SDKs against the mock server's Batch APIs.
+"""The official openai, anthropic and google-genai Python SDKs against the mock's Batch APIs.
 
 Run by tests/cli/sdk.rs with the mock server's URL: what each SDK parses of the mock's files,
 batches, results and errors, printed as one JSON object. It checks the mock's shapes against the
@@ -12,6 +12,7 @@ import time
 
 import anthropic
 import openai
+from google import genai
 
 BASE, KEY = sys.argv[1], sys.argv[2]
 oai = openai.OpenAI(base_url=BASE + "/v1", api_key=KEY, max_retries=0, timeout=30)
@@ -111,4 +112,25 @@ ant.messages.batches.cancel(c.id)
 c = wait(lambda: ant.messages.batches.retrieve(c.id), lambda b: b.processing_status == "ended")
 out["anthropic"]["cancelled"] = c.request_counts.model_dump()
 out["anthropic"]["listed"] = [x.id for x in ant.messages.batches.list()]
-print(json.dumps(out))
+
+# Gemini: inline requests; the SDK reads the server's BATCH_STATE_* as JOB_STATE_*.
+gem = genai.Client(api_key=KEY, http_options={"base_url": BASE, "api_version": "v1beta"})
+src = [{"contents": [{"role": "user", "parts": [{"text": f"hi {i}"}]}], "metadata": {"key": f"c{i}"}}
+       for i in range(1, 7)]
+job = gem.batches.create(model="gemini-2.5-flash", src=src, config={"display_name": "intent-g"})
+first = job.state
+job = wait(lambda: gem.batches.get(name=job.name), lambda j: j.done)
+responses = job.dest.inlined_responses
+out["gemini"] = {
+    "name": job.name,
+    "first_state": str(first),
+    "state": str(job.state),
+    "display_name": job.display_name,
+    "results": [{"text": r.response.text} if r.response else {"error": r.error.model_dump() if hasattr(r.error, "model_dump") else r.error}
+                for r in responses],
+}
+c = gem.batches.create(model="gemini-2.5-flash", src=src[:2])
+gem.batches.cancel(name=c.name)
+out["gemini"]["cancelled"] = str(gem.batches.get(name=c.name).state)
+out["gemini"]["listed"] = [j.name for j in gem.batches.list()]
+print(json.dumps(out, default=str))

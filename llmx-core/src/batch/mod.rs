@@ -15,8 +15,13 @@
 //!   `GET /v1/messages/batches/{id}`, its `results_url` (JSONL),
 //!   `POST /v1/messages/batches/{id}/cancel`. Message batches keep no metadata, so one created
 //!   by a process that died before recording its id cannot be found by its intent.
+//! - Gemini: inline requests to `POST /v1beta/models/{model}:batchGenerateContent` (llmx's
+//!   intent as the display name), `GET /v1beta/batches/{id}` (a long-running operation whose
+//!   output holds the responses, in the order of the requests),
+//!   `POST /v1beta/batches/{id}:cancel`, `GET /v1beta/batches`.
 
 mod anthropic;
+mod gemini;
 mod openai;
 #[cfg(test)]
 mod tests;
@@ -31,6 +36,7 @@ use crate::provider::{ChatRequest, ChatResponse, Dialect, HttpCall, ProviderErro
 pub enum Api {
     OpenAi,
     Anthropic,
+    Gemini,
 }
 
 impl Api {
@@ -43,7 +49,7 @@ impl Api {
         match p.dialect {
             Dialect::OpenAi => Some(Api::OpenAi),
             Dialect::Anthropic => Some(Api::Anthropic),
-            Dialect::Gemini => None,
+            Dialect::Gemini => Some(Api::Gemini),
         }
     }
 }
@@ -80,6 +86,7 @@ pub fn line(api: Api, custom_id: &str, target: &Target, req: &ChatRequest) -> Va
     match api {
         Api::OpenAi => openai::line(custom_id, &target.base_url, call),
         Api::Anthropic => anthropic::line(custom_id, call),
+        Api::Gemini => gemini::line(custom_id, call),
     }
 }
 
@@ -137,7 +144,8 @@ pub struct Item {
 pub const MAX_RESULTS_BYTES: usize = 1 << 30;
 
 /// Submit `lines` as one batch to `target`'s provider; its id. `intent` is kept with the batch
-/// where the provider keeps metadata (OpenAI), so it can be [`find`]-ed if its id is lost.
+/// where the provider keeps something of the client's (OpenAI's metadata, Gemini's display
+/// name), so it can be [`find`]-ed if its id is lost.
 pub async fn submit(
     http: &crate::provider::http::HttpClient,
     target: &Target,
@@ -148,6 +156,7 @@ pub async fn submit(
     match api {
         Api::OpenAi => openai::submit(http, target, lines, intent).await,
         Api::Anthropic => anthropic::submit(http, target, lines).await,
+        Api::Gemini => gemini::submit(http, target, lines, intent).await,
     }
 }
 
@@ -161,29 +170,37 @@ pub async fn status(
     match api {
         Api::OpenAi => openai::status(http, target, id).await,
         Api::Anthropic => anthropic::status(http, target, id).await,
+        Api::Gemini => gemini::status(http, target, id).await,
     }
 }
 
-/// The results of an ended batch, each handed to `on` as it is read.
+/// The results of an ended batch, each handed to `on` as it is read. `submitted` is the
+/// batch's custom ids in the order they were sent (Gemini's responses are matched to them by
+/// position where they do not say their key).
 pub async fn results(
     http: &crate::provider::http::HttpClient,
     target: &Target,
     api: Api,
     status: &Status,
+    submitted: &[String],
     on: &mut dyn FnMut(Item),
 ) -> Result<(), ProviderError> {
     for place in &status.results {
         let bytes = match api {
             Api::OpenAi => openai::file(http, target, place).await?,
             Api::Anthropic => anthropic::results_file(http, target, place).await?,
+            Api::Gemini => {
+                gemini::results(http, target, place, submitted, on).await?;
+                continue;
+            }
         };
         for line in bytes.split(|b| *b == b'\n') {
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
             let item = match api {
-                Api::OpenAi => openai::item(line),
                 Api::Anthropic => anthropic::item(line),
+                _ => openai::item(line),
             };
             match item {
                 Some(i) => on(i),
@@ -209,11 +226,13 @@ pub async fn cancel(
     match api {
         Api::OpenAi => openai::cancel(http, target, id).await,
         Api::Anthropic => anthropic::cancel(http, target, id).await,
+        Api::Gemini => gemini::cancel(http, target, id).await,
     }
 }
 
-/// The id of the batch submitted with `intent`, if the provider keeps it (OpenAI's metadata);
-/// `None` when no such batch exists, or the provider cannot say (Anthropic).
+/// The id of the batch submitted with `intent`, if the provider keeps it (OpenAI's metadata,
+/// Gemini's display name); `None` when no such batch exists, or the provider cannot say
+/// (Anthropic).
 pub async fn find(
     http: &crate::provider::http::HttpClient,
     target: &Target,
@@ -222,6 +241,7 @@ pub async fn find(
 ) -> Result<Option<String>, ProviderError> {
     match api {
         Api::OpenAi => openai::find(http, target, intent).await,
+        Api::Gemini => gemini::find(http, target, intent).await,
         Api::Anthropic => Ok(None),
     }
 }

@@ -72,9 +72,10 @@ async fn all_results(
     t: &Target,
     api: Api,
     s: &Status,
+    ids: &[String],
 ) -> HashMap<String, Outcome> {
     let mut got = HashMap::new();
-    results(http, t, api, s, &mut |i| {
+    results(http, t, api, s, ids, &mut |i| {
         assert!(
             got.insert(i.custom_id.clone(), i.outcome).is_none(),
             "{} twice",
@@ -123,6 +124,7 @@ fn both_apis_answer_every_cell_as_the_live_path_would_joined_by_custom_id() {
         for (provider, model, api) in [
             ("openai", "gpt-4o-mini", Api::OpenAi),
             ("anthropic", "claude-sonnet-4-5", Api::Anthropic),
+            ("gemini", "gemini-2.5-flash", Api::Gemini),
         ] {
             let t = target(&s, provider, model);
             assert_eq!(Api::of(&t), Some(api));
@@ -131,10 +133,10 @@ fn both_apis_answer_every_cell_as_the_live_path_would_joined_by_custom_id() {
             let mut live = request(model, 1);
             live.stream = false;
             let body = crate::provider::build_request(&t.provider, &t.base_url, &live).body;
-            let sent = if api == Api::OpenAi {
-                &lines[0]["body"]
-            } else {
-                &lines[0]["params"]
+            let sent = match api {
+                Api::OpenAi => &lines[0]["body"],
+                Api::Anthropic => &lines[0]["params"],
+                Api::Gemini => &lines[0]["request"],
             };
             assert_eq!(sent, &body, "{provider}");
             let id = submit(&http, &t, api, &lines, "intent-1").await.unwrap();
@@ -144,7 +146,7 @@ fn both_apis_answer_every_cell_as_the_live_path_would_joined_by_custom_id() {
                 (6, 3, 3),
                 "{provider}: {st:?}"
             );
-            let got = all_results(&http, &t, api, &st).await;
+            let got = all_results(&http, &t, api, &st, &ids).await;
             assert_eq!(got.len(), 6, "{provider}");
             for (i, cid) in ids.iter().enumerate() {
                 let n = i + 1;
@@ -160,6 +162,10 @@ fn both_apis_answer_every_cell_as_the_live_path_would_joined_by_custom_id() {
                         assert!(request_id.is_some());
                     }
                     Outcome::Expired => assert_eq!(n, 5, "{provider}"),
+                    // Gemini expires whole batches, not requests: the mock fails the 5th.
+                    Outcome::Failed(e) if api == Api::Gemini && n == 5 => {
+                        assert_eq!(e.kind, ErrorKind::BadRequest, "{e:?}")
+                    }
                     Outcome::Failed(e) => {
                         assert_eq!(n % 3, 0, "{provider}: cell {n} failed: {e:?}");
                         assert_eq!(e.kind, ErrorKind::BadRequest, "{provider}: {e:?}");
@@ -192,6 +198,7 @@ fn both_apis_answer_every_cell_as_the_live_path_would_joined_by_custom_id() {
         let auth = r
             .header("authorization")
             .or(r.header("x-api-key"))
+            .or(r.header("x-goog-api-key"))
             .unwrap_or_default();
         assert!(auth.contains("sk-batch-test-key-0123456789"), "{}", r.path);
     }
@@ -225,10 +232,26 @@ fn a_lost_batch_is_found_by_its_intent_and_cancelling_stops_what_has_not_run() {
             .unwrap();
         cancel(&http, &t, Api::Anthropic, &id).await.unwrap();
         let st = ended(&http, &t, Api::Anthropic, &id).await;
-        let got = all_results(&http, &t, Api::Anthropic, &st).await;
+        let got = all_results(&http, &t, Api::Anthropic, &st, &ids).await;
         assert!(
             ids.iter().all(|c| matches!(got[c], Outcome::Cancelled)),
             "{got:?}"
+        );
+
+        // Gemini keeps the intent as the batch's display name.
+        let t = target(&s, "gemini", "gemini-2.5-flash");
+        let (_, lines) = cells(&t, Api::Gemini, 2);
+        let id = submit(&http, &t, Api::Gemini, &lines, "intent-g")
+            .await
+            .unwrap();
+        assert_eq!(
+            find(&http, &t, Api::Gemini, "intent-g").await.unwrap(),
+            Some(id.clone())
+        );
+        let c = cancel(&http, &t, Api::Gemini, &id).await.unwrap();
+        assert_eq!(
+            (c.state, c.raw.as_str()),
+            (State::Ended, "BATCH_STATE_CANCELLED")
         );
     });
 }
@@ -254,6 +277,14 @@ fn limits_refuse_a_batch_in_each_providers_own_way() {
             .await
             .unwrap_err();
         assert_eq!((e.kind, e.status), (ErrorKind::BadRequest, Some(400)));
+        // So does Gemini, as a payload too large.
+        let t = target(&s, "gemini", "gemini-2.5-flash");
+        let (_, lines) = cells(&t, Api::Gemini, 5);
+        let e = submit(&http, &t, Api::Gemini, &lines, "big")
+            .await
+            .unwrap_err();
+        assert_eq!((e.kind, e.status), (ErrorKind::BadRequest, Some(400)));
+        assert!(e.message.contains("payload size"), "{e:?}");
     });
 }
 
@@ -271,7 +302,14 @@ fn results_are_fetched_with_the_key_only_from_the_providers_origin() {
         results: vec!["http://127.0.0.2:9/v1/messages/batches/x/results".into()],
     };
     let e = rt()
-        .block_on(results(&http, &t, Api::Anthropic, &elsewhere, &mut |_| {}))
+        .block_on(results(
+            &http,
+            &t,
+            Api::Anthropic,
+            &elsewhere,
+            &[],
+            &mut |_| {},
+        ))
         .unwrap_err();
     assert!(e.message.contains("origin"), "{e:?}");
     assert!(s.requests().is_empty());

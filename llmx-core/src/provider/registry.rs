@@ -187,6 +187,7 @@ const BUILTIN: &[Row] = &[
     Row {
         aliases: &["google"],
         dialect: Dialect::Gemini,
+        batch: true,
         ..compat(
             "gemini",
             "https://generativelanguage.googleapis.com",
