@@ -22,6 +22,7 @@
 
 mod anthropic;
 mod gemini;
+pub mod job;
 mod openai;
 #[cfg(test)]
 mod tests;

@@ -314,3 +314,135 @@ fn results_are_fetched_with_the_key_only_from_the_providers_origin() {
     assert!(e.message.contains("origin"), "{e:?}");
     assert!(s.requests().is_empty());
 }
+
+/// A job file of `n` cells of prompt p1..pn in one batch for `t`'s model.
+fn job_of(t: &Target, n: u32) -> job::JobFile {
+    use job::*;
+    JobFile {
+        version: VERSION,
+        run_id: "run-0123456789abcdef".into(),
+        rows: "out.csv".into(),
+        grid: Grid {
+            prompts: (1..=n)
+                .map(|i| GridPrompt {
+                    id: format!("p{i}"),
+                    system: None,
+                    expect: None,
+                })
+                .collect(),
+            models: vec![GridModel {
+                label: format!("{}/{}", t.provider.id, t.model),
+                provider: t.provider.id.clone(),
+                model: t.model.clone(),
+            }],
+            repeat: 1,
+        },
+        batches: vec![Batch {
+            model: 0,
+            intent: "run-0".into(),
+            id: None,
+            state: BatchState::Intent,
+            cells: (1..=n)
+                .map(|i| CellRef {
+                    custom_id: custom_id("run-0123456789abcdef", &format!("p{i}"), &t.model, 1),
+                    prompt: i - 1,
+                    repeat: 1,
+                })
+                .collect(),
+        }],
+    }
+}
+
+fn lines_for<'a>(t: &'a Target, api: Api) -> impl Fn(&[job::CellRef]) -> Vec<Value> + 'a {
+    move |cells| {
+        cells
+            .iter()
+            .map(|c| {
+                line(
+                    api,
+                    &c.custom_id,
+                    t,
+                    &request(&t.model, c.prompt as usize + 1),
+                )
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn a_batch_refused_for_its_size_is_split_until_it_fits_and_every_cell_is_sent_once() {
+    let s = server(json!({"finish_ms": 30, "max_requests": 4}));
+    let http = HttpClient::untimed().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.csv.batch.json");
+    let t = target(&s, "anthropic", "claude-sonnet-4-5");
+    let mut j = job_of(&t, 10);
+    let failed = rt()
+        .block_on(job::create(
+            &http,
+            &t,
+            Api::Anthropic,
+            &mut j,
+            &path,
+            &lines_for(&t, Api::Anthropic),
+        ))
+        .unwrap();
+    assert!(failed.is_empty(), "{failed:?}");
+    let mut sizes: Vec<usize> = j.batches.iter().map(|b| b.cells.len()).collect();
+    sizes.sort();
+    assert_eq!(sizes, [2, 2, 3, 3]);
+    assert!(j
+        .batches
+        .iter()
+        .all(|b| b.id.is_some() && b.state == job::BatchState::Submitted));
+    let mut sent: Vec<String> = j
+        .batches
+        .iter()
+        .flat_map(|b| b.cells.iter().map(|c| c.custom_id.clone()))
+        .collect();
+    sent.sort();
+    sent.dedup();
+    assert_eq!(sent.len(), 10);
+    // The file on disk is the job as it ended.
+    assert_eq!(job::JobFile::load(&path).unwrap(), j);
+    // Each created batch holds exactly its cells.
+    let created: Vec<usize> = s
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v1/messages/batches" && r.method == "POST")
+        .map(|r| r.json()["requests"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(created, [10, 5, 2, 3, 5, 2, 3]);
+}
+
+#[test]
+fn a_batch_created_before_its_id_was_saved_is_found_not_paid_for_twice() {
+    let s = server(json!({"finish_ms": 30}));
+    let http = HttpClient::untimed().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.csv.batch.json");
+    let t = target(&s, "openai", "gpt-4o-mini");
+    let mut j = job_of(&t, 3);
+    let lines = lines_for(&t, Api::OpenAi);
+    // A process created it, then died before saving its id.
+    let id = rt()
+        .block_on(submit(
+            &http,
+            &t,
+            Api::OpenAi,
+            &lines(&j.batches[0].cells),
+            "run-0",
+        ))
+        .unwrap();
+    let failed = rt()
+        .block_on(job::create(&http, &t, Api::OpenAi, &mut j, &path, &lines))
+        .unwrap();
+    assert!(failed.is_empty());
+    assert_eq!(j.batches[0].id.as_deref(), Some(id.as_str()));
+    let creates = s
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v1/batches" && r.method == "POST")
+        .count();
+    assert_eq!(creates, 1, "the batch was created twice");
+}

@@ -1,0 +1,389 @@
+//! The job file of a batched run (`FILE.batch.json` beside the rows): everything needed to
+//! write the rows on another machine — the grid (prompt ids with their system text and
+//! checks, models, repeats), each batch's cells by `custom_id`, and each batch's id and state.
+//!
+//! A batch's intent is saved before it is created ([`BatchState::Intent`]), and its id the
+//! moment it is known: a process killed in between finds the batch again by its intent
+//! ([`super::find`]) instead of paying twice. The file is replaced whole on every save
+//! (written to a temporary file and renamed), so it is never half-written.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::Api;
+
+/// The job file's format version.
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobFile {
+    pub version: u32,
+    pub run_id: String,
+    /// The rows file, as the user named it.
+    pub rows: String,
+    pub grid: Grid,
+    pub batches: Vec<Batch>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grid {
+    pub prompts: Vec<GridPrompt>,
+    pub models: Vec<GridModel>,
+    pub repeat: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridPrompt {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    /// The prompt's `expect` check as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridModel {
+    /// What the user asked for.
+    pub label: String,
+    pub provider: String,
+    /// The provider's model id.
+    pub model: String,
+}
+
+/// One provider batch: its cells, and how far it got.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Batch {
+    /// Index into [`Grid::models`].
+    pub model: u32,
+    /// Kept with the batch where the provider keeps something of the client's.
+    pub intent: String,
+    /// The provider's id, once it is known.
+    #[serde(default)]
+    pub id: Option<String>,
+    pub state: BatchState,
+    pub cells: Vec<CellRef>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchState {
+    /// About to be created (its id may be unknown even though it exists).
+    Intent,
+    /// Created; its results not read yet.
+    Submitted,
+    /// Its results are read and written as rows.
+    Read,
+}
+
+/// A cell of a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellRef {
+    pub custom_id: String,
+    /// Index into [`Grid::prompts`].
+    pub prompt: u32,
+    /// 1-based.
+    pub repeat: u32,
+}
+
+/// Why a job file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum JobFileError {
+    #[error("cannot read it: {0}")]
+    Read(#[from] std::io::Error),
+    #[error("it is not a batch job file: {0}")]
+    Parse(#[from] serde_json::Error),
+    #[error("it is version {0} of the job file; this llmx reads version {VERSION}")]
+    Version(u32),
+}
+
+impl JobFile {
+    pub fn load(path: &Path) -> Result<JobFile, JobFileError> {
+        let text = std::fs::read_to_string(path)?;
+        let job: JobFile = serde_json::from_str(&text)?;
+        if job.version != VERSION {
+            return Err(JobFileError::Version(job.version));
+        }
+        Ok(job)
+    }
+
+    /// Replace the file whole (a temporary file renamed into place).
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let mut f = crate::file::PendingFile::create(path)?;
+        let text = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        f.write_all(&text)?;
+        f.write_all(b"\n")?;
+        f.commit()
+    }
+
+    /// The batches whose results are still to be read.
+    pub fn open_batches(&self) -> impl Iterator<Item = (usize, &Batch)> {
+        self.batches
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.state != BatchState::Read)
+    }
+}
+
+/// A provider's documented limits for one batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub requests: usize,
+    pub bytes: usize,
+}
+
+impl Api {
+    /// What one batch may hold, as each provider documents it: OpenAI 50,000 requests and a
+    /// 200 MB file; Anthropic 100,000 requests and 256 MB; Gemini's inline requests under
+    /// 20 MB. Accounts may have lower limits: a batch refused for its size is split again.
+    pub fn limits(self) -> Limits {
+        match self {
+            Api::OpenAi => Limits {
+                requests: 50_000,
+                bytes: 200_000_000,
+            },
+            Api::Anthropic => Limits {
+                requests: 100_000,
+                bytes: 256_000_000,
+            },
+            Api::Gemini => Limits {
+                requests: usize::MAX,
+                bytes: 20_000_000,
+            },
+        }
+    }
+}
+
+/// Split lines (each `bytes` long) into runs that fit `limits`, keeping their order: the
+/// ranges of each batch. A line larger than the byte limit alone is a batch of its own (the
+/// provider says whether it takes it).
+pub fn split(sizes: &[usize], limits: Limits) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0usize);
+    for (i, &n) in sizes.iter().enumerate() {
+        let full = i - start >= limits.requests || (i > start && bytes + n + 1 > limits.bytes);
+        if full {
+            out.push(start..i);
+            start = i;
+            bytes = 0;
+        }
+        bytes += n + 1;
+    }
+    if start < sizes.len() {
+        out.push(start..sizes.len());
+    }
+    out
+}
+
+/// A batch refused (or failed at validation) for its size or count: split it in two and
+/// submit the halves. `None` when it holds one request (nothing to split).
+pub fn halves(cells: &[CellRef]) -> Option<(Vec<CellRef>, Vec<CellRef>)> {
+    (cells.len() > 1).then(|| {
+        let mid = cells.len() / 2;
+        (cells[..mid].to_vec(), cells[mid..].to_vec())
+    })
+}
+
+/// Whether a refusal or a failed validation is about the batch's size or count (so smaller
+/// batches may go through): OpenAI's `too_many_tasks` / `file_too_large` (and kin), a 413, or
+/// a 400 that names the size, count or payload.
+pub fn too_big(status: Option<u16>, code_or_message: &str) -> bool {
+    let m = code_or_message.to_ascii_lowercase();
+    status == Some(413)
+        || m.contains("too_many")
+        || m.contains("too_large")
+        || m.contains("too large")
+        || m.contains("too many")
+        || m.contains("payload size")
+        || m.contains("exceeds the limit")
+        || m.contains("at most")
+}
+
+/// Create the open batches of `job` that have no id yet, saving the job file at each step:
+/// a batch's intent is on disk before it is created, and its id the moment it is known. A
+/// batch already created under its intent (by a process that died before saving its id) is
+/// found instead of created again, where the provider keeps the intent. A batch the provider
+/// refuses for its size or count is split in two in its place, each half created in turn.
+/// `lines` builds a batch's lines from its cells. The batches that could not be created, with
+/// why.
+pub async fn create(
+    http: &crate::provider::http::HttpClient,
+    target: &crate::provider::run::Target,
+    api: Api,
+    job: &mut JobFile,
+    path: &Path,
+    lines: &dyn Fn(&[CellRef]) -> Vec<serde_json::Value>,
+) -> Result<Vec<(usize, crate::provider::ProviderError)>, std::io::Error> {
+    let mut failed = Vec::new();
+    let mut todo: Vec<usize> = job
+        .batches
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.id.is_none() && b.state == BatchState::Intent)
+        .map(|(i, _)| i)
+        .rev()
+        .collect();
+    while let Some(i) = todo.pop() {
+        let intent = job.batches[i].intent.clone();
+        if let Ok(Some(id)) = super::find(http, target, api, &intent).await {
+            record(job, i, id);
+            job.save(path)?;
+            continue;
+        }
+        job.save(path)?;
+        match super::submit(http, target, api, &lines(&job.batches[i].cells), &intent).await {
+            Ok(id) => {
+                record(job, i, id);
+                job.save(path)?;
+            }
+            Err(e) if too_big(e.status, &e.message) => match split_in_place(job, i) {
+                Some(j) => {
+                    job.save(path)?;
+                    todo.push(j);
+                    todo.push(i);
+                }
+                None => failed.push((i, e)),
+            },
+            Err(e) => failed.push((i, e)),
+        }
+    }
+    Ok(failed)
+}
+
+fn record(job: &mut JobFile, i: usize, id: String) {
+    job.batches[i].id = Some(id);
+    job.batches[i].state = BatchState::Submitted;
+}
+
+/// Batch `i` becomes its first half (a new intent, no id) and its second half is added as a
+/// new batch; the new batch's index. `None` when it holds one cell.
+pub fn split_in_place(job: &mut JobFile, i: usize) -> Option<usize> {
+    let (a, b) = halves(&job.batches[i].cells)?;
+    let old = job.batches[i].clone();
+    job.batches[i] = Batch {
+        intent: format!("{}a", old.intent),
+        id: None,
+        state: BatchState::Intent,
+        cells: a,
+        ..old.clone()
+    };
+    job.batches.push(Batch {
+        intent: format!("{}b", old.intent),
+        id: None,
+        state: BatchState::Intent,
+        cells: b,
+        ..old
+    });
+    Some(job.batches.len() - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job() -> JobFile {
+        JobFile {
+            version: VERSION,
+            run_id: "r1".into(),
+            rows: "out.csv".into(),
+            grid: Grid {
+                prompts: vec![GridPrompt {
+                    id: "p1".into(),
+                    system: Some("Be brief.".into()),
+                    expect: Some("contains:Paris".into()),
+                }],
+                models: vec![GridModel {
+                    label: "gpt".into(),
+                    provider: "openai".into(),
+                    model: "gpt-4o-mini".into(),
+                }],
+                repeat: 2,
+            },
+            batches: vec![Batch {
+                model: 0,
+                intent: "r1-0".into(),
+                id: None,
+                state: BatchState::Intent,
+                cells: vec![CellRef {
+                    custom_id: "c1".into(),
+                    prompt: 0,
+                    repeat: 1,
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn a_job_file_reads_back_as_written_and_refuses_other_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv.batch.json");
+        let mut j = job();
+        j.save(&path).unwrap();
+        assert_eq!(JobFile::load(&path).unwrap(), j);
+        assert_eq!(j.open_batches().count(), 1);
+        j.batches[0].state = BatchState::Read;
+        assert_eq!(j.open_batches().count(), 0);
+        j.version = 99;
+        j.save(&path).unwrap();
+        assert!(matches!(
+            JobFile::load(&path),
+            Err(JobFileError::Version(99))
+        ));
+        std::fs::write(&path, "not json").unwrap();
+        assert!(matches!(JobFile::load(&path), Err(JobFileError::Parse(_))));
+        // Nothing but the file itself is left in the directory (no temporary file).
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn lines_split_by_count_and_bytes_in_order() {
+        let l = Limits {
+            requests: 3,
+            bytes: 100,
+        };
+        assert_eq!(split(&[10; 7], l), vec![0..3, 3..6, 6..7]);
+        assert_eq!(split(&[40, 40, 40, 10], l), vec![0..2, 2..4]);
+        // One line past the byte limit goes alone.
+        assert_eq!(split(&[10, 500, 10], l), vec![0..1, 1..2, 2..3]);
+        assert!(split(&[], l).is_empty());
+        assert_eq!(
+            Api::OpenAi.limits(),
+            Limits {
+                requests: 50_000,
+                bytes: 200_000_000
+            }
+        );
+    }
+
+    #[test]
+    fn size_refusals_are_told_from_others() {
+        assert!(too_big(None, "too_many_tasks"));
+        assert!(too_big(None, "file_too_large"));
+        assert!(too_big(
+            Some(413),
+            "Request exceeds the maximum allowed number of bytes."
+        ));
+        assert!(too_big(
+            Some(400),
+            "Request payload size exceeds the limit."
+        ));
+        assert!(too_big(
+            Some(400),
+            "requests: the batch has 60 requests; at most 50 are allowed"
+        ));
+        assert!(!too_big(Some(401), "invalid x-api-key"));
+        assert!(!too_big(Some(400), "model: field required"));
+        let cells: Vec<CellRef> = (0..5)
+            .map(|i| CellRef {
+                custom_id: format!("c{i}"),
+                prompt: 0,
+                repeat: 1,
+            })
+            .collect();
+        let (a, b) = halves(&cells).unwrap();
+        assert_eq!((a.len(), b.len()), (2, 3));
+        assert!(halves(&cells[..1]).is_none());
+    }
+}
