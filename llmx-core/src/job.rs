@@ -88,6 +88,15 @@ pub struct JobResult {
     /// What llmx dropped or changed in the request for this provider, or sent against the
     /// catalog's word (`--force`).
     pub notes: Vec<String>,
+    /// A result read back from a provider's batch (not measured live: no latencies).
+    pub batch: Option<Batched>,
+}
+
+/// What a result read back from a provider's Batch API carries.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Batched {
+    /// The provider's id for the request, where it gave one.
+    pub request_id: Option<String>,
 }
 
 impl JobResult {
@@ -122,7 +131,45 @@ impl JobResult {
             total: None,
             itl: None,
             notes: Vec::new(),
+            batch: None,
         }
+    }
+
+    /// The result of `job` (run on its first link) read back from a provider's batch: the
+    /// answer settled as a live one is (an empty answer is an error; counts the provider did
+    /// not report are estimated, marked so), or the request's error.
+    pub fn batched(
+        index: usize,
+        job: &Job,
+        started_at: SystemTime,
+        outcome: Result<(ChatResponse, Option<String>), ProviderError>,
+    ) -> JobResult {
+        let mut r = JobResult::new(index, job, &job.links[0], started_at);
+        r.attempts = 1;
+        match outcome {
+            Ok((response, request_id)) => {
+                let mut out = crate::provider::run::CallOutcome::not_sent(ProviderError::new(
+                    ErrorKind::Empty,
+                    "",
+                ));
+                out.response = response;
+                out.error = None;
+                let out = crate::provider::run::settle(
+                    out,
+                    &job.request,
+                    tokio::time::Instant::now(),
+                    false,
+                );
+                r.response = out.response;
+                r.error = out.error;
+                r.batch = Some(Batched { request_id });
+            }
+            Err(e) => {
+                r.error = Some(e);
+                r.batch = Some(Batched::default());
+            }
+        }
+        r
     }
 
     /// A job the run ended before it finished, keeping the text that had arrived.

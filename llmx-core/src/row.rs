@@ -293,6 +293,9 @@ pub fn cost(r: &JobResult, catalog: &Catalog) -> Option<f64> {
     crate::catalog::cost(price, &r.response.usage)
 }
 
+/// A batch's price as a share of the list price, where the catalog has no batch price.
+pub const BATCH_PRICE: f64 = 0.5;
+
 fn ms(d: std::time::Duration) -> u64 {
     d.as_millis().min(u128::from(u64::MAX)) as u64
 }
@@ -303,7 +306,16 @@ impl Row {
     pub fn project(r: &JobResult, catalog: &Catalog) -> Row {
         let resp = &r.response;
         let model_id = resp.model_id.clone().unwrap_or_else(|| r.model.clone());
-        let cost = cost(r, catalog);
+        let mut cost = cost(r, catalog);
+        let mut notes = r.notes.clone();
+        // A batch is billed at the provider's batch price; the catalog lists none yet, so it
+        // is estimated at the half of the list price OpenAI, Anthropic and Google document.
+        let batch_priced =
+            r.batch.is_some() && cost.is_some() && resp.usage.provider_cost_usd.is_none();
+        if batch_priced {
+            cost = cost.map(|c| c * BATCH_PRICE);
+            notes.push("cost at the batch price, estimated at half the list price".into());
+        }
         let latency = r.latency.unwrap_or_default();
         // Output speed after the first token; for unstreamed answers, over the whole call.
         let gen_time = match r.ttft {
@@ -318,8 +330,8 @@ impl Row {
         };
         let has_usage = resp.usage.input_tokens.is_some() || resp.usage.output_tokens.is_some();
         let tokens_estimated = resp.usage.input_estimated || resp.usage.output_estimated;
-        let cost_estimated =
-            cost.is_some() && tokens_estimated && resp.usage.provider_cost_usd.is_none();
+        let cost_estimated = batch_priced
+            || (cost.is_some() && tokens_estimated && resp.usage.provider_cost_usd.is_none());
         let fallback_from = (!r.tried.is_empty()).then(|| {
             r.tried
                 .iter()
@@ -352,7 +364,7 @@ impl Row {
             error_kind: r.error.as_ref().map(|e| e.kind),
             attempts: r.attempts,
             fallback_from,
-            notes: r.notes.clone(),
+            notes,
             input_estimated: resp.usage.input_estimated,
             output_estimated: resp.usage.output_estimated,
             error_limit: r.error.as_ref().and_then(|e| e.limit),

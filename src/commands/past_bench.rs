@@ -33,6 +33,9 @@ fn bench_rows(past: &Past) -> Vec<BenchRow> {
                 started_at: llmx_core::clock::rfc3339(
                     std::time::UNIX_EPOCH + std::time::Duration::from_millis(b.at_ms.max(0) as u64),
                 ),
+                // The history keeps neither.
+                batch: false,
+                provider_request_id: None,
             },
         })
         .collect()

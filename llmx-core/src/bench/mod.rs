@@ -198,6 +198,8 @@ impl RunMap<'_> {
                 itl_ms: r.itl.map(ms3),
                 pass,
                 started_at: crate::clock::rfc3339(r.started_at),
+                batch: r.batch.is_some(),
+                provider_request_id: r.batch.as_ref().and_then(|b| b.request_id.clone()),
             },
         })
     }

@@ -27,6 +27,10 @@ pub struct Tail {
     pub pass: Option<bool>,
     /// RFC 3339, UTC.
     pub started_at: String,
+    /// The row was read back from a provider's batch (`bench --batch`): no latencies.
+    pub batch: bool,
+    /// The provider's id for a batched request.
+    pub provider_request_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -52,8 +56,12 @@ pub fn columns() -> Vec<&'static str> {
     let mut c = vec!["run_id", "prompt_id", "repeat"];
     c.extend_from_slice(row::COLUMNS);
     c.extend_from_slice(&["itl_ms", "pass", "started_at"]);
+    c.extend_from_slice(NEWER);
     c
 }
+
+/// The columns files written before batched runs lack (they read back as empty).
+pub const NEWER: &[&str] = &["batch", "provider_request_id"];
 
 pub fn csv_header(w: &mut dyn Write) -> io::Result<()> {
     let mut wr = ::csv::Writer::from_writer(w);
@@ -135,6 +143,8 @@ mod tests {
                 itl_ms: Some(2.5),
                 pass: Some(true),
                 started_at: "2026-11-24T09:05:03.042Z".into(),
+                batch: false,
+                provider_request_id: None,
             },
         }
     }

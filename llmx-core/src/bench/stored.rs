@@ -200,12 +200,28 @@ fn read_csv(text: &str, complete: bool) -> Result<(Vec<StoredRow>, bool), Resume
         .map_err(|_| ResumeProblem::Columns)?
         .clone();
     let want = columns();
-    if header.iter().ne(want.iter().copied()) {
+    // A file written before the batch columns existed reads back with them empty.
+    let older = want.len() - super::rows::NEWER.len();
+    let pad = if header.iter().eq(want.iter().copied()) {
+        0
+    } else if header.iter().eq(want[..older].iter().copied()) {
+        super::rows::NEWER.len()
+    } else {
         return Err(ResumeProblem::Columns);
-    }
+    };
     let mut records = Vec::new();
     for rec in reader.records() {
         match rec {
+            // Shards' files concatenated repeat the header: skip it.
+            Ok(r) if r == header || r.iter().eq(want.iter().copied()) => {}
+            Ok(mut r) if pad > 0 && r.len() == older => {
+                let pos = r.position().cloned();
+                for _ in 0..pad {
+                    r.push_field("");
+                }
+                r.set_position(pos);
+                records.push(r)
+            }
             Ok(r) => records.push(r),
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line() as usize);
@@ -213,8 +229,7 @@ fn read_csv(text: &str, complete: bool) -> Result<(Vec<StoredRow>, bool), Resume
             }
         }
     }
-    // Shards' files concatenated repeat the header: skip it.
-    records.retain(|r| r != &header);
+    let header = ::csv::StringRecord::from(want.clone());
     let mut dropped = false;
     if let Some(last) = records.last() {
         if !complete || last.len() != header.len() {
@@ -345,6 +360,8 @@ mod tests {
                 itl_ms: None,
                 pass: None,
                 started_at: "2026-11-24T00:00:00.000Z".into(),
+                batch: false,
+                provider_request_id: None,
             },
         }
     }
@@ -411,6 +428,42 @@ mod tests {
                 }
             );
         }
+    }
+
+    #[test]
+    fn a_file_written_before_the_batch_columns_resumes_with_them_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.csv");
+        let strip = |bytes: Vec<u8>| -> String {
+            // Each line less its last two fields (`batch`, `provider_request_id`).
+            String::from_utf8(bytes)
+                .unwrap()
+                .lines()
+                .map(|l| {
+                    let mut f: Vec<&str> = l.split(',').collect();
+                    f.truncate(f.len() - 2);
+                    f.join(",") + "\n"
+                })
+                .collect()
+        };
+        let mut header = Vec::new();
+        csv_header(&mut header).unwrap();
+        let mut rows = Vec::new();
+        row("p1", "a", 1, false).csv(&mut rows).unwrap();
+        row("p2", "a", 1, false).csv(&mut rows).unwrap();
+        std::fs::write(&path, strip(header) + &strip(rows)).unwrap();
+        let s = read(&path).unwrap();
+        assert_eq!(s.rows.len(), 2);
+        assert!(!s.dropped_partial);
+        // Rewritten, it has every column.
+        s.rewrite(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(",batch,provider_request_id"));
+        assert_eq!(read(&path).unwrap().rows.len(), 2);
     }
 
     #[test]
