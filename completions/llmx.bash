@@ -321,7 +321,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__bench)
-            opts="-m -o -q -j -v -h -V --model --models --repeat --warmup --seed --shard --output --format --resume --summary --csv-safe --quiet --concurrency --max-cost --system --image --tools --tool-choice --force --temperature --max-tokens --no-stream --route --no-fallback --dry-run --verbose --no-history --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --color --help --version"
+            opts="-m -o -q -j -v -h -V --model --models --repeat --warmup --seed --batch --no-wait --poll-interval --shard --output --format --resume --summary --csv-safe --quiet --concurrency --max-cost --system --image --tools --tool-choice --force --temperature --max-tokens --no-stream --route --no-fallback --dry-run --verbose --no-history --timeout --connect-timeout --ttfb-timeout --stall-timeout --retries --retry-max-wait --max-answer-mb --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -348,6 +348,10 @@ _llmx() {
                     return 0
                     ;;
                 --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --poll-interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1108,7 +1112,7 @@ _llmx() {
                     return 0
                     ;;
                 --source)
-                    COMPREPLY=($(compgen -W "serve cli" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "serve cli batch" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1468,7 +1472,7 @@ _llmx() {
                     return 0
                     ;;
                 --source)
-                    COMPREPLY=($(compgen -W "serve cli" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "serve cli batch" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1652,7 +1656,7 @@ _llmx() {
                     return 0
                     ;;
                 --source)
-                    COMPREPLY=($(compgen -W "serve cli" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "serve cli batch" -- "${cur}"))
                     return 0
                     ;;
                 --color)

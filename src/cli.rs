@@ -11,7 +11,9 @@ use crate::render::listing::{BoardSort, UsageBy};
 use crate::render::models::{ModelSort, ModelsFormat};
 use crate::render::Format;
 use crate::sink::bench::BenchFormat;
-use crate::validate::{parse_count, parse_mib, parse_secs, parse_temperature, parse_usd};
+use crate::validate::{
+    parse_count, parse_mib, parse_poll, parse_secs, parse_temperature, parse_usd,
+};
 use llmx_core::provider::run::defaults;
 
 const ABOUT: &str =
@@ -514,6 +516,23 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", default_value_t = 0, help_heading = heading::RUN)]
     pub seed: u64,
 
+    /// Send the grid through the providers' Batch APIs (about half the price, results within
+    /// 24 h) instead of live requests.
+    ///
+    /// One batch per model (more where a provider's limits ask); the batches' ids go to a job
+    /// file beside FILE (`FILE.batch.json`). Rows have no latencies. Needs -o.
+    #[arg(long, help_heading = heading::RUN)]
+    pub batch: bool,
+
+    /// With --batch: submit, save the job file and exit; --batch --resume FILE collects later.
+    #[arg(long, requires = "batch", help_heading = heading::RUN)]
+    pub no_wait: bool,
+
+    /// With --batch: seconds between status checks [env: LLMX_BATCH_POLL] [default: 2, backing
+    /// off to 60 after the first minute].
+    #[arg(long, value_name = "SECS", requires = "batch", value_parser = parse_poll, help_heading = heading::RUN)]
+    pub poll_interval: Option<f64>,
+
     /// Run only shard I of N (1-based); the N shards' rows together are the whole run.
     #[arg(long, value_name = "I/N", value_parser = llmx_core::bench::Shard::parse, help_heading = heading::RUN)]
     pub shard: Option<llmx_core::bench::Shard>,
@@ -606,8 +625,10 @@ pub struct AskArgs {
 pub enum Source {
     /// `llmx serve`'s requests.
     Serve,
-    /// compare, ask and bench.
+    /// compare, ask and bench, run live.
     Cli,
+    /// `llmx bench --batch`: results read back from the providers' Batch APIs.
+    Batch,
 }
 
 /// `llmx serve`'s access log format.

@@ -111,6 +111,12 @@ pub enum Error {
     Prompts(#[from] PromptsError),
     #[error("model `{0}` is listed twice in -m; a benchmark runs each model once per cell (use --repeat for more)")]
     ModelTwice(String),
+    /// `--batch` with a flag or a model it cannot take.
+    #[error("--batch: {0}")]
+    BatchWith(String),
+    /// A batch job file that cannot be used.
+    #[error("cannot use the batch job file `{}`: {problem}", path.display())]
+    BatchJobFile { path: PathBuf, problem: String },
     #[error("no prompts: pass .txt or .md files, a directory of them, a .jsonl or .csv file, or - to read JSONL from stdin")]
     NoPrompts,
     #[error("`{}` already holds results: pass --resume {} to complete that run, or remove it or choose another -o", .0.display(), .0.display())]

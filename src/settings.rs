@@ -404,6 +404,7 @@ impl ReportSettings {
         self.source = s.map(|s| match s {
             crate::cli::Source::Serve => Source::Serve,
             crate::cli::Source::Cli => Source::Cli,
+            crate::cli::Source::Batch => Source::Batch,
         });
         self
     }
@@ -756,9 +757,24 @@ pub struct BenchSettings {
     pub inspect: Inspect,
     /// `--csv-safe`: CSV cells a spreadsheet would read as formulas get a leading `'`.
     pub csv_safe: bool,
+    /// `--batch`: through the providers' Batch APIs.
+    pub batch: Option<BatchSpec>,
+}
+
+/// How a batched run submits and waits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchSpec {
+    /// `--no-wait`: submit, save the job file, exit.
+    pub no_wait: bool,
+    /// `--poll-interval` (or `LLMX_BATCH_POLL`): a fixed interval; `None` backs off.
+    pub poll: Option<std::time::Duration>,
+    /// The job file beside the rows.
+    pub job_file: PathBuf,
 }
 
 impl BenchSettings {
+    /// Long because it destructures every flag of `llmx bench` and resolves each in one place
+    /// (the rows and report paths, the format, the outputs' clashes with the inputs).
     pub fn resolve(
         a: BenchArgs,
         env: &Env,
@@ -782,6 +798,9 @@ impl BenchSettings {
             max_cost,
             quiet,
             request,
+            batch,
+            no_wait,
+            poll_interval,
         } = a;
         stdout_dash(&mut output);
         // `-o report.html`: the HTML report at the end, and the rows (which must reach a disk
@@ -845,6 +864,13 @@ impl BenchSettings {
         .filter_map(|(flag, p)| Some((flag, p?)))
         .collect();
         check_clashes(&outputs, &reads)?;
+        let batch = batch_spec(
+            batch.then_some((no_wait, poll_interval)),
+            warmup,
+            shard.is_some(),
+            target,
+            env,
+        )?;
         Ok(BenchSettings {
             run: RunSpec {
                 models,
@@ -868,8 +894,57 @@ impl BenchSettings {
             argv,
             inspect,
             csv_safe,
+            batch,
         })
     }
+}
+
+/// `--batch`'s settings, refused with `--warmup` or `--shard` and without `-o`.
+fn batch_spec(
+    batch: Option<(bool, Option<f64>)>,
+    warmup: u32,
+    sharded: bool,
+    target: Option<&PathBuf>,
+    env: &Env,
+) -> Result<Option<BatchSpec>, Error> {
+    let Some((no_wait, poll_interval)) = batch else {
+        return Ok(None);
+    };
+    let refuse = |flag: &str, why: &str| Error::BatchWith(format!("{flag} {why}"));
+    if warmup > 0 {
+        return Err(refuse(
+            "--warmup",
+            "measures latency, which a batch has none of; leave it out",
+        ));
+    }
+    if sharded {
+        return Err(refuse(
+            "--shard",
+            "splits a live run across machines; a batch runs at the provider already: leave it out",
+        ));
+    }
+    let Some(rows) = target.cloned() else {
+        return Err(Error::BatchWith(
+            "needs -o FILE: the rows and the job file beside them outlive the process".into(),
+        ));
+    };
+    let poll = match poll_interval {
+        Some(p) => Some(p),
+        None => match env.get("LLMX_BATCH_POLL") {
+            Some(v) => Some(
+                crate::validate::parse_poll(v.trim())
+                    .map_err(|e| Error::BatchWith(format!("LLMX_BATCH_POLL: {e}")))?,
+            ),
+            None => None,
+        },
+    };
+    let mut job_file = rows.into_os_string();
+    job_file.push(".batch.json");
+    Ok(Some(BatchSpec {
+        no_wait,
+        poll: poll.map(std::time::Duration::from_secs_f64),
+        job_file: PathBuf::from(job_file),
+    }))
 }
 
 /// `llmx ask`.

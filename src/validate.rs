@@ -70,6 +70,16 @@ pub fn parse_usd(s: &str) -> Result<f64, String> {
     }
 }
 
+/// `--poll-interval`: seconds between a batch's status checks, from 0.1 to a day.
+pub fn parse_poll(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(t) if t.is_finite() && (0.1..=86_400.0).contains(&t) => Ok(t),
+        _ => Err(format!(
+            "`{s}` is not a number of seconds from 0.1 to 86400"
+        )),
+    }
+}
+
 /// A whole number of at least 1 (`--max-tokens`, `-j`).
 pub fn parse_count(s: &str) -> Result<u32, String> {
     match s.parse::<u32>() {

@@ -133,7 +133,7 @@ impl<'a> Fanout<'a> {
     }
 
     /// Give `event` to every live sink; the first failure is returned (after the others ran).
-    pub(crate) fn dispatch(&mut self, at: Duration, event: &Event<'_>) -> Result<(), SinkError> {
+    pub fn dispatch(&mut self, at: Duration, event: &Event<'_>) -> Result<(), SinkError> {
         let mut first = None;
         for (sink, alive) in &mut self.sinks {
             if !*alive {

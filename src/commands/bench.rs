@@ -31,6 +31,8 @@ use crate::settings::BenchSettings;
 use crate::sink::bench::BenchFormat;
 use crate::sink::bench::{BenchBar, BenchWriter, Lent, RowsTo};
 
+mod batched;
+
 pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
     let prompts = llmx_core::bench::prompts::load(&s.inputs, &mut read_all_stdin)?;
     if s.inspect.dry_run {
@@ -46,9 +48,10 @@ pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
     for path in s.summary.iter().chain(&s.report) {
         check_writable(path)?;
     }
-    let budget = match s.run.max_cost {
-        Some(limit) => Some(plan.budget(engine, &cells.all[cells.warmups..], limit)?),
-        None => None,
+    // A batched run's cap is checked at batch prices, before anything is submitted.
+    let budget = match (s.run.max_cost, &s.batch) {
+        (Some(limit), None) => Some(plan.budget(engine, &cells.all[cells.warmups..], limit)?),
+        _ => None,
     };
     let map = RunMap {
         run_id: &plan.run_id,
@@ -73,7 +76,39 @@ pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
         crate::sink::bench::Counts { summary, findings },
     )
     .csv_safe(s.csv_safe);
-    let outcome = runtime.block_on(execute(engine, &s, &plan, map, &cells, budget, &mut writer));
+    let outcome = match &s.batch {
+        Some(spec) => {
+            let ended = runtime.block_on(batched::execute(
+                engine,
+                &s,
+                spec,
+                &plan,
+                map,
+                &cells,
+                &mut writer,
+            ));
+            match ended {
+                Ok(batched::Ended::Waited(o)) => o,
+                Ok(batched::Ended::Submitted) => {
+                    flush_history(ctx);
+                    let rows = rows
+                        .file
+                        .as_ref()
+                        .map_or_else(PathBuf::new, |(p, _)| p.clone());
+                    crate::output::diag(format!(
+                        "submitted; the batches run at the providers: collect the rows with {}",
+                        batch_resume_command(&s, &rows)
+                    ));
+                    return Ok(Exit::Success);
+                }
+                Err(e) => {
+                    flush_history(ctx);
+                    return Err(e);
+                }
+            }
+        }
+        None => runtime.block_on(execute(engine, &s, &plan, map, &cells, budget, &mut writer)),
+    };
     crate::sys::restore_default_signals();
     flush_history(ctx);
     rows.tidy_resumed(&s);
@@ -491,7 +526,7 @@ async fn execute(
         fanout.push(BenchBar::new(map, engine.catalog()));
     }
     fanout.push(Lent(writer));
-    if let Some(h) = history_sink(engine, s, map, plan) {
+    if let Some(h) = history_sink(engine, s, map, plan, "bench") {
         fanout.push(h);
     }
     let opts = RunOptions {
@@ -517,6 +552,7 @@ fn history_sink<'c>(
     s: &BenchSettings,
     map: RunMap<'c>,
     plan: &Plan<'_>,
+    command: &str,
 ) -> Option<llmx_core::history::sink::HistorySink<'c>> {
     use llmx_core::history::Text;
     let policy = s.run.request.history;
@@ -532,7 +568,7 @@ fn history_sink<'c>(
     let record = llmx_core::history::RunRecord {
         id: llmx_core::history::new_run_id(now),
         started_ms: llmx_core::history::epoch_ms(now),
-        command: "bench".into(),
+        command: command.into(),
         models: plan.labels.join(","),
         prompt_hash: match map.prompts {
             [one] => Some(llmx_core::history::hash(&one.text)),
@@ -781,6 +817,16 @@ impl JobSource for Source<'_> {
     }
 }
 
+/// The command that collects a batched run's rows: the same grid, `--batch --resume FILE`.
+fn batch_resume_command(s: &BenchSettings, rows: &Path) -> String {
+    let cmd = resume_command(&s.argv, rows, s.inputs.iter().any(|i| i == "-"));
+    if cmd.contains("--batch") {
+        cmd
+    } else {
+        cmd.replacen("bench", "bench --batch", 1)
+    }
+}
+
 /// The run's identity: what makes its rows comparable (not the order, the shard, `-j`, the
 /// timeouts or the warm-ups).
 fn run_id(s: &BenchSettings, prompts: &[Prompt], labels: &[String], base: &ChatRequest) -> String {
@@ -933,6 +979,8 @@ fn resume_command(argv: &[String], file: &Path, stdin: bool) -> String {
                 None
             }
             _ if a.starts_with("--resume=") => None,
+            // A batched run resumed waits for its batches.
+            "--no-wait" => None,
             _ if a.starts_with("--output=") => a.strip_prefix("--output=").map(str::to_string),
             _ if a.starts_with("-o") && a.len() > 2 && !a.starts_with("--") => {
                 Some(a[2..].to_string())

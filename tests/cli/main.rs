@@ -3,6 +3,7 @@
 mod support;
 
 mod ask;
+mod batch;
 mod bench;
 mod budget;
 mod compare;

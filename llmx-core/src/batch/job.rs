@@ -201,7 +201,8 @@ pub fn too_big(status: Option<u16>, code_or_message: &str) -> bool {
         || m.contains("at most")
 }
 
-/// Create the open batches of `job` that have no id yet, saving the job file at each step:
+/// Create the open batches of model `model` in `job` that have no id yet (their provider is
+/// `target`), saving the job file at each step:
 /// a batch's intent is on disk before it is created, and its id the moment it is known. A
 /// batch already created under its intent (by a process that died before saving its id) is
 /// found instead of created again, where the provider keeps the intent. A batch the provider
@@ -214,6 +215,7 @@ pub async fn create(
     api: Api,
     job: &mut JobFile,
     path: &Path,
+    model: u32,
     lines: &dyn Fn(&[CellRef]) -> Vec<serde_json::Value>,
 ) -> Result<Vec<(usize, crate::provider::ProviderError)>, std::io::Error> {
     let mut failed = Vec::new();
@@ -221,7 +223,7 @@ pub async fn create(
         .batches
         .iter()
         .enumerate()
-        .filter(|(_, b)| b.id.is_none() && b.state == BatchState::Intent)
+        .filter(|(_, b)| b.model == model && b.id.is_none() && b.state == BatchState::Intent)
         .map(|(i, _)| i)
         .rev()
         .collect();

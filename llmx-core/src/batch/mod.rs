@@ -83,6 +83,7 @@ pub fn custom_id(run_id: &str, prompt_id: &str, model: &str, repeat: u32) -> Str
 pub fn line(api: Api, custom_id: &str, target: &Target, req: &ChatRequest) -> Value {
     let mut req = req.clone();
     req.stream = false;
+    req.model = target.model.clone();
     let call: HttpCall = crate::provider::build_request(&target.provider, &target.base_url, &req);
     match api {
         Api::OpenAi => openai::line(custom_id, &target.base_url, call),

@@ -384,6 +384,7 @@ fn a_batch_refused_for_its_size_is_split_until_it_fits_and_every_cell_is_sent_on
             Api::Anthropic,
             &mut j,
             &path,
+            0,
             &lines_for(&t, Api::Anthropic),
         ))
         .unwrap();
@@ -435,7 +436,15 @@ fn a_batch_created_before_its_id_was_saved_is_found_not_paid_for_twice() {
         ))
         .unwrap();
     let failed = rt()
-        .block_on(job::create(&http, &t, Api::OpenAi, &mut j, &path, &lines))
+        .block_on(job::create(
+            &http,
+            &t,
+            Api::OpenAi,
+            &mut j,
+            &path,
+            0,
+            &lines,
+        ))
         .unwrap();
     assert!(failed.is_empty());
     assert_eq!(j.batches[0].id.as_deref(), Some(id.as_str()));

@@ -163,26 +163,33 @@ fn opt_u64(v: Option<i64>) -> Option<u64> {
     v.map(|n| n.max(0) as u64)
 }
 
-/// Where a run came from: `llmx serve`'s requests, or the command line's runs.
+/// Where a run came from: `llmx serve`'s requests, a batched benchmark's results, or the
+/// command line's live runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     Serve,
     Cli,
+    Batch,
 }
 
 impl Source {
-    /// The value the queries compare with (`serve` runs are recorded as command `serve`).
+    /// The value the queries compare with (`serve` runs are recorded as command `serve`,
+    /// `bench --batch` runs as `batch`).
     fn sql(self) -> &'static str {
         match self {
             Source::Serve => "serve",
             Source::Cli => "cli",
+            Source::Batch => "batch",
         }
     }
 }
 
 /// The SQL condition "run `alias` is of the source in parameter `?n`" (true when it is NULL).
 fn source_is(alias: &str, n: u8) -> String {
-    format!("(?{n} IS NULL OR ({alias}.command = 'serve') = (?{n} = 'serve'))")
+    format!(
+        "(?{n} IS NULL OR (CASE WHEN {alias}.command IN ('serve', 'batch') THEN {alias}.command \
+         ELSE 'cli' END) = ?{n})"
+    )
 }
 
 impl Store {

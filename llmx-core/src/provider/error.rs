@@ -42,6 +42,10 @@ pub enum ErrorKind {
     /// Known before sending that the model cannot take the request: the catalog lists no
     /// vision for a request with images, or no tool calling for one with tools.
     Unsupported,
+    /// A batched request the provider did not run before its batch's window ended.
+    BatchExpired,
+    /// A batched request its batch's cancellation stopped before it ran.
+    BatchCancelled,
 }
 
 impl ErrorKind {
@@ -62,11 +66,13 @@ impl ErrorKind {
             ErrorKind::Empty => "empty",
             ErrorKind::ToolCall => "tool_call",
             ErrorKind::Unsupported => "unsupported",
+            ErrorKind::BatchExpired => "batch_expired",
+            ErrorKind::BatchCancelled => "batch_cancelled",
         }
     }
 
     /// Every kind, for parsing a stored name back.
-    pub(crate) const ALL: [ErrorKind; 15] = [
+    pub(crate) const ALL: [ErrorKind; 17] = [
         ErrorKind::Auth,
         ErrorKind::RateLimit,
         ErrorKind::Overloaded,
@@ -82,6 +88,8 @@ impl ErrorKind {
         ErrorKind::Empty,
         ErrorKind::ToolCall,
         ErrorKind::Unsupported,
+        ErrorKind::BatchExpired,
+        ErrorKind::BatchCancelled,
     ];
 
     /// The kind [`ErrorKind::as_str`] names.

@@ -1,0 +1,561 @@
+//! `llmx bench --batch`: the grid through the providers' Batch APIs ([`llmx_core::batch`]).
+//!
+//! The cells of each model go to its provider as batches (split where the provider's limits
+//! ask), recorded in the job file beside the rows (each batch's intent before it is created,
+//! its id the moment it is known). Then, unless `--no-wait`, the batches are polled and each
+//! one's results are written as rows the moment they are read — through the same sinks as a
+//! live run (the rows file, the history, the bar), so the summary and the report are bench's.
+//! An interrupted wait loses nothing: the batches keep running, and `--batch --resume FILE`
+//! reads them.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use llmx_core::batch::job::{
+    self, Batch, BatchState, CellRef, Grid, GridModel, GridPrompt, JobFile,
+};
+use llmx_core::batch::{self as api, Api, Outcome, State};
+use llmx_core::bench::{Cell, RunMap};
+use llmx_core::engine::{Fanout, JobResult, RunOutcome, Stop};
+use llmx_core::event::Event;
+use llmx_core::provider::{ErrorKind, ProviderError};
+use llmx_core::Engine;
+
+use super::{history_sink, Cells, Plan};
+use crate::error::Error;
+use crate::settings::{BatchSpec, BenchSettings};
+use crate::sink::bench::{BenchBar, BenchWriter, Lent};
+
+/// How a batched run ended.
+pub(super) enum Ended {
+    /// Waited: every batch read, or stopped by a signal.
+    Waited(RunOutcome),
+    /// `--no-wait`: submitted, the job file saved.
+    Submitted,
+}
+
+/// Each model's provider and its Batch API; refused for a chain or a provider without one.
+fn apis(plan: &Plan<'_>) -> Result<Vec<Api>, Error> {
+    let mut out = Vec::new();
+    let mut none = Vec::new();
+    for t in &plan.templates {
+        if t.links.len() > 1 {
+            return Err(Error::BatchWith(format!(
+                "`{}` is a fallback chain; a batch goes to one provider: name one model",
+                t.label
+            )));
+        }
+        match Api::of(&t.links[0].target) {
+            Some(a) => out.push(a),
+            None => none.push(format!("`{}`", t.label)),
+        }
+    }
+    if !none.is_empty() {
+        return Err(Error::BatchWith(format!(
+            "{} {} no Batch API llmx can use (OpenAI, Anthropic and Gemini have one); run {} without --batch",
+            none.join(", "),
+            if none.len() == 1 { "has" } else { "have" },
+            if none.len() == 1 { "it" } else { "them" },
+        )));
+    }
+    Ok(out)
+}
+
+/// The job file of this run: the one beside the rows when resuming (it must be this run's),
+/// else a new one.
+fn job_file(s: &BenchSettings, spec: &BatchSpec, plan: &Plan<'_>) -> Result<JobFile, Error> {
+    let path = &spec.job_file;
+    let bad = |problem: String| Error::BatchJobFile {
+        path: path.clone(),
+        problem,
+    };
+    if path.exists() {
+        if s.resume.is_none() {
+            return Err(bad(
+                "it holds another batched run's batches; pass --resume with its rows file, or remove both".into(),
+            ));
+        }
+        let job = JobFile::load(path).map_err(|e| bad(e.to_string()))?;
+        if job.run_id != plan.run_id {
+            return Err(bad(format!(
+                "it is run `{}`, but these prompts, models and flags make run `{}`; pass the same ones as that run",
+                job.run_id, plan.run_id
+            )));
+        }
+        return Ok(job);
+    }
+    let grid = Grid {
+        prompts: plan
+            .prompts
+            .iter()
+            .map(|p| GridPrompt {
+                id: p.id.clone(),
+                system: p.system.clone(),
+                expect: p.expect.as_ref().map(|e| e.source()),
+            })
+            .collect(),
+        models: plan
+            .templates
+            .iter()
+            .map(|t| GridModel {
+                label: t.label.clone(),
+                provider: t.links[0].target.provider.id.clone(),
+                model: t.links[0].target.model.clone(),
+            })
+            .collect(),
+        repeat: s.repeat,
+    };
+    Ok(JobFile {
+        version: job::VERSION,
+        run_id: plan.run_id.clone(),
+        rows: s
+            .output
+            .as_ref()
+            .or(s.resume.as_ref())
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        grid,
+        batches: Vec::new(),
+    })
+}
+
+fn custom_id(plan: &Plan<'_>, c: &Cell) -> String {
+    api::custom_id(
+        &plan.run_id,
+        &plan.prompts[c.prompt as usize].id,
+        &plan.labels[c.model as usize],
+        c.repeat,
+    )
+}
+
+/// Put the cells to run that no open batch holds into new batches, per model, split by the
+/// provider's documented limits (by count, and by the size of their lines).
+fn place(plan: &Plan<'_>, apis: &[Api], cells: &[Cell], job: &mut JobFile, skip: &HashSet<u32>) {
+    let open: HashSet<String> = job
+        .open_batches()
+        .flat_map(|(_, b)| b.cells.iter().map(|c| c.custom_id.clone()))
+        .collect();
+    for (m, api) in apis.iter().enumerate() {
+        if skip.contains(&(m as u32)) {
+            continue;
+        }
+        let refs: Vec<CellRef> = cells
+            .iter()
+            .filter(|c| c.model as usize == m)
+            .map(|c| CellRef {
+                custom_id: custom_id(plan, c),
+                prompt: c.prompt,
+                repeat: c.repeat,
+            })
+            .filter(|r| !open.contains(&r.custom_id))
+            .collect();
+        let target = &plan.templates[m].links[0].target;
+        let sizes: Vec<usize> = refs
+            .iter()
+            .map(|r| line(plan, *api, target, r).to_string().len())
+            .collect();
+        for range in job::split(&sizes, api.limits()) {
+            let n = job.batches.len();
+            job.batches.push(Batch {
+                model: m as u32,
+                intent: format!("llmx-{}-{n}", plan.run_id),
+                id: None,
+                state: BatchState::Intent,
+                cells: refs[range].to_vec(),
+            });
+        }
+    }
+}
+
+/// A cell's line: the request the live path would send for it, unstreamed.
+fn line(
+    plan: &Plan<'_>,
+    api: Api,
+    target: &llmx_core::provider::run::Target,
+    c: &CellRef,
+) -> serde_json::Value {
+    let req = Plan::request(&plan.base, &plan.prompts[c.prompt as usize]);
+    api::line(api, &c.custom_id, target, &req)
+}
+
+/// The rows' sinks, and the clock they are timed by.
+struct Out<'a> {
+    fanout: Fanout<'a>,
+    start: Instant,
+    index: HashMap<String, usize>,
+    order: &'a [Cell],
+    written: HashSet<String>,
+    stopped: Option<Stop>,
+}
+
+impl Out<'_> {
+    /// One cell's row, unless this run has written it (or does not run it).
+    fn row(
+        &mut self,
+        plan: &Plan<'_>,
+        custom_id: &str,
+        outcome: Result<(llmx_core::provider::ChatResponse, Option<String>), ProviderError>,
+        started: std::time::SystemTime,
+    ) {
+        let Some(&i) = self.index.get(custom_id) else {
+            return;
+        };
+        if !self.written.insert(custom_id.to_string()) || self.stopped.is_some() {
+            return;
+        }
+        let job = plan.job(&self.order[i]);
+        let r = JobResult::batched(i, &job, started, outcome);
+        if let Err(e) = self
+            .fanout
+            .dispatch(self.start.elapsed(), &Event::JobFinished { result: &r })
+        {
+            self.stopped = Some(Stop::Sink(e));
+        }
+    }
+}
+
+/// The run: the job file's batches created (or found), then, unless `--no-wait`, read.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn execute(
+    engine: &Engine,
+    s: &BenchSettings,
+    spec: &BatchSpec,
+    plan: &Plan<'_>,
+    map: RunMap<'_>,
+    cells: &Cells,
+    writer: &mut BenchWriter<'_>,
+) -> Result<Ended, Error> {
+    let apis = apis(plan)?;
+    if let Some(limit) = s.run.max_cost {
+        within_cap(engine, plan, &cells.all, limit)?;
+    }
+    let mut job = job_file(s, spec, plan)?;
+    let path = spec.job_file.as_path();
+    let save_err = |e: std::io::Error| Error::WriteFile {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let order = &cells.all[..];
+    let mut out = Out {
+        fanout: Fanout::new(),
+        start: Instant::now(),
+        index: order
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (custom_id(plan, c), i))
+            .collect(),
+        order,
+        written: HashSet::new(),
+        stopped: None,
+    };
+    if s.display.progress && !order.is_empty() && !spec.no_wait {
+        out.fanout.push(BenchBar::new(map, engine.catalog()));
+    }
+    out.fanout.push(Lent(writer));
+    if let Some(h) = history_sink(engine, s, map, plan, "batch") {
+        out.fanout.push(h);
+    }
+    if let Err(e) = out.fanout.dispatch(
+        Duration::ZERO,
+        &Event::RunStarted {
+            jobs: &plan.templates,
+        },
+    ) {
+        out.stopped = Some(Stop::Sink(e));
+    }
+    // Listen for signals from here on: one during submission or the wait ends the wait (the
+    // job file keeps every batch), never the process half-way through a save.
+    let signal = super::stop_signal();
+    tokio::pin!(signal);
+    tokio::select! {
+        biased;
+        sig = &mut signal => out.stopped = Some(Stop::Signal(sig)),
+        _ = tokio::task::yield_now() => {}
+    }
+    let now = engine.clock().now();
+    // A model whose provider has no key: its cells are rows saying so; the others go ahead.
+    let mut keyless = HashSet::new();
+    for (m, t) in plan.templates.iter().enumerate() {
+        if let Some(e) = t.links[0]
+            .preflight
+            .as_ref()
+            .filter(|e| e.kind == ErrorKind::MissingKey)
+        {
+            keyless.insert(m as u32);
+            for c in order.iter().filter(|c| c.model as usize == m) {
+                out.row(plan, &custom_id(plan, c), Err(e.clone()), now);
+            }
+        }
+    }
+    place(plan, &apis, order, &mut job, &keyless);
+    job.save(path).map_err(save_err)?;
+    create(engine, plan, &apis, &mut job, path, &mut out, now).await?;
+    for b in job.open_batches().map(|(_, b)| b) {
+        if let Some(id) = &b.id {
+            crate::output::diag(format!(
+                "batch {id}: {} to {}",
+                crate::commands::count(b.cells.len(), "request"),
+                plan.labels[b.model as usize]
+            ));
+        }
+    }
+    if spec.no_wait {
+        return Ok(Ended::Submitted);
+    }
+    let wait = wait(engine, spec, plan, &apis, &mut job, path, &mut out, signal).await;
+    let outcome = RunOutcome {
+        results: Vec::new(),
+        stopped: out.stopped.take(),
+        budget: None,
+        wall: out.start.elapsed(),
+    };
+    let stopped = outcome.stopped.as_ref();
+    let _ = out.fanout.dispatch(
+        out.start.elapsed(),
+        &Event::RunFinished {
+            results: &[],
+            stopped,
+            wall: outcome.wall,
+        },
+    );
+    wait?;
+    Ok(Ended::Waited(outcome))
+}
+
+/// `--max-cost`: the worst case of every cell, at batch prices, must fit before anything is
+/// submitted (a batch cannot be stopped part-way to save money).
+fn within_cap(engine: &Engine, plan: &Plan<'_>, cells: &[Cell], limit: f64) -> Result<(), Error> {
+    let now = engine.clock().now();
+    let mut total = 0.0;
+    let mut dearest: HashMap<(u32, u32), f64> = HashMap::new();
+    for c in cells {
+        let w = match dearest.get(&(c.prompt, c.model)) {
+            Some(w) => *w,
+            None => {
+                let job = plan.job(c);
+                let w = llmx_core::engine::budget::worst_case(&job, engine.catalog(), now)
+                    .map_err(|u| llmx_core::pipeline::PipelineError::Unbounded(vec![u]))?;
+                dearest.insert((c.prompt, c.model), w);
+                w
+            }
+        };
+        total += w * llmx_core::row::BATCH_PRICE;
+    }
+    if total > limit {
+        return Err(Error::BatchWith(format!(
+            "the worst case of its {} at batch prices (half the list price) is {}, more than --max-cost {}; raise it or send fewer cells",
+            crate::commands::count(cells.len(), "request"),
+            crate::render::usd(Some(total)),
+            crate::render::usd(Some(limit)),
+        )));
+    }
+    Ok(())
+}
+
+/// Create the batches that have no id yet (finding one a dead process created); the cells of
+/// a batch that cannot be created are rows with its error.
+async fn create(
+    engine: &Engine,
+    plan: &Plan<'_>,
+    apis: &[Api],
+    job: &mut JobFile,
+    path: &Path,
+    out: &mut Out<'_>,
+    now: std::time::SystemTime,
+) -> Result<(), Error> {
+    let save_err = |e: std::io::Error| Error::WriteFile {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    for (m, api) in apis.iter().enumerate() {
+        if !job
+            .batches
+            .iter()
+            .any(|b| b.model as usize == m && b.id.is_none() && b.state == BatchState::Intent)
+        {
+            continue;
+        }
+        let target = &plan.templates[m].links[0].target;
+        let lines = |cells: &[CellRef]| -> Vec<serde_json::Value> {
+            cells.iter().map(|c| line(plan, *api, target, c)).collect()
+        };
+        let failed = job::create(engine.http(), target, *api, job, path, m as u32, &lines)
+            .await
+            .map_err(save_err)?;
+        for (i, e) in &failed {
+            for c in &job.batches[*i].cells {
+                out.row(plan, &c.custom_id, Err(e.clone()), now);
+            }
+            job.batches[*i].state = BatchState::Read;
+        }
+        job.save(path).map_err(save_err)?;
+    }
+    Ok(())
+}
+
+/// The interval before the next status check: `--poll-interval` when given, else 2 s for the
+/// first minute, then half as long again each time, up to 60 s.
+fn next_poll(spec: &BatchSpec, waited: Duration, last: Duration) -> Duration {
+    match spec.poll {
+        Some(p) => p,
+        None if waited < Duration::from_secs(60) => Duration::from_secs(2),
+        None => (last.mul_f64(1.5)).clamp(Duration::from_secs(2), Duration::from_secs(60)),
+    }
+}
+
+/// Poll the open batches until every one is read (or a signal stops the wait).
+#[allow(clippy::too_many_arguments)]
+async fn wait(
+    engine: &Engine,
+    spec: &BatchSpec,
+    plan: &Plan<'_>,
+    apis: &[Api],
+    job: &mut JobFile,
+    path: &Path,
+    out: &mut Out<'_>,
+    mut signal: std::pin::Pin<&mut impl std::future::Future<Output = llmx_core::event::Signal>>,
+) -> Result<(), Error> {
+    let save_err = |e: std::io::Error| Error::WriteFile {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let started = Instant::now();
+    let mut interval = Duration::ZERO;
+    loop {
+        let open: Vec<usize> = job.open_batches().map(|(i, _)| i).collect();
+        if open.is_empty() || out.stopped.is_some() {
+            return Ok(());
+        }
+        let mut resplit = false;
+        for i in open {
+            let b = job.batches[i].clone();
+            let Some(id) = b.id.clone() else { continue };
+            let m = b.model as usize;
+            let target = &plan.templates[m].links[0].target;
+            let st = match api::status(engine.http(), target, apis[m], &id).await {
+                Ok(st) => st,
+                // A failed status check is tried again at the next poll.
+                Err(_) => continue,
+            };
+            let now = engine.clock().now();
+            match &st.state {
+                State::Running | State::Cancelling => continue,
+                State::Failed(errors) => {
+                    let said: Vec<String> =
+                        errors.iter().map(|(c, m)| format!("{m} ({c})")).collect();
+                    if errors
+                        .iter()
+                        .any(|(c, m)| job::too_big(None, c) || job::too_big(None, m))
+                        && job::split_in_place(job, i).is_some()
+                    {
+                        resplit = true;
+                    } else {
+                        let e = ProviderError::new(
+                            ErrorKind::BadRequest,
+                            format!("the batch failed: {}", said.join("; ")),
+                        );
+                        for c in &b.cells {
+                            out.row(plan, &c.custom_id, Err(e.clone()), now);
+                        }
+                        job.batches[i].state = BatchState::Read;
+                    }
+                }
+                State::Ended => {
+                    let ids: Vec<String> = b.cells.iter().map(|c| c.custom_id.clone()).collect();
+                    let mut seen = HashSet::new();
+                    let read =
+                        api::results(engine.http(), target, apis[m], &st, &ids, &mut |item| {
+                            seen.insert(item.custom_id.clone());
+                            let outcome = match item.outcome {
+                                Outcome::Answer {
+                                    response,
+                                    request_id,
+                                } => Ok((*response, request_id)),
+                                Outcome::Failed(e) => Err(e),
+                                Outcome::Expired => Err(expired()),
+                                Outcome::Cancelled => Err(cancelled()),
+                            };
+                            out.row(plan, &item.custom_id, outcome, now);
+                        })
+                        .await;
+                    if read.is_err() {
+                        continue;
+                    }
+                    // Cells the results do not name: the batch ended before they ran.
+                    let missing = if st.raw == "cancelled" || st.raw.ends_with("CANCELLED") {
+                        cancelled()
+                    } else {
+                        expired()
+                    };
+                    for c in b.cells.iter().filter(|c| !seen.contains(&c.custom_id)) {
+                        out.row(plan, &c.custom_id, Err(missing.clone()), now);
+                    }
+                    job.batches[i].state = BatchState::Read;
+                }
+            }
+            job.save(path).map_err(save_err)?;
+        }
+        if resplit {
+            create(engine, plan, apis, job, path, out, engine.clock().now()).await?;
+            continue;
+        }
+        if job.open_batches().next().is_none() {
+            return Ok(());
+        }
+        interval = next_poll(spec, started.elapsed(), interval);
+        tokio::select! {
+            sig = signal.as_mut() => {
+                out.stopped = Some(Stop::Signal(sig));
+                return Ok(());
+            }
+            _ = tokio::time::sleep(interval) => {}
+        }
+    }
+}
+
+fn expired() -> ProviderError {
+    ProviderError::new(
+        ErrorKind::BatchExpired,
+        "the provider's batch window ended before this request ran",
+    )
+}
+
+fn cancelled() -> ProviderError {
+    ProviderError::new(
+        ErrorKind::BatchCancelled,
+        "the batch was cancelled before this request ran",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polling_backs_off_after_the_first_minute_unless_an_interval_is_given() {
+        let spec = |poll| BatchSpec {
+            no_wait: false,
+            poll,
+            job_file: "x.batch.json".into(),
+        };
+        let auto = spec(None);
+        assert_eq!(
+            next_poll(&auto, Duration::from_secs(10), Duration::ZERO),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            next_poll(&auto, Duration::from_secs(61), Duration::from_secs(2)),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            next_poll(&auto, Duration::from_secs(900), Duration::from_secs(50)),
+            Duration::from_secs(60)
+        );
+        let fixed = spec(Some(Duration::from_millis(100)));
+        assert_eq!(
+            next_poll(&fixed, Duration::from_secs(900), Duration::ZERO),
+            Duration::from_millis(100)
+        );
+    }
+}

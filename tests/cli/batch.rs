@@ -1,0 +1,456 @@
+//! `llmx bench --batch` through the binary against the mock server's Batch APIs (OpenAI,
+//! Anthropic, Gemini): the bodies sent, results joined by `custom_id`, errors and expiry as
+//! rows, `--no-wait` then `--resume` from a fresh process, a kill during the wait, a batch
+//! split to fit the provider's limit, `--max-cost` at batch prices, models refused.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader};
+
+use serde_json::{json, Value};
+
+use crate::support::{read_csv, send_signal, World};
+
+const MODELS: &str = "openai/gpt-4o-mini,anthropic/claude-sonnet-4-5,gemini/gemini-2.5-flash";
+
+fn set(w: &World) {
+    w.write(
+        "set.jsonl",
+        "{\"id\": \"a\", \"prompt\": \"What is the capital of France?\", \"expect\": \"france\"}\n\
+         {\"id\": \"b\", \"prompt\": \"2 + 2?\", \"system\": \"Answer with a number.\"}\n\
+         {\"id\": \"c\", \"prompt\": \"Say hello.\"}\n",
+    );
+}
+
+/// The rows file: header and rows as maps.
+fn rows(w: &World, name: &str) -> Vec<HashMap<String, String>> {
+    let text = std::fs::read_to_string(w.path(name)).unwrap();
+    let (head, rows) = read_csv(&text);
+    rows.into_iter()
+        .map(|r| head.iter().cloned().zip(r).collect())
+        .collect()
+}
+
+/// Each batched request's body as the mock received it, by provider.
+fn batched_bodies(w: &World) -> HashMap<&'static str, Vec<Value>> {
+    let mut out: HashMap<&'static str, Vec<Value>> = HashMap::new();
+    for r in w.requests() {
+        if r.path == "/v1/files" {
+            let text = String::from_utf8_lossy(&r.body).into_owned();
+            for line in text.lines().filter(|l| l.starts_with('{')) {
+                let v: Value = serde_json::from_str(line).unwrap();
+                out.entry("openai").or_default().push(v["body"].clone());
+            }
+        } else if r.path == "/v1/messages/batches" && r.method == "POST" {
+            for q in r.json()["requests"].as_array().unwrap() {
+                out.entry("anthropic")
+                    .or_default()
+                    .push(q["params"].clone());
+            }
+        } else if r.path.ends_with(":batchGenerateContent") {
+            for q in r.json()["batch"]["inputConfig"]["requests"]["requests"]
+                .as_array()
+                .unwrap()
+            {
+                out.entry("gemini").or_default().push(q["request"].clone());
+            }
+        }
+    }
+    out
+}
+
+/// Each live chat request's body as the mock received it, by provider.
+fn live_bodies(w: &World) -> HashMap<&'static str, Vec<Value>> {
+    let mut out: HashMap<&'static str, Vec<Value>> = HashMap::new();
+    for r in w.requests() {
+        let p = if r.path == "/v1/chat/completions" {
+            "openai"
+        } else if r.path == "/v1/messages" {
+            "anthropic"
+        } else if r.path.contains(":generateContent") {
+            "gemini"
+        } else {
+            continue;
+        };
+        out.entry(p).or_default().push(r.json());
+    }
+    out
+}
+
+fn sorted(mut v: Vec<Value>) -> Vec<String> {
+    let mut s: Vec<String> = v.drain(..).map(|b| b.to_string()).collect();
+    s.sort();
+    s
+}
+
+#[test]
+fn each_batched_request_is_the_body_a_live_unstreamed_run_sends_and_every_cell_gets_its_row() {
+    let mut w = World::with_server(json!({"batch": {"finish_ms": 200}}));
+    set(&w);
+    // The same grid live, unstreamed: the bodies each provider gets.
+    let live = w.run(&[
+        "bench",
+        "-m",
+        MODELS,
+        "set.jsonl",
+        "--repeat",
+        "2",
+        "--no-stream",
+        "-o",
+        "live.csv",
+    ]);
+    assert_eq!(live.code, 0, "{}", live.stderr);
+    let live = live_bodies(&w);
+    let out = w.run(&[
+        "bench",
+        "--batch",
+        "-m",
+        MODELS,
+        "set.jsonl",
+        "--repeat",
+        "2",
+        "--no-stream",
+        "-o",
+        "out.csv",
+        "--poll-interval",
+        "0.1",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // One batch per model, its id said.
+    for id in ["batch_", "msgbatch_", "batches/"] {
+        assert!(
+            out.stderr.contains(&format!("batch {id}")),
+            "{}",
+            out.stderr
+        );
+    }
+    let sent = batched_bodies(&w);
+    for p in ["openai", "anthropic", "gemini"] {
+        // Each provider got the six live bodies, no more, no fewer.
+        let live: Vec<Value> = live[p].clone();
+        assert_eq!(sent[p].len(), 6, "{p}");
+        assert_eq!(
+            sorted(sent[p].clone()),
+            sorted(live),
+            "{p}: batched bodies differ from live ones"
+        );
+    }
+    let r = rows(&w, "out.csv");
+    assert_eq!(r.len(), 18);
+    let cells: HashSet<(String, String, String)> = r
+        .iter()
+        .map(|x| {
+            (
+                x["model"].clone(),
+                x["prompt_id"].clone(),
+                x["repeat"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(cells.len(), 18, "a cell twice");
+    for x in &r {
+        let model_id = x["model"].split('/').nth(1).unwrap();
+        assert_eq!(x["output"], format!("Hello from {model_id}."), "{x:?}");
+        assert_eq!(x["batch"], "true");
+        assert_eq!(x["latency_ms"], "", "a batch has no latency");
+        assert_eq!(x["ttft_ms"], "");
+        assert_eq!(x["cost_estimated"], "true");
+        assert!(x["notes"].contains("batch price"), "{x:?}");
+        assert!(
+            !x["provider_request_id"].is_empty()
+                || x["provider"] == "anthropic"
+                || x["provider"] == "gemini"
+        );
+    }
+    // Half the list price: the live run's cost of the same cell, halved.
+    let live_rows = rows(&w, "live.csv");
+    let cost = |rows: &[HashMap<String, String>], m: &str| -> f64 {
+        rows.iter()
+            .filter(|x| x["model"] == m)
+            .map(|x| x["cost_usd"].parse::<f64>().unwrap())
+            .sum()
+    };
+    for m in MODELS.split(',') {
+        let (b, l) = (cost(&r, m), cost(&live_rows, m));
+        assert!((b - l / 2.0).abs() < 1e-12, "{m}: batch {b} vs live {l}");
+    }
+    // The job file says every batch was read.
+    let job: Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("out.csv.batch.json")).unwrap())
+            .unwrap();
+    assert_eq!(job["batches"].as_array().unwrap().len(), 3);
+    assert!(job["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|b| b["state"] == "read"));
+    // Recorded in the history as batch runs.
+    let h = w.run(&["history", "--source", "batch", "--format", "json"]);
+    assert_eq!(h.code, 0, "{}", h.stderr);
+    assert_eq!(h.json().as_array().unwrap().len(), 1, "{}", h.stdout);
+    let _ = &mut w;
+}
+
+#[test]
+fn failed_and_expired_requests_are_rows_with_their_error_and_a_resume_resends_only_them() {
+    let w = World::with_server(
+        json!({"batch": {"finish_ms": 100, "error_every": 4, "expire_every": 5}}),
+    );
+    set(&w);
+    let args = [
+        "bench",
+        "--batch",
+        "-m",
+        "openai/gpt-4o-mini,anthropic/claude-sonnet-4-5",
+        "set.jsonl",
+        "--repeat",
+        "2",
+        "-o",
+        "out.csv",
+        "--poll-interval",
+        "0.1",
+    ];
+    let out = w.run(&args);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let r = rows(&w, "out.csv");
+    assert_eq!(r.len(), 12);
+    let kinds: Vec<&str> = r.iter().map(|x| x["error_kind"].as_str()).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "bad_request").count(),
+        2,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "batch_expired").count(),
+        2,
+        "{kinds:?}"
+    );
+    // A resume sends only the four failed cells again, and leaves one row per cell.
+    let mut resume: Vec<&str> = args.to_vec();
+    let o = resume.iter().position(|a| *a == "-o").unwrap();
+    resume[o] = "--resume";
+    let before = w.requests().len();
+    let again = w.run(&resume);
+    assert!(again.code == 0 || again.code == 1, "{}", again.stderr);
+    let new_lines: usize = w.requests()[before..]
+        .iter()
+        .map(|q| {
+            if q.path == "/v1/files" {
+                String::from_utf8_lossy(&q.body)
+                    .matches("\"custom_id\"")
+                    .count()
+            } else if q.path == "/v1/messages/batches" && q.method == "POST" {
+                q.json()["requests"].as_array().unwrap().len()
+            } else {
+                0
+            }
+        })
+        .sum();
+    assert_eq!(new_lines, 4, "only the failed cells are sent again");
+    let r = rows(&w, "out.csv");
+    assert_eq!(r.len(), 12, "one row per cell after the resume");
+}
+
+#[test]
+fn no_wait_then_resume_from_a_fresh_process_writes_every_row_once() {
+    let w = World::with_server(json!({"batch": {"finish_ms": 150}}));
+    set(&w);
+    let out = w.run(&[
+        "bench",
+        "--batch",
+        "--no-wait",
+        "-m",
+        MODELS,
+        "set.jsonl",
+        "-o",
+        "out.csv",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("--batch"), "{}", out.stderr);
+    assert!(out.stderr.contains("--resume out.csv"), "{}", out.stderr);
+    assert!(!out.stderr.contains("--no-wait --resume"), "{}", out.stderr);
+    assert_eq!(
+        rows(&w, "out.csv").len(),
+        0,
+        "no rows before the results are read"
+    );
+    let again = w.run(&[
+        "bench",
+        "--batch",
+        "-m",
+        MODELS,
+        "set.jsonl",
+        "--resume",
+        "out.csv",
+        "--poll-interval",
+        "0.1",
+    ]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(rows(&w, "out.csv").len(), 9);
+    // Nothing was submitted twice.
+    let creates = w
+        .requests()
+        .iter()
+        .filter(|q| {
+            q.method == "POST"
+                && (q.path == "/v1/batches"
+                    || q.path == "/v1/messages/batches"
+                    || q.path.ends_with(":batchGenerateContent"))
+        })
+        .count();
+    assert_eq!(creates, 3);
+}
+
+#[test]
+fn a_wait_killed_by_a_signal_loses_nothing_and_the_resume_reads_the_same_batches() {
+    let w = World::with_server(json!({"batch": {"finish_ms": 1500}}));
+    set(&w);
+    let mut child = w.spawn(&[
+        "bench",
+        "--batch",
+        "-m",
+        "openai/gpt-4o-mini,anthropic/claude-sonnet-4-5",
+        "set.jsonl",
+        "-o",
+        "out.csv",
+        "--poll-interval",
+        "0.1",
+    ]);
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    // Once both batch ids are out, the batches exist and the job file holds them.
+    let mut said = String::new();
+    while said.matches("batch ").count() < 2 {
+        let mut line = String::new();
+        if err.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        said.push_str(&line);
+    }
+    send_signal(&child, "INT");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{said}");
+    let job: Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("out.csv.batch.json")).unwrap())
+            .unwrap();
+    assert!(
+        job["batches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["id"].is_string()),
+        "{job}"
+    );
+    let again = w.run(&[
+        "bench",
+        "--batch",
+        "-m",
+        "openai/gpt-4o-mini,anthropic/claude-sonnet-4-5",
+        "set.jsonl",
+        "--resume",
+        "out.csv",
+        "--poll-interval",
+        "0.1",
+    ]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(rows(&w, "out.csv").len(), 6);
+    let creates = w
+        .requests()
+        .iter()
+        .filter(|q| {
+            q.method == "POST" && (q.path == "/v1/batches" || q.path == "/v1/messages/batches")
+        })
+        .count();
+    assert_eq!(creates, 2, "a batch was paid for twice");
+}
+
+#[test]
+fn a_batch_past_the_providers_limit_is_split_and_every_cell_still_gets_one_row() {
+    // The account's limit (4) is lower than the documented one: each provider refuses, and
+    // llmx splits until the batches fit (OpenAI fails it at validation, the others at once).
+    let w = World::with_server(json!({"batch": {"finish_ms": 60, "max_requests": 4}}));
+    set(&w);
+    let out = w.run(&[
+        "bench",
+        "--batch",
+        "-m",
+        MODELS,
+        "set.jsonl",
+        "--repeat",
+        "3",
+        "-o",
+        "out.csv",
+        "--poll-interval",
+        "0.1",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let r = rows(&w, "out.csv");
+    assert_eq!(r.len(), 27);
+    assert!(r.iter().all(|x| x["error"].is_empty()), "{r:?}");
+    let job: Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("out.csv.batch.json")).unwrap())
+            .unwrap();
+    let sizes: Vec<usize> = job["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["cells"].as_array().unwrap().len())
+        .collect();
+    assert!(sizes.iter().all(|n| *n <= 4), "{sizes:?}");
+    assert_eq!(sizes.iter().sum::<usize>(), 27);
+}
+
+#[test]
+fn what_cannot_be_batched_is_refused_before_anything_is_sent() {
+    let w = World::with_server(json!({}));
+    set(&w);
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["-m", "mock/fast,openai/gpt-4o-mini", "-o", "o1.csv"],
+            "`mock/fast` has no Batch API",
+        ),
+        (
+            &[
+                "-m",
+                "openai/gpt-4o-mini|anthropic/claude-sonnet-4-5",
+                "-o",
+                "o2.csv",
+            ],
+            "fallback chain",
+        ),
+        (
+            &["-m", "openai/gpt-4o-mini", "--warmup", "1", "-o", "o3.csv"],
+            "--warmup",
+        ),
+        (
+            &["-m", "openai/gpt-4o-mini", "--shard", "1/2", "-o", "o4.csv"],
+            "--shard",
+        ),
+        (&["-m", "openai/gpt-4o-mini"], "needs -o FILE"),
+    ];
+    for (args, says) in cases {
+        let mut all = vec!["bench", "--batch", "set.jsonl"];
+        all.extend_from_slice(args);
+        let out = w.run(&all);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
+    }
+    // --max-cost at batch prices: what does not fit is refused before submitting.
+    let out = w.run(&[
+        "bench",
+        "--batch",
+        "set.jsonl",
+        "-m",
+        "anthropic/claude-sonnet-4-5",
+        "--max-tokens",
+        "4000",
+        "-o",
+        "o5.csv",
+        "--max-cost",
+        "0.01",
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("at batch prices"), "{}", out.stderr);
+    assert!(
+        !w.requests().iter().any(|q| q.method == "POST"),
+        "something was sent"
+    );
+}
