@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Send one prompt to several models at once and compare the answers')
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Ask one model; the answer streams to stdout, made for shell pipes')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary')
+            [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'The provider batches of a `bench --batch` run: their state, or cancel them')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'A local OpenAI-compatible endpoint in front of every model: point an SDK''s base URL at it')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Your past runs, newest first; `history show ID` renders one again, as compare did')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'What your runs cost: spend, requests, tokens and errors by model, provider or day')
@@ -170,6 +171,48 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'llmx;batch' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto, always (e.g. for `| less -R`), never')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Each batch of the run in FILE: its provider''s state and counts, and whether its rows are written')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel the run''s batches still running at the providers; `bench --batch --resume FILE` then writes what finished, and `batch_cancelled` rows for the rest')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'llmx;batch;status' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto, always (e.g. for `| less -R`), never')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'llmx;batch;cancel' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto, always (e.g. for `| less -R`), never')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'llmx;batch;help' {
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Each batch of the run in FILE: its provider''s state and counts, and whether its rows are written')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel the run''s batches still running at the providers; `bench --batch --resume FILE` then writes what finished, and `batch_cancelled` rows for the rest')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'llmx;batch;help;status' {
+            break
+        }
+        'llmx;batch;help;cancel' {
+            break
+        }
+        'llmx;batch;help;help' {
             break
         }
         'llmx;serve' {
@@ -464,6 +507,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Send one prompt to several models at once and compare the answers')
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Ask one model; the answer streams to stdout, made for shell pipes')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary')
+            [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'The provider batches of a `bench --batch` run: their state, or cancel them')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'A local OpenAI-compatible endpoint in front of every model: point an SDK''s base URL at it')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Your past runs, newest first; `history show ID` renders one again, as compare did')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'What your runs cost: spend, requests, tokens and errors by model, provider or day')
@@ -483,6 +527,17 @@ Register-ArgumentCompleter -Native -CommandName 'llmx' -ScriptBlock {
             break
         }
         'llmx;help;bench' {
+            break
+        }
+        'llmx;help;batch' {
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Each batch of the run in FILE: its provider''s state and counts, and whether its rows are written')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel the run''s batches still running at the providers; `bench --batch --resume FILE` then writes what finished, and `batch_cancelled` rows for the rest')
+            break
+        }
+        'llmx;help;batch;status' {
+            break
+        }
+        'llmx;help;batch;cancel' {
             break
         }
         'llmx;help;serve' {

@@ -19,6 +19,9 @@ _llmx() {
             llmx,ask)
                 cmd="llmx__subcmd__ask"
                 ;;
+            llmx,batch)
+                cmd="llmx__subcmd__batch"
+                ;;
             llmx,bench)
                 cmd="llmx__subcmd__bench"
                 ;;
@@ -55,6 +58,24 @@ _llmx() {
             llmx,usage)
                 cmd="llmx__subcmd__usage"
                 ;;
+            llmx__subcmd__batch,cancel)
+                cmd="llmx__subcmd__batch__subcmd__cancel"
+                ;;
+            llmx__subcmd__batch,help)
+                cmd="llmx__subcmd__batch__subcmd__help"
+                ;;
+            llmx__subcmd__batch,status)
+                cmd="llmx__subcmd__batch__subcmd__status"
+                ;;
+            llmx__subcmd__batch__subcmd__help,cancel)
+                cmd="llmx__subcmd__batch__subcmd__help__subcmd__cancel"
+                ;;
+            llmx__subcmd__batch__subcmd__help,help)
+                cmd="llmx__subcmd__batch__subcmd__help__subcmd__help"
+                ;;
+            llmx__subcmd__batch__subcmd__help,status)
+                cmd="llmx__subcmd__batch__subcmd__help__subcmd__status"
+                ;;
             llmx__subcmd__config,help)
                 cmd="llmx__subcmd__config__subcmd__help"
                 ;;
@@ -81,6 +102,9 @@ _llmx() {
                 ;;
             llmx__subcmd__help,ask)
                 cmd="llmx__subcmd__help__subcmd__ask"
+                ;;
+            llmx__subcmd__help,batch)
+                cmd="llmx__subcmd__help__subcmd__batch"
                 ;;
             llmx__subcmd__help,bench)
                 cmd="llmx__subcmd__help__subcmd__bench"
@@ -117,6 +141,12 @@ _llmx() {
                 ;;
             llmx__subcmd__help,usage)
                 cmd="llmx__subcmd__help__subcmd__usage"
+                ;;
+            llmx__subcmd__help__subcmd__batch,cancel)
+                cmd="llmx__subcmd__help__subcmd__batch__subcmd__cancel"
+                ;;
+            llmx__subcmd__help__subcmd__batch,status)
+                cmd="llmx__subcmd__help__subcmd__batch__subcmd__status"
                 ;;
             llmx__subcmd__help__subcmd__config,init)
                 cmd="llmx__subcmd__help__subcmd__config__subcmd__init"
@@ -209,7 +239,7 @@ _llmx() {
 
     case "${cmd}" in
         llmx)
-            opts="-h -V --color --help --version compare ask bench serve history usage leaderboard models keys config completions man help"
+            opts="-h -V --color --help --version compare ask bench batch serve history usage leaderboard models keys config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -309,6 +339,116 @@ _llmx() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__batch)
+            opts="-h -V --color --help --version status cancel help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__batch__subcmd__cancel)
+            opts="-h -V --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__batch__subcmd__help)
+            opts="status cancel help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__batch__subcmd__help__subcmd__cancel)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__batch__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__batch__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__batch__subcmd__status)
+            opts="-h -V --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -741,7 +881,7 @@ _llmx() {
             return 0
             ;;
         llmx__subcmd__help)
-            opts="compare ask bench serve history usage leaderboard models keys config completions man help"
+            opts="compare ask bench batch serve history usage leaderboard models keys config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -757,6 +897,48 @@ _llmx() {
         llmx__subcmd__help__subcmd__ask)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__help__subcmd__batch)
+            opts="status cancel"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__help__subcmd__batch__subcmd__cancel)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmx__subcmd__help__subcmd__batch__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

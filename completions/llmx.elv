@@ -26,6 +26,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand compare 'Send one prompt to several models at once and compare the answers'
             cand ask 'Ask one model; the answer streams to stdout, made for shell pipes'
             cand bench 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary'
+            cand batch 'The provider batches of a `bench --batch` run: their state, or cancel them'
             cand serve 'A local OpenAI-compatible endpoint in front of every model: point an SDK''s base URL at it'
             cand history 'Your past runs, newest first; `history show ID` renders one again, as compare did'
             cand usage 'What your runs cost: spend, requests, tokens and errors by model, provider or day'
@@ -164,6 +165,41 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'llmx;batch'= {
+            cand --color 'When to colour the output: auto, always (e.g. for `| less -R`), never'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand status 'Each batch of the run in FILE: its provider''s state and counts, and whether its rows are written'
+            cand cancel 'Cancel the run''s batches still running at the providers; `bench --batch --resume FILE` then writes what finished, and `batch_cancelled` rows for the rest'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'llmx;batch;status'= {
+            cand --color 'When to colour the output: auto, always (e.g. for `| less -R`), never'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'llmx;batch;cancel'= {
+            cand --color 'When to colour the output: auto, always (e.g. for `| less -R`), never'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'llmx;batch;help'= {
+            cand status 'Each batch of the run in FILE: its provider''s state and counts, and whether its rows are written'
+            cand cancel 'Cancel the run''s batches still running at the providers; `bench --batch --resume FILE` then writes what finished, and `batch_cancelled` rows for the rest'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'llmx;batch;help;status'= {
+        }
+        &'llmx;batch;help;cancel'= {
+        }
+        &'llmx;batch;help;help'= {
         }
         &'llmx;serve'= {
             cand --host 'The address to listen on [default: 127.0.0.1; config: serve.host]'
@@ -422,6 +458,7 @@ set edit:completion:arg-completer[llmx] = {|@words|
             cand compare 'Send one prompt to several models at once and compare the answers'
             cand ask 'Ask one model; the answer streams to stdout, made for shell pipes'
             cand bench 'Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary'
+            cand batch 'The provider batches of a `bench --batch` run: their state, or cancel them'
             cand serve 'A local OpenAI-compatible endpoint in front of every model: point an SDK''s base URL at it'
             cand history 'Your past runs, newest first; `history show ID` renders one again, as compare did'
             cand usage 'What your runs cost: spend, requests, tokens and errors by model, provider or day'
@@ -438,6 +475,14 @@ set edit:completion:arg-completer[llmx] = {|@words|
         &'llmx;help;ask'= {
         }
         &'llmx;help;bench'= {
+        }
+        &'llmx;help;batch'= {
+            cand status 'Each batch of the run in FILE: its provider''s state and counts, and whether its rows are written'
+            cand cancel 'Cancel the run''s batches still running at the providers; `bench --batch --resume FILE` then writes what finished, and `batch_cancelled` rows for the rest'
+        }
+        &'llmx;help;batch;status'= {
+        }
+        &'llmx;help;batch;cancel'= {
         }
         &'llmx;help;serve'= {
         }

@@ -127,6 +127,17 @@ hashes but no prompt or answer text.";
     pub const KEYS_PATH: &str = "Examples:
   llmx keys path";
 
+    pub const BATCH: &str = "Examples:
+  llmx bench --batch --no-wait -m openai/gpt-4o-mini prompts/ -o runs.csv
+  llmx batch status runs.csv
+  llmx batch cancel runs.csv";
+
+    pub const BATCH_STATUS: &str = "Examples:
+  llmx batch status runs.csv";
+
+    pub const BATCH_CANCEL: &str = "Examples:
+  llmx batch cancel runs.csv";
+
     pub const CONFIG: &str = "Examples:
   llmx config init && ${EDITOR:-vi} \"$(llmx config path)\"
   llmx config show";
@@ -243,6 +254,9 @@ pub enum Command {
     /// Benchmark: every prompt × model × repeat, one CSV/JSONL row each, then a summary.
     #[command(after_help = format!("{}\n\n{BENCH_EXIT_CODES}", examples::BENCH))]
     Bench(BenchArgs),
+    /// The provider batches of a `bench --batch` run: their state, or cancel them.
+    #[command(subcommand, after_help = examples::BATCH)]
+    Batch(BatchCommand),
     /// A local OpenAI-compatible endpoint in front of every model: point an SDK's base URL at it.
     #[command(after_help = examples::SERVE)]
     Serve(ServeArgs),
@@ -835,6 +849,26 @@ pub struct LeaderboardArgs {
     /// With --format csv: prefix cells that start with = + - @ TAB or CR with ' (spreadsheets).
     #[arg(long)]
     pub csv_safe: bool,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum BatchCommand {
+    /// Each batch of the run in FILE: its provider's state and counts, and whether its rows
+    /// are written.
+    #[command(after_help = examples::BATCH_STATUS)]
+    Status {
+        /// The rows file of a `bench --batch` run (its job file is FILE.batch.json).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Cancel the run's batches still running at the providers; `bench --batch --resume FILE`
+    /// then writes what finished, and `batch_cancelled` rows for the rest.
+    #[command(after_help = examples::BATCH_CANCEL)]
+    Cancel {
+        /// The rows file of a `bench --batch` run.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]

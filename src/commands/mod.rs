@@ -2,6 +2,7 @@
 //! renderer. Everything a user can get wrong is checked here, before anything is sent.
 
 pub mod ask;
+pub mod batch;
 pub mod bench;
 pub mod compare;
 pub mod config;
@@ -220,6 +221,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             let s = crate::settings::ServeSettings::resolve(args, &env, &defaults)?;
             serve::run(&ctx, s)
         }
+        Command::Batch(c) => batch::run(&ctx, c),
         Command::History(a) => {
             history::run(&ctx, crate::settings::ReportSettings::history(a, facts))
         }

@@ -454,3 +454,69 @@ fn what_cannot_be_batched_is_refused_before_anything_is_sent() {
         "something was sent"
     );
 }
+
+#[test]
+fn status_shows_each_batch_and_cancel_stops_them_with_cancelled_rows_on_resume() {
+    let w = World::with_server(json!({"batch": {"finish_ms": 5000}}));
+    set(&w);
+    let out = w.run(&[
+        "bench",
+        "--batch",
+        "--no-wait",
+        "-m",
+        MODELS,
+        "set.jsonl",
+        "-o",
+        "out.csv",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let st = w.run(&["batch", "status", "out.csv"]);
+    assert_eq!(st.code, 0, "{}", st.stderr);
+    let lines: Vec<&str> = st.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", st.stdout);
+    assert!(
+        lines[0].starts_with("batch") && lines[0].contains("state"),
+        "{}",
+        st.stdout
+    );
+    // Still running at each provider, in its own words, and no rows read yet.
+    for (line, (id, states)) in lines[1..].iter().zip([
+        ("batch_", &["validating", "in_progress"][..]),
+        ("msgbatch_", &["in_progress"][..]),
+        (
+            "batches/",
+            &["BATCH_STATE_PENDING", "BATCH_STATE_RUNNING"][..],
+        ),
+    ]) {
+        assert!(line.starts_with(id), "{line}");
+        assert!(states.iter().any(|s| line.contains(s)), "{line}");
+        assert!(line.ends_with("to read"), "{line}");
+    }
+    let c = w.run(&["batch", "cancel", "out.csv"]);
+    assert_eq!(c.code, 0, "{}", c.stderr);
+    assert!(c.stderr.contains("--resume out.csv"), "{}", c.stderr);
+    let again = w.run(&[
+        "bench",
+        "--batch",
+        "-m",
+        MODELS,
+        "set.jsonl",
+        "--resume",
+        "out.csv",
+        "--poll-interval",
+        "0.1",
+    ]);
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    let r = rows(&w, "out.csv");
+    assert_eq!(r.len(), 9);
+    assert!(
+        r.iter().all(|x| x["error_kind"] == "batch_cancelled"),
+        "{r:?}"
+    );
+    let st = w.run(&["batch", "status", "out.csv"]);
+    assert_eq!(st.stdout.matches("written").count(), 3, "{}", st.stdout);
+    // A file that is no batched run's.
+    let bad = w.run(&["batch", "status", "nothing.csv"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("does not exist"), "{}", bad.stderr);
+}
