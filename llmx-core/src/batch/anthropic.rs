@@ -18,7 +18,7 @@ async fn send(
     target: &Target,
     method: Method,
     url: &str,
-    body: Option<Value>,
+    body: Option<Vec<u8>>,
     cap: usize,
 ) -> Result<Vec<u8>, ProviderError> {
     let mut headers = target.provider.headers.clone();
@@ -32,7 +32,7 @@ async fn send(
         &target.credentials(),
         AuthStyle::Header("x-api-key"),
         &headers,
-        body.map(|b| ("application/json", b.to_string().into_bytes())),
+        body.map(|b| ("application/json", b)),
         Dialect::Anthropic.wire(),
         cap,
     )
@@ -46,9 +46,18 @@ fn url(target: &Target, path: &str) -> String {
 pub(super) async fn submit(
     http: &HttpClient,
     target: &Target,
-    lines: &[Value],
+    lines: &[String],
 ) -> Result<String, ProviderError> {
-    let body = json!({"requests": lines});
+    // Written as text: the lines are held once, as JSON text, not as trees.
+    let mut body = Vec::with_capacity(lines.iter().map(|l| l.len() + 1).sum::<usize>() + 16);
+    body.extend_from_slice(b"{\"requests\":[");
+    for (i, l) in lines.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(l.as_bytes());
+    }
+    body.extend_from_slice(b"]}");
     let b = parse(
         &send(
             http,

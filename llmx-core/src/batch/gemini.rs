@@ -19,7 +19,7 @@ async fn send(
     target: &Target,
     method: Method,
     path: &str,
-    body: Option<Value>,
+    body: Option<Vec<u8>>,
 ) -> Result<Value, ProviderError> {
     let bytes = http
         .exchange_bytes(
@@ -28,7 +28,7 @@ async fn send(
             &target.credentials(),
             AuthStyle::Header("x-goog-api-key"),
             &target.provider.headers,
-            body.map(|b| ("application/json", b.to_string().into_bytes())),
+            body.map(|b| ("application/json", b)),
             Dialect::Gemini.wire(),
             super::MAX_RESULTS_BYTES,
         )
@@ -59,11 +59,23 @@ fn checked(name: &str) -> Result<&str, ProviderError> {
 pub(super) async fn submit(
     http: &HttpClient,
     target: &Target,
-    lines: &[Value],
+    lines: &[String],
     intent: &str,
 ) -> Result<String, ProviderError> {
-    let body = json!({"batch": {"displayName": intent,
-        "inputConfig": {"requests": {"requests": lines}}}});
+    // Written as text: the lines are held once, as JSON text, not as trees.
+    let head = format!(
+        "{{\"batch\":{{\"displayName\":{},\"inputConfig\":{{\"requests\":{{\"requests\":[",
+        json!(intent)
+    );
+    let mut body = Vec::with_capacity(lines.iter().map(|l| l.len() + 1).sum::<usize>() + 128);
+    body.extend_from_slice(head.as_bytes());
+    for (i, l) in lines.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(l.as_bytes());
+    }
+    body.extend_from_slice(b"]}}}}");
     let path = format!("models/{}:batchGenerateContent", target.model);
     let op = send(http, target, Method::POST, &path, Some(body)).await?;
     let name = op["name"].as_str().unwrap_or("");
@@ -133,7 +145,7 @@ pub(super) async fn cancel(
     name: &str,
 ) -> Result<Status, ProviderError> {
     let path = format!("{}:cancel", checked(name)?);
-    send(http, target, Method::POST, &path, Some(json!({}))).await?;
+    send(http, target, Method::POST, &path, Some(b"{}".to_vec())).await?;
     status(http, target, name).await
 }
 

@@ -216,7 +216,7 @@ pub async fn create(
     job: &mut JobFile,
     path: &Path,
     model: u32,
-    lines: &dyn Fn(&[CellRef]) -> Vec<serde_json::Value>,
+    lines: &dyn Fn(&[CellRef]) -> Vec<String>,
 ) -> Result<Vec<(usize, crate::provider::ProviderError)>, std::io::Error> {
     let mut failed = Vec::new();
     let mut todo: Vec<usize> = job

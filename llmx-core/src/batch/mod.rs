@@ -79,6 +79,12 @@ pub fn custom_id(run_id: &str, prompt_id: &str, model: &str, repeat: u32) -> Str
     format!("c{run}-{h:016x}")
 }
 
+/// A cell's line in a batch, as JSON text (what is held while a batch is built: text, not a
+/// tree per line).
+pub fn line_text(api: Api, custom_id: &str, target: &Target, req: &ChatRequest) -> String {
+    line(api, custom_id, target, req).to_string()
+}
+
 /// A cell's line in a batch: the request the live path would send unstreamed.
 pub fn line(api: Api, custom_id: &str, target: &Target, req: &ChatRequest) -> Value {
     let mut req = req.clone();
@@ -145,14 +151,15 @@ pub struct Item {
 /// The most bytes of results read back from one file.
 pub const MAX_RESULTS_BYTES: usize = 1 << 30;
 
-/// Submit `lines` as one batch to `target`'s provider; its id. `intent` is kept with the batch
+/// Submit `lines` (each one line's JSON text, see [`line_text`]) as one batch to `target`'s
+/// provider; its id. `intent` is kept with the batch
 /// where the provider keeps something of the client's (OpenAI's metadata, Gemini's display
 /// name), so it can be [`find`]-ed if its id is lost.
 pub async fn submit(
     http: &crate::provider::http::HttpClient,
     target: &Target,
     api: Api,
-    lines: &[Value],
+    lines: &[String],
     intent: &str,
 ) -> Result<String, ProviderError> {
     match api {

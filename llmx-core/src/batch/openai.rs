@@ -53,17 +53,17 @@ fn boundary(data: &[u8]) -> String {
 pub(super) async fn submit(
     http: &HttpClient,
     target: &Target,
-    lines: &[Value],
+    lines: &[String],
     intent: &str,
 ) -> Result<String, ProviderError> {
     let endpoint = lines
         .first()
-        .and_then(|l| l["url"].as_str())
-        .unwrap_or("/v1/chat/completions")
-        .to_string();
-    let mut jsonl = Vec::new();
+        .and_then(|l| serde_json::from_str::<Value>(l).ok())
+        .and_then(|l| l["url"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "/v1/chat/completions".into());
+    let mut jsonl = Vec::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
     for l in lines {
-        jsonl.extend_from_slice(l.to_string().as_bytes());
+        jsonl.extend_from_slice(l.as_bytes());
         jsonl.push(b'\n');
     }
     let b = boundary(&jsonl);

@@ -46,11 +46,11 @@ fn request(model: &str, i: usize) -> ChatRequest {
 }
 
 /// `n` cells of prompts p1..pn: their custom ids and lines.
-fn cells(t: &Target, api: Api, n: usize) -> (Vec<String>, Vec<Value>) {
+fn cells(t: &Target, api: Api, n: usize) -> (Vec<String>, Vec<String>) {
     (1..=n)
         .map(|i| {
             let id = custom_id("run-0123456789abcdef", &format!("p{i}"), &t.model, 1);
-            let line = line(api, &id, t, &request(&t.model, i));
+            let line = line_text(api, &id, t, &request(&t.model, i));
             (id, line)
         })
         .unzip()
@@ -133,10 +133,11 @@ fn both_apis_answer_every_cell_as_the_live_path_would_joined_by_custom_id() {
             let mut live = request(model, 1);
             live.stream = false;
             let body = crate::provider::build_request(&t.provider, &t.base_url, &live).body;
+            let first: Value = serde_json::from_str(&lines[0]).unwrap();
             let sent = match api {
-                Api::OpenAi => &lines[0]["body"],
-                Api::Anthropic => &lines[0]["params"],
-                Api::Gemini => &lines[0]["request"],
+                Api::OpenAi => &first["body"],
+                Api::Anthropic => &first["params"],
+                Api::Gemini => &first["request"],
             };
             assert_eq!(sent, &body, "{provider}");
             let id = submit(&http, &t, api, &lines, "intent-1").await.unwrap();
@@ -353,12 +354,12 @@ fn job_of(t: &Target, n: u32) -> job::JobFile {
     }
 }
 
-fn lines_for<'a>(t: &'a Target, api: Api) -> impl Fn(&[job::CellRef]) -> Vec<Value> + 'a {
+fn lines_for<'a>(t: &'a Target, api: Api) -> impl Fn(&[job::CellRef]) -> Vec<String> + 'a {
     move |cells| {
         cells
             .iter()
             .map(|c| {
-                line(
+                line_text(
                     api,
                     &c.custom_id,
                     t,

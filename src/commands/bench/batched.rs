@@ -153,7 +153,7 @@ fn place(plan: &Plan<'_>, apis: &[Api], cells: &[Cell], job: &mut JobFile, skip:
         let target = &plan.templates[m].links[0].target;
         let sizes: Vec<usize> = refs
             .iter()
-            .map(|r| line(plan, *api, target, r).to_string().len())
+            .map(|r| line(plan, *api, target, r).len())
             .collect();
         for range in job::split(&sizes, api.limits()) {
             let n = job.batches.len();
@@ -168,15 +168,15 @@ fn place(plan: &Plan<'_>, apis: &[Api], cells: &[Cell], job: &mut JobFile, skip:
     }
 }
 
-/// A cell's line: the request the live path would send for it, unstreamed.
+/// A cell's line (JSON text): the request the live path would send for it, unstreamed.
 fn line(
     plan: &Plan<'_>,
     api: Api,
     target: &llmx_core::provider::run::Target,
     c: &CellRef,
-) -> serde_json::Value {
+) -> String {
     let req = Plan::request(&plan.base, &plan.prompts[c.prompt as usize]);
-    api::line(api, &c.custom_id, target, &req)
+    api::line_text(api, &c.custom_id, target, &req)
 }
 
 /// The rows' sinks, and the clock they are timed by.
@@ -377,7 +377,7 @@ async fn create(
             continue;
         }
         let target = &plan.templates[m].links[0].target;
-        let lines = |cells: &[CellRef]| -> Vec<serde_json::Value> {
+        let lines = |cells: &[CellRef]| -> Vec<String> {
             cells.iter().map(|c| line(plan, *api, target, c)).collect()
         };
         let failed = job::create(engine.http(), target, *api, job, path, m as u32, &lines)
