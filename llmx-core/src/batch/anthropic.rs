@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use super::{parse, Item, Outcome, State, Status, MAX_RESULTS_BYTES};
+use super::{parse, Item, Outcome, State, Status};
 use crate::provider::http::HttpClient;
 use crate::provider::run::Target;
 use crate::provider::{AuthStyle, Dialect, ErrorKind, HttpCall, ProviderError};
@@ -46,18 +46,9 @@ fn url(target: &Target, path: &str) -> String {
 pub(super) async fn submit(
     http: &HttpClient,
     target: &Target,
-    lines: &[String],
+    lines: &mut dyn Iterator<Item = String>,
 ) -> Result<String, ProviderError> {
-    // Written as text: the lines are held once, as JSON text, not as trees.
-    let mut body = Vec::with_capacity(lines.iter().map(|l| l.len() + 1).sum::<usize>() + 16);
-    body.extend_from_slice(b"{\"requests\":[");
-    for (i, l) in lines.iter().enumerate() {
-        if i > 0 {
-            body.push(b',');
-        }
-        body.extend_from_slice(l.as_bytes());
-    }
-    body.extend_from_slice(b"]}");
+    let (body, _) = super::body(b"{\"requests\":[", lines, b',', b"]}");
     let b = parse(
         &send(
             http,
@@ -138,13 +129,15 @@ pub(super) async fn cancel(
     Ok(status_of(&b))
 }
 
-/// The results file at `results_url`: fetched with the key only from the provider's own
-/// origin (scheme, host and port of its base URL); any other place is refused.
-pub(super) async fn results_file(
+/// Each line of the results file at `results_url`, as it arrives: fetched with the key only
+/// from the provider's own origin (scheme, host and port of its base URL); any other place is
+/// refused.
+pub(super) async fn results_lines(
     http: &HttpClient,
     target: &Target,
     results_url: &str,
-) -> Result<Vec<u8>, ProviderError> {
+    on: &mut dyn FnMut(&[u8]) -> Result<(), ProviderError>,
+) -> Result<(), ProviderError> {
     let origin = |u: &str| {
         reqwest::Url::parse(u).ok().map(|u| {
             (
@@ -161,13 +154,19 @@ pub(super) async fn results_file(
              nowhere else",
         ));
     }
-    send(
-        http,
-        target,
-        Method::GET,
+    let mut headers = target.provider.headers.clone();
+    headers.push((
+        "anthropic-version".into(),
+        crate::provider::anthropic::API_VERSION.into(),
+    ));
+    http.each_line(
         results_url,
-        None,
-        MAX_RESULTS_BYTES,
+        &target.credentials(),
+        AuthStyle::Header("x-api-key"),
+        &headers,
+        Dialect::Anthropic.wire(),
+        super::MAX_LINE_BYTES,
+        on,
     )
     .await
 }

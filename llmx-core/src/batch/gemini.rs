@@ -59,23 +59,14 @@ fn checked(name: &str) -> Result<&str, ProviderError> {
 pub(super) async fn submit(
     http: &HttpClient,
     target: &Target,
-    lines: &[String],
+    lines: &mut dyn Iterator<Item = String>,
     intent: &str,
 ) -> Result<String, ProviderError> {
-    // Written as text: the lines are held once, as JSON text, not as trees.
     let head = format!(
         "{{\"batch\":{{\"displayName\":{},\"inputConfig\":{{\"requests\":{{\"requests\":[",
         json!(intent)
     );
-    let mut body = Vec::with_capacity(lines.iter().map(|l| l.len() + 1).sum::<usize>() + 128);
-    body.extend_from_slice(head.as_bytes());
-    for (i, l) in lines.iter().enumerate() {
-        if i > 0 {
-            body.push(b',');
-        }
-        body.extend_from_slice(l.as_bytes());
-    }
-    body.extend_from_slice(b"]}}}}");
+    let (body, _) = super::body(head.as_bytes(), lines, b',', b"]}}}}");
     let path = format!("models/{}:batchGenerateContent", target.model);
     let op = send(http, target, Method::POST, &path, Some(body)).await?;
     let name = op["name"].as_str().unwrap_or("");

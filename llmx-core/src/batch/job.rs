@@ -112,7 +112,8 @@ impl JobFile {
     /// Replace the file whole (a temporary file renamed into place).
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let mut f = crate::file::PendingFile::create(path)?;
-        let text = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        // One line: written again on every change, it stays small and quick to write.
+        let text = serde_json::to_vec(self).map_err(std::io::Error::other)?;
         f.write_all(&text)?;
         f.write_all(b"\n")?;
         f.commit()
@@ -126,6 +127,12 @@ impl JobFile {
             .filter(|(_, b)| b.state != BatchState::Read)
     }
 }
+
+/// The most cells llmx puts in one batch, whatever a provider allows: a batch's request body
+/// and its results are each held whole while they are sent or read, so this bounds memory
+/// however large the grid (a grid of 100,000 cells is ten batches a model; providers run many
+/// batches at once).
+pub const MOST_CELLS: usize = 10_000;
 
 /// A provider's documented limits for one batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,7 +214,7 @@ pub fn too_big(status: Option<u16>, code_or_message: &str) -> bool {
 /// batch already created under its intent (by a process that died before saving its id) is
 /// found instead of created again, where the provider keeps the intent. A batch the provider
 /// refuses for its size or count is split in two in its place, each half created in turn.
-/// `lines` builds a batch's lines from its cells. The batches that could not be created, with
+/// `line` builds a cell's line. The batches that could not be created, with
 /// why.
 pub async fn create(
     http: &crate::provider::http::HttpClient,
@@ -216,7 +223,7 @@ pub async fn create(
     job: &mut JobFile,
     path: &Path,
     model: u32,
-    lines: &dyn Fn(&[CellRef]) -> Vec<String>,
+    line: &dyn Fn(&CellRef) -> String,
 ) -> Result<Vec<(usize, crate::provider::ProviderError)>, std::io::Error> {
     let mut failed = Vec::new();
     let mut todo: Vec<usize> = job
@@ -235,7 +242,9 @@ pub async fn create(
             continue;
         }
         job.save(path)?;
-        match super::submit(http, target, api, &lines(&job.batches[i].cells), &intent).await {
+        let cells = job.batches[i].cells.clone();
+        let mut lines = cells.iter().map(line);
+        match super::submit(http, target, api, &mut lines, &intent).await {
             Ok(id) => {
                 record(job, i, id);
                 job.save(path)?;

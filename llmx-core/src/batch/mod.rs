@@ -148,18 +148,23 @@ pub struct Item {
     pub outcome: Outcome,
 }
 
-/// The most bytes of results read back from one file.
+/// The most bytes of a batch's answer read back whole (Gemini's operation with its inline
+/// responses).
 pub const MAX_RESULTS_BYTES: usize = 1 << 30;
 
+/// The most bytes of one line of a results file (one request's result).
+pub const MAX_LINE_BYTES: usize = 256 << 20;
+
 /// Submit `lines` (each one line's JSON text, see [`line_text`]) as one batch to `target`'s
-/// provider; its id. `intent` is kept with the batch
+/// provider; its id. Each line is written into the request body as it comes and dropped: the
+/// batch is held once, as the body's bytes. `intent` is kept with the batch
 /// where the provider keeps something of the client's (OpenAI's metadata, Gemini's display
 /// name), so it can be [`find`]-ed if its id is lost.
 pub async fn submit(
     http: &crate::provider::http::HttpClient,
     target: &Target,
     api: Api,
-    lines: &[String],
+    lines: &mut dyn Iterator<Item = String>,
     intent: &str,
 ) -> Result<String, ProviderError> {
     match api {
@@ -195,31 +200,29 @@ pub async fn results(
     on: &mut dyn FnMut(Item),
 ) -> Result<(), ProviderError> {
     for place in &status.results {
-        let bytes = match api {
-            Api::OpenAi => openai::file(http, target, place).await?,
-            Api::Anthropic => anthropic::results_file(http, target, place).await?,
-            Api::Gemini => {
-                gemini::results(http, target, place, submitted, on).await?;
-                continue;
-            }
-        };
-        for line in bytes.split(|b| *b == b'\n') {
+        let mut each = |line: &[u8]| -> Result<(), ProviderError> {
             if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
+                return Ok(());
             }
             let item = match api {
                 Api::Anthropic => anthropic::item(line),
                 _ => openai::item(line),
             };
             match item {
-                Some(i) => on(i),
-                None => {
-                    return Err(ProviderError::decode(format!(
-                        "a result line is not one: {}",
-                        String::from_utf8_lossy(&line[..line.len().min(200)])
-                    )))
+                Some(i) => {
+                    on(i);
+                    Ok(())
                 }
+                None => Err(ProviderError::decode(format!(
+                    "a result line is not one: {}",
+                    String::from_utf8_lossy(&line[..line.len().min(200)])
+                ))),
             }
+        };
+        match api {
+            Api::OpenAi => openai::file_lines(http, target, place, &mut each).await?,
+            Api::Anthropic => anthropic::results_lines(http, target, place, &mut each).await?,
+            Api::Gemini => gemini::results(http, target, place, submitted, on).await?,
         }
     }
     Ok(())
@@ -253,6 +256,29 @@ pub async fn find(
         Api::Gemini => gemini::find(http, target, intent).await,
         Api::Anthropic => Ok(None),
     }
+}
+
+/// `head`, the lines joined by `sep`, then `tail`, as one buffer (each line dropped once
+/// written); and the first line, kept for what it says about the batch.
+fn body(
+    head: &[u8],
+    lines: &mut dyn Iterator<Item = String>,
+    sep: u8,
+    tail: &[u8],
+) -> (Vec<u8>, Option<String>) {
+    let mut out = head.to_vec();
+    let mut first = None;
+    for (i, l) in lines.enumerate() {
+        if i > 0 {
+            out.push(sep);
+        }
+        out.extend_from_slice(l.as_bytes());
+        if i == 0 {
+            first = Some(l);
+        }
+    }
+    out.extend_from_slice(tail);
+    (out, first)
 }
 
 /// A JSON body from a provider's bytes.

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use super::{parse, Item, Outcome, State, Status, MAX_RESULTS_BYTES};
+use super::{parse, Item, Outcome, State, Status, MAX_LINE_BYTES};
 use crate::provider::http::HttpClient;
 use crate::provider::run::Target;
 use crate::provider::{AuthStyle, Dialect, ErrorKind, HttpCall, ProviderError};
@@ -53,31 +53,23 @@ fn boundary(data: &[u8]) -> String {
 pub(super) async fn submit(
     http: &HttpClient,
     target: &Target,
-    lines: &[String],
+    lines: &mut dyn Iterator<Item = String>,
     intent: &str,
 ) -> Result<String, ProviderError> {
-    let endpoint = lines
-        .first()
-        .and_then(|l| serde_json::from_str::<Value>(l).ok())
+    // The multipart body is written around the lines: a boundary that may not occur in them
+    // (JSON text escapes every control character, so no line holds "\r\n--").
+    let b = boundary(intent.as_bytes());
+    let head = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"llmx-batch.jsonl\"\r\n\
+         Content-Type: application/jsonl\r\n\r\n"
+    );
+    let tail = format!("\n\r\n--{b}--\r\n");
+    let (body, first) = super::body(head.as_bytes(), lines, b'\n', tail.as_bytes());
+    let endpoint = first
+        .and_then(|l| serde_json::from_str::<Value>(&l).ok())
         .and_then(|l| l["url"].as_str().map(str::to_string))
         .unwrap_or_else(|| "/v1/chat/completions".into());
-    let mut jsonl = Vec::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
-    for l in lines {
-        jsonl.extend_from_slice(l.as_bytes());
-        jsonl.push(b'\n');
-    }
-    let b = boundary(&jsonl);
-    let mut body = Vec::with_capacity(jsonl.len() + 512);
-    body.extend_from_slice(
-        format!(
-            "--{b}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n\
-             --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"llmx-batch.jsonl\"\r\n\
-             Content-Type: application/jsonl\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(&jsonl);
-    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
     let content_type = format!("multipart/form-data; boundary={b}");
     let file = parse(
         &send(
@@ -186,18 +178,21 @@ pub(super) async fn cancel(
     Ok(status_of(&b))
 }
 
-pub(super) async fn file(
+/// Each line of file `id` (an output or error file), as it arrives.
+pub(super) async fn file_lines(
     http: &HttpClient,
     target: &Target,
     id: &str,
-) -> Result<Vec<u8>, ProviderError> {
-    send(
-        http,
-        target,
-        Method::GET,
-        &format!("/files/{id}/content"),
-        None,
-        MAX_RESULTS_BYTES,
+    on: &mut dyn FnMut(&[u8]) -> Result<(), ProviderError>,
+) -> Result<(), ProviderError> {
+    http.each_line(
+        &format!("{}/files/{id}/content", target.base_url),
+        &target.credentials(),
+        AuthStyle::Bearer,
+        &target.provider.headers,
+        Dialect::OpenAi.wire(),
+        MAX_LINE_BYTES,
+        on,
     )
     .await
 }

@@ -140,7 +140,9 @@ fn both_apis_answer_every_cell_as_the_live_path_would_joined_by_custom_id() {
                 Api::Gemini => &first["request"],
             };
             assert_eq!(sent, &body, "{provider}");
-            let id = submit(&http, &t, api, &lines, "intent-1").await.unwrap();
+            let id = submit(&http, &t, api, &mut lines.iter().cloned(), "intent-1")
+                .await
+                .unwrap();
             let st = ended(&http, &t, api, &id).await;
             assert_eq!(
                 (st.total, st.succeeded, st.failed),
@@ -212,9 +214,15 @@ fn a_lost_batch_is_found_by_its_intent_and_cancelling_stops_what_has_not_run() {
     rt().block_on(async {
         let t = target(&s, "openai", "gpt-4o-mini");
         let (_, lines) = cells(&t, Api::OpenAi, 3);
-        let id = submit(&http, &t, Api::OpenAi, &lines, "intent-lost")
-            .await
-            .unwrap();
+        let id = submit(
+            &http,
+            &t,
+            Api::OpenAi,
+            &mut lines.iter().cloned(),
+            "intent-lost",
+        )
+        .await
+        .unwrap();
         assert_eq!(
             find(&http, &t, Api::OpenAi, "intent-lost").await.unwrap(),
             Some(id.clone())
@@ -228,7 +236,7 @@ fn a_lost_batch_is_found_by_its_intent_and_cancelling_stops_what_has_not_run() {
 
         let t = target(&s, "anthropic", "claude-sonnet-4-5");
         let (ids, lines) = cells(&t, Api::Anthropic, 3);
-        let id = submit(&http, &t, Api::Anthropic, &lines, "i")
+        let id = submit(&http, &t, Api::Anthropic, &mut lines.iter().cloned(), "i")
             .await
             .unwrap();
         cancel(&http, &t, Api::Anthropic, &id).await.unwrap();
@@ -242,9 +250,15 @@ fn a_lost_batch_is_found_by_its_intent_and_cancelling_stops_what_has_not_run() {
         // Gemini keeps the intent as the batch's display name.
         let t = target(&s, "gemini", "gemini-2.5-flash");
         let (_, lines) = cells(&t, Api::Gemini, 2);
-        let id = submit(&http, &t, Api::Gemini, &lines, "intent-g")
-            .await
-            .unwrap();
+        let id = submit(
+            &http,
+            &t,
+            Api::Gemini,
+            &mut lines.iter().cloned(),
+            "intent-g",
+        )
+        .await
+        .unwrap();
         assert_eq!(
             find(&http, &t, Api::Gemini, "intent-g").await.unwrap(),
             Some(id.clone())
@@ -265,7 +279,9 @@ fn limits_refuse_a_batch_in_each_providers_own_way() {
         // OpenAI takes the file, then fails the batch at validation.
         let t = target(&s, "openai", "gpt-4o-mini");
         let (_, lines) = cells(&t, Api::OpenAi, 5);
-        let id = submit(&http, &t, Api::OpenAi, &lines, "big").await.unwrap();
+        let id = submit(&http, &t, Api::OpenAi, &mut lines.iter().cloned(), "big")
+            .await
+            .unwrap();
         let st = ended(&http, &t, Api::OpenAi, &id).await;
         match st.state {
             State::Failed(errors) => assert_eq!(errors[0].0, "too_many_tasks"),
@@ -274,14 +290,14 @@ fn limits_refuse_a_batch_in_each_providers_own_way() {
         // Anthropic refuses it at once.
         let t = target(&s, "anthropic", "claude-sonnet-4-5");
         let (_, lines) = cells(&t, Api::Anthropic, 5);
-        let e = submit(&http, &t, Api::Anthropic, &lines, "big")
+        let e = submit(&http, &t, Api::Anthropic, &mut lines.iter().cloned(), "big")
             .await
             .unwrap_err();
         assert_eq!((e.kind, e.status), (ErrorKind::BadRequest, Some(400)));
         // So does Gemini, as a payload too large.
         let t = target(&s, "gemini", "gemini-2.5-flash");
         let (_, lines) = cells(&t, Api::Gemini, 5);
-        let e = submit(&http, &t, Api::Gemini, &lines, "big")
+        let e = submit(&http, &t, Api::Gemini, &mut lines.iter().cloned(), "big")
             .await
             .unwrap_err();
         assert_eq!((e.kind, e.status), (ErrorKind::BadRequest, Some(400)));
@@ -354,19 +370,14 @@ fn job_of(t: &Target, n: u32) -> job::JobFile {
     }
 }
 
-fn lines_for<'a>(t: &'a Target, api: Api) -> impl Fn(&[job::CellRef]) -> Vec<String> + 'a {
-    move |cells| {
-        cells
-            .iter()
-            .map(|c| {
-                line_text(
-                    api,
-                    &c.custom_id,
-                    t,
-                    &request(&t.model, c.prompt as usize + 1),
-                )
-            })
-            .collect()
+fn lines_for<'a>(t: &'a Target, api: Api) -> impl Fn(&job::CellRef) -> String + 'a {
+    move |c| {
+        line_text(
+            api,
+            &c.custom_id,
+            t,
+            &request(&t.model, c.prompt as usize + 1),
+        )
     }
 }
 
@@ -432,7 +443,7 @@ fn a_batch_created_before_its_id_was_saved_is_found_not_paid_for_twice() {
             &http,
             &t,
             Api::OpenAi,
-            &lines(&j.batches[0].cells),
+            &mut j.batches[0].cells.iter().map(&lines),
             "run-0",
         ))
         .unwrap();

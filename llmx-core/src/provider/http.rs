@@ -322,6 +322,76 @@ impl HttpClient {
         Ok(body)
     }
 
+    /// `GET url` (authorised as the provider's chat requests are) and hand each line of the
+    /// body to `on` as it arrives: a large JSONL file is never held whole. A line past
+    /// `line_cap` bytes is an error.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn each_line(
+        &self,
+        url: &str,
+        creds: &Credentials,
+        auth: super::AuthStyle,
+        extra: &[(String, String)],
+        wire: &dyn WireDialect,
+        line_cap: usize,
+        on: &mut dyn FnMut(&[u8]) -> Result<(), ProviderError>,
+    ) -> Result<(), ProviderError> {
+        let parsed = guard(url, creds)?;
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("llmx/", env!("CARGO_PKG_VERSION"))),
+        );
+        for (k, v) in extra {
+            if let (Ok(n), Ok(v)) = (
+                HeaderName::from_bytes(k.as_bytes()),
+                HeaderValue::from_str(v),
+            ) {
+                headers.insert(n, v);
+            }
+        }
+        add_credentials(&mut headers, auth, creds)?;
+        let mut resp = self
+            .client
+            .get(parsed)
+            .headers(headers)
+            .send()
+            .await
+            .map_err(|e| transport_error(&e, url, creds))?;
+        let status = resp.status().as_u16();
+        if resp.status().is_redirection() {
+            return Err(redirect_error(status, resp.headers(), creds));
+        }
+        if !resp.status().is_success() {
+            let body = read_capped_within(resp, MAX_ERROR_BODY, ERROR_BODY_WAIT).await;
+            let mut e = wire.parse_error(status, &body);
+            e.status = Some(status);
+            return Err(e.scrubbed(&creds.secrets()));
+        }
+        let mut line: Vec<u8> = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| transport_error(&e, url, creds))?
+        {
+            let mut rest = &chunk[..];
+            while let Some(i) = memchr::memchr(b'\n', rest) {
+                line.extend_from_slice(&rest[..i]);
+                on(&line)?;
+                line.clear();
+                rest = &rest[i + 1..];
+            }
+            line.extend_from_slice(rest);
+            if line.len() > line_cap {
+                return Err(too_big(line_cap));
+            }
+        }
+        if !line.is_empty() {
+            on(&line)?;
+        }
+        Ok(())
+    }
+
     /// Download an image for a provider that takes no image URLs: a plain `GET` that carries
     /// no credential of any kind, follows at most five redirects (http and https only), and
     /// refuses a body over `cap` bytes. The caller bounds the time.

@@ -130,7 +130,8 @@ fn custom_id(plan: &Plan<'_>, c: &Cell) -> String {
 }
 
 /// Put the cells to run that no open batch holds into new batches, per model, split by the
-/// provider's documented limits (by count, and by the size of their lines).
+/// provider's documented limits (by count, and by the size of their lines) and at most
+/// [`job::MOST_CELLS`] each.
 fn place(plan: &Plan<'_>, apis: &[Api], cells: &[Cell], job: &mut JobFile, skip: &HashSet<u32>) {
     let open: HashSet<String> = job
         .open_batches()
@@ -155,7 +156,11 @@ fn place(plan: &Plan<'_>, apis: &[Api], cells: &[Cell], job: &mut JobFile, skip:
             .iter()
             .map(|r| line(plan, *api, target, r).len())
             .collect();
-        for range in job::split(&sizes, api.limits()) {
+        let limits = job::Limits {
+            requests: api.limits().requests.min(job::MOST_CELLS),
+            ..api.limits()
+        };
+        for range in job::split(&sizes, limits) {
             let n = job.batches.len();
             job.batches.push(Batch {
                 model: m as u32,
@@ -185,7 +190,8 @@ struct Out<'a> {
     start: Instant,
     index: HashMap<String, usize>,
     order: &'a [Cell],
-    written: HashSet<String>,
+    /// By index into `order`: written by this run.
+    written: Vec<bool>,
     stopped: Option<Stop>,
 }
 
@@ -201,9 +207,10 @@ impl Out<'_> {
         let Some(&i) = self.index.get(custom_id) else {
             return;
         };
-        if !self.written.insert(custom_id.to_string()) || self.stopped.is_some() {
+        if self.written[i] || self.stopped.is_some() {
             return;
         }
+        self.written[i] = true;
         let job = plan.job(&self.order[i]);
         let r = JobResult::batched(i, &job, started, outcome);
         if let Err(e) = self
@@ -246,7 +253,7 @@ pub(super) async fn execute(
             .map(|(i, c)| (custom_id(plan, c), i))
             .collect(),
         order,
-        written: HashSet::new(),
+        written: vec![false; order.len()],
         stopped: None,
     };
     if s.display.progress && !order.is_empty() && !spec.no_wait {
@@ -377,10 +384,8 @@ async fn create(
             continue;
         }
         let target = &plan.templates[m].links[0].target;
-        let lines = |cells: &[CellRef]| -> Vec<String> {
-            cells.iter().map(|c| line(plan, *api, target, c)).collect()
-        };
-        let failed = job::create(engine.http(), target, *api, job, path, m as u32, &lines)
+        let line = |c: &CellRef| line(plan, *api, target, c);
+        let failed = job::create(engine.http(), target, *api, job, path, m as u32, &line)
             .await
             .map_err(save_err)?;
         for (i, e) in &failed {
