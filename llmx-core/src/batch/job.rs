@@ -112,9 +112,9 @@ impl JobFile {
     /// Replace the file whole (a temporary file renamed into place).
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let mut f = crate::file::PendingFile::create(path)?;
-        // One line: written again on every change, it stays small and quick to write.
-        let text = serde_json::to_vec(self).map_err(std::io::Error::other)?;
-        f.write_all(&text)?;
+        // One line, written straight into the file: written again on every change, it stays
+        // small and quick to write, and is never held whole as text.
+        serde_json::to_writer(&mut f, self).map_err(std::io::Error::other)?;
         f.write_all(b"\n")?;
         f.commit()
     }
