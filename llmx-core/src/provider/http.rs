@@ -281,20 +281,7 @@ impl HttpClient {
         cap: usize,
     ) -> Result<Vec<u8>, ProviderError> {
         let parsed = guard(url, creds)?;
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            USER_AGENT,
-            HeaderValue::from_static(concat!("llmx/", env!("CARGO_PKG_VERSION"))),
-        );
-        for (k, v) in extra {
-            if let (Ok(n), Ok(v)) = (
-                HeaderName::from_bytes(k.as_bytes()),
-                HeaderValue::from_str(v),
-            ) {
-                headers.insert(n, v);
-            }
-        }
-        add_credentials(&mut headers, auth, creds)?;
+        let headers = batch_headers(auth, extra, creds)?;
         let mut req = self.client.request(method, parsed).headers(headers);
         if let Some((content_type, bytes)) = body {
             req = req.header(CONTENT_TYPE, content_type).body(bytes);
@@ -308,12 +295,7 @@ impl HttpClient {
             return Err(redirect_error(status, resp.headers(), creds));
         }
         if !resp.status().is_success() {
-            let hint = retry_hint(resp.headers(), SystemTime::now());
-            let body = read_capped_within(resp, MAX_ERROR_BODY, ERROR_BODY_WAIT).await;
-            let mut e = wire.parse_error(status, &body);
-            e.status = Some(status);
-            e.retry_after = hint.or(e.retry_after);
-            return Err(e.scrubbed(&creds.secrets()));
+            return Err(refused(resp, wire, creds).await);
         }
         let body = read_capped(resp, cap.saturating_add(1)).await;
         if body.len() > cap {
@@ -337,20 +319,7 @@ impl HttpClient {
         on: &mut dyn FnMut(&[u8]) -> Result<(), ProviderError>,
     ) -> Result<(), ProviderError> {
         let parsed = guard(url, creds)?;
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            USER_AGENT,
-            HeaderValue::from_static(concat!("llmx/", env!("CARGO_PKG_VERSION"))),
-        );
-        for (k, v) in extra {
-            if let (Ok(n), Ok(v)) = (
-                HeaderName::from_bytes(k.as_bytes()),
-                HeaderValue::from_str(v),
-            ) {
-                headers.insert(n, v);
-            }
-        }
-        add_credentials(&mut headers, auth, creds)?;
+        let headers = batch_headers(auth, extra, creds)?;
         let mut resp = self
             .client
             .get(parsed)
@@ -363,10 +332,7 @@ impl HttpClient {
             return Err(redirect_error(status, resp.headers(), creds));
         }
         if !resp.status().is_success() {
-            let body = read_capped_within(resp, MAX_ERROR_BODY, ERROR_BODY_WAIT).await;
-            let mut e = wire.parse_error(status, &body);
-            e.status = Some(status);
-            return Err(e.scrubbed(&creds.secrets()));
+            return Err(refused(resp, wire, creds).await);
         }
         let mut line: Vec<u8> = Vec::new();
         while let Some(chunk) = resp
@@ -511,6 +477,46 @@ pub(crate) fn is_loopback(u: &reqwest::Url) -> bool {
         Some(url::Host::Domain(d)) => d.trim_end_matches('.').eq_ignore_ascii_case("localhost"),
         None => false,
     }
+}
+
+/// The headers of a request to a provider's other endpoints (files, batches): llmx's agent,
+/// the provider's own headers, the credentials.
+fn batch_headers(
+    auth: super::AuthStyle,
+    extra: &[(String, String)],
+    creds: &Credentials,
+) -> Result<HeaderMap, ProviderError> {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        USER_AGENT,
+        HeaderValue::from_static(concat!("llmx/", env!("CARGO_PKG_VERSION"))),
+    );
+    for (k, v) in extra {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(v),
+        ) {
+            headers.insert(n, v);
+        }
+    }
+    add_credentials(&mut headers, auth, creds)?;
+    Ok(headers)
+}
+
+/// A non-2xx answer as a typed error: the dialect's reading of its (bounded) body, its status
+/// and any wait it asked for, secrets scrubbed.
+async fn refused(
+    resp: reqwest::Response,
+    wire: &dyn WireDialect,
+    creds: &Credentials,
+) -> ProviderError {
+    let status = resp.status().as_u16();
+    let hint = retry_hint(resp.headers(), SystemTime::now());
+    let body = read_capped_within(resp, MAX_ERROR_BODY, ERROR_BODY_WAIT).await;
+    let mut e = wire.parse_error(status, &body);
+    e.status = Some(status);
+    e.retry_after = hint.or(e.retry_after);
+    e.scrubbed(&creds.secrets())
 }
 
 /// Whether a request to `url` may carry `creds`: anything secret goes over https, or over
