@@ -34,6 +34,7 @@ use crate::sink::bench::{BenchBar, BenchWriter, Lent, RowsTo};
 mod batched;
 
 pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
+    refuse_live_resume_of_open_batches(&s)?;
     let prompts = llmx_core::bench::prompts::load(&s.inputs, &mut read_all_stdin)?;
     if s.inspect.dry_run {
         return dry_run(ctx, &s, &prompts);
@@ -814,6 +815,27 @@ impl JobSource for Source<'_> {
         if r.index < self.warmups {
             self.warm_done += 1;
         }
+    }
+}
+
+/// A live `--resume` of a file whose batches still run at the providers would send their cells
+/// again and pay twice: refused, with the command that waits for them instead.
+fn refuse_live_resume_of_open_batches(s: &BenchSettings) -> Result<(), Error> {
+    let (None, Some(rows)) = (&s.batch, &s.resume) else {
+        return Ok(());
+    };
+    let mut path = rows.clone().into_os_string();
+    path.push(".batch.json");
+    let path = PathBuf::from(path);
+    match llmx_core::batch::job::JobFile::load(&path) {
+        Ok(job) if job.open_batches().next().is_some() => Err(Error::BatchJobFile {
+            path,
+            problem: format!(
+                "its batches still run at the providers; resuming live would send their cells again: add --batch ({})",
+                batch_resume_command(s, rows)
+            ),
+        }),
+        _ => Ok(()),
     }
 }
 

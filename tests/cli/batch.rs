@@ -520,3 +520,36 @@ fn status_shows_each_batch_and_cancel_stops_them_with_cancelled_rows_on_resume()
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     assert!(bad.stderr.contains("does not exist"), "{}", bad.stderr);
 }
+
+#[test]
+fn a_live_resume_of_a_file_whose_batches_still_run_is_refused() {
+    let w = World::with_server(json!({"batch": {"finish_ms": 5000}}));
+    set(&w);
+    let out = w.run(&[
+        "bench",
+        "--batch",
+        "--no-wait",
+        "-m",
+        "openai/gpt-4o-mini",
+        "set.jsonl",
+        "-o",
+        "out.csv",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let live = w.run(&[
+        "bench",
+        "-m",
+        "openai/gpt-4o-mini",
+        "set.jsonl",
+        "--resume",
+        "out.csv",
+    ]);
+    assert_eq!(live.code, 2, "{}", live.stderr);
+    assert!(live.stderr.contains("add --batch"), "{}", live.stderr);
+    assert!(
+        !w.requests()
+            .iter()
+            .any(|q| q.path == "/v1/chat/completions"),
+        "a live request went out"
+    );
+}
