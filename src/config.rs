@@ -102,6 +102,9 @@ pub struct ProviderConfig {
     /// It speaks OpenAI's Responses wire too: `llmx serve` sends a Responses client's request
     /// to it as it came (OpenAI-dialect providers only).
     pub responses: Option<bool>,
+    /// It serves its dialect's Batch API (OpenAI's files and batches, Anthropic's message
+    /// batches): `bench --batch` may use it.
+    pub batch: Option<bool>,
 }
 
 /// A loaded config file.
@@ -344,6 +347,9 @@ impl Config {
             }
             if let Some(k) = &pc.api_key {
                 p.config_key = Some(Secret::new(k.trim()));
+            }
+            if let Some(b) = pc.batch {
+                p.batch = b;
             }
             if let Some(r) = pc.responses {
                 if r && p.dialect != Dialect::OpenAi {

@@ -553,3 +553,51 @@ fn a_live_resume_of_a_file_whose_batches_still_run_is_refused() {
         "a live request went out"
     );
 }
+
+#[test]
+fn groq_and_config_rows_marked_batch_use_openais_batch_endpoints() {
+    let mut w = World::with_server(json!({"batch": {"finish_ms": 60}}));
+    set(&w);
+    let url = w.requests_url();
+    w.set("LLMX_GROQ_BASE_URL", &format!("{url}/v1"));
+    w.set("GROQ_API_KEY", "gsk-test-key-0123456789");
+    w.config(&format!(
+        "[providers.mybox]\ndialect = \"openai\"\nbase_url = \"{url}/v1\"\nbatch = true\n\n\
+         [providers.plainbox]\ndialect = \"openai\"\nbase_url = \"{url}/v1\"\n"
+    ));
+    let out = w.run(&[
+        "bench",
+        "--batch",
+        "-m",
+        "groq/llama-3.3-70b-versatile,mybox/qwen",
+        "set.jsonl",
+        "-o",
+        "out.csv",
+        "--poll-interval",
+        "0.1",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let r = rows(&w, "out.csv");
+    assert_eq!(r.len(), 6);
+    assert!(
+        r.iter()
+            .all(|x| x["error"].is_empty() && x["batch"] == "true"),
+        "{r:?}"
+    );
+    // A row not marked is refused by name.
+    let no = w.run(&[
+        "bench",
+        "--batch",
+        "-m",
+        "plainbox/qwen",
+        "set.jsonl",
+        "-o",
+        "o2.csv",
+    ]);
+    assert_eq!(no.code, 2, "{}", no.stderr);
+    assert!(
+        no.stderr.contains("`plainbox/qwen` has no Batch API"),
+        "{}",
+        no.stderr
+    );
+}

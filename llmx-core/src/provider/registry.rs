@@ -220,12 +220,17 @@ const BUILTIN: &[Row] = &[
             true,
         )
     },
-    compat(
-        "groq",
-        "https://api.groq.com/openai/v1",
-        &["GROQ_API_KEY"],
-        true,
-    ),
+    // Groq serves OpenAI's files and batches under its base URL (its cookbook's batch
+    // tutorial and groq-python's `batches` and `files` resources).
+    Row {
+        batch: true,
+        ..compat(
+            "groq",
+            "https://api.groq.com/openai/v1",
+            &["GROQ_API_KEY"],
+            true,
+        )
+    },
     compat("xai", "https://api.x.ai/v1", &["XAI_API_KEY"], true),
     compat(
         "together",
