@@ -12,11 +12,12 @@ use serde_json::{json, Value};
 use crate::serve::{assert_token_never_upstream, Serve, MODELS};
 use crate::support::World;
 
-/// Run `tests/sdk/SCRIPT BASE TOKEN` (no provider env of the caller's); what it printed.
-fn run_script(python: &str, script: &str, base: &str) -> Value {
+/// Run `tests/sdk/SCRIPT ARGS...` (no provider env of the caller's); what it printed.
+fn run_script(python: &str, script: &str, args: &[&str]) -> Value {
     let path = format!("{}/tests/sdk/{script}", env!("CARGO_MANIFEST_DIR"));
     let out = Command::new(python)
-        .args([path.as_str(), base, super::serve::TOKEN])
+        .arg(&path)
+        .args(args)
         .env_remove("OPENAI_API_KEY")
         .env_remove("OPENAI_BASE_URL")
         .env_remove("ANTHROPIC_API_KEY")
@@ -70,7 +71,7 @@ fn the_openai_python_sdk_gets_what_it_expects() {
     let v = run_script(
         &python,
         "openai_client.py",
-        &format!("http://{}/v1", s.addr),
+        &[&format!("http://{}/v1", s.addr), super::serve::TOKEN],
     );
 
     for (model, id) in MODELS {
@@ -209,7 +210,7 @@ fn the_anthropic_python_sdk_gets_what_it_expects() {
     let v = run_script(
         &python,
         "anthropic_client.py",
-        &format!("http://{}", s.addr),
+        &[&format!("http://{}", s.addr), super::serve::TOKEN],
     );
     for (model, id) in MODELS {
         let m = &v[model];
@@ -294,7 +295,7 @@ fn the_openai_python_sdk_responses_api_gets_what_it_expects() {
     let v = run_script(
         &python,
         "responses_client.py",
-        &format!("http://{}/v1", s.addr),
+        &[&format!("http://{}/v1", s.addr), super::serve::TOKEN],
     );
     let order = [
         "response.created",
@@ -660,22 +661,13 @@ fn recorded_provider_answers_replayed_through_the_server_reach_the_sdk_unchanged
     let s = Serve::start(&mut w, &["--retries", "0"]);
     let list = w.dir.path().join("cases.json");
     std::fs::write(&list, Value::Array(asked).to_string()).unwrap();
-    let script = format!("{}/tests/sdk/replay_client.py", env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(&python)
-        .args([
-            script.as_str(),
-            &format!("http://{}", s.addr),
-            super::serve::TOKEN,
-        ])
-        .arg(&list)
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let base = format!("http://{}", s.addr);
+    let list = list.display().to_string();
+    let got = run_script(
+        &python,
+        "replay_client.py",
+        &[&base, super::serve::TOKEN, &list],
     );
-    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
     let requests = w.requests();
     for (i, (wire, _, name)) in cases.iter().enumerate() {
         let want = recorded_answer(wire, &recs[i]["response"]);
@@ -717,17 +709,11 @@ fn the_mock_servers_batch_apis_are_what_the_official_sdks_parse() {
     }
     let w = World::with_server(json!({"batch": {"finish_ms": 150, "error_every": 3,
         "expire_every": 5, "max_requests": 50}}));
-    let path = format!("{}/tests/sdk/batch_client.py", env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(&python)
-        .args([path.as_str(), &w.requests_url(), "sk-not-a-real-key"])
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = run_script(
+        &python,
+        "batch_client.py",
+        &[&w.requests_url(), "sk-not-a-real-key"],
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     // Of six requests: the 3rd and 6th fail with their own 400, the 5th expires.
     let o = &v["openai"];
     assert_eq!(o["file"]["purpose"], "batch");
