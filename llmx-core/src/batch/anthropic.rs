@@ -96,18 +96,7 @@ pub(super) async fn status(
     target: &Target,
     id: &str,
 ) -> Result<Status, ProviderError> {
-    let b = parse(
-        &send(
-            http,
-            target,
-            Method::GET,
-            &url(target, &format!("/{id}")),
-            None,
-            1 << 20,
-        )
-        .await?,
-    )?;
-    Ok(status_of(&b))
+    on_batch(http, target, Method::GET, &format!("/{id}")).await
 }
 
 pub(super) async fn cancel(
@@ -115,17 +104,17 @@ pub(super) async fn cancel(
     target: &Target,
     id: &str,
 ) -> Result<Status, ProviderError> {
-    let b = parse(
-        &send(
-            http,
-            target,
-            Method::POST,
-            &url(target, &format!("/{id}/cancel")),
-            None,
-            1 << 20,
-        )
-        .await?,
-    )?;
+    on_batch(http, target, Method::POST, &format!("/{id}/cancel")).await
+}
+
+/// `method` to a batch's `path` (under `/v1/messages/batches`); the batch as it then stands.
+async fn on_batch(
+    http: &HttpClient,
+    target: &Target,
+    method: Method,
+    path: &str,
+) -> Result<Status, ProviderError> {
+    let b = parse(&send(http, target, method, &url(target, path), None, 1 << 20).await?)?;
     Ok(status_of(&b))
 }
 
