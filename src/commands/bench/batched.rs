@@ -53,7 +53,7 @@ fn apis(plan: &Plan<'_>) -> Result<Vec<Api>, Error> {
     }
     if !none.is_empty() {
         return Err(Error::BatchWith(format!(
-            "{} {} no Batch API llmx can use (OpenAI, Anthropic and Gemini have one); run {} without --batch",
+            "{} {} no Batch API llmx can use (OpenAI, Anthropic, Gemini and Groq have one, and config rows with `batch = true`); run {} without --batch",
             none.join(", "),
             if none.len() == 1 { "has" } else { "have" },
             if none.len() == 1 { "it" } else { "them" },
