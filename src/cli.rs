@@ -55,6 +55,8 @@ pub(crate) mod examples {
   llmx bench -m gpt,claude set.jsonl -o report.html          # rows in report.csv
   llmx bench -m gpt,claude set.jsonl --resume results.csv    # run what is missing or failed
   llmx bench -m mock/a,mock/b prompts.csv --shard 1/2 -o part1.csv
+  llmx bench --batch -m gpt,claude set.jsonl -o batch.csv     # at the providers, half price
+  llmx bench --batch --resume batch.csv                      # collect it, here or elsewhere
 
 Prompts: .txt/.md files (one prompt each, id = file stem), directories of them, .jsonl (id,
 prompt, optional system and expect per line), .csv (header with id and prompt, optional system
@@ -562,7 +564,8 @@ pub struct BenchArgs {
     /// Complete the run in FILE: run its missing and failed cells, one row per cell.
     ///
     /// Rows without an error are kept; a report written beside FILE is rewritten from the
-    /// whole file.
+    /// whole file. With --batch, the prompts, models and request may be left out: they are
+    /// read from the job file FILE.batch.json.
     #[arg(long, value_name = "FILE", help_heading = heading::OUTPUT)]
     pub resume: Option<PathBuf>,
 

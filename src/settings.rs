@@ -759,6 +759,9 @@ pub struct BenchSettings {
     pub csv_safe: bool,
     /// `--batch`: through the providers' Batch APIs.
     pub batch: Option<BatchSpec>,
+    /// `--batch --resume FILE` with no prompt files: the prompts, models, repeats and
+    /// request are the job file's (`inputs` and `run.models` are empty).
+    pub grid_from_job: bool,
 }
 
 /// How a batched run submits and waits.
@@ -825,7 +828,13 @@ impl BenchSettings {
             }
             other => other,
         };
-        let inputs = if !prompts.is_empty() {
+        // `--batch --resume FILE` with no prompt files: the grid and the request are the job
+        // file's, and stdin is never read.
+        let from_job = batch && resume.is_some() && prompts.is_empty();
+        if from_job {
+            refuse_grid_flags(&models, &request)?;
+        }
+        let inputs = if !prompts.is_empty() || from_job {
             prompts
         } else if facts.stdin_is_data {
             vec!["-".to_string()]
@@ -843,8 +852,18 @@ impl BenchSettings {
             },
             (None, None) => BenchFormat::Csv,
         };
-        let (models, concurrency) = models_and_concurrency(models, concurrency, env, d)?;
-        let (request, inspect) = request_spec(request, env, d)?;
+        let (models, concurrency) = if from_job {
+            (Vec::new(), concurrency)
+        } else {
+            models_and_concurrency(models, concurrency, env, d)?
+        };
+        let (mut request, inspect) = request_spec(request, env, d)?;
+        if from_job {
+            // The job file's request, not the config's defaults.
+            request.system = None;
+            request.temperature = None;
+            request.max_tokens = None;
+        }
         let mut reads = request_inputs(&request, env);
         reads.extend(
             inputs_given
@@ -895,7 +914,28 @@ impl BenchSettings {
             inspect,
             csv_safe,
             batch,
+            grid_from_job: from_job,
         })
+    }
+}
+
+/// A batched resume with no prompt files takes its grid and request from the job file: flags
+/// that would make another grid or request are refused rather than ignored.
+fn refuse_grid_flags(models: &[String], r: &crate::cli::RequestArgs) -> Result<(), Error> {
+    let given = [
+        ("-m", !models.is_empty()),
+        ("--system", r.system.is_some()),
+        ("--image", !r.images.is_empty()),
+        ("--tools", r.tools.is_some()),
+        ("--temperature", r.temperature.is_some()),
+        ("--max-tokens", r.max_tokens.is_some()),
+        ("--no-stream", r.no_stream),
+    ];
+    match given.iter().find(|(_, g)| *g) {
+        Some((flag, _)) => Err(Error::BatchWith(format!(
+            "{flag} with --resume and no prompt files: the prompts, models and request come from the job file; leave {flag} out, or pass the prompt files too"
+        ))),
+        None => Ok(()),
     }
 }
 

@@ -33,15 +33,21 @@ use crate::sink::bench::{BenchBar, BenchWriter, Lent, RowsTo};
 
 mod batched;
 
-pub fn run(ctx: &Context, s: BenchSettings) -> Result<Exit, Error> {
+pub fn run(ctx: &Context, mut s: BenchSettings) -> Result<Exit, Error> {
     refuse_live_resume_of_open_batches(&s)?;
-    let prompts = llmx_core::bench::prompts::load(&s.inputs, &mut read_all_stdin)?;
+    let (prompts, job) = if s.grid_from_job {
+        let (prompts, job) = batched::grid_of_job(&mut s)?;
+        (prompts, Some(job))
+    } else {
+        let prompts = llmx_core::bench::prompts::load(&s.inputs, &mut read_all_stdin)?;
+        (prompts, None)
+    };
     if s.inspect.dry_run {
         return dry_run(ctx, &s, &prompts);
     }
     let engine = ctx.engine(s.run.request.connect_timeout, s.inspect.verbose)?;
     let runtime = super::runtime()?;
-    let plan = runtime.block_on(Plan::new(ctx, engine, &s, &prompts));
+    let plan = runtime.block_on(Plan::new(ctx, engine, &s, &prompts, job.as_ref()));
     crate::error::note_keyring(ctx.keys.store_usable());
     let plan = plan?;
     let mut rows = Rows::open(&s, &plan, &prompts)?;
@@ -252,13 +258,19 @@ struct Plan<'p> {
 }
 
 impl<'p> Plan<'p> {
+    /// `job`: a batched resume's job file, whose grid and request the run is (the prompts
+    /// and `s` were made from it).
     async fn new(
         ctx: &Context,
         engine: &Engine,
         s: &BenchSettings,
         prompts: &'p [Prompt],
+        job: Option<&llmx_core::batch::job::JobFile>,
     ) -> Result<Plan<'p>, Error> {
-        let mut base = pipeline::chat_request(&s.run.request, String::new())?;
+        let mut base = match job.and_then(|j| j.grid.request.as_ref()) {
+            Some(r) => r.request(),
+            None => pipeline::chat_request(&s.run.request, String::new())?,
+        };
         let latency = ctx.paths.latency_file();
         let mut templates = pipeline::plan(engine, &s.run, &base, latency.as_deref())?;
         // Image URLs downloaded once go into the base, so every prompt's request has them.
@@ -271,6 +283,12 @@ impl<'p> Plan<'p> {
         .await;
         if let Some(e) = pipeline::nothing_can_run(&templates) {
             return Err(e.into());
+        }
+        if let Some(job) = job {
+            // Planned by `provider/model`, labelled as the run was.
+            for (t, m) in templates.iter_mut().zip(&job.grid.models) {
+                t.label = m.label.clone();
+            }
         }
         let labels: Vec<String> = templates.iter().map(|j| j.label.clone()).collect();
         if let Some(twice) = labels
@@ -285,7 +303,10 @@ impl<'p> Plan<'p> {
             models: labels.len() as u32,
             repeats: s.repeat,
         };
-        let run_id = run_id(s, prompts, &labels, &base);
+        let run_id = match job {
+            Some(j) => j.run_id.clone(),
+            None => run_id(s, prompts, &labels, &base),
+        };
         Ok(Plan {
             prompts,
             base,
@@ -839,14 +860,26 @@ fn refuse_live_resume_of_open_batches(s: &BenchSettings) -> Result<(), Error> {
     }
 }
 
-/// The command that collects a batched run's rows: the same grid, `--batch --resume FILE`.
+/// The command that collects a batched run's rows: `--batch --resume FILE` (the grid is in the
+/// job file).
 fn batch_resume_command(s: &BenchSettings, rows: &Path) -> String {
-    let cmd = resume_command(&s.argv, rows, s.inputs.iter().any(|i| i == "-"));
-    if cmd.contains("--batch") {
-        cmd
-    } else {
-        cmd.replacen("bench", "bench --batch", 1)
+    // The job file holds the grid and the request: the rows file is all a resume needs.
+    let prog = s.argv.first().map_or("llmx", String::as_str);
+    let mut out = vec![
+        prog.to_string(),
+        "bench".into(),
+        "--batch".into(),
+        "--resume".into(),
+        rows.display().to_string(),
+    ];
+    if let Some(r) = s.report.as_ref().or(s.summary.as_ref()) {
+        out.push("--summary".into());
+        out.push(r.display().to_string());
     }
+    out.iter()
+        .map(|a| shell_quote(a))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The run's identity: what makes its rows comparable (not the order, the shard, `-j`, the

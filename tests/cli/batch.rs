@@ -300,6 +300,134 @@ fn no_wait_then_resume_from_a_fresh_process_writes_every_row_once() {
     assert_eq!(creates, 3);
 }
 
+/// Each batched line as the mock received it: `custom_id` and body (OpenAI and Anthropic).
+fn lines_by_id(requests: &[llmx_mock::Recorded]) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for r in requests {
+        if r.path == "/v1/files" {
+            let text = String::from_utf8_lossy(&r.body).into_owned();
+            for line in text.lines().filter(|l| l.starts_with('{')) {
+                let v: Value = serde_json::from_str(line).unwrap();
+                out.push((
+                    v["custom_id"].as_str().unwrap().to_string(),
+                    v["body"].clone(),
+                ));
+            }
+        } else if r.path == "/v1/messages/batches" && r.method == "POST" {
+            for q in r.json()["requests"].as_array().unwrap() {
+                out.push((
+                    q["custom_id"].as_str().unwrap().to_string(),
+                    q["params"].clone(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_resume_needs_only_the_rows_and_job_file_and_resends_failed_cells_as_they_were() {
+    let w = World::with_server(json!({"batch": {"finish_ms": 100, "error_every": 4}}));
+    set(&w);
+    w.write(
+        "tools.json",
+        r#"[{"name": "lookup", "description": "Find a word.", "parameters": {"type": "object", "properties": {"q": {"type": "string"}}}}]"#,
+    );
+    let out = w.run(&[
+        "bench",
+        "--batch",
+        "--no-wait",
+        "-m",
+        "openai/gpt-4o-mini,anthropic/claude-sonnet-4-5",
+        "set.jsonl",
+        "--repeat",
+        "2",
+        "--system",
+        "Be terse.",
+        "--temperature",
+        "0.3",
+        "--max-tokens",
+        "50",
+        "--tools",
+        "tools.json",
+        "--tool-choice",
+        "auto",
+        "-o",
+        "out.csv",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // What to run next names the rows file only.
+    assert!(
+        out.stderr.contains("llmx bench --batch --resume out.csv"),
+        "{}",
+        out.stderr
+    );
+    let first: HashMap<String, Value> = lines_by_id(&w.requests()).into_iter().collect();
+    assert_eq!(first.len(), 12);
+    // Another machine: the rows and the job file only, in another directory; no prompt
+    // files, no tools file, and stdin holding another grid that must not be read.
+    std::fs::create_dir(w.path("elsewhere")).unwrap();
+    for f in ["out.csv", "out.csv.batch.json"] {
+        std::fs::rename(w.path(f), w.path(&format!("elsewhere/{f}"))).unwrap();
+    }
+    std::fs::remove_file(w.path("set.jsonl")).unwrap();
+    std::fs::remove_file(w.path("tools.json")).unwrap();
+    let resume = [
+        "bench",
+        "--batch",
+        "--resume",
+        "elsewhere/out.csv",
+        "--poll-interval",
+        "0.1",
+    ];
+    let again = w.run_stdin(
+        &resume,
+        Some(b"{\"id\": \"other\", \"prompt\": \"Not this.\"}\n"),
+    );
+    assert_eq!(again.code, 1, "some cells failed: {}", again.stderr);
+    let r = rows(&w, "elsewhere/out.csv");
+    assert_eq!(r.len(), 12, "{}", again.stderr);
+    assert!(r.iter().all(|x| x["prompt_id"] != "other"));
+    let failed = r.iter().filter(|x| !x["error_kind"].is_empty()).count();
+    assert!(failed > 0 && failed < 12, "{failed}");
+    // The failed cells go again, each with the very body first sent for it (rebuilt from
+    // the job file), and the file ends with one row per cell.
+    let before = w.requests().len();
+    let third = w.run(&resume);
+    assert!(third.code == 0 || third.code == 1, "{}", third.stderr);
+    let resent = lines_by_id(&w.requests()[before..]);
+    assert_eq!(resent.len(), failed);
+    for (id, body) in &resent {
+        assert_eq!(Some(body), first.get(id), "{id}");
+    }
+    assert_eq!(rows(&w, "elsewhere/out.csv").len(), 12);
+    // Flags that would make another grid or request are refused, not ignored.
+    let refused = w.run(&[
+        "bench",
+        "--batch",
+        "--resume",
+        "elsewhere/out.csv",
+        "--temperature",
+        "1",
+    ]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("--temperature"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("job file"), "{}", refused.stderr);
+    // A rows file without a job file says what it is missing.
+    w.write("live.csv", "");
+    let none = w.run(&["bench", "--batch", "--resume", "live.csv"]);
+    assert_eq!(none.code, 2, "{}", none.stderr);
+    assert!(
+        none.stderr.contains("live.csv.batch.json"),
+        "{}",
+        none.stderr
+    );
+}
+
 #[test]
 fn a_wait_killed_by_a_signal_loses_nothing_and_the_resume_reads_the_same_batches() {
     let w = World::with_server(json!({"batch": {"finish_ms": 1500}}));

@@ -13,6 +13,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::Api;
+use crate::provider::types::{Image, Inline, Message, Part, Role, Tool, ToolChoice};
+use crate::provider::ChatRequest;
 
 /// The job file's format version.
 pub const VERSION: u32 = 1;
@@ -32,11 +34,18 @@ pub struct Grid {
     pub prompts: Vec<GridPrompt>,
     pub models: Vec<GridModel>,
     pub repeat: u32,
+    /// What every prompt's request is made from (a resume with no prompt files given
+    /// resubmits failed cells from it). `None` in a file written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<GridRequest>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GridPrompt {
     pub id: String,
+    /// The prompt's text. `None` in a file written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<String>,
     /// The prompt's `expect` check as written.
@@ -51,6 +60,144 @@ pub struct GridModel {
     pub provider: String,
     /// The provider's model id.
     pub model: String,
+}
+
+/// The run's base request — what every cell's request is made from (the prompt's text and
+/// system prompt go into it) — in the job file's own terms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
+    /// Part of the run's identity (a batch line is always unstreamed).
+    pub stream: bool,
+    /// Each `{name, description?, parameters?}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<serde_json::Value>,
+    /// `auto`, `none`, `required` or a tool's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_choice: Option<String>,
+    /// The images before each prompt's text, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<GridImage>,
+}
+
+/// An image of the base request: its URL, its bytes, or both (a URL llmx fetched).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridImage {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    /// Base64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+}
+
+impl GridRequest {
+    /// The base request (its one message's parts other than text are the images).
+    pub fn of(base: &ChatRequest) -> GridRequest {
+        let images = base
+            .messages
+            .first()
+            .into_iter()
+            .flat_map(|m| &m.content)
+            .filter_map(|p| match p {
+                Part::Image(i) => Some(GridImage::of(i)),
+                _ => None,
+            })
+            .collect();
+        GridRequest {
+            system: base.system.clone(),
+            temperature: base.temperature,
+            max_tokens: base.max_tokens,
+            stream: base.stream,
+            tools: base
+                .tools
+                .iter()
+                .map(|t| {
+                    let mut o = t.head();
+                    if let Some(p) = &t.parameters {
+                        o.insert("parameters".into(), p.clone());
+                    }
+                    serde_json::Value::Object(o)
+                })
+                .collect(),
+            tool_choice: base.tool_choice.as_ref().map(ToString::to_string),
+            images,
+        }
+    }
+
+    /// The base request again, with an empty prompt text (each cell's goes in its place).
+    pub fn request(&self) -> ChatRequest {
+        let mut content: Vec<Part> = self.images.iter().filter_map(GridImage::part).collect();
+        content.push(Part::Text(String::new()));
+        let tools: Vec<Tool> = self
+            .tools
+            .iter()
+            .map(|t| Tool {
+                name: t["name"].as_str().unwrap_or("").to_string(),
+                description: t["description"].as_str().map(str::to_string),
+                parameters: Some(t["parameters"].clone()).filter(|p| !p.is_null()),
+            })
+            .collect();
+        let tool_choice = self.tool_choice.as_deref().map(|c| match c {
+            "auto" => ToolChoice::Auto,
+            "none" => ToolChoice::None,
+            "required" => ToolChoice::Required,
+            name => ToolChoice::Named(name.to_string()),
+        });
+        ChatRequest {
+            system: self.system.clone(),
+            messages: vec![Message {
+                role: Role::User,
+                content,
+            }],
+            temperature: self.temperature,
+            max_tokens: self.max_tokens,
+            stream: self.stream,
+            tools: tools.into(),
+            tool_choice,
+            ..ChatRequest::default()
+        }
+    }
+}
+
+impl GridImage {
+    fn of(i: &Image) -> GridImage {
+        let (url, inline) = match i {
+            Image::Url(u) => (Some(u.clone()), None),
+            Image::Inline(x) => (None, Some(x)),
+            Image::Fetched { url, inline } => (Some(url.clone()), Some(inline)),
+        };
+        GridImage {
+            url,
+            media_type: inline.map(|x| x.media_type.clone()),
+            data: inline.map(|x| x.data.clone()),
+        }
+    }
+
+    fn part(&self) -> Option<Part> {
+        let inline = match (&self.media_type, &self.data) {
+            (Some(t), Some(d)) => Some(Inline {
+                media_type: t.clone(),
+                bytes: d.len() / 4 * 3,
+                dims: crate::provider::image::decoded_dims(d),
+                data: d.clone(),
+            }),
+            _ => None,
+        };
+        let image = match (self.url.clone(), inline) {
+            (Some(url), Some(inline)) => Image::Fetched { url, inline },
+            (Some(url), None) => Image::Url(url),
+            (None, Some(inline)) => Image::Inline(inline),
+            (None, None) => return None,
+        };
+        Some(Part::Image(std::sync::Arc::new(image)))
+    }
 }
 
 /// One provider batch: its cells, and how far it got.
@@ -302,6 +449,7 @@ mod tests {
             grid: Grid {
                 prompts: vec![GridPrompt {
                     id: "p1".into(),
+                    text: Some("Capital of France?".into()),
                     system: Some("Be brief.".into()),
                     expect: Some("contains:Paris".into()),
                 }],
@@ -311,6 +459,7 @@ mod tests {
                     model: "gpt-4o-mini".into(),
                 }],
                 repeat: 2,
+                request: Some(GridRequest::of(&base())),
             },
             batches: vec![Batch {
                 model: 0,
@@ -323,6 +472,63 @@ mod tests {
                     repeat: 1,
                 }],
             }],
+        }
+    }
+
+    /// A base request with everything bench can put in one.
+    fn base() -> ChatRequest {
+        ChatRequest {
+            system: Some("Be brief.".into()),
+            messages: vec![Message {
+                role: Role::User,
+                content: vec![
+                    Part::image_url("https://example.com/a.png"),
+                    Part::image_inline("image/png", "iVBORw0KGgo="),
+                    Part::Image(std::sync::Arc::new(Image::Fetched {
+                        url: "https://example.com/b.jpg".into(),
+                        inline: Inline {
+                            media_type: "image/jpeg".into(),
+                            data: "/9j/4AAQ".into(),
+                            bytes: 6,
+                            dims: None,
+                        },
+                    })),
+                    Part::Text(String::new()),
+                ],
+            }],
+            temperature: Some(0.2),
+            max_tokens: Some(64),
+            stream: true,
+            tools: vec![
+                Tool {
+                    name: "lookup".into(),
+                    description: Some("Find a word.".into()),
+                    parameters: Some(serde_json::json!({"type": "object"})),
+                },
+                Tool {
+                    name: "now".into(),
+                    description: None,
+                    parameters: None,
+                },
+            ]
+            .into(),
+            tool_choice: Some(ToolChoice::Named("lookup".into())),
+            ..ChatRequest::default()
+        }
+    }
+
+    #[test]
+    fn the_base_request_comes_back_from_the_job_file_as_it_was() {
+        let b = base();
+        let kept: GridRequest =
+            serde_json::from_str(&serde_json::to_string(&GridRequest::of(&b)).unwrap()).unwrap();
+        assert_eq!(kept.request(), b);
+        for choice in [ToolChoice::Auto, ToolChoice::None, ToolChoice::Required] {
+            let b = ChatRequest {
+                tool_choice: Some(choice),
+                ..base()
+            };
+            assert_eq!(GridRequest::of(&b).request(), b);
         }
     }
 

@@ -343,6 +343,7 @@ fn job_of(t: &Target, n: u32) -> job::JobFile {
             prompts: (1..=n)
                 .map(|i| GridPrompt {
                     id: format!("p{i}"),
+                    text: None,
                     system: None,
                     expect: None,
                 })
@@ -353,6 +354,7 @@ fn job_of(t: &Target, n: u32) -> job::JobFile {
                 model: t.model.clone(),
             }],
             repeat: 1,
+            request: None,
         },
         batches: vec![Batch {
             model: 0,

@@ -91,6 +91,7 @@ fn job_file(s: &BenchSettings, spec: &BatchSpec, plan: &Plan<'_>) -> Result<JobF
             .iter()
             .map(|p| GridPrompt {
                 id: p.id.clone(),
+                text: Some(p.text.clone()),
                 system: p.system.clone(),
                 expect: p.expect.as_ref().map(|e| e.source()),
             })
@@ -105,6 +106,7 @@ fn job_file(s: &BenchSettings, spec: &BatchSpec, plan: &Plan<'_>) -> Result<JobF
             })
             .collect(),
         repeat: s.repeat,
+        request: Some(job::GridRequest::of(&plan.base)),
     };
     Ok(JobFile {
         version: job::VERSION,
@@ -118,6 +120,66 @@ fn job_file(s: &BenchSettings, spec: &BatchSpec, plan: &Plan<'_>) -> Result<JobF
         grid,
         batches: Vec::new(),
     })
+}
+
+/// `--batch --resume FILE` with no prompt files: the prompts from the job file beside FILE,
+/// and `s` made to run its models and repeats (the request is the job's; see [`Plan::new`]).
+pub(super) fn grid_of_job(
+    s: &mut BenchSettings,
+) -> Result<(Vec<llmx_core::bench::prompts::Prompt>, JobFile), Error> {
+    let spec = s
+        .batch
+        .as_ref()
+        .expect("a job's grid is only taken with --batch");
+    let path = spec.job_file.clone();
+    let bad = |problem: String| Error::BatchJobFile {
+        path: path.clone(),
+        problem,
+    };
+    if !path.exists() {
+        return Err(bad(
+            "there is none: only a batched run (`llmx bench --batch -o FILE`) leaves one; to resume a live run, pass its prompt files and models without --batch".into(),
+        ));
+    }
+    let job = JobFile::load(&path).map_err(|e| bad(e.to_string()))?;
+    let old = || {
+        bad("it was written before job files kept the prompts: pass the run's prompt files, models and flags as before".into())
+    };
+    if job.grid.request.is_none() {
+        return Err(old());
+    }
+    let mut prompts = Vec::with_capacity(job.grid.prompts.len());
+    for p in &job.grid.prompts {
+        let expect = match &p.expect {
+            Some(src) => Some(llmx_core::bench::expect::Expect::parse(src).map_err(|e| {
+                bad(format!(
+                    "prompt `{}` has a check llmx cannot read: {e}",
+                    p.id
+                ))
+            })?),
+            None => None,
+        };
+        prompts.push(llmx_core::bench::prompts::Prompt {
+            id: p.id.clone(),
+            text: p.text.clone().ok_or_else(old)?,
+            system: p.system.clone(),
+            expect,
+        });
+    }
+    if s.repeat != 1 && s.repeat != job.grid.repeat {
+        return Err(bad(format!(
+            "it asks each prompt {} times, not {}: leave --repeat out",
+            job.grid.repeat, s.repeat
+        )));
+    }
+    s.repeat = job.grid.repeat;
+    s.run.models = job
+        .grid
+        .models
+        .iter()
+        .map(|m| format!("{}/{}", m.provider, m.model))
+        .collect();
+    Ok((prompts, job))
 }
 
 fn custom_id(plan: &Plan<'_>, c: &Cell) -> String {
