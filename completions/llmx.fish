@@ -120,6 +120,8 @@ complete -c llmx -n "__fish_llmx_using_subcommand bench" -s m -l models -l model
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l repeat -d 'Ask each model each prompt this many times' -r
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l warmup -d 'Send this many requests per model first and write none of them' -r
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l seed -d 'Seed of the sending order (the same seed, the same order)' -r
+complete -c llmx -n "__fish_llmx_using_subcommand bench" -l batch -d 'Send the grid through the providers\' Batch APIs (about half the price, results within 24 h) instead of live requests' -r -f -a "all\t''
+auto\t''"
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l poll-interval -d 'With --batch: seconds between status checks [env: LLMX_BATCH_POLL] [default: 2, backing off to 60 after the first minute]' -r
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l shard -d 'Run only shard I of N (1-based); the N shards\' rows together are the whole run' -r
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -s o -l output -d 'Write the rows to FILE, each flushed as its request finishes (else stdout)' -r -F
@@ -146,7 +148,6 @@ complete -c llmx -n "__fish_llmx_using_subcommand bench" -l max-answer-mb -d 'Cu
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l color -d 'When to colour the output: auto, always (e.g. for `| less -R`), never' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c llmx -n "__fish_llmx_using_subcommand bench" -l batch -d 'Send the grid through the providers\' Batch APIs (about half the price, results within 24 h) instead of live requests'
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l no-wait -d 'With --batch: submit, save the job file and exit; --batch --resume FILE collects later'
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -l csv-safe -d 'Prefix CSV cells that start with = + - @ TAB or CR with \' (safe to open in a spreadsheet)'
 complete -c llmx -n "__fish_llmx_using_subcommand bench" -s q -l quiet -d 'No progress bar, and no closing "rows written" line'

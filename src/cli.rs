@@ -536,9 +536,18 @@ pub struct BenchArgs {
     /// 24 h) instead of live requests.
     ///
     /// One batch per model (more where a provider's limits ask); the batches' ids go to a job
-    /// file beside FILE (`FILE.batch.json`). Rows have no latencies. Needs -o.
-    #[arg(long, help_heading = heading::RUN)]
-    pub batch: bool,
+    /// file beside FILE (`FILE.batch.json`). Rows have no latencies. Needs -o. Models whose
+    /// provider has no Batch API are refused; --batch=auto runs them live instead.
+    #[arg(
+        long,
+        value_name = "auto",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "all",
+        hide_possible_values = true,
+        help_heading = heading::RUN
+    )]
+    pub batch: Option<BatchMode>,
 
     /// With --batch: submit, save the job file and exit; --batch --resume FILE collects later.
     #[arg(long, requires = "batch", help_heading = heading::RUN)]
@@ -598,6 +607,13 @@ pub struct BenchArgs {
 
     #[command(flatten)]
     pub request: RequestArgs,
+}
+
+/// `--batch` (every model batched) or `--batch=auto` (what cannot be batched runs live).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BatchMode {
+    All,
+    Auto,
 }
 
 /// What `ask` prints.

@@ -767,6 +767,8 @@ pub struct BenchSettings {
 /// How a batched run submits and waits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchSpec {
+    /// `--batch=auto`: models that cannot be batched run live beside the batches.
+    pub auto: bool,
     /// `--no-wait`: submit, save the job file, exit.
     pub no_wait: bool,
     /// `--poll-interval` (or `LLMX_BATCH_POLL`): a fixed interval; `None` backs off.
@@ -830,7 +832,7 @@ impl BenchSettings {
         };
         // `--batch --resume FILE` with no prompt files: the grid and the request are the job
         // file's, and stdin is never read.
-        let from_job = batch && resume.is_some() && prompts.is_empty();
+        let from_job = batch.is_some() && resume.is_some() && prompts.is_empty();
         if from_job {
             refuse_grid_flags(&models, &request)?;
         }
@@ -884,7 +886,7 @@ impl BenchSettings {
         .collect();
         check_clashes(&outputs, &reads)?;
         let batch = batch_spec(
-            batch.then_some((no_wait, poll_interval)),
+            batch.map(|m| (m == crate::cli::BatchMode::Auto, no_wait, poll_interval)),
             warmup,
             shard.is_some(),
             target,
@@ -941,13 +943,13 @@ fn refuse_grid_flags(models: &[String], r: &crate::cli::RequestArgs) -> Result<(
 
 /// `--batch`'s settings, refused with `--warmup` or `--shard` and without `-o`.
 fn batch_spec(
-    batch: Option<(bool, Option<f64>)>,
+    batch: Option<(bool, bool, Option<f64>)>,
     warmup: u32,
     sharded: bool,
     target: Option<&PathBuf>,
     env: &Env,
 ) -> Result<Option<BatchSpec>, Error> {
-    let Some((no_wait, poll_interval)) = batch else {
+    let Some((auto, no_wait, poll_interval)) = batch else {
         return Ok(None);
     };
     let refuse = |flag: &str, why: &str| Error::BatchWith(format!("{flag} {why}"));
@@ -981,6 +983,7 @@ fn batch_spec(
     let mut job_file = rows.into_os_string();
     job_file.push(".batch.json");
     Ok(Some(BatchSpec {
+        auto,
         no_wait,
         poll: poll.map(std::time::Duration::from_secs_f64),
         job_file: PathBuf::from(job_file),

@@ -868,7 +868,11 @@ fn batch_resume_command(s: &BenchSettings, rows: &Path) -> String {
     let mut out = vec![
         prog.to_string(),
         "bench".into(),
-        "--batch".into(),
+        if s.batch.as_ref().is_some_and(|b| b.auto) {
+            "--batch=auto".into()
+        } else {
+            "--batch".into()
+        },
         "--resume".into(),
         rows.display().to_string(),
     ];

@@ -584,6 +584,94 @@ fn what_cannot_be_batched_is_refused_before_anything_is_sent() {
 }
 
 #[test]
+fn batch_auto_batches_what_it_can_and_runs_the_rest_live_in_one_file() {
+    let w = World::with_server(json!({"batch": {"finish_ms": 300}}));
+    set(&w);
+    let chain = "anthropic/claude-sonnet-4-5|openai/gpt-4o";
+    let models = format!("openai/gpt-4o-mini,mock/fast,{chain}");
+    let out = w.run(&[
+        "bench",
+        "--batch=auto",
+        "-m",
+        &models,
+        "set.jsonl",
+        "-o",
+        "out.csv",
+        "--poll-interval",
+        "0.1",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let r = rows(&w, "out.csv");
+    assert_eq!(r.len(), 9, "{}", out.stderr);
+    for row in &r {
+        let batched = row["model"] == "openai/gpt-4o-mini";
+        assert_eq!(
+            row["batch"],
+            if batched { "true" } else { "false" },
+            "{row:?}"
+        );
+        assert_eq!(row["latency_ms"].is_empty(), batched, "{row:?}");
+        assert!(row["error_kind"].is_empty(), "{row:?}");
+    }
+    let q = w.requests();
+    // One batch for the model that has a Batch API; the chain's three cells went live, as
+    // streamed Messages requests; nothing of theirs went into a batch.
+    assert_eq!(
+        q.iter()
+            .filter(|x| x.method == "POST" && x.path == "/v1/batches")
+            .count(),
+        1
+    );
+    assert!(!q.iter().any(|x| x.path == "/v1/messages/batches"));
+    let live: Vec<Value> = q
+        .iter()
+        .filter(|x| x.path == "/v1/messages")
+        .map(|x| x.json())
+        .collect();
+    assert_eq!(live.len(), 3);
+    assert!(live.iter().all(|b| b["stream"] == true), "{live:?}");
+    // Plain --batch refuses what --batch=auto would run live, and says so.
+    let refused = w.run(&[
+        "bench",
+        "--batch",
+        "-m",
+        &models,
+        "set.jsonl",
+        "-o",
+        "o2.csv",
+    ]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("--batch=auto"),
+        "{}",
+        refused.stderr
+    );
+    // The cap covers both: the batched cells at batch prices, the live ones at list prices
+    // from what is left.
+    let before = w.requests().len();
+    let capped = w.run(&[
+        "bench",
+        "--batch=auto",
+        "-m",
+        &format!("openai/gpt-4o-mini,{chain}"),
+        "set.jsonl",
+        "--max-tokens",
+        "4000",
+        "--max-cost",
+        "0.02",
+        "-o",
+        "o3.csv",
+    ]);
+    assert_eq!(capped.code, 2, "{}", capped.stderr);
+    assert!(
+        capped.stderr.contains("for the cells run live"),
+        "{}",
+        capped.stderr
+    );
+    assert_eq!(w.requests().len(), before, "something was sent");
+}
+
+#[test]
 fn status_shows_each_batch_and_cancel_stops_them_with_cancelled_rows_on_resume() {
     let w = World::with_server(json!({"batch": {"finish_ms": 5000}}));
     set(&w);

@@ -17,8 +17,11 @@ use llmx_core::batch::job::{
 };
 use llmx_core::batch::{self as api, Api, Outcome, State};
 use llmx_core::bench::{Cell, RunMap};
-use llmx_core::engine::{Fanout, JobResult, RunOutcome, Stop};
-use llmx_core::event::Event;
+use std::sync::Arc;
+
+use llmx_core::engine::budget::Budget;
+use llmx_core::engine::{Fanout, JobResult, JobSource, Next, RunOptions, RunOutcome, Stop};
+use llmx_core::event::{Event, Sink, SinkError};
 use llmx_core::provider::{ErrorKind, ProviderError};
 use llmx_core::Engine;
 
@@ -35,27 +38,34 @@ pub(super) enum Ended {
     Submitted,
 }
 
-/// Each model's provider and its Batch API; refused for a chain or a provider without one.
-fn apis(plan: &Plan<'_>) -> Result<Vec<Api>, Error> {
+/// Each model's provider and its Batch API: `None` for a model run live (`--batch=auto`: a
+/// fallback chain, or a provider without one), which plain `--batch` refuses.
+fn apis(plan: &Plan<'_>, auto: bool) -> Result<Vec<Option<Api>>, Error> {
     let mut out = Vec::new();
     let mut none = Vec::new();
     for t in &plan.templates {
         if t.links.len() > 1 {
+            if auto {
+                out.push(None);
+                continue;
+            }
             return Err(Error::BatchWith(format!(
-                "`{}` is a fallback chain; a batch goes to one provider: name one model",
+                "`{}` is a fallback chain; a batch goes to one provider: name one model, or pass --batch=auto to run it live beside the batches",
                 t.label
             )));
         }
-        match Api::of(&t.links[0].target) {
-            Some(a) => out.push(a),
-            None => none.push(format!("`{}`", t.label)),
+        let api = Api::of(&t.links[0].target);
+        if api.is_none() {
+            none.push(format!("`{}`", t.label));
         }
+        out.push(api);
     }
-    if !none.is_empty() {
+    if !none.is_empty() && !auto {
         return Err(Error::BatchWith(format!(
-            "{} {} no Batch API llmx can use (OpenAI, Anthropic, Gemini and Groq have one, and config rows with `batch = true`); run {} without --batch",
+            "{} {} no Batch API llmx can use (OpenAI, Anthropic, Gemini and Groq have one, and config rows with `batch = true`); run {} without --batch, or pass --batch=auto to run {} live beside the batches",
             none.join(", "),
             if none.len() == 1 { "has" } else { "have" },
+            if none.len() == 1 { "it" } else { "them" },
             if none.len() == 1 { "it" } else { "them" },
         )));
     }
@@ -194,12 +204,19 @@ fn custom_id(plan: &Plan<'_>, c: &Cell) -> String {
 /// Put the cells to run that no open batch holds into new batches, per model, split by the
 /// provider's documented limits (by count, and by the size of their lines) and at most
 /// [`job::MOST_CELLS`] each.
-fn place(plan: &Plan<'_>, apis: &[Api], cells: &[Cell], job: &mut JobFile, skip: &HashSet<u32>) {
+fn place(
+    plan: &Plan<'_>,
+    apis: &[Option<Api>],
+    cells: &[Cell],
+    job: &mut JobFile,
+    skip: &HashSet<u32>,
+) {
     let open: HashSet<String> = job
         .open_batches()
         .flat_map(|(_, b)| b.cells.iter().map(|c| c.custom_id.clone()))
         .collect();
     for (m, api) in apis.iter().enumerate() {
+        let Some(api) = api else { continue };
         if skip.contains(&(m as u32)) {
             continue;
         }
@@ -295,10 +312,14 @@ pub(super) async fn execute(
     cells: &Cells,
     writer: &mut BenchWriter<'_>,
 ) -> Result<Ended, Error> {
-    let apis = apis(plan)?;
-    if let Some(limit) = s.run.max_cost {
-        within_cap(engine, plan, &cells.all, limit)?;
-    }
+    let apis = apis(plan, spec.auto)?;
+    let live: Vec<usize> = (0..cells.all.len())
+        .filter(|&i| apis[cells.all[i].model as usize].is_none())
+        .collect();
+    let budget = match s.run.max_cost {
+        Some(limit) => within_cap(engine, plan, &apis, &cells.all, limit)?,
+        None => None,
+    };
     let mut job = job_file(s, spec, plan)?;
     let path = spec.job_file.as_path();
     let save_err = |e: std::io::Error| Error::WriteFile {
@@ -369,6 +390,12 @@ pub(super) async fn execute(
             ));
         }
     }
+    // `--batch=auto`: what cannot be batched runs live while the batches run.
+    let live_budget = if !live.is_empty() && out.stopped.is_none() {
+        run_live(engine, s, plan, &live, budget, &mut out, signal.as_mut()).await
+    } else {
+        None
+    };
     if spec.no_wait {
         return Ok(Ended::Submitted);
     }
@@ -376,7 +403,7 @@ pub(super) async fn execute(
     let outcome = RunOutcome {
         results: Vec::new(),
         stopped: out.stopped.take(),
-        budget: None,
+        budget: live_budget,
         wall: out.start.elapsed(),
     };
     let stopped = outcome.stopped.as_ref();
@@ -392,13 +419,63 @@ pub(super) async fn execute(
     Ok(Ended::Waited(outcome))
 }
 
-/// `--max-cost`: the worst case of every cell, at batch prices, must fit before anything is
-/// submitted (a batch cannot be stopped part-way to save money).
-fn within_cap(engine: &Engine, plan: &Plan<'_>, cells: &[Cell], limit: f64) -> Result<(), Error> {
+/// The cells of `--batch=auto` that cannot be batched, run live into the batched run's sinks.
+/// Why the live run stopped sending for its budget, if it did.
+async fn run_live(
+    engine: &Engine,
+    s: &BenchSettings,
+    plan: &Plan<'_>,
+    live: &[usize],
+    budget: Option<Arc<Budget>>,
+    out: &mut Out<'_>,
+    signal: impl std::future::Future<Output = llmx_core::event::Signal> + Send,
+) -> Option<llmx_core::engine::budget::BudgetHalt> {
+    let mut source = Live {
+        plan,
+        order: out.order,
+        live,
+        next: 0,
+    };
+    let opts = RunOptions {
+        concurrency: Some(
+            s.run
+                .concurrency
+                .unwrap_or(llmx_core::pipeline::DEFAULT_CONCURRENCY),
+        ),
+        limits: s.run.request.limits,
+        budget,
+    };
+    let mut within = Fanout::new();
+    within.push(Within {
+        to: &mut out.fanout,
+        offset: out.start.elapsed(),
+    });
+    let ran = engine
+        .run_stream(&plan.templates, &mut source, opts, &mut within, signal)
+        .await;
+    drop(within);
+    if ran.stopped.is_some() {
+        out.stopped = ran.stopped;
+    }
+    ran.budget
+}
+
+/// `--max-cost`: the worst case of every batched cell, at batch prices, must fit before
+/// anything is submitted (a batch cannot be stopped part-way to save money). What is left of
+/// the cap is the budget of the cells run live (`--batch=auto`), reserved as they start.
+fn within_cap(
+    engine: &Engine,
+    plan: &Plan<'_>,
+    apis: &[Option<Api>],
+    cells: &[Cell],
+    limit: f64,
+) -> Result<Option<Arc<Budget>>, Error> {
     let now = engine.clock().now();
     let mut total = 0.0;
+    let mut batched = 0;
     let mut dearest: HashMap<(u32, u32), f64> = HashMap::new();
-    for c in cells {
+    for c in cells.iter().filter(|c| apis[c.model as usize].is_some()) {
+        batched += 1;
         let w = match dearest.get(&(c.prompt, c.model)) {
             Some(w) => *w,
             None => {
@@ -414,12 +491,31 @@ fn within_cap(engine: &Engine, plan: &Plan<'_>, cells: &[Cell], limit: f64) -> R
     if total > limit {
         return Err(Error::BatchWith(format!(
             "the worst case of its {} at batch prices (half the list price) is {}, more than --max-cost {}; raise it or send fewer cells",
-            crate::commands::count(cells.len(), "request"),
+            crate::commands::count(batched, "batched request"),
             crate::render::usd(Some(total)),
             crate::render::usd(Some(limit)),
         )));
     }
-    Ok(())
+    let live: Vec<Cell> = cells
+        .iter()
+        .filter(|c| apis[c.model as usize].is_none())
+        .copied()
+        .collect();
+    if live.is_empty() {
+        return Ok(None);
+    }
+    match plan.budget(engine, &live, limit - total) {
+        Err(Error::Pipeline(llmx_core::pipeline::PipelineError::OverBudget { total: one, .. })) => {
+            Err(Error::BatchWith(format!(
+                "the batched cells' worst case at batch prices is {}, which leaves {} of --max-cost {} for the cells run live, and one live request's worst case is {}; raise --max-cost, lower --max-tokens or send fewer cells",
+                crate::render::usd(Some(total)),
+                crate::render::usd(Some(limit - total)),
+                crate::render::usd(Some(limit)),
+                crate::render::usd(Some(one)),
+            )))
+        }
+        b => b.map(Some),
+    }
 }
 
 /// Create the batches that have no id yet (finding one a dead process created); the cells of
@@ -427,7 +523,7 @@ fn within_cap(engine: &Engine, plan: &Plan<'_>, cells: &[Cell], limit: f64) -> R
 async fn create(
     engine: &Engine,
     plan: &Plan<'_>,
-    apis: &[Api],
+    apis: &[Option<Api>],
     job: &mut JobFile,
     path: &Path,
     out: &mut Out<'_>,
@@ -438,6 +534,7 @@ async fn create(
         source: e,
     };
     for (m, api) in apis.iter().enumerate() {
+        let Some(api) = api else { continue };
         if !job
             .batches
             .iter()
@@ -477,7 +574,7 @@ async fn wait(
     engine: &Engine,
     spec: &BatchSpec,
     plan: &Plan<'_>,
-    apis: &[Api],
+    apis: &[Option<Api>],
     job: &mut JobFile,
     path: &Path,
     out: &mut Out<'_>,
@@ -499,8 +596,9 @@ async fn wait(
             let b = job.batches[i].clone();
             let Some(id) = b.id.clone() else { continue };
             let m = b.model as usize;
+            let Some(api) = apis[m] else { continue };
             let target = &plan.templates[m].links[0].target;
-            let st = match api::status(engine.http(), target, apis[m], &id).await {
+            let st = match api::status(engine.http(), target, api, &id).await {
                 Ok(st) => st,
                 // A failed status check is tried again at the next poll.
                 Err(_) => continue,
@@ -531,21 +629,20 @@ async fn wait(
                 State::Ended => {
                     let ids: Vec<String> = b.cells.iter().map(|c| c.custom_id.clone()).collect();
                     let mut seen = HashSet::new();
-                    let read =
-                        api::results(engine.http(), target, apis[m], &st, &ids, &mut |item| {
-                            seen.insert(item.custom_id.clone());
-                            let outcome = match item.outcome {
-                                Outcome::Answer {
-                                    response,
-                                    request_id,
-                                } => Ok((*response, request_id)),
-                                Outcome::Failed(e) => Err(e),
-                                Outcome::Expired => Err(expired()),
-                                Outcome::Cancelled => Err(cancelled()),
-                            };
-                            out.row(plan, &item.custom_id, outcome, now);
-                        })
-                        .await;
+                    let read = api::results(engine.http(), target, api, &st, &ids, &mut |item| {
+                        seen.insert(item.custom_id.clone());
+                        let outcome = match item.outcome {
+                            Outcome::Answer {
+                                response,
+                                request_id,
+                            } => Ok((*response, request_id)),
+                            Outcome::Failed(e) => Err(e),
+                            Outcome::Expired => Err(expired()),
+                            Outcome::Cancelled => Err(cancelled()),
+                        };
+                        out.row(plan, &item.custom_id, outcome, now);
+                    })
+                    .await;
                     if read.is_err() {
                         continue;
                     }
@@ -581,6 +678,43 @@ async fn wait(
     }
 }
 
+/// The cells of `--batch=auto` run live, by their index in the run's order (the index their
+/// rows are written under).
+struct Live<'a> {
+    plan: &'a Plan<'a>,
+    order: &'a [Cell],
+    live: &'a [usize],
+    next: usize,
+}
+
+impl JobSource for Live<'_> {
+    fn next(&mut self) -> Next {
+        let Some(&i) = self.live.get(self.next) else {
+            return Next::End;
+        };
+        self.next += 1;
+        Next::Job(i, Box::new(self.plan.job(&self.order[i])))
+    }
+
+    fn finished(&mut self, _: &JobResult) {}
+}
+
+/// The live run's events into the batched run's sinks, timed from the batched run's start;
+/// its start and end are the batched run's own.
+struct Within<'f, 'a> {
+    to: &'f mut Fanout<'a>,
+    offset: Duration,
+}
+
+impl Sink for Within<'_, '_> {
+    fn event(&mut self, at: Duration, event: &Event<'_>) -> Result<(), SinkError> {
+        match event {
+            Event::RunStarted { .. } | Event::RunFinished { .. } => Ok(()),
+            e => self.to.dispatch(self.offset + at, e),
+        }
+    }
+}
+
 fn expired() -> ProviderError {
     ProviderError::new(
         ErrorKind::BatchExpired,
@@ -602,6 +736,7 @@ mod tests {
     #[test]
     fn polling_backs_off_after_the_first_minute_unless_an_interval_is_given() {
         let spec = |poll| BatchSpec {
+            auto: false,
             no_wait: false,
             poll,
             job_file: "x.batch.json".into(),
