@@ -30,6 +30,15 @@ PROVIDERS = [
     ("x-ai", "xai", None),
     ("together", "together", None),
 ]
+# The Batch APIs' price as a share of the list price, where the provider documents one flat
+# share for every model (inputs, outputs and cache alike). Groq is left out: its batch page has
+# said "25% lower cost" and later nothing, so llmx estimates it (see docs/batch.md).
+BATCH = {
+    "openai": (0.5, "OpenAI Batch API guide and pricing page: 50% off inputs and outputs"),
+    "anthropic": (0.5, "Anthropic batch processing docs: 50% of standard prices, cache included"),
+    "gemini": (0.5, "Gemini API Batch Mode docs: 50% of the standard interactive price"),
+}
+BATCH_DATE = "2026-11"
 GENAI_SOURCE = "pydantic/genai-prices data_slim.json (MIT)"
 GENAI_DATE = "2026-08"
 OPENROUTER_SOURCE = "OpenRouter GET /api/v1/models (recorded by simonw/llm-openrouter)"
@@ -292,8 +301,12 @@ def main():
         source = f"{GENAI_SOURCE}, provider `{gid}`"
         if any(p == pid for p, _, _ in MAX_OUTPUT):
             source += "; maximum output from the provider's model pages"
-        blocks.append({"provider": pid, "source": source,
-                       "source_date": GENAI_DATE, "models": models})
+        block = {"provider": pid, "source": source, "source_date": GENAI_DATE}
+        if pid in BATCH:
+            share, said = BATCH[pid]
+            block["batch"] = {"share": share, "source": said, "source_date": BATCH_DATE}
+        block["models"] = models
+        blocks.append(block)
 
     # OpenRouter: prices from genai-prices; context, max output and capabilities from
     # OpenRouter's own catalog where the recording lists the model (its prices are what

@@ -293,7 +293,8 @@ pub fn cost(r: &JobResult, catalog: &Catalog) -> Option<f64> {
     crate::catalog::cost(price, &r.response.usage)
 }
 
-/// A batch's price as a share of the list price, where the catalog has no batch price.
+/// A batch's price as a share of the list price, where the catalog has no batch price (the
+/// share OpenAI, Anthropic and Google document): an estimate.
 pub const BATCH_PRICE: f64 = 0.5;
 
 fn ms(d: std::time::Duration) -> u64 {
@@ -308,13 +309,29 @@ impl Row {
         let model_id = resp.model_id.clone().unwrap_or_else(|| r.model.clone());
         let mut cost = cost(r, catalog);
         let mut notes = r.notes.clone();
-        // A batch is billed at the provider's batch price; the catalog lists none yet, so it
-        // is estimated at the half of the list price OpenAI, Anthropic and Google document.
+        // A batch is billed at the provider's batch price: the share of the list price it
+        // documents, or — where the catalog has none — an estimate at half the list price.
         let batch_priced =
             r.batch.is_some() && cost.is_some() && resp.usage.provider_cost_usd.is_none();
+        let mut batch_estimated = false;
         if batch_priced {
-            cost = cost.map(|c| c * BATCH_PRICE);
-            notes.push("cost at the batch price, estimated at half the list price".into());
+            match catalog.batch_price(&r.provider) {
+                Some(b) => {
+                    cost = cost.map(|c| c * b.share);
+                    notes.push(format!(
+                        "cost at the provider's batch price, {}% of the list price",
+                        (b.share * 100.0).round()
+                    ));
+                }
+                None => {
+                    cost = cost.map(|c| c * BATCH_PRICE);
+                    batch_estimated = true;
+                    notes.push(
+                        "cost at the batch price, estimated at half the list price (the catalog has no batch price for this provider)"
+                            .into(),
+                    );
+                }
+            }
         }
         let latency = r.latency.unwrap_or_default();
         // Output speed after the first token; for unstreamed answers, over the whole call.
@@ -330,7 +347,7 @@ impl Row {
         };
         let has_usage = resp.usage.input_tokens.is_some() || resp.usage.output_tokens.is_some();
         let tokens_estimated = resp.usage.input_estimated || resp.usage.output_estimated;
-        let cost_estimated = batch_priced
+        let cost_estimated = batch_estimated
             || (cost.is_some() && tokens_estimated && resp.usage.provider_cost_usd.is_none());
         let fallback_from = (!r.tried.is_empty()).then(|| {
             r.tried

@@ -153,6 +153,10 @@ pub fn select(
                 tools: m.tools,
                 reasoning: m.reasoning,
                 source: format!("{} ({})", b.source, b.source_date),
+                batch_share: cat.batch_price(&b.provider).map(|x| x.share),
+                batch_source: cat
+                    .batch_price(&b.provider)
+                    .map(|x| format!("{} ({})", x.source, x.source_date)),
             });
         }
     }

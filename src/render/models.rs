@@ -49,6 +49,10 @@ pub struct ModelRow {
     pub tools: Option<bool>,
     pub reasoning: bool,
     pub source: String,
+    /// The provider's Batch API price as a share of the list price, where documented.
+    pub batch_share: Option<f64>,
+    /// Where that is documented, and when.
+    pub batch_source: Option<String>,
 }
 
 fn per_m(p: Option<f64>) -> String {

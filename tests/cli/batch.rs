@@ -153,7 +153,7 @@ fn each_batched_request_is_the_body_a_live_unstreamed_run_sends_and_every_cell_g
         assert_eq!(x["batch"], "true");
         assert_eq!(x["latency_ms"], "", "a batch has no latency");
         assert_eq!(x["ttft_ms"], "");
-        assert_eq!(x["cost_estimated"], "true");
+        assert_eq!(x["cost_estimated"], "false", "a documented batch price");
         assert!(x["notes"].contains("batch price"), "{x:?}");
         assert!(
             !x["provider_request_id"].is_empty()
@@ -800,6 +800,12 @@ fn groq_and_config_rows_marked_batch_use_openais_batch_endpoints() {
             .all(|x| x["error"].is_empty() && x["batch"] == "true"),
         "{r:?}"
     );
+    // Groq documents no settled batch price: its priced rows are estimated at half the list
+    // price, and say so.
+    for x in r.iter().filter(|x| x["provider"] == "groq") {
+        assert_eq!(x["cost_estimated"], "true", "{x:?}");
+        assert!(x["notes"].contains("estimated at half"), "{x:?}");
+    }
     // A row not marked is refused by name.
     let no = w.run(&[
         "bench",

@@ -168,7 +168,20 @@ pub struct Block {
     pub provider: String,
     pub source: String,
     pub source_date: String,
+    /// The provider's Batch API price, where it documents one for every model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<BatchPrice>,
     pub models: Vec<Model>,
+}
+
+/// A Batch API's price as a share of the list price (inputs, outputs and cache alike), and
+/// where that is documented.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchPrice {
+    pub share: f64,
+    pub source: String,
+    pub source_date: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -227,6 +240,8 @@ impl Catalog {
                 Some(block) => {
                     block.source = fresh.source;
                     block.source_date = fresh.source_date;
+                    // A listing of models says nothing of batch prices: keep the documented.
+                    block.batch = fresh.batch.or(block.batch.take());
                     for mut m in fresh.models {
                         match block.models.iter_mut().find(|x| x.id == m.id) {
                             Some(old) => {
@@ -244,6 +259,16 @@ impl Catalog {
             }
         }
         self
+    }
+
+    /// The share of the list price `provider`'s Batch API charges, where it is documented.
+    pub fn batch_price(&self, provider: &str) -> Option<&BatchPrice> {
+        self.blocks
+            .iter()
+            .find(|b| b.provider == provider)?
+            .batch
+            .as_ref()
+            .filter(|b| b.share.is_finite() && b.share > 0.0 && b.share <= 1.0)
     }
 
     pub fn alias(&self, name: &str) -> Option<&str> {

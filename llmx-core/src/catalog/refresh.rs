@@ -204,6 +204,7 @@ pub async fn fetch(
                     provider: s.provider.clone(),
                     source,
                     source_date: date.clone(),
+                    batch: None,
                     models,
                 });
             }

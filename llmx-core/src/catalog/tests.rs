@@ -254,6 +254,7 @@ fn overlay_replaces_and_adds() {
         provider: "openai".into(),
         source: "test".into(),
         source_date: "2026-11-24".into(),
+        batch: None,
         models: vec![Model {
             id: "gpt-4o".into(),
             rule: None,
@@ -278,6 +279,22 @@ fn overlay_replaces_and_adds() {
         cat.price_at("openai", "gpt-4o-mini", 0).is_some(),
         "the rest is kept"
     );
+    // A listing says nothing of batch prices: the documented share is kept.
+    assert_eq!(cat.batch_price("openai").map(|b| b.share), Some(0.5));
+}
+
+#[test]
+fn batch_prices_are_the_documented_ones_and_unknown_elsewhere() {
+    let cat = Catalog::embedded();
+    for p in ["openai", "anthropic", "gemini"] {
+        let b = cat.batch_price(p).unwrap_or_else(|| panic!("{p}"));
+        assert_eq!(b.share, 0.5, "{p}");
+        assert!(!b.source.is_empty() && !b.source_date.is_empty(), "{p}");
+    }
+    // Groq documents no settled batch price; the others have no Batch API llmx uses.
+    for p in ["groq", "mistral", "openrouter", "mock"] {
+        assert!(cat.batch_price(p).is_none(), "{p}");
+    }
 }
 
 #[test]

@@ -460,7 +460,8 @@ async fn run_live(
     ran.budget
 }
 
-/// `--max-cost`: the worst case of every batched cell, at batch prices, must fit before
+/// `--max-cost`: the worst case of every batched cell, at batch prices (the list price where
+/// the catalog has none: a cap must bound what is billed), must fit before
 /// anything is submitted (a batch cannot be stopped part-way to save money). What is left of
 /// the cap is the budget of the cells run live (`--batch=auto`), reserved as they start.
 fn within_cap(
@@ -486,11 +487,16 @@ fn within_cap(
                 w
             }
         };
-        total += w * llmx_core::row::BATCH_PRICE;
+        // A provider whose batch price is not documented is bounded by its list price.
+        let share = engine
+            .catalog()
+            .batch_price(&plan.templates[c.model as usize].links[0].target.provider.id)
+            .map_or(1.0, |b| b.share);
+        total += w * share;
     }
     if total > limit {
         return Err(Error::BatchWith(format!(
-            "the worst case of its {} at batch prices (half the list price) is {}, more than --max-cost {}; raise it or send fewer cells",
+            "the worst case of its {} at batch prices (the list price where a provider documents none) is {}, more than --max-cost {}; raise it or send fewer cells",
             crate::commands::count(batched, "batched request"),
             crate::render::usd(Some(total)),
             crate::render::usd(Some(limit)),
