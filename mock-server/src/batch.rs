@@ -58,6 +58,10 @@ pub(crate) struct Store {
     openai: Vec<OpenAiBatch>,
     anthropic: Vec<AnthropicBatch>,
     gemini: Vec<GeminiBatch>,
+    /// Gemini's File API: resumable uploads under way (id → display name), and files (name →
+    /// bytes).
+    gemini_uploads: HashMap<String, (String, Vec<u8>)>,
+    gemini_files: HashMap<String, Vec<u8>>,
 }
 
 struct GeminiBatch {
@@ -66,6 +70,8 @@ struct GeminiBatch {
     model: String,
     display_name: String,
     requests: Vec<Value>,
+    /// Read from an uploaded file (`inputConfig.fileName`): the responses go to a file too.
+    from_file: bool,
     created: Instant,
     created_at: u64,
     cancelled: bool,
@@ -204,6 +210,13 @@ pub(crate) fn route(
             Some(i) => json_response(200, &openai_object(&mut s, config, i)),
             None => openai_error(404, &format!("No batch found with id '{id}'."), "not_found"),
         },
+        ["upload", "v1beta", "files"] if post => gemini_upload(&mut s, rec),
+        ["download", "v1beta", "files", call] | ["v1beta", "files", call]
+            if call.ends_with(":download") =>
+        {
+            let name = format!("files/{}", call.trim_end_matches(":download"));
+            gemini_download(&s, config, &name)
+        }
         ["v1beta", "models", call] if post && call.ends_with(":batchGenerateContent") => {
             let model = call.trim_end_matches(":batchGenerateContent").to_string();
             gemini_create(&mut s, config, rec, model)
@@ -746,9 +759,102 @@ fn gemini_error(status: u16, message: &str, code: &str) -> Response<Body> {
     )
 }
 
+/// Gemini's File API, resumable upload (`POST /upload/v1beta/files`): `X-Goog-Upload-Command:
+/// start` (with `{"file": {"displayName"}}`) answers with the session's URL in
+/// `x-goog-upload-url`; `upload` commands to that URL add bytes, and `finalize` makes the file,
+/// answered with `{"file": {...}}` and `x-goog-upload-status: final`.
+fn gemini_upload(s: &mut Store, rec: &Recorded) -> Response<Body> {
+    let command = rec.header("x-goog-upload-command").unwrap_or("");
+    let with = |r: Response<Body>, status: &str| {
+        let (mut parts, body) = r.into_parts();
+        if let Ok(v) = status.parse() {
+            parts.headers.insert("x-goog-upload-status", v);
+        }
+        Response::from_parts(parts, body)
+    };
+    if command == "start" {
+        if rec.header("x-goog-upload-protocol") != Some("resumable") {
+            return gemini_error(
+                400,
+                "Only resumable uploads are served here.",
+                "INVALID_ARGUMENT",
+            );
+        }
+        let id = s.id("up");
+        let display = rec.json()["file"]["displayName"]
+            .as_str()
+            .or(rec.json()["file"]["display_name"].as_str())
+            .unwrap_or("")
+            .to_string();
+        s.gemini_uploads.insert(id.clone(), (display, Vec::new()));
+        let url = format!(
+            "{}/upload/v1beta/files?upload_id={id}&upload_protocol=resumable",
+            base_url(rec)
+        );
+        let (mut parts, body) = with(json_response(200, &json!({})), "active").into_parts();
+        if let Ok(v) = url.parse() {
+            parts.headers.insert("x-goog-upload-url", v);
+        }
+        return Response::from_parts(parts, body);
+    }
+    let id = rec
+        .path
+        .split_once("upload_id=")
+        .map(|(_, rest)| rest.split('&').next().unwrap_or(""))
+        .unwrap_or("")
+        .to_string();
+    let Some((display, bytes)) = s.gemini_uploads.get_mut(&id) else {
+        return gemini_error(404, "No such upload session.", "NOT_FOUND");
+    };
+    bytes.extend_from_slice(&rec.body);
+    if !command.split(',').any(|c| c.trim() == "finalize") {
+        return with(json_response(200, &json!({})), "active");
+    }
+    let display = std::mem::take(display);
+    let bytes = std::mem::take(bytes);
+    s.gemini_uploads.remove(&id);
+    let name = format!("files/{}", s.id("f"));
+    let file = json!({"file": {"name": name, "displayName": display,
+        "mimeType": rec.header("x-goog-upload-header-content-type").unwrap_or("application/jsonl"),
+        "sizeBytes": bytes.len().to_string(), "createTime": rfc3339(now_s()),
+        "state": "ACTIVE", "source": "UPLOADED"}});
+    s.gemini_files.insert(name, bytes);
+    with(json_response(200, &file), "final")
+}
+
+/// A file's bytes (`GET /download/v1beta/files/{id}:download?alt=media`): an uploaded one, or
+/// the responses file of a batch that read its requests from a file.
+fn gemini_download(s: &Store, config: &MockConfig, name: &str) -> Response<Body> {
+    if let Some(bytes) = s.gemini_files.get(name) {
+        return full(200, "application/octet-stream", bytes.clone());
+    }
+    match s
+        .gemini
+        .iter()
+        .position(|b| b.from_file && responses_file(b) == name)
+    {
+        Some(i) => {
+            let (lines, _) = gemini_responses(s, config, i);
+            let mut out = Vec::new();
+            for k in shuffled(lines.len()) {
+                out.extend_from_slice(lines[k].to_string().as_bytes());
+                out.push(b'\n');
+            }
+            full(200, "application/octet-stream", out)
+        }
+        None => gemini_error(404, &format!("File {name} not found."), "NOT_FOUND"),
+    }
+}
+
+/// The name of the responses file of a batch that read its requests from a file.
+fn responses_file(b: &GeminiBatch) -> String {
+    format!("files/{}-responses", b.name.trim_start_matches("batches/"))
+}
+
 /// `POST /v1beta/models/{model}:batchGenerateContent` with inline requests
-/// (`batch.inputConfig.requests.requests: [{request, metadata}]`); past the count or size limit
-/// a 400, as Gemini refuses a payload that is too large.
+/// (`batch.inputConfig.requests.requests: [{request, metadata}]`) or an uploaded JSONL file
+/// (`batch.inputConfig.fileName`, each line `{"key", "request"}`); past the count or size
+/// limit a 400, as Gemini refuses a payload that is too large.
 fn gemini_create(
     s: &mut Store,
     config: &MockConfig,
@@ -756,17 +862,37 @@ fn gemini_create(
     model: String,
 ) -> Response<Body> {
     let v = rec.json();
-    let Some(list) = v["batch"]["inputConfig"]["requests"]["requests"].as_array() else {
-        return gemini_error(
-            400,
-            "batch.inputConfig: inline requests are required",
-            "INVALID_ARGUMENT",
-        );
+    let input = &v["batch"]["inputConfig"];
+    let file = input["fileName"].as_str().or(input["file_name"].as_str());
+    let (list, size) = match (input["requests"]["requests"].as_array(), file) {
+        (Some(list), _) => (list.clone(), rec.body.len()),
+        (None, Some(name)) => {
+            let Some(bytes) = s.gemini_files.get(name) else {
+                return gemini_error(404, &format!("File {name} not found."), "NOT_FOUND");
+            };
+            let mut list = Vec::new();
+            for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+                let Ok(l) = serde_json::from_slice::<Value>(line) else {
+                    return gemini_error(
+                        400,
+                        "The input file has a line that is not JSON.",
+                        "INVALID_ARGUMENT",
+                    );
+                };
+                list.push(json!({"request": l["request"], "metadata": {"key": l["key"]}}));
+            }
+            (list, bytes.len())
+        }
+        (None, None) => {
+            return gemini_error(
+                400,
+                "batch.inputConfig: inline requests or a file name are required",
+                "INVALID_ARGUMENT",
+            )
+        }
     };
     let b = &config.batch;
-    if b.max_requests.is_some_and(|m| list.len() > m)
-        || b.max_bytes.is_some_and(|m| rec.body.len() > m)
-    {
+    if b.max_requests.is_some_and(|m| list.len() > m) || b.max_bytes.is_some_and(|m| size > m) {
         return gemini_error(
             400,
             "Request payload size exceeds the limit.",
@@ -778,12 +904,42 @@ fn gemini_create(
         name: format!("batches/{id}"),
         model,
         display_name: v["batch"]["displayName"].as_str().unwrap_or("").to_string(),
-        requests: list.clone(),
+        requests: list,
+        from_file: file.is_some(),
         created: Instant::now(),
         created_at: now_s(),
         cancelled: false,
     });
     json_response(200, &gemini_operation(s, config, s.gemini.len() - 1))
+}
+
+/// Each request's response (`{"response"}` or `{"error"}`, with its `key` for a batch read
+/// from a file), in the order of the requests, and how many were answered.
+fn gemini_responses(s: &Store, config: &MockConfig, i: usize) -> (Vec<Value>, usize) {
+    let b = &s.gemini[i];
+    let mut ok = 0;
+    let list = b
+        .requests
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            let mut req = r["request"].clone();
+            req["model"] = json!(b.model);
+            let mut out = match (fate(config, k + 1), answer(config, Dialect::Gemini, &req)) {
+                (Fate::Answered, Ok(response)) => {
+                    ok += 1;
+                    json!({"response": response})
+                }
+                _ => json!({"error": {"code": 400, "status": "INVALID_ARGUMENT",
+                    "message": "Invalid request (scripted by the mock)."}}),
+            };
+            if b.from_file {
+                out["key"] = r["metadata"]["key"].clone();
+            }
+            out
+        })
+        .collect();
+    (list, ok)
 }
 
 /// A Gemini batch as its long-running operation: `metadata` is the batch (its `state` as
@@ -805,26 +961,10 @@ fn gemini_operation(s: &Store, config: &MockConfig, i: usize) -> Value {
         "BATCH_STATE_SUCCEEDED"
     };
     let done = matches!(state, "BATCH_STATE_SUCCEEDED" | "BATCH_STATE_CANCELLED");
-    let mut ok = 0;
-    let responses: Vec<Value> = if state == "BATCH_STATE_SUCCEEDED" {
-        b.requests
-            .iter()
-            .enumerate()
-            .map(|(k, r)| {
-                let mut req = r["request"].clone();
-                req["model"] = json!(b.model);
-                match (fate(config, k + 1), answer(config, Dialect::Gemini, &req)) {
-                    (Fate::Answered, Ok(response)) => {
-                        ok += 1;
-                        json!({"response": response})
-                    }
-                    _ => json!({"error": {"code": 400, "status": "INVALID_ARGUMENT",
-                        "message": "Invalid request (scripted by the mock)."}}),
-                }
-            })
-            .collect()
+    let (responses, ok) = if state == "BATCH_STATE_SUCCEEDED" {
+        gemini_responses(s, config, i)
     } else {
-        Vec::new()
+        (Vec::new(), 0)
     };
     let n = b.requests.len();
     let mut meta = json!({
@@ -838,7 +978,11 @@ fn gemini_operation(s: &Store, config: &MockConfig, i: usize) -> Value {
     });
     let mut op = json!({"name": b.name, "metadata": meta.clone(), "done": done});
     if state == "BATCH_STATE_SUCCEEDED" {
-        let output = json!({"inlinedResponses": {"inlinedResponses": responses}});
+        let output = if b.from_file {
+            json!({"responsesFile": responses_file(b)})
+        } else {
+            json!({"inlinedResponses": {"inlinedResponses": responses}})
+        };
         meta["output"] = output.clone();
         meta["endTime"] = json!(rfc3339(now_s()));
         op["metadata"] = meta;

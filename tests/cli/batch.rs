@@ -672,6 +672,72 @@ fn batch_auto_batches_what_it_can_and_runs_the_rest_live_in_one_file() {
 }
 
 #[test]
+fn a_gemini_grid_past_20_mb_goes_as_an_uploaded_file_and_every_cell_gets_its_row() {
+    let w = World::with_server(json!({"batch": {"finish_ms": 100, "error_every": 10}}));
+    // 41 prompts of 500 KB: past the 20 MB Gemini's inline requests may hold.
+    let big = "x".repeat(500_000);
+    // In two files: one prompt file may hold 16 MiB.
+    for (name, range) in [("big1.jsonl", 1..=20), ("big2.jsonl", 21..=41)] {
+        let mut set = String::new();
+        for i in range {
+            let line = json!({"id": format!("p{i}"), "prompt": format!("{i} {big}")});
+            set.push_str(&line.to_string());
+            set.push('\n');
+        }
+        w.write(name, set);
+    }
+    let out = w.run(&[
+        "bench",
+        "--batch",
+        "-m",
+        "gemini/gemini-2.5-flash",
+        "big1.jsonl",
+        "big2.jsonl",
+        "-o",
+        "out.csv",
+        "--poll-interval",
+        "0.1",
+    ]);
+    assert_eq!(out.code, 1, "four cells fail: {}", out.stderr);
+    let r = rows(&w, "out.csv");
+    assert_eq!(r.len(), 41);
+    // The mock fails the 10th, 20th, ... line of the file it was sent, and writes its
+    // responses file shuffled: the failures must land on the cells of those lines.
+    let q = w.requests();
+    let upload = q
+        .iter()
+        .find(|x| x.header("x-goog-upload-command") == Some("upload, finalize"))
+        .expect("the grid went as a file");
+    let order: Vec<String> = upload
+        .body
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let v: Value = serde_json::from_slice(l).unwrap();
+            let text = v["request"]["contents"][0]["parts"][0]["text"]
+                .as_str()
+                .unwrap();
+            format!("p{}", text.split(' ').next().unwrap())
+        })
+        .collect();
+    assert_eq!(order.len(), 41);
+    for x in &r {
+        let line = order.iter().position(|p| *p == x["prompt_id"]).unwrap() + 1;
+        assert_eq!(
+            x["error_kind"].is_empty(),
+            line % 10 != 0,
+            "{}",
+            x["prompt_id"]
+        );
+    }
+    let create = q
+        .iter()
+        .find(|x| x.path.ends_with(":batchGenerateContent"))
+        .unwrap();
+    assert!(create.json()["batch"]["inputConfig"]["fileName"].is_string());
+}
+
+#[test]
 fn status_shows_each_batch_and_cancel_stops_them_with_cancelled_rows_on_resume() {
     let w = World::with_server(json!({"batch": {"finish_ms": 5000}}));
     set(&w);

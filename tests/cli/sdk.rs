@@ -793,4 +793,20 @@ fn the_mock_servers_batch_apis_are_what_the_official_sdks_parse() {
     assert_eq!(g["results"][2]["error"]["code"], 400);
     assert_eq!(g["cancelled"], "JobState.JOB_STATE_CANCELLED");
     assert!(g["listed"].as_array().unwrap().contains(&g["name"]));
+
+    // Gemini with an input file the SDK uploaded: the responses file it downloads is keyed,
+    // shuffled, and fails the same cells.
+    let f = &v["gemini_file"];
+    assert!(f["uploaded"].as_str().unwrap().starts_with("files/"), "{f}");
+    assert_eq!(f["display_name"], "intent-file");
+    assert_eq!(f["state"], "JobState.JOB_STATE_SUCCEEDED");
+    assert!(f["dest"].as_str().unwrap().starts_with("files/"), "{f}");
+    let r = &f["results"];
+    for c in ["f1", "f2", "f4"] {
+        assert_eq!(r[c]["text"], "Hello from gemini-2.5-flash.", "{c}: {r}");
+    }
+    for c in ["f3", "f5", "f6"] {
+        assert_eq!(r[c]["error"], 400, "{c}: {r}");
+    }
+    assert_eq!(f["order"].as_array().unwrap().len(), 6);
 }

@@ -290,8 +290,9 @@ pub struct Limits {
 
 impl Api {
     /// What one batch may hold, as each provider documents it: OpenAI 50,000 requests and a
-    /// 200 MB file; Anthropic 100,000 requests and 256 MB; Gemini's inline requests under
-    /// 20 MB. Accounts may have lower limits: a batch refused for its size is split again.
+    /// 200 MB file; Anthropic 100,000 requests and 256 MB; Gemini a 2 GB input file (inline
+    /// requests under 20 MB, a file past that). Accounts may have lower limits: a batch
+    /// refused for its size is split again.
     pub fn limits(self) -> Limits {
         match self {
             Api::OpenAi => Limits {
@@ -304,7 +305,7 @@ impl Api {
             },
             Api::Gemini => Limits {
                 requests: usize::MAX,
-                bytes: 20_000_000,
+                bytes: 2_000_000_000,
             },
         }
     }

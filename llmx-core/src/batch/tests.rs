@@ -469,3 +469,103 @@ fn a_batch_created_before_its_id_was_saved_is_found_not_paid_for_twice() {
         .count();
     assert_eq!(creates, 1, "the batch was created twice");
 }
+
+#[test]
+fn a_gemini_batch_past_20_mb_goes_as_an_uploaded_file_and_its_responses_file_is_read() {
+    let s = server(json!({"finish_ms": 40, "error_every": 7}));
+    let http = HttpClient::untimed().unwrap();
+    let t = target(&s, "gemini", "gemini-2.5-flash");
+    // 41 prompts of 500 KB: past the 20 MB an inline batch may hold.
+    let big = "x".repeat(500_000);
+    let (ids, lines): (Vec<String>, Vec<String>) = (1..=41)
+        .map(|i| {
+            let id = custom_id("run-0123456789abcdef", &format!("p{i}"), &t.model, 1);
+            let req = ChatRequest {
+                model: t.model.clone(),
+                messages: vec![Message::user(format!("{i} {big}"))],
+                ..Default::default()
+            };
+            let line = line_text(Api::Gemini, &id, &t, &req);
+            (id, line)
+        })
+        .unzip();
+    assert!(lines.iter().map(String::len).sum::<usize>() > gemini::INLINE_BYTES);
+    rt().block_on(async {
+        let name = submit(
+            &http,
+            &t,
+            Api::Gemini,
+            &mut lines.iter().cloned(),
+            "llmx-big-0",
+        )
+        .await
+        .unwrap();
+        let st = ended(&http, &t, Api::Gemini, &name).await;
+        let got = all_results(&http, &t, Api::Gemini, &st, &ids).await;
+        assert_eq!(got.len(), 41, "every cell once");
+        let failed = got
+            .values()
+            .filter(|o| matches!(o, Outcome::Failed(_)))
+            .count();
+        assert_eq!(failed, 5, "every 7th request fails");
+        // The mock fails the 7th, 14th, ... request and writes the file shuffled: the
+        // failures land on exactly those cells only when joined by key.
+        for (i, id) in ids.iter().enumerate() {
+            let failed = matches!(got[id], Outcome::Failed(_));
+            assert_eq!(failed, (i + 1) % 7 == 0, "cell {}", i + 1);
+        }
+    });
+    let q = s.requests();
+    // The resumable protocol: a start with the file's size and type, then the bytes at the
+    // session URL, finalized; the batch names the file, and carries no inline requests.
+    let start = q
+        .iter()
+        .find(|r| r.header("x-goog-upload-command") == Some("start"))
+        .expect("an upload was started");
+    assert_eq!(start.path, "/upload/v1beta/files");
+    assert_eq!(start.header("x-goog-upload-protocol"), Some("resumable"));
+    assert_eq!(start.json()["file"]["displayName"], "llmx-big-0");
+    assert_eq!(
+        start.header("x-goog-api-key"),
+        Some("sk-batch-test-key-0123456789")
+    );
+    let bytes = q
+        .iter()
+        .find(|r| r.header("x-goog-upload-command") == Some("upload, finalize"))
+        .expect("the bytes were sent");
+    assert!(bytes.path.starts_with("/upload/v1beta/files?upload_id="));
+    assert_eq!(
+        start.header("x-goog-upload-header-content-length"),
+        Some(bytes.body.len().to_string().as_str())
+    );
+    let file_lines: Vec<Value> = bytes
+        .body
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(file_lines.len(), 41);
+    for (l, (id, line)) in file_lines.iter().zip(ids.iter().zip(&lines)) {
+        let inline: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(l["key"], id.as_str());
+        assert_eq!(
+            l["request"], inline["request"],
+            "the request as the live path builds it"
+        );
+    }
+    let create = q
+        .iter()
+        .find(|r| r.path.ends_with(":batchGenerateContent"))
+        .unwrap();
+    let body = create.json();
+    assert!(body["batch"]["inputConfig"]["fileName"]
+        .as_str()
+        .unwrap()
+        .starts_with("files/"));
+    assert!(body["batch"]["inputConfig"]["requests"].is_null());
+    assert!(create.body.len() < 1000, "the prompts went in the file");
+    assert!(q
+        .iter()
+        .any(|r| r.path.starts_with("/download/v1beta/files/")
+            && r.path.ends_with(":download?alt=media")));
+}

@@ -280,6 +280,25 @@ impl HttpClient {
         wire: &dyn WireDialect,
         cap: usize,
     ) -> Result<Vec<u8>, ProviderError> {
+        self.exchange_with_headers(method, url, creds, auth, extra, body, wire, cap)
+            .await
+            .map(|(_, body)| body)
+    }
+
+    /// [`HttpClient::exchange_bytes`], with the response's headers (Gemini's resumable
+    /// upload answers with its session URL in one).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn exchange_with_headers(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        creds: &Credentials,
+        auth: super::AuthStyle,
+        extra: &[(String, String)],
+        body: Option<(&str, Vec<u8>)>,
+        wire: &dyn WireDialect,
+        cap: usize,
+    ) -> Result<(reqwest::header::HeaderMap, Vec<u8>), ProviderError> {
         let parsed = guard(url, creds)?;
         let headers = batch_headers(auth, extra, creds)?;
         let mut req = self.client.request(method, parsed).headers(headers);
@@ -297,11 +316,12 @@ impl HttpClient {
         if !resp.status().is_success() {
             return Err(refused(resp, wire, creds).await);
         }
+        let headers = resp.headers().clone();
         let body = read_capped(resp, cap.saturating_add(1)).await;
         if body.len() > cap {
             return Err(too_big(cap));
         }
-        Ok(body)
+        Ok((headers, body))
     }
 
     /// `GET url` (authorised as the provider's chat requests are) and hand each line of the
