@@ -101,6 +101,8 @@ struct OpenAiBatch {
     error_file_id: Option<String>,
     /// The counts once it ended: (completed, failed), and whether requests expired.
     ended: Option<(usize, usize, bool)>,
+    /// Tokens of the answered requests: input, cached input, output, reasoning.
+    tokens: [u64; 4],
 }
 
 struct AnthropicBatch {
@@ -464,6 +466,7 @@ fn openai_create(s: &mut Store, config: &MockConfig, rec: &Recorded) -> Response
         output_file_id: None,
         error_file_id: None,
         ended: None,
+        tokens: [0; 4],
     });
     let i = s.openai.len() - 1;
     json_response(200, &openai_object(s, config, i))
@@ -557,6 +560,12 @@ fn openai_object(s: &mut Store, config: &MockConfig, i: usize) -> Value {
         "expired_at": if status == "expired" { json!(now_s()) } else { Value::Null },
         "cancelling_at": null, "cancelled_at": null,
         "request_counts": {"total": cancelled_total, "completed": completed, "failed": failed},
+        "model": b.requests.first().map_or(Value::Null, |(_, body)| body["model"].clone()),
+        "usage": {"input_tokens": b.tokens[0],
+            "input_tokens_details": {"cached_tokens": b.tokens[1]},
+            "output_tokens": b.tokens[2],
+            "output_tokens_details": {"reasoning_tokens": b.tokens[3]},
+            "total_tokens": b.tokens[0] + b.tokens[2]},
         "metadata": b.metadata,
     })
 }
@@ -565,6 +574,7 @@ fn openai_object(s: &mut Store, config: &MockConfig, i: usize) -> Value {
 fn openai_finish(s: &mut Store, config: &MockConfig, i: usize) {
     let (mut out, mut err) = (String::new(), String::new());
     let (mut completed, mut failed, mut expired) = (0, 0, false);
+    let mut tokens = [0u64; 4];
     let b = &s.openai[i];
     for k in shuffled(b.requests.len()) {
         let (custom_id, body) = &b.requests[k];
@@ -588,6 +598,16 @@ fn openai_finish(s: &mut Store, config: &MockConfig, i: usize) {
             }
             (Fate::Answered, Ok(v)) => {
                 completed += 1;
+                let u = &v["usage"];
+                let n = |x: &Value| x.as_u64().unwrap_or(0);
+                for (t, add) in tokens.iter_mut().zip([
+                    n(&u["prompt_tokens"]),
+                    n(&u["prompt_tokens_details"]["cached_tokens"]),
+                    n(&u["completion_tokens"]),
+                    n(&u["completion_tokens_details"]["reasoning_tokens"]),
+                ]) {
+                    *t += add;
+                }
                 json!({"id": id, "custom_id": custom_id, "response": {"status_code": 200,
                     "request_id": format!("req_{k}"), "body": v}, "error": null})
             }
@@ -622,6 +642,7 @@ fn openai_finish(s: &mut Store, config: &MockConfig, i: usize) {
     b.output_file_id = output;
     b.error_file_id = errors;
     b.ended = Some((completed, failed, expired));
+    b.tokens = tokens;
 }
 
 /// `POST /v1/messages/batches`: `requests: [{custom_id, params}]`, refused whole past the

@@ -115,11 +115,7 @@ async fn upload(
 ) -> Result<String, ProviderError> {
     let mut jsonl = Vec::new();
     for l in lines {
-        let v: Value = super::parse(l.as_bytes())?;
-        let line = json!({"key": v["metadata"]["key"], "request": v["request"]});
-        serde_json::to_writer(&mut jsonl, &line)
-            .map_err(|e| ProviderError::decode(e.to_string()))?;
-        jsonl.push(b'\n');
+        file_line(l, &mut jsonl)?;
     }
     let creds = target.credentials();
     let auth = AuthStyle::Header("x-goog-api-key");
@@ -190,6 +186,16 @@ async fn upload(
     checked_file(v["file"]["name"].as_str().unwrap_or("")).map(str::to_string)
 }
 
+/// An inline request (`{"request", "metadata": {"key"}}`) as a line of an input file
+/// (`{"key", "request"}`), newline included.
+pub(super) fn file_line(inline: &str, out: &mut Vec<u8>) -> Result<(), ProviderError> {
+    let v: Value = super::parse(inline.as_bytes())?;
+    let line = json!({"key": v["metadata"]["key"], "request": v["request"]});
+    serde_json::to_writer(&mut *out, &line).map_err(|e| ProviderError::decode(e.to_string()))?;
+    out.push(b'\n');
+    Ok(())
+}
+
 /// The upload session's URL on the provider's own origin (the SDK does the same with a base
 /// URL of its own): the bytes, and the key, go nowhere else.
 fn on_origin(base: &str, session: &str) -> Result<String, ProviderError> {
@@ -201,7 +207,7 @@ fn on_origin(base: &str, session: &str) -> Result<String, ProviderError> {
     Ok(url.to_string())
 }
 
-fn status_of(op: &Value) -> Status {
+pub(super) fn status_of(op: &Value) -> Status {
     let m = &op["metadata"];
     // The server sends `BATCH_STATE_*`; the guide and the SDK speak of `JOB_STATE_*`.
     let raw = m["state"].as_str().unwrap_or("").to_string();
@@ -336,7 +342,7 @@ pub(super) async fn results(
 
 /// One response (`{"response"}` or `{"error"}`) as the item of its key, or of the `i`th
 /// request when it names none.
-fn item(
+pub(super) fn item(
     r: &Value,
     key: Option<String>,
     submitted: &[String],

@@ -104,7 +104,7 @@ pub(super) async fn submit(
         .ok_or_else(|| ProviderError::decode("the batch has no id"))
 }
 
-fn status_of(b: &Value) -> Status {
+pub(super) fn status_of(b: &Value) -> Status {
     let raw = b["status"].as_str().unwrap_or("").to_string();
     let state = match raw.as_str() {
         "completed" | "expired" | "cancelled" => State::Ended,

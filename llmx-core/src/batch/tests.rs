@@ -569,3 +569,296 @@ fn a_gemini_batch_past_20_mb_goes_as_an_uploaded_file_and_its_responses_file_is_
         .any(|r| r.path.starts_with("/download/v1beta/files/")
             && r.path.ends_with(":download?alt=media")));
 }
+
+// The providers' documented examples (tests/fixtures/batch_docs, with their sources): what
+// llmx sends has their shape, what they show llmx reads, and the mock's objects carry every
+// field they show.
+
+fn doc(provider: &str) -> Value {
+    let text = match provider {
+        "openai" => include_str!("../../../tests/fixtures/batch_docs/openai.json"),
+        "anthropic" => include_str!("../../../tests/fixtures/batch_docs/anthropic.json"),
+        _ => include_str!("../../../tests/fixtures/batch_docs/gemini.json"),
+    };
+    serde_json::from_str(text).unwrap()
+}
+
+/// A documented example as JSON: the OpenAPI spec's examples carry trailing commas, dropped
+/// here (and nothing else changed).
+fn example(d: &Value, name: &str) -> Value {
+    let text = d["examples"][name].as_str().unwrap();
+    let mut out = String::with_capacity(text.len());
+    let chars: Vec<char> = text.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if *c == ',' {
+            let next = chars[i + 1..].iter().find(|c| !c.is_whitespace());
+            if matches!(next, Some('}') | Some(']')) {
+                continue;
+            }
+        }
+        out.push(*c);
+    }
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Every key path of `documented` that `ours` lacks (arrays by their first element; a key
+/// whose documented value is null may be missing or null).
+fn missing(ours: &Value, documented: &Value, at: &str, out: &mut Vec<String>) {
+    match documented {
+        Value::Object(m) => {
+            for (k, v) in m {
+                let path = format!("{at}.{k}");
+                match ours.get(k) {
+                    Some(o) => missing(o, v, &path, out),
+                    None if v.is_null() => {}
+                    None => out.push(path),
+                }
+            }
+        }
+        Value::Array(a) => {
+            if let (Some(d), Some(o)) = (a.first(), ours.as_array().and_then(|o| o.first())) {
+                missing(o, d, &format!("{at}[0]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `GET url`, as JSON.
+fn get_json(url: &str) -> Value {
+    rt().block_on(async {
+        let bytes = reqwest::Client::new()
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    })
+}
+
+fn shape_gaps(ours: &Value, documented: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    missing(ours, documented, "", &mut out);
+    out
+}
+
+#[test]
+fn openais_documented_batch_objects_and_lines_are_read_and_sent_as_documented() {
+    let d = doc("openai");
+    // The batch object: completed, its counts and both result files.
+    let st = openai::status_of(&example(&d, "batch_object"));
+    assert_eq!(st.state, State::Ended);
+    assert_eq!((st.total, st.succeeded, st.failed), (100, 95, 5));
+    assert_eq!(st.results, ["file-cvaTdG", "file-HOWS94"]);
+    assert_eq!(
+        openai::status_of(&example(&d, "create_response")).state,
+        State::Running
+    );
+    assert_eq!(
+        openai::status_of(&example(&d, "cancel_response")).state,
+        State::Cancelling
+    );
+    // An output line: the answer and its request id, joined by custom_id.
+    let out = d["examples"]["output_line"].as_str().unwrap();
+    let it = openai::item(out.as_bytes()).unwrap();
+    assert_eq!(it.custom_id, "request-2");
+    match it.outcome {
+        Outcome::Answer {
+            response,
+            request_id,
+        } => {
+            assert_eq!(response.text, "2 + 2 equals 4.");
+            assert_eq!(request_id.as_deref(), Some("req_c187b3"));
+            assert_eq!(
+                (response.usage.input_tokens, response.usage.output_tokens),
+                (Some(24), Some(15))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // An HTTP failure is under `response.body`, not `error`.
+    let failed = d["examples"]["error_line"].as_str().unwrap();
+    match openai::item(failed.as_bytes()).unwrap().outcome {
+        Outcome::Failed(e) => {
+            assert_eq!((e.kind, e.status), (ErrorKind::BadRequest, Some(400)));
+            assert!(e.message.contains("max_tokens"), "{e:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The line llmx writes has the documented input object's fields.
+    let s = server(json!({"finish_ms": 30}));
+    let t = target(&s, "openai", "gpt-4o-mini");
+    let ours = line(Api::OpenAi, "c1", &t, &request("gpt-4o-mini", 1));
+    let documented = example(&d, "input_line");
+    assert!(shape_gaps(&ours, &documented).is_empty(), "{ours}");
+    assert_eq!(ours["method"], "POST");
+    assert_eq!(ours["url"], "/v1/chat/completions");
+    // The mock's batch object carries every documented field.
+    let http = HttpClient::untimed().unwrap();
+    let (ids, lines) = cells(&t, Api::OpenAi, 2);
+    rt().block_on(async {
+        let id = submit(&http, &t, Api::OpenAi, &mut lines.iter().cloned(), "i")
+            .await
+            .unwrap();
+        ended(&http, &t, Api::OpenAi, &id).await;
+        let _ = ids;
+    });
+    let got = s
+        .requests()
+        .iter()
+        .rev()
+        .find(|r| r.method == "GET" && r.path.starts_with("/v1/batches/"))
+        .map(|r| r.path.clone())
+        .unwrap();
+    let body = get_json(&format!("{}{got}", s.url()));
+    // The documented metadata's keys are a user's own.
+    let mut documented = example(&d, "batch_object");
+    documented["metadata"] = json!({});
+    let gaps = shape_gaps(&body, &documented);
+    assert!(gaps.is_empty(), "the mock's batch lacks {gaps:?}");
+}
+
+#[test]
+fn anthropics_documented_batch_objects_and_results_are_read_and_sent_as_documented() {
+    let d = doc("anthropic");
+    let st = anthropic::status_of(&example(&d, "batch_object"));
+    assert_eq!(st.state, State::Running);
+    assert_eq!((st.total, st.succeeded, st.failed), (200, 50, 50));
+    assert!(st.results[0].ends_with("/msgbatch_013Zva2CMHLNnXjNJJKqJ2EF/results"));
+    let lines = d["examples"]["results_lines"].as_str().unwrap();
+    let items: Vec<Item> = lines
+        .lines()
+        .map(|l| anthropic::item(l.as_bytes()).unwrap())
+        .collect();
+    assert_eq!(items[0].custom_id, "my-second-request");
+    assert_eq!(items[1].custom_id, "my-first-request");
+    match &items[1].outcome {
+        Outcome::Answer { response, .. } => {
+            assert!(response
+                .text
+                .starts_with("Hello! How can I assist you today?"));
+            assert_eq!(response.usage.output_tokens, Some(34));
+        }
+        other => panic!("{other:?}"),
+    }
+    let errored = d["examples"]["errored_line"].as_str().unwrap();
+    match anthropic::item(errored.as_bytes()).unwrap().outcome {
+        Outcome::Failed(e) => assert!(e.message.contains("max_tokens"), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+    // The request llmx puts in a batch is the documented `{custom_id, params}`.
+    let s = server(json!({"finish_ms": 30}));
+    let t = target(&s, "anthropic", "claude-sonnet-4-5");
+    let ours = line(Api::Anthropic, "c1", &t, &request("claude-sonnet-4-5", 1));
+    let documented = &example(&d, "create_request")["requests"][0];
+    assert!(shape_gaps(&ours, documented).is_empty(), "{ours}");
+    // The mock's batch object carries every documented field.
+    let http = HttpClient::untimed().unwrap();
+    let (_, lines) = cells(&t, Api::Anthropic, 2);
+    let id = rt().block_on(async {
+        let id = submit(&http, &t, Api::Anthropic, &mut lines.iter().cloned(), "i")
+            .await
+            .unwrap();
+        ended(&http, &t, Api::Anthropic, &id).await;
+        id
+    });
+    let body = get_json(&format!("{}/v1/messages/batches/{id}", s.url()));
+    let gaps = shape_gaps(&body, &example(&d, "batch_object"));
+    assert!(gaps.is_empty(), "the mock's batch lacks {gaps:?}");
+}
+
+#[test]
+fn geminis_documented_requests_files_and_operations_are_read_and_sent_as_documented() {
+    let d = doc("gemini");
+    let snake_to_camel = |v: &Value| -> Value {
+        fn walk(v: &Value) -> Value {
+            match v {
+                Value::Object(m) => Value::Object(
+                    m.iter()
+                        .map(|(k, v)| {
+                            let mut out = String::new();
+                            let mut up = false;
+                            for c in k.chars() {
+                                if c == '_' {
+                                    up = true;
+                                } else if up {
+                                    out.extend(c.to_uppercase());
+                                    up = false;
+                                } else {
+                                    out.push(c);
+                                }
+                            }
+                            (out, walk(v))
+                        })
+                        .collect(),
+                ),
+                Value::Array(a) => Value::Array(a.iter().map(walk).collect()),
+                v => v.clone(),
+            }
+        }
+        walk(v)
+    };
+    // An inline request as llmx writes it has the documented `{request, metadata: {key}}`.
+    let s = server(json!({"finish_ms": 30}));
+    let t = target(&s, "gemini", "gemini-2.5-flash");
+    let ours = line(Api::Gemini, "c1", &t, &request("gemini-2.5-flash", 1));
+    let inline = snake_to_camel(&example(&d, "inline_request"));
+    let documented = &inline["batch"]["inputConfig"]["requests"]["requests"][0];
+    assert!(shape_gaps(&ours, documented).is_empty(), "{ours}");
+    // The documented inline requests, as lines of an input file, are the documented file lines.
+    let mut file = Vec::new();
+    for r in inline["batch"]["inputConfig"]["requests"]["requests"]
+        .as_array()
+        .unwrap()
+    {
+        gemini::file_line(&r.to_string(), &mut file).unwrap();
+    }
+    let ours: Vec<Value> = file
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    let documented: Vec<Value> = d["examples"]["file_lines"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(ours[0], documented[0]);
+    assert!(shape_gaps(&ours[1], &documented[1]).is_empty());
+    // A finished operation with a responses file, and a line of that file.
+    let st = gemini::status_of(&example(&d, "operation_done"));
+    assert_eq!(st.state, State::Ended);
+    assert_eq!((st.total, st.succeeded), (2, 2));
+    let line = example(&d, "output_file_line");
+    let it = gemini::item(&line, line["key"].as_str().map(str::to_string), &[], 0).unwrap();
+    assert_eq!(it.custom_id, "request-1");
+    match it.outcome {
+        Outcome::Answer { response, .. } => {
+            assert!(response.text.starts_with("Photosynthesis is"));
+            assert_eq!(response.usage.output_tokens, Some(14));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The mock accepts the documented snake_case file request and answers with the documented
+    // operation's fields.
+    let http = HttpClient::untimed().unwrap();
+    let (_, lines) = cells(&t, Api::Gemini, 2);
+    let name = rt().block_on(async {
+        let name = submit(&http, &t, Api::Gemini, &mut lines.iter().cloned(), "i")
+            .await
+            .unwrap();
+        ended(&http, &t, Api::Gemini, &name).await;
+        name
+    });
+    let op = get_json(&format!("{}/v1beta/{name}", s.url()));
+    let mut documented = example(&d, "operation_done");
+    // This batch was inline: its output is `inlinedResponses`, not a file.
+    documented["metadata"]["output"] = json!({});
+    documented["response"] = json!({"@type": documented["response"]["@type"]});
+    let gaps = shape_gaps(&op, &documented);
+    assert!(gaps.is_empty(), "the mock's operation lacks {gaps:?}");
+}
