@@ -203,7 +203,7 @@ fn matrix_section(s: &mut String, r: &BenchReport<'_>) {
                 "<td class=\"{class}\"><details><summary>{}</summary>",
                 esc(&verdict)
             );
-            for a in &c.answers {
+            for a in c.answers() {
                 let state = match (&a.error, a.pass) {
                     (Some(e), _) => format!("failed: {e}"),
                     (None, Some(true)) => "passed".into(),

@@ -31,13 +31,42 @@ pub struct JobFile {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Grid {
-    pub prompts: Vec<GridPrompt>,
+    pub prompts: GridPrompts,
     pub models: Vec<GridModel>,
     pub repeat: u32,
     /// What every prompt's request is made from (a resume with no prompt files given
     /// resubmits failed cells from it). `None` in a file written before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<GridRequest>,
+}
+
+/// The grid's prompts, kept as the JSON text they are saved as: one allocation however many
+/// prompts, not four a prompt (the run holds the prompts themselves already; this is read
+/// back only by a resume that has no prompt files).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct GridPrompts(Box<serde_json::value::RawValue>);
+
+impl GridPrompts {
+    pub fn of(prompts: &[GridPrompt]) -> GridPrompts {
+        // Strings and options only: writing them as JSON cannot fail.
+        let text = serde_json::to_string(prompts).unwrap_or_else(|_| "[]".into());
+        GridPrompts(
+            serde_json::value::RawValue::from_string(text).unwrap_or_else(|_| {
+                serde_json::value::RawValue::from_string("[]".into()).expect("`[]` is JSON")
+            }),
+        )
+    }
+
+    pub fn read(&self) -> Result<Vec<GridPrompt>, serde_json::Error> {
+        serde_json::from_str(self.0.get())
+    }
+}
+
+impl PartialEq for GridPrompts {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -448,12 +477,12 @@ mod tests {
             run_id: "r1".into(),
             rows: "out.csv".into(),
             grid: Grid {
-                prompts: vec![GridPrompt {
+                prompts: GridPrompts::of(&[GridPrompt {
                     id: "p1".into(),
                     text: Some("Capital of France?".into()),
                     system: Some("Be brief.".into()),
                     expect: Some("contains:Paris".into()),
-                }],
+                }]),
                 models: vec![GridModel {
                     label: "gpt".into(),
                     provider: "openai".into(),

@@ -340,14 +340,16 @@ fn job_of(t: &Target, n: u32) -> job::JobFile {
         run_id: "run-0123456789abcdef".into(),
         rows: "out.csv".into(),
         grid: Grid {
-            prompts: (1..=n)
-                .map(|i| GridPrompt {
-                    id: format!("p{i}"),
-                    text: None,
-                    system: None,
-                    expect: None,
-                })
-                .collect(),
+            prompts: GridPrompts::of(
+                &(1..=n)
+                    .map(|i| GridPrompt {
+                        id: format!("p{i}"),
+                        text: None,
+                        system: None,
+                        expect: None,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
             models: vec![GridModel {
                 label: format!("{}/{}", t.provider.id, t.model),
                 provider: t.provider.id.clone(),

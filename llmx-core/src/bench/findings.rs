@@ -46,23 +46,42 @@ pub struct Kept {
     pub answer: String,
 }
 
-/// One prompt × model cell.
+/// One prompt × model cell. A grid has one per prompt and model, so it stays small: the
+/// latencies and the kept answers are allocated with the first of them (a batched run has
+/// no latencies, and answers are kept for the report only).
 #[derive(Debug, Clone, Default)]
 pub struct CellFindings {
     pub n: u64,
     pub errors: u64,
     pub passed: u64,
     pub failed: u64,
+    more: Option<Box<More>>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct More {
     latencies: Vec<f64>,
-    pub answers: Vec<Kept>,
+    answers: Vec<Kept>,
 }
 
 impl CellFindings {
     /// The median latency of its answered requests.
     pub fn median_ms(&self) -> Option<f64> {
-        let mut v = self.latencies.clone();
+        let mut v = self
+            .more
+            .as_ref()
+            .map_or_else(Vec::new, |m| m.latencies.clone());
         v.sort_by(f64::total_cmp);
         percentile(&v, 50.0)
+    }
+
+    /// The answers kept for the report, by repeat.
+    pub fn answers(&self) -> &[Kept] {
+        self.more.as_ref().map_or(&[], |m| &m.answers)
+    }
+
+    fn more(&mut self) -> &mut More {
+        self.more.get_or_insert_with(Box::default)
     }
 }
 
@@ -122,8 +141,8 @@ impl Findings {
             (None, Some(false)) => c.failed += 1,
             (None, None) => {}
         }
-        if o.error.is_none() {
-            c.latencies.extend(o.latency_ms);
+        if let (None, Some(l)) = (&o.error, o.latency_ms) {
+            c.more().latencies.push(l);
         }
         if o.pass == Some(false) {
             self.failures_total += 1;
@@ -137,14 +156,15 @@ impl Findings {
             }
         }
         if keep {
-            c.answers.push(Kept {
+            let answers = &mut c.more().answers;
+            answers.push(Kept {
                 repeat: o.repeat,
                 pass: o.pass,
                 error: o.error.as_deref().map(|e| start(e, ANSWER_KEPT)),
                 latency_ms: o.latency_ms,
                 answer: start(&o.answer, ANSWER_KEPT),
             });
-            c.answers.sort_by_key(|k| k.repeat);
+            answers.sort_by_key(|k| k.repeat);
         }
     }
 
@@ -217,6 +237,6 @@ mod tests {
         assert_eq!((sorted[0].prompt, sorted[0].repeat), (0, 2));
         assert!(sorted[0].answer.ends_with('…') && sorted[0].answer.len() < 700);
         assert_eq!(f.errors_by_prompt(), vec![(0, 1)]);
-        assert_eq!(c.answers.len(), 2);
+        assert_eq!(c.answers().len(), 2);
     }
 }

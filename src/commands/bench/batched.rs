@@ -95,17 +95,18 @@ fn job_file(s: &BenchSettings, spec: &BatchSpec, plan: &Plan<'_>) -> Result<JobF
         }
         return Ok(job);
     }
+    let prompts: Vec<GridPrompt> = plan
+        .prompts
+        .iter()
+        .map(|p| GridPrompt {
+            id: p.id.clone(),
+            text: Some(p.text.clone()),
+            system: p.system.clone(),
+            expect: p.expect.as_ref().map(|e| e.source()),
+        })
+        .collect();
     let grid = Grid {
-        prompts: plan
-            .prompts
-            .iter()
-            .map(|p| GridPrompt {
-                id: p.id.clone(),
-                text: Some(p.text.clone()),
-                system: p.system.clone(),
-                expect: p.expect.as_ref().map(|e| e.source()),
-            })
-            .collect(),
+        prompts: job::GridPrompts::of(&prompts),
         models: plan
             .templates
             .iter()
@@ -158,8 +159,13 @@ pub(super) fn grid_of_job(
     if job.grid.request.is_none() {
         return Err(old());
     }
-    let mut prompts = Vec::with_capacity(job.grid.prompts.len());
-    for p in &job.grid.prompts {
+    let kept = job
+        .grid
+        .prompts
+        .read()
+        .map_err(|e| bad(format!("its prompts cannot be read: {e}")))?;
+    let mut prompts = Vec::with_capacity(kept.len());
+    for p in &kept {
         let expect = match &p.expect {
             Some(src) => Some(llmx_core::bench::expect::Expect::parse(src).map_err(|e| {
                 bad(format!(
@@ -190,6 +196,14 @@ pub(super) fn grid_of_job(
         .map(|m| format!("{}/{}", m.provider, m.model))
         .collect();
     Ok((prompts, job))
+}
+
+/// The key of a `custom_id` in [`Out::index`].
+fn id_key(id: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
 }
 
 fn custom_id(plan: &Plan<'_>, c: &Cell) -> String {
@@ -267,7 +281,9 @@ fn line(
 struct Out<'a> {
     fanout: Fanout<'a>,
     start: Instant,
-    index: HashMap<String, usize>,
+    /// Each cell's place in `order`, by a hash of its `custom_id` (8 bytes a cell, not the
+    /// id's text; a hit is checked against the cell's own id).
+    index: HashMap<u64, u32>,
     order: &'a [Cell],
     /// By index into `order`: written by this run.
     written: Vec<bool>,
@@ -283,7 +299,12 @@ impl Out<'_> {
         outcome: Result<(llmx_core::provider::ChatResponse, Option<String>), ProviderError>,
         started: std::time::SystemTime,
     ) {
-        let Some(&i) = self.index.get(custom_id) else {
+        let Some(i) = self
+            .index
+            .get(&id_key(custom_id))
+            .map(|&i| i as usize)
+            .filter(|&i| self::custom_id(plan, &self.order[i]) == custom_id)
+        else {
             return;
         };
         if self.written[i] || self.stopped.is_some() {
@@ -333,7 +354,7 @@ pub(super) async fn execute(
         index: order
             .iter()
             .enumerate()
-            .map(|(i, c)| (custom_id(plan, c), i))
+            .map(|(i, c)| (id_key(&custom_id(plan, c)), i as u32))
             .collect(),
         order,
         written: vec![false; order.len()],
