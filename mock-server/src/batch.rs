@@ -103,6 +103,9 @@ struct OpenAiBatch {
     ended: Option<(usize, usize, bool)>,
     /// Tokens of the answered requests: input, cached input, output, reasoning.
     tokens: [u64; 4],
+    /// Created through Together's endpoints: shown as Together's job, its failed lines an
+    /// `error` object.
+    together: bool,
 }
 
 struct AnthropicBatch {
@@ -212,6 +215,46 @@ pub(crate) fn route(
             Some(i) => json_response(200, &openai_object(&mut s, config, i)),
             None => openai_error(404, &format!("No batch found with id '{id}'."), "not_found"),
         },
+        ["together", "v1", "files"] if post => together_upload(&mut s, rec),
+        ["together", "upload", id] if rec.method == "PUT" => {
+            let id = id.to_string();
+            match s.files.get_mut(&id) {
+                Some(f) => {
+                    f.bytes = rec.body.clone();
+                    full(200, "text/plain", "")
+                }
+                None => full(404, "text/plain", "no such upload"),
+            }
+        }
+        ["together", "v1", "files", id, "preprocess"] if post => match s.files.get(*id) {
+            Some(f) => json_response(200, &file_object(id, f)),
+            None => openai_error(404, &format!("No such File object: {id}"), "not_found"),
+        },
+        ["together", "v1", "files", id, "content"] => match s.files.get(*id) {
+            Some(f) => full(200, "application/octet-stream", f.bytes.clone()),
+            None => openai_error(404, &format!("No such File object: {id}"), "not_found"),
+        },
+        ["together", "v1", "batches"] if post => together_create(&mut s, config, rec),
+        ["together", "v1", "batches", id, rest @ ..] => {
+            let Some(i) = s.openai.iter().position(|b| b.id == *id && b.together) else {
+                return Some(openai_error(
+                    404,
+                    &format!("Batch {id} not found."),
+                    "not_found",
+                ));
+            };
+            match rest {
+                ["cancel"] if post => {
+                    let b = &mut s.openai[i];
+                    if b.ended.is_none() && b.cancelled.is_none() {
+                        b.cancelled = Some(Instant::now());
+                    }
+                    json_response(200, &together_job(&mut s, config, i))
+                }
+                [] => json_response(200, &together_job(&mut s, config, i)),
+                _ => return None,
+            }
+        }
         ["upload", "v1beta", "files"] if post => gemini_upload(&mut s, rec),
         ["download", "v1beta", "files", call] | ["v1beta", "files", call]
             if call.ends_with(":download") =>
@@ -467,6 +510,7 @@ fn openai_create(s: &mut Store, config: &MockConfig, rec: &Recorded) -> Response
         error_file_id: None,
         ended: None,
         tokens: [0; 4],
+        together: false,
     });
     let i = s.openai.len() - 1;
     json_response(200, &openai_object(s, config, i))
@@ -586,6 +630,12 @@ fn openai_finish(s: &mut Store, config: &MockConfig, i: usize) {
                 json!({"id": id, "custom_id": custom_id, "response": null, "error": {
                     "code": "batch_expired",
                     "message": "This request could not be executed before the completion window expired."}})
+            }
+            (Fate::Failed, _) | (_, Err(_)) if b.together => {
+                failed += 1;
+                json!({"custom_id": custom_id, "error": {
+                    "message": "Invalid request (scripted by the mock).",
+                    "type": "invalid_request_error"}})
             }
             (Fate::Failed, _) | (_, Err(_)) => {
                 failed += 1;
@@ -771,6 +821,112 @@ fn anthropic_finish(s: &mut Store, config: &MockConfig, i: usize, canceled: bool
     let counts = json!({"processing": 0, "succeeded": ok, "errored": errored,
         "canceled": cancels, "expired": expired});
     s.anthropic[i].results = Some((out.into_bytes(), counts));
+}
+
+/// Together's upload, as together-python 1.5 does it: `POST /v1/files` with a form
+/// (`purpose`, `file_name`, `file_type`) answered with a 302 to a URL to `PUT` the bytes at
+/// (here on the mock itself, `/together/upload/{id}`) and the file's id in
+/// `X-Together-File-Id`; then `POST /v1/files/{id}/preprocess`.
+fn together_upload(s: &mut Store, rec: &Recorded) -> Response<Body> {
+    let form: HashMap<String, String> = String::from_utf8_lossy(&rec.body)
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    if form.get("purpose").map(String::as_str) != Some("batch-api") {
+        return openai_error(400, "purpose must be batch-api here.", "invalid_request");
+    }
+    let id = s.id("file-");
+    s.files.insert(
+        id.clone(),
+        File {
+            bytes: Vec::new(),
+            filename: form.get("file_name").cloned().unwrap_or_default(),
+            purpose: "batch-api".into(),
+            created_at: now_s(),
+        },
+    );
+    let (mut parts, body) = full(302, "text/plain", "").into_parts();
+    let location = format!("{}/together/upload/{id}", base_url(rec));
+    if let (Ok(l), Ok(i)) = (location.parse(), id.parse()) {
+        parts.headers.insert("location", l);
+        parts.headers.insert("x-together-file-id", i);
+    }
+    Response::from_parts(parts, body)
+}
+
+/// `POST /v1/batches` at Together: `{input_file_id, endpoint}`, each line
+/// `{"custom_id", "body"}`; answered `{"job": {...}}`.
+fn together_create(s: &mut Store, config: &MockConfig, rec: &Recorded) -> Response<Body> {
+    let v = rec.json();
+    let file_id = v["input_file_id"].as_str().unwrap_or("").to_string();
+    let Some(file) = s.files.get(&file_id) else {
+        return openai_error(404, &format!("No such File object: {file_id}"), "not_found");
+    };
+    let mut requests = Vec::new();
+    for line in String::from_utf8_lossy(&file.bytes).lines() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Value>(line) {
+            Ok(r) if r["custom_id"].is_string() && r["body"].is_object() => requests.push((
+                r["custom_id"].as_str().unwrap_or("").to_string(),
+                r["body"].clone(),
+            )),
+            _ => return openai_error(400, "A line is not {custom_id, body}.", "invalid_request"),
+        }
+    }
+    if config
+        .batch
+        .max_requests
+        .is_some_and(|m| requests.len() > m)
+    {
+        return openai_error(400, "Too many requests in the batch.", "too_many_requests");
+    }
+    let id = s.id("");
+    let id = format!("{}-mock", id.trim_end_matches("mock"));
+    s.openai.push(OpenAiBatch {
+        id,
+        input_file_id: file_id,
+        endpoint: v["endpoint"].as_str().unwrap_or("").to_string(),
+        completion_window: "24h".into(),
+        metadata: Value::Null,
+        created: Instant::now(),
+        created_at: now_s(),
+        requests,
+        invalid: Vec::new(),
+        cancelled: None,
+        output_file_id: None,
+        error_file_id: None,
+        ended: None,
+        tokens: [0; 4],
+        together: true,
+    });
+    let i = s.openai.len() - 1;
+    json_response(
+        200,
+        &json!({"job": together_job(s, config, i), "warning": null}),
+    )
+}
+
+/// A batch as Together shows its job: upper-case states and a progress percentage.
+fn together_job(s: &mut Store, config: &MockConfig, i: usize) -> Value {
+    let o = openai_object(s, config, i);
+    let status = match o["status"].as_str().unwrap_or("") {
+        "cancelling" => "CANCELING".to_string(),
+        other => other.to_ascii_uppercase(),
+    };
+    let b = &s.openai[i];
+    let done = b.ended.is_some();
+    json!({"id": b.id, "user_id": "user_mock", "input_file_id": b.input_file_id,
+        "file_size_bytes": s.files.get(&b.input_file_id).map_or(0, |f| f.bytes.len()),
+        "status": status, "job_deadline": rfc3339(b.created_at + 86_400),
+        "created_at": rfc3339(b.created_at), "endpoint": b.endpoint,
+        "progress": if done { 100.0 } else { 0.0 },
+        "model_id": b.requests.first().map_or(Value::Null, |(_, r)| r["model"].clone()),
+        "output_file_id": o["output_file_id"], "error_file_id": o["error_file_id"],
+        "error": null,
+        "completed_at": if done { json!(rfc3339(now_s())) } else { Value::Null }})
 }
 
 fn gemini_error(status: u16, message: &str, code: &str) -> Response<Body> {

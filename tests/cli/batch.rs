@@ -738,6 +738,112 @@ fn a_gemini_grid_past_20_mb_goes_as_an_uploaded_file_and_every_cell_gets_its_row
 }
 
 #[test]
+fn together_batches_go_through_its_own_upload_and_jobs_and_every_cell_gets_its_row() {
+    let mut w = World::with_server(json!({"batch": {"finish_ms": 100, "error_every": 3}}));
+    set(&w);
+    let url = w.requests_url();
+    w.set("LLMX_TOGETHER_BASE_URL", &format!("{url}/together/v1"));
+    w.set("TOGETHER_API_KEY", "together-test-key-0123456789");
+    let model = "together/meta-llama/Llama-3.3-70B-Instruct-Turbo";
+    let out = w.run(&[
+        "bench",
+        "--batch",
+        "-m",
+        model,
+        "set.jsonl",
+        "--repeat",
+        "2",
+        "-o",
+        "out.csv",
+        "--poll-interval",
+        "0.1",
+    ]);
+    assert_eq!(out.code, 1, "two cells fail: {}", out.stderr);
+    let r = rows(&w, "out.csv");
+    assert_eq!(r.len(), 6);
+    let failed = r.iter().filter(|x| !x["error_kind"].is_empty()).count();
+    assert_eq!(failed, 2, "{r:?}");
+    for x in r.iter().filter(|x| x["error_kind"].is_empty()) {
+        assert_eq!(
+            x["output"],
+            "Hello from meta-llama/Llama-3.3-70B-Instruct-Turbo."
+        );
+        assert_eq!(x["batch"], "true");
+    }
+    let q = w.requests();
+    // The file: a form asking for an upload URL, the bytes put there with no credentials,
+    // then preprocessed; the batch names it.
+    let ask = q
+        .iter()
+        .find(|x| x.method == "POST" && x.path == "/together/v1/files")
+        .expect("an upload was asked for");
+    let form = String::from_utf8_lossy(&ask.body).into_owned();
+    assert!(form.contains("purpose=batch-api"), "{form}");
+    assert_eq!(
+        ask.header("authorization"),
+        Some("Bearer together-test-key-0123456789")
+    );
+    let put = q
+        .iter()
+        .find(|x| x.method == "PUT" && x.path.starts_with("/together/upload/"))
+        .expect("the bytes were put");
+    assert!(
+        put.header("authorization").is_none(),
+        "the key went to the signed URL"
+    );
+    let lines: Vec<Value> = String::from_utf8_lossy(&put.body)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 6);
+    for l in &lines {
+        let keys: Vec<&String> = l.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["body", "custom_id"], "{l}");
+        assert_eq!(
+            l["body"]["stream"],
+            Value::Null,
+            "a batch line is unstreamed: {l}"
+        );
+    }
+    assert!(q
+        .iter()
+        .any(|x| x.path.ends_with("/preprocess") && x.method == "POST"));
+    let create = q
+        .iter()
+        .find(|x| x.method == "POST" && x.path == "/together/v1/batches")
+        .unwrap()
+        .json();
+    assert_eq!(create["endpoint"], "/v1/chat/completions");
+    assert!(create["input_file_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("file-"));
+    // Each line's body is the live unstreamed body of its cell.
+    let live = w.run(&[
+        "bench",
+        "-m",
+        model,
+        "set.jsonl",
+        "--repeat",
+        "2",
+        "--no-stream",
+        "-o",
+        "live.csv",
+    ]);
+    assert_eq!(live.code, 0, "{}", live.stderr);
+    let sent: Vec<Value> = w
+        .requests()
+        .iter()
+        .filter(|x| x.path == "/together/v1/chat/completions")
+        .map(|x| x.json())
+        .collect();
+    assert_eq!(
+        sorted(sent),
+        sorted(lines.iter().map(|l| l["body"].clone()).collect())
+    );
+}
+
+#[test]
 fn status_shows_each_batch_and_cancel_stops_them_with_cancelled_rows_on_resume() {
     let w = World::with_server(json!({"batch": {"finish_ms": 5000}}));
     set(&w);

@@ -336,6 +336,11 @@ impl Api {
                 requests: usize::MAX,
                 bytes: 2_000_000_000,
             },
+            // docs.together.ai/docs/inference/batch/overview: 50,000 requests, 100 MB a file.
+            Api::Together => Limits {
+                requests: 50_000,
+                bytes: 100_000_000,
+            },
         }
     }
 }

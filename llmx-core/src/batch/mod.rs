@@ -18,7 +18,10 @@
 //! - Gemini: inline requests to `POST /v1beta/models/{model}:batchGenerateContent` (llmx's
 //!   intent as the display name), `GET /v1beta/batches/{id}` (a long-running operation whose
 //!   output holds the responses, in the order of the requests),
-//!   `POST /v1beta/batches/{id}:cancel`, `GET /v1beta/batches`.
+//!   `POST /v1beta/batches/{id}:cancel`, `GET /v1beta/batches`; past 20 MB a JSONL file
+//!   uploaded through the File API instead of inline requests.
+//! - Together: OpenAI's lines and results, its own upload (a signed URL) and jobs (see
+//!   `together.rs`).
 
 mod anthropic;
 mod gemini;
@@ -26,6 +29,7 @@ pub mod job;
 mod openai;
 #[cfg(test)]
 mod tests;
+mod together;
 
 use serde_json::Value;
 
@@ -38,13 +42,22 @@ pub enum Api {
     OpenAi,
     Anthropic,
     Gemini,
+    /// Together's: OpenAI's shape, other endpoints (see `together.rs`).
+    Together,
 }
 
 impl Api {
     /// The Batch API of `target`'s provider, if it has one.
     pub fn of(target: &Target) -> Option<Api> {
         let p = &target.provider;
-        if !p.batch || p.is_offline() {
+        if p.is_offline() {
+            return None;
+        }
+        // Together's batch endpoints are its own, not OpenAI's (its row does not say `batch`).
+        if p.id == "together" {
+            return Some(Api::Together);
+        }
+        if !p.batch {
             return None;
         }
         match p.dialect {
@@ -95,6 +108,7 @@ pub fn line(api: Api, custom_id: &str, target: &Target, req: &ChatRequest) -> Va
         Api::OpenAi => openai::line(custom_id, &target.base_url, call),
         Api::Anthropic => anthropic::line(custom_id, call),
         Api::Gemini => gemini::line(custom_id, call),
+        Api::Together => together::line(custom_id, call),
     }
 }
 
@@ -171,6 +185,7 @@ pub async fn submit(
         Api::OpenAi => openai::submit(http, target, lines, intent).await,
         Api::Anthropic => anthropic::submit(http, target, lines).await,
         Api::Gemini => gemini::submit(http, target, lines, intent).await,
+        Api::Together => together::submit(http, target, lines).await,
     }
 }
 
@@ -185,6 +200,7 @@ pub async fn status(
         Api::OpenAi => openai::status(http, target, id).await,
         Api::Anthropic => anthropic::status(http, target, id).await,
         Api::Gemini => gemini::status(http, target, id).await,
+        Api::Together => together::status(http, target, id).await,
     }
 }
 
@@ -201,31 +217,52 @@ pub async fn results(
 ) -> Result<(), ProviderError> {
     for place in &status.results {
         let mut each = |line: &[u8]| -> Result<(), ProviderError> {
-            if line.iter().all(u8::is_ascii_whitespace) {
-                return Ok(());
+            if let Some(item) = read_line(api, line)? {
+                on(item);
             }
-            let item = match api {
-                Api::Anthropic => anthropic::item(line),
-                _ => openai::item(line),
-            };
-            match item {
-                Some(i) => {
-                    on(i);
-                    Ok(())
-                }
-                None => Err(ProviderError::decode(format!(
-                    "a result line is not one: {}",
-                    String::from_utf8_lossy(&line[..line.len().min(200)])
-                ))),
-            }
+            Ok(())
         };
         match api {
-            Api::OpenAi => openai::file_lines(http, target, place, &mut each).await?,
+            // Together serves its output and error files at OpenAI's path.
+            Api::OpenAi | Api::Together => {
+                openai::file_lines(http, target, place, &mut each).await?
+            }
             Api::Anthropic => anthropic::results_lines(http, target, place, &mut each).await?,
             Api::Gemini => gemini::results(http, target, place, submitted, on).await?,
         }
     }
     Ok(())
+}
+
+/// One line of a results file as its cell's item (`None` for a blank line). A line llmx
+/// cannot read that names its cell is that cell's error; one that names none is an error.
+fn read_line(api: Api, line: &[u8]) -> Result<Option<Item>, ProviderError> {
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let item = match api {
+        Api::Anthropic => anthropic::item(line),
+        Api::Together => together::item(line),
+        _ => openai::item(line),
+    };
+    if item.is_some() {
+        return Ok(item);
+    }
+    let shown = String::from_utf8_lossy(&line[..line.len().min(200)]).into_owned();
+    match serde_json::from_slice::<Value>(line)
+        .ok()
+        .and_then(|v| v["custom_id"].as_str().map(str::to_string))
+    {
+        Some(custom_id) => Ok(Some(Item {
+            custom_id,
+            outcome: Outcome::Failed(ProviderError::decode(format!(
+                "the provider's result line could not be read: {shown}"
+            ))),
+        })),
+        None => Err(ProviderError::decode(format!(
+            "a result line is not one: {shown}"
+        ))),
+    }
 }
 
 /// Ask the provider to cancel batch `id`; its status after.
@@ -239,6 +276,7 @@ pub async fn cancel(
         Api::OpenAi => openai::cancel(http, target, id).await,
         Api::Anthropic => anthropic::cancel(http, target, id).await,
         Api::Gemini => gemini::cancel(http, target, id).await,
+        Api::Together => together::cancel(http, target, id).await,
     }
 }
 
@@ -254,7 +292,7 @@ pub async fn find(
     match api {
         Api::OpenAi => openai::find(http, target, intent).await,
         Api::Gemini => gemini::find(http, target, intent).await,
-        Api::Anthropic => Ok(None),
+        Api::Anthropic | Api::Together => Ok(None),
     }
 }
 

@@ -135,7 +135,7 @@ fn both_apis_answer_every_cell_as_the_live_path_would_joined_by_custom_id() {
             let body = crate::provider::build_request(&t.provider, &t.base_url, &live).body;
             let first: Value = serde_json::from_str(&lines[0]).unwrap();
             let sent = match api {
-                Api::OpenAi => &first["body"],
+                Api::OpenAi | Api::Together => &first["body"],
                 Api::Anthropic => &first["params"],
                 Api::Gemini => &first["request"],
             };
@@ -863,4 +863,39 @@ fn geminis_documented_requests_files_and_operations_are_read_and_sent_as_documen
     documented["response"] = json!({"@type": documented["response"]["@type"]});
     let gaps = shape_gaps(&op, &documented);
     assert!(gaps.is_empty(), "the mock's operation lacks {gaps:?}");
+}
+
+#[test]
+fn a_result_line_llmx_cannot_read_is_its_cells_error_or_ends_the_read() {
+    // A line naming its cell in a shape llmx does not know: that cell's error, not a stall.
+    for api in [Api::OpenAi, Api::Anthropic, Api::Together] {
+        let it = read_line(
+            api,
+            br#"{"custom_id": "c1", "result": {"type": "new_kind"}, "response": {}}"#,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(it.custom_id, "c1");
+        match it.outcome {
+            Outcome::Failed(e) => {
+                assert_eq!(e.kind, ErrorKind::Decode);
+                assert!(e.message.contains("could not be read"), "{e:?}");
+            }
+            other => panic!("{api:?}: {other:?}"),
+        }
+        // Blank lines are nothing; a line naming no cell is an error.
+        assert!(read_line(api, b"  ").unwrap().is_none());
+        assert_eq!(
+            read_line(api, b"not json").unwrap_err().kind,
+            ErrorKind::Decode
+        );
+    }
+    // Together's own error line, and OpenAI's shape, both read.
+    let e = read_line(
+        Api::Together,
+        br#"{"custom_id": "c2", "error": {"message": "bad model", "type": "invalid_request_error"}}"#,
+    )
+    .unwrap()
+    .unwrap();
+    assert!(matches!(e.outcome, Outcome::Failed(ref x) if x.message.contains("bad model")));
 }

@@ -324,6 +324,83 @@ impl HttpClient {
         Ok((headers, body))
     }
 
+    /// A request answered with a redirect (Together's file upload answers with the signed URL
+    /// to put the file at): the redirect's headers. The redirect is read, never followed; any
+    /// other answer is an error.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn redirect_of(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        creds: &Credentials,
+        auth: super::AuthStyle,
+        extra: &[(String, String)],
+        body: Option<(&str, Vec<u8>)>,
+        wire: &dyn WireDialect,
+    ) -> Result<reqwest::header::HeaderMap, ProviderError> {
+        let parsed = guard(url, creds)?;
+        let headers = batch_headers(auth, extra, creds)?;
+        let mut req = self.client.request(method, parsed).headers(headers);
+        if let Some((content_type, bytes)) = body {
+            req = req.header(CONTENT_TYPE, content_type).body(bytes);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| transport_error(&e, url, creds))?;
+        if resp.status().is_redirection() {
+            return Ok(resp.headers().clone());
+        }
+        if !resp.status().is_success() {
+            return Err(refused(resp, wire, creds).await);
+        }
+        Err(ProviderError::decode(format!(
+            "HTTP {}: expected a redirect to the upload URL",
+            resp.status().as_u16()
+        )))
+    }
+
+    /// `PUT` `body` to a signed URL a provider handed out (it may be another origin, such as
+    /// object storage): no credentials go with it, and only over https or to a loopback
+    /// address, since the bytes are the user's prompts.
+    pub async fn put_signed(&self, url: &str, body: Vec<u8>) -> Result<(), ProviderError> {
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|_| ProviderError::decode("the upload URL is not a URL"))?;
+        if !(parsed.scheme() == "https" || (parsed.scheme() == "http" && is_loopback(&parsed))) {
+            return Err(ProviderError::new(
+                ErrorKind::BadRequest,
+                format!(
+                    "refusing to upload prompts over plain http to {}",
+                    origin_of(&parsed)
+                ),
+            ));
+        }
+        let none = Credentials::default();
+        let shown = redact_url(parsed.as_str());
+        let resp = self
+            .client
+            .put(parsed)
+            .header(
+                USER_AGENT,
+                HeaderValue::from_static(concat!("llmx/", env!("CARGO_PKG_VERSION"))),
+            )
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| transport_error(&e, &shown, &none))?;
+        if resp.status().is_success() {
+            return Ok(());
+        }
+        Err(ProviderError::new(
+            ErrorKind::Server,
+            format!(
+                "HTTP {}: the upload to the signed URL was refused",
+                resp.status().as_u16()
+            ),
+        )
+        .with_status(resp.status().as_u16()))
+    }
+
     /// `GET url` (authorised as the provider's chat requests are) and hand each line of the
     /// body to `on` as it arrives: a large JSONL file is never held whole. A line past
     /// `line_cap` bytes is an error.

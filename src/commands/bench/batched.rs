@@ -62,7 +62,7 @@ fn apis(plan: &Plan<'_>, auto: bool) -> Result<Vec<Option<Api>>, Error> {
     }
     if !none.is_empty() && !auto {
         return Err(Error::BatchWith(format!(
-            "{} {} no Batch API llmx can use (OpenAI, Anthropic, Gemini and Groq have one, and config rows with `batch = true`); run {} without --batch, or pass --batch=auto to run {} live beside the batches",
+            "{} {} no Batch API llmx can use (OpenAI, Anthropic, Gemini, Groq and Together have one, and config rows with `batch = true`); run {} without --batch, or pass --batch=auto to run {} live beside the batches",
             none.join(", "),
             if none.len() == 1 { "has" } else { "have" },
             if none.len() == 1 { "it" } else { "them" },
@@ -670,11 +670,20 @@ async fn wait(
                         out.row(plan, &item.custom_id, outcome, now);
                     })
                     .await;
-                    if read.is_err() {
-                        continue;
-                    }
+                    // A transport failure is tried again at the next poll; results that
+                    // cannot be read will not read better later: the cells they did not
+                    // name get that error.
+                    let unreadable = match read {
+                        Err(e) if e.kind == ErrorKind::Decode => Some(e),
+                        Err(_) => continue,
+                        Ok(()) => None,
+                    };
                     // Cells the results do not name: the batch ended before they ran.
-                    let missing = if st.raw == "cancelled" || st.raw.ends_with("CANCELLED") {
+                    let missing = if let Some(e) = unreadable {
+                        e
+                    } else if st.raw.eq_ignore_ascii_case("cancelled")
+                        || st.raw.ends_with("CANCELLED")
+                    {
                         cancelled()
                     } else {
                         expired()
