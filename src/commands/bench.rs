@@ -799,6 +799,30 @@ fn report(
         }
         None => {}
     }
+    Ok(closing(s, plan, rows, cells, &written_to, not_run, failed))
+}
+
+/// The last line of a run that was not stopped, and its exit: a batched run that could not
+/// read every batch (a provider without a key here) is not a success.
+fn closing(
+    s: &BenchSettings,
+    plan: &Plan<'_>,
+    rows: &Rows,
+    cells: &Cells,
+    written_to: &str,
+    not_run: usize,
+    failed: Exit,
+) -> Exit {
+    let to_run = cells.to_run();
+    if let (Some(_), Some((path, _)), true) = (&s.batch, &rows.file, not_run > 0) {
+        crate::output::diag(format!(
+            "{written_to}; {} of {} still at the providers: collect them with {}",
+            not_run,
+            count(to_run, "cell"),
+            batch_resume_command(s, path)
+        ));
+        return Exit::ModelFailed;
+    }
     if to_run == 0 && cells.planned > 0 {
         crate::output::diag(format!(
             "all {} of run {} are already in the file; nothing to send",
@@ -808,7 +832,7 @@ fn report(
     } else if rows.file.is_some() && !s.quiet {
         crate::output::diag(format!("{written_to} (run {})", plan.run_id));
     }
-    Ok(failed)
+    failed
 }
 
 /// Hands the engine one cell at a time: warm-ups first, the rest waiting until they are done.

@@ -429,6 +429,77 @@ fn a_resume_needs_only_the_rows_and_job_file_and_resends_failed_cells_as_they_we
 }
 
 #[test]
+fn a_resume_lacking_a_providers_key_names_it_and_leaves_its_batches_to_a_resume_with_the_key() {
+    let mut w = World::with_server(json!({"batch": {"finish_ms": 100}}));
+    set(&w);
+    let models = "openai/gpt-4o-mini,anthropic/claude-sonnet-4-5";
+    let out = w.run(&[
+        "bench",
+        "--batch",
+        "--no-wait",
+        "-m",
+        models,
+        "set.jsonl",
+        "-o",
+        "out.csv",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // Another machine, without Anthropic's key: OpenAI's rows are written; Anthropic's batch
+    // is neither asked about nor given rows, and the run says so and is not a success.
+    w.unset("ANTHROPIC_API_KEY");
+    let before = w.requests().len();
+    let resume = [
+        "bench",
+        "--batch",
+        "--resume",
+        "out.csv",
+        "--poll-interval",
+        "0.1",
+    ];
+    let partial = w.run(&resume);
+    assert_eq!(partial.code, 1, "{}", partial.stderr);
+    assert!(
+        partial.stderr.contains("skipped anthropic"),
+        "{}",
+        partial.stderr
+    );
+    assert!(
+        partial.stderr.contains("ANTHROPIC_API_KEY"),
+        "{}",
+        partial.stderr
+    );
+    assert!(
+        partial.stderr.contains("still at the providers"),
+        "{}",
+        partial.stderr
+    );
+    let r = rows(&w, "out.csv");
+    assert_eq!(r.len(), 3);
+    assert!(r
+        .iter()
+        .all(|x| x["provider"] == "openai" && x["error"].is_empty()));
+    assert!(
+        !w.requests()[before..]
+            .iter()
+            .any(|q| q.path.starts_with("/v1/messages")),
+        "Anthropic was called without its key"
+    );
+    // With the key: the same batch is read, not created again; one row per cell.
+    w.set("ANTHROPIC_API_KEY", "sk-ant-test-key-0123456789");
+    let full = w.run(&resume);
+    assert_eq!(full.code, 0, "{}", full.stderr);
+    let r = rows(&w, "out.csv");
+    assert_eq!(r.len(), 6);
+    assert!(r.iter().all(|x| x["error"].is_empty()), "{r:?}");
+    let created = w
+        .requests()
+        .iter()
+        .filter(|q| q.method == "POST" && q.path == "/v1/messages/batches")
+        .count();
+    assert_eq!(created, 1, "Anthropic's batch was paid for twice");
+}
+
+#[test]
 fn a_wait_killed_by_a_signal_loses_nothing_and_the_resume_reads_the_same_batches() {
     let w = World::with_server(json!({"batch": {"finish_ms": 1500}}));
     set(&w);

@@ -288,6 +288,10 @@ struct Out<'a> {
     /// By index into `order`: written by this run.
     written: Vec<bool>,
     stopped: Option<Stop>,
+    /// Models whose provider has no key here: their batches are neither created nor read.
+    skip: HashSet<u32>,
+    /// Cells left at a provider this run could not ask (no key): the run is not complete.
+    unread: usize,
 }
 
 impl Out<'_> {
@@ -359,6 +363,8 @@ pub(super) async fn execute(
         order,
         written: vec![false; order.len()],
         stopped: None,
+        skip: HashSet::new(),
+        unread: 0,
     };
     if s.display.progress && !order.is_empty() && !spec.no_wait {
         out.fanout.push(BenchBar::new(map, engine.catalog()));
@@ -385,25 +391,13 @@ pub(super) async fn execute(
         _ = tokio::task::yield_now() => {}
     }
     let now = engine.clock().now();
-    // A model whose provider has no key: its cells are rows saying so; the others go ahead.
-    let mut keyless = HashSet::new();
-    for (m, t) in plan.templates.iter().enumerate() {
-        if let Some(e) = t.links[0]
-            .preflight
-            .as_ref()
-            .filter(|e| e.kind == ErrorKind::MissingKey)
-        {
-            keyless.insert(m as u32);
-            for c in order.iter().filter(|c| c.model as usize == m) {
-                out.row(plan, &custom_id(plan, c), Err(e.clone()), now);
-            }
-        }
-    }
-    place(plan, &apis, order, &mut job, &keyless);
+    let (keyless, waiting) = keyless(plan, order, &job, &mut out, now);
+    out.skip = keyless;
+    place(plan, &apis, order, &mut job, &out.skip);
     job.save(path).map_err(save_err)?;
     create(engine, plan, &apis, &mut job, path, &mut out, now).await?;
     for b in job.open_batches().map(|(_, b)| b) {
-        if let Some(id) = &b.id {
+        if let (Some(id), false) = (&b.id, out.skip.contains(&b.model)) {
             crate::output::diag(format!(
                 "batch {id}: {} to {}",
                 crate::commands::count(b.cells.len(), "request"),
@@ -411,6 +405,7 @@ pub(super) async fn execute(
             ));
         }
     }
+    out.unread = waiting.iter().map(|(_, n)| n).sum();
     // `--batch=auto`: what cannot be batched runs live while the batches run.
     let live_budget = if !live.is_empty() && out.stopped.is_none() {
         run_live(engine, s, plan, &live, budget, &mut out, signal.as_mut()).await
@@ -562,6 +557,9 @@ async fn create(
     };
     for (m, api) in apis.iter().enumerate() {
         let Some(api) = api else { continue };
+        if out.skip.contains(&(m as u32)) {
+            continue;
+        }
         if !job
             .batches
             .iter()
@@ -583,6 +581,61 @@ async fn create(
         job.save(path).map_err(save_err)?;
     }
     Ok(())
+}
+
+/// A model whose provider has no key: the cells it has not submitted are rows saying so, and
+/// its batches already at the provider are left alone (they keep running; a resume with the
+/// key reads them), said on stderr; the other models go ahead. The keyless models, and how
+/// many submitted cells each leaves unread.
+fn keyless(
+    plan: &Plan<'_>,
+    order: &[Cell],
+    job: &JobFile,
+    out: &mut Out<'_>,
+    now: std::time::SystemTime,
+) -> (HashSet<u32>, Vec<(u32, usize)>) {
+    let at_provider: HashSet<&str> = job
+        .open_batches()
+        .filter(|(_, b)| b.id.is_some())
+        .flat_map(|(_, b)| b.cells.iter().map(|c| c.custom_id.as_str()))
+        .collect();
+    let mut keyless = HashSet::new();
+    let mut waiting: Vec<(u32, usize)> = Vec::new();
+    for (m, t) in plan.templates.iter().enumerate() {
+        if let Some(e) = t.links[0]
+            .preflight
+            .as_ref()
+            .filter(|e| e.kind == ErrorKind::MissingKey)
+        {
+            keyless.insert(m as u32);
+            let mut left = 0;
+            for c in order.iter().filter(|c| c.model as usize == m) {
+                let id = custom_id(plan, c);
+                if at_provider.contains(id.as_str()) {
+                    left += 1;
+                } else {
+                    out.row(plan, &id, Err(e.clone()), now);
+                }
+            }
+            if left > 0 {
+                waiting.push((m as u32, left));
+            }
+        }
+    }
+    drop(at_provider);
+    for (m, left) in &waiting {
+        let t = &plan.templates[*m as usize];
+        let why = t.links[0]
+            .preflight
+            .as_ref()
+            .map_or_else(String::new, |e| e.message.clone());
+        crate::output::diag(format!(
+            "skipped {}: {why}; its {} at the provider keep running: resume with the key to read them",
+            t.links[0].target.provider.id,
+            crate::commands::count(*left, "submitted cell"),
+        ));
+    }
+    (keyless, waiting)
 }
 
 /// The interval before the next status check: `--poll-interval` when given, else 2 s for the
@@ -614,7 +667,11 @@ async fn wait(
     let started = Instant::now();
     let mut interval = Duration::ZERO;
     loop {
-        let open: Vec<usize> = job.open_batches().map(|(i, _)| i).collect();
+        let open: Vec<usize> = job
+            .open_batches()
+            .filter(|(_, b)| !out.skip.contains(&b.model))
+            .map(|(i, _)| i)
+            .collect();
         if open.is_empty() || out.stopped.is_some() {
             return Ok(());
         }
@@ -654,42 +711,8 @@ async fn wait(
                     }
                 }
                 State::Ended => {
-                    let ids: Vec<String> = b.cells.iter().map(|c| c.custom_id.clone()).collect();
-                    let mut seen = HashSet::new();
-                    let read = api::results(engine.http(), target, api, &st, &ids, &mut |item| {
-                        seen.insert(item.custom_id.clone());
-                        let outcome = match item.outcome {
-                            Outcome::Answer {
-                                response,
-                                request_id,
-                            } => Ok((*response, request_id)),
-                            Outcome::Failed(e) => Err(e),
-                            Outcome::Expired => Err(expired()),
-                            Outcome::Cancelled => Err(cancelled()),
-                        };
-                        out.row(plan, &item.custom_id, outcome, now);
-                    })
-                    .await;
-                    // A transport failure is tried again at the next poll; results that
-                    // cannot be read will not read better later: the cells they did not
-                    // name get that error.
-                    let unreadable = match read {
-                        Err(e) if e.kind == ErrorKind::Decode => Some(e),
-                        Err(_) => continue,
-                        Ok(()) => None,
-                    };
-                    // Cells the results do not name: the batch ended before they ran.
-                    let missing = if let Some(e) = unreadable {
-                        e
-                    } else if st.raw.eq_ignore_ascii_case("cancelled")
-                        || st.raw.ends_with("CANCELLED")
-                    {
-                        cancelled()
-                    } else {
-                        expired()
-                    };
-                    for c in b.cells.iter().filter(|c| !seen.contains(&c.custom_id)) {
-                        out.row(plan, &c.custom_id, Err(missing.clone()), now);
+                    if !read_ended(engine, plan, target, api, &st, &b, out).await {
+                        continue;
                     }
                     job.batches[i].state = BatchState::Read;
                 }
@@ -700,7 +723,10 @@ async fn wait(
             create(engine, plan, apis, job, path, out, engine.clock().now()).await?;
             continue;
         }
-        if job.open_batches().next().is_none() {
+        if !job
+            .open_batches()
+            .any(|(_, b)| !out.skip.contains(&b.model))
+        {
             return Ok(());
         }
         interval = next_poll(spec, started.elapsed(), interval);
@@ -712,6 +738,51 @@ async fn wait(
             _ = tokio::time::sleep(interval) => {}
         }
     }
+}
+
+/// Read an ended batch's results into rows; the cells they do not name are rows too (the
+/// batch ended before they ran, or its results could not be read). `false` when the results
+/// could not be fetched now (tried again at the next poll).
+async fn read_ended(
+    engine: &Engine,
+    plan: &Plan<'_>,
+    target: &llmx_core::provider::run::Target,
+    api: Api,
+    st: &api::Status,
+    b: &Batch,
+    out: &mut Out<'_>,
+) -> bool {
+    let now = engine.clock().now();
+    let ids: Vec<String> = b.cells.iter().map(|c| c.custom_id.clone()).collect();
+    let mut seen = HashSet::new();
+    let read = api::results(engine.http(), target, api, st, &ids, &mut |item| {
+        seen.insert(item.custom_id.clone());
+        let outcome = match item.outcome {
+            Outcome::Answer {
+                response,
+                request_id,
+            } => Ok((*response, request_id)),
+            Outcome::Failed(e) => Err(e),
+            Outcome::Expired => Err(expired()),
+            Outcome::Cancelled => Err(cancelled()),
+        };
+        out.row(plan, &item.custom_id, outcome, now);
+    })
+    .await;
+    // A transport failure is tried again at the next poll; results that cannot be read will
+    // not read better later: the cells they did not name get that error.
+    let missing = match read {
+        Err(e) if e.kind == ErrorKind::Decode => e,
+        Err(_) => return false,
+        Ok(()) if st.raw.eq_ignore_ascii_case("cancelled") || st.raw.ends_with("CANCELLED") => {
+            cancelled()
+        }
+        Ok(()) => expired(),
+    };
+    for c in b.cells.iter().filter(|c| !seen.contains(&c.custom_id)) {
+        out.row(plan, &c.custom_id, Err(missing.clone()), now);
+    }
+    true
 }
 
 /// The cells of `--batch=auto` run live, by their index in the run's order (the index their
