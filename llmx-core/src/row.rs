@@ -297,6 +297,31 @@ pub fn cost(r: &JobResult, catalog: &Catalog) -> Option<f64> {
 /// share OpenAI, Anthropic and Google document): an estimate.
 pub const BATCH_PRICE: f64 = 0.5;
 
+/// What a job was billed: [`cost`], at the provider's batch price for a result read back from
+/// a batch (the share the catalog documents, else [`BATCH_PRICE`] as an estimate). The cost,
+/// and whether the batch share was estimated. A figure the provider reported itself is kept.
+pub fn billed(r: &JobResult, catalog: &Catalog) -> (Option<f64>, BatchShare) {
+    let c = cost(r, catalog);
+    if r.batch.is_none() || c.is_none() || r.response.usage.provider_cost_usd.is_some() {
+        return (c, BatchShare::None);
+    }
+    match catalog.batch_price(&r.provider) {
+        Some(b) => (c.map(|c| c * b.share), BatchShare::Documented(b.share)),
+        None => (c.map(|c| c * BATCH_PRICE), BatchShare::Estimated),
+    }
+}
+
+/// How a cost was brought to a batch price.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BatchShare {
+    /// Not a batch result (or the provider said what it billed).
+    None,
+    /// The provider's documented share of the list price.
+    Documented(f64),
+    /// Estimated at [`BATCH_PRICE`]: the catalog has no batch price for the provider.
+    Estimated,
+}
+
 fn ms(d: std::time::Duration) -> u64 {
     d.as_millis().min(u128::from(u64::MAX)) as u64
 }
@@ -307,32 +332,20 @@ impl Row {
     pub fn project(r: &JobResult, catalog: &Catalog) -> Row {
         let resp = &r.response;
         let model_id = resp.model_id.clone().unwrap_or_else(|| r.model.clone());
-        let mut cost = cost(r, catalog);
+        let (cost, share) = billed(r, catalog);
         let mut notes = r.notes.clone();
-        // A batch is billed at the provider's batch price: the share of the list price it
-        // documents, or — where the catalog has none — an estimate at half the list price.
-        let batch_priced =
-            r.batch.is_some() && cost.is_some() && resp.usage.provider_cost_usd.is_none();
-        let mut batch_estimated = false;
-        if batch_priced {
-            match catalog.batch_price(&r.provider) {
-                Some(b) => {
-                    cost = cost.map(|c| c * b.share);
-                    notes.push(format!(
-                        "cost at the provider's batch price, {}% of the list price",
-                        (b.share * 100.0).round()
-                    ));
-                }
-                None => {
-                    cost = cost.map(|c| c * BATCH_PRICE);
-                    batch_estimated = true;
-                    notes.push(
-                        "cost at the batch price, estimated at half the list price (the catalog has no batch price for this provider)"
-                            .into(),
-                    );
-                }
-            }
+        match share {
+            BatchShare::Documented(share) => notes.push(format!(
+                "cost at the provider's batch price, {}% of the list price",
+                (share * 100.0).round()
+            )),
+            BatchShare::Estimated => notes.push(
+                "cost at the batch price, estimated at half the list price (the catalog has no batch price for this provider)"
+                    .into(),
+            ),
+            BatchShare::None => {}
         }
+        let batch_estimated = share == BatchShare::Estimated;
         let latency = r.latency.unwrap_or_default();
         // Output speed after the first token; for unstreamed answers, over the whole call.
         let gen_time = match r.ttft {

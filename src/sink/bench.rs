@@ -163,6 +163,10 @@ pub struct BenchBar<'a> {
     errors: u64,
     spent: f64,
     estimated: bool,
+    /// A batched run's cells done of all, per provider (name, done, total), and each model's
+    /// group; empty for a live run.
+    groups: Vec<(String, u64, u64)>,
+    group_of: Vec<usize>,
     /// No `^C` echoed into the bar while it is drawn.
     quiet_echo: Option<crate::sys::QuietControlEcho>,
 }
@@ -186,10 +190,53 @@ impl<'a> BenchBar<'a> {
             errors: 0,
             spent: 0.0,
             estimated: false,
+            groups: Vec::new(),
+            group_of: Vec::new(),
             quiet_echo: Some(crate::sys::QuietControlEcho::new()),
         };
         b.show();
         b
+    }
+
+    /// Cells already written as errors before the bar was drawn (a batched run's cells whose
+    /// provider has no key, or whose batch could not be created).
+    pub fn failed_already<'c>(
+        mut self,
+        cells: impl Iterator<Item = &'c llmx_core::bench::Cell>,
+    ) -> Self {
+        for c in cells {
+            self.errors += 1;
+            self.bar.inc(1);
+            if let Some(&g) = self.group_of.get(c.model as usize) {
+                self.groups[g].1 += 1;
+            }
+        }
+        self.show();
+        self
+    }
+
+    /// Count cells per provider too (a batched run, whose batches end provider by provider):
+    /// `provider_of` names each model's provider.
+    pub fn per_provider(mut self, provider_of: &[String]) -> Self {
+        let mut groups: Vec<(String, u64, u64)> = Vec::new();
+        self.group_of = provider_of
+            .iter()
+            .map(|p| match groups.iter().position(|(g, _, _)| g == p) {
+                Some(i) => i,
+                None => {
+                    groups.push((p.clone(), 0, 0));
+                    groups.len() - 1
+                }
+            })
+            .collect();
+        for c in self.map.order.iter().filter(|c| !c.is_warmup()) {
+            if let Some(&g) = self.group_of.get(c.model as usize) {
+                groups[g].2 += 1;
+            }
+        }
+        self.groups = groups;
+        self.show();
+        self
     }
 
     fn show(&mut self) {
@@ -204,8 +251,18 @@ impl<'a> BenchBar<'a> {
         } else {
             String::new()
         };
+        let groups: String = self
+            .groups
+            .iter()
+            .map(|(p, done, total)| {
+                format!(
+                    "{} {done}/{total} · ",
+                    llmx_core::safe::visible(p, llmx_core::safe::Lines::Fold)
+                )
+            })
+            .collect();
         self.bar.set_message(format!(
-            "{warm}{} error{} · {cost} spent",
+            "{warm}{groups}{} error{} · {cost} spent",
             self.errors,
             if self.errors == 1 { "" } else { "s" }
         ));
@@ -216,16 +273,24 @@ impl Sink for BenchBar<'_> {
     fn event(&mut self, _at: Duration, event: &Event<'_>) -> Result<(), SinkError> {
         match event {
             Event::JobFinished { result } => {
-                if let Some(c) = llmx_core::row::cost(result, self.catalog) {
+                // A batch result at the batch price, as its row is.
+                let (cost, share) = llmx_core::row::billed(result, self.catalog);
+                if let Some(c) = cost {
                     self.spent += c;
                     self.estimated |= result.response.usage.input_estimated
-                        || result.response.usage.output_estimated;
+                        || result.response.usage.output_estimated
+                        || share == llmx_core::row::BatchShare::Estimated;
                 }
-                if self.map.cell(result).is_some_and(|c| c.is_warmup()) {
+                let cell = self.map.cell(result);
+                if cell.is_some_and(|c| c.is_warmup()) {
                     self.warmed += 1;
                 } else {
                     self.errors += u64::from(result.failed());
                     self.bar.inc(1);
+                    let group = cell.and_then(|c| self.group_of.get(c.model as usize));
+                    if let Some(&g) = group {
+                        self.groups[g].1 += 1;
+                    }
                 }
                 self.show();
             }

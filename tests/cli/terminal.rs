@@ -366,3 +366,45 @@ fn reading_the_prompt_from_a_terminal_says_so() {
         "the typed prompt was read: {raw}"
     );
 }
+
+/// A batched run's bar counts cells per provider, as each provider's batches end.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_batch_progress_line_counts_cells_per_provider() {
+    let w = World::with_server(serde_json::json!({"batch": {"finish_ms": 900}}));
+    w.write(
+        "set.jsonl",
+        "{\"id\": \"a\", \"prompt\": \"one\"}\n{\"id\": \"b\", \"prompt\": \"two\"}\n{\"id\": \"c\", \"prompt\": \"three\"}\n",
+    );
+    let out = w
+        .pty(
+            &[
+                "bench",
+                "--batch",
+                "-m",
+                "openai/gpt-4o-mini,anthropic/claude-sonnet-4-5",
+                "set.jsonl",
+                "-o",
+                "rows.csv",
+                "--poll-interval",
+                "0.1",
+            ],
+            100,
+            40,
+        )
+        .output()
+        .unwrap();
+    let drawn = drawn_lines(&out.stdout);
+    assert!(
+        drawn
+            .iter()
+            .any(|l| l.contains("0/6 · openai 0/3 · anthropic 0/3 · 0 errors · $0 spent")),
+        "the bar counts each provider's cells: {drawn:#?}"
+    );
+    for l in &drawn {
+        assert!(
+            unicode_width::UnicodeWidthStr::width(l.as_str()) <= 100,
+            "drawn wider than the terminal: {l:?}"
+        );
+    }
+}

@@ -366,9 +366,6 @@ pub(super) async fn execute(
         skip: HashSet::new(),
         unread: 0,
     };
-    if s.display.progress && !order.is_empty() && !spec.no_wait {
-        out.fanout.push(BenchBar::new(map, engine.catalog()));
-    }
     out.fanout.push(Lent(writer));
     if let Some(h) = history_sink(engine, s, map, plan, "batch") {
         out.fanout.push(h);
@@ -406,6 +403,23 @@ pub(super) async fn execute(
         }
     }
     out.unread = waiting.iter().map(|(_, n)| n).sum();
+    // The bar from here on, below the lines above (it would draw over them), counting the rows
+    // already written (cells without a key or a batch) as done.
+    if s.display.progress && !order.is_empty() && !spec.no_wait {
+        let provider_of: Vec<String> = plan
+            .templates
+            .iter()
+            .map(|t| t.links[0].target.provider.id.clone())
+            .collect();
+        let done = (0..order.len())
+            .filter(|&i| out.written[i])
+            .map(|i| &order[i]);
+        out.fanout.push(
+            BenchBar::new(map, engine.catalog())
+                .per_provider(&provider_of)
+                .failed_already(done),
+        );
+    }
     // `--batch=auto`: what cannot be batched runs live while the batches run.
     let live_budget = if !live.is_empty() && out.stopped.is_none() {
         run_live(engine, s, plan, &live, budget, &mut out, signal.as_mut()).await
