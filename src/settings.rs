@@ -970,6 +970,16 @@ fn batch_spec(
             "needs -o FILE: the rows and the job file beside them outlive the process".into(),
         ));
     };
+    // The rows are read back on resume and the job file goes beside them: a device, a pipe or
+    // a directory cannot hold either.
+    if let Ok(m) = std::fs::metadata(&rows) {
+        if !m.is_file() {
+            return Err(Error::BatchWith(format!(
+                "-o must be a regular file: `{}` is not one (the rows are read back on resume, and the job file goes beside them); name a file",
+                rows.display()
+            )));
+        }
+    }
     let poll = match poll_interval {
         Some(p) => Some(p),
         None => match env.get("LLMX_BATCH_POLL") {

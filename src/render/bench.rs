@@ -62,6 +62,21 @@ pub fn shown(l: &Line) -> [String; 15] {
 /// The summary as a table for people, fitted to `width` (see [`super::aligned`]): the model
 /// name is cut first (to 12), then the columns go in this order — itl p50, ttft p95, p99, p90,
 /// cost/req, tok/s p50, p95, ttft p50 — while n, ok, err, p50, cost and pass always stay.
+/// The columns of [`SHOWN`] that are timings (latency percentiles, time to first token, time
+/// between tokens, output speed).
+pub const TIMINGS: std::ops::Range<usize> = 4..12;
+
+/// Whether any line has a timing: a batched run's rows have none, and its table and report
+/// leave those columns out rather than show a column of unknowns.
+pub fn timed(lines: &[Line]) -> bool {
+    lines.iter().any(|l| {
+        l.latency_ms_p50.is_some()
+            || l.ttft_ms_p50.is_some()
+            || l.itl_ms_p50.is_some()
+            || l.tokens_per_s_p50.is_some()
+    })
+}
+
 pub fn table(lines: &[Line], width: u16) -> String {
     use super::aligned::{cut, drop, keep, Spec};
     const SPECS: [Spec; 15] = [
@@ -81,15 +96,23 @@ pub fn table(lines: &[Line], width: u16) -> String {
         drop("cost/req", true, 4),
         keep("pass", true),
     ];
+    let timed = timed(lines);
+    let kept = |i: &usize| timed || !TIMINGS.contains(i);
+    let specs: Vec<Spec> = (0..SPECS.len()).filter(kept).map(|i| SPECS[i]).collect();
     let rows: Vec<Vec<String>> = lines
         .iter()
         .map(|l| {
             let mut cells = shown(l).to_vec();
             cells[0] = safe::visible(&l.model, Lines::Fold).into_owned();
             cells
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| kept(i))
+                .map(|(_, c)| c)
+                .collect()
         })
         .collect();
-    let mut out = super::aligned::lines(&SPECS, &rows, width as usize).join("\n");
+    let mut out = super::aligned::lines(&specs, &rows, width as usize).join("\n");
     out.push('\n');
     out
 }

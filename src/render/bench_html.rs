@@ -55,25 +55,44 @@ pub fn render(r: &BenchReport<'_>) -> String {
 }
 
 fn summary_section(s: &mut String, lines: &[Line]) {
+    // A batched run has no timings: their columns are left out, not shown unknown.
+    let timed = super::bench::timed(lines);
+    let kept = |i: &usize| timed || !super::bench::TIMINGS.contains(i);
     s.push_str("<section id=\"metrics\"><h2>Summary</h2><div class=\"scroll\"><table class=\"metrics\"><thead><tr>");
-    for h in super::bench::SHOWN {
+    for (_, h) in super::bench::SHOWN
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| kept(i))
+    {
         let _ = write!(s, "<th>{}</th>", esc(h));
     }
     s.push_str("</tr></thead><tbody>");
     for l in lines {
         s.push_str("<tr>");
-        for (c, h) in super::bench::shown(l).iter().zip(super::bench::SHOWN) {
-            let _ = write!(s, "<td data-label=\"{}\">{}</td>", esc(h), esc(c));
+        let shown = super::bench::shown(l);
+        for (i, (c, h)) in shown.iter().zip(super::bench::SHOWN).enumerate() {
+            if kept(&i) {
+                let _ = write!(s, "<td data-label=\"{}\">{}</td>", esc(h), esc(c));
+            }
         }
         s.push_str("</tr>");
     }
-    s.push_str(
+    s.push_str(if timed {
         "</tbody></table></div><p class=\"meta\">Latencies in milliseconds over the answered \
-         requests; pass is passed/checked answers; ~ marks an estimate; - is unknown.</p></section>",
-    );
+         requests; pass is passed/checked answers; ~ marks an estimate; - is unknown.</p></section>"
+    } else {
+        "</tbody></table></div><p class=\"meta\">No latencies: the answers were read back from \
+         the providers' batches. Pass is passed/checked answers; ~ marks an estimate; - is \
+         unknown.</p></section>"
+    });
 }
 
 fn charts_section(s: &mut String, lines: &[Line]) {
+    if !super::bench::timed(lines) {
+        s.push_str("<section id=\"charts\"><h2>Charts</h2>");
+        cost_charts(s, lines);
+        return;
+    }
     s.push_str(
         "<section id=\"charts\"><h2>Charts</h2><h3>Latency percentiles</h3><p class=\"legend\">",
     );
@@ -114,6 +133,11 @@ fn charts_section(s: &mut String, lines: &[Line]) {
         })
         .collect();
     s.push_str(&bars("Latency percentiles per model", &rows));
+    cost_charts(s, lines);
+}
+
+/// The cost and pass-rate charts, and the end of the charts section.
+fn cost_charts(s: &mut String, lines: &[Line]) {
     let cost: Vec<Bar> = lines
         .iter()
         .map(|l| Bar {

@@ -601,7 +601,7 @@ fn a_batch_past_the_providers_limit_is_split_and_every_cell_still_gets_one_row()
 fn what_cannot_be_batched_is_refused_before_anything_is_sent() {
     let w = World::with_server(json!({}));
     set(&w);
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (
             &["-m", "mock/fast,openai/gpt-4o-mini", "-o", "o1.csv"],
             "`mock/fast` has no Batch API",
@@ -624,6 +624,10 @@ fn what_cannot_be_batched_is_refused_before_anything_is_sent() {
             "--shard",
         ),
         (&["-m", "openai/gpt-4o-mini"], "needs -o FILE"),
+        (
+            &["-m", "openai/gpt-4o-mini", "-o", "/dev/null"],
+            "-o must be a regular file",
+        ),
     ];
     for (args, says) in cases {
         let mut all = vec!["bench", "--batch", "set.jsonl"];
@@ -912,6 +916,44 @@ fn together_batches_go_through_its_own_upload_and_jobs_and_every_cell_gets_its_r
         sorted(sent),
         sorted(lines.iter().map(|l| l["body"].clone()).collect())
     );
+}
+
+#[test]
+fn a_batched_summary_and_report_leave_the_timing_columns_out() {
+    let w = World::with_server(json!({"batch": {"finish_ms": 60}}));
+    set(&w);
+    let out = w.run(&[
+        "bench",
+        "--batch",
+        "-m",
+        "openai/gpt-4o-mini",
+        "set.jsonl",
+        "-o",
+        "report.html",
+        "--poll-interval",
+        "0.1",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // Rows beside the report, and the job file beside the rows.
+    assert_eq!(rows(&w, "report.csv").len(), 3);
+    assert!(w.path("report.csv.batch.json").exists());
+    let head = out.stdout.lines().next().unwrap_or("");
+    assert!(head.starts_with("model"), "{}", out.stdout);
+    for gone in ["p50", "ttft", "tok/s"] {
+        assert!(!head.contains(gone), "{head}");
+    }
+    assert!(head.contains("cost/req"), "{head}");
+    let html = std::fs::read_to_string(w.path("report.html")).unwrap();
+    assert!(
+        !html.contains("<th>p50 ms</th>"),
+        "a latency column in the report"
+    );
+    assert!(
+        !html.contains("Latency percentiles"),
+        "a latency chart in the report"
+    );
+    assert!(html.contains("No latencies"));
+    assert!(html.contains("<th>cost</th>"));
 }
 
 #[test]
