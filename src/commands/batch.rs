@@ -76,13 +76,22 @@ pub fn run(ctx: &Context, c: BatchCommand) -> Result<Exit, Error> {
             Err(e) => Err(crate::error::Error::from(e).to_string()),
         };
         match asked {
+            // The requests are the ones sent; the provider's counts where it gives them.
             Ok(st) => lines.push(vec![
                 id.clone(),
                 label,
                 st.raw,
-                st.total.to_string(),
-                st.succeeded.to_string(),
-                st.failed.to_string(),
+                b.cells.len().to_string(),
+                if st.counted {
+                    st.succeeded.to_string()
+                } else {
+                    "unknown".into()
+                },
+                if st.counted {
+                    st.failed.to_string()
+                } else {
+                    "unknown".into()
+                },
                 rows.into(),
             ]),
             Err(e) => {

@@ -916,6 +916,19 @@ fn together_batches_go_through_its_own_upload_and_jobs_and_every_cell_gets_its_r
         sorted(sent),
         sorted(lines.iter().map(|l| l["body"].clone()).collect())
     );
+    // Together's jobs give a progress percentage, not counts: status says unknown, not 0.
+    let st = w.run(&["batch", "status", "out.csv"]);
+    assert_eq!(st.code, 0, "{}", st.stderr);
+    let line = st
+        .stdout
+        .lines()
+        .find(|l| l.contains("COMPLETED"))
+        .unwrap_or("");
+    assert!(
+        line.contains(" 6 ") && line.contains("unknown"),
+        "{}",
+        st.stdout
+    );
 }
 
 #[test]

@@ -75,6 +75,7 @@ pub(super) fn status_of(b: &Value) -> Status {
     };
     let n = |k: &str| b["request_counts"][k].as_u64().unwrap_or(0);
     Status {
+        counted: true,
         state,
         raw,
         total: ["processing", "succeeded", "errored", "canceled", "expired"]

@@ -237,6 +237,7 @@ pub(super) fn status_of(op: &Value) -> Status {
     };
     let done = state == State::Ended;
     Status {
+        counted: true,
         state,
         raw,
         total: n("requestCount"),

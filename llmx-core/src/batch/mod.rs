@@ -135,6 +135,8 @@ pub struct Status {
     /// Requests that finished with an answer, and with an error (expired included).
     pub succeeded: u64,
     pub failed: u64,
+    /// The provider gave these counts (Together's jobs have a progress percentage instead).
+    pub counted: bool,
     /// Where the results are: OpenAI's output and error file ids; Anthropic's results URL.
     results: Vec<String>,
 }

@@ -130,6 +130,7 @@ pub(super) fn status_of(b: &Value) -> Status {
         .filter_map(|k| b[*k].as_str().map(str::to_string))
         .collect();
     Status {
+        counted: b["request_counts"].is_object(),
         state,
         raw,
         total: n("total"),

@@ -311,6 +311,7 @@ fn results_are_fetched_with_the_key_only_from_the_providers_origin() {
     let http = HttpClient::untimed().unwrap();
     let t = target(&s, "anthropic", "claude-sonnet-4-5");
     let elsewhere = Status {
+        counted: true,
         state: State::Ended,
         raw: "ended".into(),
         total: 1,

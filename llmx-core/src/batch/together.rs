@@ -139,6 +139,7 @@ pub(super) fn status_of(b: &Value) -> Status {
     // they are read.
     let n = |k: &str| b["request_counts"][k].as_u64().unwrap_or(0);
     Status {
+        counted: b["request_counts"].is_object(),
         state,
         raw,
         total: n("total"),
