@@ -90,11 +90,15 @@ impl CellFindings {
 pub struct Findings {
     pub prompts: Vec<String>,
     pub models: Vec<String>,
-    /// Row-major: `prompt * models.len() + model`.
+    /// Row-major: `prompt * models.len() + model`. Kept for the report only (the terminal
+    /// shows the failed checks and the totals): without one, empty, so a large grid does not
+    /// hold a cell of findings per prompt and model.
     cells: Vec<CellFindings>,
     pub failures: Vec<Failure>,
     pub failures_total: u64,
-    /// Keep every answer's start (the HTML report needs them; the terminal does not).
+    /// Answers that had a check.
+    checked: u64,
+    /// Keep the matrix and every answer's start (the HTML report needs them).
     keep_answers: bool,
 }
 
@@ -111,14 +115,21 @@ pub fn start(s: &str, max: usize) -> String {
 }
 
 impl Findings {
+    /// `keep_answers`: for a report — the prompt × model matrix and the start of every
+    /// answer; without, the failed checks and the totals only.
     pub fn new(prompts: Vec<String>, models: Vec<String>, keep_answers: bool) -> Findings {
-        let cells = vec![CellFindings::default(); prompts.len() * models.len()];
+        let cells = if keep_answers {
+            vec![CellFindings::default(); prompts.len() * models.len()]
+        } else {
+            Vec::new()
+        };
         Findings {
             prompts,
             models,
             cells,
             failures: Vec::new(),
             failures_total: 0,
+            checked: 0,
             keep_answers,
         }
     }
@@ -133,7 +144,14 @@ impl Findings {
             return;
         }
         let keep = self.keep_answers;
-        let c = &mut self.cells[o.prompt * self.models.len() + o.model];
+        if o.error.is_none() && o.pass.is_some() {
+            self.checked += 1;
+        }
+        let mut no_cell = CellFindings::default();
+        let c = match self.cells.get_mut(o.prompt * self.models.len() + o.model) {
+            Some(c) => c,
+            None => &mut no_cell,
+        };
         c.n += 1;
         match (&o.error, o.pass) {
             (Some(_), _) => c.errors += 1,
@@ -141,7 +159,7 @@ impl Findings {
             (None, Some(false)) => c.failed += 1,
             (None, None) => {}
         }
-        if let (None, Some(l)) = (&o.error, o.latency_ms) {
+        if let (None, Some(l), true) = (&o.error, o.latency_ms, keep) {
             c.more().latencies.push(l);
         }
         if o.pass == Some(false) {
@@ -183,12 +201,12 @@ impl Findings {
 
     /// Answers with a check, in all.
     pub fn checked_total(&self) -> u64 {
-        self.cells.iter().map(|c| c.passed + c.failed).sum()
+        self.checked
     }
 
     /// Whether any prompt has a check.
     pub fn any_checked(&self) -> bool {
-        self.cells.iter().any(|c| c.passed + c.failed > 0)
+        self.checked > 0
     }
 
     /// The failures in a stable order: prompt, model, repeat.
@@ -238,5 +256,23 @@ mod tests {
         assert!(sorted[0].answer.ends_with('…') && sorted[0].answer.len() < 700);
         assert_eq!(f.errors_by_prompt(), vec![(0, 1)]);
         assert_eq!(c.answers().len(), 2);
+        assert_eq!(f.checked_total(), 3);
+    }
+
+    #[test]
+    fn without_a_report_there_is_no_matrix_but_the_same_totals() {
+        let mut f = Findings::new(vec!["p1".into()], vec!["a".into(), "b".into()], false);
+        for (model, pass) in [(0, Some(true)), (1, Some(false)), (1, None)] {
+            f.add(Outcome {
+                prompt: 0,
+                model,
+                pass,
+                answer: "no".into(),
+                ..Outcome::default()
+            });
+        }
+        assert!(f.cell(0, 0).is_none(), "a matrix nobody reads");
+        assert_eq!((f.checked_total(), f.failures_total), (2, 1));
+        assert!(f.any_checked());
     }
 }
