@@ -105,6 +105,8 @@ pub struct ProviderConfig {
     /// It serves its dialect's Batch API (OpenAI's files and batches, Anthropic's message
     /// batches): `bench --batch` may use it.
     pub batch: Option<bool>,
+    /// Azure OpenAI's `api-version`, for a base URL ending in `/openai` (the deployments form).
+    pub api_version: Option<String>,
 }
 
 /// A loaded config file.
@@ -320,6 +322,8 @@ impl Config {
                         concurrency: None,
                         responses: false,
                         batch: false,
+                        key_header: None,
+                        api_version: None,
                     }
                 }
                 (None, None) => {
@@ -350,6 +354,12 @@ impl Config {
             }
             if let Some(b) = pc.batch {
                 p.batch = b;
+            }
+            if let Some(v) = pc.api_version.as_deref().map(str::trim) {
+                if v.is_empty() {
+                    return Err(self.error(&section, "api_version", FieldProblem::Empty));
+                }
+                p.api_version = Some(v.to_string());
             }
             if let Some(r) = pc.responses {
                 if r && p.dialect != Dialect::OpenAi {

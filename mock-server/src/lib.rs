@@ -89,6 +89,9 @@ pub struct Script {
     /// Answer a streamed request with the whole JSON body (`application/json`), as some
     /// gateways do.
     pub ignore_stream: bool,
+    /// Refuse the prompt with Azure OpenAI's content-filter error (a 400 whose `error.code`
+    /// is `content_filter`), on the Azure routes.
+    pub content_filtered: bool,
     /// Report no token usage at all (llama.cpp's streams).
     pub no_usage: bool,
     /// Extra response headers on every response for this model (`x-litellm-response-cost`,
@@ -479,6 +482,9 @@ async fn respond(
     if let Some(r) = batch::route(&state.batches, &state.config, &rec, &path) {
         return r;
     }
+    if let Some(r) = azure(&state.config, &rec, &path) {
+        return r;
+    }
     let json = rec.json();
     if path.ends_with("/v1/messages/count_tokens") {
         // Anthropic's count: the request's text at four characters a token (as `bill` counts).
@@ -584,6 +590,54 @@ async fn respond(
         .boxed()
     });
     with_headers(resp, &script.headers)
+}
+
+/// Azure OpenAI's routes (`/openai/v1/…` and `/openai/deployments/ID/…?api-version=V`): a key
+/// in `api-key` (or an Entra bearer token) is required, the deployments form needs its
+/// `api-version`, and a model scripted `content_filtered` is refused as Azure refuses a
+/// filtered prompt. `None` lets the request through to the chat route.
+fn azure(config: &MockConfig, rec: &Recorded, path: &str) -> Option<Response<Body>> {
+    if !path.starts_with("/openai/") {
+        return None;
+    }
+    let azure_error = |status: u16, body: Value| full(status, "application/json", body.to_string());
+    let bearer = rec
+        .header("authorization")
+        .is_some_and(|a| a.starts_with("Bearer "));
+    if rec.header("api-key").is_none() && !bearer {
+        return Some(azure_error(
+            401,
+            serde_json::json!({"error": {"code": "401", "message": "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource."}}),
+        ));
+    }
+    if path.starts_with("/openai/deployments/") && !rec.path.contains("api-version=") {
+        return Some(azure_error(
+            404,
+            serde_json::json!({"error": {"code": "404", "message": "Resource not found"}}),
+        ));
+    }
+    let model = if let Some(rest) = path.strip_prefix("/openai/deployments/") {
+        rest.split('/').next().unwrap_or("").to_string()
+    } else {
+        rec.json()["model"].as_str().unwrap_or("").to_string()
+    };
+    let filtered = config
+        .models
+        .get(&model)
+        .is_some_and(|m| m.content_filtered);
+    filtered.then(|| {
+        azure_error(
+            400,
+            serde_json::json!({"error": {
+                "message": "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry.",
+                "type": null, "param": "prompt", "code": "content_filter", "status": 400,
+                "innererror": {"code": "ResponsibleAIPolicyViolation", "content_filter_result": {
+                    "hate": {"filtered": true, "severity": "high"},
+                    "self_harm": {"filtered": false, "severity": "safe"},
+                    "sexual": {"filtered": false, "severity": "safe"},
+                    "violence": {"filtered": false, "severity": "safe"}}}}}),
+        )
+    })
 }
 
 /// Add a script's extra headers to a response.

@@ -6,6 +6,7 @@ mod ask;
 mod batch;
 mod bench;
 mod budget;
+mod clouds;
 mod compare;
 mod docs;
 mod fidelity;

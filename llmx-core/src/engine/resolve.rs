@@ -29,6 +29,17 @@ pub enum ResolveError {
         provider: String,
         origin: String,
     },
+    /// A provider with no base URL of its own until the user names one (Azure OpenAI's
+    /// resource).
+    NoEndpoint {
+        provider: String,
+        set: String,
+    },
+    /// A provider set up in a way it cannot be called: what is wrong and what to set.
+    Misconfigured {
+        provider: String,
+        problem: String,
+    },
     /// Aliases that lead back to themselves, in the order followed.
     AliasCycle(Vec<String>),
     /// A key, auth header or URL password would travel over plain http to another machine.
@@ -113,6 +124,10 @@ impl std::fmt::Display for ResolveError {
                 f,
                 "base URL `{url}` for {provider} is not an http(s) URL; fix {origin}"
             ),
+            ResolveError::NoEndpoint { provider, set } => {
+                write!(f, "{provider} has no endpoint: set {set}")
+            }
+            ResolveError::Misconfigured { provider, problem } => write!(f, "{provider}: {problem}"),
             ResolveError::AliasCycle(chain) => {
                 let shown: Vec<String> = chain.iter().map(|c| format!("`{c}`")).collect();
                 write!(
@@ -186,6 +201,49 @@ pub struct Resolver<'a> {
     pub keys: &'a Keys,
 }
 
+/// The provider's base URL, parsed (`None` for the offline provider), or why it cannot be
+/// called: none set (Azure's resource), Azure's deployments form without an API version, or
+/// not an http(s) URL.
+fn endpoint(
+    provider: &crate::provider::Provider,
+    base_url: &str,
+    origin: String,
+) -> Result<Option<reqwest::Url>, ResolveError> {
+    let mut url = None;
+    if !provider.is_offline() && base_url.trim().is_empty() {
+        return Err(ResolveError::NoEndpoint {
+            provider: provider.id.clone(),
+            set: if provider.id == "azure" {
+                "AZURE_OPENAI_ENDPOINT (https://RESOURCE.openai.azure.com), or LLMX_AZURE_BASE_URL or the config's [providers.azure] base_url".into()
+            } else {
+                format!("{} or the config's base_url", provider.base_url_env())
+            },
+        });
+    }
+    if provider.id == "azure" && base_url.ends_with("/openai") && provider.api_version.is_none() {
+        return Err(ResolveError::Misconfigured {
+            provider: provider.id.clone(),
+            problem: format!(
+                "the base URL ends in /openai, the deployments form, which needs an API version: set OPENAI_API_VERSION or the config's api_version, or use the v1 API ({}/v1)",
+                crate::secret::redact_url(base_url)
+            ),
+        });
+    }
+    if !provider.is_offline() {
+        match reqwest::Url::parse(base_url) {
+            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => url = Some(u),
+            _ => {
+                return Err(ResolveError::BadBaseUrl {
+                    url: crate::secret::redact_url(base_url),
+                    provider: provider.id.clone(),
+                    origin,
+                })
+            }
+        }
+    }
+    Ok(url)
+}
+
 /// Resolve one model spec.
 pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
     let Resolver {
@@ -241,19 +299,7 @@ pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
     }
     let base_url = provider.base_url.clone();
     let origin = provider.base_url_origin();
-    let mut url = None;
-    if !provider.is_offline() {
-        match reqwest::Url::parse(&base_url) {
-            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => url = Some(u),
-            _ => {
-                return Err(ResolveError::BadBaseUrl {
-                    url: crate::secret::redact_url(&base_url),
-                    provider: provider.id.clone(),
-                    origin,
-                })
-            }
-        }
-    }
+    let url = endpoint(&provider, &base_url, origin.clone())?;
     // The offline mock never takes a key, so it never asks any key store for one.
     let key = if provider.is_offline() {
         None

@@ -46,6 +46,9 @@ pub enum ErrorKind {
     BatchExpired,
     /// A batched request its batch's cancellation stopped before it ran.
     BatchCancelled,
+    /// The provider's content filter refused the prompt (Azure OpenAI's `content_filter`):
+    /// sending it again will not help; the prompt is what to change.
+    ContentFilter,
 }
 
 impl ErrorKind {
@@ -68,11 +71,12 @@ impl ErrorKind {
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::BatchExpired => "batch_expired",
             ErrorKind::BatchCancelled => "batch_cancelled",
+            ErrorKind::ContentFilter => "content_filter",
         }
     }
 
     /// Every kind, for parsing a stored name back.
-    pub(crate) const ALL: [ErrorKind; 17] = [
+    pub(crate) const ALL: [ErrorKind; 18] = [
         ErrorKind::Auth,
         ErrorKind::RateLimit,
         ErrorKind::Overloaded,
@@ -90,6 +94,7 @@ impl ErrorKind {
         ErrorKind::Unsupported,
         ErrorKind::BatchExpired,
         ErrorKind::BatchCancelled,
+        ErrorKind::ContentFilter,
     ];
 
     /// The kind [`ErrorKind::as_str`] names.

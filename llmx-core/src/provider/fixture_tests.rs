@@ -617,3 +617,33 @@ fn responses_recordings_decode_to_their_text_calls_and_usage() {
     }
     assert!(!dec.finished());
 }
+
+/// Azure OpenAI's stream opens with a chunk of empty `choices` carrying the prompt's filter
+/// results (Azure's content-filtering docs), and marks each chunk's `content_filter_results`:
+/// the answer is read as OpenAI's.
+#[test]
+fn an_azure_stream_with_its_filter_results_chunk_reads_as_openais() {
+    let sse = concat!(
+        "data: {\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\",\"prompt_filter_results\":[{\"prompt_index\":0,\"content_filter_results\":{\"hate\":{\"filtered\":false,\"severity\":\"safe\"}}}]}\n\n",
+        "data: {\"choices\":[{\"content_filter_results\":{},\"delta\":{\"content\":\"\",\"role\":\"assistant\"},\"finish_reason\":null,\"index\":0}],\"created\":1,\"id\":\"chatcmpl-1\",\"model\":\"gpt-4o-mini-2024-07-18\",\"object\":\"chat.completion.chunk\"}\n\n",
+        "data: {\"choices\":[{\"content_filter_results\":{\"hate\":{\"filtered\":false,\"severity\":\"safe\"}},\"delta\":{\"content\":\"Hi there.\"},\"finish_reason\":null,\"index\":0}],\"created\":1,\"id\":\"chatcmpl-1\",\"model\":\"gpt-4o-mini-2024-07-18\",\"object\":\"chat.completion.chunk\"}\n\n",
+        "data: {\"choices\":[{\"content_filter_results\":{},\"delta\":{},\"finish_reason\":\"stop\",\"index\":0}],\"created\":1,\"id\":\"chatcmpl-1\",\"model\":\"gpt-4o-mini-2024-07-18\",\"object\":\"chat.completion.chunk\"}\n\n",
+        "data: {\"choices\":[],\"created\":1,\"id\":\"chatcmpl-1\",\"model\":\"gpt-4o-mini-2024-07-18\",\"object\":\"chat.completion.chunk\",\"usage\":{\"completion_tokens\":3,\"prompt_tokens\":9,\"total_tokens\":12}}\n\n",
+        "data: [DONE]\n\n",
+    );
+    let r = decode_stream(Dialect::OpenAi, sse.as_bytes()).unwrap();
+    assert_eq!(r.text, "Hi there.");
+    assert_eq!(r.finish, crate::provider::FinishReason::Stop);
+    assert_eq!(
+        (r.usage.input_tokens, r.usage.output_tokens),
+        (Some(9), Some(3))
+    );
+    // A filtered prompt's 400 is its own kind.
+    let body = br#"{"error":{"message":"The response was filtered due to the prompt triggering Azure OpenAI's content management policy.","type":null,"param":"prompt","code":"content_filter","status":400,"innererror":{"code":"ResponsibleAIPolicyViolation"}}}"#;
+    let e = Dialect::OpenAi.wire().parse_error(400, body);
+    assert_eq!(e.kind, ErrorKind::ContentFilter);
+    assert!(
+        !crate::provider::run::retryable(&e, false),
+        "a filtered prompt is not sent again"
+    );
+}

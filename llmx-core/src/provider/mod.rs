@@ -187,6 +187,9 @@ pub(crate) fn build_request(provider: &Provider, base_url: &str, req: &ChatReque
         }
     }
     call.headers.extend(provider.headers.iter().cloned());
+    if let Some(h) = provider.key_header {
+        call.auth = AuthStyle::Header(h);
+    }
     call
 }
 
@@ -240,6 +243,8 @@ pub(crate) fn error_from_body(v: &Value, status: Option<u16>) -> ProviderError {
         Some("model_not_found") | Some("NOT_FOUND") => Some(ErrorKind::NotFound),
         Some("UNAVAILABLE") => Some(ErrorKind::Overloaded),
         Some("tool_use_failed") => Some(ErrorKind::ToolCall),
+        // Azure OpenAI's filtered prompt (`innererror.code: ResponsibleAIPolicyViolation`).
+        Some("content_filter") => Some(ErrorKind::ContentFilter),
         _ => None,
     };
     let effective_status = status.or(body_status);

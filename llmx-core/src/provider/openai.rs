@@ -63,12 +63,31 @@ pub(crate) fn build_request(req: &ChatRequest, provider: &Provider, base_url: &s
         body.entry(k.clone()).or_insert_with(|| v.clone());
     }
     HttpCall {
-        url: format!("{base_url}/chat/completions"),
+        url: chat_url(provider, base_url, &req.model),
         headers: Vec::new(),
         body: Value::Object(body),
         auth: AuthStyle::Bearer,
         notes,
         verbatim: false,
+    }
+}
+
+/// Where a chat request goes: `{base}/chat/completions`, or — Azure OpenAI's deployments form,
+/// an API version set and a base ending in `/openai` —
+/// `{base}/deployments/{model}/chat/completions?api-version={v}`.
+pub(crate) fn chat_url(provider: &Provider, base_url: &str, model: &str) -> String {
+    match &provider.api_version {
+        Some(v) if base_url.ends_with("/openai") => {
+            let enc = |s: &str| -> String {
+                url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+            };
+            format!(
+                "{base_url}/deployments/{}/chat/completions?api-version={}",
+                enc(model).replace('+', "%20"),
+                enc(v)
+            )
+        }
+        _ => format!("{base_url}/chat/completions"),
     }
 }
 

@@ -89,6 +89,38 @@ pub struct Provider {
     /// It has its dialect's Batch API (OpenAI's files and batches, Anthropic's message
     /// batches).
     pub batch: bool,
+    /// The header its key goes in instead of the dialect's own (Azure OpenAI's `api-key`).
+    pub key_header: Option<&'static str>,
+    /// Azure OpenAI's deployments form: with a base ending in `/openai`, requests go to
+    /// `…/openai/deployments/MODEL/chat/completions?api-version=V`.
+    pub api_version: Option<String>,
+}
+
+/// Azure OpenAI's own variables, as its SDKs read them: `AZURE_OPENAI_ENDPOINT` (the
+/// resource root; the v1 API is under `/openai/v1`) where neither `LLMX_AZURE_BASE_URL` nor
+/// the config set a base URL; `OPENAI_API_VERSION` (the deployments form, for a base ending in
+/// `/openai`) where the config set none; and a Microsoft Entra token
+/// (`AZURE_OPENAI_AD_TOKEN`, sent as a bearer token) where there is no `AZURE_OPENAI_API_KEY`.
+fn azure_env(p: &mut Provider, env: &Env) {
+    if p.origin.is_none() {
+        if let Some(root) = env
+            .get("AZURE_OPENAI_ENDPOINT")
+            .filter(|v| !v.trim().is_empty())
+        {
+            p.base_url = format!("{}/openai/v1", root.trim().trim_end_matches('/'));
+            p.origin = Some("AZURE_OPENAI_ENDPOINT".into());
+        }
+    }
+    if p.api_version.is_none() {
+        p.api_version = env
+            .get("OPENAI_API_VERSION")
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty());
+    }
+    if env.get("AZURE_OPENAI_API_KEY").is_none() && env.get("AZURE_OPENAI_AD_TOKEN").is_some() {
+        p.key_env = vec!["AZURE_OPENAI_AD_TOKEN".into()];
+        p.key_header = None;
+    }
 }
 
 impl Provider {
@@ -138,6 +170,7 @@ struct Row {
     stream_usage_option: bool,
     responses: bool,
     batch: bool,
+    key_header: Option<&'static str>,
 }
 
 const fn compat(
@@ -158,6 +191,7 @@ const fn compat(
         max_tokens_field: MaxTokensField::MaxTokens,
         stream_usage_option: true,
         responses: false,
+        key_header: None,
         batch: false,
     }
 }
@@ -194,6 +228,14 @@ const BUILTIN: &[Row] = &[
             &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
             true,
         )
+    },
+    // Azure OpenAI: no base URL until the user names the resource (AZURE_OPENAI_ENDPOINT, or
+    // LLMX_AZURE_BASE_URL / the config's `base_url`); the key goes in `api-key`; the model is
+    // the deployment's name.
+    Row {
+        max_tokens_field: MaxTokensField::MaxCompletionTokens,
+        key_header: Some("api-key"),
+        ..compat("azure", "", &["AZURE_OPENAI_API_KEY"], true)
     },
     Row {
         headers: &[("x-title", "llmx")],
@@ -314,6 +356,8 @@ impl Registry {
                 concurrency: None,
                 responses: r.responses,
                 batch: r.batch,
+                key_header: r.key_header,
+                api_version: None,
             })
             .collect();
         Registry { providers }
@@ -326,6 +370,9 @@ impl Registry {
             if let Some(url) = env.get(&var) {
                 p.base_url = url.trim_end_matches('/').to_string();
                 p.origin = Some(var);
+            }
+            if p.id == "azure" {
+                azure_env(p, env);
             }
         }
     }
