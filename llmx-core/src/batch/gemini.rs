@@ -37,22 +37,18 @@ async fn send(
     parse(&bytes)
 }
 
-/// A batch's id is its resource name, `batches/…`, checked so it stays a path under
-/// `/v1beta/batches/`.
-fn checked(name: &str) -> Result<&str, ProviderError> {
-    let ok = name.strip_prefix("batches/").is_some_and(|id| {
-        !id.is_empty()
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    });
-    if ok {
-        Ok(name)
-    } else {
-        Err(ProviderError::decode(format!(
-            "`{name}` is not a batch name"
-        )))
+/// A resource name `PREFIX/ID` (`batches/…`, `files/…`), checked so it stays a path under
+/// the API's `PREFIX/`.
+fn named<'a>(name: &'a str, prefix: &str, what: &str) -> Result<&'a str, ProviderError> {
+    match name.strip_prefix(prefix) {
+        Some(id) if super::id_ok(id) => Ok(name),
+        _ => Err(ProviderError::decode(format!("`{name}` is not {what}"))),
     }
+}
+
+/// A batch's id is its resource name, `batches/…`.
+fn checked(name: &str) -> Result<&str, ProviderError> {
+    named(name, "batches/", "a batch name")
 }
 
 /// Inline requests are for a body "under 20 MB" (Gemini's batch guide); past it, a file.
@@ -87,21 +83,9 @@ pub(super) async fn submit(
     checked(name).map(str::to_string)
 }
 
-/// A file's resource name, `files/…`, checked so it stays a path under the API's `files/`.
+/// A file's resource name, `files/…`.
 fn checked_file(name: &str) -> Result<&str, ProviderError> {
-    let ok = name.strip_prefix("files/").is_some_and(|id| {
-        !id.is_empty()
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    });
-    if ok {
-        Ok(name)
-    } else {
-        Err(ProviderError::decode(format!(
-            "`{name}` is not a file name"
-        )))
-    }
+    named(name, "files/", "a file name")
 }
 
 /// Upload the lines as the JSONL input file of a batch — each `{"key", "request"}` — through

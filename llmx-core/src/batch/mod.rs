@@ -321,6 +321,15 @@ fn body(
     (out, first)
 }
 
+/// An id a provider handed out that can stand as one segment of a path: letters, digits,
+/// `-` and `_`, not empty.
+fn id_ok(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// A JSON body from a provider's bytes.
 fn parse(bytes: &[u8]) -> Result<Value, ProviderError> {
     crate::provider::parse_json(bytes)

@@ -51,11 +51,7 @@ async fn send(
 
 /// An id Together handed out, checked so it stays one segment of a path.
 fn checked(id: &str) -> Result<&str, ProviderError> {
-    let ok = !id.is_empty()
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
+    if super::id_ok(id) {
         Ok(id)
     } else {
         Err(ProviderError::decode(format!("`{id}` is not an id")))

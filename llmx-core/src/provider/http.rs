@@ -299,16 +299,9 @@ impl HttpClient {
         wire: &dyn WireDialect,
         cap: usize,
     ) -> Result<(reqwest::header::HeaderMap, Vec<u8>), ProviderError> {
-        let parsed = guard(url, creds)?;
-        let headers = batch_headers(auth, extra, creds)?;
-        let mut req = self.client.request(method, parsed).headers(headers);
-        if let Some((content_type, bytes)) = body {
-            req = req.header(CONTENT_TYPE, content_type).body(bytes);
-        }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| transport_error(&e, url, creds))?;
+        let resp = self
+            .send_once(method, url, creds, auth, extra, body)
+            .await?;
         let status = resp.status().as_u16();
         if resp.status().is_redirection() {
             return Err(redirect_error(status, resp.headers(), creds));
@@ -322,6 +315,28 @@ impl HttpClient {
             return Err(too_big(cap));
         }
         Ok((headers, body))
+    }
+
+    /// One request to a provider's other endpoints, authorised as its chat requests are (https
+    /// or loopback only), its answer whatever it is (no redirect followed).
+    async fn send_once(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        creds: &Credentials,
+        auth: super::AuthStyle,
+        extra: &[(String, String)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<reqwest::Response, ProviderError> {
+        let parsed = guard(url, creds)?;
+        let headers = batch_headers(auth, extra, creds)?;
+        let mut req = self.client.request(method, parsed).headers(headers);
+        if let Some((content_type, bytes)) = body {
+            req = req.header(CONTENT_TYPE, content_type).body(bytes);
+        }
+        req.send()
+            .await
+            .map_err(|e| transport_error(&e, url, creds))
     }
 
     /// A request answered with a redirect (Together's file upload answers with the signed URL
@@ -338,16 +353,9 @@ impl HttpClient {
         body: Option<(&str, Vec<u8>)>,
         wire: &dyn WireDialect,
     ) -> Result<reqwest::header::HeaderMap, ProviderError> {
-        let parsed = guard(url, creds)?;
-        let headers = batch_headers(auth, extra, creds)?;
-        let mut req = self.client.request(method, parsed).headers(headers);
-        if let Some((content_type, bytes)) = body {
-            req = req.header(CONTENT_TYPE, content_type).body(bytes);
-        }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| transport_error(&e, url, creds))?;
+        let resp = self
+            .send_once(method, url, creds, auth, extra, body)
+            .await?;
         if resp.status().is_redirection() {
             return Ok(resp.headers().clone());
         }
