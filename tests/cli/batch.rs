@@ -705,6 +705,14 @@ fn batch_auto_batches_what_it_can_and_runs_the_rest_live_in_one_file() {
         .collect();
     assert_eq!(live.len(), 3);
     assert!(live.iter().all(|b| b["stream"] == true), "{live:?}");
+    // The job file alone resumes it (the chain planned as its links): nothing left to do.
+    let again = w.run(&["bench", "--batch=auto", "--resume", "out.csv"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("already in the file"),
+        "{}",
+        again.stderr
+    );
     // Plain --batch refuses what --batch=auto would run live, and says so.
     let refused = w.run(&[
         "bench",

@@ -189,11 +189,19 @@ pub(super) fn grid_of_job(
         )));
     }
     s.repeat = job.grid.repeat;
+    // Planned by `provider/model` (an alias may mean another model elsewhere), except a
+    // fallback chain `--batch=auto` ran live, which is its links.
     s.run.models = job
         .grid
         .models
         .iter()
-        .map(|m| format!("{}/{}", m.provider, m.model))
+        .map(|m| {
+            if m.label.contains('|') {
+                m.label.clone()
+            } else {
+                format!("{}/{}", m.provider, m.model)
+            }
+        })
         .collect();
     Ok((prompts, job))
 }
