@@ -510,6 +510,10 @@ pub(crate) struct Shown {
     /// Chunks of text or reasoning received, and when the last arrived (after `start`).
     chunks: u32,
     last_chunk: Duration,
+    /// When the network chunk being read arrived (after `start`): every event in it arrived
+    /// then, so the clock is read once a chunk, not once an event. `None` where the transport
+    /// does not say (each event then reads the clock).
+    arrived: Option<Duration>,
     /// Bytes of text, reasoning and tool calls delivered: kept as they arrive, so the cap
     /// costs nothing per event however many calls the answer holds.
     size: usize,
@@ -523,6 +527,7 @@ impl Shown {
             text: 0,
             reasoning: 0,
             chunks: 0,
+            arrived: None,
             last_chunk: Duration::ZERO,
             size: 0,
         }
@@ -601,11 +606,11 @@ fn deliver(
     if is_token {
         out.delivered = true;
         shown.chunks += 1;
-        shown.last_chunk = shown.start.elapsed();
+        let at = shown.arrived.unwrap_or_else(|| shown.start.elapsed());
+        shown.last_chunk = at;
         if out.ttft.is_none() {
-            let ttft = shown.start.elapsed();
-            out.ttft = Some(ttft);
-            on(CallEvent::FirstToken(ttft));
+            out.ttft = Some(at);
+            on(CallEvent::FirstToken(at));
         }
     }
     // Tool calls are handed on whole, with the result: their pieces are not text to show, and
@@ -730,6 +735,11 @@ impl Delivery<'_> {
     /// The call's limits (time to the first byte, stalls, the answer cap).
     pub fn limits(&self) -> &CallLimits {
         &self.limits
+    }
+
+    /// A chunk of the body has just arrived: the events read from it are timed by it.
+    pub fn chunk_arrived(&mut self) {
+        self.shown.arrived = Some(self.shown.start.elapsed());
     }
 
     /// One streamed event; `Err` when the answer passes the size cap.
@@ -943,6 +953,7 @@ async fn http_exchange(
         let Some(chunk) = next_chunk(&mut resp, &mut watch, &call.url, &creds).await? else {
             break;
         };
+        d.chunk_arrived();
         ex.body(&chunk, |b| scrub_shown(b, &creds));
         reader.push_into(&chunk, &mut batch);
         if reader.pending() > held_cap {
