@@ -324,6 +324,7 @@ impl Config {
                         batch: false,
                         key_header: None,
                         api_version: None,
+                        model_path: None,
                     }
                 }
                 (None, None) => {

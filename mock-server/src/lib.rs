@@ -513,7 +513,12 @@ async fn respond(
             json["model"].as_str().unwrap_or("").to_string(),
             json["stream"].as_bool() == Some(true),
         )
-    } else if let Some(rest) = path.split("/v1beta/models/").nth(1) {
+    } else if let Some(rest) = path
+        .split("/v1beta/models/")
+        .nth(1)
+        // Vertex AI's Gemini (express mode): `/v1/publishers/google/models/M:…`.
+        .or_else(|| path.split("/publishers/google/models/").nth(1))
+    {
         match rest.rsplit_once(':') {
             Some((m, "generateContent")) => (Dialect::Gemini, m.to_string(), false),
             Some((m, "streamGenerateContent")) => (Dialect::Gemini, m.to_string(), true),

@@ -172,3 +172,49 @@ fn azure_throttling_is_retried_after_the_wait_it_asks_for() {
     assert_eq!(rows[0]["attempts"], 2, "{}", rows[0]);
     assert_eq!(chat_requests(&w).len(), 2);
 }
+
+#[test]
+fn vertex_express_mode_sends_gemini_under_its_publisher_path_with_the_key_in_a_header() {
+    let mut w = azure(json!({}));
+    let url = w.requests_url();
+    w.set("LLMX_VERTEX_BASE_URL", &url);
+    w.set("LLMX_VERTEX_API_KEY", "vertex-express-key-0123456789");
+    // Gemini on Vertex beside a deployment on Azure, in one compare.
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "vertex/gemini-2.5-flash,azure/my-gpt",
+        "-p",
+        "hello",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(rows[0]["output"], "Hello from gemini-2.5-flash.", "{rows}");
+    assert_eq!(rows[1]["output"], "Hello from my-gpt.", "{rows}");
+    let q: Vec<_> = w
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("GenerateContent") || r.path.contains("generateContent"))
+        .collect();
+    assert_eq!(q.len(), 1);
+    assert_eq!(
+        q[0].path,
+        "/v1/publishers/google/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
+    );
+    assert_eq!(
+        q[0].header("x-goog-api-key"),
+        Some("vertex-express-key-0123456789")
+    );
+    // Vertex refuses contents without a role: every turn carries one.
+    let body = q[0].json();
+    assert!(
+        body["contents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["role"].is_string()),
+        "{body}"
+    );
+}

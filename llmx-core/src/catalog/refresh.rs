@@ -125,11 +125,20 @@ pub fn sources(registry: &Registry, keys: &crate::keys::Keys, only: Option<&str>
         if only.is_none() && key.is_none() && !p.base_url_is_set() {
             continue;
         }
+        // A provider with no endpoint until the user names one (Azure) has nothing to list,
+        // and Vertex AI's express mode has no listing at the dialect's path.
+        if p.base_url.trim().is_empty() || p.model_path.is_some() {
+            continue;
+        }
         let wire = p.dialect.wire();
+        let mut listing = wire.listing(&p.base_url);
+        if let Some(h) = p.key_header {
+            listing.auth = crate::provider::AuthStyle::Header(h);
+        }
         out.push(Source {
             provider: p.id.clone(),
             wire,
-            listing: wire.listing(&p.base_url),
+            listing,
             creds: Credentials::new(p, &p.base_url, key),
             priced: false,
         });

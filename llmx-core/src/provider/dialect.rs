@@ -186,8 +186,12 @@ impl WireDialect for Gemini {
     fn name(&self) -> &'static str {
         "gemini"
     }
-    fn build_request(&self, req: &ChatRequest, _: &Provider, base_url: &str) -> HttpCall {
-        gemini::build_request(req, base_url)
+    fn build_request(&self, req: &ChatRequest, provider: &Provider, base_url: &str) -> HttpCall {
+        gemini::build_request(
+            req,
+            base_url,
+            provider.model_path.unwrap_or("v1beta/models"),
+        )
     }
     fn parse_request(&self, body: &serde_json::Value) -> Result<ChatRequest, String> {
         gemini::parse_request(body)

@@ -16,12 +16,14 @@ use super::types::{
 use super::{error_from_body, num, AuthStyle, HttpCall};
 
 /// `POST {base}/v1beta/models/{model}:generateContent`, or `:streamGenerateContent?alt=sse`.
-pub(crate) fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
+/// `models` is where the provider keeps its models (`v1beta/models` at Google AI Studio,
+/// `v1/publishers/google/models` at Vertex AI in express mode).
+pub(crate) fn build_request(req: &ChatRequest, base_url: &str, models: &str) -> HttpCall {
     let model = req.model.strip_prefix("models/").unwrap_or(&req.model);
     let url = if req.stream {
-        format!("{base_url}/v1beta/models/{model}:streamGenerateContent?alt=sse")
+        format!("{base_url}/{models}/{model}:streamGenerateContent?alt=sse")
     } else {
-        format!("{base_url}/v1beta/models/{model}:generateContent")
+        format!("{base_url}/{models}/{model}:generateContent")
     };
     let mut notes = Vec::new();
     let (system, contents) = conversation(req, &mut notes);

@@ -94,6 +94,9 @@ pub struct Provider {
     /// Azure OpenAI's deployments form: with a base ending in `/openai`, requests go to
     /// `…/openai/deployments/MODEL/chat/completions?api-version=V`.
     pub api_version: Option<String>,
+    /// Where a Gemini-dialect provider keeps its models, if not `v1beta/models` (Vertex AI's
+    /// express mode: `v1/publishers/google/models`).
+    pub model_path: Option<&'static str>,
 }
 
 /// Azure OpenAI's own variables, as its SDKs read them: `AZURE_OPENAI_ENDPOINT` (the
@@ -171,6 +174,7 @@ struct Row {
     responses: bool,
     batch: bool,
     key_header: Option<&'static str>,
+    model_path: Option<&'static str>,
 }
 
 const fn compat(
@@ -192,6 +196,7 @@ const fn compat(
         stream_usage_option: true,
         responses: false,
         key_header: None,
+        model_path: None,
         batch: false,
     }
 }
@@ -236,6 +241,18 @@ const BUILTIN: &[Row] = &[
         max_tokens_field: MaxTokensField::MaxCompletionTokens,
         key_header: Some("api-key"),
         ..compat("azure", "", &["AZURE_OPENAI_API_KEY"], true)
+    },
+    // Google Vertex AI in express mode (an API key): Gemini models under
+    // `/v1/publishers/google/models`, the key in `x-goog-api-key`.
+    Row {
+        dialect: Dialect::Gemini,
+        model_path: Some("v1/publishers/google/models"),
+        ..compat(
+            "vertex",
+            "https://aiplatform.googleapis.com",
+            &["LLMX_VERTEX_API_KEY"],
+            true,
+        )
     },
     Row {
         headers: &[("x-title", "llmx")],
@@ -358,6 +375,7 @@ impl Registry {
                 batch: r.batch,
                 key_header: r.key_header,
                 api_version: None,
+                model_path: r.model_path,
             })
             .collect();
         Registry { providers }
