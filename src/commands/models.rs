@@ -29,6 +29,20 @@ pub fn run(ctx: &Context, args: ModelsSettings) -> Result<Exit, Error> {
         ctx.catalog()
     };
     let rows = select(cat, &ctx.registry, &args);
+    // A provider the catalog lists nothing for (a cloud whose prices are not in it yet): its
+    // models still run, priced unknown; say so rather than print nothing.
+    if let (true, Some(p)) = (rows.is_empty(), args.provider.as_deref()) {
+        if let Some(p) = ctx
+            .registry
+            .get(p)
+            .filter(|p| !cat.blocks.iter().any(|b| b.provider == p.id))
+        {
+            crate::output::diag(format!(
+                "the catalog lists no models for {0} yet: any model id {0} serves works as `{0}/MODEL`, its cost shown as unknown",
+                p.id
+            ));
+        }
+    }
     let width = args.width;
     let mut out = std::io::stdout().lock();
     let _ = match args.format {

@@ -217,4 +217,12 @@ fn vertex_express_mode_sends_gemini_under_its_publisher_path_with_the_key_in_a_h
             .all(|c| c["role"].is_string()),
         "{body}"
     );
+    // The catalog has no Vertex rows yet: `models` says so rather than print nothing.
+    let listed = w.run(&["models", "--provider", "vertex"]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert!(
+        listed.stderr.contains("lists no models for vertex"),
+        "{}",
+        listed.stderr
+    );
 }
