@@ -513,6 +513,18 @@ fn within_cap(
     let mut total = 0.0;
     let mut batched = 0;
     let mut dearest: HashMap<(u32, u32), f64> = HashMap::new();
+    // Each model's share of the list price: a provider whose batch price is not documented
+    // is bounded by its list price.
+    let share: Vec<f64> = plan
+        .templates
+        .iter()
+        .map(|t| {
+            engine
+                .catalog()
+                .batch_price(&t.links[0].target.provider.id)
+                .map_or(1.0, |b| b.share)
+        })
+        .collect();
     for c in cells.iter().filter(|c| apis[c.model as usize].is_some()) {
         batched += 1;
         let w = match dearest.get(&(c.prompt, c.model)) {
@@ -525,12 +537,7 @@ fn within_cap(
                 w
             }
         };
-        // A provider whose batch price is not documented is bounded by its list price.
-        let share = engine
-            .catalog()
-            .batch_price(&plan.templates[c.model as usize].links[0].target.provider.id)
-            .map_or(1.0, |b| b.share);
-        total += w * share;
+        total += w * share[c.model as usize];
     }
     if total > limit {
         return Err(Error::BatchWith(format!(
