@@ -354,6 +354,12 @@ impl Store {
         })?;
         cache.runs.extend(learnt.runs);
         cache.models.extend(learnt.models);
+        // The texts known to be stored: a bounded set, so a long run or a server that sees a
+        // new prompt a request does not grow with them (a text it forgot is inserted again,
+        // and ignored, as the table's key already holds it).
+        if cache.texts.len() + learnt.texts.len() > TEXTS_CACHED {
+            cache.texts.clear();
+        }
         cache.texts.extend(learnt.texts);
         Ok(())
     }
@@ -398,6 +404,9 @@ impl Store {
         Ok(n)
     }
 }
+
+/// The most text hashes a writer remembers as stored.
+const TEXTS_CACHED: usize = 4096;
 
 /// What a writer has already written, so a long run does not look up its run, its models or
 /// its prompts again for every row.
