@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use llmx_core::bench::findings::Findings;
-use llmx_core::bench::prompts::Prompt;
+use llmx_core::bench::prompts::{Prompt, Prompts, PromptsError};
 use llmx_core::bench::stored::{self, FileFormat, ResumeProblem, Stored};
 use llmx_core::bench::summary::{self, Summary};
 use llmx_core::bench::{Cell, RunMap, Shape};
@@ -40,7 +40,7 @@ pub fn run(ctx: &Context, mut s: BenchSettings) -> Result<Exit, Error> {
         (prompts, Some(job))
     } else {
         let prompts = llmx_core::bench::prompts::load(&s.inputs, &mut read_all_stdin)?;
-        (prompts, None)
+        (Arc::new(prompts), None)
     };
     if s.inspect.dry_run {
         return dry_run(ctx, &s, &prompts);
@@ -68,7 +68,7 @@ pub fn run(ctx: &Context, mut s: BenchSettings) -> Result<Exit, Error> {
     let catalog = engine.catalog();
     let summary = std::mem::replace(&mut rows.summary, Summary::new(&[]));
     let findings = Findings::new(
-        prompts.iter().map(|p| p.id.clone()).collect(),
+        Arc::clone(&prompts),
         plan.labels.clone(),
         s.report.is_some(),
     );
@@ -98,6 +98,7 @@ pub fn run(ctx: &Context, mut s: BenchSettings) -> Result<Exit, Error> {
                 Ok(batched::Ended::Waited(o)) => o,
                 Ok(batched::Ended::Submitted) => {
                     flush_history(ctx);
+                    plan.unreadable()?;
                     let rows = rows
                         .file
                         .as_ref()
@@ -118,6 +119,7 @@ pub fn run(ctx: &Context, mut s: BenchSettings) -> Result<Exit, Error> {
     };
     crate::sys::restore_default_signals();
     flush_history(ctx);
+    plan.unreadable()?;
     rows.tidy_resumed(&s);
     let view = View::of(&s, &plan, &prompts, &mut writer);
     write_reports(ctx, &s, &view)?;
@@ -156,35 +158,29 @@ impl View {
     fn of(
         s: &BenchSettings,
         plan: &Plan<'_>,
-        prompts: &[Prompt],
+        prompts: &Arc<Prompts>,
         writer: &mut BenchWriter<'_>,
     ) -> View {
-        let checks = prompts
-            .iter()
-            .map(|p| p.expect.as_ref().map(|e| e.source()))
-            .collect();
         let from_file = s.resume.as_ref().and_then(|path| stored::read(path).ok());
         let Some(st) = from_file else {
             let findings = std::mem::replace(
                 &mut writer.counts.findings,
-                Findings::new(vec![], vec![], false),
+                Findings::new(Vec::new(), vec![], false),
             );
             return View {
                 lines: writer.counts.summary.lines(),
+                checks: checks(prompts, &findings, s.report.is_some()),
                 findings,
-                checks,
                 rows: writer.written,
             };
         };
         let mut summary = Summary::new(&plan.labels);
-        let mut findings = Findings::new(
-            prompts.iter().map(|p| p.id.clone()).collect(),
-            plan.labels.clone(),
-            s.report.is_some(),
-        );
+        let mut findings =
+            Findings::new(Arc::clone(prompts), plan.labels.clone(), s.report.is_some());
+        let index: HashMap<&str, usize> = prompts.ids().enumerate().map(|(i, p)| (p, i)).collect();
         for r in &st.rows {
             let model = plan.labels.iter().position(|l| *l == r.model);
-            let prompt = prompts.iter().position(|p| p.id == r.prompt_id);
+            let prompt = index.get(r.prompt_id.as_str()).copied();
             if let (Some(m), Some(p)) = (model, prompt) {
                 summary.add(m, &r.sample);
                 findings.add(r.outcome(p, m));
@@ -192,19 +188,36 @@ impl View {
         }
         View {
             lines: summary.lines(),
+            checks: checks(prompts, &findings, s.report.is_some()),
             findings,
-            checks,
             rows: st.rows.len() as u64,
         }
     }
 }
 
+/// The prompts' checks as written, by prompt: every prompt's for the report (its matrix shows
+/// them), else only those of the failures listed (read back from the set, so a large grid's
+/// checks are not held).
+fn checks(prompts: &Prompts, findings: &Findings, report: bool) -> Vec<Option<String>> {
+    let read = |i: usize| prompts.record(i).ok().and_then(|r| r.expect);
+    if report {
+        return (0..prompts.len()).map(read).collect();
+    }
+    let mut out = vec![None; prompts.len()];
+    for f in &findings.failures {
+        if out[f.prompt].is_none() {
+            out[f.prompt] = read(f.prompt);
+        }
+    }
+    out
+}
+
 /// `--dry-run`: each model's chain, endpoint, key source and the first prompt's body, and the
 /// worst case of every request the run would send; nothing is sent, no file is written.
-fn dry_run(ctx: &Context, s: &BenchSettings, prompts: &[Prompt]) -> Result<Exit, Error> {
+fn dry_run(ctx: &Context, s: &BenchSettings, prompts: &Prompts) -> Result<Exit, Error> {
     let engine = ctx.engine(s.run.request.connect_timeout, 0)?;
     let base = pipeline::chat_request(&s.run.request, String::new())?;
-    let requests = Plan::requests(&base, prompts);
+    let requests = Plan::requests(&base, prompts)?;
     let jobs = pipeline::dry_run::many_prompts(
         engine,
         &s.run,
@@ -229,10 +242,9 @@ fn dry_run(ctx: &Context, s: &BenchSettings, prompts: &[Prompt]) -> Result<Exit,
             count(s.warmup as usize * jobs.len(), "warm-up request")
         ));
     }
-    if let Some(first) = prompts.first() {
+    if let Some(first) = prompts.id(0) {
         header.push_str(&format!(
-            "; the bodies shown are the first prompt's (`{}`)",
-            first.id
+            "; the bodies shown are the first prompt's (`{first}`)"
         ));
     }
     let text = crate::render::dry_run::render(
@@ -249,12 +261,15 @@ fn dry_run(ctx: &Context, s: &BenchSettings, prompts: &[Prompt]) -> Result<Exit,
 /// so memory holds the prompts once, not a request per prompt), one job template per model
 /// (planned and prepared as compare's are), the grid's shape and the run's id.
 struct Plan<'p> {
-    prompts: &'p [Prompt],
+    prompts: &'p Arc<Prompts>,
     base: ChatRequest,
     templates: Vec<Job>,
     labels: Vec<String>,
     shape: Shape,
     run_id: String,
+    /// A prompt the set could not read back (its temporary file failing): nothing more is
+    /// sent, and the run ends with it once what finished is kept.
+    unreadable: std::sync::Mutex<Option<std::io::Error>>,
 }
 
 impl<'p> Plan<'p> {
@@ -264,7 +279,7 @@ impl<'p> Plan<'p> {
         ctx: &Context,
         engine: &Engine,
         s: &BenchSettings,
-        prompts: &'p [Prompt],
+        prompts: &'p Arc<Prompts>,
         job: Option<&llmx_core::batch::job::JobFile>,
     ) -> Result<Plan<'p>, Error> {
         let mut base = match job.and_then(|j| j.grid.request.as_ref()) {
@@ -305,7 +320,7 @@ impl<'p> Plan<'p> {
         };
         let run_id = match job {
             Some(j) => j.run_id.clone(),
-            None => run_id(s, prompts, &labels, &base),
+            None => run_id(s, prompts, &labels, &base)?,
         };
         Ok(Plan {
             prompts,
@@ -314,7 +329,36 @@ impl<'p> Plan<'p> {
             labels,
             shape,
             run_id,
+            unreadable: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Prompt `i`, read back from the set; `None` when it cannot be (kept for
+    /// [`Plan::unreadable`]).
+    fn prompt(&self, i: u32) -> Option<Prompt> {
+        match self.prompts.get(i as usize) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                let mut first = self
+                    .unreadable
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                first.get_or_insert(e);
+                None
+            }
+        }
+    }
+
+    /// The error of a prompt that could not be read back, if one could not.
+    fn unreadable(&self) -> Result<(), Error> {
+        let mut first = self
+            .unreadable
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match first.take() {
+            Some(e) => Err(Error::Prompts(PromptsError::Store(e))),
+            None => Ok(()),
+        }
     }
 
     /// A prompt's request: the base one with the prompt's text (and its own system prompt).
@@ -327,8 +371,11 @@ impl<'p> Plan<'p> {
     }
 
     /// Every prompt's request (a dry run shows them; a run makes each when it is sent).
-    fn requests(base: &ChatRequest, prompts: &[Prompt]) -> Vec<ChatRequest> {
-        prompts.iter().map(|p| Plan::request(base, p)).collect()
+    fn requests(base: &ChatRequest, prompts: &Prompts) -> Result<Vec<ChatRequest>, Error> {
+        prompts
+            .iter()
+            .map(|p| Ok(Plan::request(base, &p.map_err(PromptsError::Store)?)))
+            .collect()
     }
 
     /// The cells to run: warm-ups first (only when there is something to measure), then this
@@ -351,14 +398,14 @@ impl<'p> Plan<'p> {
         }
     }
 
-    /// The job of one cell.
-    fn job(&self, cell: &Cell) -> Job {
+    /// The job of one cell; `None` when its prompt cannot be read back.
+    fn job(&self, cell: &Cell) -> Option<Job> {
         let t = &self.templates[cell.model as usize];
-        Job {
+        Some(Job {
             label: t.label.clone(),
             links: t.links.clone(),
-            request: Plan::request(&self.base, &self.prompts[cell.prompt as usize]),
-        }
+            request: Plan::request(&self.base, &self.prompt(cell.prompt)?),
+        })
     }
 
     /// `--max-cost`: the dearest request must fit before anything is sent; the engine then
@@ -373,7 +420,10 @@ impl<'p> Plan<'p> {
             if !seen.insert((c.prompt, c.model)) {
                 continue;
             }
-            let job = self.job(c);
+            let Some(job) = self.job(c) else {
+                self.unreadable()?;
+                continue;
+            };
             if job.cannot_run() {
                 continue;
             }
@@ -431,7 +481,7 @@ struct Rows {
 }
 
 impl Rows {
-    fn open(s: &BenchSettings, plan: &Plan, prompts: &[Prompt]) -> Result<Rows, Error> {
+    fn open(s: &BenchSettings, plan: &Plan, prompts: &Prompts) -> Result<Rows, Error> {
         let summary = Summary::new(&plan.labels);
         let Some(path) = s.resume.as_ref().or(s.output.as_ref()) else {
             return Ok(Rows {
@@ -483,8 +533,9 @@ impl Rows {
         // Rows of cells this benchmark does not have (a repeat past --repeat, say) are not
         // part of the set: they are dropped, not counted.
         let before = st.rows.len();
+        let ids: HashSet<&str> = prompts.ids().collect();
         st.rows.retain(|r| {
-            prompts.iter().any(|p| p.id == r.prompt_id)
+            ids.contains(r.prompt_id.as_str())
                 && plan.labels.contains(&r.model)
                 && (1..=s.repeat).contains(&r.repeat)
         });
@@ -582,18 +633,18 @@ fn history_sink<'c>(
     let keep = policy.store_text;
     let base_system = plan.base.system.clone();
     let now = engine.clock().now();
-    let ids: Vec<&str> = map.prompts.iter().map(|p| p.id.as_str()).collect();
-    let summary = match ids.as_slice() {
-        [one] => format!("1 prompt: {one}"),
-        many => format!("{} prompts: {}", many.len(), many.join(", ")),
-    };
+    let summary = run_summary(map.prompts);
     let record = llmx_core::history::RunRecord {
         id: llmx_core::history::new_run_id(now),
         started_ms: llmx_core::history::epoch_ms(now),
         command: command.into(),
         models: plan.labels.join(","),
-        prompt_hash: match map.prompts {
-            [one] => Some(llmx_core::history::hash(&one.text)),
+        prompt_hash: match map.prompts.len() {
+            1 => map
+                .prompts
+                .get(0)
+                .ok()
+                .map(|one| llmx_core::history::hash(&one.text)),
             _ => None,
         },
         summary: keep.then(|| pipeline::summary(&summary)),
@@ -622,7 +673,7 @@ fn history_sink<'c>(
             Some(llmx_core::history::sink::RowMeta {
                 prompt: Text::new(&prompt.text, keep),
                 system: system.map(|t| Text::new(t, keep)),
-                prompt_id: Some(prompt.id.clone()),
+                prompt_id: Some(prompt.id),
                 repeat: Some(cell.repeat),
                 pass,
             })
@@ -853,7 +904,11 @@ impl JobSource for Source<'_> {
             return Next::Wait;
         }
         self.next += 1;
-        Next::Job(self.next - 1, Box::new(self.plan.job(cell)))
+        match self.plan.job(cell) {
+            Some(job) => Next::Job(self.next - 1, Box::new(job)),
+            // Its prompt cannot be read back: nothing more is sent (the run reports it).
+            None => Next::End,
+        }
     }
 
     fn finished(&mut self, r: &JobResult) {
@@ -912,23 +967,49 @@ fn batch_resume_command(s: &BenchSettings, rows: &Path) -> String {
 
 /// The run's identity: what makes its rows comparable (not the order, the shard, `-j`, the
 /// timeouts or the warm-ups).
-fn run_id(s: &BenchSettings, prompts: &[Prompt], labels: &[String], base: &ChatRequest) -> String {
-    let mut parts: Vec<String> = vec!["llmx bench 1".into()];
-    for p in prompts {
-        parts.push(p.id.clone());
-        parts.push(p.text.clone());
-        parts.push(p.system.clone().unwrap_or_default());
-        parts.push(p.expect.as_ref().map(|e| e.source()).unwrap_or_default());
+fn run_id(
+    s: &BenchSettings,
+    prompts: &Prompts,
+    labels: &[String],
+    base: &ChatRequest,
+) -> Result<String, Error> {
+    // Hashed a prompt at a time, as they are read back.
+    let mut id = llmx_core::bench::RunId::new();
+    id.add("llmx bench 1");
+    for p in prompts.iter() {
+        let p = p.map_err(PromptsError::Store)?;
+        id.add(&p.id);
+        id.add(&p.text);
+        id.add(p.system.as_deref().unwrap_or_default());
+        id.add(&p.expect.as_ref().map(|e| e.source()).unwrap_or_default());
     }
     let mut models = labels.to_vec();
     models.sort();
-    parts.extend(models);
-    parts.push(format!(
+    for m in &models {
+        id.add(m);
+    }
+    id.add(&format!(
         "repeat={} system={:?} temperature={:?} max_tokens={:?} stream={}",
         s.repeat, base.system, base.temperature, base.max_tokens, base.stream
     ));
-    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-    llmx_core::bench::run_id(&refs)
+    Ok(id.finish())
+}
+
+/// The history's one-line summary of the run's prompts: how many, and the first ids.
+fn run_summary(prompts: &Prompts) -> String {
+    const SHOWN: usize = 20;
+    match prompts.len() {
+        1 => format!("1 prompt: {}", prompts.id(0).unwrap_or_default()),
+        n => {
+            let mut text = format!("{n} prompts: ");
+            let ids: Vec<&str> = prompts.ids().take(SHOWN).collect();
+            text.push_str(&ids.join(", "));
+            if n > SHOWN {
+                text.push_str(", …");
+            }
+            text
+        }
+    }
 }
 
 /// A resumed file must be this benchmark: its run id, or at least no prompt or model this
@@ -936,7 +1017,7 @@ fn run_id(s: &BenchSettings, prompts: &[Prompt], labels: &[String], base: &ChatR
 fn check_same_run(
     st: &Stored,
     run_id: &str,
-    prompts: &[Prompt],
+    prompts: &Prompts,
     labels: &[String],
 ) -> Result<(), ResumeProblem> {
     let Some(first) = st.rows.first() else {
@@ -951,7 +1032,7 @@ fn check_same_run(
     if first.run_id == run_id {
         return Ok(());
     }
-    let ids: HashSet<&str> = prompts.iter().map(|p| p.id.as_str()).collect();
+    let ids: HashSet<&str> = prompts.ids().collect();
     let mut extra: Vec<String> = Vec::new();
     for r in &st.rows {
         let p = format!("prompt `{}`", r.prompt_id);
@@ -972,11 +1053,11 @@ fn check_same_run(
 }
 
 /// The cells the file already holds with no error.
-fn done_cells(st: &Stored, prompts: &[Prompt], labels: &[String]) -> HashSet<Cell> {
+fn done_cells(st: &Stored, prompts: &Prompts, labels: &[String]) -> HashSet<Cell> {
     let pi: HashMap<&str, u32> = prompts
-        .iter()
+        .ids()
         .enumerate()
-        .map(|(i, p)| (p.id.as_str(), i as u32))
+        .map(|(i, p)| (p, i as u32))
         .collect();
     st.rows
         .iter()

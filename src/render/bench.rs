@@ -152,7 +152,7 @@ pub fn failures(
         .take(limit)
         .map(|x| {
             let mut row = vec![
-                one_line(&f.prompts[x.prompt]),
+                one_line(f.prompts.get(x.prompt)),
                 one_line(&f.models[x.model]),
                 x.repeat.to_string(),
             ];

@@ -273,7 +273,7 @@ fn failures_section(s: &mut String, r: &BenchReport<'_>) {
         let _ = write!(
             s,
             "<div class=\"failure\"><h3>{} · {} · #{}</h3><p class=\"meta\">expects {}</p><pre>{}</pre></div>",
-            esc(&f.prompts[x.prompt]),
+            esc(f.prompts.get(x.prompt)),
             esc(&f.models[x.model]),
             x.repeat,
             esc(&check),
@@ -300,7 +300,7 @@ fn errors_section(s: &mut String, f: &Findings) {
         let _ = write!(
             s,
             "<tr><th scope=\"row\">{}</th><td>{n}</td></tr>",
-            esc(&f.prompts[p])
+            esc(f.prompts.get(p))
         );
     }
     s.push_str("</tbody></table></section>");

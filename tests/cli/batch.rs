@@ -757,25 +757,30 @@ fn batch_auto_batches_what_it_can_and_runs_the_rest_live_in_one_file() {
 #[test]
 fn a_gemini_grid_past_20_mb_goes_as_an_uploaded_file_and_every_cell_gets_its_row() {
     let w = World::with_server(json!({"batch": {"finish_ms": 100, "error_every": 10}}));
-    // 41 prompts of 500 KB: past the 20 MB Gemini's inline requests may hold.
-    let big = "x".repeat(500_000);
-    // In two files: one prompt file may hold 16 MiB.
-    for (name, range) in [("big1.jsonl", 1..=20), ("big2.jsonl", 21..=41)] {
-        let mut set = String::new();
-        for i in range {
-            let line = json!({"id": format!("p{i}"), "prompt": format!("{i} {big}")});
-            set.push_str(&line.to_string());
-            set.push('\n');
-        }
-        w.write(name, set);
+    // 41 prompts of 500 KB: past the 20 MB Gemini's inline requests may hold, in one JSONL
+    // file past the 16 MiB a file read whole may hold (JSONL is read a line at a time), and
+    // past the 4 MiB the run keeps in memory (the prompts are read back from a temporary file).
+    let big = |i: usize| {
+        format!(
+            "{i} {}",
+            char::from(b'a' + (i % 26) as u8)
+                .to_string()
+                .repeat(500_000)
+        )
+    };
+    let mut set = String::new();
+    for i in 1..=41 {
+        let line = json!({"id": format!("p{i}"), "prompt": big(i)});
+        set.push_str(&line.to_string());
+        set.push('\n');
     }
+    w.write("big.jsonl", set);
     let out = w.run(&[
         "bench",
         "--batch",
         "-m",
         "gemini/gemini-2.5-flash",
-        "big1.jsonl",
-        "big2.jsonl",
+        "big.jsonl",
         "-o",
         "out.csv",
         "--poll-interval",
@@ -800,7 +805,10 @@ fn a_gemini_grid_past_20_mb_goes_as_an_uploaded_file_and_every_cell_gets_its_row
             let text = v["request"]["contents"][0]["parts"][0]["text"]
                 .as_str()
                 .unwrap();
-            format!("p{}", text.split(' ').next().unwrap())
+            let i: usize = text.split(' ').next().unwrap().parse().unwrap();
+            // Each prompt read back whole, as written.
+            assert!(text == big(i), "prompt p{i} changed on its way");
+            format!("p{i}")
         })
         .collect();
     assert_eq!(order.len(), 41);

@@ -9,10 +9,12 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::Api;
+use crate::bench::prompts::{Prompts, Record};
 use crate::provider::types::{Image, Inline, Message, Part, Role, Tool, ToolChoice};
 use crate::provider::ChatRequest;
 
@@ -40,47 +42,74 @@ pub struct Grid {
     pub request: Option<GridRequest>,
 }
 
-/// The grid's prompts, kept as the JSON text they are saved as: one allocation however many
-/// prompts, not four a prompt (the run holds the prompts themselves already; this is read
-/// back only by a resume that has no prompt files).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct GridPrompts(Box<serde_json::value::RawValue>);
+/// The grid's prompts: written into the job file from the run's prompt set one record at a
+/// time, and read back into a set the same way, so neither a save nor a load holds them as
+/// text (the set keeps only the ids in memory past its threshold).
+#[derive(Debug, Clone)]
+pub struct GridPrompts(pub Arc<Prompts>);
 
 impl GridPrompts {
-    pub fn of(prompts: &[GridPrompt]) -> GridPrompts {
-        // Strings and options only: writing them as JSON cannot fail.
-        let text = serde_json::to_string(prompts).unwrap_or_else(|_| "[]".into());
-        GridPrompts(
-            serde_json::value::RawValue::from_string(text).unwrap_or_else(|_| {
-                serde_json::value::RawValue::from_string("[]".into()).expect("`[]` is JSON")
-            }),
-        )
+    pub fn of(prompts: Arc<Prompts>) -> GridPrompts {
+        GridPrompts(prompts)
     }
 
-    pub fn read(&self) -> Result<Vec<GridPrompt>, serde_json::Error> {
-        serde_json::from_str(self.0.get())
+    /// The grid of these records.
+    pub fn from_records(records: &[GridPrompt]) -> std::io::Result<GridPrompts> {
+        let mut set = Prompts::new();
+        for r in records {
+            set.push(r)?;
+        }
+        Ok(GridPrompts(Arc::new(set)))
     }
 }
 
 impl PartialEq for GridPrompts {
     fn eq(&self, other: &Self) -> bool {
-        self.0.get() == other.0.get()
+        let (a, b) = (&self.0, &other.0);
+        a.len() == b.len()
+            && (0..a.len()).all(|i| matches!((a.raw(i), b.raw(i)), (Ok(x), Ok(y)) if x == y))
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GridPrompt {
-    pub id: String,
-    /// The prompt's text. `None` in a file written before it was kept.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub system: Option<String>,
-    /// The prompt's `expect` check as written.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expect: Option<String>,
+impl Serialize for GridPrompts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for i in 0..self.0.len() {
+            let raw = self.0.raw(i).map_err(S::Error::custom)?;
+            let text = String::from_utf8(raw).map_err(S::Error::custom)?;
+            let value = serde_json::value::RawValue::from_string(text).map_err(S::Error::custom)?;
+            seq.serialize_element(&value)?;
+        }
+        seq.end()
+    }
 }
+
+impl<'de> Deserialize<'de> for GridPrompts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<GridPrompts, D::Error> {
+        struct Each;
+        impl<'de> serde::de::Visitor<'de> for Each {
+            type Value = Prompts;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of prompts")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Prompts, A::Error> {
+                let mut set = Prompts::new();
+                while let Some(r) = seq.next_element::<GridPrompt>()? {
+                    set.push(&r).map_err(serde::de::Error::custom)?;
+                }
+                Ok(set)
+            }
+        }
+        Ok(GridPrompts(Arc::new(d.deserialize_seq(Each)?)))
+    }
+}
+
+/// One prompt of the grid, as the job file keeps it.
+pub type GridPrompt = Record;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GridModel {
@@ -277,8 +306,15 @@ pub enum JobFileError {
 
 impl JobFile {
     pub fn load(path: &Path) -> Result<JobFile, JobFileError> {
-        let text = std::fs::read_to_string(path)?;
-        let job: JobFile = serde_json::from_str(&text)?;
+        // Read as a stream: the prompts go into their set one at a time.
+        let f = std::io::BufReader::with_capacity(64 << 10, std::fs::File::open(path)?);
+        let job: JobFile = serde_json::from_reader(f).map_err(|e| {
+            if e.is_io() {
+                JobFileError::Read(e.into())
+            } else {
+                JobFileError::Parse(e)
+            }
+        })?;
         if job.version != VERSION {
             return Err(JobFileError::Version(job.version));
         }
@@ -482,12 +518,13 @@ mod tests {
             run_id: "r1".into(),
             rows: "out.csv".into(),
             grid: Grid {
-                prompts: GridPrompts::of(&[GridPrompt {
+                prompts: GridPrompts::from_records(&[GridPrompt {
                     id: "p1".into(),
                     text: Some("Capital of France?".into()),
                     system: Some("Be brief.".into()),
                     expect: Some("contains:Paris".into()),
-                }]),
+                }])
+                .unwrap(),
                 models: vec![GridModel {
                     label: "gpt".into(),
                     provider: "openai".into(),
@@ -565,6 +602,38 @@ mod tests {
             };
             assert_eq!(GridRequest::of(&b).request(), b);
         }
+    }
+
+    #[test]
+    fn a_grid_past_the_memory_threshold_is_saved_and_loaded_a_prompt_at_a_time() {
+        let records: Vec<GridPrompt> = (0..3000)
+            .map(|i| GridPrompt {
+                id: format!("p{i}"),
+                text: Some(format!("{i}: {}", "é".repeat(1000 + i % 17))),
+                system: i.is_multiple_of(5).then(|| "Be terse.".into()),
+                expect: i.is_multiple_of(3).then(|| "/fo+/i".into()),
+            })
+            .collect();
+        let mut j = job();
+        j.grid.prompts = GridPrompts::from_records(&records).unwrap();
+        assert!(
+            j.grid.prompts.0.spilled(),
+            "6 MB of prompts is past the threshold"
+        );
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("out.csv.batch.json");
+        j.save(&path).unwrap();
+        let back = JobFile::load(&path).unwrap();
+        assert!(back.grid.prompts.0.spilled());
+        assert_eq!(back, j);
+        for i in [0, 1, 1234, 2999] {
+            assert_eq!(back.grid.prompts.0.record(i).unwrap(), records[i]);
+        }
+        // The file holds the prompts as a plain list of records.
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(v["grid"]["prompts"].as_array().unwrap().len(), 3000);
+        assert_eq!(v["grid"]["prompts"][3]["expect"], "/fo+/i");
     }
 
     #[test]

@@ -341,7 +341,7 @@ fn job_of(t: &Target, n: u32) -> job::JobFile {
         run_id: "run-0123456789abcdef".into(),
         rows: "out.csv".into(),
         grid: Grid {
-            prompts: GridPrompts::of(
+            prompts: GridPrompts::from_records(
                 &(1..=n)
                     .map(|i| GridPrompt {
                         id: format!("p{i}"),
@@ -350,7 +350,8 @@ fn job_of(t: &Target, n: u32) -> job::JobFile {
                         expect: None,
                     })
                     .collect::<Vec<_>>(),
-            ),
+            )
+            .unwrap(),
             models: vec![GridModel {
                 label: format!("{}/{}", t.provider.id, t.model),
                 provider: t.provider.id.clone(),

@@ -85,10 +85,54 @@ impl CellFindings {
     }
 }
 
+/// The ids of a grid's prompts: a list, or a run's prompt set (not copied).
+#[derive(Debug, Clone)]
+pub enum PromptIds {
+    List(Vec<String>),
+    Set(std::sync::Arc<super::prompts::Prompts>),
+}
+
+impl PromptIds {
+    pub fn len(&self) -> usize {
+        match self {
+            PromptIds::List(v) => v.len(),
+            PromptIds::Set(s) => s.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Prompt `i`'s id (empty past the end).
+    pub fn get(&self, i: usize) -> &str {
+        match self {
+            PromptIds::List(v) => v.get(i).map_or("", String::as_str),
+            PromptIds::Set(s) => s.id(i).unwrap_or_default(),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
+impl From<Vec<String>> for PromptIds {
+    fn from(v: Vec<String>) -> Self {
+        PromptIds::List(v)
+    }
+}
+
+impl From<std::sync::Arc<super::prompts::Prompts>> for PromptIds {
+    fn from(s: std::sync::Arc<super::prompts::Prompts>) -> Self {
+        PromptIds::Set(s)
+    }
+}
+
 /// Everything found, for `prompts` × `models`.
 #[derive(Debug, Clone)]
 pub struct Findings {
-    pub prompts: Vec<String>,
+    pub prompts: PromptIds,
     pub models: Vec<String>,
     /// Row-major: `prompt * models.len() + model`. Kept for the report only (the terminal
     /// shows the failed checks and the totals): without one, empty, so a large grid does not
@@ -117,7 +161,8 @@ pub fn start(s: &str, max: usize) -> String {
 impl Findings {
     /// `keep_answers`: for a report — the prompt × model matrix and the start of every
     /// answer; without, the failed checks and the totals only.
-    pub fn new(prompts: Vec<String>, models: Vec<String>, keep_answers: bool) -> Findings {
+    pub fn new(prompts: impl Into<PromptIds>, models: Vec<String>, keep_answers: bool) -> Findings {
+        let prompts = prompts.into();
         let cells = if keep_answers {
             vec![CellFindings::default(); prompts.len() * models.len()]
         } else {

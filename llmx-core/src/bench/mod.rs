@@ -12,7 +12,7 @@ pub mod summary;
 
 use crate::catalog::Catalog;
 use crate::job::JobResult;
-use prompts::Prompt;
+use prompts::{Prompt, Prompts};
 use rows::{ms3, BenchRow, Head, Tail};
 
 /// One request of the benchmark.
@@ -147,21 +147,44 @@ impl SplitMix {
 /// check; the models; the repeats; the request settings), so shards of one benchmark and
 /// resumes of it share it, and a different benchmark never does. FNV-1a, stable everywhere.
 pub fn run_id(parts: &[&str]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut id = RunId::new();
     for part in parts {
+        id.add(part);
+    }
+    id.finish()
+}
+
+/// [`run_id`] a part at a time.
+pub struct RunId(u64);
+
+impl Default for RunId {
+    fn default() -> Self {
+        RunId::new()
+    }
+}
+
+impl RunId {
+    pub fn new() -> RunId {
+        RunId(0xcbf2_9ce4_8422_2325)
+    }
+
+    pub fn add(&mut self, part: &str) {
         for b in part.bytes().chain([0xff]) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    format!("{:012x}", h >> 16)
+
+    pub fn finish(&self) -> String {
+        format!("{:012x}", self.0 >> 16)
+    }
 }
 
 /// What the sinks know of the run: its id, its prompts, and the cell each job index stands for.
 #[derive(Clone, Copy)]
 pub struct RunMap<'a> {
     pub run_id: &'a str,
-    pub prompts: &'a [Prompt],
+    pub prompts: &'a Prompts,
     /// By job index: warm-ups first, then the cells to run.
     pub order: &'a [Cell],
 }
@@ -172,11 +195,22 @@ impl RunMap<'_> {
         self.order.get(r.index).copied()
     }
 
-    /// The measured cell a result is for (not a warm-up), its prompt, and whether the answer
-    /// passed the prompt's check (`None`: no check, or the request failed).
-    pub fn measured(&self, r: &JobResult) -> Option<(Cell, &Prompt, Option<bool>)> {
+    /// The measured cell a result is for (not a warm-up), its prompt (read back from the
+    /// set), and whether the answer passed the prompt's check (`None`: no check, the request
+    /// failed, or — the set's temporary file failing — the prompt could not be read back, when
+    /// only its id is known).
+    pub fn measured(&self, r: &JobResult) -> Option<(Cell, Prompt, Option<bool>)> {
         let cell = self.cell(r).filter(|c| !c.is_warmup())?;
-        let prompt = self.prompts.get(cell.prompt as usize)?;
+        let id = self.prompts.id(cell.prompt as usize)?;
+        let prompt = self
+            .prompts
+            .get(cell.prompt as usize)
+            .unwrap_or_else(|_| Prompt {
+                id: id.to_string(),
+                text: String::new(),
+                system: None,
+                expect: None,
+            });
         let pass = match (&prompt.expect, &r.error) {
             (Some(e), None) => Some(e.check(&r.response.text)),
             _ => None,
@@ -190,7 +224,7 @@ impl RunMap<'_> {
         Some(BenchRow {
             head: Head {
                 run_id: self.run_id.to_string(),
-                prompt_id: prompt.id.clone(),
+                prompt_id: prompt.id,
                 repeat: cell.repeat,
             },
             row: crate::row::Row::project(r, catalog),

@@ -12,10 +12,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use llmx_core::batch::job::{
-    self, Batch, BatchState, CellRef, Grid, GridModel, GridPrompt, JobFile,
-};
+use llmx_core::batch::job::{self, Batch, BatchState, CellRef, Grid, GridModel, JobFile};
 use llmx_core::batch::{self as api, Api, Outcome, State};
+use llmx_core::bench::prompts::Prompts;
 use llmx_core::bench::{Cell, RunMap};
 use std::sync::Arc;
 
@@ -95,18 +94,8 @@ fn job_file(s: &BenchSettings, spec: &BatchSpec, plan: &Plan<'_>) -> Result<JobF
         }
         return Ok(job);
     }
-    let prompts: Vec<GridPrompt> = plan
-        .prompts
-        .iter()
-        .map(|p| GridPrompt {
-            id: p.id.clone(),
-            text: Some(p.text.clone()),
-            system: p.system.clone(),
-            expect: p.expect.as_ref().map(|e| e.source()),
-        })
-        .collect();
     let grid = Grid {
-        prompts: job::GridPrompts::of(&prompts),
+        prompts: job::GridPrompts::of(Arc::clone(plan.prompts)),
         models: plan
             .templates
             .iter()
@@ -135,9 +124,7 @@ fn job_file(s: &BenchSettings, spec: &BatchSpec, plan: &Plan<'_>) -> Result<JobF
 
 /// `--batch --resume FILE` with no prompt files: the prompts from the job file beside FILE,
 /// and `s` made to run its models and repeats (the request is the job's; see [`Plan::new`]).
-pub(super) fn grid_of_job(
-    s: &mut BenchSettings,
-) -> Result<(Vec<llmx_core::bench::prompts::Prompt>, JobFile), Error> {
+pub(super) fn grid_of_job(s: &mut BenchSettings) -> Result<(Arc<Prompts>, JobFile), Error> {
     let spec = s
         .batch
         .as_ref()
@@ -153,34 +140,23 @@ pub(super) fn grid_of_job(
         ));
     }
     let job = JobFile::load(&path).map_err(|e| bad(e.to_string()))?;
-    let old = || {
-        bad("it was written before job files kept the prompts: pass the run's prompt files, models and flags as before".into())
-    };
-    if job.grid.request.is_none() {
-        return Err(old());
+    let prompts = Arc::clone(&job.grid.prompts.0);
+    if job.grid.request.is_none() || prompts.texts_missing() {
+        return Err(bad("it was written before job files kept the prompts: pass the run's prompt files, models and flags as before".into()));
     }
-    let kept = job
-        .grid
-        .prompts
-        .read()
-        .map_err(|e| bad(format!("its prompts cannot be read: {e}")))?;
-    let mut prompts = Vec::with_capacity(kept.len());
-    for p in &kept {
-        let expect = match &p.expect {
-            Some(src) => Some(llmx_core::bench::expect::Expect::parse(src).map_err(|e| {
+    // Each check is read once here, so a cell's row never meets one it cannot use.
+    for i in 0..prompts.len() {
+        let r = prompts
+            .record(i)
+            .map_err(|e| bad(format!("its prompts cannot be read back: {e}")))?;
+        if let Some(src) = &r.expect {
+            llmx_core::bench::expect::Expect::parse(src).map_err(|e| {
                 bad(format!(
                     "prompt `{}` has a check llmx cannot read: {e}",
-                    p.id
+                    r.id
                 ))
-            })?),
-            None => None,
-        };
-        prompts.push(llmx_core::bench::prompts::Prompt {
-            id: p.id.clone(),
-            text: p.text.clone().ok_or_else(old)?,
-            system: p.system.clone(),
-            expect,
-        });
+            })?;
+        }
     }
     if s.repeat != 1 && s.repeat != job.grid.repeat {
         return Err(bad(format!(
@@ -217,7 +193,7 @@ fn id_key(id: &str) -> u64 {
 fn custom_id(plan: &Plan<'_>, c: &Cell) -> String {
     api::custom_id(
         &plan.run_id,
-        &plan.prompts[c.prompt as usize].id,
+        plan.prompts.id(c.prompt as usize).unwrap_or_default(),
         &plan.labels[c.model as usize],
         c.repeat,
     )
@@ -232,7 +208,7 @@ fn place(
     cells: &[Cell],
     job: &mut JobFile,
     skip: &HashSet<u32>,
-) {
+) -> Result<(), Error> {
     let open: HashSet<String> = job
         .open_batches()
         .flat_map(|(_, b)| b.cells.iter().map(|c| c.custom_id.clone()))
@@ -255,8 +231,8 @@ fn place(
         let target = &plan.templates[m].links[0].target;
         let sizes: Vec<usize> = refs
             .iter()
-            .map(|r| line(plan, *api, target, r).len())
-            .collect();
+            .map(|r| line(plan, *api, target, r).map(|l| l.len()))
+            .collect::<Result<_, _>>()?;
         let limits = job::Limits {
             requests: api.limits().requests.min(job::MOST_CELLS),
             ..api.limits()
@@ -272,6 +248,7 @@ fn place(
             });
         }
     }
+    Ok(())
 }
 
 /// A cell's line (JSON text): the request the live path would send for it, unstreamed.
@@ -280,9 +257,13 @@ fn line(
     api: Api,
     target: &llmx_core::provider::run::Target,
     c: &CellRef,
-) -> String {
-    let req = Plan::request(&plan.base, &plan.prompts[c.prompt as usize]);
-    api::line_text(api, &c.custom_id, target, &req)
+) -> Result<String, Error> {
+    let Some(prompt) = plan.prompt(c.prompt) else {
+        plan.unreadable()?;
+        return Ok(String::new());
+    };
+    let req = Plan::request(&plan.base, &prompt);
+    Ok(api::line_text(api, &c.custom_id, target, &req))
 }
 
 /// The rows' sinks, and the clock they are timed by.
@@ -322,8 +303,11 @@ impl Out<'_> {
         if self.written[i] || self.stopped.is_some() {
             return;
         }
+        // A prompt that cannot be read back leaves its row unwritten (the run ends with why).
+        let Some(job) = plan.job(&self.order[i]) else {
+            return;
+        };
         self.written[i] = true;
-        let job = plan.job(&self.order[i]);
         let r = JobResult::batched(i, &job, started, outcome);
         if let Err(e) = self
             .fanout
@@ -398,7 +382,7 @@ pub(super) async fn execute(
     let now = engine.clock().now();
     let (keyless, waiting) = keyless(plan, order, &job, &mut out, now);
     out.skip = keyless;
-    place(plan, &apis, order, &mut job, &out.skip);
+    place(plan, &apis, order, &mut job, &out.skip)?;
     job.save(path).map_err(save_err)?;
     create(engine, plan, &apis, &mut job, path, &mut out, now).await?;
     for b in job.open_batches().map(|(_, b)| b) {
@@ -530,7 +514,10 @@ fn within_cap(
         let w = match dearest.get(&(c.prompt, c.model)) {
             Some(w) => *w,
             None => {
-                let job = plan.job(c);
+                let Some(job) = plan.job(c) else {
+                    plan.unreadable()?;
+                    continue;
+                };
                 let w = llmx_core::engine::budget::worst_case(&job, engine.catalog(), now)
                     .map_err(|u| llmx_core::pipeline::PipelineError::Unbounded(vec![u]))?;
                 dearest.insert((c.prompt, c.model), w);
@@ -597,10 +584,14 @@ async fn create(
             continue;
         }
         let target = &plan.templates[m].links[0].target;
-        let line = |c: &CellRef| line(plan, *api, target, c);
+        // Every line was made once already (to size the batches), so reading a prompt back
+        // fails here only if the set's temporary file fails in between; the run then ends
+        // with that error after this call.
+        let line = |c: &CellRef| line(plan, *api, target, c).unwrap_or_default();
         let failed = job::create(engine.http(), target, *api, job, path, m as u32, &line)
             .await
             .map_err(save_err)?;
+        plan.unreadable()?;
         for (i, e) in &failed {
             for c in &job.batches[*i].cells {
                 out.row(plan, &c.custom_id, Err(e.clone()), now);
@@ -829,7 +820,11 @@ impl JobSource for Live<'_> {
             return Next::End;
         };
         self.next += 1;
-        Next::Job(i, Box::new(self.plan.job(&self.order[i])))
+        match self.plan.job(&self.order[i]) {
+            Some(job) => Next::Job(i, Box::new(job)),
+            // Its prompt cannot be read back: nothing more is sent (the run reports it).
+            None => Next::End,
+        }
     }
 
     fn finished(&mut self, _: &JobResult) {}

@@ -6,8 +6,13 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use std::io::{BufRead, Read};
+
 use super::expect::Expect;
-use crate::input::{read_text_file, stdin_text, InputError};
+use crate::input::{read_text_file, stdin_text, InputError, MAX_PROMPT_BYTES};
+
+mod set;
+pub use set::{Prompts, Record, SPILL_AT};
 
 /// Why a benchmark's prompts could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +24,10 @@ pub enum PromptsError {
     /// The inputs hold no prompt at all.
     #[error("the inputs hold no prompts")]
     Empty,
+    #[error(
+        "cannot hold the prompts in a temporary file: {0}; set TMPDIR to a writable directory"
+    )]
+    Store(std::io::Error),
 }
 
 /// Where in the input a prompt came from: a file (or stdin) and maybe a line.
@@ -72,6 +81,8 @@ pub enum PromptProblem {
     UnknownKind,
     /// A quoted CSV field that never closes: the rest of the file would be one prompt.
     UnclosedQuote,
+    /// A JSONL line longer than any prompt can be.
+    TooLong,
 }
 
 impl std::fmt::Display for PromptProblem {
@@ -101,6 +112,11 @@ impl std::fmt::Display for PromptProblem {
             PromptProblem::UnclosedQuote => f.write_str(
                 "a quoted field starts here and is never closed (the rest of the file would be one prompt); close the quote, and double any quote inside it (\"\")",
             ),
+            PromptProblem::TooLong => write!(
+                f,
+                "the line is longer than {} MiB, more than any model reads; split it or shorten the prompt",
+                MAX_PROMPT_BYTES >> 20
+            ),
             PromptProblem::UnknownKind => f.write_str(
                 "is not a prompt file: use .txt or .md (one prompt), .jsonl or .csv (many), or a directory",
             ),
@@ -118,59 +134,48 @@ pub struct Prompt {
     pub expect: Option<Expect>,
 }
 
-/// Read every input, in order; ids must be unique across all of them.
+/// Read every input, in order; ids must be unique across all of them. JSONL files and
+/// one-prompt files are read a record at a time into the set (which holds the ids, and the
+/// rest in a temporary file past [`set::SPILL_AT`]); a CSV file and stdin are read whole
+/// while they are parsed.
 pub fn load(
     inputs: &[String],
     read_stdin: &mut dyn FnMut() -> std::io::Result<Vec<u8>>,
-) -> Result<Vec<Prompt>, PromptsError> {
-    let mut all: Vec<Prompt> = Vec::new();
-    let mut seen: HashMap<String, Origin> = HashMap::new();
-    let mut add = |p: Prompt, at: Origin| -> Result<(), PromptsError> {
-        if let Some(first) = seen.get(&p.id) {
-            return Err(PromptsError::Bad {
-                at,
-                problem: PromptProblem::DuplicateId {
-                    id: p.id,
-                    first: first.clone(),
-                },
-            });
-        }
-        seen.insert(p.id.clone(), at);
-        all.push(p);
-        Ok(())
-    };
+) -> Result<Prompts, PromptsError> {
+    let mut l = Loader::default();
     for input in inputs {
         if input == "-" {
             let text = stdin_text(read_stdin)?;
-            for (p, at) in jsonl(&text, None)? {
-                add(p, at)?;
-            }
+            let file = l.file(None);
+            jsonl(text.as_bytes(), None, &mut |r, line| l.add(r, file, line))?;
             continue;
         }
         let path = PathBuf::from(input);
         if path.is_dir() {
-            for file in prompt_files(&path)? {
-                let (p, at) = one_file(&file)?;
-                add(p, at)?;
+            for path in prompt_files(&path)? {
+                let r = one_file(&path)?;
+                let file = l.file(Some(&path));
+                l.add(r, file, None)?;
             }
             continue;
         }
         match kind(&path) {
             Some(Kind::Text) => {
-                let (p, at) = one_file(&path)?;
-                add(p, at)?;
+                let r = one_file(&path)?;
+                let file = l.file(Some(&path));
+                l.add(r, file, None)?;
             }
             Some(Kind::Jsonl) => {
-                let text = read_text_file(&path, "prompt file")?;
-                for (p, at) in jsonl(&text, Some(&path))? {
-                    add(p, at)?;
-                }
+                let f = std::fs::File::open(&path)
+                    .map_err(|e| InputError::read("prompt file", &path, e))?;
+                let file = l.file(Some(&path));
+                let reader = std::io::BufReader::with_capacity(64 << 10, f);
+                jsonl(reader, Some(&path), &mut |r, line| l.add(r, file, line))?;
             }
             Some(Kind::Csv) => {
                 let text = read_text_file(&path, "prompt file")?;
-                for (p, at) in csv(&text, &path)? {
-                    add(p, at)?;
-                }
+                let file = l.file(Some(&path));
+                csv(&text, &path, &mut |r, line| l.add(r, file, line))?;
             }
             None if !path.exists() => {
                 return Err(InputError::read(
@@ -188,10 +193,49 @@ pub fn load(
             }
         }
     }
-    if all.is_empty() {
+    if l.set.is_empty() {
         return Err(PromptsError::Empty);
     }
-    Ok(all)
+    Ok(l.set)
+}
+
+/// The set being loaded, and where each id was first seen (a file's index and line, not a
+/// path a prompt).
+#[derive(Default)]
+struct Loader {
+    set: Prompts,
+    seen: HashMap<Box<str>, (u32, Option<usize>)>,
+    /// `None` for stdin.
+    files: Vec<Option<PathBuf>>,
+}
+
+impl Loader {
+    fn file(&mut self, path: Option<&Path>) -> u32 {
+        self.files.push(path.map(Path::to_path_buf));
+        (self.files.len() - 1) as u32
+    }
+
+    fn origin(&self, file: u32, line: Option<usize>) -> Origin {
+        Origin {
+            path: self.files.get(file as usize).cloned().flatten(),
+            line,
+        }
+    }
+
+    fn add(&mut self, r: Record, file: u32, line: Option<usize>) -> Result<(), PromptsError> {
+        if let Some(&(f, l)) = self.seen.get(r.id.as_str()) {
+            return Err(PromptsError::Bad {
+                at: self.origin(file, line),
+                problem: PromptProblem::DuplicateId {
+                    id: r.id,
+                    first: self.origin(f, l),
+                },
+            });
+        }
+        self.set.push(&r).map_err(PromptsError::Store)?;
+        self.seen.insert(r.id.into(), (file, line));
+        Ok(())
+    }
 }
 
 enum Kind {
@@ -229,7 +273,7 @@ fn prompt_files(dir: &Path) -> Result<Vec<PathBuf>, PromptsError> {
 }
 
 /// A whole file is one prompt; its id is the file stem.
-fn one_file(path: &Path) -> Result<(Prompt, Origin), PromptsError> {
+fn one_file(path: &Path) -> Result<Record, PromptsError> {
     let at = Origin::file(path);
     let text = read_text_file(path, "prompt file")?;
     let text = text.trim_end().to_string();
@@ -243,13 +287,12 @@ fn one_file(path: &Path) -> Result<(Prompt, Origin), PromptsError> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let prompt = Prompt {
+    Ok(Record {
         id,
-        text,
+        text: Some(text),
         system: None,
         expect: None,
-    };
-    Ok((prompt, at))
+    })
 }
 
 /// The fields of one record, from JSONL or CSV.
@@ -260,11 +303,9 @@ struct Fields {
     expect: Option<String>,
 }
 
-fn record(f: Fields, at: &Origin) -> Result<Prompt, PromptsError> {
-    let bad = |problem| PromptsError::Bad {
-        at: at.clone(),
-        problem,
-    };
+/// A record's fields checked: an id, some text, a check that parses (kept as written).
+fn record(f: Fields, at: impl Fn() -> Origin) -> Result<Record, PromptsError> {
+    let bad = |problem| PromptsError::Bad { at: at(), problem };
     let id =
         f.id.map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
@@ -274,31 +315,70 @@ fn record(f: Fields, at: &Origin) -> Result<Prompt, PromptsError> {
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| bad(PromptProblem::NoPrompt))?;
     let expect = match f.expect.filter(|e| !e.trim().is_empty()) {
-        Some(e) => Some(Expect::parse(&e).map_err(|e| bad(PromptProblem::BadExpect(e)))?),
+        Some(e) => {
+            Expect::parse(&e).map_err(|e| bad(PromptProblem::BadExpect(e)))?;
+            Some(e.trim().to_string())
+        }
         None => None,
     };
-    Ok(Prompt {
+    Ok(Record {
         id,
-        text,
+        text: Some(text),
         system: f.system.filter(|s| !s.trim().is_empty()),
         expect,
     })
 }
 
-fn jsonl(text: &str, path: Option<&Path>) -> Result<Vec<(Prompt, Origin)>, PromptsError> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
+/// Where a record goes: its line in the file.
+type Add<'a> = dyn FnMut(Record, Option<usize>) -> Result<(), PromptsError> + 'a;
+
+/// JSONL read a line at a time (a line, one prompt, at most [`MAX_PROMPT_BYTES`]).
+fn jsonl(
+    mut r: impl std::io::BufRead,
+    path: Option<&Path>,
+    add: &mut Add<'_>,
+) -> Result<(), PromptsError> {
+    let read_error = |e: std::io::Error| -> PromptsError {
+        match path {
+            Some(p) => InputError::read("prompt file", p, e).into(),
+            None => InputError::Stdin(e).into(),
+        }
+    };
+    let mut buf: Vec<u8> = Vec::new();
+    let (mut n, mut offset) = (0usize, 0usize);
+    loop {
+        buf.clear();
+        let got = (&mut r)
+            .take(MAX_PROMPT_BYTES + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(read_error)?;
+        if got == 0 {
+            return Ok(());
+        }
+        n += 1;
+        let at = || Origin {
+            path: path.map(Path::to_path_buf),
+            line: Some(n),
+        };
+        let bad = |problem| PromptsError::Bad { at: at(), problem };
+        if got as u64 > MAX_PROMPT_BYTES {
+            return Err(bad(PromptProblem::TooLong));
+        }
+        let line = std::str::from_utf8(&buf).map_err(|e| InputError::NotUtf8 {
+            what: if path.is_some() {
+                "prompt file"
+            } else {
+                "stdin"
+            },
+            path: path.map(Path::to_path_buf),
+            offset: offset + e.valid_up_to(),
+        })?;
+        offset += got;
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        let line = line.strip_suffix('\r').unwrap_or(line);
         if line.trim().is_empty() {
             continue;
         }
-        let at = Origin {
-            path: path.map(Path::to_path_buf),
-            line: Some(i + 1),
-        };
-        let bad = |problem| PromptsError::Bad {
-            at: at.clone(),
-            problem,
-        };
         let value: serde_json::Value =
             serde_json::from_str(line).map_err(|e| bad(PromptProblem::NotJson(e.to_string())))?;
         let serde_json::Value::Object(map) = value else {
@@ -319,9 +399,8 @@ fn jsonl(text: &str, path: Option<&Path>) -> Result<Vec<(Prompt, Origin)>, Promp
             system: field("system")?,
             expect: field("expect")?,
         };
-        out.push((record(fields, &at)?, at));
+        add(record(fields, at)?, Some(n))?;
     }
-    Ok(out)
 }
 
 /// The line a quoted field that never closes starts on (RFC 4180: `""` inside quotes is a
@@ -345,7 +424,7 @@ fn unclosed_quote(text: &str) -> Option<usize> {
     opened_at
 }
 
-fn csv(text: &str, path: &Path) -> Result<Vec<(Prompt, Origin)>, PromptsError> {
+fn csv(text: &str, path: &Path, add: &mut Add<'_>) -> Result<(), PromptsError> {
     if let Some(line) = unclosed_quote(text) {
         return Err(PromptsError::Bad {
             at: Origin {
@@ -374,7 +453,6 @@ fn csv(text: &str, path: &Path) -> Result<Vec<(Prompt, Origin)>, PromptsError> {
         });
     };
     let (system, expect) = (col("system"), col("expect"));
-    let mut out = Vec::new();
     for rec in reader.records() {
         let rec = rec.map_err(|e| PromptsError::Bad {
             at: Origin {
@@ -383,9 +461,10 @@ fn csv(text: &str, path: &Path) -> Result<Vec<(Prompt, Origin)>, PromptsError> {
             },
             problem: PromptProblem::Csv(e.to_string()),
         })?;
-        let at = Origin {
+        let line = rec.position().map(|p| p.line() as usize);
+        let at = || Origin {
             path: Some(path.to_path_buf()),
-            line: rec.position().map(|p| p.line() as usize),
+            line,
         };
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
@@ -397,9 +476,9 @@ fn csv(text: &str, path: &Path) -> Result<Vec<(Prompt, Origin)>, PromptsError> {
             system: get(system),
             expect: get(expect),
         };
-        out.push((record(fields, &at)?, at));
+        add(record(fields, at)?, line)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -418,9 +497,10 @@ mod tests {
                 i => dir.join(i).display().to_string(),
             })
             .collect();
-        load(&inputs, &mut || {
+        let set = load(&inputs, &mut || {
             Ok(b"{\"id\": \"s1\", \"prompt\": \"from stdin\"}\n".to_vec())
-        })
+        })?;
+        Ok(set.iter().map(Result::unwrap).collect())
     }
 
     #[test]
@@ -452,6 +532,53 @@ mod tests {
         assert!(matches!(&all[5].expect, Some(Expect::Equals(t)) if t == "4"));
         assert!(all[6].expect.is_none());
         assert_eq!(all[7].text, "from stdin");
+    }
+
+    #[test]
+    fn a_jsonl_file_is_read_a_line_at_a_time_whatever_its_size() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path();
+        // 17 MiB in one file: more than a file read whole may hold, and past the set's
+        // memory threshold, so the prompts are read back from its temporary file.
+        let mut text = String::new();
+        for i in 0..1700u32 {
+            let line =
+                serde_json::json!({"id": i, "prompt": format!("{i} {}", "y".repeat(10_500))});
+            text.push_str(&line.to_string());
+            text.push_str(if i.is_multiple_of(2) { "\r\n" } else { "\n" });
+        }
+        assert!(text.len() as u64 > MAX_PROMPT_BYTES);
+        std::fs::write(p.join("big.jsonl"), &text).unwrap();
+        let set = load(&[p.join("big.jsonl").display().to_string()], &mut no_stdin).unwrap();
+        assert_eq!(set.len(), 1700);
+        assert!(set.spilled());
+        let last = set.get(1699).unwrap();
+        assert_eq!((last.id.as_str(), last.text.len()), ("1699", 10_505));
+        assert_eq!(
+            set.get(0).unwrap().text,
+            format!("0 {}", "y".repeat(10_500))
+        );
+        // One line longer than any prompt may be is refused by its line.
+        let mut long = b"{\"id\": 1, \"prompt\": \"ok\"}\n".to_vec();
+        long.extend(std::iter::repeat_n(b'z', MAX_PROMPT_BYTES as usize + 1));
+        std::fs::write(p.join("long.jsonl"), long).unwrap();
+        let e = load(&[p.join("long.jsonl").display().to_string()], &mut no_stdin).unwrap_err();
+        assert!(
+            e.to_string().ends_with("line 2: the line is longer than 16 MiB, more than any model reads; split it or shorten the prompt"),
+            "{e}"
+        );
+        // A bad byte is named by its offset in the file, not in its line.
+        std::fs::write(
+            p.join("latin1.jsonl"),
+            b"{\"id\": 1, \"prompt\": \"ok\"}\n{\"id\": 2, \"prompt\": \"caf\xe9\"}\n",
+        )
+        .unwrap();
+        let e = load(
+            &[p.join("latin1.jsonl").display().to_string()],
+            &mut no_stdin,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("bad byte at offset 50"), "{e}");
     }
 
     #[test]
