@@ -519,6 +519,93 @@ fn sigterm_keeps_finished_rows_and_names_the_command_that_resumes() {
 }
 
 #[test]
+fn prompts_past_the_memory_threshold_are_sent_whole_with_their_system_and_checks() {
+    let w = World::with_server(json!({"models": {
+        "m1": {"text": "Paris, of course"},
+        "m2": {"text": "Lyon"}
+    }}));
+    // 2.4 MB of prompts: past the 1 MiB a run keeps in memory, so each is read back from the
+    // run's temporary file when its cell is sent and when its row is written.
+    let text = |i: usize| {
+        format!(
+            "{i}: {}",
+            char::from(b'a' + i as u8).to_string().repeat(400_000)
+        )
+    };
+    let mut set = String::new();
+    for i in 0..6 {
+        let mut line = json!({"id": format!("p{i}"), "prompt": text(i), "expect": "/PARIS/i"});
+        if i == 3 {
+            line["system"] = json!("Answer in French.");
+        }
+        set.push_str(&line.to_string());
+        set.push('\n');
+    }
+    w.write("big.jsonl", set);
+    let out = w.run(&[
+        "bench",
+        "-m",
+        "openai/m1,anthropic/m2",
+        "big.jsonl",
+        "-o",
+        "out.csv",
+        "--system",
+        "Be brief.",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let rows = file_rows(&w, "out.csv");
+    assert_eq!(rows.len(), 12);
+    for r in &rows {
+        // The check as written, `/…/i` included, on every row.
+        let want = if r["model"] == "openai/m1" {
+            "true"
+        } else {
+            "false"
+        };
+        assert_eq!(r["pass"], want, "{r:?}");
+    }
+    let mut seen = 0;
+    for q in w.requests() {
+        let body = q.json();
+        let (prompt, system) = if q.path == "/v1/chat/completions" {
+            let m = body["messages"].as_array().unwrap();
+            (
+                m[1]["content"].as_str().unwrap().to_string(),
+                m[0]["content"].as_str().unwrap().to_string(),
+            )
+        } else if q.path == "/v1/messages" {
+            (
+                body["messages"][0]["content"].as_str().map_or_else(
+                    || {
+                        body["messages"][0]["content"][0]["text"]
+                            .as_str()
+                            .unwrap()
+                            .to_string()
+                    },
+                    str::to_string,
+                ),
+                body["system"].as_str().map_or_else(
+                    || body["system"][0]["text"].as_str().unwrap().to_string(),
+                    str::to_string,
+                ),
+            )
+        } else {
+            continue;
+        };
+        let i: usize = prompt.split(':').next().unwrap().parse().unwrap();
+        assert!(prompt == text(i), "prompt p{i} changed on its way");
+        let want = if i == 3 {
+            "Answer in French."
+        } else {
+            "Be brief."
+        };
+        assert_eq!(system, want, "p{i}");
+        seen += 1;
+    }
+    assert_eq!(seen, 12);
+}
+
+#[test]
 fn failed_cells_are_run_again_on_resume_and_replaced() {
     let w = World::with_server(json!({"models": {
         "flaky": {"text": "fine now", "failures": [
