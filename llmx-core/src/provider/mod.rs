@@ -18,6 +18,7 @@ pub mod registry;
 pub mod responses;
 pub mod run;
 pub mod schema;
+pub mod sigv4;
 pub mod sse;
 pub mod types;
 pub mod wire_log;
