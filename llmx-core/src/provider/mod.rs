@@ -9,6 +9,7 @@ pub mod anthropic;
 pub mod dialect;
 pub mod error;
 pub mod estimate;
+pub mod eventstream;
 pub mod gemini;
 pub mod http;
 pub mod image;
