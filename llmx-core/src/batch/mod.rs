@@ -64,6 +64,8 @@ impl Api {
             Dialect::OpenAi => Some(Api::OpenAi),
             Dialect::Anthropic => Some(Api::Anthropic),
             Dialect::Gemini => Some(Api::Gemini),
+            // Bedrock's batch inference goes through S3: not supported.
+            Dialect::Bedrock => None,
         }
     }
 }

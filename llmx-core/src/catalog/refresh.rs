@@ -127,7 +127,11 @@ pub fn sources(registry: &Registry, keys: &crate::keys::Keys, only: Option<&str>
         }
         // A provider with no endpoint until the user names one (Azure) has nothing to list,
         // and Vertex AI's express mode has no listing at the dialect's path.
-        if p.base_url.trim().is_empty() || p.model_path.is_some() {
+        // Bedrock lists models on another host, signed: not fetched.
+        if p.base_url.trim().is_empty()
+            || p.model_path.is_some()
+            || p.dialect == crate::provider::Dialect::Bedrock
+        {
             continue;
         }
         let wire = p.dialect.wire();

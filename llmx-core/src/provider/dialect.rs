@@ -10,7 +10,7 @@ use super::error::ProviderError;
 use super::registry::Provider;
 use super::sse::SseEvent;
 use super::types::{ChatRequest, ChatResponse, StreamEvent};
-use super::{anthropic, gemini, image, openai, responses, AuthStyle, HttpCall};
+use super::{anthropic, bedrock, gemini, image, openai, responses, AuthStyle, HttpCall};
 
 /// A wire format: how llmx's request becomes bytes and how the answer's bytes come back.
 pub trait WireDialect: Sync {
@@ -38,6 +38,11 @@ pub trait WireDialect: Sync {
     /// The output limit the request carries when the user sets none, if the wire requires one.
     fn default_max_tokens(&self) -> Option<u32> {
         None
+    }
+    /// Whether a streamed answer comes in AWS's binary event-stream framing (Bedrock's
+    /// ConverseStream) rather than as server-sent events.
+    fn event_stream(&self) -> bool {
+        false
     }
     /// Whether a client body written in `wire` goes out as it came (not translated).
     fn speaks(&self, _wire: super::types::ClientWire) -> bool {
@@ -80,6 +85,47 @@ pub struct Anthropic;
 pub struct Gemini;
 /// OpenAI Responses, for a Responses client's request to a provider that speaks it.
 pub struct Responses;
+/// Amazon Bedrock's Converse and ConverseStream.
+pub struct Bedrock;
+
+impl WireDialect for Bedrock {
+    fn name(&self) -> &'static str {
+        "bedrock"
+    }
+    fn build_request(&self, req: &ChatRequest, _: &Provider, base_url: &str) -> HttpCall {
+        bedrock::build_request(req, base_url)
+    }
+    fn parse_request(&self, _: &serde_json::Value) -> Result<ChatRequest, String> {
+        Err("llmx does not take requests in Bedrock's Converse wire".into())
+    }
+    fn parse_response(&self, body: &[u8]) -> Result<ChatResponse, ProviderError> {
+        bedrock::parse_response(body)
+    }
+    fn stream_decoder(&self) -> Box<dyn StreamDecode> {
+        Box::new(bedrock::StreamDecoder::default())
+    }
+    fn parse_error(&self, status: u16, body: &[u8]) -> ProviderError {
+        bedrock::parse_error(status, body)
+    }
+    fn listing(&self, base_url: &str) -> Listing {
+        // Bedrock lists its models on the control-plane host (`bedrock.REGION…`), which
+        // llmx does not ask: `models --refresh` skips Bedrock.
+        Listing {
+            url: format!("{base_url}/foundation-models"),
+            auth: AuthStyle::Bearer,
+            headers: Vec::new(),
+        }
+    }
+    fn takes_image_urls(&self) -> bool {
+        false
+    }
+    fn image_limits(&self) -> image::ImageLimits {
+        image::BEDROCK
+    }
+    fn event_stream(&self) -> bool {
+        true
+    }
+}
 
 impl WireDialect for Responses {
     fn name(&self) -> &'static str {

@@ -101,7 +101,7 @@ fn whole(buf: &[u8]) -> Result<Option<usize>, ProviderError> {
     if crc32(&buf[..8]) != prelude {
         return Err(bad("a message's prelude CRC does not match"));
     }
-    if total < 16 || total > MAX_MESSAGE || headers > total - 16 {
+    if !(16..=MAX_MESSAGE).contains(&total) || headers > total - 16 {
         return Err(bad(&format!(
             "a message's length ({total} bytes, {headers} of headers) is out of bounds"
         )));

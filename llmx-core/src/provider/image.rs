@@ -112,11 +112,19 @@ fn jpeg_dims(b: &[u8]) -> Option<(u32, u32)> {
 ///   the models billed by 32-pixel patches (gpt-4.1-mini/nano, o4-mini), at most 1536 patches
 ///   times the model's multiplier; a model of no known family counts the larger of the two.
 /// - Anthropic: width × height / 750 after scaling to a long edge of 1568, at most ~1600.
+/// - Bedrock: the larger of the Anthropic and OpenAI counts (it serves both kinds of model).
 /// - Gemini: 258 tokens for an image within 384×384, else 258 per 768×768 tile; at least 1120
 ///   (Gemini 3's high media resolution).
 pub(crate) fn worst_tokens(dialect: super::Dialect, model: &str, dims: Option<(u32, u32)>) -> u64 {
     use super::Dialect;
     match dialect {
+        // Bedrock serves many families (Claude, Nova, Llama...): the larger of the Anthropic
+        // and OpenAI counts bounds it.
+        Dialect::Bedrock => worst_tokens(Dialect::Anthropic, model, dims).max(worst_tokens(
+            Dialect::OpenAi,
+            model,
+            dims,
+        )),
         Dialect::Anthropic => {
             let Some((w, h)) = dims else { return 1600 };
             let (w, h) = fit(w, h, 1568);
@@ -219,6 +227,15 @@ pub const ANTHROPIC: ImageLimits = ImageLimits {
     per_request: 32 * MB,
     count: 100,
     source: "Anthropic's limit: 5 MB per image, 32 MB per request",
+};
+
+/// Bedrock's Converse (its image block's documentation): 3.75 MB an image, 20 images a
+/// request (so at most 100 MB of base64 text).
+pub const BEDROCK: ImageLimits = ImageLimits {
+    per_image: 3_750_000,
+    per_request: 100 * MB,
+    count: 20,
+    source: "Bedrock's limit: 3.75 MB per image, 20 images per request",
 };
 
 /// Gemini's image guide: inline data up to 20 MB for the whole request.

@@ -6,6 +6,7 @@
 //! every dialect.
 
 pub mod anthropic;
+pub mod bedrock;
 pub mod dialect;
 pub mod error;
 pub mod estimate;

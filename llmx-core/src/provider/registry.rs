@@ -13,6 +13,8 @@ pub enum Dialect {
     Anthropic,
     /// Google Gemini `generateContent`.
     Gemini,
+    /// Amazon Bedrock's Converse (SigV4-signed, or a Bedrock API key as a bearer token).
+    Bedrock,
 }
 
 impl Dialect {
@@ -22,6 +24,7 @@ impl Dialect {
             Dialect::OpenAi => &super::dialect::OpenAi,
             Dialect::Anthropic => &super::dialect::Anthropic,
             Dialect::Gemini => &super::dialect::Gemini,
+            Dialect::Bedrock => &super::dialect::Bedrock,
         }
     }
 
@@ -31,9 +34,14 @@ impl Dialect {
 
     /// The dialect a config file names.
     pub fn parse(s: &str) -> Option<Dialect> {
-        [Dialect::OpenAi, Dialect::Anthropic, Dialect::Gemini]
-            .into_iter()
-            .find(|d| d.as_str() == s)
+        [
+            Dialect::OpenAi,
+            Dialect::Anthropic,
+            Dialect::Gemini,
+            Dialect::Bedrock,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
     }
 }
 

@@ -144,7 +144,7 @@ fn string_to_sign(scope: &Scope<'_>, creq: &str) -> String {
 
 fn signature(scope: &Scope<'_>, creds: &AwsCredentials, sts: &str) -> String {
     let secret = format!("AWS4{}", creds.secret_access_key.expose());
-    let k_date = hmac(secret.as_bytes(), scope.amz_date[..8].as_bytes());
+    let k_date = hmac(secret.as_bytes(), &scope.amz_date.as_bytes()[..8]);
     let k_region = hmac(&k_date, scope.region.as_bytes());
     let k_service = hmac(&k_region, scope.service.as_bytes());
     let k_signing = hmac(&k_service, b"aws4_request");
