@@ -325,6 +325,7 @@ impl Config {
                         key_header: None,
                         api_version: None,
                         model_path: None,
+                        region: None,
                     }
                 }
                 (None, None) => {

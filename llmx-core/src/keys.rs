@@ -301,6 +301,11 @@ impl Keys {
         self.failure.lock().ok().and_then(|mut f| f.take())
     }
 
+    /// AWS credentials for Bedrock's signing, and where they came from (see [`crate::provider::aws_env`]).
+    pub fn aws(&self) -> Result<Option<crate::provider::aws_env::Found>, String> {
+        crate::provider::aws_env::credentials(&self.env)
+    }
+
     /// Whether keys can be stored: there is a store, and it has not failed.
     pub fn store_usable(&self) -> bool {
         self.store.is_some() && !self.store_down.load(std::sync::atomic::Ordering::Relaxed)

@@ -33,6 +33,7 @@ pub fn usage(d: Dialect, req: &Value, factor: f64) -> (u64, u64) {
         Dialect::Anthropic => req["max_tokens"].as_u64(),
         Dialect::Gemini => req["generationConfig"]["maxOutputTokens"].as_u64(),
         Dialect::Responses => req["max_output_tokens"].as_u64(),
+        Dialect::Bedrock => req["inferenceConfig"]["maxTokens"].as_u64(),
     }
     .unwrap_or(1000);
     ((input as f64 * factor).ceil() as u64, output)
@@ -89,6 +90,7 @@ fn image_dims(d: Dialect, part: &Value) -> Option<(u64, u64)> {
             .to_string(),
         Dialect::Anthropic if part["type"] == "image" => part["source"]["data"].as_str()?.into(),
         Dialect::Gemini => part["inlineData"]["data"].as_str()?.into(),
+        Dialect::Bedrock => part["image"]["source"]["bytes"].as_str()?.into(),
         Dialect::Responses if part["type"] == "input_image" => part["image_url"]
             .as_str()?
             .split_once(";base64,")?
@@ -128,7 +130,7 @@ fn image_tokens(d: Dialect, (w, h): (u64, u64)) -> u64 {
             };
             85 + 170 * w.div_ceil(512) * h.div_ceil(512)
         }
-        Dialect::Anthropic => (w * h).div_ceil(750).min(1600),
+        Dialect::Anthropic | Dialect::Bedrock => (w * h).div_ceil(750).min(1600),
         Dialect::Gemini if w <= 384 && h <= 384 => 258,
         Dialect::Gemini => 258 * w.div_ceil(768) * h.div_ceil(768),
     }

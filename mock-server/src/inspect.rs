@@ -31,6 +31,10 @@ pub fn offered_tools(d: Dialect, req: &Value) -> Vec<String> {
             .as_array()
             .map(|a| a.iter().map(|t| &t["name"]).collect())
             .unwrap_or_default(),
+        Dialect::Bedrock => req["toolConfig"]["tools"]
+            .as_array()
+            .map(|a| a.iter().map(|t| &t["toolSpec"]["name"]).collect())
+            .unwrap_or_default(),
         Dialect::Responses => req["tools"]
             .as_array()
             .map(|a| {
@@ -80,6 +84,16 @@ pub fn tool_choice(d: Dialect, req: &Value) -> Choice {
             ),
             _ => Choice::Auto,
         },
+        Dialect::Bedrock => {
+            let c = &req["toolConfig"]["toolChoice"];
+            if c["any"].is_object() {
+                Choice::Required
+            } else if c["tool"].is_object() {
+                Choice::Named(c["tool"]["name"].as_str().unwrap_or("").into())
+            } else {
+                Choice::Auto
+            }
+        }
         Dialect::Anthropic => match req["tool_choice"]["type"].as_str() {
             Some("none") => Choice::None,
             Some("any") => Choice::Required,
@@ -134,7 +148,7 @@ fn inline(claimed: &str, data: &str) -> Result<String, String> {
 pub fn images(d: Dialect, req: &Value) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     let lists: Vec<&Value> = match d {
-        Dialect::OpenAi | Dialect::Anthropic => req["messages"]
+        Dialect::OpenAi | Dialect::Anthropic | Dialect::Bedrock => req["messages"]
             .as_array()
             .map(|m| m.iter().map(|m| &m["content"]).collect())
             .unwrap_or_default(),
@@ -182,6 +196,13 @@ pub fn images(d: Dialect, req: &Value) -> Result<Vec<String>, String> {
                     Some((mime, data)) => out.push(inline(mime, data)?),
                     None => out.push(format!("url {url}")),
                 }
+            }
+            Dialect::Bedrock if part.get("image").is_some() => {
+                let format = part["image"]["format"].as_str().unwrap_or("");
+                out.push(inline(
+                    &format!("image/{format}"),
+                    part["image"]["source"]["bytes"].as_str().unwrap_or(""),
+                )?)
             }
             Dialect::Gemini if part.get("inlineData").is_some() => out.push(inline(
                 part["inlineData"]["mimeType"].as_str().unwrap_or(""),

@@ -8,6 +8,7 @@
 //! what time-to-first-token measurements need.
 
 mod batch;
+mod bedrock;
 mod bill;
 mod inspect;
 mod render;
@@ -39,7 +40,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -53,6 +54,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 pub use batch::BatchConfig;
+pub use bedrock::AwsConfig;
 pub use render::Dialect;
 
 /// What the server does for one model.
@@ -108,6 +110,8 @@ pub struct Script {
     pub bill: bool,
     /// With `bill`: multiply the input billed (a provider billing more than it documents).
     pub bill_factor: Option<f64>,
+    /// Bedrock's streams: flip a bit of the first event-stream message's CRC.
+    pub corrupt_crc: bool,
 }
 
 /// A scripted tool call.
@@ -190,6 +194,9 @@ pub struct MockConfig {
     pub files: HashMap<String, PathBuf>,
     /// How the Batch APIs behave (OpenAI's files and batches, Anthropic's message batches).
     pub batch: BatchConfig,
+    /// The AWS credentials Bedrock's requests must be signed with (SigV4); without, only a
+    /// bearer token (a Bedrock API key) passes.
+    pub aws: Option<AwsConfig>,
 }
 
 /// One request the server received.
@@ -300,7 +307,7 @@ async fn serve_state(
         let log = log.clone();
         tokio::spawn(async move {
             // Set when an answer leaves this connection broken: its next request is reset.
-            let broken = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let broken = Arc::new(AtomicBool::new(false));
             let svc = hyper::service::service_fn(move |req| {
                 let state = state.clone();
                 let log = log.clone();
@@ -495,7 +502,19 @@ async fn respond(
             serde_json::json!({"input_tokens": input}).to_string(),
         );
     }
-    let (dialect, model, stream) = if path.ends_with("/chat/completions") {
+    let bedrock_route = bedrock::route(&path);
+    if bedrock_route.is_some() {
+        if let Some((status, message)) = bedrock::refused(&rec, state.config.aws.as_ref()) {
+            return full(
+                status,
+                "application/json",
+                serde_json::json!({ "message": message }).to_string(),
+            );
+        }
+    }
+    let (dialect, model, stream) = if let Some((model, stream)) = bedrock_route {
+        (Dialect::Bedrock, model, stream)
+    } else if path.ends_with("/chat/completions") {
         (
             Dialect::OpenAi,
             json["model"].as_str().unwrap_or("").to_string(),
@@ -798,10 +817,19 @@ async fn answer(
     let state = state.clone();
     // Whether a later chat request arrived (a one-stream server drops this stream then).
     let interrupted = move || single && state.chats.load(Ordering::SeqCst) != chat_number;
+    let corrupt = script.corrupt_crc;
+    let first = Arc::new(AtomicBool::new(true));
     tokio::spawn(async move {
         let send = |b: String| {
             let tx = tx.clone();
-            async move { tx.send(Ok(Frame::data(Bytes::from(b)))).await.is_ok() }
+            // Bedrock's events go framed as binary event-stream messages.
+            let bytes = if dialect == Dialect::Bedrock {
+                let corrupt_this = corrupt && first.swap(false, Ordering::SeqCst);
+                Bytes::from(bedrock::frames(&b, corrupt_this))
+            } else {
+                Bytes::from(b)
+            };
+            async move { tx.send(Ok(Frame::data(bytes))).await.is_ok() }
         };
         if !send(plan.stream_head()).await {
             return;
@@ -858,9 +886,14 @@ async fn answer(
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     });
+    let content_type = if dialect == Dialect::Bedrock {
+        "application/vnd.amazon.eventstream"
+    } else {
+        "text/event-stream; charset=utf-8"
+    };
     Response::builder()
         .status(200)
-        .header("content-type", "text/event-stream; charset=utf-8")
+        .header("content-type", content_type)
         .header("cache-control", "no-cache")
         .header("x-request-id", "req_mock")
         .body(BodyExt::boxed(StreamBody::new(stream)))

@@ -15,6 +15,9 @@ pub enum Dialect {
     Gemini,
     /// OpenAI's Responses wire.
     Responses,
+    /// Amazon Bedrock's Converse. Its stream pieces are rendered as one `TYPE<TAB>JSON` line an
+    /// event, framed into binary event-stream messages as they are sent (see `bedrock::frames`).
+    Bedrock,
 }
 
 /// One answer, ready to render.
@@ -108,6 +111,7 @@ impl Plan {
         match self.dialect {
             Dialect::OpenAi | Dialect::Responses => Some(format!("call_mock{i}")),
             Dialect::Anthropic => Some(format!("toolu_mock{i}")),
+            Dialect::Bedrock => Some(format!("tooluse_mock{i}")),
             Dialect::Gemini => None,
         }
     }
@@ -140,6 +144,26 @@ impl Plan {
         })
     }
 
+    /// Converse's usage: cache reads outside `inputTokens`, inside `totalTokens`.
+    fn bedrock_usage(&self) -> Value {
+        let mut u = json!({
+            "inputTokens": self.input - self.cached.min(self.input),
+            "outputTokens": self.output,
+            "totalTokens": self.input.saturating_add(self.output)
+        });
+        if self.cached > 0 {
+            u["cacheReadInputTokens"] = json!(self.cached);
+        }
+        u
+    }
+
+    /// One ConverseStream event in the render's text form (see [`Dialect::Bedrock`]), padded
+    /// with a `p` field as the real events are.
+    fn bedrock_event(name: &str, mut data: Value) -> String {
+        data["p"] = json!("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0");
+        format!("{name}\t{data}\n")
+    }
+
     fn gemini_usage(&self, done: bool) -> Value {
         let mut u = json!({"promptTokenCount": self.input});
         if done {
@@ -160,21 +184,22 @@ impl Plan {
             return match self.dialect {
                 Dialect::OpenAi | Dialect::Responses => "stop",
                 Dialect::Anthropic => "refusal",
+                Dialect::Bedrock => "content_filtered",
                 Dialect::Gemini => "SAFETY",
             };
         }
         if !self.calls.is_empty() && !self.length {
             return match self.dialect {
                 Dialect::OpenAi | Dialect::Responses => "tool_calls",
-                Dialect::Anthropic => "tool_use",
+                Dialect::Anthropic | Dialect::Bedrock => "tool_use",
                 Dialect::Gemini => "STOP",
             };
         }
         match (self.dialect, self.length) {
             (Dialect::OpenAi | Dialect::Responses, false) => "stop",
             (Dialect::OpenAi | Dialect::Responses, true) => "length",
-            (Dialect::Anthropic, false) => "end_turn",
-            (Dialect::Anthropic, true) => "max_tokens",
+            (Dialect::Anthropic | Dialect::Bedrock, false) => "end_turn",
+            (Dialect::Anthropic | Dialect::Bedrock, true) => "max_tokens",
             (Dialect::Gemini, false) => "STOP",
             (Dialect::Gemini, true) => "MAX_TOKENS",
         }
@@ -258,6 +283,28 @@ impl Plan {
                 v
             }
             Dialect::Responses => self.responses_whole(),
+            Dialect::Bedrock => {
+                let mut content = Vec::new();
+                if !self.reasoning.is_empty() {
+                    content.push(json!({"reasoningContent": {"reasoningText": {"text": self.reasoning, "signature": "mock"}}}));
+                }
+                if !self.text.is_empty() || self.calls.is_empty() {
+                    content.push(json!({"text": self.text}));
+                }
+                for i in 0..self.calls.len() {
+                    content.push(json!({"toolUse": {"toolUseId": self.call_id(i),
+                        "name": self.calls[i].name, "input": self.call_args(i)}}));
+                }
+                let mut v = json!({
+                    "output": {"message": {"role": "assistant", "content": content}},
+                    "stopReason": self.finish(),
+                    "metrics": {"latencyMs": 1}
+                });
+                if self.usage {
+                    v["usage"] = self.bedrock_usage();
+                }
+                v
+            }
         }
         .to_string()
     }
@@ -314,6 +361,7 @@ impl Plan {
             }
             Dialect::Gemini => String::new(),
             Dialect::Responses => self.responses_events().0,
+            Dialect::Bedrock => Self::bedrock_event("messageStart", json!({"role": "assistant"})),
         }
     }
 
@@ -423,6 +471,60 @@ impl Plan {
                 }
             }
             Dialect::Responses => return self.responses_events().1,
+            Dialect::Bedrock => {
+                // Reasoning in block 0 (its signature last), then text (no block start, as
+                // ConverseStream sends none for text), then each call its own block.
+                let mut index = 0;
+                for c in r {
+                    out.push(Self::bedrock_event(
+                        "contentBlockDelta",
+                        json!({"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": c}}}),
+                    ));
+                }
+                if let Some(last) = out.last_mut() {
+                    *last += &Self::bedrock_event(
+                        "contentBlockDelta",
+                        json!({"contentBlockIndex": 0, "delta": {"reasoningContent": {"signature": "mock"}}}),
+                    );
+                    *last +=
+                        &Self::bedrock_event("contentBlockStop", json!({"contentBlockIndex": 0}));
+                    index = 1;
+                }
+                for c in t {
+                    out.push(Self::bedrock_event(
+                        "contentBlockDelta",
+                        json!({"contentBlockIndex": index, "delta": {"text": c}}),
+                    ));
+                }
+                for i in 0..self.calls.len() {
+                    let block = index + 1 + i;
+                    let mut ev = String::new();
+                    if i == 0 {
+                        ev += &Self::bedrock_event(
+                            "contentBlockStop",
+                            json!({"contentBlockIndex": index}),
+                        );
+                    }
+                    ev += &Self::bedrock_event(
+                        "contentBlockStart",
+                        json!({"contentBlockIndex": block, "start": {"toolUse": {"toolUseId": self.call_id(i), "name": self.calls[i].name}}}),
+                    );
+                    out.push(ev);
+                    let args = self.call_args(i).to_string();
+                    for a in chunks_of(&args, self.chunk_chars) {
+                        out.push(Self::bedrock_event(
+                            "contentBlockDelta",
+                            json!({"contentBlockIndex": block, "delta": {"toolUse": {"input": a}}}),
+                        ));
+                    }
+                    if let Some(last) = out.last_mut() {
+                        *last += &Self::bedrock_event(
+                            "contentBlockStop",
+                            json!({"contentBlockIndex": block}),
+                        );
+                    }
+                }
+            }
             Dialect::Gemini => {
                 for c in r {
                     out.push(self.gemini_event(json!([{"text": c, "thought": true}]), None));
@@ -504,6 +606,20 @@ impl Plan {
             }
             Dialect::Gemini => self.gemini_event(json!([{"text": ""}]), Some(self.finish())),
             Dialect::Responses => self.responses_events().2,
+            Dialect::Bedrock => {
+                let index = if self.reasoning.is_empty() { 0 } else { 1 };
+                let mut s = if self.calls.is_empty() {
+                    Self::bedrock_event("contentBlockStop", json!({"contentBlockIndex": index}))
+                } else {
+                    String::new()
+                };
+                s += &Self::bedrock_event("messageStop", json!({"stopReason": self.finish()}));
+                let mut meta = json!({"metrics": {"latencyMs": 1}});
+                if self.usage {
+                    meta["usage"] = self.bedrock_usage();
+                }
+                s + &Self::bedrock_event("metadata", meta)
+            }
         }
     }
 }
@@ -569,6 +685,7 @@ pub fn error_body(dialect: Dialect, status: u16, message: Option<&str>) -> (&'st
             json!({"type": "error", "error": {"type": an_type, "message": msg}, "request_id": "req_mock"})
         }
         Dialect::Gemini => json!({"error": {"code": status, "message": msg, "status": g_status}}),
+        Dialect::Bedrock => json!({ "message": msg }),
     };
     ("application/json", body.to_string())
 }
@@ -590,6 +707,10 @@ pub fn stream_error(dialect: Dialect, message: Option<&str>) -> String {
                 "event: error\ndata: {}\n\n",
                 json!({"type": "error", "error": {"type": "overloaded_error", "message": msg}})
             )
+        }
+        Dialect::Bedrock => {
+            let msg = message.unwrap_or("The system encountered an unexpected error during processing. Try your request again.");
+            format!("!internalServerException\t{}\n", json!({ "message": msg }))
         }
         Dialect::Gemini => {
             let msg = message.unwrap_or("The model is overloaded.");

@@ -226,3 +226,271 @@ fn vertex_express_mode_sends_gemini_under_its_publisher_path_with_the_key_in_a_h
         listed.stderr
     );
 }
+
+/// AWS's documented example credentials (the signing test suite's): not real ones.
+const AWS_KEY_ID: &str = "AKIDEXAMPLE";
+const AWS_SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+const CLAUDE_ON_BEDROCK: &str = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
+
+/// A world whose Bedrock runtime is the mock server, which checks SigV4 signatures made with
+/// the example credentials for `us-east-1` (and `token`, when given), with Azure and Vertex
+/// AI's express mode pointed at it too.
+fn clouds(script: Value, token: Option<&str>) -> World {
+    let mut script = script;
+    script["aws"] = json!({
+        "access_key_id": AWS_KEY_ID,
+        "secret_access_key": AWS_SECRET,
+        "session_token": token,
+        "region": "us-east-1"
+    });
+    let mut w = azure(script);
+    let url = w.requests_url();
+    w.set("LLMX_BEDROCK_BASE_URL", &url);
+    w.set("AWS_REGION", "us-east-1");
+    w.set("AWS_ACCESS_KEY_ID", AWS_KEY_ID);
+    w.set("AWS_SECRET_ACCESS_KEY", AWS_SECRET);
+    if let Some(t) = token {
+        w.set("AWS_SESSION_TOKEN", t);
+    }
+    w.set("LLMX_VERTEX_BASE_URL", &url);
+    w.set("LLMX_VERTEX_API_KEY", "vertex-express-key-0123456789");
+    w
+}
+
+fn bedrock_requests(w: &World) -> Vec<llmx_mock::Recorded> {
+    w.requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/model/"))
+        .collect()
+}
+
+#[test]
+fn one_compare_across_azure_bedrock_and_vertex_with_tools_and_an_image_streamed_and_not() {
+    let png = crate::tools::PNG;
+    let call = json!([{"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}]);
+    for stream in [true, false] {
+        let w = clouds(
+            json!({"default": {"tool_calls": call, "chunk_chars": 3, "input_tokens": 40, "output_tokens": 9}}),
+            None,
+        );
+        w.write(
+            "tools.json",
+            r#"[{"name": "get_weather", "description": "Current weather in a city.", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}]"#,
+        );
+        w.write("photo.png", png);
+        let models = format!("azure/my-gpt,bedrock/{CLAUDE_ON_BEDROCK},vertex/gemini-2.5-flash");
+        let mut args = vec![
+            "compare",
+            "-m",
+            &models,
+            "-p",
+            "Weather where this was taken?",
+            "--tools",
+            "tools.json",
+            "--image",
+            "photo.png",
+            "--system",
+            "Be brief.",
+            "--max-tokens",
+            "300",
+            "--format",
+            "json",
+        ];
+        if !stream {
+            args.push("--no-stream");
+        }
+        let out = w.run(&args);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let rows = out.json();
+        let seen = format!("I see 1 image: image/png {} bytes.", png.len());
+        for r in rows.as_array().unwrap() {
+            assert_eq!(r["error"], Value::Null, "{r}");
+            assert_eq!(r["output"], seen, "{r}");
+            assert_eq!(
+                r["tool_calls"][0]["arguments"],
+                json!({"city": "Paris"}),
+                "{r}"
+            );
+            assert_eq!(r["finish_reason"], "tool_calls", "{r}");
+            assert_eq!(r["output_tokens"], 9, "{r}");
+        }
+        // The exact request Bedrock received: its path (the `:` sent as `%3A`), a SigV4
+        // signature the mock checked, and the Converse body.
+        let q = bedrock_requests(&w);
+        assert_eq!(q.len(), 1);
+        let action = if stream {
+            "converse-stream"
+        } else {
+            "converse"
+        };
+        assert_eq!(
+            q[0].path,
+            format!("/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/{action}")
+        );
+        let auth = q[0].header("authorization").unwrap();
+        assert!(
+            auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+                && auth.contains("/us-east-1/bedrock/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature="),
+            "{auth}"
+        );
+        assert!(!auth.contains(AWS_SECRET));
+        assert_eq!(q[0].header("x-amz-security-token"), None);
+        let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, png);
+        assert_eq!(
+            q[0].json(),
+            json!({
+                "messages": [{"role": "user", "content": [
+                    {"image": {"format": "png", "source": {"bytes": b64}}},
+                    {"text": "Weather where this was taken?"}
+                ]}],
+                "system": [{"text": "Be brief."}],
+                "inferenceConfig": {"maxTokens": 300},
+                "toolConfig": {"tools": [{"toolSpec": {
+                    "name": "get_weather", "description": "Current weather in a city.",
+                    "inputSchema": {"json": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+                }}]}
+            })
+        );
+        assert!(!out.stdout.contains(AWS_SECRET) && !out.stderr.contains(AWS_SECRET));
+    }
+}
+
+#[test]
+fn a_session_token_is_sent_and_signed_and_a_wrong_secret_is_refused_by_the_signature() {
+    let mut w = clouds(json!({}), Some("session-token-0123456789"));
+    let model = format!("bedrock/{CLAUDE_ON_BEDROCK}");
+    let out = w.run(&["ask", "-m", &model, "hello"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout.trim(),
+        format!("Hello from {CLAUDE_ON_BEDROCK}.")
+    );
+    let q = bedrock_requests(&w);
+    assert_eq!(
+        q[0].header("x-amz-security-token"),
+        Some("session-token-0123456789")
+    );
+    assert!(q[0]
+        .header("authorization")
+        .unwrap()
+        .contains("SignedHeaders=content-type;host;x-amz-date;x-amz-security-token,"));
+    // Another secret makes another signature: the mock refuses it as AWS does, and neither
+    // the secret nor the token shows anywhere.
+    w.set("AWS_SECRET_ACCESS_KEY", "not-the-secret-0123456789");
+    let out = w.run(&["ask", "-m", &model, "hello", "-v"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("HTTP 403: The request signature we calculated does not match"),
+        "{}",
+        out.stderr
+    );
+    for secret in ["not-the-secret-0123456789", "session-token-0123456789"] {
+        assert!(
+            !out.stderr.contains(secret) && !out.stdout.contains(secret),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn a_bedrock_api_key_goes_as_a_bearer_token_and_a_profile_file_signs_too() {
+    let mut w = clouds(json!({}), None);
+    w.unset("AWS_ACCESS_KEY_ID");
+    w.unset("AWS_SECRET_ACCESS_KEY");
+    w.set("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-0123456789");
+    let model = format!("bedrock/{CLAUDE_ON_BEDROCK}");
+    let out = w.run(&["ask", "-m", &model, "hello", "--no-stream"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let q = bedrock_requests(&w);
+    assert_eq!(
+        q[0].header("authorization"),
+        Some("Bearer bedrock-api-key-0123456789")
+    );
+    assert_eq!(q[0].header("x-amz-date"), None);
+    // No key, no variables: credentials from the profile in ~/.aws/credentials, the region
+    // from ~/.aws/config.
+    w.unset("AWS_BEARER_TOKEN_BEDROCK");
+    w.unset("AWS_REGION");
+    std::fs::create_dir_all(w.path(".aws")).unwrap();
+    w.write(
+        ".aws/credentials",
+        format!("[work]\naws_access_key_id = {AWS_KEY_ID}\naws_secret_access_key = {AWS_SECRET}\n"),
+    );
+    w.write(".aws/config", "[profile work]\nregion = us-east-1\n");
+    w.set("AWS_PROFILE", "work");
+    let out = w.run(&["ask", "-m", &model, "hello"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let q = bedrock_requests(&w);
+    assert!(q[1]
+        .header("authorization")
+        .unwrap()
+        .starts_with("AWS4-HMAC-SHA256 "));
+    // Nothing at all: a one-line error naming what to set, nothing sent.
+    w.unset("AWS_PROFILE");
+    std::fs::remove_file(w.path(".aws/credentials")).unwrap();
+    let out = w.run(&["ask", "-m", &model, "hello"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("AWS_ACCESS_KEY_ID"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("AWS_BEARER_TOKEN_BEDROCK"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(bedrock_requests(&w).len(), 2);
+    // An SSO profile is named, with what to do instead.
+    w.write(
+        ".aws/config",
+        "[profile corp]\nsso_session = corp\nregion = us-east-1\n",
+    );
+    w.set("AWS_PROFILE", "corp");
+    let out = w.run(&["ask", "-m", &model, "hello"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("aws configure export-credentials --profile corp"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_corrupted_event_stream_crc_is_an_error_not_text_and_throttling_is_retried() {
+    let w = clouds(
+        json!({"models": {
+            "broken": {"corrupt_crc": true, "text": "must not show"},
+            "busy": {"failures": [{"kind": "status", "status": 429, "message": "Too many requests, please wait before trying again."}], "text": "after the wait"}
+        }}),
+        None,
+    );
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "bedrock/broken,bedrock/busy",
+        "-p",
+        "hi",
+        "--format",
+        "json",
+        "--retries",
+        "1",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let rows = out.json();
+    let broken = &rows[0];
+    assert!(
+        broken["error"]
+            .as_str()
+            .unwrap()
+            .contains("event stream: a message's CRC does not match"),
+        "{broken}"
+    );
+    assert_eq!(
+        broken["output"], "",
+        "no text from a damaged stream: {broken}"
+    );
+    let busy = &rows[1];
+    assert_eq!(busy["error"], Value::Null, "{busy}");
+    assert_eq!(busy["output"], "after the wait");
+    assert_eq!(busy["attempts"], 2, "{busy}");
+}

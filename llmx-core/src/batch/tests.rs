@@ -34,6 +34,7 @@ fn target(s: &MockServer, provider: &str, model: &str) -> Target {
         model: model.into(),
         base_url: base,
         key: Some(Secret::new("sk-batch-test-key-0123456789")),
+        aws: None,
     }
 }
 

@@ -215,6 +215,11 @@ fn endpoint(
             provider: provider.id.clone(),
             set: if provider.id == "azure" {
                 "AZURE_OPENAI_ENDPOINT (https://RESOURCE.openai.azure.com), or LLMX_AZURE_BASE_URL or the config's [providers.azure] base_url".into()
+            } else if provider.dialect == crate::provider::Dialect::Bedrock {
+                format!(
+                    "AWS_REGION (or the AWS profile's region), or {}",
+                    provider.base_url_env()
+                )
             } else {
                 format!("{} or the config's base_url", provider.base_url_env())
             },
@@ -314,8 +319,15 @@ pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
             found => found.map(|(k, _)| k),
         }
     };
+    let aws = match provider.dialect {
+        crate::provider::Dialect::Bedrock if key.is_none() => bedrock_signing(&provider, keys)?,
+        _ => None,
+    };
     if let Some(u) = &url {
-        let creds = crate::provider::Credentials::new(&provider, &base_url, key.clone());
+        let creds = crate::provider::Credentials {
+            aws: aws.clone(),
+            ..crate::provider::Credentials::new(&provider, &base_url, key.clone())
+        };
         if !crate::provider::http::credentials_allowed(u, &creds) {
             return Err(ResolveError::PlainHttpKey {
                 provider: provider.id.clone(),
@@ -324,15 +336,26 @@ pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
             });
         }
     }
-    if key.is_none() && provider.key_required {
+    let bedrock = provider.dialect == crate::provider::Dialect::Bedrock;
+    if key.is_none() && aws.is_none() && (provider.key_required || bedrock) {
+        let vars = if bedrock {
+            vec![
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".into(),
+                "AWS_PROFILE (a profile in ~/.aws/credentials)".into(),
+                "AWS_BEARER_TOKEN_BEDROCK".into(),
+            ]
+        } else {
+            provider.key_env.clone()
+        };
         return Err(ResolveError::MissingKey {
             provider: provider.id.clone(),
-            vars: provider.key_env.clone(),
+            vars,
             target: Box::new(Target {
                 provider,
                 model,
                 base_url,
                 key: None,
+                aws: None,
             }),
         });
     }
@@ -341,7 +364,29 @@ pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
         model,
         base_url,
         key,
+        aws,
     })
+}
+
+/// Bedrock's SigV4 signing, where there is no Bedrock API key: the AWS credentials found
+/// (none is `None`) and the region they sign for.
+fn bedrock_signing(
+    provider: &crate::provider::Provider,
+    keys: &Keys,
+) -> Result<Option<crate::provider::AwsSigning>, ResolveError> {
+    let misconfigured = |problem: String| ResolveError::Misconfigured {
+        provider: provider.id.clone(),
+        problem,
+    };
+    let Some((creds, _)) = keys.aws().map_err(misconfigured)? else {
+        return Ok(None);
+    };
+    let Some((region, _)) = provider.region.clone() else {
+        return Err(misconfigured(
+            "requests are signed for a region: set AWS_REGION (or the AWS profile's region)".into(),
+        ));
+    };
+    Ok(Some(crate::provider::AwsSigning { creds, region }))
 }
 
 #[cfg(test)]

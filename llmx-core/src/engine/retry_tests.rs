@@ -46,6 +46,7 @@ fn target(provider: &str, model: &str, url: &str) -> Target {
         model: model.into(),
         base_url,
         key: Some(Secret::new("sk-test-retry-0123456789")),
+        aws: None,
     }
 }
 

@@ -169,6 +169,9 @@ impl HttpClient {
         let mut body = serde_json::to_vec(&std::mem::take(&mut call.body))
             .map_err(|e| ProviderError::decode(format!("could not encode request: {e}")))?;
         body.shrink_to_fit();
+        if let Some(aws) = &creds.aws {
+            sign_aws(&mut headers, &url, &body, aws, SystemTime::now())?;
+        }
         if let Some(full) = ex.on() {
             log_sent(ex, call, creds, &headers, full.then_some(&body[..]));
         }
@@ -688,6 +691,56 @@ fn add_credentials(
     if let Some(key) = &creds.key {
         let (name, value) = auth_header(style, key)?;
         headers.insert(name, value);
+    }
+    Ok(())
+}
+
+/// Sign a request for Bedrock (SigV4, service `bedrock`): over the host, the content type and
+/// the body as sent; the signature, the date and any session token go in as headers, the
+/// secret ones marked sensitive.
+fn sign_aws(
+    headers: &mut HeaderMap,
+    url: &reqwest::Url,
+    body: &[u8],
+    aws: &super::AwsSigning,
+    now: SystemTime,
+) -> Result<(), ProviderError> {
+    let host = match url.port() {
+        Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_string(),
+    };
+    let signed = vec![
+        ("host".to_string(), host),
+        ("content-type".to_string(), "application/json".to_string()),
+    ];
+    let date = super::sigv4::amz_date(now);
+    let added = super::sigv4::sign(
+        &super::sigv4::Request {
+            method: "POST",
+            path: url.path(),
+            query: url.query().unwrap_or(""),
+            headers: &signed,
+            body,
+        },
+        &super::sigv4::Scope {
+            region: &aws.region,
+            service: "bedrock",
+            amz_date: &date,
+            sign_body: false,
+        },
+        &aws.creds,
+    );
+    for (name, value) in added {
+        let mut v = HeaderValue::from_str(&value).map_err(|_| {
+            ProviderError::new(
+                ErrorKind::Auth,
+                "the AWS credentials hold characters that cannot go in an HTTP header",
+            )
+        })?;
+        v.set_sensitive(name != "x-amz-date");
+        let n = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| ProviderError::new(ErrorKind::Auth, "a signing header is not valid"))?;
+        headers.insert(n, v);
     }
     Ok(())
 }

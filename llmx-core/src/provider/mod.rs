@@ -6,6 +6,7 @@
 //! every dialect.
 
 pub mod anthropic;
+pub mod aws_env;
 pub mod bedrock;
 pub mod dialect;
 pub mod error;
@@ -70,6 +71,15 @@ pub struct Credentials {
     pub headers: Vec<(String, crate::secret::Secret)>,
     /// The user name and password of the base URL, as written and percent-decoded.
     pub url_userinfo: Vec<crate::secret::Secret>,
+    /// Bedrock's SigV4 signing: the request is signed instead of carrying a key.
+    pub aws: Option<AwsSigning>,
+}
+
+/// What signs a request for AWS: the credentials and the region.
+#[derive(Debug, Clone)]
+pub struct AwsSigning {
+    pub creds: sigv4::AwsCredentials,
+    pub region: String,
 }
 
 impl Credentials {
@@ -79,12 +89,16 @@ impl Credentials {
             key,
             headers: provider.secret_headers.clone(),
             url_userinfo: crate::secret::url_userinfo(base_url),
+            aws: None,
         }
     }
 
     /// Whether anything secret would travel.
     pub fn any(&self) -> bool {
-        self.key.is_some() || !self.headers.is_empty() || !self.url_userinfo.is_empty()
+        self.key.is_some()
+            || !self.headers.is_empty()
+            || !self.url_userinfo.is_empty()
+            || self.aws.is_some()
     }
 
     /// Every secret value, for the scrubber.
@@ -93,6 +107,9 @@ impl Credentials {
             .iter()
             .chain(self.headers.iter().map(|(_, v)| v))
             .chain(self.url_userinfo.iter())
+            .chain(self.aws.iter().flat_map(|a| {
+                std::iter::once(&a.creds.secret_access_key).chain(a.creds.session_token.iter())
+            }))
             .collect()
     }
 }

@@ -105,6 +105,8 @@ pub struct Provider {
     /// Where a Gemini-dialect provider keeps its models, if not `v1beta/models` (Vertex AI's
     /// express mode: `v1/publishers/google/models`).
     pub model_path: Option<&'static str>,
+    /// The AWS region Bedrock's requests go to and are signed for, and where it was set.
+    pub region: Option<(String, String)>,
 }
 
 /// Azure OpenAI's own variables, as its SDKs read them: `AZURE_OPENAI_ENDPOINT` (the
@@ -131,6 +133,19 @@ fn azure_env(p: &mut Provider, env: &Env) {
     if env.get("AZURE_OPENAI_API_KEY").is_none() && env.get("AZURE_OPENAI_AD_TOKEN").is_some() {
         p.key_env = vec!["AZURE_OPENAI_AD_TOKEN".into()];
         p.key_header = None;
+    }
+}
+
+/// Bedrock's region (`AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's), and from it the
+/// runtime endpoint `https://bedrock-runtime.REGION.amazonaws.com` where no base URL was set.
+fn bedrock_env(p: &mut Provider, env: &Env) {
+    if p.region.is_none() {
+        p.region = crate::provider::aws_env::region(env);
+    }
+    if p.origin.is_none() && p.base_url.is_empty() {
+        if let Some((r, _)) = &p.region {
+            p.base_url = format!("https://bedrock-runtime.{r}.amazonaws.com");
+        }
     }
 }
 
@@ -249,6 +264,12 @@ const BUILTIN: &[Row] = &[
         max_tokens_field: MaxTokensField::MaxCompletionTokens,
         key_header: Some("api-key"),
         ..compat("azure", "", &["AZURE_OPENAI_API_KEY"], true)
+    },
+    // Amazon Bedrock: the endpoint follows the region (AWS_REGION...); requests are signed
+    // with SigV4, or carry a Bedrock API key as a bearer token.
+    Row {
+        dialect: Dialect::Bedrock,
+        ..compat("bedrock", "", &["AWS_BEARER_TOKEN_BEDROCK"], false)
     },
     // Google Vertex AI in express mode (an API key): Gemini models under
     // `/v1/publishers/google/models`, the key in `x-goog-api-key`.
@@ -384,6 +405,7 @@ impl Registry {
                 key_header: r.key_header,
                 api_version: None,
                 model_path: r.model_path,
+                region: None,
             })
             .collect();
         Registry { providers }
@@ -399,6 +421,9 @@ impl Registry {
             }
             if p.id == "azure" {
                 azure_env(p, env);
+            }
+            if p.dialect == Dialect::Bedrock {
+                bedrock_env(p, env);
             }
         }
     }

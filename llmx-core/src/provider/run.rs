@@ -39,12 +39,17 @@ pub struct Target {
     pub model: String,
     pub base_url: String,
     pub key: Option<Secret>,
+    /// Bedrock's SigV4 signing, where its requests are signed rather than keyed.
+    pub aws: Option<super::AwsSigning>,
 }
 
 impl Target {
     /// Everything secret a request to this target carries.
     pub fn credentials(&self) -> super::Credentials {
-        super::Credentials::new(&self.provider, &self.base_url, self.key.clone())
+        super::Credentials {
+            aws: self.aws.clone(),
+            ..super::Credentials::new(&self.provider, &self.base_url, self.key.clone())
+        }
     }
 }
 
@@ -943,7 +948,11 @@ async fn http_exchange(
         d.whole(r)?;
         return Ok(Ending::Normal);
     }
-    let mut reader = SseReader::new();
+    let mut reader = if wire.event_stream() {
+        Framer::Aws(super::eventstream::Reader::new())
+    } else {
+        Framer::Sse(SseReader::new())
+    };
     let mut decoder = wire.stream_decoder();
     let mut events = 0usize;
     let mut watch = StallWatch::new(limits.stall);
@@ -955,7 +964,7 @@ async fn http_exchange(
         };
         d.chunk_arrived();
         ex.body(&chunk, |b| scrub_shown(b, &creds));
-        reader.push_into(&chunk, &mut batch);
+        reader.push_into(&chunk, &mut batch)?;
         if reader.pending() > held_cap {
             return Err(body_too_large(held_cap));
         }
@@ -990,6 +999,45 @@ async fn http_exchange(
         ));
     }
     Ok(Ending::Normal)
+}
+
+/// How a stream's events are framed: server-sent events, or (Bedrock) AWS's binary event
+/// stream, whose messages come out as events of the same shape.
+enum Framer {
+    Sse(SseReader),
+    Aws(super::eventstream::Reader),
+}
+
+impl Framer {
+    fn push_into(
+        &mut self,
+        chunk: &[u8],
+        out: &mut Vec<super::sse::SseEvent>,
+    ) -> Result<(), ProviderError> {
+        match self {
+            Framer::Sse(r) => {
+                r.push_into(chunk, out);
+                Ok(())
+            }
+            Framer::Aws(r) => r.push_into(chunk, out),
+        }
+    }
+
+    fn pending(&self) -> usize {
+        match self {
+            Framer::Sse(r) => r.pending(),
+            Framer::Aws(r) => r.pending(),
+        }
+    }
+
+    /// An event left unterminated at the body's end (SSE only: a binary message cut short is
+    /// no message, and the stream did not finish).
+    fn finish(&mut self) -> Option<super::sse::SseEvent> {
+        match self {
+            Framer::Sse(r) => r.finish(),
+            Framer::Aws(_) => None,
+        }
+    }
 }
 
 /// A body chunk as `-vv` shows it: the request's secrets scrubbed. (A secret split across two
