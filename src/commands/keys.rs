@@ -101,8 +101,10 @@ fn list(ctx: &Context, width: u16) -> Result<Exit, Error> {
         if p.is_offline() {
             continue;
         }
+        let bedrock = p.dialect == llmx_core::provider::Dialect::Bedrock;
         let (from, shown) = match ctx.keys.find(p) {
             Some((k, origin)) => (origin.to_string(), k.masked()),
+            None if bedrock => aws_source(ctx, p),
             None if !p.key_required => ("(none needed)".to_string(), "-".into()),
             None => (
                 format!(
@@ -123,6 +125,31 @@ fn list(ctx: &Context, width: u16) -> Result<Exit, Error> {
     let lines = crate::render::aligned::lines(&specs, &rows, width as usize);
     crate::output::print(&(lines.join("\n") + "\n"))?;
     Ok(Exit::Success)
+}
+
+/// Where Bedrock's signing credentials come from (and its region), with the access key id
+/// masked; never the secret or the session token.
+fn aws_source(ctx: &Context, p: &llmx_core::provider::Provider) -> (String, String) {
+    let region = match &p.region {
+        Some((r, from)) => format!("region {r} ({from})"),
+        None => "no region: set AWS_REGION".into(),
+    };
+    match ctx.keys.aws() {
+        Ok(Some((creds, origin))) => {
+            let id = llmx_core::secret::Secret::new(creds.access_key_id.as_str()).masked();
+            let token = if creds.session_token.is_some() {
+                ", with a session token"
+            } else {
+                ""
+            };
+            (format!("SigV4: {origin}{token}; {region}"), id)
+        }
+        Ok(None) => (
+            "not set: AWS_ACCESS_KEY_ID, AWS_PROFILE or AWS_BEARER_TOKEN_BEDROCK".into(),
+            "-".into(),
+        ),
+        Err(problem) => (format!("not usable: {problem}"), "-".into()),
+    }
 }
 
 fn remove(ctx: &Context, name: &str) -> Result<Exit, Error> {

@@ -374,6 +374,16 @@ fn a_session_token_is_sent_and_signed_and_a_wrong_secret_is_refused_by_the_signa
         .header("authorization")
         .unwrap()
         .contains("SignedHeaders=content-type;host;x-amz-date;x-amz-security-token,"));
+    // `keys list` says where the credentials come from, never what they are.
+    let keys = w.run(&["keys", "list"]);
+    assert!(
+        keys.stdout.contains(
+            "SigV4: env (AWS_ACCESS_KEY_ID), with a session token; region us-east-1 (AWS_REGION)"
+        ),
+        "{}",
+        keys.stdout
+    );
+    assert!(!keys.stdout.contains(AWS_SECRET) && !keys.stdout.contains("session-token-0123456789"));
     // Another secret makes another signature: the mock refuses it as AWS does, and neither
     // the secret nor the token shows anywhere.
     w.set("AWS_SECRET_ACCESS_KEY", "not-the-secret-0123456789");
