@@ -963,8 +963,17 @@ async fn http_exchange(
             break;
         };
         d.chunk_arrived();
-        ex.body(&chunk, |b| scrub_shown(b, &creds));
+        // A binary event stream is shown by `-vv` as the events it decodes to.
+        let binary = matches!(reader, Framer::Aws(_));
+        if !binary {
+            ex.body(&chunk, |b| scrub_shown(b, &creds));
+        }
         reader.push_into(&chunk, &mut batch)?;
+        if binary {
+            for ev in &batch {
+                ex.body(ev.to_text().as_bytes(), |b| scrub_shown(b, &creds));
+            }
+        }
         if reader.pending() > held_cap {
             return Err(body_too_large(held_cap));
         }
