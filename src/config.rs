@@ -326,6 +326,7 @@ impl Config {
                         api_version: None,
                         model_path: None,
                         region: None,
+                        project: None,
                     }
                 }
                 (None, None) => {

@@ -233,6 +233,10 @@ pub fn store_for(env: &Env) -> Option<Box<dyn KeyStore>> {
 /// command and passed to whatever needs keys; it holds no process-wide state.
 pub struct Keys {
     env: Env,
+    /// Vertex AI's Google credential, found once and shared (its token too).
+    google: std::sync::OnceLock<
+        Result<Option<std::sync::Arc<crate::provider::google_auth::GoogleAuth>>, String>,
+    >,
     store: Option<Box<dyn KeyStore>>,
     found: std::sync::Mutex<std::collections::HashMap<String, Option<(Secret, KeyOrigin)>>>,
     /// The store failed once: it is not asked again, and `take_store_failure` says why, once.
@@ -244,6 +248,7 @@ impl Keys {
     pub fn new(env: &Env, store: Option<Box<dyn KeyStore>>) -> Keys {
         Keys {
             env: env.clone(),
+            google: std::sync::OnceLock::new(),
             store,
             found: Default::default(),
             store_down: Default::default(),
@@ -299,6 +304,19 @@ impl Keys {
     /// Why the key store failed, once (the front end says so in its own words).
     pub fn take_store_failure(&self) -> Option<StoreError> {
         self.failure.lock().ok().and_then(|mut f| f.take())
+    }
+
+    /// Vertex AI's Google credential (a service account's key file or application-default
+    /// credentials), found once per process so every request shares its token.
+    pub fn google(
+        &self,
+    ) -> Result<Option<std::sync::Arc<crate::provider::google_auth::GoogleAuth>>, String> {
+        self.google
+            .get_or_init(|| {
+                crate::provider::google_auth::GoogleAuth::find(&self.env)
+                    .map(|g| g.map(std::sync::Arc::new))
+            })
+            .clone()
     }
 
     /// AWS credentials for Bedrock's signing, and where they came from (see [`crate::provider::aws_env`]).

@@ -10,6 +10,7 @@
 mod batch;
 mod bedrock;
 mod bill;
+mod google;
 mod inspect;
 mod render;
 mod responses;
@@ -55,6 +56,7 @@ use tokio::sync::mpsc;
 
 pub use batch::BatchConfig;
 pub use bedrock::AwsConfig;
+pub use google::GoogleConfig;
 pub use render::Dialect;
 
 /// What the server does for one model.
@@ -197,6 +199,9 @@ pub struct MockConfig {
     /// The AWS credentials Bedrock's requests must be signed with (SigV4); without, only a
     /// bearer token (a Bedrock API key) passes.
     pub aws: Option<AwsConfig>,
+    /// Vertex AI's OAuth2: the service account whose JWTs `POST /token` accepts. With it,
+    /// Vertex requests under `/v1/projects/…` need a token it issued.
+    pub google: Option<GoogleConfig>,
 }
 
 /// One request the server received.
@@ -234,6 +239,8 @@ struct State {
     most_in_flight: Arc<AtomicU64>,
     /// The Batch APIs' files and batches.
     batches: Mutex<batch::Store>,
+    /// Vertex AI access tokens issued.
+    tokens: google::Tokens,
 }
 
 impl State {
@@ -245,6 +252,7 @@ impl State {
             in_flight: Default::default(),
             most_in_flight: Default::default(),
             batches: Default::default(),
+            tokens: Default::default(),
         })
     }
 }
@@ -502,6 +510,17 @@ async fn respond(
             serde_json::json!({"input_tokens": input}).to_string(),
         );
     }
+    if let Some(g) = state.config.google.as_ref() {
+        if path == "/token" && method == "POST" {
+            let (status, body) = google::token(g, &state.tokens, &rec);
+            return full(status, "application/json", body);
+        }
+        if path.starts_with("/v1/projects/") {
+            if let Some(body) = google::refused(&state.tokens, &rec) {
+                return full(401, "application/json", body);
+            }
+        }
+    }
     let bedrock_route = bedrock::route(&path);
     if bedrock_route.is_some() {
         if let Some((status, message)) = bedrock::refused(&rec, state.config.aws.as_ref()) {
@@ -514,6 +533,26 @@ async fn respond(
     }
     let (dialect, model, stream) = if let Some((model, stream)) = bedrock_route {
         (Dialect::Bedrock, model, stream)
+    } else if let Some(rest) = path.split("/publishers/anthropic/models/").nth(1) {
+        // Claude on Vertex AI: the model in the path, Vertex's version in the body.
+        if json.get("model").is_some() || json["anthropic_version"] != "vertex-2023-10-16" {
+            return full(
+                400,
+                "application/json",
+                r#"{"type":"error","error":{"type":"invalid_request_error","message":"anthropic_version: vertex-2023-10-16 is required and model must not be in the body"}}"#,
+            );
+        }
+        match rest.rsplit_once(':') {
+            Some((m, "rawPredict")) => (Dialect::Anthropic, m.to_string(), false),
+            Some((m, "streamRawPredict")) => (Dialect::Anthropic, m.to_string(), true),
+            _ => {
+                return full(
+                    404,
+                    "application/json",
+                    r#"{"error":{"code":404,"message":"not found","status":"NOT_FOUND"}}"#,
+                )
+            }
+        }
     } else if path.ends_with("/chat/completions") {
         (
             Dialect::OpenAi,

@@ -105,6 +105,7 @@ fn list(ctx: &Context, width: u16) -> Result<Exit, Error> {
         let (from, shown) = match ctx.keys.find(p) {
             Some((k, origin)) => (origin.to_string(), k.masked()),
             None if bedrock => aws_source(ctx, p),
+            None if p.id == "vertex" => google_source(ctx, p),
             None if !p.key_required => ("(none needed)".to_string(), "-".into()),
             None => (
                 format!(
@@ -146,6 +147,33 @@ fn aws_source(ctx: &Context, p: &llmx_core::provider::Provider) -> (String, Stri
         }
         Ok(None) => (
             "not set: AWS_ACCESS_KEY_ID, AWS_PROFILE or AWS_BEARER_TOKEN_BEDROCK".into(),
+            "-".into(),
+        ),
+        Err(problem) => (format!("not usable: {problem}"), "-".into()),
+    }
+}
+
+/// Where Vertex AI's OAuth2 credential comes from, and its project and location; never a
+/// key, a secret or a token.
+fn google_source(ctx: &Context, p: &llmx_core::provider::Provider) -> (String, String) {
+    match ctx.keys.google() {
+        Ok(Some(auth)) => {
+            let project = p
+                .project
+                .clone()
+                .or_else(|| auth.project.clone())
+                .unwrap_or_else(|| "no project: set GOOGLE_CLOUD_PROJECT".into());
+            let location = p.region.as_ref().map_or("us-central1", |(l, _)| l.as_str());
+            (
+                format!(
+                    "OAuth2, project {project}, location {location}: {}",
+                    auth.origin
+                ),
+                "-".into(),
+            )
+        }
+        Ok(None) => (
+            "not set: GOOGLE_APPLICATION_CREDENTIALS or LLMX_VERTEX_API_KEY".into(),
             "-".into(),
         ),
         Err(problem) => (format!("not usable: {problem}"), "-".into()),

@@ -232,10 +232,23 @@ const AWS_KEY_ID: &str = "AKIDEXAMPLE";
 const AWS_SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 const CLAUDE_ON_BEDROCK: &str = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
 
+/// The test service account (tests/fixtures/vertex): its key signs the JWTs, and the mock
+/// checks them with the key's public half.
+const SERVICE_ACCOUNT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/vertex/service-account.json"
+);
+
 /// A world whose Bedrock runtime is the mock server, which checks SigV4 signatures made with
-/// the example credentials for `us-east-1` (and `token`, when given), with Azure and Vertex
-/// AI's express mode pointed at it too.
+/// the example credentials for `us-east-1` (and `token`, when given), and whose Vertex AI is
+/// the mock too, reached with the test service account (its `token_uri` the mock's token
+/// endpoint, tokens good for `token_secs`) in project `llmx-test-project`, location
+/// `us-east5`; Azure points at it as well.
 fn clouds(script: Value, token: Option<&str>) -> World {
+    clouds_with_tokens(script, token, 3600)
+}
+
+fn clouds_with_tokens(script: Value, token: Option<&str>, token_secs: u64) -> World {
     let mut script = script;
     script["aws"] = json!({
         "access_key_id": AWS_KEY_ID,
@@ -243,6 +256,8 @@ fn clouds(script: Value, token: Option<&str>) -> World {
         "session_token": token,
         "region": "us-east-1"
     });
+    script["google"] =
+        json!({"service_account": SERVICE_ACCOUNT, "token_lifetime_secs": token_secs});
     let mut w = azure(script);
     let url = w.requests_url();
     w.set("LLMX_BEDROCK_BASE_URL", &url);
@@ -253,9 +268,19 @@ fn clouds(script: Value, token: Option<&str>) -> World {
         w.set("AWS_SESSION_TOKEN", t);
     }
     w.set("LLMX_VERTEX_BASE_URL", &url);
-    w.set("LLMX_VERTEX_API_KEY", "vertex-express-key-0123456789");
+    let mut sa: Value =
+        serde_json::from_str(&std::fs::read_to_string(SERVICE_ACCOUNT).unwrap()).unwrap();
+    sa["token_uri"] = json!(format!("{url}/token"));
+    let sa_path = w.write("sa.json", sa.to_string());
+    w.set(
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        &sa_path.display().to_string(),
+    );
+    w.set("GOOGLE_CLOUD_LOCATION", "us-east5");
     w
 }
+
+const VERTEX: &str = "/v1/projects/llmx-test-project/locations/us-east5/publishers";
 
 fn bedrock_requests(w: &World) -> Vec<llmx_mock::Recorded> {
     w.requests()
@@ -265,7 +290,8 @@ fn bedrock_requests(w: &World) -> Vec<llmx_mock::Recorded> {
 }
 
 #[test]
-fn one_compare_across_azure_bedrock_and_vertex_with_tools_and_an_image_streamed_and_not() {
+fn one_compare_across_azure_bedrock_and_vertex_gemini_and_claude_with_tools_and_an_image_streamed_and_not(
+) {
     let png = crate::tools::PNG;
     let call = json!([{"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}]);
     for stream in [true, false] {
@@ -278,7 +304,9 @@ fn one_compare_across_azure_bedrock_and_vertex_with_tools_and_an_image_streamed_
             r#"[{"name": "get_weather", "description": "Current weather in a city.", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}]"#,
         );
         w.write("photo.png", png);
-        let models = format!("azure/my-gpt,bedrock/{CLAUDE_ON_BEDROCK},vertex/gemini-2.5-flash");
+        let models = format!(
+            "azure/my-gpt,bedrock/{CLAUDE_ON_BEDROCK},vertex/gemini-2.5-flash,vertex/claude-3-5-haiku@20241022"
+        );
         let mut args = vec![
             "compare",
             "-m",
@@ -303,6 +331,7 @@ fn one_compare_across_azure_bedrock_and_vertex_with_tools_and_an_image_streamed_
         assert_eq!(out.code, 0, "{}", out.stderr);
         let rows = out.json();
         let seen = format!("I see 1 image: image/png {} bytes.", png.len());
+        assert_eq!(rows.as_array().unwrap().len(), 4);
         for r in rows.as_array().unwrap() {
             assert_eq!(r["error"], Value::Null, "{r}");
             assert_eq!(r["output"], seen, "{r}");
@@ -352,7 +381,129 @@ fn one_compare_across_azure_bedrock_and_vertex_with_tools_and_an_image_streamed_
             })
         );
         assert!(!out.stdout.contains(AWS_SECRET) && !out.stderr.contains(AWS_SECRET));
+        // Vertex AI: one token for the process, got with the service account's JWT, sent
+        // as a bearer token to the project's Gemini and Claude endpoints.
+        let all = w.requests();
+        let tokens: Vec<_> = all.iter().filter(|r| r.path == "/token").collect();
+        assert_eq!(tokens.len(), 1);
+        let form = String::from_utf8_lossy(&tokens[0].body).into_owned();
+        assert!(
+            form.starts_with(
+                "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=ey"
+            ),
+            "{form}"
+        );
+        let gemini = all
+            .iter()
+            .find(|r| r.path.contains("/publishers/google/"))
+            .unwrap();
+        let claude = all
+            .iter()
+            .find(|r| r.path.contains("/publishers/anthropic/"))
+            .unwrap();
+        let (g_action, c_action) = if stream {
+            ("streamGenerateContent?alt=sse", "streamRawPredict")
+        } else {
+            ("generateContent", "rawPredict")
+        };
+        assert_eq!(
+            gemini.path,
+            format!("{VERTEX}/google/models/gemini-2.5-flash:{g_action}")
+        );
+        assert_eq!(
+            claude.path,
+            format!("{VERTEX}/anthropic/models/claude-3-5-haiku@20241022:{c_action}")
+        );
+        for r in [gemini, claude] {
+            assert_eq!(r.header("authorization"), Some("Bearer ya29.mock-1"));
+            assert_eq!(r.header("x-goog-api-key"), None);
+        }
+        let body = claude.json();
+        assert_eq!(body["anthropic_version"], "vertex-2023-10-16");
+        assert!(body.get("model").is_none(), "{body}");
+        assert_eq!(claude.header("anthropic-version"), None);
+        assert_eq!(body["system"], "Be brief.");
+        assert_eq!(
+            body["messages"][0]["content"][0]["source"]["data"],
+            json!(b64)
+        );
+        // Every turn carries its role, as Vertex requires.
+        assert_eq!(gemini.json()["contents"][0]["role"], "user");
+        let sa_key = std::fs::read_to_string(SERVICE_ACCOUNT).unwrap();
+        assert!(!out.stderr.contains("ya29.mock") && !out.stderr.contains(&sa_key[200..260]));
     }
+}
+
+#[test]
+fn a_vertex_token_past_its_life_is_refreshed_and_a_bad_key_file_is_named() {
+    // Tokens good for 2 s, renewed after 1; three requests of 0.7 s one after another.
+    let mut w = clouds_with_tokens(json!({"default": {"ttft_ms": 700}}), None, 2);
+    w.write("set.jsonl", "{\"id\": \"a\", \"prompt\": \"1\"}\n{\"id\": \"b\", \"prompt\": \"2\"}\n{\"id\": \"c\", \"prompt\": \"3\"}\n");
+    let out = w.run(&[
+        "bench",
+        "-m",
+        "vertex/gemini-2.5-flash",
+        "set.jsonl",
+        "-j",
+        "1",
+        "-o",
+        "out.csv",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let all = w.requests();
+    let issued = all.iter().filter(|r| r.path == "/token").count();
+    assert!(issued >= 2, "the token was not renewed: {issued} issued");
+    // The mock refuses expired tokens: every request got through with a live one.
+    let chats: Vec<_> = all
+        .iter()
+        .filter(|r| r.path.starts_with("/v1/projects/"))
+        .collect();
+    assert_eq!(chats.len(), 3);
+    let used: std::collections::HashSet<_> = chats
+        .iter()
+        .map(|r| r.header("authorization").unwrap().to_string())
+        .collect();
+    assert!(used.len() >= 2, "{used:?}");
+    let keys = w.run(&["keys", "list"]);
+    assert!(
+        keys.stdout.contains(
+            "OAuth2, project llmx-test-project, location us-east5: GOOGLE_APPLICATION_CREDENTIALS"
+        ),
+        "{}",
+        keys.stdout
+    );
+    // A key file of a kind llmx does not read is named, before anything is sent.
+    w.write("ext.json", r#"{"type": "external_account"}"#);
+    let ext = w.path("ext.json").display().to_string();
+    w.set("GOOGLE_APPLICATION_CREDENTIALS", &ext);
+    let out = w.run(&["ask", "-m", "vertex/gemini-2.5-flash", "hi"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("of type `external_account`"),
+        "{}",
+        out.stderr
+    );
+    // A JWT from an account the token endpoint does not know is refused: the error says why.
+    let mut sa: Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("sa.json")).unwrap()).unwrap();
+    sa["client_email"] = json!("someone-else@llmx-test-project.iam.gserviceaccount.com");
+    let other = w.write("other.json", sa.to_string());
+    w.set(
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        &other.display().to_string(),
+    );
+    let out = w.run(&["ask", "-m", "vertex/gemini-2.5-flash", "hi"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("could not get a Google access token"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("iss is not the service account"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

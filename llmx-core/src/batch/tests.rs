@@ -35,6 +35,7 @@ fn target(s: &MockServer, provider: &str, model: &str) -> Target {
         base_url: base,
         key: Some(Secret::new("sk-batch-test-key-0123456789")),
         aws: None,
+        google: None,
     }
 }
 

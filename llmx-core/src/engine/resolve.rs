@@ -302,6 +302,12 @@ pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
             provider: provider_name,
         });
     }
+    let mut provider = provider;
+    let google = if provider.id == "vertex" {
+        vertex_oauth(&mut provider, &model, keys)?
+    } else {
+        None
+    };
     let base_url = provider.base_url.clone();
     let origin = provider.base_url_origin();
     let url = endpoint(&provider, &base_url, origin.clone())?;
@@ -326,6 +332,7 @@ pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
     if let Some(u) = &url {
         let creds = crate::provider::Credentials {
             aws: aws.clone(),
+            google: google.clone(),
             ..crate::provider::Credentials::new(&provider, &base_url, key.clone())
         };
         if !crate::provider::http::credentials_allowed(u, &creds) {
@@ -336,17 +343,9 @@ pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
             });
         }
     }
-    let bedrock = provider.dialect == crate::provider::Dialect::Bedrock;
-    if key.is_none() && aws.is_none() && (provider.key_required || bedrock) {
-        let vars = if bedrock {
-            vec![
-                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".into(),
-                "AWS_PROFILE (a profile in ~/.aws/credentials)".into(),
-                "AWS_BEARER_TOKEN_BEDROCK".into(),
-            ]
-        } else {
-            provider.key_env.clone()
-        };
+    let needed = missing_credentials(&provider);
+    if key.is_none() && aws.is_none() && google.is_none() && !needed.is_empty() {
+        let vars = needed;
         return Err(ResolveError::MissingKey {
             provider: provider.id.clone(),
             vars,
@@ -356,6 +355,7 @@ pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
                 base_url,
                 key: None,
                 aws: None,
+                google: None,
             }),
         });
     }
@@ -365,7 +365,85 @@ pub fn resolve(spec: &str, r: Resolver) -> Result<Target, ResolveError> {
         base_url,
         key,
         aws,
+        google,
     })
+}
+
+/// What to set when a provider has no credential at all: its key variables, or for the clouds
+/// every way they take one; empty when it needs none.
+fn missing_credentials(provider: &crate::provider::Provider) -> Vec<String> {
+    if provider.dialect == crate::provider::Dialect::Bedrock {
+        return vec![
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".into(),
+            "AWS_PROFILE (a profile in ~/.aws/credentials)".into(),
+            "AWS_BEARER_TOKEN_BEDROCK".into(),
+        ];
+    }
+    if provider.id == "vertex" {
+        return vec![
+            "GOOGLE_APPLICATION_CREDENTIALS (a service account's key file)".into(),
+            "application-default credentials (`gcloud auth application-default login`)".into(),
+            "LLMX_VERTEX_API_KEY (an express-mode key)".into(),
+        ];
+    }
+    if provider.key_required {
+        provider.key_env.clone()
+    } else {
+        Vec::new()
+    }
+}
+
+/// Vertex AI with OAuth2, where there is no express-mode key: the Google credential, and the
+/// provider set to the project's endpoint — `LOCATION-aiplatform.googleapis.com` (unless a
+/// base URL was set), `v1/projects/P/locations/L/publishers/…/models`, Claude models through
+/// the Anthropic publisher in the Anthropic dialect. `None` with no credential at all.
+fn vertex_oauth(
+    provider: &mut crate::provider::Provider,
+    model: &str,
+    keys: &Keys,
+) -> Result<Option<std::sync::Arc<crate::provider::google_auth::GoogleAuth>>, ResolveError> {
+    let misconfigured = |problem: String| ResolveError::Misconfigured {
+        provider: "vertex".into(),
+        problem,
+    };
+    let claude = model.starts_with("claude");
+    if keys.find(provider).is_some() {
+        if claude {
+            return Err(misconfigured(
+                "Claude on Vertex AI needs OAuth2 credentials (GOOGLE_APPLICATION_CREDENTIALS or application-default credentials); an express-mode key reaches Gemini models only".into(),
+            ));
+        }
+        return Ok(None);
+    }
+    let Some(auth) = keys.google().map_err(misconfigured)? else {
+        return Ok(None);
+    };
+    let Some(project) = provider.project.clone().or_else(|| auth.project.clone()) else {
+        return Err(misconfigured(
+            "set GOOGLE_CLOUD_PROJECT to the Google Cloud project to call Vertex AI in".into(),
+        ));
+    };
+    let location = provider
+        .region
+        .as_ref()
+        .map_or_else(|| "us-central1".to_string(), |(l, _)| l.clone());
+    if provider.origin.is_none() {
+        provider.base_url = if location == "global" {
+            "https://aiplatform.googleapis.com".into()
+        } else {
+            format!("https://{location}-aiplatform.googleapis.com")
+        };
+    }
+    let publisher = if claude {
+        provider.dialect = crate::provider::Dialect::Anthropic;
+        "anthropic"
+    } else {
+        "google"
+    };
+    provider.model_path = Some(format!(
+        "v1/projects/{project}/locations/{location}/publishers/{publisher}/models"
+    ));
+    Ok(Some(auth))
 }
 
 /// Bedrock's SigV4 signing, where there is no Bedrock API key: the AWS credentials found

@@ -47,6 +47,7 @@ fn target(provider: &str, model: &str, url: &str) -> Target {
         base_url,
         key: Some(Secret::new("sk-test-retry-0123456789")),
         aws: None,
+        google: None,
     }
 }
 

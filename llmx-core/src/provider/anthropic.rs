@@ -103,6 +103,34 @@ pub(crate) fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
     }
 }
 
+/// Vertex AI's version of the Messages API, carried in the body.
+pub const VERTEX_VERSION: &str = "vertex-2023-10-16";
+
+/// `call` as Claude on Vertex AI takes it: posted to `BASE/PATH/MODEL:rawPredict` (or
+/// `:streamRawPredict`), the model named by the URL and not the body, the version in the body
+/// as `anthropic_version` rather than a header, the OAuth2 token as a bearer token.
+pub(crate) fn vertex(
+    mut call: HttpCall,
+    req: &ChatRequest,
+    base_url: &str,
+    path: &str,
+) -> HttpCall {
+    let action = if req.stream {
+        "streamRawPredict"
+    } else {
+        "rawPredict"
+    };
+    call.url = format!("{base_url}/{path}/{}:{action}", req.model);
+    if let Value::Object(body) = &mut call.body {
+        body.remove("model");
+        body.insert("anthropic_version".into(), json!(VERTEX_VERSION));
+    }
+    call.headers
+        .retain(|(k, _)| !k.eq_ignore_ascii_case("anthropic-version"));
+    call.auth = AuthStyle::Bearer;
+    call
+}
+
 /// A Messages client's own request, as it came: its body with only `model` changed (and
 /// `max_tokens`, if llmx's caps lowered it), its `anthropic-version` and `anthropic-beta`
 /// headers. The answer goes back to the client as it comes.

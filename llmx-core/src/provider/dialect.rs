@@ -201,8 +201,15 @@ impl WireDialect for Anthropic {
     fn name(&self) -> &'static str {
         "anthropic"
     }
-    fn build_request(&self, req: &ChatRequest, _: &Provider, base_url: &str) -> HttpCall {
-        anthropic::build_request(req, base_url)
+    fn build_request(&self, req: &ChatRequest, provider: &Provider, base_url: &str) -> HttpCall {
+        match provider.model_path.as_deref() {
+            // Claude on Vertex AI: the Messages body without `model` and with Vertex's
+            // `anthropic_version`, posted to the model's `rawPredict` / `streamRawPredict`.
+            Some(path) => {
+                anthropic::vertex(anthropic::build_request(req, base_url), req, base_url, path)
+            }
+            None => anthropic::build_request(req, base_url),
+        }
     }
     fn parse_request(&self, body: &serde_json::Value) -> Result<ChatRequest, String> {
         anthropic::parse_request(body)
@@ -236,7 +243,7 @@ impl WireDialect for Gemini {
         gemini::build_request(
             req,
             base_url,
-            provider.model_path.unwrap_or("v1beta/models"),
+            provider.model_path.as_deref().unwrap_or("v1beta/models"),
         )
     }
     fn parse_request(&self, body: &serde_json::Value) -> Result<ChatRequest, String> {

@@ -166,6 +166,11 @@ impl HttpClient {
             }
         }
         add_credentials(&mut headers, call.auth, creds)?;
+        if let Some(google) = &creds.google {
+            let token = google.token(&self.client).await?;
+            let (name, value) = auth_header(AuthStyle::Bearer, &token)?;
+            headers.insert(name, value);
+        }
         let mut body = serde_json::to_vec(&std::mem::take(&mut call.body))
             .map_err(|e| ProviderError::decode(format!("could not encode request: {e}")))?;
         body.shrink_to_fit();

@@ -13,6 +13,7 @@ pub mod error;
 pub mod estimate;
 pub mod eventstream;
 pub mod gemini;
+pub mod google_auth;
 pub mod http;
 pub mod image;
 pub mod mock;
@@ -73,6 +74,8 @@ pub struct Credentials {
     pub url_userinfo: Vec<crate::secret::Secret>,
     /// Bedrock's SigV4 signing: the request is signed instead of carrying a key.
     pub aws: Option<AwsSigning>,
+    /// Vertex AI's OAuth2: an access token is got (or the kept one used) for each request.
+    pub google: Option<std::sync::Arc<google_auth::GoogleAuth>>,
 }
 
 /// What signs a request for AWS: the credentials and the region.
@@ -90,6 +93,7 @@ impl Credentials {
             headers: provider.secret_headers.clone(),
             url_userinfo: crate::secret::url_userinfo(base_url),
             aws: None,
+            google: None,
         }
     }
 
@@ -99,6 +103,7 @@ impl Credentials {
             || !self.headers.is_empty()
             || !self.url_userinfo.is_empty()
             || self.aws.is_some()
+            || self.google.is_some()
     }
 
     /// Every secret value, for the scrubber.
@@ -110,6 +115,7 @@ impl Credentials {
             .chain(self.aws.iter().flat_map(|a| {
                 std::iter::once(&a.creds.secret_access_key).chain(a.creds.session_token.iter())
             }))
+            .chain(self.google.iter().flat_map(|g| g.secrets()))
             .collect()
     }
 }

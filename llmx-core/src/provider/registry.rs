@@ -104,9 +104,12 @@ pub struct Provider {
     pub api_version: Option<String>,
     /// Where a Gemini-dialect provider keeps its models, if not `v1beta/models` (Vertex AI's
     /// express mode: `v1/publishers/google/models`).
-    pub model_path: Option<&'static str>,
-    /// The AWS region Bedrock's requests go to and are signed for, and where it was set.
+    pub model_path: Option<String>,
+    /// The AWS region Bedrock's requests go to and are signed for (Vertex AI's location), and
+    /// where it was set.
     pub region: Option<(String, String)>,
+    /// Vertex AI's Google Cloud project (`GOOGLE_CLOUD_PROJECT`), for its OAuth2 endpoints.
+    pub project: Option<String>,
 }
 
 /// Azure OpenAI's own variables, as its SDKs read them: `AZURE_OPENAI_ENDPOINT` (the
@@ -271,8 +274,10 @@ const BUILTIN: &[Row] = &[
         dialect: Dialect::Bedrock,
         ..compat("bedrock", "", &["AWS_BEARER_TOKEN_BEDROCK"], false)
     },
-    // Google Vertex AI in express mode (an API key): Gemini models under
-    // `/v1/publishers/google/models`, the key in `x-goog-api-key`.
+    // Google Vertex AI: in express mode (an API key) Gemini models under
+    // `/v1/publishers/google/models`, the key in `x-goog-api-key`; with OAuth2 (a service
+    // account or application-default credentials) under the project and location, Claude
+    // models through the Anthropic publisher (see `resolve`).
     Row {
         dialect: Dialect::Gemini,
         model_path: Some("v1/publishers/google/models"),
@@ -280,7 +285,7 @@ const BUILTIN: &[Row] = &[
             "vertex",
             "https://aiplatform.googleapis.com",
             &["LLMX_VERTEX_API_KEY"],
-            true,
+            false,
         )
     },
     Row {
@@ -404,8 +409,9 @@ impl Registry {
                 batch: r.batch,
                 key_header: r.key_header,
                 api_version: None,
-                model_path: r.model_path,
+                model_path: r.model_path.map(str::to_string),
                 region: None,
+                project: None,
             })
             .collect();
         Registry { providers }
@@ -424,6 +430,19 @@ impl Registry {
             }
             if p.dialect == Dialect::Bedrock {
                 bedrock_env(p, env);
+            }
+            if p.id == "vertex" {
+                let var = |name: &str| {
+                    env.get(name)
+                        .map(str::trim)
+                        .filter(|v| !v.is_empty())
+                        .map(str::to_string)
+                };
+                p.project = p.project.take().or_else(|| var("GOOGLE_CLOUD_PROJECT"));
+                if p.region.is_none() {
+                    p.region = var("GOOGLE_CLOUD_LOCATION")
+                        .map(|l| (l, "GOOGLE_CLOUD_LOCATION".to_string()));
+                }
             }
         }
     }

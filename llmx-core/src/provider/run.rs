@@ -41,6 +41,8 @@ pub struct Target {
     pub key: Option<Secret>,
     /// Bedrock's SigV4 signing, where its requests are signed rather than keyed.
     pub aws: Option<super::AwsSigning>,
+    /// Vertex AI's OAuth2 credential, where there is no express-mode key.
+    pub google: Option<std::sync::Arc<super::google_auth::GoogleAuth>>,
 }
 
 impl Target {
@@ -48,6 +50,7 @@ impl Target {
     pub fn credentials(&self) -> super::Credentials {
         super::Credentials {
             aws: self.aws.clone(),
+            google: self.google.clone(),
             ..super::Credentials::new(&self.provider, &self.base_url, self.key.clone())
         }
     }
