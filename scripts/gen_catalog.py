@@ -29,7 +29,15 @@ PROVIDERS = [
     ("groq", "groq", None),
     ("x-ai", "xai", None),
     ("together", "together", None),
+    # Amazon Bedrock: its own ids (`anthropic.claude-…`, cross-region `us.…`/`global.…`
+    # profiles, `amazon.nova-…`), regional endpoints priced above global ones as Bedrock does.
+    ("aws", "bedrock", None),
 ]
+# Google Vertex AI: Gemini at genai-prices' `google` prices, Claude at the `anthropic` ones (its
+# `google` provider falls back to `anthropic` for Claude); Vertex's regional endpoints may cost
+# more than these global prices.
+VERTEX_SOURCE = ("{g}, providers `google` (Gemini) and `anthropic` (Claude on Vertex AI, as "
+                 "genai-prices prices it); global-endpoint prices, regional endpoints may cost more")
 # The Batch APIs' price as a share of the list price, where the provider documents one flat
 # share for every model (inputs, outputs and cache alike). Groq is left out: its batch page has
 # said "25% lower cost" and later nothing, so llmx estimates it (see docs/batch.md).
@@ -68,8 +76,10 @@ VISION = rule(r"gpt-4o", r"chatgpt-4o", r"gpt-4\.1", r"gpt-4-turbo", r"gpt-4-vis
               r"o1$", r"o1-pro", r"o3$", r"o3-pro", r"o4-mini", r"claude-3", r"claude-(sonnet|opus|haiku)-[45]",
               r"claude-fable", r"gemini-", r"gemma-[34]", r"grok-2-vision", r"grok-4", r"pixtral",
               r"mistral-medium-3", r"mistral-small-(3\.[12]|2603|latest)", r"mistral-large-2512",
-              r"llama-3\.2-\d+b-vision", r"meta-llama/llama-4", r"meta-llama/Llama-4")
-TOOLS = rule(r"gpt-3\.5-turbo", r"gpt-4", r"gpt-5", r"chatgpt", r"o1", r"o3", r"o4", r"claude-3",
+              r"llama-3\.2-\d+b-vision", r"meta-llama/llama-4", r"meta-llama/Llama-4",
+              # Amazon Nova (its user guide: Lite, Pro and Premier take images; Micro is text)
+              r"nova-(lite|pro|premier)")
+TOOLS = rule(r"nova-(micro|lite|pro|premier)", r"gpt-3\.5-turbo", r"gpt-4", r"gpt-5", r"chatgpt", r"o1", r"o3", r"o4", r"claude-3",
              r"claude-(sonnet|opus|haiku)", r"claude-fable", r"gemini-", r"mistral-(large|medium|small|latest)",
              r"ministral", r"codestral", r"devstral", r"magistral", r"pixtral", r"mixtral-8x22b",
              r"grok-", r"deepseek-(chat|reasoner|v3|v4)", r"llama-3\.[13]", r"llama-4", r"meta-llama/llama-4",
@@ -227,7 +237,13 @@ def prices(pr, today):
     return chosen, windows
 
 
+# Bedrock ids name the vendor first (`us.anthropic.claude-…`, `amazon.nova-lite-v1:0`): the
+# capability rules read the model's own name.
+BEDROCK_VENDOR = re.compile(r"^(?:[a-z-]+\.)*?(?:anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen|writer)\.")
+
+
 def flags(mid):
+    mid = BEDROCK_VENDOR.sub("", mid)
     return {"vision": bool(VISION.search(mid)), "tools": bool(TOOLS.search(mid)),
             "reasoning": bool(REASONING.search(mid))}
 
@@ -285,7 +301,10 @@ def main():
             if SKIP.search(mid) or (only and not only.search(mid)):
                 continue
             price, windows = prices(m["prices"], a.today)
-            entry = {"id": mid, "match": convert_match(m["match"])}
+            # genai-prices names Bedrock's in-region prices `regional.…`; Bedrock's own id is
+            # the bare one (its `us.`/`eu.`… profiles match the same rule).
+            shown = mid.removeprefix("regional.") if pid == "bedrock" else mid
+            entry = {"id": shown, "match": convert_match(m["match"])}
             if m.get("context_window"):
                 entry["context"] = m["context_window"]
             if max_output(pid, mid):
@@ -307,6 +326,11 @@ def main():
             block["batch"] = {"share": share, "source": said, "source_date": BATCH_DATE}
         block["models"] = models
         blocks.append(block)
+
+    by_pid = {b["provider"]: b for b in blocks}
+    blocks.append({"provider": "vertex", "source": VERTEX_SOURCE.format(g=GENAI_SOURCE),
+                   "source_date": GENAI_DATE,
+                   "models": by_pid["gemini"]["models"] + by_pid["anthropic"]["models"]})
 
     # OpenRouter: prices from genai-prices; context, max output and capabilities from
     # OpenRouter's own catalog where the recording lists the model (its prices are what

@@ -217,14 +217,30 @@ fn vertex_express_mode_sends_gemini_under_its_publisher_path_with_the_key_in_a_h
             .all(|c| c["role"].is_string()),
         "{body}"
     );
-    // The catalog has no Vertex rows yet: `models` says so rather than print nothing.
-    let listed = w.run(&["models", "--provider", "vertex"]);
+    // The catalog has no Azure rows (deployments are named by their owners): `models` says so
+    // rather than print nothing. Vertex and Bedrock have their own priced rows.
+    let listed = w.run(&["models", "--provider", "azure"]);
     assert_eq!(listed.code, 0, "{}", listed.stderr);
     assert!(
-        listed.stderr.contains("lists no models for vertex"),
+        listed.stderr.contains("lists no models for azure"),
         "{}",
         listed.stderr
     );
+    for (provider, id) in [
+        ("vertex", "gemini-2.5-flash"),
+        ("bedrock", "anthropic.claude-3-5-haiku-20241022-v1:0"),
+    ] {
+        let listed = w.run(&["models", "--provider", provider, "--format", "json"]);
+        assert_eq!(listed.code, 0, "{}", listed.stderr);
+        let rows = listed.json();
+        let row = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{provider} lists no {id}"));
+        assert!(row["input_per_m"].as_f64().unwrap() > 0.0, "{row}");
+    }
 }
 
 /// AWS's documented example credentials (the signing test suite's): not real ones.
@@ -342,6 +358,21 @@ fn one_compare_across_azure_bedrock_and_vertex_gemini_and_claude_with_tools_and_
             );
             assert_eq!(r["finish_reason"], "tool_calls", "{r}");
             assert_eq!(r["output_tokens"], 9, "{r}");
+            // Bedrock and Vertex rows are priced from their catalog blocks; an Azure
+            // deployment's model is unknown, so its cost is too (never 0).
+            let model = r["model"].as_str().unwrap();
+            if model.starts_with("azure/") {
+                assert_eq!(r["cost_usd"], Value::Null, "{r}");
+            } else {
+                // Claude 3.5 Haiku, in-region on Bedrock and on Vertex: $0.80 / $4 per M.
+                let want = (40.0 * 0.8 + 9.0 * 4.0) / 1e6;
+                let cost = r["cost_usd"].as_f64().unwrap_or(0.0);
+                if model.contains("claude") {
+                    assert!((cost - want).abs() < 1e-9, "{r}");
+                } else {
+                    assert!(cost > 0.0, "{r}");
+                }
+            }
         }
         // The exact request Bedrock received: its path (the `:` sent as `%3A`), a SigV4
         // signature the mock checked, and the Converse body.
