@@ -169,9 +169,16 @@ ROUTES = {
     "gpt-4o": ["openai/gpt-4o", "openrouter/openai/gpt-4o"],
     "gpt-4o-mini": ["openai/gpt-4o-mini", "openrouter/openai/gpt-4o-mini"],
     "gpt-5.4-mini": ["openai/gpt-5.4-mini", "openrouter/openai/gpt-5.4-mini"],
-    "claude-sonnet-4-5": ["anthropic/claude-sonnet-4-5", "openrouter/anthropic/claude-sonnet-4.5"],
-    "claude-haiku-4-5": ["anthropic/claude-haiku-4-5", "openrouter/anthropic/claude-haiku-4.5"],
-    "gemini-2.5-flash": ["gemini/gemini-2.5-flash", "openrouter/google/gemini-2.5-flash"],
+    # The clouds' own names for the same models: Bedrock's global inference profiles (callable
+    # from any region) and Vertex AI's ids.
+    "claude-sonnet-4-5": ["anthropic/claude-sonnet-4-5", "openrouter/anthropic/claude-sonnet-4.5",
+                          "bedrock/global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                          "vertex/claude-sonnet-4-5@20250929"],
+    "claude-haiku-4-5": ["anthropic/claude-haiku-4-5", "openrouter/anthropic/claude-haiku-4.5",
+                         "bedrock/global.anthropic.claude-haiku-4-5-20251001-v1:0",
+                         "vertex/claude-haiku-4-5@20251001"],
+    "gemini-2.5-flash": ["gemini/gemini-2.5-flash", "openrouter/google/gemini-2.5-flash",
+                         "vertex/gemini-2.5-flash"],
 }
 
 

@@ -686,3 +686,69 @@ fn a_corrupted_event_stream_crc_is_an_error_not_text_and_throttling_is_retried()
     assert_eq!(busy["output"], "after the wait");
     assert_eq!(busy["attempts"], 2, "{busy}");
 }
+
+#[test]
+fn a_model_family_routes_across_anthropic_bedrock_and_vertex_and_falls_back_between_them() {
+    let bedrock_id = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
+    let mut w = clouds(
+        json!({"models": {
+            bedrock_id: {"failures": [{"kind": "status", "status": 500}]},
+            "claude-haiku-4-5@20251001": {"text": "from Vertex"}
+        }}),
+        None,
+    );
+    // No Anthropic key here: the family's cheapest members that can be called are the
+    // clouds' (same price; Bedrock's global profile is listed first), and Bedrock failing
+    // falls back to Vertex.
+    w.unset("ANTHROPIC_API_KEY");
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "claude-haiku-4-5:cheapest",
+        "-p",
+        "hi",
+        "--retries",
+        "0",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let row = &out.json()[0];
+    assert_eq!(row["output"], "from Vertex", "{row}");
+    let paths: Vec<String> = w
+        .requests()
+        .into_iter()
+        .map(|r| r.path)
+        .filter(|p| !p.starts_with("/token"))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/model/global.anthropic.claude-haiku-4-5-20251001-v1%3A0/converse-stream".to_string(),
+            format!("{VERTEX}/anthropic/models/claude-haiku-4-5@20251001:streamRawPredict"),
+        ]
+    );
+    // Where no cloud is set up, the family is what it was: Anthropic answers, and the
+    // clouds that have no region or project are left out without an error.
+    let mut w = World::with_server(json!({}));
+    w.set("OPENROUTER_API_KEY", "sk-or-test-0123456789");
+    let out = w.run(&["ask", "-m", "claude-haiku-4-5:cheapest", "hi"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(w.requests().iter().all(|r| r.path == "/v1/messages"));
+    // Pinned to a cloud that is not set up, the route says what to set.
+    let out = w.run(&[
+        "ask",
+        "-m",
+        "claude-haiku-4-5",
+        "--route",
+        "provider=bedrock",
+        "hi",
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("bedrock has no endpoint: set AWS_REGION"),
+        "{}",
+        out.stderr
+    );
+}

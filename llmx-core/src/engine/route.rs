@@ -125,8 +125,18 @@ fn expand_one(alt: &str, cx: &RouteContext) -> Result<Vec<Link>, ResolveError> {
     };
     let mut links: Vec<Link> = Vec::new();
     let mut keyless: Vec<Link> = Vec::new();
+    // Members of a cloud not set up here (no region, no project): not part of the route,
+    // unless pinned, when what is missing is the error.
+    let mut unset: Vec<(String, ResolveError)> = Vec::new();
     for m in members {
-        let link = link_of(resolve(m, cx.resolver))?;
+        let link = match resolve(m, cx.resolver) {
+            Err(e @ (ResolveError::NoEndpoint { .. } | ResolveError::Misconfigured { .. })) => {
+                let provider = m.split_once('/').map_or("", |x| x.0).to_string();
+                unset.push((provider, e));
+                continue;
+            }
+            r => link_of(r)?,
+        };
         if link.preflight.is_some() {
             keyless.push(link);
         } else {
@@ -161,6 +171,9 @@ fn expand_one(alt: &str, cx: &RouteContext) -> Result<Vec<Link>, ResolveError> {
             let Some(pos) = links.iter().position(|l| l.target.provider.id == pinned_id) else {
                 if let Some(k) = keyless.iter().find(|l| l.target.provider.id == pinned_id) {
                     return Ok(vec![k.clone()]);
+                }
+                if let Some(i) = unset.iter().position(|(p, _)| p == pinned_id) {
+                    return Err(unset.swap_remove(i).1);
                 }
                 return Err(ResolveError::NotServed {
                     provider: p.clone(),
