@@ -107,6 +107,16 @@ pub struct ProviderConfig {
     pub batch: Option<bool>,
     /// Azure OpenAI's `api-version`, for a base URL ending in `/openai` (the deployments form).
     pub api_version: Option<String>,
+    /// Azure OpenAI: each deployment's name and the OpenAI model it runs (`my-gpt =
+    /// "gpt-4o-mini"`), for its prices and capabilities.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub deployments: BTreeMap<String, String>,
+    /// Amazon Bedrock's AWS region (`AWS_REGION` wins over it).
+    pub region: Option<String>,
+    /// Google Vertex AI's project (`GOOGLE_CLOUD_PROJECT` wins over it).
+    pub project: Option<String>,
+    /// Google Vertex AI's location (`GOOGLE_CLOUD_LOCATION` wins over it).
+    pub location: Option<String>,
 }
 
 /// A loaded config file.
@@ -364,6 +374,7 @@ impl Config {
                 }
                 p.api_version = Some(v.to_string());
             }
+            self.apply_cloud(&section, pc, &mut p)?;
             if let Some(r) = pc.responses {
                 if r && p.dialect != Dialect::OpenAi {
                     return Err(self.error(&section, "responses", FieldProblem::ResponsesDialect));
@@ -382,6 +393,59 @@ impl Config {
             registry.insert(p);
         }
         Ok(())
+    }
+
+    /// The clouds' own fields: Bedrock's `region`, Vertex AI's `project` and `location`,
+    /// Azure's `deployments` (read by [`Config::deployments`]); each refused elsewhere.
+    fn apply_cloud(
+        &self,
+        section: &str,
+        pc: &ProviderConfig,
+        p: &mut Provider,
+    ) -> Result<(), ConfigError> {
+        let from = |field: &str| format!("{section}.{field} in {}", self.path.display());
+        let value =
+            |field: &'static str, v: &Option<String>, applies: bool, to: &'static str| match v
+                .as_deref()
+                .map(str::trim)
+            {
+                None => Ok(None),
+                Some(_) if !applies => Err(self.error(section, field, FieldProblem::OnlyFor(to))),
+                Some("") => Err(self.error(section, field, FieldProblem::Empty)),
+                Some(v) => Ok(Some(v.to_string())),
+            };
+        let bedrock = p.dialect == Dialect::Bedrock;
+        let vertex = p.id == "vertex";
+        if let Some(r) = value("region", &pc.region, bedrock, "bedrock")? {
+            p.region = Some((r, from("region")));
+        }
+        if let Some(l) = value("location", &pc.location, vertex, "vertex")? {
+            p.region = Some((l, from("location")));
+        }
+        if let Some(pr) = value("project", &pc.project, vertex, "vertex")? {
+            p.project = Some(pr);
+        }
+        if !pc.deployments.is_empty() && p.id != "azure" {
+            return Err(self.error(section, "deployments", FieldProblem::OnlyFor("azure")));
+        }
+        Ok(())
+    }
+
+    /// `[providers.azure.deployments]`: each deployment and the OpenAI model it runs.
+    pub fn deployments(&self) -> Vec<(String, String)> {
+        self.file
+            .providers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("azure"))
+            .flat_map(|(_, pc)| pc.deployments.iter())
+            .map(|(d, m)| {
+                let m = m.trim();
+                (
+                    d.clone(),
+                    m.strip_prefix("openai/").unwrap_or(m).to_string(),
+                )
+            })
+            .collect()
     }
 
     fn section_line(&self, section: &str) -> usize {

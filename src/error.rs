@@ -532,6 +532,8 @@ pub enum FieldProblem {
     MissingBaseUrl,
     /// `responses = true` on a provider whose dialect is not openai.
     ResponsesDialect,
+    /// A field of one cloud's provider on another provider.
+    OnlyFor(&'static str),
 }
 
 impl fmt::Display for ConfigProblem {
@@ -576,6 +578,9 @@ impl fmt::Display for ConfigProblem {
                     FieldProblem::ResponsesDialect => f.write_str(
                         "applies to openai-dialect providers only (the Responses wire is OpenAI's); remove it",
                     ),
+                    FieldProblem::OnlyFor(p) => {
+                        write!(f, "applies to [providers.{p}] only; remove it")
+                    }
                 }
             }
         }

@@ -146,6 +146,23 @@ impl Context {
             for (alias, target) in &c.file.aliases {
                 catalog.aliases.insert(alias.clone(), target.clone());
             }
+            let deployments = c.deployments();
+            if !deployments.is_empty() {
+                let unknown = catalog.add_deployments(
+                    "azure",
+                    "openai",
+                    &deployments,
+                    format!(
+                        "[providers.azure.deployments] in {}: each deployment at its OpenAI model's list price (Azure's Global Standard deployments; Data Zone and regional ones cost more)",
+                        c.path.display()
+                    ),
+                );
+                for (name, model) in unknown {
+                    crate::output::diag(format!(
+                        "warning: [providers.azure.deployments] {name} runs `{model}`, which the catalog does not list; its cost stays unknown"
+                    ));
+                }
+            }
         }
         catalog
     }

@@ -752,3 +752,79 @@ fn a_model_family_routes_across_anthropic_bedrock_and_vertex_and_falls_back_betw
         out.stderr
     );
 }
+
+#[test]
+fn the_config_names_deployments_regions_and_projects_and_the_environment_wins() {
+    let mut w = clouds(
+        json!({"default": {"input_tokens": 1000, "output_tokens": 100}}),
+        None,
+    );
+    w.unset("AWS_REGION");
+    w.unset("GOOGLE_CLOUD_LOCATION");
+    w.config(
+        "[providers.azure.deployments]\nmy-gpt = \"gpt-4o-mini\"\nodd = \"gpt-99\"\n\n\
+         [providers.bedrock]\nregion = \"us-east-1\"\n\n\
+         [providers.vertex]\nproject = \"from-config\"\nlocation = \"europe-west4\"\n",
+    );
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "azure/my-gpt,azure/odd,vertex/gemini-2.5-flash",
+        "-p",
+        "hi",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // A deployment is priced as the model it runs; one whose model the catalog does not know
+    // is said once and stays unknown.
+    let rows = out.json();
+    let cost = |i: usize| rows[i]["cost_usd"].clone();
+    assert_eq!(
+        cost(0),
+        json!((1000.0 * 0.15 + 100.0 * 0.6) / 1e6),
+        "{}",
+        rows[0]
+    );
+    assert_eq!(cost(1), Value::Null);
+    assert!(
+        out.stderr
+            .contains("odd runs `gpt-99`, which the catalog does not list"),
+        "{}",
+        out.stderr
+    );
+    let vertex = w
+        .requests()
+        .into_iter()
+        .find(|r| r.path.contains("/publishers/google/"))
+        .unwrap();
+    assert!(
+        vertex
+            .path
+            .starts_with("/v1/projects/from-config/locations/europe-west4/"),
+        "{}",
+        vertex.path
+    );
+    // The config's region signs Bedrock's requests; the environment's wins over it.
+    let model = format!("bedrock/{CLAUDE_ON_BEDROCK}");
+    let out = w.run(&["ask", "-m", &model, "hi"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    w.set("AWS_REGION", "eu-west-3");
+    let out = w.run(&["ask", "-m", &model, "hi"]);
+    assert_eq!(out.code, 1, "the mock wants us-east-1: {}", out.stderr);
+    assert!(
+        out.stderr.contains("scoped to a valid region"),
+        "{}",
+        out.stderr
+    );
+    // A cloud's field on another provider is refused by name.
+    w.config("[providers.vertex]\nregion = \"us-east-1\"\n");
+    let out = w.run(&["ask", "-m", &model, "hi"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("`providers.vertex.region` applies to [providers.bedrock] only"),
+        "{}",
+        out.stderr
+    );
+}

@@ -314,6 +314,47 @@ impl Catalog {
             .map(|(_, m)| m)
     }
 
+    /// Models known under another name at `provider` — Azure OpenAI's deployments, each
+    /// running a model of `from` (`my-gpt` runs `gpt-4o-mini`) — added as their own block,
+    /// with `from`'s prices and capabilities and `source` saying so. Returns the deployments
+    /// whose model `from` does not list (left out: their cost stays unknown).
+    pub fn add_deployments(
+        &mut self,
+        provider: &str,
+        from: &str,
+        deployments: &[(String, String)],
+        source: String,
+    ) -> Vec<(String, String)> {
+        let mut models = Vec::new();
+        let mut unknown = Vec::new();
+        for (name, model) in deployments {
+            match self.lookup(from, model) {
+                Some(m) => models.push(Model {
+                    id: name.clone(),
+                    rule: None,
+                    ..m.clone()
+                }),
+                None => unknown.push((name.clone(), model.clone())),
+            }
+        }
+        if !models.is_empty() {
+            let date = self
+                .blocks
+                .iter()
+                .find(|b| b.provider == from)
+                .map(|b| b.source_date.clone())
+                .unwrap_or_default();
+            self.blocks.push(Block {
+                provider: provider.to_string(),
+                source,
+                source_date: date,
+                batch: None,
+                models,
+            });
+        }
+        unknown
+    }
+
     /// The provider of a bare model id, if exactly known: direct providers first, in catalog
     /// order.
     pub fn provider_of(&self, id: &str) -> Option<&str> {

@@ -142,8 +142,10 @@ fn azure_env(p: &mut Provider, env: &Env) {
 /// Bedrock's region (`AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's), and from it the
 /// runtime endpoint `https://bedrock-runtime.REGION.amazonaws.com` where no base URL was set.
 fn bedrock_env(p: &mut Provider, env: &Env) {
-    if p.region.is_none() {
-        p.region = crate::provider::aws_env::region(env);
+    // The environment's region wins over the config's; the profile's comes last.
+    match crate::provider::aws_env::region(env) {
+        Some(r) if r.1.starts_with("AWS_") || p.region.is_none() => p.region = Some(r),
+        _ => {}
     }
     if p.origin.is_none() && p.base_url.is_empty() {
         if let Some((r, _)) = &p.region {
@@ -438,10 +440,10 @@ impl Registry {
                         .filter(|v| !v.is_empty())
                         .map(str::to_string)
                 };
-                p.project = p.project.take().or_else(|| var("GOOGLE_CLOUD_PROJECT"));
-                if p.region.is_none() {
-                    p.region = var("GOOGLE_CLOUD_LOCATION")
-                        .map(|l| (l, "GOOGLE_CLOUD_LOCATION".to_string()));
+                // The environment wins over the config.
+                p.project = var("GOOGLE_CLOUD_PROJECT").or(p.project.take());
+                if let Some(l) = var("GOOGLE_CLOUD_LOCATION") {
+                    p.region = Some((l, "GOOGLE_CLOUD_LOCATION".to_string()));
                 }
             }
         }
