@@ -27,7 +27,9 @@ Usage: llmx-mock-server [--port N] [--script FILE]
 One port speaks OpenAI Chat Completions (/v1/chat/completions) and Responses (/v1/responses),
 Anthropic Messages (/v1/messages), Gemini (/v1beta/models/MODEL:generateContent and
 :streamGenerateContent), and the Batch APIs of OpenAI (/v1/files, /v1/batches), Anthropic
-(/v1/messages/batches) and Gemini (:batchGenerateContent, /upload/v1beta/files).
+(/v1/messages/batches) and Gemini (:batchGenerateContent, /upload/v1beta/files); and the
+clouds: Azure OpenAI (/openai/...), Amazon Bedrock (/model/MODEL/converse[-stream], SigV4
+checked, event-stream framed) and Vertex AI (/v1/projects/..., its token endpoint /token).
 Point llmx at it, and give each provider a key (any text; llmx calls no provider without one):
 
   export LLMX_OPENAI_BASE_URL=http://127.0.0.1:PORT/v1

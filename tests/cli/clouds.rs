@@ -828,3 +828,32 @@ fn the_config_names_deployments_regions_and_projects_and_the_environment_wins() 
         out.stderr
     );
 }
+
+#[test]
+fn vertex_resource_exhausted_is_retried_like_any_rate_limit() {
+    let w = clouds(
+        json!({"models": {"gemini-2.5-flash": {
+            "failures": [{"kind": "status", "status": 429, "retry_after": "0"}], "text": "second time"
+        }}}),
+        None,
+    );
+    let out = w.run(&[
+        "compare",
+        "-m",
+        "vertex/gemini-2.5-flash",
+        "-p",
+        "hi",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let row = &out.json()[0];
+    assert_eq!(row["output"], "second time", "{row}");
+    assert_eq!(row["attempts"], 2, "{row}");
+    let chats = w
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("/publishers/google/"))
+        .count();
+    assert_eq!(chats, 2);
+}

@@ -355,6 +355,12 @@ fn gemini_invalid_key_400_is_auth_and_retry_delay_read() {
     let e = Dialect::Gemini.wire().parse_error(429, body);
     assert_eq!(e.kind, ErrorKind::RateLimit);
     assert_eq!(e.retry_after, Some(std::time::Duration::from_secs(41)));
+    // Vertex AI's streaming endpoints send the same object in a list.
+    let wrapped = format!("[{}]", String::from_utf8_lossy(body));
+    let e = Dialect::Gemini.wire().parse_error(429, wrapped.as_bytes());
+    assert_eq!(e.kind, ErrorKind::RateLimit);
+    assert!(e.message.contains("quota"), "{}", e.message);
+    assert_eq!(e.retry_after, Some(std::time::Duration::from_secs(41)));
 }
 
 /// Truncated and corrupted copies of every recording: parsers return errors, never panic.

@@ -438,6 +438,11 @@ impl StreamDecode for StreamDecoder {
 /// failure. A 429 may say how long to wait in a `RetryInfo` detail.
 pub(crate) fn parse_error(status: u16, body: &[u8]) -> ProviderError {
     let v: Value = super::parse_json(body).unwrap_or(Value::Null);
+    // Vertex AI's streaming endpoints wrap the error object in a list.
+    let v = match v {
+        Value::Array(items) => items.into_iter().next().unwrap_or(Value::Null),
+        v => v,
+    };
     let mut e = error_from_body(&v, Some(status));
     if let Some(details) = v["error"]["details"].as_array() {
         for d in details {
