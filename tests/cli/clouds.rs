@@ -449,6 +449,56 @@ fn one_compare_across_azure_bedrock_and_vertex_gemini_and_claude_with_tools_and_
             assert_eq!(r.header("authorization"), Some("Bearer ya29.mock-1"));
             assert_eq!(r.header("x-goog-api-key"), None);
         }
+        // Every body exactly: Vertex's Gemini and Claude, and Azure's.
+        let schema = json!({"properties": {"city": {"type": "string"}}, "required": ["city"], "type": "object"});
+        assert_eq!(
+            gemini.json(),
+            json!({
+                "contents": [{"parts": [
+                    {"inlineData": {"data": b64, "mimeType": "image/png"}},
+                    {"text": "Weather where this was taken?"}
+                ], "role": "user"}],
+                "generationConfig": {"maxOutputTokens": 300},
+                "systemInstruction": {"parts": [{"text": "Be brief."}]},
+                "tools": [{"functionDeclarations": [{
+                    "description": "Current weather in a city.", "name": "get_weather",
+                    "parameters": {"properties": {"city": {"type": "STRING"}}, "required": ["city"], "type": "OBJECT"}
+                }]}]
+            })
+        );
+        let mut want_claude = json!({
+            "anthropic_version": "vertex-2023-10-16",
+            "max_tokens": 300,
+            "messages": [{"content": [
+                {"source": {"data": b64, "media_type": "image/png", "type": "base64"}, "type": "image"},
+                {"text": "Weather where this was taken?", "type": "text"}
+            ], "role": "user"}],
+            "system": "Be brief.",
+            "tools": [{"description": "Current weather in a city.", "input_schema": schema, "name": "get_weather"}]
+        });
+        let azure = all
+            .iter()
+            .find(|r| r.path.contains("/chat/completions"))
+            .unwrap();
+        let mut want_azure = json!({
+            "max_completion_tokens": 300,
+            "messages": [
+                {"content": "Be brief.", "role": "system"},
+                {"content": [
+                    {"image_url": {"url": format!("data:image/png;base64,{b64}")}, "type": "image_url"},
+                    {"text": "Weather where this was taken?", "type": "text"}
+                ], "role": "user"}
+            ],
+            "model": "my-gpt",
+            "tools": [{"function": {"description": "Current weather in a city.", "name": "get_weather", "parameters": schema}, "type": "function"}]
+        });
+        if stream {
+            want_claude["stream"] = json!(true);
+            want_azure["stream"] = json!(true);
+            want_azure["stream_options"] = json!({"include_usage": true});
+        }
+        assert_eq!(claude.json(), want_claude);
+        assert_eq!(azure.json(), want_azure);
         let body = claude.json();
         assert_eq!(body["anthropic_version"], "vertex-2023-10-16");
         assert!(body.get("model").is_none(), "{body}");
