@@ -25,6 +25,9 @@ pub struct GoogleConfig {
     /// Seconds an access token stays good (default 3600).
     #[serde(default)]
     pub token_lifetime_secs: Option<u64>,
+    /// An application-default user's refresh token (`grant_type=refresh_token`) accepted too.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
 }
 
 /// Tokens issued, and until when each is good.
@@ -44,6 +47,16 @@ pub fn token(config: &GoogleConfig, tokens: &Tokens, rec: &Recorded) -> (u16, St
         .filter_map(|p| p.split_once('='))
         .map(|(k, v)| (super::bedrock::decode(k), super::bedrock::decode(v)))
         .collect();
+    if form.get("grant_type").map(String::as_str) == Some("refresh_token") {
+        let known = config.refresh_token.is_some()
+            && form.get("refresh_token") == config.refresh_token.as_ref()
+            && form.get("client_id").is_some_and(|c| !c.is_empty())
+            && form.get("client_secret").is_some_and(|c| !c.is_empty());
+        if !known {
+            return refuse("Bad Request");
+        }
+        return issue(config, tokens);
+    }
     if form.get("grant_type").map(String::as_str)
         != Some("urn:ietf:params:oauth:grant-type:jwt-bearer")
     {
@@ -122,6 +135,11 @@ pub fn token(config: &GoogleConfig, tokens: &Tokens, rec: &Recorded) -> (u16, St
     if iat > now + 300 || exp <= now || exp > iat + 3600 {
         return refuse("Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.");
     }
+    issue(config, tokens)
+}
+
+/// A new access token.
+fn issue(config: &GoogleConfig, tokens: &Tokens) -> (u16, String) {
     let lifetime = config.token_lifetime_secs.unwrap_or(3600);
     let mut t = tokens.0.lock().unwrap_or_else(|p| p.into_inner());
     let token = format!("ya29.mock-{}", t.len() + 1);

@@ -272,8 +272,11 @@ fn clouds_with_tokens(script: Value, token: Option<&str>, token_secs: u64) -> Wo
         "session_token": token,
         "region": "us-east-1"
     });
-    script["google"] =
-        json!({"service_account": SERVICE_ACCOUNT, "token_lifetime_secs": token_secs});
+    script["google"] = json!({
+        "service_account": SERVICE_ACCOUNT,
+        "token_lifetime_secs": token_secs,
+        "refresh_token": "1//refresh-0123456789"
+    });
     let mut w = azure(script);
     let url = w.requests_url();
     w.set("LLMX_BEDROCK_BASE_URL", &url);
@@ -906,4 +909,57 @@ fn vertex_resource_exhausted_is_retried_like_any_rate_limit() {
         .filter(|r| r.path.contains("/publishers/google/"))
         .count();
     assert_eq!(chats, 2);
+}
+
+#[test]
+fn application_default_credentials_of_a_user_refresh_their_token_at_the_token_endpoint() {
+    let mut w = clouds(json!({}), None);
+    let url = w.requests_url();
+    w.unset("GOOGLE_APPLICATION_CREDENTIALS");
+    w.set("GOOGLE_CLOUD_PROJECT", "user-project");
+    std::fs::create_dir_all(w.path(".config/gcloud")).unwrap();
+    let adc = |refresh: &str| {
+        json!({
+            "type": "authorized_user", "client_id": "client-1.apps.googleusercontent.com",
+            "client_secret": "client-secret-0123456789", "refresh_token": refresh,
+            "token_uri": format!("{url}/token")
+        })
+        .to_string()
+    };
+    w.write(
+        ".config/gcloud/application_default_credentials.json",
+        adc("1//refresh-0123456789"),
+    );
+    let out = w.run(&["ask", "-m", "vertex/gemini-2.5-flash", "hi"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let q = w.requests();
+    let token = q.iter().find(|r| r.path == "/token").unwrap();
+    let form = String::from_utf8_lossy(&token.body).into_owned();
+    assert!(
+        form.starts_with("grant_type=refresh_token&client_id="),
+        "{form}"
+    );
+    let chat = q
+        .iter()
+        .find(|r| r.path.contains("/publishers/google/"))
+        .unwrap();
+    assert!(chat
+        .path
+        .starts_with("/v1/projects/user-project/locations/us-east5/"));
+    assert_eq!(chat.header("authorization"), Some("Bearer ya29.mock-1"));
+    // A refresh token the endpoint refuses is the row's error, its secrets not in it.
+    w.write(
+        ".config/gcloud/application_default_credentials.json",
+        adc("1//revoked-0123456789"),
+    );
+    let out = w.run(&["ask", "-m", "vertex/gemini-2.5-flash", "hi"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("could not get a Google access token"),
+        "{}",
+        out.stderr
+    );
+    for secret in ["revoked-0123456789", "client-secret-0123456789"] {
+        assert!(!out.stderr.contains(secret), "{}", out.stderr);
+    }
 }
