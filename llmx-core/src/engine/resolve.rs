@@ -504,6 +504,77 @@ mod tests {
         (registry, Catalog::embedded(), Keys::new(env, None))
     }
 
+    #[test]
+    fn the_clouds_endpoints_follow_their_region_location_and_project() {
+        let sa = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/vertex/service-account.json"
+        );
+        let target = |pairs: &[(&str, &str)], spec: &str| {
+            let env = Env::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            let (registry, catalog, keys) = world(&env);
+            let r = Resolver {
+                registry: &registry,
+                catalog: &catalog,
+                keys: &keys,
+            };
+            resolve(spec, r)
+        };
+        let google = [("GOOGLE_APPLICATION_CREDENTIALS", sa)];
+        let t = target(&google, "vertex/gemini-2.5-flash").unwrap();
+        assert_eq!(t.base_url, "https://us-central1-aiplatform.googleapis.com");
+        assert_eq!(
+            t.provider.model_path.as_deref(),
+            Some("v1/projects/llmx-test-project/locations/us-central1/publishers/google/models")
+        );
+        assert!(t.google.is_some() && t.key.is_none());
+        let global = [
+            google[0],
+            ("GOOGLE_CLOUD_LOCATION", "global"),
+            ("GOOGLE_CLOUD_PROJECT", "p2"),
+        ];
+        let t = target(&global, "vertex/claude-sonnet-4-5@20250929").unwrap();
+        assert_eq!(t.base_url, "https://aiplatform.googleapis.com");
+        assert_eq!(t.provider.dialect, crate::provider::Dialect::Anthropic);
+        assert_eq!(
+            t.provider.model_path.as_deref(),
+            Some("v1/projects/p2/locations/global/publishers/anthropic/models")
+        );
+        // An express-mode key keeps the express endpoint, and cannot reach Claude.
+        let express = [
+            google[0],
+            ("LLMX_VERTEX_API_KEY", "vertex-express-0123456789"),
+        ];
+        let t = target(&express, "vertex/gemini-2.5-flash").unwrap();
+        assert_eq!(t.base_url, "https://aiplatform.googleapis.com");
+        assert!(t.google.is_none());
+        assert!(matches!(
+            target(&express, "vertex/claude-sonnet-4-5@20250929"),
+            Err(ResolveError::Misconfigured { .. })
+        ));
+        // Bedrock: the region picks the endpoint and signs.
+        let aws = [
+            ("AWS_REGION", "eu-west-3"),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            ),
+            ("HOME", "/nonexistent"),
+        ];
+        let t = target(&aws, "bedrock/amazon.nova-lite-v1:0").unwrap();
+        assert_eq!(
+            t.base_url,
+            "https://bedrock-runtime.eu-west-3.amazonaws.com"
+        );
+        assert_eq!(t.aws.unwrap().region, "eu-west-3");
+        let e = target(&aws[1..], "bedrock/amazon.nova-lite-v1:0").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "bedrock has no endpoint: set AWS_REGION (or the AWS profile's region), or LLMX_BEDROCK_BASE_URL"
+        );
+    }
+
     fn run(spec: &str, env: &Env) -> Result<Target, ResolveError> {
         let (registry, catalog, keys) = world(env);
         resolve(
