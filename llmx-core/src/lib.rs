@@ -37,6 +37,7 @@ pub mod history;
 pub mod input;
 pub mod job;
 pub mod keys;
+pub mod percent;
 pub mod pipeline;
 pub mod provider;
 pub mod row;

@@ -178,17 +178,8 @@ fn find_ignoring_case<'h>(hay: &'h [u8], needle: &'h [u8]) -> impl Iterator<Item
     })
 }
 
-/// `value` with every byte outside RFC 3986's unreserved set percent-encoded.
 fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::percent::encode(value, false)
 }
 
 /// The user name and password of a URL, as written and percent-decoded: secrets like a key.
@@ -215,24 +206,7 @@ pub(crate) fn url_userinfo(url: &str) -> Vec<Secret> {
 }
 
 fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::percent::decode(s)
 }
 
 /// A URL fit to show: user info removed (`https://***@host/...`). Text that is not a URL is

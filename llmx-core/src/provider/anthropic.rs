@@ -170,36 +170,13 @@ fn as_sent(req: &ChatRequest, client: &super::types::ClientBody, base_url: &str)
 /// results as `tool_result` blocks of user turns and consecutive turns of one role merged;
 /// signed reasoning sent back as `thinking` blocks.
 fn conversation(req: &ChatRequest, notes: &mut Vec<String>) -> (Option<String>, Vec<Value>) {
-    let mut system: Vec<String> = req.system.iter().cloned().collect();
-    let mut turns: Vec<(&'static str, Vec<Value>)> = Vec::new();
     let mut unsigned = false;
-    for m in &req.messages {
-        let role = match m.role {
-            Role::System | Role::Developer => {
-                system.push(m.text());
-                continue;
-            }
-            Role::Assistant => "assistant",
-            Role::User | Role::Tool => "user",
-        };
-        let blocks: Vec<Value> = m
-            .content
-            .iter()
-            .filter_map(|p| {
-                if let Part::Reasoning(r) = p {
-                    unsigned |= r.signature.is_none() && r.redacted.is_none() && !r.text.is_empty();
-                }
-                block(p)
-            })
-            .collect();
-        if blocks.is_empty() {
-            continue;
+    let (system, turns) = super::merged_turns(req, |p| {
+        if let Part::Reasoning(r) = p {
+            unsigned |= r.signature.is_none() && r.redacted.is_none() && !r.text.is_empty();
         }
-        match turns.last_mut() {
-            Some((r, b)) if *r == role => b.extend(blocks),
-            _ => turns.push((role, blocks)),
-        }
-    }
+        block(p)
+    });
     if unsigned {
         notes.push(
             "earlier turns' unsigned reasoning not sent (Anthropic takes only signed thinking)"

@@ -11,8 +11,8 @@ use super::dialect::StreamDecode;
 use super::error::{ErrorKind, ProviderError};
 use super::sse::SseEvent;
 use super::types::{
-    ChatRequest, ChatResponse, FinishReason, Part, Reasoning, Role, StreamEvent, ToolCall,
-    ToolChoice, Usage,
+    ChatRequest, ChatResponse, FinishReason, Part, Reasoning, StreamEvent, ToolCall, ToolChoice,
+    Usage,
 };
 use super::{AuthStyle, Extra, HttpCall};
 
@@ -94,46 +94,14 @@ pub(crate) fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
 /// A model id (or inference profile ARN) as one path segment: every byte but the unreserved
 /// ones percent-encoded (`:` as `%3A`, `/` as `%2F`), as AWS's SDKs send it.
 pub fn path_segment(id: &str) -> String {
-    let mut out = String::with_capacity(id.len());
-    for b in id.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    crate::percent::encode(id, false)
 }
 
 /// The system prompts, and the turns: user and assistant messages of content blocks, tool
 /// results as user blocks; consecutive turns of one role merged (Converse alternates them).
 fn conversation(req: &ChatRequest, notes: &mut Vec<String>) -> (Vec<String>, Vec<Value>) {
-    let mut system: Vec<String> = req.system.iter().cloned().collect();
-    let mut turns: Vec<(&'static str, Vec<Value>)> = Vec::new();
     let mut url_images = false;
-    for m in &req.messages {
-        let role = match m.role {
-            Role::System | Role::Developer => {
-                system.push(m.text());
-                continue;
-            }
-            Role::Assistant => "assistant",
-            Role::User | Role::Tool => "user",
-        };
-        let blocks: Vec<Value> = m
-            .content
-            .iter()
-            .filter_map(|p| block(p, &mut url_images))
-            .collect();
-        if blocks.is_empty() {
-            continue;
-        }
-        match turns.last_mut() {
-            Some((r, b)) if *r == role => b.extend(blocks),
-            _ => turns.push((role, blocks)),
-        }
-    }
+    let (system, turns) = super::merged_turns(req, |p| block(p, &mut url_images));
     if url_images {
         notes.push("image URLs not sent (Bedrock takes image bytes only)".into());
     }
@@ -412,7 +380,7 @@ pub(crate) fn parse_error(status: u16, body: &[u8]) -> ProviderError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::types::{Message, ToolResult};
+    use crate::provider::types::{Message, Role, ToolResult};
 
     fn event(name: &str, data: Value) -> SseEvent {
         SseEvent {

@@ -279,14 +279,7 @@ fn pem_body(pem: &str) -> Option<Vec<u8>> {
 }
 
 fn form_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    crate::percent::encode(s, false)
 }
 
 #[cfg(test)]

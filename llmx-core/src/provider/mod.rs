@@ -120,6 +120,37 @@ impl Credentials {
     }
 }
 
+/// The request's instructions (its system prompt, then every system or developer turn's text)
+/// and its other turns as `user`/`assistant` lists of the blocks `block` makes (tool results
+/// in user turns), consecutive turns of one role merged and empty ones dropped: the shape both
+/// Anthropic's Messages and Bedrock's Converse take.
+pub(crate) fn merged_turns(
+    req: &ChatRequest,
+    mut block: impl FnMut(&Part) -> Option<Value>,
+) -> (Vec<String>, Vec<(&'static str, Vec<Value>)>) {
+    let mut system: Vec<String> = req.system.iter().cloned().collect();
+    let mut turns: Vec<(&'static str, Vec<Value>)> = Vec::new();
+    for m in &req.messages {
+        let role = match m.role {
+            Role::System | Role::Developer => {
+                system.push(m.text());
+                continue;
+            }
+            Role::Assistant => "assistant",
+            Role::User | Role::Tool => "user",
+        };
+        let blocks: Vec<Value> = m.content.iter().filter_map(&mut block).collect();
+        if blocks.is_empty() {
+            continue;
+        }
+        match turns.last_mut() {
+            Some((r, b)) if *r == role => b.extend(blocks),
+            _ => turns.push((role, blocks)),
+        }
+    }
+    (system, turns)
+}
+
 /// Parse JSON from a server leniently in one way: a number too large for an f64 (`1e400`),
 /// which serde_json refuses outright, becomes `null`, so one absurd usage count cannot throw
 /// away the text of the same event. Anything else malformed is still an error.

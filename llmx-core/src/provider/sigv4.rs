@@ -168,21 +168,11 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
         })
 }
 
-/// URI-encode every byte but the unreserved ones (`A-Z a-z 0-9 - . _ ~`), and `/` too unless
-/// `slash` says to encode it. The path as sent is encoded once more: a `:` sent as `%3A` is
-/// signed as `%253A`, as AWS does for every service but S3.
+/// URI-encode every byte but the unreserved ones, and `/` too unless `slash` says to encode it.
+/// The path as sent is encoded once more: a `:` sent as `%3A` is signed as `%253A`, as AWS does
+/// for every service but S3.
 fn encode(s: &str, slash: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char)
-            }
-            b'/' if !slash => out.push('/'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    crate::percent::encode(s, !slash)
 }
 
 /// The query's pairs decoded, encoded strictly, sorted by name then value.
@@ -204,22 +194,7 @@ fn canonical_query(q: &str) -> String {
 }
 
 fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hexval = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hexval(b[i + 1]), hexval(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::percent::decode(s)
 }
 
 #[cfg(test)]

@@ -192,22 +192,7 @@ pub(crate) fn one(server: &Server, id: &str) -> Response<Body> {
 
 /// `%2F` and friends back to bytes (model ids contain slashes; clients may encode them).
 fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    llmx_core::percent::decode(s)
 }
 
 #[cfg(test)]
