@@ -16,11 +16,13 @@ fn azure(script: Value) -> World {
     w
 }
 
+/// The requests whose path `keep` takes, in order.
+fn requests_to(w: &World, keep: impl Fn(&str) -> bool) -> Vec<llmx_mock::Recorded> {
+    w.requests().into_iter().filter(|r| keep(&r.path)).collect()
+}
+
 fn chat_requests(w: &World) -> Vec<llmx_mock::Recorded> {
-    w.requests()
-        .into_iter()
-        .filter(|r| r.path.contains("/chat/completions"))
-        .collect()
+    requests_to(w, |p| p.contains("/chat/completions"))
 }
 
 #[test]
@@ -302,10 +304,7 @@ fn clouds_with_tokens(script: Value, token: Option<&str>, token_secs: u64) -> Wo
 const VERTEX: &str = "/v1/projects/llmx-test-project/locations/us-east5/publishers";
 
 fn bedrock_requests(w: &World) -> Vec<llmx_mock::Recorded> {
-    w.requests()
-        .into_iter()
-        .filter(|r| r.path.starts_with("/model/"))
-        .collect()
+    requests_to(w, |p| p.starts_with("/model/"))
 }
 
 #[test]

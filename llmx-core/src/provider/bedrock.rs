@@ -162,13 +162,11 @@ fn block(p: &Part, url_images: &mut bool) -> Option<Value> {
     })
 }
 
+/// Converse's stop reasons: Anthropic's, and the filters' own.
 pub fn finish_reason(raw: &str) -> FinishReason {
     match raw {
-        "end_turn" | "stop_sequence" => FinishReason::Stop,
-        "max_tokens" | "model_context_window_exceeded" => FinishReason::Length,
-        "tool_use" => FinishReason::ToolCalls,
         "content_filtered" | "guardrail_intervened" => FinishReason::ContentFilter,
-        _ => FinishReason::Other,
+        other => super::anthropic::finish_reason(other),
     }
 }
 
