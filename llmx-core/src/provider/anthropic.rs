@@ -63,11 +63,7 @@ pub(crate) fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
             .map(|t| {
                 let mut o = t.head();
                 // `input_schema` is required: a tool without parameters takes an empty object.
-                let schema = t
-                    .parameters
-                    .clone()
-                    .unwrap_or_else(|| json!({"type": "object", "properties": {}}));
-                o.insert("input_schema".into(), schema);
+                o.insert("input_schema".into(), t.schema_or_empty());
                 Value::Object(o)
             })
             .collect();

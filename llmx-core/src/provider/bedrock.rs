@@ -48,11 +48,7 @@ pub(crate) fn build_request(req: &ChatRequest, base_url: &str) -> HttpCall {
             .iter()
             .map(|t| {
                 let mut spec = t.head();
-                let schema = t
-                    .parameters
-                    .clone()
-                    .unwrap_or_else(|| json!({"type": "object", "properties": {}}));
-                spec.insert("inputSchema".into(), json!({ "json": schema }));
+                spec.insert("inputSchema".into(), json!({ "json": t.schema_or_empty() }));
                 json!({ "toolSpec": spec })
             })
             .collect();

@@ -345,6 +345,14 @@ impl Tool {
 
     /// `{"name", "description"}` (the description only when there is one): what every
     /// dialect's tool object starts with.
+    /// Its parameters' schema, or an empty object schema for a tool that takes none (for the
+    /// wires that require one: Anthropic's `input_schema`, Converse's `inputSchema`).
+    pub fn schema_or_empty(&self) -> Value {
+        self.parameters
+            .clone()
+            .unwrap_or_else(|| serde_json::json!({"type": "object", "properties": {}}))
+    }
+
     pub fn head(&self) -> serde_json::Map<String, Value> {
         let mut o = serde_json::Map::new();
         o.insert("name".into(), Value::String(self.name.clone()));
