@@ -74,7 +74,7 @@ impl Redactor {
             if v.chars().count() < MIN_KEY_CHARS {
                 continue;
             }
-            for form in [v.to_string(), percent_encode(v)] {
+            for form in [v.to_string(), crate::percent::encode(v, false)] {
                 let form = form.to_ascii_lowercase();
                 if !needles.contains(&form) {
                     needles.push(form);
@@ -178,10 +178,6 @@ fn find_ignoring_case<'h>(hay: &'h [u8], needle: &'h [u8]) -> impl Iterator<Item
     })
 }
 
-fn percent_encode(value: &str) -> String {
-    crate::percent::encode(value, false)
-}
-
 /// The user name and password of a URL, as written and percent-decoded: secrets like a key.
 pub(crate) fn url_userinfo(url: &str) -> Vec<Secret> {
     // No `@`, no user info (and no URL to parse on every request).
@@ -197,16 +193,12 @@ pub(crate) fn url_userinfo(url: &str) -> Vec<Secret> {
             continue;
         }
         out.push(Secret::new(part));
-        let decoded = percent_decode(part);
+        let decoded = crate::percent::decode(part);
         if decoded != part {
             out.push(Secret::new(decoded));
         }
     }
     out
-}
-
-fn percent_decode(s: &str) -> String {
-    crate::percent::decode(s)
 }
 
 /// A URL fit to show: user info removed (`https://***@host/...`). Text that is not a URL is

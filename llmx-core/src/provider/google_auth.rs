@@ -194,7 +194,7 @@ impl GoogleAuth {
         };
         let body = form
             .iter()
-            .map(|(k, v)| format!("{k}={}", form_encode(v)))
+            .map(|(k, v)| format!("{k}={}", crate::percent::encode(v, false)))
             .collect::<Vec<_>>()
             .join("&");
         let failed = |what: String| {
@@ -276,10 +276,6 @@ fn pem_body(pem: &str) -> Option<Vec<u8>> {
         .map(str::trim)
         .collect();
     base64::engine::general_purpose::STANDARD.decode(body).ok()
-}
-
-fn form_encode(s: &str) -> String {
-    crate::percent::encode(s, false)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
+use crate::percent;
 use crate::secret::Secret;
 
 /// AWS credentials: an access key id and its secret, and the session token that temporary
@@ -113,10 +114,7 @@ fn canonical_request(
     let mut creq = String::new();
     creq.push_str(req.method);
     creq.push('\n');
-    creq.push_str(&encode(
-        if req.path.is_empty() { "/" } else { req.path },
-        false,
-    ));
+    creq.push_str(&canonical_uri(req.path));
     creq.push('\n');
     creq.push_str(&canonical_query(req.query));
     creq.push('\n');
@@ -168,11 +166,10 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
         })
 }
 
-/// URI-encode every byte but the unreserved ones, and `/` too unless `slash` says to encode it.
-/// The path as sent is encoded once more: a `:` sent as `%3A` is signed as `%253A`, as AWS does
-/// for every service but S3.
-fn encode(s: &str, slash: bool) -> String {
-    crate::percent::encode(s, !slash)
+/// The path as sent, encoded once more (its `/` kept): a `:` sent as `%3A` is signed as
+/// `%253A`, as AWS does for every service but S3.
+fn canonical_uri(path: &str) -> String {
+    crate::percent::encode(if path.is_empty() { "/" } else { path }, true)
 }
 
 /// The query's pairs decoded, encoded strictly, sorted by name then value.
@@ -182,7 +179,8 @@ fn canonical_query(q: &str) -> String {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (encode(&decode(k), true), encode(&decode(v), true))
+            let strict = |s: &str| percent::encode(&percent::decode(s), false);
+            (strict(k), strict(v))
         })
         .collect();
     pairs.sort();
@@ -191,10 +189,6 @@ fn canonical_query(q: &str) -> String {
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join("&")
-}
-
-fn decode(s: &str) -> String {
-    crate::percent::decode(s)
 }
 
 #[cfg(test)]
@@ -320,10 +314,7 @@ mod tests {
     #[test]
     fn a_colon_in_a_model_id_is_sent_once_encoded_and_signed_twice() {
         assert_eq!(
-            encode(
-                "/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/converse",
-                false
-            ),
+            canonical_uri("/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/converse"),
             "/model/us.anthropic.claude-3-5-haiku-20241022-v1%253A0/converse"
         );
     }
