@@ -49,10 +49,6 @@ pub struct Grid {
 pub struct GridPrompts(pub Arc<Prompts>);
 
 impl GridPrompts {
-    pub fn of(prompts: Arc<Prompts>) -> GridPrompts {
-        GridPrompts(prompts)
-    }
-
     /// The grid of these records.
     pub fn from_records(records: &[GridPrompt]) -> std::io::Result<GridPrompts> {
         let mut set = Prompts::new();

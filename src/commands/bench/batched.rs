@@ -95,7 +95,7 @@ fn job_file(s: &BenchSettings, spec: &BatchSpec, plan: &Plan<'_>) -> Result<JobF
         return Ok(job);
     }
     let grid = Grid {
-        prompts: job::GridPrompts::of(Arc::clone(plan.prompts)),
+        prompts: job::GridPrompts(Arc::clone(plan.prompts)),
         models: plan
             .templates
             .iter()

@@ -82,20 +82,6 @@ impl Prompts {
         }
     }
 
-    /// The set of `prompts`, in order.
-    pub fn of(prompts: &[Prompt]) -> std::io::Result<Prompts> {
-        let mut set = Prompts::new();
-        for p in prompts {
-            set.push(&Record {
-                id: p.id.clone(),
-                text: Some(p.text.clone()),
-                system: p.system.clone(),
-                expect: p.expect.as_ref().map(Expect::source),
-            })?;
-        }
-        Ok(set)
-    }
-
     /// Add a record (its `expect`, if any, already known to parse).
     pub fn push(&mut self, r: &Record) -> std::io::Result<()> {
         let id_end = u32::try_from(self.ids.len() + r.id.len())
