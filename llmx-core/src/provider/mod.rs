@@ -8,6 +8,7 @@
 pub mod anthropic;
 pub mod aws_env;
 pub mod bedrock;
+pub(crate) mod body;
 pub mod dialect;
 pub mod error;
 pub mod estimate;

@@ -915,11 +915,13 @@ async fn http_exchange(
     let creds = target.credentials();
     // The time to the first byte bounds the response's head; an error's body is read on its
     // own (bounded) time: its status is known already.
-    let mut resp = client
+    let resp = client
         .send(&mut call, &creds, wire, ex, limits.first_byte)
         .await?;
     // A gateway's own figure for what the call cost; the body's `usage.cost` wins over it.
     d.reported_cost(header_cost(resp.headers()));
+    let json_body = is_json(resp.headers());
+    let mut resp = super::body::Body::new(resp);
     // The answer cap counts decoded text. What is held undecoded at once (a whole JSON body,
     // or one SSE event) may be larger by its framing and escapes, up to this.
     let held_cap = limits
@@ -927,7 +929,7 @@ async fn http_exchange(
         .saturating_mul(8)
         .saturating_add(1 << 20);
     // Some servers ignore `stream: true` and send the whole answer as JSON: read it as one.
-    if !req.stream || is_json(resp.headers()) {
+    if !req.stream || json_body {
         let mut body = Vec::new();
         let mut watch = StallWatch::new(limits.stall);
         while let Some(chunk) = next_chunk(&mut resp, &mut watch, &call.url, &creds).await? {
@@ -1128,7 +1130,7 @@ impl StallWatch {
 /// The next piece of a response body, or `None` at its end; no data for the stall limit is a
 /// stalled stream, a transport failure a cut one.
 async fn next_chunk(
-    resp: &mut reqwest::Response,
+    resp: &mut super::body::Body,
     watch: &mut StallWatch,
     url: &str,
     creds: &super::Credentials,
