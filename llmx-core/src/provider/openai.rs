@@ -404,7 +404,8 @@ struct CallSlots {
 #[derive(Debug)]
 struct Slot {
     index: Option<u64>,
-    id: Option<String>,
+    /// The call's id arrived (the id itself is the key of `by_id`).
+    has_id: bool,
     named: bool,
     /// Whether the arguments so far are one whole JSON value, kept as they arrive.
     json: JsonProgress,
@@ -494,20 +495,25 @@ impl CallSlots {
             None => {
                 self.slots.push(Slot {
                     index,
-                    id: None,
+                    has_id: false,
                     named: false,
                     json: JsonProgress::default(),
                 });
                 let i = self.slots.len() - 1;
                 self.by_index.insert(index, i);
-                self.unnamed_at.insert(index, i);
+                // A call that comes with its id is not waiting for one; nor is any before it
+                // at this index.
+                match id {
+                    None => self.unnamed_at.insert(index, i),
+                    Some(_) => self.unnamed_at.remove(&index),
+                };
                 i
             }
         };
         let s = &mut self.slots[slot];
-        if s.id.is_none() {
+        if !s.has_id {
             if let Some(new) = &id {
-                s.id = Some(new.clone());
+                s.has_id = true;
                 self.by_id.insert(new.clone(), slot);
                 if self.unnamed_at.get(&s.index) == Some(&slot) {
                     self.unnamed_at.remove(&s.index);
@@ -651,14 +657,14 @@ struct ChoiceView<'v> {
 /// A chunk's tool-call fragments, as either reading holds them.
 #[derive(Clone, Copy)]
 enum Calls<'v> {
-    Fast(&'v [FastCall<'v>]),
+    Fast(Option<&'v Few<FastCall<'v>>>),
     General(&'v [Value]),
 }
 
 impl<'v> Calls<'v> {
     fn get(self, i: usize) -> Option<CallView<'v>> {
         match self {
-            Calls::Fast(calls) => calls.get(i).map(|c| {
+            Calls::Fast(calls) => calls.and_then(|c| c.get(i)).map(|c| {
                 let f = c.function.as_ref();
                 CallView {
                     index: c.index,
@@ -742,6 +748,81 @@ impl<'v> ChunkView<'v> {
     }
 }
 
+/// A string field borrowed from the chunk when it has no escapes. (serde borrows a bare
+/// `Cow<str>` field marked `borrow`, but an `Option<Cow<str>>` is always copied.)
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A JSON array whose first element is held inline: a chunk's tool calls are nearly always
+/// one, and reading them allocates nothing for the list.
+struct Few<T> {
+    first: Option<T>,
+    rest: Vec<T>,
+}
+
+impl<T> Few<T> {
+    fn get(&self, i: usize) -> Option<&T> {
+        match i {
+            0 => self.first.as_ref(),
+            _ => self.rest.get(i - 1),
+        }
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Few<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Seq<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Seq<T> {
+            type Value = Few<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Few<T>, A::Error> {
+                let first = seq.next_element::<T>()?;
+                let mut rest = Vec::new();
+                if first.is_some() {
+                    while let Some(x) = seq.next_element::<T>()? {
+                        rest.push(x);
+                    }
+                }
+                Ok(Few { first, rest })
+            }
+        }
+        d.deserialize_seq(Seq(std::marker::PhantomData))
+    }
+}
+
 /// A chunk as servers usually send it, read without a JSON tree: objects as structs, text
 /// borrowed from the chunk where it has no escapes. Strict: a field of another type (content
 /// as parts, arguments as an object, an index that is not a count), or a repeated key, fails
@@ -750,9 +831,9 @@ impl<'v> ChunkView<'v> {
 #[derive(serde::Deserialize)]
 struct FastChunk<'a> {
     #[serde(default, borrow)]
-    model: Option<Cow<'a, str>>,
+    model: Option<Text<'a>>,
     #[serde(default, borrow)]
-    object: Option<Cow<'a, str>>,
+    object: Option<Text<'a>>,
     #[serde(default)]
     error: Value,
     #[serde(default, borrow)]
@@ -766,21 +847,21 @@ struct FastChoice<'a> {
     #[serde(default, borrow)]
     delta: Option<FastDelta<'a>>,
     #[serde(default, borrow)]
-    finish_reason: Option<Cow<'a, str>>,
+    finish_reason: Option<Text<'a>>,
 }
 
 #[derive(serde::Deserialize)]
 struct FastDelta<'a> {
     #[serde(default, borrow)]
-    content: Option<Cow<'a, str>>,
+    content: Option<Text<'a>>,
     #[serde(default, borrow)]
-    reasoning_content: Option<Cow<'a, str>>,
+    reasoning_content: Option<Text<'a>>,
     #[serde(default, borrow)]
-    reasoning: Option<Cow<'a, str>>,
+    reasoning: Option<Text<'a>>,
     #[serde(default, borrow)]
-    refusal: Option<Cow<'a, str>>,
+    refusal: Option<Text<'a>>,
     #[serde(default, borrow)]
-    tool_calls: Option<Vec<FastCall<'a>>>,
+    tool_calls: Option<Few<FastCall<'a>>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -788,7 +869,7 @@ struct FastCall<'a> {
     #[serde(default)]
     index: Option<u64>,
     #[serde(default, borrow)]
-    id: Option<Cow<'a, str>>,
+    id: Option<Text<'a>>,
     #[serde(default, borrow)]
     function: Option<FastFunction<'a>>,
 }
@@ -796,9 +877,9 @@ struct FastCall<'a> {
 #[derive(serde::Deserialize)]
 struct FastFunction<'a> {
     #[serde(default, borrow)]
-    name: Option<Cow<'a, str>>,
+    name: Option<Text<'a>>,
     #[serde(default, borrow)]
-    arguments: Option<Cow<'a, str>>,
+    arguments: Option<Text<'a>>,
 }
 
 impl FastChunk<'_> {
@@ -814,14 +895,14 @@ impl FastChunk<'_> {
             .and_then(|c| c.0.as_ref())
             .map(|choice| {
                 let delta = choice.delta.as_ref();
-                let text = |f: for<'d> fn(&'d FastDelta<'_>) -> &'d Option<Cow<'d, str>>| {
+                let text = |f: for<'d> fn(&'d FastDelta<'_>) -> &'d Option<Text<'d>>| {
                     delta.and_then(|d| f(d).as_deref())
                 };
                 ChoiceView {
                     reasoning: text(|d| &d.reasoning_content).or_else(|| text(|d| &d.reasoning)),
                     content: text(|d| &d.content).map_or(Leaf::Json(&NULL), Leaf::Text),
                     refusal: text(|d| &d.refusal),
-                    calls: Calls::Fast(delta.and_then(|d| d.tool_calls.as_deref()).unwrap_or(&[])),
+                    calls: Calls::Fast(delta.and_then(|d| d.tool_calls.as_ref())),
                     finish: choice.finish_reason.as_deref(),
                 }
             });

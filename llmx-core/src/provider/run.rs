@@ -470,10 +470,13 @@ async fn attempt_on(
     };
     shown.flush(&mut out, on);
     if !shown.redactor.is_empty() {
+        // In place: nothing copied for a call that holds no secret.
         for c in &mut out.response.tool_calls {
-            c.name = shown.redactor.redact(&c.name);
-            c.arguments = shown.redactor.redact(&c.arguments);
-            c.id = c.id.take().map(|id| shown.redactor.redact(&id));
+            shown.redactor.redact_from(&mut c.name, 0);
+            shown.redactor.redact_from(&mut c.arguments, 0);
+            if let Some(id) = &mut c.id {
+                shown.redactor.redact_from(id, 0);
+            }
         }
     }
     out.latency = start.elapsed();
@@ -991,6 +994,7 @@ async fn http_exchange(
             for se in decoded.drain(..) {
                 d.event(se)?;
             }
+            reader.recycle(ev);
         }
     }
     if let Some(ev) = reader.finish() {
@@ -1041,6 +1045,13 @@ impl Framer {
         match self {
             Framer::Sse(r) => r.pending(),
             Framer::Aws(r) => r.pending(),
+        }
+    }
+
+    /// An event read, handed back: its text's buffer holds the next one.
+    fn recycle(&mut self, ev: super::sse::SseEvent) {
+        if let Framer::Sse(r) = self {
+            r.recycle(ev);
         }
     }
 

@@ -44,7 +44,13 @@ pub(crate) struct SseReader {
     after_cr: bool,
     event: Option<String>,
     data: Option<String>,
+    /// Buffers of events already read, for the next ones' text: no allocation per event.
+    spare: Vec<String>,
 }
+
+/// How many spare buffers are kept, and the largest kept (a huge event's buffer is let go).
+const SPARE: usize = 8;
+const SPARE_BYTES: usize = 64 << 10;
 
 impl SseReader {
     pub fn new() -> Self {
@@ -101,6 +107,15 @@ impl SseReader {
         out.pop()
     }
 
+    /// An event the caller is done with: its text's buffer is kept for a later event.
+    pub fn recycle(&mut self, ev: SseEvent) {
+        let mut d = ev.data;
+        if self.spare.len() < SPARE && d.capacity() <= SPARE_BYTES {
+            d.clear();
+            self.spare.push(d);
+        }
+    }
+
     fn end_line(&mut self, out: &mut Vec<SseEvent>) {
         let mut line = std::mem::take(&mut self.line);
         self.field(&line, out);
@@ -134,7 +149,11 @@ impl SseReader {
                     d.push('\n');
                     d.push_str(value);
                 }
-                None => self.data = Some(value.to_string()),
+                None => {
+                    let mut d = self.spare.pop().unwrap_or_default();
+                    d.push_str(value);
+                    self.data = Some(d);
+                }
             },
             "event" => self.event = Some(value.to_string()),
             _ => {} // id, retry and unknown fields carry nothing llmx needs
@@ -185,6 +204,24 @@ mod tests {
     fn comments_and_unknown_fields_are_skipped() {
         let body = b": OPENROUTER PROCESSING\n\nid: 7\nretry: 10\ndata:x\n\n: \n\n";
         assert_eq!(parse_all(body), vec![ev(None, "x")]);
+    }
+
+    #[test]
+    fn a_recycled_buffer_carries_nothing_into_the_next_event() {
+        let mut r = SseReader::new();
+        let long = "x".repeat(1000);
+        let first = r.push(format!("data: {long}\ndata: more\n\n").as_bytes());
+        assert_eq!(first, vec![ev(None, &format!("{long}\nmore"))]);
+        first.into_iter().for_each(|e| r.recycle(e));
+        assert_eq!(r.pending(), 0);
+        assert_eq!(
+            r.push(b"data: a\n\ndata: b\n\n"),
+            vec![ev(None, "a"), ev(None, "b")]
+        );
+        // A huge event's buffer is let go, not kept for the rest of the stream.
+        let huge = r.push(format!("data: {}\n\n", "y".repeat(SPARE_BYTES + 1)).as_bytes());
+        huge.into_iter().for_each(|e| r.recycle(e));
+        assert!(r.spare.iter().all(|s| s.capacity() <= SPARE_BYTES));
     }
 
     #[test]

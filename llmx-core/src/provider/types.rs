@@ -631,7 +631,11 @@ impl ChatResponse {
                 if call.signature.is_none() {
                     call.signature = signature;
                 }
-                call.arguments.push_str(&arguments);
+                if call.arguments.is_empty() {
+                    call.arguments = arguments;
+                } else {
+                    call.arguments.push_str(&arguments);
+                }
             }
         }
     }
