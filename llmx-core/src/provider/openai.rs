@@ -834,12 +834,15 @@ struct FastChunk<'a> {
     model: Option<Text<'a>>,
     #[serde(default, borrow)]
     object: Option<Text<'a>>,
+    /// Present and not null (what it says is read the general way).
     #[serde(default)]
-    error: Value,
+    error: Option<serde::de::IgnoredAny>,
+    /// Boxed, as is the choice: the chunk stays small, and serde moves it whole at every
+    /// level it returns through.
     #[serde(default, borrow)]
-    choices: Option<First<FastChoice<'a>>>,
+    choices: Option<First<Box<FastChoice<'a>>>>,
     #[serde(default)]
-    usage: Value,
+    usage: Option<Box<Value>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -885,7 +888,7 @@ struct FastFunction<'a> {
 impl FastChunk<'_> {
     /// Whether the general reading would see an error here.
     fn is_error(&self) -> bool {
-        !self.error.is_null() || self.object.as_deref() == Some("error")
+        self.error.is_some() || self.object.as_deref() == Some("error")
     }
 
     fn view(&self) -> ChunkView<'_> {
@@ -909,7 +912,7 @@ impl FastChunk<'_> {
         ChunkView {
             model: self.model.as_deref(),
             choice,
-            usage: Some(&self.usage),
+            usage: self.usage.as_deref(),
         }
     }
 }

@@ -76,10 +76,16 @@ impl SseReader {
             }
         }
         while let Some(i) = memchr::memchr2(b'\n', b'\r', rest) {
-            self.line.extend_from_slice(&rest[..i]);
+            // A line wholly in this slice is read where it is; one begun in an earlier slice
+            // is completed in the line buffer.
+            if self.line.is_empty() {
+                self.field(&rest[..i], out);
+            } else {
+                self.line.extend_from_slice(&rest[..i]);
+                self.end_line(out);
+            }
             let cr = rest[i] == b'\r';
             rest = &rest[i + 1..];
-            self.end_line(out);
             if cr {
                 match rest.first() {
                     Some(b'\n') => rest = &rest[1..],
