@@ -352,3 +352,52 @@ fn a_new_store_is_private_and_a_foreign_database_is_left_alone() {
         .unwrap();
     assert_eq!(id, APPLICATION_ID);
 }
+
+#[test]
+fn the_writer_commits_every_row_sent_during_and_past_a_gathering() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = path_in(dir.path());
+    let w = Arc::new(writer::HistoryWriter::new(path.clone(), None));
+    let p = Text::new("hello", true);
+    w.send(run("gathered", 1_000));
+    // More rows than one commit takes (the writer sleeps through its gathering: rows sent
+    // meanwhile wake nobody and must still all arrive), from two threads.
+    let other = {
+        let (w, p) = (w.clone(), p.clone());
+        std::thread::spawn(move || {
+            for i in 0..1_500 {
+                w.send(record(
+                    "gathered",
+                    i,
+                    1_000,
+                    &p,
+                    row("a", Some(1), None, None),
+                ));
+            }
+        })
+    };
+    for i in 1_500..3_000 {
+        w.send(record(
+            "gathered",
+            i,
+            1_000,
+            &p,
+            row("b", Some(1), None, None),
+        ));
+    }
+    other.join().unwrap();
+    w.flush().unwrap();
+    let store = Store::open_existing(&path).unwrap();
+    assert_eq!(store.past("gathered").unwrap().rows.len(), 3_000);
+    // Rows sent after a flush, with no flush after them, are committed when the writer ends.
+    w.send(record(
+        "gathered",
+        3_000,
+        1_000,
+        &p,
+        row("c", Some(1), None, None),
+    ));
+    drop(Arc::into_inner(w).unwrap());
+    let store = Store::open_existing(&path).unwrap();
+    assert_eq!(store.past("gathered").unwrap().rows.len(), 3_001);
+}

@@ -18,6 +18,8 @@ pub struct HistoryWriter {
     latency_file: Option<PathBuf>,
     tx: OnceLock<Mutex<Option<mpsc::Sender<Msg>>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// The writer thread, to wake when a flush (or the end) should not wait out a gathering.
+    waker: OnceLock<std::thread::Thread>,
     opens: std::sync::Arc<AtomicUsize>,
 }
 
@@ -35,6 +37,7 @@ impl HistoryWriter {
             latency_file,
             tx: OnceLock::new(),
             thread: Mutex::new(None),
+            waker: OnceLock::new(),
             opens: Default::default(),
         }
     }
@@ -62,6 +65,7 @@ impl HistoryWriter {
                 .spawn(move || serve(&path, latency.as_deref(), &opens, &rx));
             match spawned {
                 Ok(h) => {
+                    let _ = self.waker.set(h.thread().clone());
                     *self.thread.lock().unwrap_or_else(|e| e.into_inner()) = Some(h);
                     Mutex::new(Some(tx))
                 }
@@ -92,10 +96,20 @@ impl HistoryWriter {
         if tx.send(Msg::Flush(done)).is_err() {
             return Err("the history writer stopped".into());
         }
+        self.wake();
         match answer.recv() {
             Ok(None) => Ok(()),
             Ok(Some(problem)) => Err(problem),
             Err(_) => Err("the history writer stopped".into()),
+        }
+    }
+}
+
+impl HistoryWriter {
+    /// End the writer's gathering now.
+    fn wake(&self) {
+        if let Some(t) = self.waker.get() {
+            t.unpark();
         }
     }
 }
@@ -106,6 +120,7 @@ impl Drop for HistoryWriter {
         if let Some(slot) = self.tx.get() {
             slot.lock().unwrap_or_else(|e| e.into_inner()).take();
         }
+        self.wake();
         if let Some(h) = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = h.join();
         }
@@ -140,24 +155,7 @@ fn serve(
     let sticky = problem.clone();
     let mut cache = Cache::default();
     while let Ok(first) = rx.recv() {
-        let mut writes = Vec::new();
-        let mut flushes = Vec::new();
-        // Rows that keep coming (a server's requests, a benchmark's cells) are gathered for a
-        // moment and committed together; a flush ends the wait at once.
-        let until = std::time::Instant::now() + GATHER;
-        let mut next = Some(first);
-        while let Some(m) = next.take() {
-            match m {
-                Msg::Write(w) => writes.push(w),
-                Msg::Flush(done) => flushes.push(done),
-            }
-            if !flushes.is_empty() || writes.len() >= GATHER_MAX {
-                next = rx.try_recv().ok();
-                continue;
-            }
-            let left = until.saturating_duration_since(std::time::Instant::now());
-            next = rx.recv_timeout(left).ok();
-        }
+        let (writes, flushes) = gather(first, rx);
         if let (Some(s), false) = (store.as_mut(), writes.is_empty()) {
             if let Err(e) = s.write(&writes, &mut cache) {
                 problem.get_or_insert(e.to_string());
@@ -166,5 +164,39 @@ fn serve(
         for done in flushes {
             let _ = done.send(problem.take().or_else(|| sticky.clone()));
         }
+    }
+}
+
+/// Rows that keep coming (a server's requests, a benchmark's cells) are gathered for a moment
+/// and committed together. The thread sleeps through the moment rather than waiting on the
+/// channel: a sender then wakes nobody (waking this thread for every row cost a context switch
+/// per request on a busy server); what arrived is read when the moment ends. A flush, or the
+/// writer's end, wakes it at once.
+fn gather(first: Msg, rx: &mpsc::Receiver<Msg>) -> (Vec<Write>, Vec<mpsc::Sender<Option<String>>>) {
+    let (mut writes, mut flushes) = (Vec::new(), Vec::new());
+    let until = std::time::Instant::now() + GATHER;
+    let mut next = Some(first);
+    loop {
+        while let Some(m) = next.take() {
+            match m {
+                Msg::Write(w) => writes.push(w),
+                Msg::Flush(done) => flushes.push(done),
+            }
+            if writes.len() >= GATHER_MAX {
+                break;
+            }
+            next = rx.try_recv().ok();
+        }
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        if !flushes.is_empty() || writes.len() >= GATHER_MAX || left.is_zero() {
+            return (writes, flushes);
+        }
+        std::thread::park_timeout(left);
+        next = match rx.try_recv() {
+            Ok(m) => Some(m),
+            // Every sender is gone: commit now.
+            Err(mpsc::TryRecvError::Disconnected) => return (writes, flushes),
+            Err(mpsc::TryRecvError::Empty) => None,
+        };
     }
 }
