@@ -33,6 +33,7 @@ pub mod engine;
 pub mod env;
 pub mod event;
 pub mod file;
+pub mod gather;
 pub mod history;
 pub mod input;
 pub mod job;

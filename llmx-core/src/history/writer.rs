@@ -155,7 +155,17 @@ fn serve(
     let sticky = problem.clone();
     let mut cache = Cache::default();
     while let Ok(first) = rx.recv() {
-        let (writes, flushes) = gather(first, rx);
+        // Rows that keep coming (a server's requests, a benchmark's cells) are committed
+        // together; a flush ends the gathering at once.
+        let mut writes = Vec::new();
+        let mut flushes = Vec::new();
+        let urgent = |m: &Msg| matches!(m, Msg::Flush(_));
+        for m in crate::gather::gather(first, rx, GATHER, GATHER_MAX, urgent) {
+            match m {
+                Msg::Write(w) => writes.push(w),
+                Msg::Flush(done) => flushes.push(done),
+            }
+        }
         if let (Some(s), false) = (store.as_mut(), writes.is_empty()) {
             if let Err(e) = s.write(&writes, &mut cache) {
                 problem.get_or_insert(e.to_string());
@@ -164,39 +174,5 @@ fn serve(
         for done in flushes {
             let _ = done.send(problem.take().or_else(|| sticky.clone()));
         }
-    }
-}
-
-/// Rows that keep coming (a server's requests, a benchmark's cells) are gathered for a moment
-/// and committed together. The thread sleeps through the moment rather than waiting on the
-/// channel: a sender then wakes nobody (waking this thread for every row cost a context switch
-/// per request on a busy server); what arrived is read when the moment ends. A flush, or the
-/// writer's end, wakes it at once.
-fn gather(first: Msg, rx: &mpsc::Receiver<Msg>) -> (Vec<Write>, Vec<mpsc::Sender<Option<String>>>) {
-    let (mut writes, mut flushes) = (Vec::new(), Vec::new());
-    let until = std::time::Instant::now() + GATHER;
-    let mut next = Some(first);
-    loop {
-        while let Some(m) = next.take() {
-            match m {
-                Msg::Write(w) => writes.push(w),
-                Msg::Flush(done) => flushes.push(done),
-            }
-            if writes.len() >= GATHER_MAX {
-                break;
-            }
-            next = rx.try_recv().ok();
-        }
-        let left = until.saturating_duration_since(std::time::Instant::now());
-        if !flushes.is_empty() || writes.len() >= GATHER_MAX || left.is_zero() {
-            return (writes, flushes);
-        }
-        std::thread::park_timeout(left);
-        next = match rx.try_recv() {
-            Ok(m) => Some(m),
-            // Every sender is gone: commit now.
-            Err(mpsc::TryRecvError::Disconnected) => return (writes, flushes),
-            Err(mpsc::TryRecvError::Empty) => None,
-        };
     }
 }

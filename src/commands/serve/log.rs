@@ -162,7 +162,15 @@ impl AccessLog {
             .name("llmx-access-log".into())
             .spawn(move || {
                 while let Ok(first) = rx.recv() {
-                    let (lines, flushes) = gather(first, &rx);
+                    let urgent = |m: &Msg| matches!(m, Msg::Flush(_));
+                    let mut flushes = Vec::new();
+                    let mut lines = Vec::new();
+                    for m in llmx_core::gather::gather(first, &rx, GATHER, QUEUE, urgent) {
+                        match m {
+                            Msg::Line(l) => lines.push(l),
+                            Msg::Flush(done) => flushes.push(done),
+                        }
+                    }
                     let lost = seen.swap(0, std::sync::atomic::Ordering::Relaxed);
                     let mut out = String::new();
                     if lost > 0 {
@@ -224,39 +232,6 @@ impl AccessLog {
             t.unpark();
         }
         let _ = wait.recv_timeout(give_up.saturating_duration_since(std::time::Instant::now()));
-    }
-}
-
-/// The lines that arrive within [`GATHER`] of the first (at most a queue's worth), and the
-/// flushes among them; a flush ends the gathering at once.
-fn gather(
-    first: Msg,
-    rx: &std::sync::mpsc::Receiver<Msg>,
-) -> (Vec<String>, Vec<std::sync::mpsc::Sender<()>>) {
-    let (mut lines, mut flushes) = (Vec::new(), Vec::new());
-    let until = std::time::Instant::now() + GATHER;
-    let mut next = Some(first);
-    loop {
-        while let Some(m) = next.take() {
-            match m {
-                Msg::Line(l) => lines.push(l),
-                Msg::Flush(done) => flushes.push(done),
-            }
-            if lines.len() >= QUEUE {
-                break;
-            }
-            next = rx.try_recv().ok();
-        }
-        let left = until.saturating_duration_since(std::time::Instant::now());
-        if !flushes.is_empty() || lines.len() >= QUEUE || left.is_zero() {
-            return (lines, flushes);
-        }
-        std::thread::park_timeout(left);
-        next = match rx.try_recv() {
-            Ok(m) => Some(m),
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => return (lines, flushes),
-            Err(std::sync::mpsc::TryRecvError::Empty) => None,
-        };
     }
 }
 
