@@ -75,6 +75,13 @@ impl HistoryWriter {
         slot.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// End the writer's gathering now.
+    fn wake(&self) {
+        if let Some(t) = self.waker.get() {
+            t.unpark();
+        }
+    }
+
     /// Hand a write to the writer; it is committed with whatever else has arrived.
     pub fn send(&self, w: Write) {
         if let Some(tx) = self.sender() {
@@ -101,15 +108,6 @@ impl HistoryWriter {
             Ok(None) => Ok(()),
             Ok(Some(problem)) => Err(problem),
             Err(_) => Err("the history writer stopped".into()),
-        }
-    }
-}
-
-impl HistoryWriter {
-    /// End the writer's gathering now.
-    fn wake(&self) {
-        if let Some(t) = self.waker.get() {
-            t.unpark();
         }
     }
 }
