@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::job::{Job, JobResult};
 use crate::provider::{ProviderError, StreamEvent};
+use crate::row::Projected;
 
 /// One thing that happened in a run. `job` is the job's index in the order given.
 #[derive(Debug)]
@@ -38,8 +39,12 @@ pub enum Event<'a> {
     FirstToken { job: usize, ttft: Duration },
     /// A piece of the answer as it streamed in.
     Delta { job: usize, event: &'a StreamEvent },
-    /// A job ended: answered, failed, or cancelled (with whatever text had arrived).
-    JobFinished { result: &'a JobResult },
+    /// A job ended: answered, failed, or cancelled (with whatever text had arrived). `row` is
+    /// its row, projected once for every sink that wants it.
+    JobFinished {
+        result: &'a JobResult,
+        row: &'a Projected<'a>,
+    },
     /// Every job has a result; `results` are in the order given.
     RunFinished {
         results: &'a [JobResult],

@@ -322,6 +322,39 @@ pub enum BatchShare {
     Estimated,
 }
 
+/// A finished job's row, projected the first time a sink asks for it and shared after: the
+/// outputs and the history read one projection instead of each making its own (a row can carry
+/// an answer's megabytes and a hundred thousand tool calls).
+pub struct Projected<'a> {
+    result: &'a JobResult,
+    catalog: &'a Catalog,
+    row: std::cell::OnceCell<std::sync::Arc<Row>>,
+}
+
+impl<'a> Projected<'a> {
+    pub fn new(result: &'a JobResult, catalog: &'a Catalog) -> Projected<'a> {
+        Projected {
+            result,
+            catalog,
+            row: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The row, projected now if no one asked before.
+    pub fn row(&self) -> &std::sync::Arc<Row> {
+        self.row
+            .get_or_init(|| std::sync::Arc::new(Row::project(self.result, self.catalog)))
+    }
+}
+
+impl std::fmt::Debug for Projected<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Projected")
+            .field("projected", &self.row.get().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 fn ms(d: std::time::Duration) -> u64 {
     d.as_millis().min(u128::from(u64::MAX)) as u64
 }

@@ -665,7 +665,6 @@ fn history_sink<'c>(
         writer,
         record,
         keep,
-        engine.catalog(),
         Box::new(move |r| {
             let (cell, prompt, pass) = map.measured(r)?;
             // Made per row from the prompt: the run holds each prompt's text once.

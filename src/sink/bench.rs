@@ -122,7 +122,7 @@ impl Sink for BenchWriter<'_> {
                 llmx_core::bench::rows::csv_header(&mut buf).map_err(|e| self.fail(e))?;
                 self.put(&buf).map_err(|e| self.fail(e))
             }
-            Event::JobFinished { result } => {
+            Event::JobFinished { result, .. } => {
                 let Some(row) = self.map.row(result, self.catalog) else {
                     return Ok(());
                 };
@@ -272,7 +272,7 @@ impl<'a> BenchBar<'a> {
 impl Sink for BenchBar<'_> {
     fn event(&mut self, _at: Duration, event: &Event<'_>) -> Result<(), SinkError> {
         match event {
-            Event::JobFinished { result } => {
+            Event::JobFinished { result, .. } => {
                 // A batch result at the batch price, as its row is.
                 let (cost, share) = llmx_core::row::billed(result, self.catalog);
                 if let Some(c) = cost {

@@ -96,7 +96,7 @@ impl Sink for Progress {
                     b.set_message(format!("streaming (~{} tokens)", c.div_ceil(4)));
                 }
             }
-            Event::JobFinished { result } => {
+            Event::JobFinished { result, .. } => {
                 if let Some(b) = self.bars.get(result.index) {
                     let label = self
                         .labels

@@ -163,12 +163,12 @@ impl Sink for RowWriter<'_> {
                 render::csv_header(&mut buf).map_err(|e| self.fail(e))?;
                 self.write(&buf)
             }
-            (Event::JobFinished { result }, Some(format)) => {
-                let row = Row::project(result, self.catalog);
+            (Event::JobFinished { row, .. }, Some(format)) => {
+                let row = row.row();
                 let mut buf = Vec::new();
                 let r = match format {
-                    Format::Csv => render::csv_row(&row, &mut buf),
-                    _ => render::jsonl_row(&row, &mut buf),
+                    Format::Csv => render::csv_row(row, &mut buf),
+                    _ => render::jsonl_row(row, &mut buf),
                 };
                 r.map_err(|e| self.fail(e))?;
                 self.write(&buf)?;

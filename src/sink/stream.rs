@@ -63,7 +63,7 @@ impl<W: Write + Send> Sink for TextStream<W> {
                 Ok(())
             }
             // Tool calls follow the text, one `name(arguments)` line each.
-            Event::JobFinished { result } if !result.response.tool_calls.is_empty() => {
+            Event::JobFinished { result, .. } if !result.response.tool_calls.is_empty() => {
                 let mut out = String::new();
                 if let Some(f) = &mut self.filter {
                     out.push_str(&f.finish());

@@ -482,14 +482,21 @@ fn contains(hay: &[u8], needle: &str) -> bool {
 #[test]
 fn store_text_false_keeps_metrics_but_no_text() {
     let mut w = World::with_server(json!({"models": {
-        "m": {"text": "SECRET-ANSWER-9", "input_tokens": 11, "output_tokens": 5, "reasoning": "HIDDEN-THOUGHT-3"}
+        "m": {"text": "SECRET-ANSWER-9", "input_tokens": 11, "output_tokens": 5, "reasoning": "HIDDEN-THOUGHT-3"},
+        "calls": {"tool_calls": [{"name": "lookup", "arguments": "{\"q\": \"CALL-ARGS-4\"}"}]}
     }}));
     let data = data_dir(&mut w);
     w.config("[history]\nstore_text = false\n");
+    w.write(
+        "tools.json",
+        r#"[{"name": "lookup", "description": "Find.", "parameters": {"type": "object"}}]"#,
+    );
     let out = w.run(&[
         "compare",
         "-m",
-        "openai/m",
+        "openai/m,openai/calls",
+        "--tools",
+        "tools.json",
         "-p",
         "PURPLE-ELEPHANT-7",
         "--system",
@@ -497,12 +504,14 @@ fn store_text_false_keeps_metrics_but_no_text() {
     ]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
-        out.stdout.contains("SECRET-ANSWER-9"),
-        "the run itself shows the answer"
+        out.stdout.contains("SECRET-ANSWER-9") && out.stdout.contains("CALL-ARGS-4"),
+        "the run itself shows the answer and the call: {}",
+        out.stdout
     );
     let bytes = store_bytes(&data);
     for secret in [
         "SECRET-ANSWER-9",
+        "CALL-ARGS-4",
         "PURPLE-ELEPHANT-7",
         "SYSTEM-WORDS-5",
         "HIDDEN-THOUGHT-3",
@@ -516,12 +525,14 @@ fn store_text_false_keeps_metrics_but_no_text() {
     assert_eq!(shown[0]["output"], "");
     assert_eq!(shown[0]["input_tokens"], 11);
     assert_eq!(shown[0]["output_tokens"], 5);
-    // With text kept, the same run stores all four.
+    // With text kept, the same run stores all five.
     w.config("[history]\nstore_text = true\n");
     w.run(&[
         "compare",
         "-m",
-        "openai/m",
+        "openai/m,openai/calls",
+        "--tools",
+        "tools.json",
         "-p",
         "PURPLE-ELEPHANT-7",
         "--system",
@@ -532,6 +543,7 @@ fn store_text_false_keeps_metrics_but_no_text() {
     let bytes = store_bytes(&data);
     for kept in [
         "SECRET-ANSWER-9",
+        "CALL-ARGS-4",
         "PURPLE-ELEPHANT-7",
         "SYSTEM-WORDS-5",
         "HIDDEN-THOUGHT-3",

@@ -562,7 +562,16 @@ impl Feed<'_, '_, '_, '_> {
                     }
                 }
                 self.source.finished(&r);
-                let sent = sinks.dispatch(at, &Event::JobFinished { result: &r });
+                let sent = {
+                    let row = crate::row::Projected::new(&r, self.catalog);
+                    sinks.dispatch(
+                        at,
+                        &Event::JobFinished {
+                            result: &r,
+                            row: &row,
+                        },
+                    )
+                };
                 self.partial.remove(&i);
                 if let Some(slot) = self.results.as_mut().and_then(|v| v.get_mut(i)) {
                     *slot = Some(*r);

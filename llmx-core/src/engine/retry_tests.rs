@@ -149,7 +149,7 @@ async fn run_with_events(j: Job, limits: CallLimits) -> (Row, Vec<String>) {
             Event::FellBack { from, to, .. } => format!("fell back {from} -> {to}"),
             Event::FirstToken { .. } => "first token".into(),
             Event::Delta { .. } => "delta".into(),
-            Event::JobFinished { result } => format!("finished {}", result.label),
+            Event::JobFinished { result, .. } => format!("finished {}", result.label),
             Event::RunFinished { results, .. } => format!("run finished ({})", results.len()),
         });
         Ok(())

@@ -85,7 +85,7 @@ async fn a_streamed_run_keeps_nothing_and_holds_to_its_limit() {
     let mut finished = Vec::new();
     let mut sinks = Fanout::new();
     sinks.push(FnSink(|at: Duration, ev: &Event<'_>| {
-        if let Event::JobFinished { result } = ev {
+        if let Event::JobFinished { result, .. } = ev {
             finished.push((result.index, at));
         }
         Ok(())
@@ -146,7 +146,7 @@ async fn a_stop_drops_unfinished_jobs_of_a_streamed_run_but_cancels_them_in_a_ke
     let mut labels = Vec::new();
     let mut sinks = Fanout::new();
     sinks.push(FnSink(|_, ev: &Event<'_>| {
-        if let Event::JobFinished { result } = ev {
+        if let Event::JobFinished { result, .. } = ev {
             labels.push((result.label.clone(), result.cancelled()));
         }
         Ok(())

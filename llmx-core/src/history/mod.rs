@@ -508,7 +508,8 @@ fn insert_row(
     run: i64,
     model: i64,
 ) -> rusqlite::Result<()> {
-    let r = &rec.row;
+    let r = &*rec.row;
+    let notes: Vec<&String> = r.notes.iter().chain(&rec.notes).collect();
     let opt = |v: Option<u64>| v.map(|n| n.min(i64::MAX as u64) as i64);
     let status = match r.error_kind {
         None => ANSWERED,
@@ -561,12 +562,17 @@ fn insert_row(
         r.finish_reason,
         r.error_kind.map(|k| k.as_str()),
         r.attempts,
-        (!r.output.is_empty()).then_some(r.output.as_str()),
+        (rec.store_text && !r.output.is_empty()).then_some(r.output.as_str()),
         rec.reasoning,
-        json_list(&r.tool_calls),
+        // A call's arguments are the model's answer as much as its text is.
+        if rec.store_text {
+            json_list(&r.tool_calls)
+        } else {
+            None
+        },
         r.error,
         r.fallback_from,
-        json_list(&r.notes),
+        json_list(&notes),
         r.error_limit.map(|l| l.as_str()),
     ])?;
     Ok(())
@@ -654,7 +660,12 @@ pub struct Record {
     pub pass: Option<bool>,
     /// The model id llmx asked the provider for.
     pub requested: String,
-    pub row: Row,
+    /// The row as the outputs have it (shared with them); `store_text` says whether its texts
+    /// (the answer, the calls' arguments) are kept.
+    pub row: Arc<Row>,
+    pub store_text: bool,
+    /// Notes only the history keeps, after the row's own.
+    pub notes: Vec<String>,
     pub reasoning: Option<String>,
     pub itl_ms: Option<f64>,
 }

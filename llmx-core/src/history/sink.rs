@@ -7,11 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::writer::HistoryWriter;
-use crate::catalog::Catalog;
 use crate::event::{Event, Sink, SinkError};
 use crate::history::{epoch_ms, Record, RunRecord, Text, Write};
 use crate::job::JobResult;
-use crate::row::Row;
+use crate::row::{Projected, Row};
 
 /// What the command knows of a row that the result does not carry.
 pub struct RowMeta {
@@ -29,7 +28,6 @@ pub type Describe<'a> = Box<dyn FnMut(&JobResult) -> Option<RowMeta> + Send + 'a
 pub struct HistorySink<'a> {
     writer: Arc<HistoryWriter>,
     run_id: String,
-    catalog: &'a Catalog,
     store_text: bool,
     describe: Describe<'a>,
 }
@@ -40,7 +38,6 @@ impl<'a> HistorySink<'a> {
         writer: Arc<HistoryWriter>,
         run: RunRecord,
         store_text: bool,
-        catalog: &'a Catalog,
         describe: Describe<'a>,
     ) -> HistorySink<'a> {
         let run_id = run.id.clone();
@@ -48,15 +45,14 @@ impl<'a> HistorySink<'a> {
         HistorySink {
             writer,
             run_id,
-            catalog,
             store_text,
             describe,
         }
     }
 
-    fn record(&mut self, r: &JobResult) -> Option<Record> {
+    fn record(&mut self, r: &JobResult, row: &Projected<'_>) -> Option<Record> {
         let meta = (self.describe)(r)?;
-        let row = Row::project(r, self.catalog);
+        let row = Arc::clone(row.row());
         Some(record(
             &self.run_id,
             r.index as u64,
@@ -74,17 +70,11 @@ pub fn record(
     run_id: &str,
     idx: u64,
     r: &JobResult,
-    mut row: Row,
+    row: Arc<Row>,
     meta: RowMeta,
     store_text: bool,
 ) -> Record {
-    let mut reasoning = Some(r.response.reasoning.clone()).filter(|t| !t.is_empty());
-    if !store_text {
-        row.output.clear();
-        // A call's arguments are the model's answer as much as its text is.
-        row.tool_calls.clear();
-        reasoning = None;
-    }
+    let reasoning = Some(r.response.reasoning.clone()).filter(|t| store_text && !t.is_empty());
     Record {
         run_id: run_id.to_string(),
         idx,
@@ -96,6 +86,8 @@ pub fn record(
         pass: meta.pass,
         requested: r.model.clone(),
         row,
+        store_text,
+        notes: Vec::new(),
         reasoning,
         itl_ms: r.itl.map(|d| d.as_secs_f64() * 1000.0),
     }
@@ -104,8 +96,8 @@ pub fn record(
 impl Sink for HistorySink<'_> {
     fn event(&mut self, _at: Duration, event: &Event<'_>) -> Result<(), SinkError> {
         match event {
-            Event::JobFinished { result } => {
-                if let Some(rec) = self.record(result) {
+            Event::JobFinished { result, row } => {
+                if let Some(rec) = self.record(result, row) {
                     self.writer.send(Write::Row(Box::new(rec)));
                 }
             }

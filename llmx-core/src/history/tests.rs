@@ -38,7 +38,9 @@ fn record(run: &str, idx: u64, at_ms: i64, prompt: &Arc<Text>, row: Row) -> Writ
         repeat: None,
         pass: None,
         requested: row.model.clone(),
-        row,
+        row: Arc::new(row),
+        store_text: true,
+        notes: Vec::new(),
         reasoning: None,
         itl_ms: None,
     }))

@@ -504,7 +504,6 @@ fn history_sink<'e>(
         writer,
         record,
         policy.store_text,
-        engine.catalog(),
         Box::new(move |_| {
             Some(RowMeta {
                 prompt: prompt.clone(),

@@ -281,6 +281,7 @@ struct Out<'a> {
     skip: HashSet<u32>,
     /// Cells left at a provider this run could not ask (no key): the run is not complete.
     unread: usize,
+    catalog: &'a llmx_core::catalog::Catalog,
 }
 
 impl Out<'_> {
@@ -309,10 +310,12 @@ impl Out<'_> {
         };
         self.written[i] = true;
         let r = JobResult::batched(i, &job, started, outcome);
-        if let Err(e) = self
-            .fanout
-            .dispatch(self.start.elapsed(), &Event::JobFinished { result: &r })
-        {
+        let row = llmx_core::row::Projected::new(&r, self.catalog);
+        let finished = Event::JobFinished {
+            result: &r,
+            row: &row,
+        };
+        if let Err(e) = self.fanout.dispatch(self.start.elapsed(), &finished) {
             self.stopped = Some(Stop::Sink(e));
         }
     }
@@ -357,6 +360,7 @@ pub(super) async fn execute(
         stopped: None,
         skip: HashSet::new(),
         unread: 0,
+        catalog: engine.catalog(),
     };
     out.fanout.push(Lent(writer));
     if let Some(h) = history_sink(engine, s, map, plan, "batch") {

@@ -300,7 +300,7 @@ impl Drop for Finish {
 
 impl Finish {
     /// Settle the caps, project the row, record it; the row for the response and the log.
-    fn done(&mut self, r: &mut JobResult, entry: &mut Entry) -> Row {
+    fn done(&mut self, r: &mut JobResult, entry: &mut Entry) -> Arc<Row> {
         self.finished = true;
         if !self.notes.is_empty() {
             let mut notes = std::mem::take(&mut self.notes);
@@ -308,7 +308,7 @@ impl Finish {
             r.notes = notes;
         }
         let r = &*r;
-        let row = Row::project(r, self.server.engine.catalog());
+        let row = Arc::new(Row::project(r, self.server.engine.catalog()));
         if let Some(h) = self.held.take() {
             h.settle(&self.label, row.cost_usd);
         }
@@ -328,10 +328,9 @@ impl Finish {
             };
             let mut rec = llmx_core::history::sink::record(run, idx, r, row.clone(), meta, keep);
             // The wire the client spoke (`openai`, `anthropic`, `responses`).
-            rec.row.notes.push(format!("wire: {}", entry.wire));
+            rec.notes.push(format!("wire: {}", entry.wire));
             if let Some(u) = &self.user {
-                rec.row
-                    .notes
+                rec.notes
                     .push(format!("user: {}", u.chars().take(100).collect::<String>()));
             }
             w.send(llmx_core::history::Write::Row(Box::new(rec)));
