@@ -413,7 +413,10 @@ fn show(store: &Store, run: &str, s: &ReportSettings) -> Result<Exit, Error> {
         rows.sort_by_key(|(idx, _)| *idx);
     }
     let report = Report {
-        rows: rows.into_iter().map(|(_, r)| r).collect(),
+        rows: rows
+            .into_iter()
+            .map(|(_, r)| std::sync::Arc::new(r))
+            .collect(),
         interrupted: past.interrupted,
         wall: Duration::from_millis(past.wall_ms.unwrap_or(0).max(0) as u64),
         about: render::html::About::default(),

@@ -3,6 +3,7 @@
 //! JSONL, Markdown.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 use std::time::Duration;
 
 use llmx_core::provider::error::cut;
@@ -25,7 +26,8 @@ pub use llmx_core::row::{csv_header, csv_row, json_object, jsonl_row, usd, Call,
 /// What the end-of-run renderers show: every row in the order given.
 #[derive(Debug, Clone)]
 pub struct Report {
-    pub rows: Vec<Row>,
+    /// Shared with the sinks that saw each row as its job finished (projected once).
+    pub rows: Vec<Arc<Row>>,
     /// The run was stopped early: unfinished rows are marked cancelled.
     pub interrupted: bool,
     /// Wall time of the whole run.
@@ -42,8 +44,23 @@ impl Report {
         interrupted: bool,
         wall: Duration,
     ) -> Report {
+        Report::of(results, catalog, &[], interrupted, wall)
+    }
+
+    /// The same, using the rows already projected (by job index) where there is one.
+    pub fn of(
+        results: &[llmx_core::engine::JobResult],
+        catalog: &llmx_core::catalog::Catalog,
+        projected: &[Option<Arc<Row>>],
+        interrupted: bool,
+        wall: Duration,
+    ) -> Report {
+        let row = |r: &llmx_core::engine::JobResult| match projected.get(r.index) {
+            Some(Some(row)) => Arc::clone(row),
+            _ => Arc::new(Row::project(r, catalog)),
+        };
         Report {
-            rows: results.iter().map(|r| Row::project(r, catalog)).collect(),
+            rows: results.iter().map(row).collect(),
             interrupted,
             wall,
             about: html::About::default(),
@@ -290,7 +307,8 @@ pub fn csv(report: &Report, w: &mut dyn Write) -> io::Result<()> {
 }
 
 pub fn json(report: &Report, w: &mut dyn Write) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(&report.rows).map_err(io::Error::other)?;
+    let rows: Vec<&Row> = report.rows.iter().map(|r| &**r).collect();
+    let text = serde_json::to_string_pretty(&rows).map_err(io::Error::other)?;
     writeln!(w, "{}", safe::json_escape_controls(&text))
 }
 

@@ -184,11 +184,19 @@ impl Column {
 /// that order) and the model and status cut only as far as the width needs.
 fn metrics_lines(report: &Report, width: usize, color: bool) -> Vec<String> {
     let rows = &report.rows;
-    let m: Vec<[String; 6]> = rows.iter().map(super::metrics).collect();
+    let m: Vec<[String; 6]> = rows.iter().map(|r| super::metrics(r)).collect();
     let col = |i: usize| m.iter().map(|r| r[i].clone()).collect::<Vec<_>>();
     let mut cols = vec![
-        Column::new("Model", rows.iter().map(short_label).collect(), false),
-        Column::new("Status", rows.iter().map(short_status).collect(), false),
+        Column::new(
+            "Model",
+            rows.iter().map(|r| short_label(r)).collect(),
+            false,
+        ),
+        Column::new(
+            "Status",
+            rows.iter().map(|r| short_status(r)).collect(),
+            false,
+        ),
         Column::new("Latency", col(0), true),
         Column::new("TTFT", col(1), true),
         Column::new("In", col(2), true),

@@ -1,5 +1,6 @@
 //! Snapshot tests of what users see, from a fixed report.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
@@ -47,7 +48,7 @@ fn fixed_report() -> Report {
     c.error = Some("HTTP 429: Resource exhausted, please retry".into());
     c.error_kind = Some(ErrorKind::RateLimit);
     Report {
-        rows: vec![a, b, c],
+        rows: vec![Arc::new(a), Arc::new(b), Arc::new(c)],
         interrupted: false,
         wall: Duration::from_millis(2503),
         about: Default::default(),
@@ -97,7 +98,7 @@ fn long_report(n: usize) -> Report {
             "meta-llama/llama-3.3-70b-instruct",
         ),
     ];
-    let rows = models[..n]
+    let rows: Vec<Row> = models[..n]
         .iter()
         .enumerate()
         .map(|(i, (m, p, id))| {
@@ -123,7 +124,7 @@ fn long_report(n: usize) -> Report {
         })
         .collect();
     Report {
-        rows,
+        rows: rows.into_iter().map(Arc::new).collect(),
         interrupted: false,
         wall: Duration::from_millis(8100),
         about: Default::default(),
@@ -238,7 +239,7 @@ fn diff_marks_how_each_answer_differs_from_the_first() {
 #[test]
 fn the_total_says_when_all_answers_agree() {
     let mut r = fixed_report();
-    r.rows[1].output = r.rows[0].output.to_uppercase().replace(' ', "  ");
+    Arc::make_mut(&mut r.rows[1]).output = r.rows[0].output.to_uppercase().replace(' ', "  ");
     let total = |r: &Report| {
         table_string(r, TableOptions::plain(100))
             .lines()
@@ -251,14 +252,14 @@ fn the_total_says_when_all_answers_agree() {
         "{}",
         total(&r)
     );
-    r.rows[1].output += " No.";
+    Arc::make_mut(&mut r.rows[1]).output += " No.";
     assert!(!total(&r).contains("agree"));
 }
 
 #[test]
 fn long_answers_are_cut_unless_full() {
     let mut r = fixed_report();
-    r.rows[0].output = "word ".repeat(2000);
+    Arc::make_mut(&mut r.rows[0]).output = "word ".repeat(2000);
     let cut = table_string(&r, TableOptions::plain(120));
     let full = table_string(
         &r,
@@ -326,8 +327,8 @@ fn format_from_extension() {
 #[test]
 fn unbroken_text_is_broken_to_the_column_and_fits_the_width() {
     let mut r = fixed_report();
-    r.rows[0].output = "Z".repeat(5000);
-    r.rows[1].model_id = "y".repeat(3000);
+    Arc::make_mut(&mut r.rows[0]).output = "Z".repeat(5000);
+    Arc::make_mut(&mut r.rows[1]).model_id = "y".repeat(3000);
     let out = table_string(
         &r,
         TableOptions {
@@ -352,9 +353,9 @@ fn unbroken_text_is_broken_to_the_column_and_fits_the_width() {
 #[test]
 fn server_text_reaches_the_table_and_markdown_without_controls() {
     let mut r = fixed_report();
-    r.rows[0].output = "a\x1b]0;title\x07b\x1b[2J".into();
-    r.rows[0].model_id = "id\x1b[6n".into();
-    r.rows[2].error = Some("bad\u{202E}gnirts".into());
+    Arc::make_mut(&mut r.rows[0]).output = "a\x1b]0;title\x07b\x1b[2J".into();
+    Arc::make_mut(&mut r.rows[0]).model_id = "id\x1b[6n".into();
+    Arc::make_mut(&mut r.rows[2]).error = Some("bad\u{202E}gnirts".into());
     let opts = TableOptions {
         full: true,
         ..TableOptions::plain(120)
@@ -368,7 +369,7 @@ fn server_text_reaches_the_table_and_markdown_without_controls() {
         assert!(out.contains("^[]0;title^G"), "{out}");
     }
     let md = to_string(|w| markdown(&r, w));
-    r.rows[0].output = "<script>alert(1)</script>".into();
+    Arc::make_mut(&mut r.rows[0]).output = "<script>alert(1)</script>".into();
     let md2 = to_string(|w| markdown(&r, w));
     assert!(
         md2.contains("&lt;script&gt;") && !md2.contains("<script>"),
@@ -399,7 +400,7 @@ fn the_total_keeps_estimates_apart_and_says_unknown() {
         r
     };
     let report = |rows: Vec<Row>| Report {
-        rows,
+        rows: rows.into_iter().map(Arc::new).collect(),
         interrupted: false,
         wall: Duration::ZERO,
         about: Default::default(),
@@ -426,7 +427,8 @@ fn the_total_keeps_estimates_apart_and_says_unknown() {
 #[test]
 fn line_and_paragraph_separators_and_cr_stay_inside_their_markdown_cell() {
     let mut r = fixed_report();
-    r.rows[0].output = "one\u{2028}two\u{2029}three\rfour\r\nfive\u{85}six".into();
+    Arc::make_mut(&mut r.rows[0]).output =
+        "one\u{2028}two\u{2029}three\rfour\r\nfive\u{85}six".into();
     let md = to_string(|w| markdown(&r, w));
     // Every row of the table is one line, whatever splits lines for a viewer.
     let lines: Vec<&str> = md

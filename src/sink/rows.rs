@@ -5,6 +5,7 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::dest::Destination;
@@ -36,6 +37,8 @@ pub struct RowWriter<'a> {
     about: render::html::About,
     /// `--csv-safe`: CSV cells a spreadsheet would read as formulas get a leading `'`.
     csv_safe: bool,
+    /// The finished jobs' rows, by job index, for what is rendered at the end.
+    projected: Vec<Option<Arc<Row>>>,
 }
 
 impl<'a> RowWriter<'a> {
@@ -49,6 +52,7 @@ impl<'a> RowWriter<'a> {
             terminal: false,
             about: Default::default(),
             csv_safe: false,
+            projected: Vec::new(),
         }
     }
 
@@ -83,6 +87,7 @@ impl<'a> RowWriter<'a> {
             terminal,
             about: Default::default(),
             csv_safe: false,
+            projected: Vec::new(),
         })
     }
 
@@ -130,12 +135,17 @@ impl<'a> RowWriter<'a> {
         if self.streaming().is_none() {
             let mut buf = Vec::new();
             let rendered = match self.shape {
-                Shape::Object => match results.first() {
-                    Some(r) => render::json_object(&Row::project(r, self.catalog), &mut buf),
-                    None => Ok(()),
-                },
+                Shape::Object => {
+                    let first = &results[..results.len().min(1)];
+                    let report = Report::of(first, self.catalog, &self.projected, stopped, wall);
+                    match report.rows.first() {
+                        Some(row) => render::json_object(row, &mut buf),
+                        None => Ok(()),
+                    }
+                }
                 Shape::Report(format, table) => {
-                    let mut report = Report::from_results(results, self.catalog, stopped, wall);
+                    let mut report =
+                        Report::of(results, self.catalog, &self.projected, stopped, wall);
                     report.about = std::mem::take(&mut self.about);
                     render::render(&report, format, table, &mut buf)
                 }
@@ -162,6 +172,14 @@ impl Sink for RowWriter<'_> {
                 let mut buf = Vec::new();
                 render::csv_header(&mut buf).map_err(|e| self.fail(e))?;
                 self.write(&buf)
+            }
+            (Event::JobFinished { result, row }, None) => {
+                let i = result.index;
+                if self.projected.len() <= i {
+                    self.projected.resize(i + 1, None);
+                }
+                self.projected[i] = Some(Arc::clone(row.row()));
+                Ok(())
             }
             (Event::JobFinished { row, .. }, Some(format)) => {
                 let row = row.row();

@@ -284,7 +284,25 @@ struct Out<'a> {
     catalog: &'a llmx_core::catalog::Catalog,
 }
 
-impl Out<'_> {
+impl<'a> Out<'a> {
+    fn new(plan: &Plan<'_>, order: &'a [Cell], catalog: &'a llmx_core::catalog::Catalog) -> Self {
+        Out {
+            fanout: Fanout::new(),
+            start: Instant::now(),
+            index: order
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (id_key(&custom_id(plan, c)), i as u32))
+                .collect(),
+            order,
+            written: vec![false; order.len()],
+            stopped: None,
+            skip: HashSet::new(),
+            unread: 0,
+            catalog,
+        }
+    }
+
     /// One cell's row, unless this run has written it (or does not run it).
     fn row(
         &mut self,
@@ -347,21 +365,7 @@ pub(super) async fn execute(
         source: e,
     };
     let order = &cells.all[..];
-    let mut out = Out {
-        fanout: Fanout::new(),
-        start: Instant::now(),
-        index: order
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (id_key(&custom_id(plan, c)), i as u32))
-            .collect(),
-        order,
-        written: vec![false; order.len()],
-        stopped: None,
-        skip: HashSet::new(),
-        unread: 0,
-        catalog: engine.catalog(),
-    };
+    let mut out = Out::new(plan, order, engine.catalog());
     out.fanout.push(Lent(writer));
     if let Some(h) = history_sink(engine, s, map, plan, "batch") {
         out.fanout.push(h);
