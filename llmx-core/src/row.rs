@@ -251,9 +251,10 @@ pub(crate) fn json_text<T: Serialize, S: serde::Serializer>(
     v: &T,
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    let text = serde_json::to_string(v).map_err(serde::ser::Error::custom)?;
-    let raw = serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
-    raw.serialize(s)
+    // Written by serde_json, so JSON already: not parsed again to check it.
+    serde_json::value::to_raw_value(v)
+        .map_err(serde::ser::Error::custom)?
+        .serialize(s)
 }
 
 /// A number of dollars as a plain decimal: no float noise (`0.000351`, not

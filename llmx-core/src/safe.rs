@@ -27,8 +27,43 @@ fn is_unsafe(c: char) -> bool {
 
 /// Whether `s` has anything [`visible`] would change.
 pub(crate) fn needs_change(s: &str, lines: Lines) -> bool {
-    s.chars()
-        .any(|c| is_unsafe(c) || (lines == Lines::Fold && (c == '\n' || c == '\t')))
+    any_unsafe(s, lines == Lines::Fold)
+}
+
+/// Whether `s` has a character [`is_unsafe`] flags (with `fold`, a newline or tab too). Runs of
+/// printable ASCII are passed over 32 bytes at a time (a row's megabytes of JSON are checked
+/// before they are written); only the rest is decoded.
+fn any_unsafe(s: &str, fold: bool) -> bool {
+    const BLOCK: usize = 32;
+    let b = s.as_bytes();
+    let plain = |x: u8| (0x20..0x7f).contains(&x) || (!fold && (x == b'\n' || x == b'\t'));
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(block) = b.get(i..i + BLOCK) {
+            if block.iter().fold(true, |all, &x| all & plain(x)) {
+                i += BLOCK;
+                continue;
+            }
+        }
+        let x = b[i];
+        if x < 0x80 {
+            // An ASCII byte that is not plain is a control character (or, folding, a line end).
+            if !plain(x) {
+                return true;
+            }
+            i += 1;
+        } else {
+            // `i` is where a character starts: everything before it was ASCII or whole ones.
+            let Some(c) = s.get(i..).and_then(|t| t.chars().next()) else {
+                return false;
+            };
+            if is_unsafe(c) {
+                return true;
+            }
+            i += c.len_utf8();
+        }
+    }
+    false
 }
 
 /// `s` with every control character shown visibly: C0 controls and DEL in caret notation
@@ -61,7 +96,7 @@ pub fn visible(s: &str, lines: Lines) -> Cow<'_, str> {
 /// C0 controls already; these others it leaves raw. Outside strings JSON has none of them, so
 /// the document means exactly what it did.
 pub fn json_escape_controls(json: &str) -> Cow<'_, str> {
-    if !json.chars().any(is_unsafe) {
+    if !any_unsafe(json, false) {
         return Cow::Borrowed(json);
     }
     let mut out = String::with_capacity(json.len() + 16);
@@ -110,6 +145,50 @@ impl StreamFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_scan_finds_what_a_character_by_character_one_finds() {
+        let naive = |s: &str, fold: bool| {
+            s.chars()
+                .any(|c| is_unsafe(c) || (fold && (c == '\n' || c == '\t')))
+        };
+        let pieces = [
+            "a",
+            "é",
+            "\n",
+            "\t",
+            "\r",
+            "\x1b",
+            "\x7f",
+            "\u{9b}",
+            "\u{202e}",
+            "\u{2069}",
+            "日本",
+            "\u{1F600}",
+            "\u{a0}",
+            "\u{2028}",
+            "~",
+            " ",
+        ];
+        let mut checked = 0;
+        for (i, p) in pieces.iter().enumerate() {
+            // Each piece at every offset across a block edge, inside plain ASCII and after
+            // other non-ASCII text.
+            for pad in 0..70 {
+                for lead in ["", "é", "日本"] {
+                    let s = format!("{lead}{}{p}{}", "x".repeat(pad), "y".repeat(i * 7 % 40));
+                    for fold in [false, true] {
+                        assert_eq!(any_unsafe(&s, fold), naive(&s, fold), "{s:?} fold={fold}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 16 * 70 * 3 * 2);
+        assert!(!any_unsafe(&"plain text, no controls ".repeat(100), true));
+        assert!(any_unsafe(&format!("{}\x1b", "z".repeat(1000)), false));
+        assert!(!any_unsafe("", true));
+    }
 
     #[test]
     fn escape_sequences_are_shown_not_run() {
