@@ -88,13 +88,18 @@ pub fn csv_row(row: &Row, w: &mut dyn Write) -> io::Result<()> {
 
 /// One JSON line.
 pub fn jsonl_row(row: &Row, w: &mut dyn Write) -> io::Result<()> {
-    let text = serde_json::to_string(row).map_err(io::Error::other)?;
-    writeln!(w, "{}", crate::safe::json_escape_controls(&text))
+    w.write_all(&jsonl_line(row)?)
 }
 
-/// One JSON object on a line (`ask --format json`).
-pub fn json_object(row: &Row, w: &mut dyn Write) -> io::Result<()> {
-    jsonl_row(row, w)
+/// One JSON line, newline included, as its own buffer (a row with megabytes of answer or
+/// calls is written once, not copied into another buffer).
+pub fn jsonl_line(row: &Row) -> io::Result<Vec<u8>> {
+    let mut text = serde_json::to_string(row).map_err(io::Error::other)?;
+    if let std::borrow::Cow::Owned(escaped) = crate::safe::json_escape_controls(&text) {
+        text = escaped;
+    }
+    text.push('\n');
+    Ok(text.into_bytes())
 }
 
 /// The documented column names, in order.

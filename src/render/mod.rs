@@ -21,7 +21,7 @@ pub mod words;
 
 pub use terminal::Layout;
 
-pub use llmx_core::row::{csv_header, csv_row, json_object, jsonl_row, usd, Call, Row, TotalCost};
+pub use llmx_core::row::{csv_header, csv_row, jsonl_row, usd, Call, Row, TotalCost};
 
 /// What the end-of-run renderers show: every row in the order given.
 #[derive(Debug, Clone)]

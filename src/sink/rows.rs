@@ -138,8 +138,16 @@ impl<'a> RowWriter<'a> {
                 Shape::Object => {
                     let first = &results[..results.len().min(1)];
                     let report = Report::of(first, self.catalog, &self.projected, stopped, wall);
-                    match report.rows.first() {
-                        Some(row) => render::json_object(row, &mut buf),
+                    match report
+                        .rows
+                        .first()
+                        .map(|row| llmx_core::row::jsonl_line(row))
+                    {
+                        Some(Ok(line)) => {
+                            buf = line;
+                            Ok(())
+                        }
+                        Some(Err(e)) => Err(e),
                         None => Ok(()),
                     }
                 }
@@ -183,13 +191,15 @@ impl Sink for RowWriter<'_> {
             }
             (Event::JobFinished { row, .. }, Some(format)) => {
                 let row = row.row();
-                let mut buf = Vec::new();
-                let r = match format {
-                    Format::Csv => render::csv_row(row, &mut buf),
-                    _ => render::jsonl_row(row, &mut buf),
+                let line = match format {
+                    Format::Csv => {
+                        let mut buf = Vec::new();
+                        render::csv_row(row, &mut buf).map(|()| buf)
+                    }
+                    _ => llmx_core::row::jsonl_line(row),
                 };
-                r.map_err(|e| self.fail(e))?;
-                self.write(&buf)?;
+                let line = line.map_err(|e| self.fail(e))?;
+                self.write(&line)?;
                 Ok(())
             }
             (

@@ -22,13 +22,16 @@ impl Body {
         let (tx, rx) = tokio::sync::mpsc::channel(64);
         tokio::spawn(async move {
             let mut resp = resp;
+            // Made once: a waiter registered anew for every chunk costs more than the chunk.
+            let closed = tx.closed();
+            tokio::pin!(closed);
             loop {
                 // A reader that went away (a cancelled call) drops the connection at once,
-                // even while the server is silent.
+                // even while the server is silent; while chunks flow, a failed send notices.
                 let r = tokio::select! {
                     biased;
-                    () = tx.closed() => return,
                     r = resp.chunk() => r,
+                    () = &mut closed => return,
                 };
                 let Some(r) = r.transpose() else {
                     return;
