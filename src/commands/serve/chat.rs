@@ -19,7 +19,8 @@ use llmx_core::engine::{Budget, BudgetHalt, JobEvent, JobEvents, RunOptions};
 use llmx_core::job::{Job, JobResult};
 use llmx_core::provider::{ChatRequest, ErrorKind, ProviderError, StreamEvent};
 use llmx_core::row::Row;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{json, Value};
 use tokio::sync::{mpsc, OwnedSemaphorePermit};
 
 use super::http::{error, json_response, set, Ask, Body};
@@ -817,33 +818,138 @@ pub(crate) fn money(c: Option<f64>) -> Option<f64> {
 /// The usage object: OpenAI's counts, OpenRouter's `cost` (USD; `null` when unknown, never a
 /// fake 0), `is_byok`, and whether the counts are llmx's estimates.
 pub(crate) fn usage(row: &Row) -> Value {
-    let total = match (row.input_tokens, row.output_tokens) {
-        (Some(i), Some(o)) => Some(i + o),
-        _ => None,
-    };
-    json!({
-        "prompt_tokens": row.input_tokens,
-        "completion_tokens": row.output_tokens,
-        "total_tokens": total,
-        "prompt_tokens_details": {"cached_tokens": row.cached_tokens.unwrap_or(0)},
-        "completion_tokens_details": {"reasoning_tokens": row.reasoning_tokens.unwrap_or(0)},
-        "cost": money(row.cost_usd),
-        "is_byok": true,
-        "cost_details": {"upstream_inference_cost": money(row.cost_usd)},
-        "estimated": row.tokens_estimated,
-    })
+    serde_json::to_value(Usage::of(row)).unwrap_or(Value::Null)
+}
+
+/// [`usage`] as it is written. Its fields, and those of the other response types here, are in
+/// the order a JSON map writes them, so a response reads the same built either way.
+#[derive(Serialize)]
+struct Usage {
+    completion_tokens: Option<u64>,
+    completion_tokens_details: ReasoningTokens,
+    cost: Option<f64>,
+    cost_details: CostDetails,
+    estimated: bool,
+    is_byok: bool,
+    prompt_tokens: Option<u64>,
+    prompt_tokens_details: CachedTokens,
+    total_tokens: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct ReasoningTokens {
+    reasoning_tokens: u64,
+}
+
+#[derive(Serialize)]
+struct CachedTokens {
+    cached_tokens: u64,
+}
+
+#[derive(Serialize)]
+struct CostDetails {
+    upstream_inference_cost: Option<f64>,
+}
+
+impl Usage {
+    fn of(row: &Row) -> Usage {
+        let total = match (row.input_tokens, row.output_tokens) {
+            (Some(i), Some(o)) => Some(i + o),
+            _ => None,
+        };
+        Usage {
+            completion_tokens: row.output_tokens,
+            completion_tokens_details: ReasoningTokens {
+                reasoning_tokens: row.reasoning_tokens.unwrap_or(0),
+            },
+            cost: money(row.cost_usd),
+            cost_details: CostDetails {
+                upstream_inference_cost: money(row.cost_usd),
+            },
+            estimated: row.tokens_estimated,
+            is_byok: true,
+            prompt_tokens: row.input_tokens,
+            prompt_tokens_details: CachedTokens {
+                cached_tokens: row.cached_tokens.unwrap_or(0),
+            },
+            total_tokens: total,
+        }
+    }
 }
 
 /// What llmx adds: who answered, in how many attempts, after which fallbacks.
 pub(crate) fn llmx_object(r: &JobResult, row: &Row) -> Value {
-    json!({
-        "provider": r.provider,
-        "model": format!("{}/{}", r.provider, r.model),
-        "upstream_model": row.model_id,
-        "attempts": r.attempts,
-        "fallbacks": r.tried.iter().map(|t| json!({"model": t.name, "error": t.error.message})).collect::<Vec<_>>(),
-        "notes": r.notes,
-    })
+    serde_json::to_value(Llmx::of(r, row)).unwrap_or(Value::Null)
+}
+
+/// [`llmx_object`] as it is written.
+#[derive(Serialize)]
+struct Llmx<'a> {
+    attempts: u32,
+    fallbacks: Vec<Fallback<'a>>,
+    model: String,
+    notes: &'a [String],
+    provider: &'a str,
+    upstream_model: &'a str,
+}
+
+#[derive(Serialize)]
+struct Fallback<'a> {
+    error: &'a str,
+    model: &'a str,
+}
+
+impl<'a> Llmx<'a> {
+    fn of(r: &'a JobResult, row: &'a Row) -> Llmx<'a> {
+        Llmx {
+            attempts: r.attempts,
+            fallbacks: r
+                .tried
+                .iter()
+                .map(|t| Fallback {
+                    error: &t.error.message,
+                    model: &t.name,
+                })
+                .collect(),
+            model: format!("{}/{}", r.provider, r.model),
+            notes: &r.notes,
+            provider: &r.provider,
+            upstream_model: &row.model_id,
+        }
+    }
+}
+
+/// A `chat.completion`.
+#[derive(Serialize)]
+struct Completion<'a> {
+    choices: [CompletionChoice<'a>; 1],
+    created: i64,
+    id: &'a str,
+    llmx: Llmx<'a>,
+    model: String,
+    object: &'static str,
+    usage: Usage,
+}
+
+#[derive(Serialize)]
+struct CompletionChoice<'a> {
+    finish_reason: &'static str,
+    index: u32,
+    logprobs: (),
+    message: Message<'a>,
+}
+
+#[derive(Serialize)]
+struct Message<'a> {
+    content: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reasoning_content: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reasoning_details: Option<Value>,
+    refusal: (),
+    role: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_calls: Vec<Value>,
 }
 
 /// The calls as Chat Completions `tool_calls`: ids made up where the provider sent none (Gemini),
@@ -1059,41 +1165,30 @@ async fn whole(
         headers_of(&mut resp, &r, &row);
         return resp;
     }
-    let mut message = Map::new();
-    message.insert("role".into(), json!("assistant"));
-    message.insert(
-        "content".into(),
-        if r.response.text.is_empty() && !r.response.tool_calls.is_empty() {
-            Value::Null
-        } else {
-            json!(r.response.text)
-        },
-    );
-    if !r.response.reasoning.is_empty() {
-        message.insert("reasoning_content".into(), json!(r.response.reasoning));
-    }
-    if let Some(d) = reasoning_details(&r) {
-        message.insert("reasoning_details".into(), d);
-    }
-    let calls = tool_calls(&r, &answer);
-    if !calls.is_empty() {
-        message.insert("tool_calls".into(), Value::Array(calls));
-    }
-    message.insert("refusal".into(), Value::Null);
-    let body = json!({
-        "id": answer.id,
-        "object": "chat.completion",
-        "created": answer.created,
-        "model": format!("{}/{}", r.provider, r.model),
-        "choices": [{
-            "index": 0,
-            "message": message,
-            "finish_reason": finish_reason(&r),
-            "logprobs": null,
+    let response = &r.response;
+    let body = Completion {
+        choices: [CompletionChoice {
+            finish_reason: finish_reason(&r),
+            index: 0,
+            logprobs: (),
+            message: Message {
+                content: (!response.text.is_empty() || response.tool_calls.is_empty())
+                    .then_some(response.text.as_str()),
+                reasoning_content: (!response.reasoning.is_empty())
+                    .then_some(response.reasoning.as_str()),
+                reasoning_details: reasoning_details(&r),
+                refusal: (),
+                role: "assistant",
+                tool_calls: tool_calls(&r, &answer),
+            },
         }],
-        "usage": usage(&row),
-        "llmx": llmx_object(&r, &row),
-    });
+        created: answer.created,
+        id: &answer.id,
+        llmx: Llmx::of(&r, &row),
+        model: format!("{}/{}", r.provider, r.model),
+        object: "chat.completion",
+        usage: Usage::of(&row),
+    };
     let mut resp = json_response(StatusCode::OK, &body);
     headers_of(&mut resp, &r, &row);
     resp

@@ -434,7 +434,7 @@ fn empty(status: StatusCode) -> Response<Body> {
     r
 }
 
-pub(crate) fn json_response(status: StatusCode, v: &Value) -> Response<Body> {
+pub(crate) fn json_response(status: StatusCode, v: &impl serde::Serialize) -> Response<Body> {
     let mut r = Response::new(full(serde_json::to_vec(v).unwrap_or_default()));
     *r.status_mut() = status;
     set(r.headers_mut(), "content-type", "application/json");

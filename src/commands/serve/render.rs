@@ -6,6 +6,7 @@ use bytes::Bytes;
 use llmx_core::job::JobResult;
 use llmx_core::provider::{ErrorKind, FinishReason, StreamEvent};
 use llmx_core::row::Row;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::chat::Answer;
@@ -28,17 +29,47 @@ pub(crate) trait Render: Send {
 }
 
 /// `data: JSON` (OpenAI), or `event: TYPE` then `data: JSON` (Anthropic).
-pub(crate) fn sse(event: Option<&str>, v: &Value) -> Bytes {
-    let mut s = String::with_capacity(256);
+pub(crate) fn sse(event: Option<&str>, v: &impl Serialize) -> Bytes {
+    let mut s = Vec::with_capacity(256);
     if let Some(e) = event {
-        s.push_str("event: ");
-        s.push_str(e);
-        s.push('\n');
+        s.extend_from_slice(b"event: ");
+        s.extend_from_slice(e.as_bytes());
+        s.push(b'\n');
     }
-    s.push_str("data: ");
-    s.push_str(&v.to_string());
-    s.push_str("\n\n");
+    s.extend_from_slice(b"data: ");
+    // Writing JSON into memory fails only for a map with non-string keys, which none has.
+    let _ = serde_json::to_writer(&mut s, v);
+    s.extend_from_slice(b"\n\n");
     Bytes::from(s)
+}
+
+/// A `chat.completion.chunk`, written as it is (no JSON tree built for every delta). Fields in
+/// the order a JSON map of them is written, so every chunk reads the same either way.
+#[derive(Serialize)]
+struct Chunk<'a, D> {
+    choices: [ChunkChoice<'a, D>; 1],
+    created: i64,
+    id: &'a str,
+    model: &'a str,
+    object: &'static str,
+}
+
+#[derive(Serialize)]
+struct ChunkChoice<'a, D> {
+    delta: D,
+    finish_reason: Option<&'a str>,
+    index: u32,
+    logprobs: (),
+}
+
+#[derive(Serialize)]
+struct ContentDelta<'a> {
+    content: &'a str,
+}
+
+#[derive(Serialize)]
+struct ReasoningDelta<'a> {
+    reasoning_content: &'a str,
 }
 
 /// OpenAI's chunks.
@@ -50,13 +81,22 @@ pub(crate) struct OpenAi {
 
 impl OpenAi {
     fn chunk(&self, delta: Value, finish: Option<&str>) -> Value {
-        json!({
-            "id": self.answer.id,
-            "object": "chat.completion.chunk",
-            "created": self.answer.created,
-            "model": self.model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": null}],
-        })
+        serde_json::to_value(self.typed(delta, finish)).unwrap_or(Value::Null)
+    }
+
+    fn typed<'a, D: Serialize>(&'a self, delta: D, finish: Option<&'a str>) -> Chunk<'a, D> {
+        Chunk {
+            choices: [ChunkChoice {
+                delta,
+                finish_reason: finish,
+                index: 0,
+                logprobs: (),
+            }],
+            created: self.answer.created,
+            id: &self.answer.id,
+            model: &self.model,
+            object: "chat.completion.chunk",
+        }
     }
 }
 
@@ -73,12 +113,20 @@ impl Render for OpenAi {
     }
 
     fn delta(&mut self, ev: &StreamEvent) -> Vec<Bytes> {
-        let d = match ev {
-            StreamEvent::TextDelta(t) => json!({"content": t}),
-            StreamEvent::ReasoningDelta(t) => json!({"reasoning_content": t}),
+        let chunk = match ev {
+            StreamEvent::TextDelta(t) => sse(None, &self.typed(ContentDelta { content: t }, None)),
+            StreamEvent::ReasoningDelta(t) => sse(
+                None,
+                &self.typed(
+                    ReasoningDelta {
+                        reasoning_content: t,
+                    },
+                    None,
+                ),
+            ),
             _ => return Vec::new(),
         };
-        vec![sse(None, &self.chunk(d, None))]
+        vec![chunk]
     }
 
     fn keep_alive(&self) -> Bytes {
@@ -350,5 +398,75 @@ impl Render for Anthropic {
             Some("error"),
             &json!({"type": "error", "error": {"type": anthropic_error_type(kind), "message": message}}),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::serve::chat::Wire;
+
+    fn openai() -> OpenAi {
+        OpenAi {
+            answer: Answer {
+                id: "chatcmpl-llmx-7".into(),
+                created: 1_700_000_000,
+                links: 1,
+                wire: Wire::Chat,
+                echo: None,
+            },
+            model: "openai/gpt-4o-mini".into(),
+            include_usage: false,
+        }
+    }
+
+    /// What a delta chunk was when it was built as a JSON tree: the typed chunk must be the
+    /// same bytes, whatever the text holds.
+    fn as_tree(o: &OpenAi, delta: Value) -> Bytes {
+        sse(
+            None,
+            &json!({
+                "id": o.answer.id,
+                "object": "chat.completion.chunk",
+                "created": o.answer.created,
+                "model": o.model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": null, "logprobs": null}],
+            }),
+        )
+    }
+
+    #[test]
+    fn a_delta_chunk_is_the_same_bytes_as_its_json_tree() {
+        let mut o = openai();
+        for text in [
+            "Hello",
+            "",
+            "quote \" back \\ slash",
+            "line\nbreak\t\u{1b}[2J",
+            "日本 \u{2028} é",
+        ] {
+            let got = o.delta(&StreamEvent::TextDelta(text.into()));
+            assert_eq!(got, vec![as_tree(&o, json!({"content": text}))], "{text:?}");
+            let got = o.delta(&StreamEvent::ReasoningDelta(text.into()));
+            assert_eq!(
+                got,
+                vec![as_tree(&o, json!({"reasoning_content": text}))],
+                "{text:?}"
+            );
+        }
+        let start = o.start();
+        assert_eq!(
+            start,
+            vec![as_tree(&o, json!({"role": "assistant", "content": ""}))]
+        );
+        let text = String::from_utf8(start[0].to_vec()).unwrap();
+        assert!(
+            text.starts_with("data: {\"choices\":[{\"delta\":"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("\"object\":\"chat.completion.chunk\"}\n\n"),
+            "{text}"
+        );
     }
 }
