@@ -138,7 +138,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--litellm", help="LiteLLM's proxy executable, to measure beside llmx")
+    ap.add_argument("--bin", help="the llmx binary to measure (default: target/release/llmx), "
+                    "to compare two builds in one sitting")
     args = ap.parse_args()
+    global BIN
+    if args.bin:
+        BIN = os.path.abspath(args.bin)
     for b in (BIN, MOCK, LOAD):
         if not os.path.exists(b):
             sys.exit("build first: cargo build --release --workspace")
