@@ -204,6 +204,47 @@ pub struct Catalog {
     /// Families of the same model served by several providers: name -> `provider/model` ids.
     pub routes: BTreeMap<String, Vec<String>>,
     pub prices_as_of: String,
+    /// What [`Catalog::lookup`] found before.
+    found: Found,
+}
+
+/// The lookups made so far, by provider and id: where the model found is (or that none is).
+/// An id a provider does not list is matched against every rule the provider has, which cost a
+/// server more than the rest of a request's routing; each such id is now scored once. Emptied
+/// by every change to the catalog through its methods, and whenever the number of blocks or
+/// models is not what it was when an entry was made.
+#[derive(Default)]
+struct Found(std::sync::Mutex<FoundMap>);
+
+#[derive(Default)]
+struct FoundMap {
+    shape: (usize, usize),
+    /// By a hash of the provider and id (no key made to look one up); the entry keeps both to
+    /// be sure of a hit.
+    places: std::collections::HashMap<u64, Place>,
+    hasher: foldhash::fast::FixedState,
+}
+
+struct Place {
+    provider: String,
+    id: String,
+    /// Block and model index.
+    at: Option<(usize, usize)>,
+}
+
+/// At most this many ids are remembered (a client naming ever new ids keeps its memory bounded).
+const FOUND_MAX: usize = 4096;
+
+impl Clone for Found {
+    fn clone(&self) -> Found {
+        Found::default()
+    }
+}
+
+impl std::fmt::Debug for Found {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Found")
+    }
 }
 
 impl Catalog {
@@ -215,6 +256,7 @@ impl Catalog {
             aliases: BTreeMap::new(),
             routes: BTreeMap::new(),
             prices_as_of: String::new(),
+            found: Found::default(),
         })
     }
 
@@ -226,11 +268,13 @@ impl Catalog {
             aliases: d.aliases,
             routes: d.routes,
             prices_as_of: d.prices_as_of,
+            found: Found::default(),
         })
     }
 
     /// Lay refreshed blocks over this catalog: a refreshed model replaces the same id.
     pub fn overlay(mut self, refreshed: Vec<Block>) -> Catalog {
+        self.found = Found::default();
         for fresh in refreshed {
             match self
                 .blocks
@@ -294,6 +338,47 @@ impl Catalog {
 
     /// The model `id` at `provider`: its own entry, else the most specific match rule.
     pub fn lookup(&self, provider: &str, id: &str) -> Option<&Model> {
+        let shape = (
+            self.blocks.len(),
+            self.blocks.iter().map(|b| b.models.len()).sum::<usize>(),
+        );
+        let key;
+        {
+            let mut found = self.found.0.lock().unwrap_or_else(|e| e.into_inner());
+            if found.shape != shape {
+                found.places.clear();
+                found.shape = shape;
+            }
+            key = std::hash::BuildHasher::hash_one(&found.hasher, (provider, id));
+            if let Some(p) = found.places.get(&key) {
+                if p.provider == provider && p.id == id {
+                    return p.at.and_then(|(b, m)| self.blocks.get(b)?.models.get(m));
+                }
+            }
+        }
+        let model = self.lookup_anew(provider, id);
+        let place = model.and_then(|model| {
+            self.blocks.iter().enumerate().find_map(|(b, block)| {
+                let m = block.models.iter().position(|x| std::ptr::eq(x, model))?;
+                Some((b, m))
+            })
+        });
+        let mut found = self.found.0.lock().unwrap_or_else(|e| e.into_inner());
+        if found.places.len() >= FOUND_MAX {
+            found.places.clear();
+        }
+        found.places.insert(
+            key,
+            Place {
+                provider: provider.to_string(),
+                id: id.to_string(),
+                at: place,
+            },
+        );
+        model
+    }
+
+    fn lookup_anew(&self, provider: &str, id: &str) -> Option<&Model> {
         let models = || {
             self.blocks
                 .iter()

@@ -349,3 +349,71 @@ fn the_default_aliases_know_how_much_their_models_may_write() {
         .expect("grok");
     assert_eq!(c.lookup(grok.0, grok.1).and_then(|m| m.max_output), None);
 }
+
+#[test]
+fn a_remembered_lookup_answers_as_a_fresh_one_and_changes_to_the_catalog_are_seen() {
+    let ids = [
+        ("openai", "gpt-4o-mini-2024-07-18"),
+        ("openai", "gpt-4o"),
+        ("openai", "gpt-4oz"),
+        ("openai", "m"),
+        ("anthropic", "claude-sonnet-4-5-20250929"),
+        ("xai", "grok-4.5-20261001"),
+        ("nobody", "gpt-4o"),
+    ];
+    let cat = Catalog::embedded();
+    let fresh = |c: &Catalog| -> Vec<Option<String>> {
+        ids.iter()
+            .map(|(p, m)| c.lookup_anew(p, m).map(|m| format!("{m:?}")))
+            .collect()
+    };
+    let looked = |c: &Catalog| -> Vec<Option<String>> {
+        ids.iter()
+            .map(|(p, m)| c.lookup(p, m).map(|m| format!("{m:?}")))
+            .collect()
+    };
+    // Asked twice: the second answers come from what was found.
+    assert_eq!(looked(&cat), fresh(&cat));
+    assert_eq!(looked(&cat), fresh(&cat));
+    assert!(cat.lookup("openai", "m").is_none());
+    // A model added under an id asked before, as a refreshed listing would add it.
+    let mut changed = cat.clone();
+    assert!(
+        changed.lookup("openai", "m").is_none(),
+        "remembered as not found"
+    );
+    let block = changed
+        .blocks
+        .iter_mut()
+        .find(|b| b.provider == "openai")
+        .unwrap();
+    let mut m = block.models[0].clone();
+    m.id = "m".into();
+    m.rule = None;
+    block.models.push(m);
+    assert_eq!(
+        changed.lookup("openai", "m").map(|m| m.id.as_str()),
+        Some("m")
+    );
+    assert_eq!(looked(&changed), fresh(&changed));
+    // Replaced in place (the number of models unchanged), through the catalog's own method.
+    let before = cat.lookup("openai", "gpt-4o").and_then(|m| m.context);
+    let remembered = cat.clone();
+    assert_eq!(looked(&remembered), fresh(&remembered));
+    let overlaid = remembered.overlay(vec![Block {
+        provider: "openai".into(),
+        source: "test".into(),
+        source_date: "2026-12-07".into(),
+        batch: None,
+        models: vec![Model {
+            context: Some(7),
+            ..cat.lookup("openai", "gpt-4o").unwrap().clone()
+        }],
+    }]);
+    assert_ne!(before, Some(7));
+    assert_eq!(
+        overlaid.lookup("openai", "gpt-4o").and_then(|m| m.context),
+        Some(7)
+    );
+    assert_eq!(looked(&overlaid), fresh(&overlaid));
+}
