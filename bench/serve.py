@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """`llmx serve`'s overhead, measured against the in-repo mock server (no network, no keys).
 
-    cargo build --release --workspace && python3 bench/serve.py [--requests 2000]
+    cargo build --release --workspace && python3 bench/serve.py [--requests 2000] [--bin LLMX]
+
+(--bin measures another build of llmx against the same mock and load generator: this VM's
+figures drift by more than most single changes, so compare two builds by alternating them.)
 
 The same requests go to the mock directly and through `llmx serve` in one run, sent by
 bench/load (Rust, hyper, one keep-alive connection per worker):
