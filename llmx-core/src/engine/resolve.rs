@@ -235,7 +235,7 @@ fn endpoint(
         });
     }
     if !provider.is_offline() {
-        match reqwest::Url::parse(base_url) {
+        match crate::provider::http::parse_url(base_url) {
             Ok(u) if u.scheme() == "http" || u.scheme() == "https" => url = Some(u),
             _ => {
                 return Err(ResolveError::BadBaseUrl {

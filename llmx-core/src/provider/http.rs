@@ -638,9 +638,29 @@ pub(crate) fn credentials_allowed(url: &reqwest::Url, creds: &Credentials) -> bo
     !creds.any() || url.scheme() == "https" || (url.scheme() == "http" && is_loopback(url))
 }
 
+/// `url` parsed, remembered for the next time: a server sends every request to the same few
+/// URLs, and parsing one costs more than routing the request. At most [`URLS_KEPT`] are kept.
+pub(crate) fn parse_url(url: &str) -> Result<reqwest::Url, url::ParseError> {
+    type Kept = std::collections::HashMap<String, reqwest::Url>;
+    static KEPT: std::sync::OnceLock<std::sync::Mutex<Kept>> = std::sync::OnceLock::new();
+    let kept = KEPT.get_or_init(Default::default);
+    if let Some(u) = kept.lock().unwrap_or_else(|e| e.into_inner()).get(url) {
+        return Ok(u.clone());
+    }
+    let parsed = reqwest::Url::parse(url)?;
+    let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
+    if kept.len() >= URLS_KEPT {
+        kept.clear();
+    }
+    kept.insert(url.to_string(), parsed.clone());
+    Ok(parsed)
+}
+
+const URLS_KEPT: usize = 64;
+
 /// The request URL, parsed, if `creds` may go to it.
 fn guard(url: &str, creds: &Credentials) -> Result<reqwest::Url, ProviderError> {
-    let parsed = reqwest::Url::parse(url)
+    let parsed = parse_url(url)
         .map_err(|_| ProviderError::new(ErrorKind::BadRequest, "the request URL is not valid"))?;
     if credentials_allowed(&parsed, creds) {
         return Ok(parsed);
@@ -942,6 +962,29 @@ fn mask_header(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_remembered_url_is_the_url_parsed_afresh() {
+        let urls: Vec<String> = (0..200)
+            .map(|i| {
+                format!(
+                    "https://api{}.example.com:8443/v1/chat/completions?x={i}",
+                    i % 7
+                )
+            })
+            .chain(["not a url".into(), "http://[::1]:9/a".into(), "".into()])
+            .collect();
+        // Twice over, past the number kept: every answer is the fresh parse's.
+        for _ in 0..2 {
+            for u in &urls {
+                assert_eq!(
+                    super::parse_url(u).map(|u| u.to_string()),
+                    reqwest::Url::parse(u).map(|u| u.to_string()),
+                    "{u}"
+                );
+            }
+        }
+    }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
