@@ -356,13 +356,7 @@ impl Catalog {
                 }
             }
         }
-        let model = self.lookup_anew(provider, id);
-        let place = model.and_then(|model| {
-            self.blocks.iter().enumerate().find_map(|(b, block)| {
-                let m = block.models.iter().position(|x| std::ptr::eq(x, model))?;
-                Some((b, m))
-            })
-        });
+        let place = self.place_of(provider, id);
         let mut found = self.found.0.lock().unwrap_or_else(|e| e.into_inner());
         if found.places.len() >= FOUND_MAX {
             found.places.clear();
@@ -375,28 +369,38 @@ impl Catalog {
                 at: place,
             },
         );
-        model
+        place.and_then(|(b, m)| self.blocks.get(b)?.models.get(m))
     }
 
-    fn lookup_anew(&self, provider: &str, id: &str) -> Option<&Model> {
+    /// Where [`Catalog::lookup`]'s model is, found afresh: block and model index.
+    fn place_of(&self, provider: &str, id: &str) -> Option<(usize, usize)> {
         let models = || {
             self.blocks
                 .iter()
-                .filter(move |b| b.provider == provider)
-                .flat_map(|b| &b.models)
+                .enumerate()
+                .filter(move |(_, b)| b.provider == provider)
+                .flat_map(|(bi, b)| {
+                    b.models
+                        .iter()
+                        .enumerate()
+                        .map(move |(mi, m)| ((bi, mi), m))
+                })
         };
         // An entry of that very id outranks every rule (and is found without scoring them);
         // of several, the last, as below.
-        if let Some(m) = models().rfind(|m| m.id == id) {
-            return Some(m);
+        if let Some((at, _)) = models().rfind(|(_, m)| m.id == id) {
+            return Some(at);
         }
-        self.blocks
-            .iter()
-            .filter(|b| b.provider == provider)
-            .flat_map(|b| &b.models)
-            .filter_map(|m| m.score(id).map(|s| (s, m)))
+        models()
+            .filter_map(|(at, m)| m.score(id).map(|s| (s, at)))
             .max_by_key(|(s, _)| *s)
-            .map(|(_, m)| m)
+            .map(|(_, at)| at)
+    }
+
+    #[cfg(test)]
+    fn lookup_anew(&self, provider: &str, id: &str) -> Option<&Model> {
+        let (b, m) = self.place_of(provider, id)?;
+        self.blocks.get(b)?.models.get(m)
     }
 
     /// Models known under another name at `provider` — Azure OpenAI's deployments, each
