@@ -16,6 +16,9 @@ bench/load (Rust, hyper, one keep-alive connection per worker):
   (3) 512 concurrent streams of 64 deltas: every delta arrives, added TTFT p99 (<= 300 us)
   (4) peak RSS: idle (<= 15 MiB) and during the 512 streams (<= 60 MiB), and after
   (5) time from starting `llmx serve` to its first 200 (<= 50 ms)
+(1)-(3) are also measured through bench/load's `llmx-floor`, a forwarder that passes the bytes
+to the mock and back on one thread and parses nothing: what two HTTP legs cost on this machine
+before any gateway work, the floor under (1)-(3)'s goals.
 If a `litellm` executable is on PATH, the same load is sent through its proxy too; otherwise
 this says it was skipped. The server runs as a user's would: access log on (to /dev/null),
 history recorded (in a temporary data dir).
@@ -33,7 +36,8 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REL = os.path.join(ROOT, "target", "release")
-BIN, MOCK, LOAD = (os.path.join(REL, b) for b in ("llmx", "llmx-mock-server", "llmx-load"))
+BIN, MOCK, LOAD, FLOOR = (os.path.join(REL, b)
+                          for b in ("llmx", "llmx-mock-server", "llmx-load", "llmx-floor"))
 TOKEN = "bench-serve-token-0123456789abcdef"
 
 
@@ -137,6 +141,28 @@ def measure_litellm(exe, mock_url, d1, d64, n):
     return out
 
 
+def measure_floor(mock_url, d1, d64, ds, n):
+    """(1)-(3) through llmx-floor: two HTTP legs and nothing else."""
+    proc = subprocess.Popen([FLOOR, "--upstream", mock_url], stdout=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL)
+    out = {}
+    try:
+        base = proc.stdout.readline().decode().strip().removeprefix("listening on ")
+        via = base + "/v1/chat/completions"
+        f1 = load(via, "m", 1, n, 200)
+        out["floor_c1_added_p50_us"] = f1["latency_us"]["p50"] - d1["latency_us"]["p50"]
+        out["floor_c1_added_p99_us"] = f1["latency_us"]["p99"] - d1["latency_us"]["p99"]
+        f64 = load(via, "m", 64, max(n, 6400), 640)
+        out["floor_c64_rps"] = f64["rps"]
+        out["floor_c64_over_direct"] = f64["rps"] / d64["rps"]
+        fs = load(via, "s64", 512, 512, 0, stream=True)
+        out["floor_streams512_added_ttft_p99_us"] = fs["ttft_us"]["p99"] - ds["ttft_us"]["p99"]
+    finally:
+        proc.terminate()
+        proc.wait()
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=2000)
@@ -147,7 +173,7 @@ def main():
     global BIN
     if args.bin:
         BIN = os.path.abspath(args.bin)
-    for b in (BIN, MOCK, LOAD):
+    for b in (BIN, MOCK, LOAD, FLOOR):
         if not os.path.exists(b):
             sys.exit("build first: cargo build --release --workspace")
     script = {"models": {
@@ -224,6 +250,7 @@ def main():
     finally:
         serve.terminate()
         serve.wait()
+    results.update(measure_floor(mock_url, d1, d64, ds, n))
     litellm = args.litellm or shutil.which("litellm")
     if litellm:
         results.update(measure_litellm(litellm, mock_url, d1, d64, n))
