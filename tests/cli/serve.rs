@@ -64,6 +64,11 @@ impl Serve {
         }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGTERM, then everything it printed on stderr.
     pub fn stop(mut self) -> Out {
         send_signal(&self.child, "TERM");
@@ -1033,6 +1038,66 @@ fn serve_rows(w: &World) -> Vec<Value> {
     let id = runs[0]["id"].as_str().expect("a serve run").to_string();
     let shown = w.run(&["history", "show", &id, "--format", "json"]);
     shown.json().as_array().unwrap().clone()
+}
+
+/// The scheduling policy (`/proc/PID/task/TID/stat`, field 41) of each thread of `pid` called
+/// `name`.
+#[cfg(target_os = "linux")]
+fn thread_policies(pid: u32, name: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+    {
+        let dir = task.expect("a task").path();
+        let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        if comm.trim() != name {
+            continue;
+        }
+        let stat = std::fs::read_to_string(dir.join("stat")).unwrap_or_default();
+        // Fields after the command's closing parenthesis start at field 3.
+        let rest = &stat[stat.rfind(')').map_or(0, |i| i + 1)..];
+        if let Some(p) = rest.split_whitespace().nth(41 - 3) {
+            out.push(p.parse().expect("a policy number"));
+        }
+    }
+    out
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn the_history_writer_gives_way_to_requests_and_still_keeps_every_row() {
+    const SCHED_IDLE: u32 = 5;
+    let mut w = World::with_server(json!({}));
+    let s = Serve::start(&mut w, &[]);
+    for i in 0..3 {
+        let r = s.post(
+            "/v1/chat/completions",
+            &chat("openai/m", &format!("hi {i}")),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    // Small batches are committed on a thread that runs only when nothing else wants the
+    // CPU; the writer's own thread keeps the normal policy (0), so a backlog or a flush can
+    // still be committed at that priority.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let policies = loop {
+        let p = thread_policies(s.pid(), "llmx-hist-idle");
+        if p == [SCHED_IDLE] || std::time::Instant::now() > deadline {
+            break p;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(policies, [SCHED_IDLE], "the idle committer's policy");
+    assert_eq!(thread_policies(s.pid(), "llmx-history"), [0]);
+    let server = thread_policies(s.pid(), "llmx");
+    assert!(
+        !server.is_empty() && server.iter().all(|p| *p == 0),
+        "{server:?}"
+    );
+    let out = s.stop();
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(serve_rows(&w).len(), 3);
 }
 
 #[test]

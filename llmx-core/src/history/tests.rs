@@ -357,9 +357,23 @@ fn a_new_store_is_private_and_a_foreign_database_is_left_alone() {
 
 #[test]
 fn the_writer_commits_every_row_sent_during_and_past_a_gathering() {
+    every_row_committed(false);
+}
+
+#[test]
+fn a_background_writer_commits_every_row_too_in_order() {
+    // Small batches go through the idle-priority thread, large ones (rows backing up) and
+    // flushes through the writer's own: the run still comes before its rows, and none is lost.
+    every_row_committed(true);
+}
+
+fn every_row_committed(background: bool) {
     let dir = tempfile::tempdir().unwrap();
     let path = path_in(dir.path());
     let w = Arc::new(writer::HistoryWriter::new(path.clone(), None));
+    if background {
+        w.background();
+    }
     let p = Text::new("hello", true);
     w.send(run("gathered", 1_000));
     // More rows than one commit takes (the writer sleeps through its gathering: rows sent

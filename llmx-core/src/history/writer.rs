@@ -5,7 +5,8 @@
 //! whoever asks at [`HistoryWriter::flush`], and costs nothing else.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::sync::{mpsc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 
@@ -20,7 +21,9 @@ pub struct HistoryWriter {
     thread: Mutex<Option<JoinHandle<()>>>,
     /// The writer thread, to wake when a flush (or the end) should not wait out a gathering.
     waker: OnceLock<std::thread::Thread>,
-    opens: std::sync::Arc<AtomicUsize>,
+    opens: Arc<AtomicUsize>,
+    /// Give way to every other thread while keeping up (see [`HistoryWriter::background`]).
+    background: Arc<AtomicBool>,
 }
 
 enum Msg {
@@ -39,7 +42,17 @@ impl HistoryWriter {
             thread: Mutex::new(None),
             waker: OnceLock::new(),
             opens: Default::default(),
+            background: Default::default(),
         }
+    }
+
+    /// From its next batch on, the writer commits while it keeps up only when no other thread
+    /// wants the CPU (Linux: `SCHED_IDLE`), so a server's requests never wait behind a commit.
+    /// A batch someone waits on (a flush) or one that shows rows backing up (more than 200
+    /// rows) is committed at the normal priority, so other work that keeps the machine
+    /// busy cannot starve the history.
+    pub fn background(&self) {
+        self.background.store(true, Ordering::Relaxed);
     }
 
     /// The store's file.
@@ -55,14 +68,15 @@ impl HistoryWriter {
     fn sender(&self) -> Option<mpsc::Sender<Msg>> {
         let slot = self.tx.get_or_init(|| {
             let (tx, rx) = mpsc::channel::<Msg>();
-            let (path, latency, opens) = (
+            let (path, latency, opens, background) = (
                 self.path.clone(),
                 self.latency_file.clone(),
                 self.opens.clone(),
+                self.background.clone(),
             );
             let spawned = std::thread::Builder::new()
                 .name("llmx-history".into())
-                .spawn(move || serve(&path, latency.as_deref(), &opens, &rx));
+                .spawn(move || serve(&path, latency.as_deref(), &opens, &background, &rx));
             match spawned {
                 Ok(h) => {
                     let _ = self.waker.set(h.thread().clone());
@@ -129,6 +143,54 @@ impl Drop for HistoryWriter {
 const GATHER: std::time::Duration = std::time::Duration::from_millis(20);
 /// The most rows committed at once.
 const GATHER_MAX: usize = 2_000;
+/// The most rows a background writer commits at idle priority: a larger batch means rows are
+/// backing up, and goes at the normal priority (a starved idle commit of this many takes
+/// about a second on a machine other work keeps busy).
+const IDLE_MAX: usize = 200;
+
+/// A second thread that commits a background writer's small batches at idle priority (an
+/// unprivileged thread that lowers itself to `SCHED_IDLE` cannot raise itself back, so the
+/// writer's own thread keeps the normal priority and hands the store over for such a batch).
+struct Idler {
+    to: mpsc::Sender<Job>,
+    back: mpsc::Receiver<Job>,
+}
+
+/// The store, the writer's cache and a batch to commit; handed back with what went wrong.
+struct Job {
+    store: Store,
+    cache: Cache,
+    writes: Vec<Write>,
+    problem: Option<String>,
+}
+
+impl Idler {
+    fn start() -> Option<Idler> {
+        let (to, jobs) = mpsc::channel::<Job>();
+        let (done, back) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("llmx-hist-idle".into())
+            .spawn(move || {
+                set_idle();
+                for job in jobs {
+                    if done.send(job_here(job)).is_err() {
+                        return;
+                    }
+                }
+            })
+            .ok()?;
+        Some(Idler { to, back })
+    }
+
+    /// Commit on the idle thread and wait for it (on this one if that thread is gone); the
+    /// job back, or `None` if that thread went away with the store.
+    fn commit(&self, job: Job) -> Option<Job> {
+        match self.to.send(job) {
+            Ok(()) => self.back.recv().ok(),
+            Err(mpsc::SendError(job)) => Some(job_here(job)),
+        }
+    }
+}
 
 /// The writer thread: open the store, then commit what arrives, a batch at a time, until every
 /// sender is gone. A failure is kept for the next flush; after a failed open, writes are read
@@ -137,6 +199,7 @@ fn serve(
     path: &std::path::Path,
     latency_file: Option<&std::path::Path>,
     opens: &AtomicUsize,
+    background: &AtomicBool,
     rx: &mpsc::Receiver<Msg>,
 ) {
     opens.fetch_add(1, Ordering::SeqCst);
@@ -152,6 +215,7 @@ fn serve(
     };
     let sticky = problem.clone();
     let mut cache = Cache::default();
+    let mut idler: Option<Option<Idler>> = None;
     while let Ok(first) = rx.recv() {
         // Rows that keep coming (a server's requests, a benchmark's cells) are committed
         // together; a flush ends the gathering at once.
@@ -164,9 +228,34 @@ fn serve(
                 Msg::Flush(done) => flushes.push(done),
             }
         }
-        if let (Some(s), false) = (store.as_mut(), writes.is_empty()) {
-            if let Err(e) = s.write(&writes, &mut cache) {
-                problem.get_or_insert(e.to_string());
+        let give_way =
+            background.load(Ordering::Relaxed) && flushes.is_empty() && writes.len() <= IDLE_MAX;
+        let idle = match give_way {
+            true => idler.get_or_insert_with(Idler::start).as_ref(),
+            false => None,
+        };
+        if let (false, Some(s)) = (writes.is_empty(), store.take()) {
+            let job = Job {
+                store: s,
+                cache: std::mem::take(&mut cache),
+                writes,
+                problem: None,
+            };
+            let job = match idle {
+                Some(idle) => idle.commit(job),
+                None => Some(job_here(job)),
+            };
+            match job {
+                Some(job) => {
+                    store = Some(job.store);
+                    cache = job.cache;
+                    if let Some(p) = job.problem {
+                        problem.get_or_insert(p);
+                    }
+                }
+                None => {
+                    problem.get_or_insert("the history writer stopped".into());
+                }
             }
         }
         for done in flushes {
@@ -174,3 +263,26 @@ fn serve(
         }
     }
 }
+
+/// Commit a job on the calling thread.
+fn job_here(mut job: Job) -> Job {
+    if let Err(e) = job.store.write(&job.writes, &mut job.cache) {
+        job.problem = Some(e.to_string());
+    }
+    job
+}
+
+/// Make the calling thread run only when nothing else wants the CPU. Where that cannot be
+/// done the thread runs as before, which is only slower for others.
+#[cfg(target_os = "linux")]
+fn set_idle() {
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: `param` is a valid sched_param that outlives the call; pid 0 is the calling
+    // thread; lowering oneself to SCHED_IDLE needs no privilege.
+    unsafe {
+        libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn set_idle() {}
