@@ -295,7 +295,7 @@ impl Drop for Finish {
         let mut entry = self.entry.clone();
         self.done(&mut r, &mut entry);
         entry.status = 499;
-        super::log::write(&self.server, &entry);
+        super::log::write(&self.server, entry);
     }
 }
 
@@ -1361,7 +1361,7 @@ async fn pump(
         }
         let mut r = JobResult::cancelled_with(0, &job, fin.started_at, sent_text);
         fin.done(&mut r, &mut log);
-        super::log::write(&fin.server, &log);
+        super::log::write(&fin.server, log);
         return !ok;
     };
     let row = fin.done(&mut r, &mut log);
@@ -1372,7 +1372,7 @@ async fn pump(
         }
         None => put_all(&tx, out.end(&r, &row)).await,
     };
-    super::log::write(&fin.server, &log);
+    super::log::write(&fin.server, log);
     !sent
 }
 

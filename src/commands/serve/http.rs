@@ -126,7 +126,7 @@ async fn handle(
     entry.status = resp.status().as_u16();
     // A stream logs itself when it ends.
     if !entry.deferred {
-        super::log::write(&server, &entry);
+        super::log::write(&server, entry);
     }
     resp
 }

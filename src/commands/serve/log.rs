@@ -78,8 +78,8 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map_or_else(|| "-".to_string(), |v| v.to_string())
 }
 
-/// The line as text.
-pub(crate) fn text(e: &Entry) -> String {
+/// The line as text; `total_ms` is the request's time from start to the end of its response.
+pub(crate) fn text(e: &Entry, total_ms: u64) -> String {
     let safe = |s: &str| visible(s, Lines::Fold).replace(' ', "%20");
     let ms = |v: Option<u64>| v.map_or_else(|| "-".into(), |v| format!("{v}ms"));
     format!(
@@ -98,7 +98,7 @@ pub(crate) fn text(e: &Entry) -> String {
         opt(e.input_tokens),
         opt(e.output_tokens),
         e.cost.map_or_else(|| "unknown".into(), |c| llmx_core::row::usd(Some(c))),
-        e.started.elapsed().as_millis(),
+        total_ms,
         e.error
             .as_deref()
             .map_or_else(String::new, |k| format!(" error={}", safe(k))),
@@ -106,7 +106,7 @@ pub(crate) fn text(e: &Entry) -> String {
 }
 
 /// The line as one JSON object (control characters `\u`-escaped).
-pub(crate) fn json_line(e: &Entry) -> String {
+pub(crate) fn json_line(e: &Entry, total_ms: u64) -> String {
     let v = json!({
         "time": llmx_core::clock::rfc3339(e.at),
         "request_id": e.id,
@@ -122,7 +122,7 @@ pub(crate) fn json_line(e: &Entry) -> String {
         "input_tokens": e.input_tokens,
         "output_tokens": e.output_tokens,
         "cost_usd": e.cost,
-        "total_ms": e.started.elapsed().as_millis() as u64,
+        "total_ms": total_ms,
         "error": e.error,
     });
     llmx_core::safe::json_escape_controls(&v.to_string()).into_owned()
@@ -132,7 +132,9 @@ pub(crate) fn json_line(e: &Entry) -> String {
 const QUEUE: usize = 10_000;
 
 enum Msg {
-    Line(String),
+    /// A request's entry and its total time, made into a line on the log's thread (not on the
+    /// server's, where it would take a request's time).
+    Line(Box<Entry>, u64),
     /// Answer once every line before it is written.
     Flush(std::sync::mpsc::Sender<()>),
 }
@@ -141,7 +143,6 @@ enum Msg {
 /// full pipe) never stops the server — lines queue, then are dropped and counted, and the log
 /// says how many when it can write again.
 pub(crate) struct AccessLog {
-    format: LogFormat,
     tx: std::sync::mpsc::SyncSender<Msg>,
     dropped: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// The writer thread, woken by a flush.
@@ -167,7 +168,7 @@ impl AccessLog {
                     let mut lines = Vec::new();
                     for m in llmx_core::gather::gather(first, &rx, GATHER, QUEUE, urgent) {
                         match m {
-                            Msg::Line(l) => lines.push(l),
+                            Msg::Line(e, total_ms) => lines.push((e, total_ms)),
                             Msg::Flush(done) => flushes.push(done),
                         }
                     }
@@ -178,8 +179,11 @@ impl AccessLog {
                             "note: {lost} access log line(s) dropped: stderr was not being read\n"
                         ));
                     }
-                    for l in lines {
-                        out.push_str(&l);
+                    for (e, total_ms) in lines {
+                        out.push_str(&match format {
+                            LogFormat::Text => text(&e, total_ms),
+                            LogFormat::Json => json_line(&e, total_ms),
+                        });
                         out.push('\n');
                     }
                     let _ = std::io::stderr().lock().write_all(out.as_bytes());
@@ -191,19 +195,15 @@ impl AccessLog {
             .ok()
             .map(|h| h.thread().clone());
         AccessLog {
-            format,
             tx,
             dropped,
             thread,
         }
     }
 
-    fn send(&self, e: &Entry) {
-        let line = match self.format {
-            LogFormat::Text => text(e),
-            LogFormat::Json => json_line(e),
-        };
-        if self.tx.try_send(Msg::Line(line)).is_err() {
+    fn send(&self, e: Entry) {
+        let total_ms = e.started.elapsed().as_millis() as u64;
+        if self.tx.try_send(Msg::Line(Box::new(e), total_ms)).is_err() {
             self.dropped
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
@@ -236,7 +236,7 @@ impl AccessLog {
 }
 
 /// Write `e` to the access log, unless it is off (`-q`).
-pub(crate) fn write(server: &Server, e: &Entry) {
+pub(crate) fn write(server: &Server, e: Entry) {
     if let Some(log) = &server.log {
         log.send(e);
     }
